@@ -1,0 +1,74 @@
+#include "common/call_context.h"
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "common/crypto.h"
+#include "common/grpc_status.h"
+#include "common/logging.h"
+
+namespace lookout {
+namespace {
+
+std::string MetadataValue(const grpc::ServerContext& context, absl::string_view key) {
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find(grpc::string_ref(key.data(), key.size()));
+  if (it == metadata.end()) return "";
+  return std::string(it->second.data(), it->second.size());
+}
+
+// Request ids arrive from clients: keep them short and printable.
+std::string SanitizedRequestId(std::string id) {
+  if (id.size() > 64) id.resize(64);
+  for (char& c : id) {
+    if (c < 0x21 || c > 0x7e) c = '_';
+  }
+  return id;
+}
+
+}  // namespace
+
+absl::Status InternalAuth::Check(const grpc::ServerContext& context) const {
+  std::string presented = MetadataValue(context, kInternalTokenHeader);
+  if (presented.empty() || !SecureEquals(presented, token_)) {
+    return absl::UnauthenticatedError(
+        "this service accepts calls only from inside Lookout; call the gateway instead");
+  }
+  return absl::OkStatus();
+}
+
+grpc::Status ServeCall(grpc::ServerContext* context, const InternalAuth& auth,
+                       absl::string_view method, absl::FunctionRef<absl::Status()> body) {
+  std::string request_id = SanitizedRequestId(MetadataValue(*context, kRequestIdHeader));
+  if (request_id.empty()) request_id = RandomHex(8);
+  ScopedRequestId scoped(request_id);
+  absl::Status status = auth.Check(*context);
+  if (status.ok()) status = body();
+  if (!status.ok()) {
+    LogLevel level = status.code() == absl::StatusCode::kInternal ? LogLevel::kError
+                                                                  : LogLevel::kInfo;
+    Log(level, "call failed",
+        {{"method", std::string(method)},
+         {"code", absl::StatusCodeToString(status.code())},
+         {"error", std::string(status.message())},
+         {"principal", MetadataValue(*context, kPrincipalHeader)}});
+  }
+  return ToGrpcStatus(status);
+}
+
+void PrepareClientContext(grpc::ClientContext* client, const std::string& internal_token,
+                          absl::Duration timeout, const grpc::ServerContext* serving) {
+  auto deadline = std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout);
+  if (serving != nullptr) {
+    // The caller's own deadline bounds ours; gRPC reports "no deadline" as a far future time.
+    auto inherited = serving->deadline();
+    if (inherited < deadline) deadline = inherited;
+    std::string principal = MetadataValue(*serving, kPrincipalHeader);
+    if (!principal.empty()) client->AddMetadata(kPrincipalHeader, principal);
+  }
+  client->set_deadline(deadline);
+  client->AddMetadata(kInternalTokenHeader, internal_token);
+  if (!CurrentRequestId().empty()) client->AddMetadata(kRequestIdHeader, CurrentRequestId());
+}
+
+}  // namespace lookout

@@ -1,0 +1,47 @@
+// What every backend RPC does around its body: check the internal token, pick up the request id
+// and the caller's principal from metadata, log failures, and convert the status at the edge.
+#ifndef LOOKOUT_COMMON_CALL_CONTEXT_H_
+#define LOOKOUT_COMMON_CALL_CONTEXT_H_
+
+#include <grpcpp/client_context.h>
+#include <grpcpp/server_context.h>
+
+#include <string>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+
+namespace lookout {
+
+// Metadata keys (lower case, as gRPC requires).
+inline constexpr char kInternalTokenHeader[] = "x-lookout-internal-token";
+inline constexpr char kPrincipalHeader[] = "x-lookout-principal";
+inline constexpr char kRoleHeader[] = "x-lookout-role";
+inline constexpr char kRequestIdHeader[] = "x-request-id";
+
+// The shared secret the gateway and the stats service present to backends.
+class InternalAuth {
+ public:
+  explicit InternalAuth(std::string token) : token_(std::move(token)) {}
+  // UNAUTHENTICATED unless the call carries the token.
+  absl::Status Check(const grpc::ServerContext& context) const;
+  const std::string& token() const { return token_; }
+
+ private:
+  std::string token_;
+};
+
+// Runs `body` for a call: token check, request id, one log line on failure, status conversion.
+grpc::Status ServeCall(grpc::ServerContext* context, const InternalAuth& auth,
+                       absl::string_view method, absl::FunctionRef<absl::Status()> body);
+
+// Prepares an outgoing call to another backend: the internal token, the current request id and
+// principal, and a deadline that is the sooner of `timeout` from now and the serving call's own.
+void PrepareClientContext(grpc::ClientContext* client, const std::string& internal_token,
+                          absl::Duration timeout,
+                          const grpc::ServerContext* serving = nullptr);
+
+}  // namespace lookout
+
+#endif  // LOOKOUT_COMMON_CALL_CONTEXT_H_

@@ -1,0 +1,277 @@
+#include "common/sqlite_db.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/errors.h"
+#include "common/status_macros.h"
+
+namespace lookout {
+
+absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
+  const char* message = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  return errors::StorageFailure(absl::StrCat(what, ": ", message, " (sqlite code ", rc, ")"));
+}
+
+// ---- Statement ----
+
+Statement::~Statement() {
+  if (stmt_ != nullptr) {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+}
+
+Statement& Statement::Bind(int index, int64_t value) {
+  sqlite3_bind_int64(stmt_, index, value);
+  return *this;
+}
+Statement& Statement::Bind(int index, double value) {
+  sqlite3_bind_double(stmt_, index, value);
+  return *this;
+}
+Statement& Statement::Bind(int index, absl::string_view text) {
+  sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+Statement& Statement::BindBlob(int index, absl::string_view bytes) {
+  sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()),
+                    SQLITE_TRANSIENT);
+  return *this;
+}
+Statement& Statement::BindNull(int index) {
+  sqlite3_bind_null(stmt_, index);
+  return *this;
+}
+
+absl::StatusOr<bool> Statement::Step() {
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  sqlite3* db = sqlite3_db_handle(stmt_);
+  return SqliteError(db, rc, absl::StrCat("executing \"", sqlite3_sql(stmt_), "\""));
+}
+
+absl::Status Statement::Run() {
+  while (true) {
+    LOOKOUT_ASSIGN_OR_RETURN(bool row, Step());
+    if (!row) return absl::OkStatus();
+  }
+}
+
+int64_t Statement::Int64(int column) const { return sqlite3_column_int64(stmt_, column); }
+double Statement::Double(int column) const { return sqlite3_column_double(stmt_, column); }
+std::string Statement::Text(int column) const {
+  const unsigned char* text = sqlite3_column_text(stmt_, column);
+  if (text == nullptr) return "";
+  return std::string(reinterpret_cast<const char*>(text), sqlite3_column_bytes(stmt_, column));
+}
+std::string Statement::Blob(int column) const {
+  const void* blob = sqlite3_column_blob(stmt_, column);
+  if (blob == nullptr) return "";
+  return std::string(static_cast<const char*>(blob), sqlite3_column_bytes(stmt_, column));
+}
+bool Statement::IsNull(int column) const {
+  return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+}
+
+// ---- SqliteConnection ----
+
+absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::string& path,
+                                                                         bool read_only) {
+  sqlite3* db = nullptr;
+  int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+              SQLITE_OPEN_NOMUTEX;
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    absl::Status status = SqliteError(db, rc, absl::StrCat("opening ", path));
+    sqlite3_close(db);
+    return status;
+  }
+  auto connection = std::unique_ptr<SqliteConnection>(new SqliteConnection(db));
+  // Readers wait briefly instead of failing while a checkpoint holds a lock.
+  sqlite3_busy_timeout(db, 5000);
+  LOOKOUT_RETURN_IF_ERROR(connection->Exec("PRAGMA foreign_keys = ON"));
+  return connection;
+}
+
+SqliteConnection::~SqliteConnection() {
+  for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+  sqlite3_close(db_);
+}
+
+absl::Status SqliteConnection::Exec(absl::string_view sql) {
+  char* error = nullptr;
+  int rc = sqlite3_exec(db_, std::string(sql).c_str(), nullptr, nullptr, &error);
+  if (rc != SQLITE_OK) {
+    std::string message = error != nullptr ? error : sqlite3_errstr(rc);
+    sqlite3_free(error);
+    return errors::StorageFailure(absl::StrCat("\"", sql.substr(0, 80), "\": ", message));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Statement> SqliteConnection::Prepare(absl::string_view sql) {
+  auto it = cache_.find(sql);
+  if (it != cache_.end()) return Statement(it->second);
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                              SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+  if (rc != SQLITE_OK) return SqliteError(db_, rc, absl::StrCat("preparing \"", sql, "\""));
+  cache_.emplace(std::string(sql), stmt);
+  return Statement(stmt);
+}
+
+int64_t SqliteConnection::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
+int SqliteConnection::Changes() const { return sqlite3_changes(db_); }
+
+// ---- SqliteDatabase ----
+
+struct SqliteDatabase::PendingWrite {
+  WriteFn fn;
+  std::function<void()> after_commit;
+  absl::Status status;
+  bool done = false;
+};
+
+namespace {
+
+absl::Status Migrate(SqliteConnection& db, const std::vector<Migration>& migrations) {
+  LOOKOUT_ASSIGN_OR_RETURN(Statement version_query, db.Prepare("PRAGMA user_version"));
+  LOOKOUT_ASSIGN_OR_RETURN(bool has_row, version_query.Step());
+  int current = has_row ? static_cast<int>(version_query.Int64(0)) : 0;
+  for (const Migration& migration : migrations) {
+    if (migration.version <= current) continue;
+    // Each migration and its version bump commit together, so a crash leaves a known version.
+    LOOKOUT_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+    absl::Status status = db.Exec(migration.sql);
+    if (status.ok()) {
+      status = db.Exec(absl::StrCat("PRAGMA user_version = ", migration.version));
+    }
+    if (!status.ok()) {
+      db.Exec("ROLLBACK").IgnoreError();
+      return absl::Status(status.code(), absl::StrCat("migration ", migration.version, ": ",
+                                                      status.message()));
+    }
+    LOOKOUT_RETURN_IF_ERROR(db.Exec("COMMIT"));
+    current = migration.version;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(
+    const Options& options, const std::vector<Migration>& migrations) {
+  auto database = std::unique_ptr<SqliteDatabase>(new SqliteDatabase());
+  database->max_group_size_ = std::max(1, options.max_group_size);
+  LOOKOUT_ASSIGN_OR_RETURN(database->writer_, SqliteConnection::Open(options.path, false));
+  SqliteConnection& writer = *database->writer_;
+  // WAL lets readers run beside the writer; FULL syncs the WAL on every commit so an
+  // acknowledged write survives a power cut, not only a crash of the process.
+  LOOKOUT_RETURN_IF_ERROR(writer.Exec("PRAGMA journal_mode = WAL"));
+  LOOKOUT_RETURN_IF_ERROR(writer.Exec("PRAGMA synchronous = FULL"));
+  LOOKOUT_RETURN_IF_ERROR(Migrate(writer, migrations));
+  for (int i = 0; i < std::max(1, options.read_connections); ++i) {
+    LOOKOUT_ASSIGN_OR_RETURN(auto reader, SqliteConnection::Open(options.path, true));
+    absl::MutexLock lock(&database->read_mu_);
+    database->idle_readers_.push_back(std::move(reader));
+  }
+  database->writer_thread_ = std::thread([db = database.get()] { db->WriterLoop(); });
+  return database;
+}
+
+SqliteDatabase::~SqliteDatabase() {
+  {
+    absl::MutexLock lock(&write_mu_);
+    stopping_ = true;
+  }
+  if (writer_thread_.joinable()) writer_thread_.join();
+}
+
+absl::Status SqliteDatabase::Read(absl::FunctionRef<absl::Status(SqliteConnection&)> fn) {
+  std::unique_ptr<SqliteConnection> reader;
+  {
+    absl::MutexLock lock(&read_mu_);
+    read_mu_.Await(absl::Condition(
+        +[](std::vector<std::unique_ptr<SqliteConnection>>* idle) { return !idle->empty(); },
+        &idle_readers_));
+    reader = std::move(idle_readers_.back());
+    idle_readers_.pop_back();
+  }
+  absl::Status status = fn(*reader);
+  // A failed read may leave a transaction open; end it so the connection is clean for the next.
+  if (!sqlite3_get_autocommit(reader->raw())) reader->Exec("ROLLBACK").IgnoreError();
+  absl::MutexLock lock(&read_mu_);
+  idle_readers_.push_back(std::move(reader));
+  return status;
+}
+
+absl::Status SqliteDatabase::Write(WriteFn fn, std::function<void()> after_commit) {
+  PendingWrite pending;
+  pending.fn = std::move(fn);
+  pending.after_commit = std::move(after_commit);
+  absl::MutexLock lock(&write_mu_);
+  if (stopping_) return absl::UnavailableError("storage is shutting down");
+  queue_.push_back(&pending);
+  write_mu_.Await(absl::Condition(&pending.done));
+  return pending.status;
+}
+
+int64_t SqliteDatabase::commit_count() const {
+  absl::MutexLock lock(&write_mu_);
+  return commits_;
+}
+
+void SqliteDatabase::WriterLoop() {
+  SqliteConnection& db = *writer_;
+  while (true) {
+    std::vector<PendingWrite*> group;
+    {
+      absl::MutexLock lock(&write_mu_);
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
+        return stopping_ || !queue_.empty();
+      };
+      write_mu_.Await(absl::Condition(&ready));
+      if (queue_.empty() && stopping_) return;
+      while (!queue_.empty() && static_cast<int>(group.size()) < max_group_size_) {
+        group.push_back(queue_.front());
+        queue_.pop_front();
+      }
+    }
+
+    // Every write of the group runs in its own savepoint: a failing one is undone alone,
+    // and the group shares one fsync at COMMIT.
+    absl::Status begin = db.Exec("BEGIN IMMEDIATE");
+    std::vector<bool> applied(group.size(), false);
+    if (begin.ok()) {
+      for (size_t i = 0; i < group.size(); ++i) {
+        PendingWrite* write = group[i];
+        absl::Status status = db.Exec("SAVEPOINT w");
+        if (status.ok()) status = write->fn(db);
+        if (status.ok()) {
+          status = db.Exec("RELEASE w");
+        } else {
+          db.Exec("ROLLBACK TO w").IgnoreError();
+          db.Exec("RELEASE w").IgnoreError();
+        }
+        write->status = status;
+        applied[i] = status.ok();
+      }
+    }
+    absl::Status commit = begin.ok() ? db.Exec("COMMIT") : begin;
+    if (!commit.ok()) {
+      db.Exec("ROLLBACK").IgnoreError();
+      for (PendingWrite* write : group) {
+        if (write->status.ok()) write->status = commit;
+      }
+    } else {
+      for (size_t i = 0; i < group.size(); ++i) {
+        if (applied[i] && group[i]->after_commit) group[i]->after_commit();
+      }
+    }
+    absl::MutexLock lock(&write_mu_);
+    if (commit.ok()) ++commits_;
+    for (PendingWrite* write : group) write->done = true;
+  }
+}
+
+}  // namespace lookout

@@ -1,0 +1,139 @@
+// SQLite storage helpers shared by the services: connections with cached statements, versioned
+// schema migrations, a pool of read connections, and one writer thread that groups concurrent
+// writes into one durable commit (WAL, synchronous=FULL: an acknowledged write survives kill -9
+// and a power cut).
+#ifndef LOOKOUT_COMMON_SQLITE_DB_H_
+#define LOOKOUT_COMMON_SQLITE_DB_H_
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+
+namespace lookout {
+
+// A prepared statement borrowed from a connection's cache; reset when the borrow ends.
+class Statement {
+ public:
+  explicit Statement(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  ~Statement();
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  Statement(Statement&& other) noexcept : stmt_(other.stmt_) { other.stmt_ = nullptr; }
+
+  // Parameters are 1-based, as in SQLite.
+  Statement& Bind(int index, int64_t value);
+  Statement& Bind(int index, int value) { return Bind(index, static_cast<int64_t>(value)); }
+  Statement& Bind(int index, double value);
+  Statement& Bind(int index, absl::string_view text);
+  Statement& Bind(int index, const char* text) { return Bind(index, absl::string_view(text)); }
+  Statement& Bind(int index, const std::string& text) { return Bind(index, absl::string_view(text)); }
+  Statement& BindBlob(int index, absl::string_view bytes);
+  Statement& BindNull(int index);
+
+  // true when a row is available, false when done.
+  absl::StatusOr<bool> Step();
+  // Steps to completion, ignoring rows.
+  absl::Status Run();
+
+  // Columns are 0-based, as in SQLite.
+  int64_t Int64(int column) const;
+  double Double(int column) const;
+  std::string Text(int column) const;
+  std::string Blob(int column) const;
+  bool IsNull(int column) const;
+
+ private:
+  sqlite3_stmt* stmt_;
+};
+
+// One sqlite3 handle; not thread-safe (SqliteDatabase hands it to one thread at a time).
+class SqliteConnection {
+ public:
+  static absl::StatusOr<std::unique_ptr<SqliteConnection>> Open(const std::string& path,
+                                                                bool read_only);
+  ~SqliteConnection();
+
+  absl::Status Exec(absl::string_view sql);
+  // A cached prepared statement for `sql`.
+  absl::StatusOr<Statement> Prepare(absl::string_view sql);
+  int64_t LastInsertRowId() const;
+  int Changes() const;
+  sqlite3* raw() { return db_; }
+
+ private:
+  explicit SqliteConnection(sqlite3* db) : db_(db) {}
+  sqlite3* db_;
+  absl::flat_hash_map<std::string, sqlite3_stmt*> cache_;
+};
+
+// SQLite error as a Status naming what was being done.
+absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what);
+
+struct Migration {
+  int version;  // 1, 2, 3... applied in order, recorded in PRAGMA user_version
+  std::string sql;
+};
+
+class SqliteDatabase {
+ public:
+  struct Options {
+    std::string path;
+    int read_connections = 4;
+    // Most writes one commit may carry.
+    int max_group_size = 256;
+  };
+
+  // Opens (creating if needed) and migrates to the newest version.
+  static absl::StatusOr<std::unique_ptr<SqliteDatabase>> Open(
+      const Options& options, const std::vector<Migration>& migrations);
+  ~SqliteDatabase();
+
+  // Runs `fn` on a read connection of its own (it sees committed data only).
+  absl::Status Read(absl::FunctionRef<absl::Status(SqliteConnection&)> fn);
+
+  using WriteFn = std::function<absl::Status(SqliteConnection&)>;
+  // Runs `fn` in a transaction that concurrent writes may share, and returns once the commit is
+  // durable. When `fn` fails only its own changes are undone and its status returned.
+  // `after_commit` runs on the writer thread after the commit, in commit order, before Write
+  // returns (use it to publish changes).
+  absl::Status Write(WriteFn fn, std::function<void()> after_commit = nullptr);
+
+  // Number of commits made so far (for tests and benchmarks of grouping).
+  int64_t commit_count() const;
+
+ private:
+  struct PendingWrite;
+  SqliteDatabase() = default;
+  void WriterLoop();
+
+  std::unique_ptr<SqliteConnection> writer_;
+  int max_group_size_ = 256;
+
+  absl::Mutex read_mu_;
+  std::vector<std::unique_ptr<SqliteConnection>> idle_readers_ ABSL_GUARDED_BY(read_mu_);
+
+  mutable absl::Mutex write_mu_;
+  std::deque<PendingWrite*> queue_ ABSL_GUARDED_BY(write_mu_);
+  bool stopping_ ABSL_GUARDED_BY(write_mu_) = false;
+  int64_t commits_ ABSL_GUARDED_BY(write_mu_) = 0;
+  std::thread writer_thread_;
+};
+
+}  // namespace lookout
+
+#endif  // LOOKOUT_COMMON_SQLITE_DB_H_

@@ -1,0 +1,94 @@
+#include "tests/testing/redis_server.h"
+
+#include <arpa/inet.h>
+#include <hiredis/hiredis.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <thread>
+
+namespace lookout::testing {
+namespace {
+
+bool Pings(int port) {
+  timeval timeout{0, 200000};
+  redisContext* c = redisConnectWithTimeout("127.0.0.1", port, timeout);
+  if (c == nullptr) return false;
+  bool ok = false;
+  if (c->err == 0) {
+    auto* reply = static_cast<redisReply*>(redisCommand(c, "PING"));
+    ok = reply != nullptr && reply->type == REDIS_REPLY_STATUS;
+    if (reply != nullptr) freeReplyObject(reply);
+  }
+  redisFree(c);
+  return ok;
+}
+
+}  // namespace
+
+int PickFreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof(addr);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    close(fd);
+    std::fprintf(stderr, "cannot find a free port\n");
+    std::abort();
+  }
+  int port = ntohs(addr.sin_port);
+  close(fd);
+  return port;
+}
+
+void RedisServer::Start() {
+  if (pid_ > 0) return;
+  signal(SIGPIPE, SIG_IGN);
+  if (port_ == 0) port_ = PickFreePort();
+  std::string port = std::to_string(port_);
+  pid_ = fork();
+  if (pid_ == 0) {
+    execlp("redis-server", "redis-server", "--port", port.c_str(), "--bind", "127.0.0.1",
+           "--save", "", "--appendonly", "no", "--loglevel", "warning", nullptr);
+    std::perror("exec redis-server");
+    _exit(127);
+  }
+  for (int i = 0; i < 200; ++i) {
+    if (Pings(port_)) return;
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  std::fprintf(stderr, "redis-server did not start on port %d (is it installed?)\n", port_);
+  std::abort();
+}
+
+void RedisServer::Stop() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+void RedisServer::Flush() {
+  timeval timeout{1, 0};
+  redisContext* c = redisConnectWithTimeout("127.0.0.1", port_, timeout);
+  if (c != nullptr && c->err == 0) {
+    auto* reply = static_cast<redisReply*>(redisCommand(c, "FLUSHALL"));
+    if (reply != nullptr) freeReplyObject(reply);
+  }
+  if (c != nullptr) redisFree(c);
+}
+
+}  // namespace lookout::testing
