@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# Runs Lookout locally: Redis and the services, data, logs and secrets under var/.
+#   scripts/run.sh          set up (install, build), start everything, wait until all SERVING
+#   scripts/run.sh stop     stop what run.sh started
+#   scripts/run.sh status   show each process and its health
+# Environment: LOOKOUT_VAR_DIR (default var), LOOKOUT_SKIP_SETUP=1 to skip install and build,
+# LOOKOUT_REDIS_PORT, LOOKOUT_EVENT_PORT, LOOKOUT_ACTOR_PORT, LOOKOUT_*_METRICS_PORT.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+VAR=${LOOKOUT_VAR_DIR:-$ROOT/var}
+BIN=${LOOKOUT_BIN_DIR:-$ROOT/${LOOKOUT_BUILD_DIR:-build}/services}
+BUF=$ROOT/node_modules/.bin/buf
+
+REDIS_PORT=${LOOKOUT_REDIS_PORT:-6379}
+ACTOR_PORT=${LOOKOUT_ACTOR_PORT:-50053}
+EVENT_PORT=${LOOKOUT_EVENT_PORT:-50052}
+ACTOR_METRICS_PORT=${LOOKOUT_ACTOR_METRICS_PORT:-9453}
+EVENT_METRICS_PORT=${LOOKOUT_EVENT_METRICS_PORT:-9452}
+
+# name -> "binary port metrics_port health_service"
+SERVICES=(actor event)
+declare -A BINARY=([actor]=actor/lookout-actor [event]=event/lookout-event)
+declare -A PORT=([actor]=$ACTOR_PORT [event]=$EVENT_PORT)
+declare -A METRICS=([actor]=$ACTOR_METRICS_PORT [event]=$EVENT_METRICS_PORT)
+declare -A HEALTH_NAME=([actor]=lookout.actor.v1.ActorService [event]=lookout.event.v1.EventService)
+
+pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+redis_ping() { redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; }
+
+# SERVING / NOT_SERVING / DOWN for a gRPC health service name on a port.
+health() {
+  local out
+  out=$("$BUF" curl --protocol grpc --http2-prior-knowledge --timeout 2s \
+    --data "{\"service\":\"$2\"}" "http://127.0.0.1:$1/grpc.health.v1.Health/Check" 2>/dev/null) || {
+    echo DOWN; return; }
+  if grep -q '"SERVING"' <<<"$out"; then echo SERVING; else echo NOT_SERVING; fi
+}
+
+secrets() {
+  mkdir -p "$VAR/secrets" && chmod 700 "$VAR/secrets"
+  if [ ! -s "$VAR/secrets/internal-token" ]; then
+    (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$VAR/secrets/internal-token")
+  fi
+  LOOKOUT_INTERNAL_TOKEN=$(cat "$VAR/secrets/internal-token")
+  export LOOKOUT_INTERNAL_TOKEN
+}
+
+start_redis() {
+  if redis_ping; then
+    echo "redis: already answering on port $REDIS_PORT"
+    return
+  fi
+  mkdir -p "$VAR/redis"
+  # A cache only: nothing is persisted, so a flush or restart loses nothing that matters.
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --daemonize yes \
+    --pidfile "$VAR/run/redis.pid" --logfile "$VAR/log/redis.log" --dir "$VAR/redis" \
+    --save "" --appendonly no --maxmemory 256mb --maxmemory-policy allkeys-lru >/dev/null
+  for _ in $(seq 50); do redis_ping && { echo "redis: started on port $REDIS_PORT"; return; }; sleep 0.1; done
+  echo "redis: did not start, see $VAR/log/redis.log" >&2
+  exit 1
+}
+
+start_service() {
+  local name=$1
+  if pid_alive "$VAR/run/$name.pid"; then
+    echo "$name: already running (pid $(cat "$VAR/run/$name.pid"))"
+    return
+  fi
+  env LOOKOUT_PORT="${PORT[$name]}" LOOKOUT_METRICS_PORT="${METRICS[$name]}" \
+    LOOKOUT_DATA_DIR="$VAR/data" LOOKOUT_REDIS_ADDR="127.0.0.1:$REDIS_PORT" \
+    LOOKOUT_ACTOR_ADDR="127.0.0.1:$ACTOR_PORT" \
+    nohup "$BIN/${BINARY[$name]}" >>"$VAR/log/$name.log" 2>&1 &
+  echo $! >"$VAR/run/$name.pid"
+  echo "$name: started (pid $!, port ${PORT[$name]}, metrics ${METRICS[$name]})"
+}
+
+wait_serving() {
+  local name=$1 state
+  for _ in $(seq 100); do
+    state=$(health "${PORT[$name]}" "${HEALTH_NAME[$name]}")
+    [ "$state" = SERVING ] && return 0
+    pid_alive "$VAR/run/$name.pid" || break
+    sleep 0.2
+  done
+  echo "$name: not serving; last lines of $VAR/log/$name.log:" >&2
+  tail -n 20 "$VAR/log/$name.log" >&2
+  exit 1
+}
+
+stop_pidfile() {
+  local name=$1 file=$VAR/run/$1.pid
+  if pid_alive "$file"; then
+    local pid
+    pid=$(cat "$file")
+    kill -TERM "$pid"
+    for _ in $(seq 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+    echo "$name: stopped"
+  fi
+  rm -f "$file"
+}
+
+cmd_start() {
+  [ "${LOOKOUT_SKIP_SETUP:-0}" = 1 ] || "$ROOT/scripts/setup.sh"
+  mkdir -p "$VAR/run" "$VAR/log" "$VAR/data"
+  secrets
+  start_redis
+  for name in "${SERVICES[@]}"; do
+    start_service "$name"
+    wait_serving "$name"
+  done
+  echo
+  echo "Lookout is running. Logs: $VAR/log  Data: $VAR/data  Stop: scripts/run.sh stop"
+  echo "Try: node_modules/.bin/buf curl --protocol grpc --http2-prior-knowledge --list-methods http://127.0.0.1:$EVENT_PORT"
+}
+
+cmd_stop() {
+  local i
+  for ((i = ${#SERVICES[@]} - 1; i >= 0; i--)); do stop_pidfile "${SERVICES[$i]}"; done
+  if [ -f "$VAR/run/redis.pid" ]; then stop_pidfile redis; fi
+}
+
+cmd_status() {
+  if [ -f "$VAR/run/redis.pid" ]; then
+    pid_alive "$VAR/run/redis.pid" && echo "redis: running (pid $(cat "$VAR/run/redis.pid"))" || echo "redis: stopped"
+  else
+    redis_ping && echo "redis: answering on $REDIS_PORT (not started by run.sh)" || echo "redis: not running"
+  fi
+  for name in "${SERVICES[@]}"; do
+    if pid_alive "$VAR/run/$name.pid"; then
+      echo "$name: running (pid $(cat "$VAR/run/$name.pid"), port ${PORT[$name]}): $(health "${PORT[$name]}" "${HEALTH_NAME[$name]}")"
+    else
+      echo "$name: stopped"
+    fi
+  done
+}
+
+case "${1:-start}" in
+  start) cmd_start ;;
+  stop) cmd_stop ;;
+  status) cmd_status ;;
+  restart) cmd_stop; cmd_start ;;
+  *) echo "usage: scripts/run.sh [start|stop|status|restart]" >&2; exit 2 ;;
+esac

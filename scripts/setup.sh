@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs what Lookout needs on Debian 12 (only what is missing), the Node tools, and builds.
+# Sourced or run by run.sh and test.sh; safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DEBIAN_PACKAGES=(
+  build-essential cmake ninja-build ccache pkg-config git
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
+  libabsl-dev libhiredis-dev libsqlite3-dev libssl-dev
+  libgtest-dev libgmock-dev
+  redis-server sqlite3 curl ca-certificates
+)
+
+missing=()
+for pkg in "${DEBIAN_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# buf (lint, curl) and grpc-js, pinned by package-lock.json.
+if [ ! -x node_modules/.bin/buf ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing Node tools"
+  npm ci --no-audit --no-fund --loglevel=error >/dev/null
+fi
+
+BUILD_DIR=${LOOKOUT_BUILD_DIR:-build}
+if [ ! -f "$BUILD_DIR/build.ninja" ]; then
+  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+fi
+echo "setup: building (ninja, $(nproc) jobs)"
+ninja -C "$BUILD_DIR" ${LOOKOUT_BUILD_TARGETS:-}

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, checks the contracts and runs every test.
+#   scripts/test.sh                 everything (unit, integration, e2e)
+#   scripts/test.sh -L unit         any ctest arguments narrow the run
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+"$ROOT/scripts/setup.sh"
+
+echo "test: buf lint (STANDARD rules)"
+(cd proto && ../node_modules/.bin/buf lint)
+
+BUILD_DIR=${LOOKOUT_BUILD_DIR:-build}
+echo "test: ctest"
+ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 300 -j2 "$@"
