@@ -1,0 +1,1 @@
+set(LOOKOUT_REDIS_METRICS_SOURCES redis_pool.cc redis_cache.cc metrics.cc metrics_http_server.cc metrics_interceptor.cc)

@@ -1,0 +1,138 @@
+#include "common/sqlite_db.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "tests/testing/temp_dir.h"
+
+namespace lookout {
+namespace {
+
+const std::vector<Migration> kMigrations = {
+    {1, "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)"},
+    {2, "ALTER TABLE items ADD COLUMN size INTEGER NOT NULL DEFAULT 0"},
+};
+
+absl::StatusOr<int64_t> CountItems(SqliteDatabase& db) {
+  int64_t count = -1;
+  absl::Status status = db.Read([&](SqliteConnection& c) -> absl::Status {
+    LOOKOUT_ASSIGN_OR_RETURN(Statement stmt, c.Prepare("SELECT COUNT(*) FROM items"));
+    LOOKOUT_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (row) count = stmt.Int64(0);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return count;
+}
+
+absl::Status Insert(SqliteConnection& c, const std::string& name) {
+  LOOKOUT_ASSIGN_OR_RETURN(Statement stmt, c.Prepare("INSERT INTO items (name) VALUES (?)"));
+  return stmt.Bind(1, name).Run();
+}
+
+class SqliteDatabaseTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<SqliteDatabase> OpenDb() {
+    auto db = SqliteDatabase::Open({.path = dir_.File("test.db")}, kMigrations);
+    EXPECT_TRUE(db.ok()) << db.status();
+    return std::move(*db);
+  }
+  testing::TempDir dir_;
+};
+
+TEST_F(SqliteDatabaseTest, MigratesToTheNewestVersionOnce) {
+  auto db = OpenDb();
+  ASSERT_TRUE(db->Write([](SqliteConnection& c) -> absl::Status {
+                  LOOKOUT_ASSIGN_OR_RETURN(
+                      Statement stmt, c.Prepare("INSERT INTO items (name, size) VALUES ('a', 3)"));
+                  return stmt.Run();
+                }).ok());
+  db.reset();
+  // Reopening must not re-run migrations (ALTER TABLE would fail if it did).
+  db = OpenDb();
+  EXPECT_EQ(*CountItems(*db), 1);
+}
+
+TEST_F(SqliteDatabaseTest, AFailedWriteIsUndoneAloneAndOthersCommit) {
+  auto db = OpenDb();
+  ASSERT_TRUE(db->Write([](SqliteConnection& c) { return Insert(c, "dup"); }).ok());
+  // Several writers at once share commits; the duplicate fails without taking others with it.
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        std::string name = (i == 25) ? "dup" : absl::StrCat("t", t, "-", i);
+        absl::Status s = db->Write([&](SqliteConnection& c) -> absl::Status {
+          LOOKOUT_RETURN_IF_ERROR(Insert(c, absl::StrCat(name, "-partial")));
+          return Insert(c, name);
+        });
+        if (!s.ok()) failures++;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 8);
+  // 1 + 8 threads x 49 successful writes x 2 rows; the failed writes left no "-partial" row.
+  EXPECT_EQ(*CountItems(*db), 1 + 8 * 49 * 2);
+}
+
+TEST_F(SqliteDatabaseTest, ConcurrentWritesShareCommits) {
+  auto db = OpenDb();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 16; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 40; ++i) {
+        ASSERT_TRUE(db->Write([&](SqliteConnection& c) {
+                        return Insert(c, absl::StrCat(t, "-", i));
+                      }).ok());
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(*CountItems(*db), 640);
+  EXPECT_LT(db->commit_count(), 640);
+}
+
+TEST_F(SqliteDatabaseTest, AfterCommitRunsInCommitOrderOnlyForSuccessfulWrites) {
+  auto db = OpenDb();
+  std::vector<std::string> published;
+  ASSERT_TRUE(db->Write([](SqliteConnection& c) { return Insert(c, "x"); },
+                        [&] { published.push_back("x"); })
+                  .ok());
+  EXPECT_FALSE(db->Write([](SqliteConnection& c) { return Insert(c, "x"); },
+                         [&] { published.push_back("x-again"); })
+                   .ok());
+  ASSERT_TRUE(db->Write([](SqliteConnection& c) { return Insert(c, "y"); },
+                        [&] { published.push_back("y"); })
+                  .ok());
+  EXPECT_EQ(published, (std::vector<std::string>{"x", "y"}));
+}
+
+TEST_F(SqliteDatabaseTest, AcknowledgedWritesSurviveReopen) {
+  auto db = OpenDb();
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(db->Write([&](SqliteConnection& c) {
+                    return Insert(c, absl::StrCat("k", i));
+                  }).ok());
+  }
+  db.reset();
+  db = OpenDb();
+  EXPECT_EQ(*CountItems(*db), 10);
+}
+
+TEST_F(SqliteDatabaseTest, BadSqlIsAnErrorNotACrash) {
+  auto db = OpenDb();
+  absl::Status status = db->Read([](SqliteConnection& c) -> absl::Status {
+    return c.Prepare("SELECT nope FROM nowhere").status();
+  });
+  EXPECT_EQ(status.code(), absl::StatusCode::kInternal);
+}
+
+}  // namespace
+}  // namespace lookout
