@@ -9,7 +9,9 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 VAR=${LOOKOUT_VAR_DIR:-$ROOT/var}
-BIN=${LOOKOUT_BIN_DIR:-$ROOT/${LOOKOUT_BUILD_DIR:-build}/services}
+BUILD_DIR=${LOOKOUT_BUILD_DIR:-build}
+[[ $BUILD_DIR = /* ]] || BUILD_DIR=$ROOT/$BUILD_DIR
+BIN=${LOOKOUT_BIN_DIR:-$BUILD_DIR/services}
 BUF=$ROOT/node_modules/.bin/buf
 
 REDIS_PORT=${LOOKOUT_REDIS_PORT:-6379}

@@ -86,4 +86,20 @@ expect_eq "$total" 22 "ListEvents total after restart"
 changes=$(call "$EP" lookout.event.v1.EventService/WatchEvents '{"afterSequence":"0"}' | grep -c '"sequence"')
 expect_eq "$changes" 22 "change log has one change per acknowledged create"
 
+# SIGTERM with a follow=true stream open: NOT_SERVING, drain, exit within the grace period
+# (run.sh sets none, so the default of 10 s applies; the stream is cancelled at the deadline).
+"$BUF" curl --protocol grpc --http2-prior-knowledge --timeout 60s \
+  -H "x-lookout-internal-token: $LOOKOUT_INTERNAL_TOKEN" --data '{"follow":true}' \
+  "http://127.0.0.1:$EP/lookout.event.v1.EventService/WatchEvents" >/dev/null 2>&1 &
+watcher=$!
+sleep 0.5
+pid=$(cat "$LOOKOUT_VAR_DIR/run/event.pid")
+kill -TERM "$pid"
+start=$SECONDS
+while kill -0 "$pid" 2>/dev/null && [ $((SECONDS - start)) -lt 20 ]; do sleep 0.2; done
+if kill -0 "$pid" 2>/dev/null; then fail "event service exits within the grace period"; else pass "event service exits after SIGTERM"; fi
+grep -q '"msg":"draining"' "$LOOKOUT_VAR_DIR/log/event.log" && pass "drain logged" || fail "drain logged"
+grep -q '"msg":"stopped"' "$LOOKOUT_VAR_DIR/log/event.log" && pass "clean stop logged" || fail "clean stop logged"
+kill "$watcher" 2>/dev/null
+
 finish
