@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "grpc/health/v1/health.pb.h"
 #include "common/logging.h"
 #include "common/metrics.h"
 #include "common/metrics_http_server.h"
@@ -62,6 +63,9 @@ int ServerRunner::metrics_port() const {
 }
 
 absl::Status ServerRunner::Start() {
+  // Reflection can describe grpc.health.v1.Health only if its generated descriptor is linked in;
+  // nothing else references it, so the linker would drop it from the static proto library.
+  (void)grpc::health::v1::HealthCheckRequest::descriptor();
   grpc::EnableDefaultHealthCheckService(true);
   if (options_.reflection) grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 

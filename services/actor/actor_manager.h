@@ -1,0 +1,67 @@
+// The actor domain: every ActorService rule, on plain protos and absl::Status, with no gRPC.
+//
+// Decisions this class makes (and the contract leaves open):
+// - Names are unique by matching key (NormalizeName): creating or renaming an actor to a name
+//   whose key another actor's name already has is ALREADY_EXISTS naming actor.name. This keeps
+//   ResolveActors unambiguous for names. Aliases may be shared; an alias resolves to the earliest
+//   created actor that carries it, and an exact name always wins over an alias.
+// - Deleting an actor deletes the relationships it takes part in (they say nothing once one side
+//   is gone). Deleting an actor that is another actor's parent is FAILED_PRECONDITION: re-parent
+//   or delete the children first, so no parent_id ever dangles.
+// - A request_id is scoped to its method. A retry whose first result was deleted since is
+//   NOT_FOUND rather than a second create.
+// - A parent chain may not loop: an update that would make an actor its own ancestor is
+//   INVALID_ARGUMENT naming actor.parent_id.
+#ifndef LOOKOUT_SERVICES_ACTOR_ACTOR_MANAGER_H_
+#define LOOKOUT_SERVICES_ACTOR_ACTOR_MANAGER_H_
+
+#include <functional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/page_token.h"
+#include "lookout/actor/v1/actor_service.pb.h"
+#include "services/actor/actor_store.h"
+
+namespace lookout::actor {
+
+struct ActorManagerOptions {
+  // Injected so tests control create_time and update_time.
+  std::function<absl::Time()> clock = [] { return absl::Now(); };
+};
+
+class ActorManager {
+ public:
+  using Options = ActorManagerOptions;
+
+  // `store` must outlive the manager.
+  explicit ActorManager(ActorStore* store, Options options = Options());
+
+  absl::StatusOr<v1::CreateActorResponse> CreateActor(const v1::CreateActorRequest& request);
+  absl::StatusOr<v1::GetActorResponse> GetActor(const v1::GetActorRequest& request);
+  absl::StatusOr<v1::BatchGetActorsResponse> BatchGetActors(
+      const v1::BatchGetActorsRequest& request);
+  absl::StatusOr<v1::ListActorsResponse> ListActors(const v1::ListActorsRequest& request);
+  absl::StatusOr<v1::UpdateActorResponse> UpdateActor(const v1::UpdateActorRequest& request);
+  absl::StatusOr<v1::DeleteActorResponse> DeleteActor(const v1::DeleteActorRequest& request);
+  absl::StatusOr<v1::ResolveActorsResponse> ResolveActors(const v1::ResolveActorsRequest& request);
+  absl::StatusOr<v1::CreateRelationshipResponse> CreateRelationship(
+      const v1::CreateRelationshipRequest& request);
+  absl::StatusOr<v1::ListRelationshipsResponse> ListRelationships(
+      const v1::ListRelationshipsRequest& request);
+  absl::StatusOr<v1::DeleteRelationshipResponse> DeleteRelationship(
+      const v1::DeleteRelationshipRequest& request);
+
+ private:
+  // Stamps a new or changed actor (update_time, etag) and derives its matching keys.
+  StoredActor Stamp(v1::Actor actor, absl::Time now) const;
+
+  ActorStore* store_;
+  Options options_;
+  PageTokenCodec page_tokens_;
+};
+
+}  // namespace lookout::actor
+
+#endif  // LOOKOUT_SERVICES_ACTOR_ACTOR_MANAGER_H_

@@ -1,0 +1,10 @@
+# The actor service's tests (included by tests/CMakeLists.txt).
+lookout_test(actor_name_normalizer_test LABEL unit
+  SOURCES unit/actor_name_normalizer_test.cc
+  LIBS actor_service_lib)
+lookout_test(actor_validation_test LABEL unit
+  SOURCES unit/actor_validation_test.cc
+  LIBS actor_service_lib)
+lookout_test(actor_service_test LABEL integration
+  SOURCES integration/actor_service_test.cc
+  LIBS actor_service_lib)
