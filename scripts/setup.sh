@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Installs what Lookout needs on Debian 12 (only what is missing), the Node tools, and builds.
 # Sourced or run by run.sh and test.sh; safe to run again.
+# --debian-packages-only: install the Debian packages and stop (the Docker builder stage).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+DEBIAN_ONLY=0
+[ "${1:-}" = --debian-packages-only ] && DEBIAN_ONLY=1
 
 DEBIAN_PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git
@@ -10,14 +13,17 @@ DEBIAN_PACKAGES=(
   libabsl-dev libhiredis-dev libsqlite3-dev libssl-dev
   libgtest-dev libgmock-dev
   redis-server sqlite3 curl ca-certificates
+  python3-yaml python3-jsonschema
 )
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
-command -v node >/dev/null || missing+=(nodejs)
-command -v npm >/dev/null || missing+=(npm)
+if [ "$DEBIAN_ONLY" = 0 ]; then
+  command -v node >/dev/null || missing+=(nodejs)
+  command -v npm >/dev/null || missing+=(npm)
+fi
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}"
   SUDO=""
@@ -25,6 +31,7 @@ if ((${#missing[@]})); then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+[ "$DEBIAN_ONLY" = 0 ] || exit 0
 
 # buf (lint, curl) and grpc-js, pinned by package-lock.json.
 if [ ! -x node_modules/.bin/buf ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

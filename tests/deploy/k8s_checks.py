@@ -1,0 +1,632 @@
+"""Offline checks of Lookout's Kubernetes manifests: render, schema, project policy.
+
+Nothing here needs a cluster. Documents are plain dicts as PyYAML loads them from
+`kubectl kustomize` output. Every check returns Findings; a rule id names the check so the
+negative fixtures in fixtures/ can say which check they expect to fail.
+
+Rules (ids):
+  schema                 every document validates against its kind's strict 1.32 schema
+  image                  every container names an image with a tag or digest, not :latest
+  probes                 every container has readiness, liveness and startup probes
+  grpc-probes            containers serving gRPC (a port named "grpc") use native gRPC probes
+                         on one of their own ports
+  resources              cpu and memory requests and limits on every container, request <= limit
+  security-context       runAsNonRoot, not uid 0, readOnlyRootFilesystem, no privilege
+                         escalation, not privileged, ALL capabilities dropped and none added,
+                         seccomp RuntimeDefault (container or pod level)
+  service-port-name      every Service port has a name
+  network-policy         a default-deny policy in every namespace with workloads, and every
+                         workload selected by a policy of its own (a non-empty podSelector)
+  selectors              Service, PDB, NetworkPolicy peer and topology-spread selectors match
+                         some workload's pods; HPA targets exist; workload selectors match their
+                         own template
+  config-consistency     LOOKOUT_PORT / LOOKOUT_METRICS_PORT / LOOKOUT_HEALTH_PORT equal the
+                         container ports named grpc / metrics / health
+  references             every ConfigMap a container reads is in the manifests, every Secret it
+                         reads is one that deploy/scripts/create-secrets.sh creates
+  termination-grace      terminationGracePeriodSeconds exceeds LOOKOUT_DRAIN_GRACE_SECONDS plus
+                         any preStop sleep
+  service-links          enableServiceLinks is false (Kubernetes would inject LOOKOUT_*_PORT
+                         variables for Services named lookout-*, the binaries' flag prefix)
+  service-account-token  automountServiceAccountToken is false (no Lookout pod calls the API)
+  autoscaling            a workload an HPA scales sets no replicas of its own and spreads its
+                         pods with topologySpreadConstraints
+
+A workload may be exempted from one rule by an annotation with the reason,
+`checks.lookout.dev/exempt-<rule>: "<why>"`; exempted findings are printed, never hidden.
+"""
+
+import dataclasses
+import json
+import os
+import re
+import shutil
+import subprocess
+from typing import Dict, Iterable, List, Optional, Tuple
+
+import yaml
+
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job")
+ALL_RULES = (
+    "schema", "image", "probes", "grpc-probes", "resources", "security-context",
+    "service-port-name", "network-policy", "selectors", "config-consistency", "references",
+    "termination-grace", "service-links", "service-account-token", "autoscaling",
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Finding:
+    rule: str
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"[{self.rule}] {self.where}: {self.message}"
+
+
+# --- loading and rendering ----------------------------------------------------------------------
+
+class RenderError(Exception):
+    pass
+
+
+def find_kubectl() -> Optional[str]:
+    return shutil.which("kubectl")
+
+
+def render(kustomization_dir: str) -> List[dict]:
+    """`kubectl kustomize DIR`, parsed. Raises RenderError with kubectl's message."""
+    kubectl = find_kubectl()
+    if kubectl is None:
+        raise RenderError("kubectl not found")
+    result = subprocess.run([kubectl, "kustomize", kustomization_dir],
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RenderError(f"kubectl kustomize {kustomization_dir}: {result.stderr.strip()}")
+    return load_documents(result.stdout)
+
+
+def load_documents(text: str) -> List[dict]:
+    return [d for d in yaml.safe_load_all(text) if d is not None]
+
+
+def doc_id(doc: dict) -> str:
+    meta = doc.get("metadata") or {}
+    ns = meta.get("namespace")
+    name = meta.get("name", "?")
+    return f"{doc.get('kind', '?')}/{ns + '/' if ns else ''}{name}"
+
+
+def namespace_of(doc: dict) -> str:
+    return (doc.get("metadata") or {}).get("namespace") or "default"
+
+
+# --- schema ---------------------------------------------------------------------------------------
+
+class SchemaValidator:
+    """Validates documents against `<kind>-<group>-<version>.json` files (strict schemas)."""
+
+    def __init__(self, schema_dir: str):
+        self._dir = schema_dir
+        self._validators: Dict[str, object] = {}
+
+    @staticmethod
+    def schema_file(doc: dict) -> str:
+        api_version = str(doc.get("apiVersion", ""))
+        group, _, version = api_version.rpartition("/")
+        parts = [str(doc.get("kind", "")).lower()]
+        if group:
+            parts.append(group.split(".")[0])
+        parts.append(version)
+        return "-".join(parts) + ".json"
+
+    def _validator(self, filename: str):
+        if filename not in self._validators:
+            path = os.path.join(self._dir, filename)
+            if not os.path.exists(path):
+                self._validators[filename] = None
+            else:
+                import jsonschema  # Debian's python3-jsonschema
+                with open(path) as f:
+                    schema = json.load(f)
+                self._validators[filename] = jsonschema.Draft7Validator(schema)
+        return self._validators[filename]
+
+    def check(self, docs: Iterable[dict]) -> List[Finding]:
+        findings = []
+        for doc in docs:
+            filename = self.schema_file(doc)
+            validator = self._validator(filename)
+            if validator is None:
+                findings.append(Finding("schema", doc_id(doc),
+                                        f"no schema {filename}: kind or apiVersion unknown to "
+                                        f"Kubernetes 1.32 or not among the copied schemas"))
+                continue
+            for error in sorted(validator.iter_errors(doc), key=lambda e: list(e.path)):
+                path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.path)
+                findings.append(Finding("schema", doc_id(doc),
+                                        f"{path.lstrip('.') or '(document)'}: {error.message}"))
+        return findings
+
+
+# --- helpers over workloads ----------------------------------------------------------------------
+
+@dataclasses.dataclass
+class Workload:
+    doc: dict
+
+    @property
+    def kind(self) -> str:
+        return self.doc["kind"]
+
+    @property
+    def name(self) -> str:
+        return self.doc["metadata"]["name"]
+
+    @property
+    def namespace(self) -> str:
+        return namespace_of(self.doc)
+
+    @property
+    def id(self) -> str:
+        return doc_id(self.doc)
+
+    @property
+    def template(self) -> dict:
+        return (self.doc.get("spec") or {}).get("template") or {}
+
+    @property
+    def pod_spec(self) -> dict:
+        return self.template.get("spec") or {}
+
+    @property
+    def pod_labels(self) -> dict:
+        return (self.template.get("metadata") or {}).get("labels") or {}
+
+    def containers(self, include_init: bool = False) -> List[dict]:
+        spec = self.pod_spec
+        result = list(spec.get("containers") or [])
+        if include_init:
+            result = list(spec.get("initContainers") or []) + result
+        return result
+
+
+def workloads(docs: Iterable[dict]) -> List[Workload]:
+    return [Workload(d) for d in docs if d.get("kind") in WORKLOAD_KINDS]
+
+
+def selector_matches(selector: Optional[dict], labels: dict) -> bool:
+    """A LabelSelector (matchLabels / matchExpressions) against a label set; {} matches all."""
+    if selector is None:
+        return False
+    for key, value in (selector.get("matchLabels") or {}).items():
+        if labels.get(key) != value:
+            return False
+    for expr in selector.get("matchExpressions") or []:
+        key, op, values = expr.get("key"), expr.get("operator"), expr.get("values") or []
+        if op == "In" and labels.get(key) not in values:
+            return False
+        if op == "NotIn" and key in labels and labels[key] in values:
+            return False
+        if op == "Exists" and key not in labels:
+            return False
+        if op == "DoesNotExist" and key in labels:
+            return False
+    return True
+
+
+def is_empty_selector(selector: Optional[dict]) -> bool:
+    return selector is not None and not selector.get("matchLabels") and \
+        not selector.get("matchExpressions")
+
+
+_QUANTITY = re.compile(r"^([0-9.]+)([a-zA-Z]*)$")
+_SUFFIX = {"": 1, "m": 1e-3, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15,
+           "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50}
+
+
+def parse_quantity(value) -> Optional[float]:
+    match = _QUANTITY.match(str(value))
+    if not match or match.group(2) not in _SUFFIX:
+        return None
+    return float(match.group(1)) * _SUFFIX[match.group(2)]
+
+
+def config_maps(docs: Iterable[dict]) -> Dict[Tuple[str, str], dict]:
+    return {(namespace_of(d), d["metadata"]["name"]): d for d in docs
+            if d.get("kind") == "ConfigMap"}
+
+
+def container_env(container: dict, namespace: str,
+                  cms: Dict[Tuple[str, str], dict]) -> Dict[str, str]:
+    """The plain (ConfigMap and literal) environment a container gets; Secret values are left
+    out. Later sources win, as in Kubernetes: envFrom in order, then env."""
+    env: Dict[str, str] = {}
+    for source in container.get("envFrom") or []:
+        ref = source.get("configMapRef")
+        if ref and (namespace, ref.get("name")) in cms:
+            prefix = source.get("prefix", "")
+            for key, value in ((cms[(namespace, ref["name"])].get("data")) or {}).items():
+                env[prefix + key] = str(value)
+    for var in container.get("env") or []:
+        if "value" in var:
+            env[var["name"]] = str(var["value"])
+        ref = (var.get("valueFrom") or {}).get("configMapKeyRef")
+        if ref and (namespace, ref.get("name")) in cms:
+            data = cms[(namespace, ref["name"])].get("data") or {}
+            if ref.get("key") in data:
+                env[var["name"]] = str(data[ref["key"]])
+    return env
+
+
+def probe_port(probe: dict) -> Optional[object]:
+    for handler in ("grpc", "tcpSocket", "httpGet"):
+        if handler in probe:
+            return probe[handler].get("port")
+    return None
+
+
+# --- policy rules --------------------------------------------------------------------------------
+
+def check_images(docs) -> List[Finding]:
+    findings = []
+    for w in workloads(docs):
+        for c in w.containers(include_init=True):
+            where = f"{w.id} container {c.get('name')}"
+            image = (c.get("image") or "").strip()
+            if not image:
+                findings.append(Finding("image", where, "no image"))
+                continue
+            name_part = image.split("@")[0]
+            tag = name_part.rsplit(":", 1)[1] if ":" in name_part.rsplit("/", 1)[-1] else None
+            if "@" not in image and tag is None:
+                findings.append(Finding("image", where, f"image {image} has no tag or digest"))
+            elif tag == "latest":
+                findings.append(Finding("image", where, f"image {image} uses :latest"))
+    return findings
+
+
+def check_probes(docs) -> List[Finding]:
+    findings = []
+    for w in workloads(docs):
+        for c in w.containers():
+            for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
+                if not c.get(probe):
+                    findings.append(Finding("probes", f"{w.id} container {c.get('name')}",
+                                            f"no {probe}"))
+    return findings
+
+
+def check_grpc_probes(docs) -> List[Finding]:
+    findings = []
+    for w in workloads(docs):
+        for c in w.containers():
+            ports = {p.get("name"): p.get("containerPort") for p in c.get("ports") or []}
+            if "grpc" not in ports:
+                continue
+            numbers = set(ports.values())
+            for kind in ("readinessProbe", "livenessProbe", "startupProbe"):
+                probe = c.get(kind)
+                if not probe:
+                    continue  # reported by "probes"
+                where = f"{w.id} container {c.get('name')} {kind}"
+                if "grpc" not in probe:
+                    findings.append(Finding("grpc-probes", where,
+                                            "a gRPC server must use a native grpc probe"))
+                elif probe["grpc"].get("port") not in numbers:
+                    findings.append(Finding("grpc-probes", where,
+                                            f"probe port {probe['grpc'].get('port')} is not one "
+                                            f"of the container's ports {sorted(numbers)}"))
+    return findings
+
+
+def check_resources(docs) -> List[Finding]:
+    findings = []
+    for w in workloads(docs):
+        for c in w.containers(include_init=True):
+            where = f"{w.id} container {c.get('name')}"
+            res = c.get("resources") or {}
+            for section in ("requests", "limits"):
+                for resource in ("cpu", "memory"):
+                    value = (res.get(section) or {}).get(resource)
+                    if value is None:
+                        findings.append(Finding("resources", where, f"no {section}.{resource}"))
+                    elif parse_quantity(value) is None:
+                        findings.append(Finding("resources", where,
+                                                f"{section}.{resource} {value!r} is not a quantity"))
+            for resource in ("cpu", "memory"):
+                req = parse_quantity((res.get("requests") or {}).get(resource, ""))
+                lim = parse_quantity((res.get("limits") or {}).get(resource, ""))
+                if req is not None and lim is not None and req > lim:
+                    findings.append(Finding("resources", where,
+                                            f"{resource} request exceeds its limit"))
+    return findings
+
+
+def check_security_context(docs) -> List[Finding]:
+    findings = []
+    for w in workloads(docs):
+        pod_sc = w.pod_spec.get("securityContext") or {}
+        for c in w.containers(include_init=True):
+            where = f"{w.id} container {c.get('name')}"
+            sc = c.get("securityContext") or {}
+
+            def effective(key):
+                return sc[key] if key in sc else pod_sc.get(key)
+
+            problems = []
+            if effective("runAsNonRoot") is not True:
+                problems.append("runAsNonRoot is not true")
+            if effective("runAsUser") == 0:
+                problems.append("runAsUser is 0")
+            if sc.get("readOnlyRootFilesystem") is not True:
+                problems.append("readOnlyRootFilesystem is not true")
+            if sc.get("allowPrivilegeEscalation") is not False:
+                problems.append("allowPrivilegeEscalation is not false")
+            if sc.get("privileged") is True:
+                problems.append("privileged")
+            caps = sc.get("capabilities") or {}
+            if "ALL" not in (caps.get("drop") or []):
+                problems.append("capabilities.drop does not include ALL")
+            if caps.get("add"):
+                problems.append(f"capabilities.add {caps['add']}")
+            seccomp = (effective("seccompProfile") or {}).get("type")
+            if seccomp != "RuntimeDefault":
+                problems.append(f"seccompProfile is {seccomp or 'unset'}, not RuntimeDefault")
+            findings.extend(Finding("security-context", where, p) for p in problems)
+    return findings
+
+
+def check_service_port_names(docs) -> List[Finding]:
+    findings = []
+    for d in docs:
+        if d.get("kind") != "Service":
+            continue
+        for i, port in enumerate((d.get("spec") or {}).get("ports") or []):
+            if not port.get("name"):
+                findings.append(Finding("service-port-name", doc_id(d),
+                                        f"port #{i} ({port.get('port')}) has no name"))
+    return findings
+
+
+def _network_policies(docs) -> List[dict]:
+    return [d for d in docs if d.get("kind") == "NetworkPolicy"]
+
+
+def check_network_policy(docs) -> List[Finding]:
+    findings = []
+    policies = _network_policies(docs)
+    namespaces = sorted({w.namespace for w in workloads(docs)})
+    for ns in namespaces:
+        denies = [p for p in policies if namespace_of(p) == ns
+                  and is_empty_selector((p.get("spec") or {}).get("podSelector"))
+                  and {"Ingress", "Egress"} <= set((p.get("spec") or {}).get("policyTypes") or [])
+                  and not (p["spec"].get("ingress") or p["spec"].get("egress"))]
+        if not denies:
+            findings.append(Finding("network-policy", f"namespace {ns}",
+                                    "no default-deny NetworkPolicy (podSelector {}, policyTypes "
+                                    "Ingress and Egress, no rules)"))
+    for w in workloads(docs):
+        own = [p for p in policies if namespace_of(p) == w.namespace
+               and not is_empty_selector((p.get("spec") or {}).get("podSelector"))
+               and selector_matches(p["spec"].get("podSelector"), w.pod_labels)]
+        if not own:
+            findings.append(Finding("network-policy", w.id,
+                                    "no NetworkPolicy selects this workload's pods"))
+    return findings
+
+
+def check_selectors(docs) -> List[Finding]:
+    findings = []
+    ws = workloads(docs)
+
+    def matches_any(ns, selector):
+        return any(w.namespace == ns and selector_matches(selector, w.pod_labels) for w in ws)
+
+    for w in ws:
+        selector = (w.doc.get("spec") or {}).get("selector")
+        if w.kind != "Job" and not selector_matches(selector, w.pod_labels):
+            findings.append(Finding("selectors", w.id,
+                                    "spec.selector does not match the pod template's labels"))
+        for i, tsc in enumerate(w.pod_spec.get("topologySpreadConstraints") or []):
+            if not selector_matches(tsc.get("labelSelector"), w.pod_labels):
+                findings.append(Finding("selectors", w.id, f"topologySpreadConstraints[{i}] "
+                                        "labelSelector does not match the workload's own pods"))
+    for d in docs:
+        kind, ns, spec = d.get("kind"), namespace_of(d), d.get("spec") or {}
+        if kind == "Service" and spec.get("selector") is not None:
+            if not matches_any(ns, {"matchLabels": spec["selector"]}):
+                findings.append(Finding("selectors", doc_id(d), "selector matches no workload"))
+        elif kind == "PodDisruptionBudget":
+            if not matches_any(ns, spec.get("selector")):
+                findings.append(Finding("selectors", doc_id(d), "selector matches no workload"))
+        elif kind == "HorizontalPodAutoscaler":
+            ref = spec.get("scaleTargetRef") or {}
+            if not any(w.namespace == ns and w.kind == ref.get("kind") and
+                       w.name == ref.get("name") for w in ws):
+                findings.append(Finding("selectors", doc_id(d),
+                                        f"scaleTargetRef {ref.get('kind')}/{ref.get('name')} "
+                                        "does not exist"))
+        elif kind == "NetworkPolicy":
+            selector = spec.get("podSelector")
+            if not is_empty_selector(selector) and not matches_any(ns, selector):
+                findings.append(Finding("selectors", doc_id(d), "podSelector matches no workload"))
+            for direction, peers_key in (("ingress", "from"), ("egress", "to")):
+                for rule in spec.get(direction) or []:
+                    for peer in rule.get(peers_key) or []:
+                        pod_selector = peer.get("podSelector")
+                        if (pod_selector is None or "namespaceSelector" in peer
+                                or is_empty_selector(pod_selector)):
+                            continue  # other namespaces or everything: not checkable here
+                        if not matches_any(ns, pod_selector):
+                            findings.append(Finding(
+                                "selectors", doc_id(d),
+                                f"{direction} peer {json.dumps(pod_selector, sort_keys=True)} "
+                                "matches no workload"))
+    return findings
+
+
+def check_config_consistency(docs) -> List[Finding]:
+    findings = []
+    cms = config_maps(docs)
+    for w in workloads(docs):
+        for c in w.containers():
+            env = container_env(c, w.namespace, cms)
+            ports = {p.get("name"): p.get("containerPort") for p in c.get("ports") or []}
+            for var, port_name in (("LOOKOUT_PORT", "grpc"), ("LOOKOUT_METRICS_PORT", "metrics"),
+                                   ("LOOKOUT_HEALTH_PORT", "health")):
+                where = f"{w.id} container {c.get('name')}"
+                if var in env and port_name not in ports and env[var] not in ("-1", "0"):
+                    findings.append(Finding("config-consistency", where,
+                                            f"{var}={env[var]} but no container port named "
+                                            f"{port_name}"))
+                elif port_name in ports and var in env and str(ports[port_name]) != env[var]:
+                    findings.append(Finding("config-consistency", where,
+                                            f"{var}={env[var]} but container port {port_name} is "
+                                            f"{ports[port_name]}"))
+    return findings
+
+
+def check_references(docs, known_secrets: Optional[Iterable[str]]) -> List[Finding]:
+    findings = []
+    cms = config_maps(docs)
+    secrets = set(known_secrets or []) | {d["metadata"]["name"] for d in docs
+                                          if d.get("kind") == "Secret"}
+    for w in workloads(docs):
+        wanted_cms, wanted_secrets = [], []
+        for c in w.containers(include_init=True):
+            for source in c.get("envFrom") or []:
+                if "configMapRef" in source and not source["configMapRef"].get("optional"):
+                    wanted_cms.append(source["configMapRef"].get("name"))
+                if "secretRef" in source and not source["secretRef"].get("optional"):
+                    wanted_secrets.append(source["secretRef"].get("name"))
+            for var in c.get("env") or []:
+                vf = var.get("valueFrom") or {}
+                if "configMapKeyRef" in vf and not vf["configMapKeyRef"].get("optional"):
+                    ref = vf["configMapKeyRef"]
+                    cm = cms.get((w.namespace, ref.get("name")))
+                    if cm is not None and ref.get("key") not in (cm.get("data") or {}):
+                        findings.append(Finding("references", w.id, f"ConfigMap {ref.get('name')} "
+                                                f"has no key {ref.get('key')}"))
+                    wanted_cms.append(ref.get("name"))
+                if "secretKeyRef" in vf and not vf["secretKeyRef"].get("optional"):
+                    wanted_secrets.append(vf["secretKeyRef"].get("name"))
+        for volume in w.pod_spec.get("volumes") or []:
+            if "configMap" in volume and not volume["configMap"].get("optional"):
+                wanted_cms.append(volume["configMap"].get("name"))
+            if "secret" in volume and not volume["secret"].get("optional"):
+                wanted_secrets.append(volume["secret"].get("secretName"))
+        for name in wanted_cms:
+            if (w.namespace, name) not in cms:
+                findings.append(Finding("references", w.id, f"ConfigMap {name} is not in the "
+                                        "manifests"))
+        if known_secrets is not None:
+            for name in wanted_secrets:
+                if name not in secrets:
+                    findings.append(Finding("references", w.id,
+                                            f"Secret {name} is neither in the manifests nor "
+                                            "created by deploy/scripts/create-secrets.sh"))
+    return findings
+
+
+def check_termination_grace(docs) -> List[Finding]:
+    findings = []
+    cms = config_maps(docs)
+    for w in workloads(docs):
+        grace = w.pod_spec.get("terminationGracePeriodSeconds", 30)
+        for c in w.containers():
+            env = container_env(c, w.namespace, cms)
+            pre_stop = ((c.get("lifecycle") or {}).get("preStop") or {}).get("sleep") or {}
+            sleep = int(pre_stop.get("seconds", 0))
+            try:
+                drain = float(env.get("LOOKOUT_DRAIN_GRACE_SECONDS", 0))
+            except ValueError:
+                drain = 0
+            needed = drain + sleep
+            if not grace > needed:
+                findings.append(Finding(
+                    "termination-grace", f"{w.id} container {c.get('name')}",
+                    f"terminationGracePeriodSeconds {grace} is not longer than the drain "
+                    f"({drain:g} s) plus the preStop sleep ({sleep} s)"))
+    return findings
+
+
+def check_service_links(docs) -> List[Finding]:
+    return [Finding("service-links", w.id, "enableServiceLinks is not false")
+            for w in workloads(docs) if w.pod_spec.get("enableServiceLinks") is not False]
+
+
+def check_service_account_token(docs) -> List[Finding]:
+    return [Finding("service-account-token", w.id, "automountServiceAccountToken is not false")
+            for w in workloads(docs) if w.pod_spec.get("automountServiceAccountToken") is not False]
+
+
+def check_autoscaling(docs) -> List[Finding]:
+    findings = []
+    ws = workloads(docs)
+    for d in docs:
+        if d.get("kind") != "HorizontalPodAutoscaler":
+            continue
+        ref = (d.get("spec") or {}).get("scaleTargetRef") or {}
+        for w in ws:
+            if w.namespace != namespace_of(d) or w.kind != ref.get("kind") or \
+                    w.name != ref.get("name"):
+                continue
+            if "replicas" in (w.doc.get("spec") or {}):
+                findings.append(Finding("autoscaling", w.id,
+                                        f"sets spec.replicas although {doc_id(d)} scales it "
+                                        "(every apply would reset the autoscaler's choice)"))
+            if not w.pod_spec.get("topologySpreadConstraints"):
+                findings.append(Finding("autoscaling", w.id,
+                                        "scaled by an HPA but has no topologySpreadConstraints"))
+    return findings
+
+
+EXEMPT_PREFIX = "checks.lookout.dev/exempt-"
+
+
+def exemptions(docs: Iterable[dict]) -> Dict[Tuple[str, str], str]:
+    """(workload id, rule) -> reason, from annotations `checks.lookout.dev/exempt-<rule>: <reason>`
+    on a workload. A reason is required: an empty one exempts nothing."""
+    result = {}
+    for w in workloads(docs):
+        for key, value in ((w.doc.get("metadata") or {}).get("annotations") or {}).items():
+            if key.startswith(EXEMPT_PREFIX) and str(value).strip():
+                result[(w.id, key[len(EXEMPT_PREFIX):])] = str(value).strip()
+    return result
+
+
+def split_exempted(docs: List[dict], findings: List[Finding]
+                   ) -> Tuple[List[Finding], List[Tuple[Finding, str]]]:
+    """Findings a workload's annotation exempts, apart from the rest (schema never exempt)."""
+    exempt = exemptions(docs)
+    kept, exempted = [], []
+    for f in findings:
+        reason = next((r for (wid, rule), r in exempt.items()
+                       if rule == f.rule and rule != "schema"
+                       and (f.where == wid or f.where.startswith(wid + " "))), None)
+        if reason is None:
+            kept.append(f)
+        else:
+            exempted.append((f, reason))
+    return kept, exempted
+
+
+def policy_findings(docs: List[dict], known_secrets: Optional[Iterable[str]] = None
+                    ) -> List[Finding]:
+    findings: List[Finding] = []
+    findings += check_images(docs)
+    findings += check_probes(docs)
+    findings += check_grpc_probes(docs)
+    findings += check_resources(docs)
+    findings += check_security_context(docs)
+    findings += check_service_port_names(docs)
+    findings += check_network_policy(docs)
+    findings += check_selectors(docs)
+    findings += check_config_consistency(docs)
+    findings += check_references(docs, known_secrets)
+    findings += check_termination_grace(docs)
+    findings += check_service_links(docs)
+    findings += check_service_account_token(docs)
+    findings += check_autoscaling(docs)
+    return findings
