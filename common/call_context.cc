@@ -53,6 +53,12 @@ grpc::Status ServeCall(grpc::ServerContext* context, const InternalAuth& auth,
          {"error", std::string(status.message())},
          {"principal", MetadataValue(*context, kPrincipalHeader)}});
   }
+  if (status.code() == absl::StatusCode::kInternal) {
+    // The details (SQL, file paths) are in the log line above; the caller gets the request id
+    // to quote instead.
+    status = absl::InternalError(
+        absl::StrCat("internal error; quote request id ", request_id, " when reporting it"));
+  }
   return ToGrpcStatus(status);
 }
 

@@ -48,7 +48,7 @@ absl::StatusOr<int32_t> ParseDate(absl::string_view value) {
       !absl::SimpleAtoi(value.substr(5, 2), &month) ||
       !absl::SimpleAtoi(value.substr(8, 2), &day) ||
       !absl::ascii_isdigit(value[0]) || !absl::ascii_isdigit(value[5]) ||
-      !absl::ascii_isdigit(value[8])) {
+      !absl::ascii_isdigit(value[8]) || value.find_first_not_of("0123456789-") != value.npos) {
     return absl::InvalidArgumentError("must be a date written YYYY-MM-DD");
   }
   if (year < 1900 || year > 2100) {

@@ -83,7 +83,7 @@ done
 expect_eq "$missing" 0 "every acknowledged event is there after kill -9"
 total=$(call "$EP" lookout.event.v1.EventService/ListEvents '{"filter":{"countryCodes":["HTI"]}}' | json_field "['totalSize']")
 expect_eq "$total" 22 "ListEvents total after restart"
-changes=$(call "$EP" lookout.event.v1.EventService/WatchEvents '{"afterSequence":"0"}' | grep -c '"sequence"')
+changes=$(call "$EP" lookout.event.v1.EventService/WatchEvents '{"afterSequence":"0"}' | grep -c '"CHANGE_TYPE_CREATED"')
 expect_eq "$changes" 22 "change log has one change per acknowledged create"
 
 # SIGTERM with a follow=true stream open: NOT_SERVING, drain, exit within the grace period

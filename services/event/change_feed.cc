@@ -1,0 +1,54 @@
+#include "services/event/change_feed.h"
+
+#include <limits>
+
+#include "absl/strings/str_cat.h"
+#include "common/errors.h"
+#include "common/status_macros.h"
+#include "services/event/event_filter_matcher.h"
+#include "services/event/event_validation.h"
+
+namespace lookout::event {
+
+ChangeFeed::ChangeFeed(EventStore* store, ChangeNotifier* notifier, ChangeFeedOptions options)
+    : store_(store), notifier_(notifier), options_(options) {}
+
+absl::Status ChangeFeed::Watch(const v1::WatchEventsRequest& request, const Sink& send,
+                               const std::function<bool()>& cancelled) {
+  if (request.after_sequence() < 0) {
+    return errors::InvalidField(
+        "after_sequence", absl::StrCat("must not be negative (0 starts from the beginning), got ",
+                                       request.after_sequence()));
+  }
+  LOOKOUT_RETURN_IF_ERROR(ValidateFilter(request.filter()));
+
+  // Without follow the stream ends at the head as it is now; changes committed later are for
+  // the next call, which resumes from the last sequence this one sent.
+  int64_t up_to = std::numeric_limits<int64_t>::max();
+  if (!request.follow()) {
+    LOOKOUT_ASSIGN_OR_RETURN(up_to, store_->HeadSequence());
+  }
+  int64_t cursor = request.after_sequence();
+  v1::WatchEventsResponse message;
+  while (true) {
+    if (cancelled()) return absl::CancelledError("the client cancelled the watch");
+    LOOKOUT_ASSIGN_OR_RETURN(std::vector<Change> changes,
+                             store_->ChangesAfter(cursor, up_to, options_.batch_size));
+    for (Change& change : changes) {
+      cursor = change.sequence;
+      if (!MatchesFilter(change.event, request.filter())) continue;
+      message.set_sequence(change.sequence);
+      message.set_type(change.type);
+      *message.mutable_event() = std::move(change.event);
+      if (!send(message)) return absl::CancelledError("the client went away");
+    }
+    if (static_cast<int>(changes.size()) == options_.batch_size) continue;  // more backlog
+    if (!request.follow()) return absl::OkStatus();
+    // Caught up: sleep until a commit passes the cursor, waking now and then to notice a
+    // cancelled client. The store is read again either way, so a wake-up is never trusted
+    // blindly and a missed one costs at most one poll interval.
+    notifier_->WaitForNewerThan(cursor, options_.poll_interval);
+  }
+}
+
+}  // namespace lookout::event

@@ -1,0 +1,173 @@
+#include "services/event/event_importer.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/errors.h"
+#include "common/status_macros.h"
+#include "services/event/event_model.h"
+#include "services/event/event_validation.h"
+
+namespace lookout::event {
+
+using ::lookout::event::v1::Event;
+
+EventImporter::EventImporter(EventStore* store, ActorChecker* actors, EventCache* cache,
+                             std::function<absl::Time()> clock, int batch_size)
+    : store_(store),
+      actors_(actors),
+      cache_(cache),
+      clock_(std::move(clock)),
+      batch_size_(std::max(1, batch_size)) {}
+
+EventImporter::Session EventImporter::Start(const v1::ImportOptions& options,
+                                            const grpc::ServerContext* serving) {
+  return Session(this, options, serving);
+}
+
+absl::Status EventImporter::Session::Add(const Event* row) {
+  const int64_t index = response_.received();
+  response_.set_received(index + 1);
+  // Invalid rows wait in the batch too, so rejections are reported in row order and "the first
+  // 1000 errors" are the first by index.
+  Row pending;
+  pending.index = index;
+  if (row == nullptr) {
+    pending.error = errors::InvalidField("event", "is required on every message but the first");
+  } else {
+    pending.payload = *row;
+    ClearOutputOnlyFields(&pending.payload);
+    pending.error = ValidateEvent(pending.payload);
+  }
+  pending_.push_back(std::move(pending));
+  if (static_cast<int>(pending_.size()) >= importer_->batch_size_) return Flush();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::ImportEventsResponse> EventImporter::Session::Finish() {
+  LOOKOUT_RETURN_IF_ERROR(Flush());
+  return response_;
+}
+
+void EventImporter::Session::Reject(int64_t index, const absl::Status& status) {
+  response_.set_rejected(response_.rejected() + 1);
+  if (response_.errors_size() >= kMaxImportErrors) return;
+  v1::ImportError* error = response_.add_errors();
+  error->set_index(index);
+  error->set_field(errors::FieldOf(status));
+  error->set_message(std::string(status.message()));
+}
+
+absl::Status EventImporter::Session::Flush() {
+  if (pending_.empty()) return absl::OkStatus();
+  std::vector<Row> batch = std::move(pending_);
+  pending_.clear();
+
+  // One actor lookup for the whole batch.
+  std::vector<std::string> actor_ids;
+  for (const Row& row : batch) {
+    if (!row.error.ok()) continue;
+    for (const v1::Participant& p : row.payload.participants()) actor_ids.push_back(p.actor_id());
+  }
+  if (!actor_ids.empty()) {
+    auto missing = importer_->actors_->FindMissing(actor_ids, serving_);
+    if (!missing.ok()) {
+      return absl::Status(
+          missing.status().code(),
+          absl::StrCat(missing.status().message(), " (rows before index ", batch.front().index,
+                       " were ", options_.dry_run() ? "checked" : "imported",
+                       "; resend from there)"));
+    }
+    for (Row& row : batch) {
+      if (row.error.ok()) row.error = MissingActorError(row.payload, *missing);
+    }
+  }
+
+  // Each row in a savepoint of its own, so one row's conflict undoes only that row; a dry run
+  // rehearses the very same writes and then undoes them all.
+  const absl::Time now = importer_->clock_();
+  std::vector<Outcome> outcomes(batch.size(), Outcome::kRejected);
+  std::vector<std::string> updated_ids;
+  const bool any_valid =
+      std::any_of(batch.begin(), batch.end(), [](const Row& row) { return row.error.ok(); });
+  auto write_batch = [&](EventTransaction& tx) -> absl::Status {
+    auto write_all = [&]() -> absl::Status {
+      for (size_t i = 0; i < batch.size(); ++i) {
+        Row& row = batch[i];
+        if (!row.error.ok()) continue;
+        std::string updated_id;
+        row.error = tx.Isolated([&] { return WriteRow(tx, row, now, &outcomes[i], &updated_id); });
+        if (!row.error.ok()) {
+          outcomes[i] = Outcome::kRejected;
+          // Storage failures are not the row's fault: give up on the batch.
+          if (row.error.code() == absl::StatusCode::kInternal) return row.error;
+        } else if (!updated_id.empty()) {
+          updated_ids.push_back(updated_id);
+        }
+      }
+      return absl::OkStatus();
+    };
+    return options_.dry_run() ? tx.Rehearse(write_all) : write_all();
+  };
+  if (any_valid) {
+    LOOKOUT_RETURN_IF_ERROR(importer_->store_->Write(write_batch));
+  }
+
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (!batch[i].error.ok()) {
+      Reject(batch[i].index, batch[i].error);
+      continue;
+    }
+    switch (outcomes[i]) {
+      case Outcome::kCreated:
+        response_.set_created(response_.created() + 1);
+        break;
+      case Outcome::kUpdated:
+        response_.set_updated(response_.updated() + 1);
+        break;
+      case Outcome::kUnchanged:
+        response_.set_unchanged(response_.unchanged() + 1);
+        break;
+      case Outcome::kRejected:
+        break;
+    }
+  }
+  if (importer_->cache_ != nullptr && !options_.dry_run()) {
+    for (const std::string& id : updated_ids) importer_->cache_->Invalidate(id);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status EventImporter::Session::WriteRow(EventTransaction& tx, const Row& row, absl::Time now,
+                                              Outcome* outcome, std::string* updated_id) {
+  if (options_.upsert_by_external_id()) {
+    std::optional<Event> existing;
+    for (const lookout::type::v1::ExternalId& external_id : row.payload.external_ids()) {
+      LOOKOUT_ASSIGN_OR_RETURN(existing, tx.FindLiveByExternalId(external_id));
+      if (existing.has_value()) break;
+    }
+    if (existing.has_value()) {
+      if (SamePayload(*existing, row.payload)) {
+        *outcome = Outcome::kUnchanged;
+        return absl::OkStatus();
+      }
+      // The row replaces the stored content; identity and creation time stay.
+      Event updated = row.payload;
+      updated.set_id(existing->id());
+      *updated.mutable_create_time() = existing->create_time();
+      StampUpdate(now, &updated);
+      LOOKOUT_RETURN_IF_ERROR(tx.Apply(v1::CHANGE_TYPE_UPDATED, std::move(updated)).status());
+      *outcome = Outcome::kUpdated;
+      *updated_id = existing->id();
+      return absl::OkStatus();
+    }
+  }
+  Event created = row.payload;
+  StampNew(now, &created);
+  LOOKOUT_RETURN_IF_ERROR(tx.Apply(v1::CHANGE_TYPE_CREATED, std::move(created)).status());
+  *outcome = Outcome::kCreated;
+  return absl::OkStatus();
+}
+
+}  // namespace lookout::event

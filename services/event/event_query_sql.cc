@@ -1,0 +1,106 @@
+#include "services/event/event_query_sql.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/logging.h"
+#include "common/validation.h"
+#include "services/event/event_validation.h"
+
+namespace lookout::event {
+namespace {
+
+template <typename Repeated>
+std::string JsonStringArray(const Repeated& values) {
+  std::string json = "[";
+  for (const auto& value : values) {
+    absl::StrAppend(&json, json.size() > 1 ? "," : "", "\"", JsonEscape(value), "\"");
+  }
+  return json + "]";
+}
+
+std::string JsonIntArray(const google::protobuf::RepeatedField<int>& values) {
+  std::string json = "[";
+  for (int value : values) absl::StrAppend(&json, json.size() > 1 ? "," : "", value);
+  return json + "]";
+}
+
+}  // namespace
+
+SqlCondition FilterCondition(const v1::EventFilter& filter) {
+  SqlCondition c;
+  // Literal "deleted = 0" lets SQLite use the partial indexes defined WHERE deleted = 0.
+  c.where = "e.deleted = 0";
+  auto add = [&c](absl::string_view sql, SqlValue value) {
+    absl::StrAppend(&c.where, " AND ", sql);
+    c.params.push_back(std::move(value));
+  };
+  if (!filter.country_codes().empty()) {
+    add("e.country IN (SELECT value FROM json_each(?))", JsonStringArray(filter.country_codes()));
+  }
+  if (!filter.admin1().empty()) add("e.admin1 = ?", filter.admin1());
+  if (!filter.event_types().empty()) {
+    add("e.event_type IN (SELECT value FROM json_each(?))", JsonIntArray(filter.event_types()));
+  }
+  if (!filter.sub_event_types().empty()) {
+    add("e.sub_event_type IN (SELECT value FROM json_each(?))",
+        JsonStringArray(filter.sub_event_types()));
+  }
+  if (!filter.actor_id().empty()) {
+    add("e.id IN (SELECT event_id FROM event_actors WHERE actor_id = ?)", filter.actor_id());
+  }
+  // Overlap of [event_day, end_day] with the range; end_day equals event_day for one-day events.
+  if (!filter.date_range().start_date().empty()) {
+    add("e.end_day >= ?",
+        static_cast<int64_t>(*validation::ParseDate(filter.date_range().start_date())));
+  }
+  if (!filter.date_range().end_date().empty()) {
+    add("e.event_day <= ?",
+        static_cast<int64_t>(*validation::ParseDate(filter.date_range().end_date())));
+  }
+  if (filter.min_fatalities() > 0) add("e.fatalities >= ?", filter.min_fatalities());
+  if (!filter.text().empty()) {
+    add("e.pk IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)", filter.text());
+  }
+  if (HasBoundingBox(filter)) {
+    // NULL coordinates fail BETWEEN, so events without a point never match a box.
+    const v1::BoundingBox& box = filter.bbox();
+    absl::StrAppend(&c.where, " AND e.lat BETWEEN ? AND ? AND e.lon BETWEEN ? AND ?");
+    c.params.insert(c.params.end(), {box.min_latitude(), box.max_latitude(), box.min_longitude(),
+                                     box.max_longitude()});
+  }
+  if (!filter.tags().empty()) {
+    add("e.id IN (SELECT event_id FROM event_tags WHERE tag IN (SELECT value FROM json_each(?)))",
+        JsonStringArray(filter.tags()));
+  }
+  return c;
+}
+
+const char* SortColumn(EventOrder order) {
+  return order == EventOrder::kFatalitiesDesc ? "e.fatalities" : "e.event_day";
+}
+
+const char* OrderByClause(EventOrder order) {
+  switch (order) {
+    case EventOrder::kEventDateAsc:
+      return "ORDER BY e.event_day ASC, e.id ASC";
+    case EventOrder::kFatalitiesDesc:
+      return "ORDER BY e.fatalities DESC, e.id DESC";
+    case EventOrder::kEventDateDesc:
+      break;
+  }
+  return "ORDER BY e.event_day DESC, e.id DESC";
+}
+
+std::string AfterCursorCondition(EventOrder order) {
+  return absl::StrCat(" AND (", SortColumn(order), ", e.id) ",
+                      order == EventOrder::kEventDateAsc ? ">" : "<", " (?, ?)");
+}
+
+void BindAll(Statement& statement, const std::vector<SqlValue>& params, int first_index) {
+  int index = first_index;
+  for (const SqlValue& value : params) {
+    std::visit([&](const auto& v) { statement.Bind(index, v); }, value);
+    ++index;
+  }
+}
+
+}  // namespace lookout::event

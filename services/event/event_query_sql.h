@@ -1,0 +1,41 @@
+// Translates an EventFilter and an order into SQL over the events table (alias "e") of the
+// SQLite store, with the values as bound parameters. List values travel as one JSON array
+// parameter (IN (SELECT value FROM json_each(?))), so the SQL text depends only on which filter
+// fields are set, and the connections' prepared-statement caches stay small.
+#ifndef LOOKOUT_SERVICES_EVENT_EVENT_QUERY_SQL_H_
+#define LOOKOUT_SERVICES_EVENT_EVENT_QUERY_SQL_H_
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "common/sqlite_db.h"
+#include "lookout/event/v1/event.pb.h"
+#include "services/event/event_store.h"
+
+namespace lookout::event {
+
+using SqlValue = std::variant<int64_t, double, std::string>;
+
+struct SqlCondition {
+  std::string where;  // "e.deleted = 0 AND ..."
+  std::vector<SqlValue> params;
+};
+
+// Live events matching `filter` (validated).
+SqlCondition FilterCondition(const lookout::event::v1::EventFilter& filter);
+
+// The column an order sorts by first ("e.event_day" or "e.fatalities").
+const char* SortColumn(EventOrder order);
+// "ORDER BY ..." with the id as tie-break, so the order is total and a cursor is exact.
+const char* OrderByClause(EventOrder order);
+// " AND (sort, id) < (?, ?)" (or > for ascending): the rows after `cursor`.
+std::string AfterCursorCondition(EventOrder order);
+
+// Binds `params` to parameters first_index, first_index + 1, ...
+void BindAll(Statement& statement, const std::vector<SqlValue>& params, int first_index = 1);
+
+}  // namespace lookout::event
+
+#endif  // LOOKOUT_SERVICES_EVENT_EVENT_QUERY_SQL_H_

@@ -1,0 +1,84 @@
+#include "services/event/event_schema.h"
+
+namespace lookout::event {
+
+const std::vector<Migration>& EventStoreMigrations() {
+  static const std::vector<Migration>* const migrations = new std::vector<Migration>{
+      {1, R"sql(
+CREATE TABLE meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- One row per event ever created; deleted ones stay (deleted = 1) with their last state.
+-- The filter columns are copies of fields of the event blob, kept for indexes.
+CREATE TABLE events (
+  pk INTEGER PRIMARY KEY,             -- rowid, shared with events_fts
+  id TEXT NOT NULL UNIQUE,
+  event_day INTEGER NOT NULL,         -- days since 1970-01-01
+  end_day INTEGER NOT NULL,           -- end_date, or event_day for one-day events
+  country TEXT NOT NULL,
+  admin1 TEXT NOT NULL,
+  event_type INTEGER NOT NULL,
+  sub_event_type TEXT NOT NULL,
+  fatalities INTEGER NOT NULL,
+  lat REAL,                           -- NULL without coordinates
+  lon REAL,
+  deleted INTEGER NOT NULL DEFAULT 0,
+  sequence INTEGER NOT NULL,          -- of the last change
+  event BLOB NOT NULL                 -- lookout.event.v1.Event
+);
+CREATE INDEX events_live_by_day ON events(event_day, id) WHERE deleted = 0;
+CREATE INDEX events_live_by_fatalities ON events(fatalities, id) WHERE deleted = 0;
+CREATE INDEX events_live_by_country ON events(country, event_day) WHERE deleted = 0;
+CREATE INDEX events_live_by_admin1 ON events(admin1, event_day) WHERE deleted = 0;
+CREATE INDEX events_live_by_type ON events(event_type, event_day) WHERE deleted = 0;
+CREATE INDEX events_live_by_lat ON events(lat) WHERE deleted = 0 AND lat IS NOT NULL;
+
+-- Rows of live events only: a delete removes them, so filters never see deleted events.
+CREATE TABLE event_actors (
+  actor_id TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  PRIMARY KEY (actor_id, event_id)
+) WITHOUT ROWID;
+CREATE INDEX event_actors_by_event ON event_actors(event_id);
+
+CREATE TABLE event_tags (
+  tag TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  PRIMARY KEY (tag, event_id)
+) WITHOUT ROWID;
+CREATE INDEX event_tags_by_event ON event_tags(event_id);
+
+-- The primary key makes an external id unique among live events.
+CREATE TABLE event_external_ids (
+  scheme TEXT NOT NULL,
+  value TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  PRIMARY KEY (scheme, value)
+) WITHOUT ROWID;
+CREATE INDEX event_external_ids_by_event ON event_external_ids(event_id);
+
+-- Notes of live events, rowid = events.pk. Diacritics are folded so "Cite" finds "Cité".
+CREATE VIRTUAL TABLE events_fts USING fts5(notes, tokenize = 'unicode61 remove_diacritics 2');
+
+-- The change log WatchEvents serves. AUTOINCREMENT: a sequence is never reused.
+CREATE TABLE changes (
+  sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+  event_id TEXT NOT NULL,
+  type INTEGER NOT NULL,
+  event BLOB NOT NULL                 -- the state after the change
+);
+
+CREATE TABLE request_ids (
+  request_id TEXT PRIMARY KEY,
+  payload_hash TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  result BLOB NOT NULL                -- the first response, returned again on a retry
+) WITHOUT ROWID;
+)sql"},
+  };
+  return *migrations;
+}
+
+}  // namespace lookout::event

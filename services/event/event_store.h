@@ -1,0 +1,120 @@
+// Storage of events and their change log, behind an interface so a server-based backend
+// (PostgreSQL) can be added beside SQLite without touching the domain code.
+//
+// Writes go through Write(fn): fn runs inside one durable transaction and uses the
+// EventTransaction primitives, so domain checks (etag, request_id, upsert matching) and the
+// writes they guard are atomic. Every change to an event appends to the change log in that same
+// transaction and gets the next sequence number.
+#ifndef LOOKOUT_SERVICES_EVENT_EVENT_STORE_H_
+#define LOOKOUT_SERVICES_EVENT_EVENT_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "lookout/event/v1/event.pb.h"
+
+namespace lookout::event {
+
+enum class EventOrder { kEventDateDesc, kEventDateAsc, kFatalitiesDesc };
+
+// Where a page ended: the sort key (day number or fatalities) and id of its last event.
+// Keyset pagination resumes strictly after it, so rows inserted meanwhile neither repeat nor
+// push existing rows off the page boundary.
+struct EventCursor {
+  int64_t sort_key = 0;
+  std::string id;
+};
+
+struct EventQuery {
+  lookout::event::v1::EventFilter filter;  // validated
+  EventOrder order = EventOrder::kEventDateDesc;
+  int limit = 50;
+  std::optional<EventCursor> after;
+};
+
+struct EventPage {
+  std::vector<lookout::event::v1::Event> events;
+  // Set when more events follow this page.
+  std::optional<EventCursor> next;
+  // Every live event matching the filter, regardless of the cursor.
+  int64_t total_size = 0;
+};
+
+struct Change {
+  int64_t sequence = 0;
+  lookout::event::v1::ChangeType type = lookout::event::v1::CHANGE_TYPE_UNSPECIFIED;
+  // The event after the change (for DELETED: its last state).
+  lookout::event::v1::Event event;
+};
+
+// The first result of a CreateEvent with a request_id.
+struct RequestRecord {
+  std::string payload_hash;
+  lookout::event::v1::Event result;
+};
+
+// What a write may do, inside the transaction Write opened.
+class EventTransaction {
+ public:
+  virtual ~EventTransaction() = default;
+
+  // The live (not deleted) event with this id, as of this transaction.
+  virtual absl::StatusOr<std::optional<lookout::event::v1::Event>> GetLive(
+      const std::string& id) = 0;
+  // The live event carrying this external id (scheme and value), if any.
+  virtual absl::StatusOr<std::optional<lookout::event::v1::Event>> FindLiveByExternalId(
+      const lookout::type::v1::ExternalId& external_id) = 0;
+  virtual absl::StatusOr<std::optional<RequestRecord>> FindRequest(
+      const std::string& request_id) = 0;
+
+  // Stores `event` (CREATED inserts, UPDATED replaces, DELETED soft-deletes keeping the last
+  // state) and appends the change. Returns the event with `sequence` set to the change's.
+  // ALREADY_EXISTS naming "event.external_ids[i]" when another live event holds that id.
+  virtual absl::StatusOr<lookout::event::v1::Event> Apply(lookout::event::v1::ChangeType type,
+                                                          lookout::event::v1::Event event) = 0;
+  virtual absl::Status RecordRequest(const std::string& request_id, const std::string& payload_hash,
+                                     const lookout::event::v1::Event& result) = 0;
+
+  // Runs `fn` so that when it fails only its own writes are undone (one import row).
+  virtual absl::Status Isolated(absl::FunctionRef<absl::Status()> fn) = 0;
+  // Runs `fn` and undoes all its writes whatever it returns (a dry run), returning its status.
+  virtual absl::Status Rehearse(absl::FunctionRef<absl::Status()> fn) = 0;
+};
+
+class EventStore {
+ public:
+  virtual ~EventStore() = default;
+
+  virtual absl::StatusOr<std::optional<lookout::event::v1::Event>> GetLive(
+      const std::string& id) = 0;
+  virtual absl::StatusOr<std::optional<RequestRecord>> FindRequest(
+      const std::string& request_id) = 0;
+  // INVALID_ARGUMENT naming "filter.text" for a malformed full-text query.
+  virtual absl::StatusOr<EventPage> List(const EventQuery& query) = 0;
+
+  // Changes with after < sequence <= up_to, oldest first, at most `limit`.
+  virtual absl::StatusOr<std::vector<Change>> ChangesAfter(int64_t after, int64_t up_to,
+                                                           int limit) = 0;
+  // The sequence of the newest committed change (0 when there is none).
+  virtual absl::StatusOr<int64_t> HeadSequence() = 0;
+
+  // Runs `fn` in one durable transaction. When `fn` fails nothing it wrote is kept. Returns
+  // once the commit is durable and the commit listener has seen the new head.
+  virtual absl::Status Write(absl::FunctionRef<absl::Status(EventTransaction&)> fn) = 0;
+
+  // Called after each commit that appended changes, in commit order, with the newest sequence.
+  virtual void SetCommitListener(std::function<void(int64_t head)> listener) = 0;
+
+  // The secret that keys page tokens; kept in the store so tokens survive a restart.
+  virtual const std::string& page_token_secret() const = 0;
+};
+
+}  // namespace lookout::event
+
+#endif  // LOOKOUT_SERVICES_EVENT_EVENT_STORE_H_

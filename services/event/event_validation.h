@@ -1,0 +1,36 @@
+// Input rules for events and event filters. Each check returns OK or INVALID_ARGUMENT naming the
+// offending field by its path from the request ("event.location.latitude",
+// "filter.country_codes[1]"), with the path also attached as errors::FieldOf's payload.
+#ifndef LOOKOUT_SERVICES_EVENT_EVENT_VALIDATION_H_
+#define LOOKOUT_SERVICES_EVENT_EVENT_VALIDATION_H_
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "lookout/event/v1/event.pb.h"
+
+namespace lookout::event {
+
+inline constexpr size_t kMaxTagLength = 100;
+inline constexpr size_t kMaxFilterTextLength = 500;
+inline constexpr size_t kMaxFilterValues = 300;  // entries of each repeated filter field
+
+// Every rule for an event as it will be stored. Output-only fields (id, fatalities, times,
+// sequence, etag) are not looked at: callers clear or set them.
+absl::Status ValidateEvent(const lookout::event::v1::Event& event,
+                           absl::string_view prefix = "event");
+
+// Every rule for a filter (ListEvents, WatchEvents and the stats service share it).
+absl::Status ValidateFilter(const lookout::event::v1::EventFilter& filter,
+                            absl::string_view prefix = "filter");
+
+// An event id given by a client: required, at most 64 bytes. The format is not checked: an id
+// the service never issued is simply NOT_FOUND.
+absl::Status ValidateEventId(absl::string_view field, absl::string_view id);
+
+// Whether a bounding box was given. An absent box and an all-zero one ("bbox": {} in JSON) both
+// mean "no box": a point box at (0, 0) is never what a caller meant.
+bool HasBoundingBox(const lookout::event::v1::EventFilter& filter);
+
+}  // namespace lookout::event
+
+#endif  // LOOKOUT_SERVICES_EVENT_EVENT_VALIDATION_H_

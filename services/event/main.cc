@@ -1,0 +1,171 @@
+// lookout-event: wires configuration, the store, the actor client, Redis and the service, then
+// serves until SIGTERM. No logic lives here.
+#include <grpcpp/create_channel.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/call_context.h"
+#include "common/config.h"
+#include "common/logging.h"
+#include "common/metrics.h"
+#include "common/redis_cache.h"
+#include "common/server_runner.h"
+#include "services/event/actor_checker.h"
+#include "services/event/change_feed.h"
+#include "services/event/change_notifier.h"
+#include "services/event/event_cache.h"
+#include "services/event/event_importer.h"
+#include "services/event/event_manager.h"
+#include "services/event/event_service.h"
+#include "services/event/sqlite_event_store.h"
+
+ABSL_FLAG(std::string, host, "0.0.0.0", "Address to listen on.");
+ABSL_FLAG(int, port, 50052, "gRPC port (0 picks a free one).");
+ABSL_FLAG(std::string, data_dir, "var/data", "Directory of the database file event.db.");
+ABSL_FLAG(std::string, internal_token, "",
+          "Shared secret the gateway and the stats service present (required).");
+ABSL_FLAG(std::string, actor_addr, "127.0.0.1:50053", "Actor service address, host:port.");
+ABSL_FLAG(int, actor_timeout_ms, 2000, "Deadline of each call to the actor service.");
+ABSL_FLAG(std::string, redis_addr, "127.0.0.1:6379",
+          "Redis host:port for caches; empty disables Redis.");
+ABSL_FLAG(bool, event_cache, false,
+          "Cache GetEvent in Redis. Off by default: a local SQLite point read (~6 us) beats a "
+          "Redis round trip (~23 us).");
+ABSL_FLAG(int, metrics_port, 9452, "Prometheus /metrics port (-1 disables, 0 picks one).");
+ABSL_FLAG(bool, reflection, true, "Serve gRPC reflection.");
+ABSL_FLAG(double, drain_grace_seconds, 10, "How long in-flight calls may finish after SIGTERM.");
+
+namespace lookout::event {
+namespace {
+
+struct HostPort {
+  std::string host;
+  int port = 0;
+};
+
+bool ParseHostPort(const std::string& address, HostPort* out) {
+  const size_t colon = address.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  if (!absl::SimpleAtoi(address.substr(colon + 1), &out->port) || out->port <= 0 ||
+      out->port > 65535) {
+    return false;
+  }
+  out->host = address.substr(0, colon);
+  return true;
+}
+
+int Run() {
+  ConfigErrors config;
+  config.CheckPort("port", absl::GetFlag(FLAGS_port), /*allow_zero=*/true);
+  config.CheckNonEmpty("data_dir", absl::GetFlag(FLAGS_data_dir));
+  config.CheckNonEmpty("internal_token", absl::GetFlag(FLAGS_internal_token));
+  config.CheckNonEmpty("actor_addr", absl::GetFlag(FLAGS_actor_addr));
+  config.CheckPositive("actor_timeout_ms", absl::GetFlag(FLAGS_actor_timeout_ms));
+  if (absl::GetFlag(FLAGS_metrics_port) != -1) {
+    config.CheckPort("metrics_port", absl::GetFlag(FLAGS_metrics_port), /*allow_zero=*/true);
+  }
+  if (absl::GetFlag(FLAGS_drain_grace_seconds) < 0) {
+    config.Add("drain_grace_seconds", "must not be negative");
+  }
+  HostPort redis_address;
+  const std::string redis_addr = absl::GetFlag(FLAGS_redis_addr);
+  if (!redis_addr.empty() && !ParseHostPort(redis_addr, &redis_address)) {
+    config.Add("redis_addr", absl::StrCat("must be host:port or empty, got \"", redis_addr, "\""));
+  }
+  if (absl::GetFlag(FLAGS_event_cache) && redis_addr.empty()) {
+    config.Add("event_cache", "needs --redis_addr");
+  }
+  config.ExitIfAny();
+
+  InitLogging("event");
+  // The token is a secret: the effective configuration is logged without it.
+  LogInfo("configuration",
+          {{"host", absl::GetFlag(FLAGS_host)},
+           {"port", absl::StrCat(absl::GetFlag(FLAGS_port))},
+           {"data_dir", absl::GetFlag(FLAGS_data_dir)},
+           {"actor_addr", absl::GetFlag(FLAGS_actor_addr)},
+           {"actor_timeout_ms", absl::StrCat(absl::GetFlag(FLAGS_actor_timeout_ms))},
+           {"redis_addr", redis_addr},
+           {"event_cache", absl::GetFlag(FLAGS_event_cache) ? "on" : "off"},
+           {"metrics_port", absl::StrCat(absl::GetFlag(FLAGS_metrics_port))},
+           {"reflection", absl::GetFlag(FLAGS_reflection) ? "on" : "off"}});
+
+  std::error_code dir_error;
+  std::filesystem::create_directories(absl::GetFlag(FLAGS_data_dir), dir_error);
+  if (dir_error) {
+    LogError("cannot create data_dir", {{"error", dir_error.message()}});
+    return 1;
+  }
+  auto store = SqliteEventStore::Open(
+      (std::filesystem::path(absl::GetFlag(FLAGS_data_dir)) / "event.db").string());
+  if (!store.ok()) {
+    LogError("cannot open the event store", {{"error", std::string(store.status().message())}});
+    return 1;
+  }
+  auto head = (*store)->HeadSequence();
+  if (!head.ok()) {
+    LogError("cannot read the change log", {{"error", std::string(head.status().message())}});
+    return 1;
+  }
+  ChangeNotifier notifier(*head);
+  (*store)->SetCommitListener([&notifier](int64_t h) { notifier.Publish(h); });
+
+  std::unique_ptr<RedisCache> actor_redis;
+  std::unique_ptr<RedisCache> event_redis;
+  if (!redis_addr.empty()) {
+    RedisOptions options;
+    options.host = redis_address.host;
+    options.port = redis_address.port;
+    options.cache_name = "actor_exists";
+    actor_redis = std::make_unique<RedisCache>(options, &MetricsRegistry::Global());
+    if (absl::GetFlag(FLAGS_event_cache)) {
+      options.cache_name = "event";
+      event_redis = std::make_unique<RedisCache>(options, &MetricsRegistry::Global());
+    }
+  }
+
+  const std::string token = absl::GetFlag(FLAGS_internal_token);
+  ActorCheckerOptions actor_options;
+  actor_options.internal_token = token;
+  actor_options.timeout = absl::Milliseconds(absl::GetFlag(FLAGS_actor_timeout_ms));
+  GrpcActorChecker actors(
+      grpc::CreateChannel(absl::GetFlag(FLAGS_actor_addr), grpc::InsecureChannelCredentials()),
+      actor_redis.get(), actor_options);
+  EventCache cache(event_redis.get());
+  EventManager manager(store->get(), &actors, &cache);
+  EventImporter importer(store->get(), &actors, &cache);
+  ChangeFeed feed(store->get(), &notifier);
+  InternalAuth auth(token);
+  EventServiceImpl service(&auth, &manager, &importer, &feed);
+
+  ServerOptions server_options;
+  server_options.host = absl::GetFlag(FLAGS_host);
+  server_options.port = absl::GetFlag(FLAGS_port);
+  server_options.reflection = absl::GetFlag(FLAGS_reflection);
+  server_options.metrics_port = absl::GetFlag(FLAGS_metrics_port);
+  server_options.drain_grace = absl::Seconds(absl::GetFlag(FLAGS_drain_grace_seconds));
+  ServerRunner runner(server_options);
+  runner.AddService(&service, kEventServiceName);
+  absl::Status started = runner.Start();
+  if (!started.ok()) {
+    LogError("cannot start", {{"error", std::string(started.message())}});
+    return 1;
+  }
+  return runner.RunUntilSignal();
+}
+
+}  // namespace
+}  // namespace lookout::event
+
+int main(int argc, char** argv) {
+  lookout::InstallProcessSignalHandling();
+  lookout::ParseFlagsWithEnv(argc, argv,
+                             "lookout-event: events and their change log over gRPC.\n"
+                             "Flags may also be set as LOOKOUT_<FLAG> environment variables.");
+  return lookout::event::Run();
+}

@@ -1,0 +1,451 @@
+#include "services/event/sqlite_event_store.h"
+
+#include <utility>
+
+#include "absl/strings/cord.h"
+#include "absl/strings/str_cat.h"
+#include "common/crypto.h"
+#include "common/errors.h"
+#include "common/status_macros.h"
+#include "common/validation.h"
+#include "services/event/event_query_sql.h"
+#include "services/event/event_schema.h"
+
+namespace lookout::event {
+namespace {
+
+using ::lookout::event::v1::ChangeType;
+using ::lookout::event::v1::Event;
+
+absl::StatusOr<Event> ParseEvent(const std::string& blob) {
+  Event event;
+  if (!event.ParseFromString(blob)) return errors::StorageFailure("unreadable event record");
+  return event;
+}
+
+absl::Status ExternalIdTaken(int index, const lookout::type::v1::ExternalId& id,
+                             absl::string_view owner) {
+  const std::string field = absl::StrCat("event.external_ids[", index, "]");
+  absl::Status status = absl::AlreadyExistsError(absl::StrCat(
+      field, ": ", id.scheme(), " id \"", id.value(), "\" already belongs to event ", owner));
+  status.SetPayload(errors::kFieldPayload, absl::Cord(field));
+  return status;
+}
+
+// The filter columns of an event that passed validation.
+struct EventColumns {
+  int64_t event_day = 0;
+  int64_t end_day = 0;
+};
+
+absl::StatusOr<EventColumns> ColumnsOf(const Event& event) {
+  EventColumns columns;
+  LOOKOUT_ASSIGN_OR_RETURN(columns.event_day, validation::ParseDate(event.event_date()));
+  columns.end_day = columns.event_day;
+  if (!event.end_date().empty()) {
+    LOOKOUT_ASSIGN_OR_RETURN(columns.end_day, validation::ParseDate(event.end_date()));
+  }
+  return columns;
+}
+
+class SqliteEventTransaction : public EventTransaction {
+ public:
+  explicit SqliteEventTransaction(SqliteConnection& db) : db_(db) {}
+
+  // The newest sequence this transaction appended (0 when none survived).
+  int64_t head() const { return head_; }
+
+  absl::StatusOr<std::optional<Event>> GetLive(const std::string& id) override {
+    LOOKOUT_ASSIGN_OR_RETURN(Statement s,
+                             db_.Prepare("SELECT event FROM events WHERE id = ? AND deleted = 0"));
+    s.Bind(1, id);
+    LOOKOUT_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return std::nullopt;
+    return ParseEvent(s.Blob(0));
+  }
+
+  absl::StatusOr<std::optional<Event>> FindLiveByExternalId(
+      const lookout::type::v1::ExternalId& external_id) override {
+    LOOKOUT_ASSIGN_OR_RETURN(std::optional<std::string> owner, OwnerOf(external_id));
+    if (!owner.has_value()) return std::nullopt;
+    return GetLive(*owner);
+  }
+
+  absl::StatusOr<std::optional<RequestRecord>> FindRequest(const std::string& request_id) override {
+    LOOKOUT_ASSIGN_OR_RETURN(
+        Statement s,
+        db_.Prepare("SELECT payload_hash, result FROM request_ids WHERE request_id = ?"));
+    s.Bind(1, request_id);
+    LOOKOUT_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return std::nullopt;
+    RequestRecord record;
+    record.payload_hash = s.Text(0);
+    LOOKOUT_ASSIGN_OR_RETURN(record.result, ParseEvent(s.Blob(1)));
+    return record;
+  }
+
+  absl::StatusOr<Event> Apply(ChangeType type, Event event) override {
+    LOOKOUT_ASSIGN_OR_RETURN(EventColumns columns, ColumnsOf(event));
+    if (type != v1::CHANGE_TYPE_DELETED) {
+      for (int i = 0; i < event.external_ids_size(); ++i) {
+        LOOKOUT_ASSIGN_OR_RETURN(std::optional<std::string> owner, OwnerOf(event.external_ids(i)));
+        if (owner.has_value() && *owner != event.id()) {
+          return ExternalIdTaken(i, event.external_ids(i), *owner);
+        }
+      }
+    }
+    LOOKOUT_ASSIGN_OR_RETURN(int64_t sequence, NextSequence());
+    event.set_sequence(sequence);
+    const std::string blob = event.SerializeAsString();
+
+    int64_t pk = 0;
+    if (type == v1::CHANGE_TYPE_CREATED) {
+      LOOKOUT_ASSIGN_OR_RETURN(pk, InsertRow(event, columns, blob));
+    } else {
+      LOOKOUT_ASSIGN_OR_RETURN(pk, LivePk(event.id()));
+      LOOKOUT_RETURN_IF_ERROR(UpdateRow(pk, event, columns, blob, type == v1::CHANGE_TYPE_DELETED));
+      LOOKOUT_RETURN_IF_ERROR(DeleteIndexRows(pk, event.id()));
+    }
+    if (type != v1::CHANGE_TYPE_DELETED) {
+      LOOKOUT_RETURN_IF_ERROR(InsertIndexRows(pk, event));
+    }
+
+    LOOKOUT_ASSIGN_OR_RETURN(
+        Statement change,
+        db_.Prepare("INSERT INTO changes (sequence, event_id, type, event) VALUES (?, ?, ?, ?)"));
+    change.Bind(1, sequence).Bind(2, event.id()).Bind(3, static_cast<int64_t>(type));
+    change.BindBlob(4, blob);
+    LOOKOUT_RETURN_IF_ERROR(change.Run());
+    head_ = sequence;
+    return event;
+  }
+
+  absl::Status RecordRequest(const std::string& request_id, const std::string& payload_hash,
+                             const Event& result) override {
+    LOOKOUT_ASSIGN_OR_RETURN(
+        Statement s, db_.Prepare("INSERT INTO request_ids (request_id, payload_hash, event_id, "
+                                 "result) VALUES (?, ?, ?, ?)"));
+    s.Bind(1, request_id).Bind(2, payload_hash).Bind(3, result.id());
+    s.BindBlob(4, result.SerializeAsString());
+    return s.Run();
+  }
+
+  absl::Status Isolated(absl::FunctionRef<absl::Status()> fn) override {
+    return InSavepoint(fn, /*always_undo=*/false);
+  }
+
+  absl::Status Rehearse(absl::FunctionRef<absl::Status()> fn) override {
+    return InSavepoint(fn, /*always_undo=*/true);
+  }
+
+ private:
+  absl::Status InSavepoint(absl::FunctionRef<absl::Status()> fn, bool always_undo) {
+    // Savepoint names are per depth so nesting works; the writer's own savepoint is "w".
+    const std::string name = absl::StrCat("event_sp", depth_++);
+    const int64_t head_before = head_;
+    absl::Status status = db_.Exec(absl::StrCat("SAVEPOINT ", name));
+    if (status.ok()) status = fn();
+    if (status.ok() && !always_undo) {
+      status = db_.Exec(absl::StrCat("RELEASE ", name));
+    } else {
+      db_.Exec(absl::StrCat("ROLLBACK TO ", name)).IgnoreError();
+      db_.Exec(absl::StrCat("RELEASE ", name)).IgnoreError();
+      head_ = head_before;
+    }
+    --depth_;
+    return status;
+  }
+
+  absl::StatusOr<std::optional<std::string>> OwnerOf(const lookout::type::v1::ExternalId& id) {
+    LOOKOUT_ASSIGN_OR_RETURN(
+        Statement s,
+        db_.Prepare("SELECT event_id FROM event_external_ids WHERE scheme = ? AND value = ?"));
+    s.Bind(1, id.scheme()).Bind(2, id.value());
+    LOOKOUT_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return std::nullopt;
+    return s.Text(0);
+  }
+
+  // The next sequence of the change log. sqlite_sequence holds the largest ever used (rolled
+  // back with a savepoint, so an undone import row does not leave a gap).
+  absl::StatusOr<int64_t> NextSequence() {
+    LOOKOUT_ASSIGN_OR_RETURN(
+        Statement s,
+        db_.Prepare(
+            "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'changes'), 0)"));
+    LOOKOUT_ASSIGN_OR_RETURN(bool row, s.Step());
+    return (row ? s.Int64(0) : 0) + 1;
+  }
+
+  absl::StatusOr<int64_t> LivePk(const std::string& id) {
+    LOOKOUT_ASSIGN_OR_RETURN(Statement s,
+                             db_.Prepare("SELECT pk FROM events WHERE id = ? AND deleted = 0"));
+    s.Bind(1, id);
+    LOOKOUT_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return errors::NotFound("event", id);
+    return s.Int64(0);
+  }
+
+  // Binds the filter columns to parameters 1..11 of an INSERT or UPDATE.
+  static void BindColumns(Statement& s, const Event& event, const EventColumns& columns,
+                          const std::string& blob) {
+    const auto& location = event.location();
+    s.Bind(1, columns.event_day).Bind(2, columns.end_day).Bind(3, location.country_code());
+    s.Bind(4, location.admin1()).Bind(5, static_cast<int64_t>(event.event_type()));
+    s.Bind(6, event.sub_event_type()).Bind(7, event.fatalities());
+    if (location.has_latitude() && location.has_longitude()) {
+      s.Bind(8, location.latitude()).Bind(9, location.longitude());
+    } else {
+      s.BindNull(8).BindNull(9);
+    }
+    s.Bind(10, event.sequence()).BindBlob(11, blob);
+  }
+
+  absl::StatusOr<int64_t> InsertRow(const Event& event, const EventColumns& columns,
+                                    const std::string& blob) {
+    LOOKOUT_ASSIGN_OR_RETURN(
+        Statement s,
+        db_.Prepare("INSERT INTO events (event_day, end_day, country, admin1, event_type, "
+                    "sub_event_type, fatalities, lat, lon, sequence, event, id) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    BindColumns(s, event, columns, blob);
+    s.Bind(12, event.id());
+    LOOKOUT_RETURN_IF_ERROR(s.Run());
+    return db_.LastInsertRowId();
+  }
+
+  absl::Status UpdateRow(int64_t pk, const Event& event, const EventColumns& columns,
+                         const std::string& blob, bool deleted) {
+    LOOKOUT_ASSIGN_OR_RETURN(
+        Statement s,
+        db_.Prepare("UPDATE events SET event_day = ?, end_day = ?, country = ?, admin1 = ?, "
+                    "event_type = ?, sub_event_type = ?, fatalities = ?, lat = ?, lon = ?, "
+                    "sequence = ?, event = ?, deleted = ? WHERE pk = ?"));
+    BindColumns(s, event, columns, blob);
+    s.Bind(12, deleted ? 1 : 0).Bind(13, pk);
+    return s.Run();
+  }
+
+  absl::Status DeleteIndexRows(int64_t pk, const std::string& id) {
+    for (const char* sql : {"DELETE FROM event_actors WHERE event_id = ?",
+                            "DELETE FROM event_tags WHERE event_id = ?",
+                            "DELETE FROM event_external_ids WHERE event_id = ?"}) {
+      LOOKOUT_ASSIGN_OR_RETURN(Statement s, db_.Prepare(sql));
+      s.Bind(1, id);
+      LOOKOUT_RETURN_IF_ERROR(s.Run());
+    }
+    LOOKOUT_ASSIGN_OR_RETURN(Statement fts, db_.Prepare("DELETE FROM events_fts WHERE rowid = ?"));
+    fts.Bind(1, pk);
+    return fts.Run();
+  }
+
+  absl::Status InsertIndexRows(int64_t pk, const Event& event) {
+    // OR IGNORE: one actor in two roles, or a repeated tag, is one index row.
+    for (const v1::Participant& p : event.participants()) {
+      LOOKOUT_ASSIGN_OR_RETURN(
+          Statement s,
+          db_.Prepare("INSERT OR IGNORE INTO event_actors (actor_id, event_id) VALUES (?, ?)"));
+      s.Bind(1, p.actor_id()).Bind(2, event.id());
+      LOOKOUT_RETURN_IF_ERROR(s.Run());
+    }
+    for (const std::string& tag : event.tags()) {
+      LOOKOUT_ASSIGN_OR_RETURN(
+          Statement s,
+          db_.Prepare("INSERT OR IGNORE INTO event_tags (tag, event_id) VALUES (?, ?)"));
+      s.Bind(1, tag).Bind(2, event.id());
+      LOOKOUT_RETURN_IF_ERROR(s.Run());
+    }
+    for (const lookout::type::v1::ExternalId& id : event.external_ids()) {
+      LOOKOUT_ASSIGN_OR_RETURN(
+          Statement s, db_.Prepare("INSERT INTO event_external_ids (scheme, value, event_id) "
+                                   "VALUES (?, ?, ?)"));
+      s.Bind(1, id.scheme()).Bind(2, id.value()).Bind(3, event.id());
+      LOOKOUT_RETURN_IF_ERROR(s.Run());
+    }
+    if (!event.notes().empty()) {
+      LOOKOUT_ASSIGN_OR_RETURN(Statement s,
+                               db_.Prepare("INSERT INTO events_fts (rowid, notes) VALUES (?, ?)"));
+      s.Bind(1, pk).Bind(2, event.notes());
+      LOOKOUT_RETURN_IF_ERROR(s.Run());
+    }
+    return absl::OkStatus();
+  }
+
+  SqliteConnection& db_;
+  int64_t head_ = 0;
+  int depth_ = 0;
+};
+
+// A malformed FTS5 query fails when the statement first runs; this finds out on an indexed
+// no-op lookup, so the error is the caller's (INVALID_ARGUMENT), never a storage failure.
+absl::Status CheckFullTextQuery(SqliteConnection& db, const std::string& text) {
+  LOOKOUT_ASSIGN_OR_RETURN(
+      Statement s, db.Prepare("SELECT rowid FROM events_fts WHERE events_fts MATCH ? LIMIT 1"));
+  s.Bind(1, text);
+  absl::StatusOr<bool> row = s.Step();
+  if (row.ok()) return absl::OkStatus();
+  // Syntax errors are plain SQLITE_ERROR; I/O and corruption keep their own codes.
+  if (sqlite3_errcode(db.raw()) != SQLITE_ERROR) return row.status();
+  return errors::InvalidField(
+      "filter.text", absl::StrCat("is not a valid full-text query (SQLite FTS5 syntax: words, "
+                                  "\"phrases\", prefix*, AND/OR/NOT): ",
+                                  sqlite3_errmsg(db.raw())));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<SqliteEventStore>> SqliteEventStore::Open(const std::string& path) {
+  SqliteDatabase::Options options;
+  options.path = path;
+  LOOKOUT_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDatabase> db,
+                           SqliteDatabase::Open(options, EventStoreMigrations()));
+  auto store = std::unique_ptr<SqliteEventStore>(new SqliteEventStore(std::move(db)));
+  LOOKOUT_RETURN_IF_ERROR(store->LoadSecret());
+  return store;
+}
+
+absl::Status SqliteEventStore::LoadSecret() {
+  // OR IGNORE keeps the secret of an earlier run, so its page tokens stay valid.
+  const std::string candidate = RandomHex(32);
+  LOOKOUT_RETURN_IF_ERROR(db_->Write([&candidate](SqliteConnection& db) -> absl::Status {
+    LOOKOUT_ASSIGN_OR_RETURN(Statement s,
+                             db.Prepare("INSERT OR IGNORE INTO meta (key, value) VALUES "
+                                        "('page_token_secret', ?)"));
+    s.Bind(1, candidate);
+    return s.Run();
+  }));
+  return db_->Read([this](SqliteConnection& db) -> absl::Status {
+    LOOKOUT_ASSIGN_OR_RETURN(Statement s,
+                             db.Prepare("SELECT value FROM meta WHERE key = 'page_token_secret'"));
+    LOOKOUT_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return errors::StorageFailure("page token secret missing");
+    secret_ = s.Text(0);
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::optional<Event>> SqliteEventStore::GetLive(const std::string& id) {
+  std::optional<Event> result;
+  LOOKOUT_RETURN_IF_ERROR(db_->Read([&](SqliteConnection& db) -> absl::Status {
+    SqliteEventTransaction reader(db);  // its read helpers work on any connection
+    LOOKOUT_ASSIGN_OR_RETURN(result, reader.GetLive(id));
+    return absl::OkStatus();
+  }));
+  return result;
+}
+
+absl::StatusOr<std::optional<RequestRecord>> SqliteEventStore::FindRequest(
+    const std::string& request_id) {
+  std::optional<RequestRecord> result;
+  LOOKOUT_RETURN_IF_ERROR(db_->Read([&](SqliteConnection& db) -> absl::Status {
+    SqliteEventTransaction reader(db);
+    LOOKOUT_ASSIGN_OR_RETURN(result, reader.FindRequest(request_id));
+    return absl::OkStatus();
+  }));
+  return result;
+}
+
+absl::StatusOr<EventPage> SqliteEventStore::List(const EventQuery& query) {
+  EventPage page;
+  const SqlCondition condition = FilterCondition(query.filter);
+  LOOKOUT_RETURN_IF_ERROR(db_->Read([&](SqliteConnection& db) -> absl::Status {
+    if (!query.filter.text().empty()) {
+      LOOKOUT_RETURN_IF_ERROR(CheckFullTextQuery(db, query.filter.text()));
+    }
+    // One read transaction: the total and the page come from the same snapshot.
+    LOOKOUT_RETURN_IF_ERROR(db.Exec("BEGIN"));
+    {
+      LOOKOUT_ASSIGN_OR_RETURN(
+          Statement count,
+          db.Prepare(absl::StrCat("SELECT COUNT(*) FROM events e WHERE ", condition.where)));
+      BindAll(count, condition.params);
+      LOOKOUT_ASSIGN_OR_RETURN(bool row, count.Step());
+      page.total_size = row ? count.Int64(0) : 0;
+    }
+    {
+      std::string sql = absl::StrCat("SELECT e.event, ", SortColumn(query.order),
+                                     ", e.id FROM events e WHERE ", condition.where);
+      if (query.after.has_value()) sql += AfterCursorCondition(query.order);
+      absl::StrAppend(&sql, " ", OrderByClause(query.order), " LIMIT ?");
+      LOOKOUT_ASSIGN_OR_RETURN(Statement rows, db.Prepare(sql));
+      BindAll(rows, condition.params);
+      int next = static_cast<int>(condition.params.size()) + 1;
+      if (query.after.has_value()) {
+        rows.Bind(next, query.after->sort_key);
+        rows.Bind(next + 1, query.after->id);
+        next += 2;
+      }
+      // One extra row says whether another page follows.
+      rows.Bind(next, static_cast<int64_t>(query.limit) + 1);
+      EventCursor last;
+      while (true) {
+        LOOKOUT_ASSIGN_OR_RETURN(bool row, rows.Step());
+        if (!row) break;
+        if (static_cast<int>(page.events.size()) == query.limit) {
+          page.next = last;
+          break;
+        }
+        LOOKOUT_ASSIGN_OR_RETURN(Event event, ParseEvent(rows.Blob(0)));
+        page.events.push_back(std::move(event));
+        last.sort_key = rows.Int64(1);
+        last.id = rows.Text(2);
+      }
+    }
+    return db.Exec("COMMIT");
+  }));
+  return page;
+}
+
+absl::StatusOr<std::vector<Change>> SqliteEventStore::ChangesAfter(int64_t after, int64_t up_to,
+                                                                   int limit) {
+  std::vector<Change> changes;
+  LOOKOUT_RETURN_IF_ERROR(db_->Read([&](SqliteConnection& db) -> absl::Status {
+    LOOKOUT_ASSIGN_OR_RETURN(
+        Statement s, db.Prepare("SELECT sequence, type, event FROM changes "
+                                "WHERE sequence > ? AND sequence <= ? ORDER BY sequence LIMIT ?"));
+    s.Bind(1, after).Bind(2, up_to).Bind(3, static_cast<int64_t>(limit));
+    while (true) {
+      LOOKOUT_ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) return absl::OkStatus();
+      Change change;
+      change.sequence = s.Int64(0);
+      change.type = static_cast<ChangeType>(s.Int64(1));
+      LOOKOUT_ASSIGN_OR_RETURN(change.event, ParseEvent(s.Blob(2)));
+      changes.push_back(std::move(change));
+    }
+  }));
+  return changes;
+}
+
+absl::StatusOr<int64_t> SqliteEventStore::HeadSequence() {
+  int64_t head = 0;
+  LOOKOUT_RETURN_IF_ERROR(db_->Read([&](SqliteConnection& db) -> absl::Status {
+    LOOKOUT_ASSIGN_OR_RETURN(Statement s,
+                             db.Prepare("SELECT COALESCE(MAX(sequence), 0) FROM changes"));
+    LOOKOUT_ASSIGN_OR_RETURN(bool row, s.Step());
+    head = row ? s.Int64(0) : 0;
+    return absl::OkStatus();
+  }));
+  return head;
+}
+
+absl::Status SqliteEventStore::Write(absl::FunctionRef<absl::Status(EventTransaction&)> fn) {
+  int64_t head = 0;
+  return db_->Write(
+      [&](SqliteConnection& db) {
+        SqliteEventTransaction transaction(db);
+        absl::Status status = fn(transaction);
+        head = transaction.head();
+        return status;
+      },
+      [&] {
+        // Runs on the writer thread in commit order, so listeners see heads in order.
+        if (head > 0 && listener_) listener_(head);
+      });
+}
+
+void SqliteEventStore::SetCommitListener(std::function<void(int64_t head)> listener) {
+  listener_ = std::move(listener);
+}
+
+}  // namespace lookout::event

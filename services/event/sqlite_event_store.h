@@ -1,0 +1,42 @@
+// The SQLite EventStore: one database file, WAL, one writer thread grouping concurrent writes
+// into one durable commit (common/sqlite_db.h), pooled readers for queries.
+#ifndef LOOKOUT_SERVICES_EVENT_SQLITE_EVENT_STORE_H_
+#define LOOKOUT_SERVICES_EVENT_SQLITE_EVENT_STORE_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "common/sqlite_db.h"
+#include "services/event/event_store.h"
+
+namespace lookout::event {
+
+class SqliteEventStore : public EventStore {
+ public:
+  // Opens (creating and migrating as needed) the database at `path`.
+  static absl::StatusOr<std::unique_ptr<SqliteEventStore>> Open(const std::string& path);
+
+  absl::StatusOr<std::optional<lookout::event::v1::Event>> GetLive(const std::string& id) override;
+  absl::StatusOr<std::optional<RequestRecord>> FindRequest(const std::string& request_id) override;
+  absl::StatusOr<EventPage> List(const EventQuery& query) override;
+  absl::StatusOr<std::vector<Change>> ChangesAfter(int64_t after, int64_t up_to,
+                                                   int limit) override;
+  absl::StatusOr<int64_t> HeadSequence() override;
+  absl::Status Write(absl::FunctionRef<absl::Status(EventTransaction&)> fn) override;
+  // Call before the first Write.
+  void SetCommitListener(std::function<void(int64_t head)> listener) override;
+  const std::string& page_token_secret() const override { return secret_; }
+
+ private:
+  explicit SqliteEventStore(std::unique_ptr<SqliteDatabase> db) : db_(std::move(db)) {}
+  absl::Status LoadSecret();
+
+  std::unique_ptr<SqliteDatabase> db_;
+  std::string secret_;
+  std::function<void(int64_t)> listener_;
+};
+
+}  // namespace lookout::event
+
+#endif  // LOOKOUT_SERVICES_EVENT_SQLITE_EVENT_STORE_H_
