@@ -25,6 +25,8 @@ struct ServerOptions {
   // How long in-flight calls may run after a stop is asked for.
   absl::Duration drain_grace = absl::Seconds(10);
   int max_message_bytes = 4 * 1024 * 1024;
+  // Upper bound on the sync server's handler threads.
+  int max_threads = 256;
   // Optional TLS on the serving port (PEM file paths).
   std::string tls_cert_file;
   std::string tls_key_file;

@@ -7,6 +7,7 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -93,7 +94,8 @@ class SqliteDatabase {
  public:
   struct Options {
     std::string path;
-    int read_connections = 4;
+    // Readers wait for a free connection; enough for the sync server's busy threads.
+    int read_connections = 16;
     // Most writes one commit may carry.
     int max_group_size = 256;
   };
@@ -108,7 +110,9 @@ class SqliteDatabase {
 
   using WriteFn = std::function<absl::Status(SqliteConnection&)>;
   // Runs `fn` in a transaction that concurrent writes may share, and returns once the commit is
-  // durable. When `fn` fails only its own changes are undone and its status returned.
+  // durable. When `fn` fails only its own changes are undone and its status returned. `fn` may
+  // run more than once (a group is redone when one of its writes fails), so it must reset any
+  // output it fills in.
   // `after_commit` runs on the writer thread after the commit, in commit order, before Write
   // returns (use it to publish changes).
   absl::Status Write(WriteFn fn, std::function<void()> after_commit = nullptr);
@@ -120,6 +124,13 @@ class SqliteDatabase {
   struct PendingWrite;
   SqliteDatabase() = default;
   void WriterLoop();
+  // One transaction over the group. Without isolation, the first failure aborts the group
+  // (ABORTED) so the caller can redo it with isolate_each.
+  absl::Status RunGroup(const std::vector<PendingWrite*>& group, bool isolate_each);
+  void MaybeRequestCheckpoint();
+  void CheckpointLoop();
+
+  static constexpr int kCheckpointFrames = 4000;
 
   std::unique_ptr<SqliteConnection> writer_;
   int max_group_size_ = 256;
@@ -132,6 +143,13 @@ class SqliteDatabase {
   bool stopping_ ABSL_GUARDED_BY(write_mu_) = false;
   int64_t commits_ ABSL_GUARDED_BY(write_mu_) = 0;
   std::thread writer_thread_;
+
+  std::unique_ptr<SqliteConnection> checkpointer_;
+  std::atomic<int> wal_frames_{0};
+  absl::Mutex checkpoint_mu_;
+  bool checkpoint_requested_ ABSL_GUARDED_BY(checkpoint_mu_) = false;
+  bool checkpoint_stopping_ ABSL_GUARDED_BY(checkpoint_mu_) = false;
+  std::thread checkpoint_thread_;
 };
 
 }  // namespace lookout
