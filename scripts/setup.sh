@@ -39,6 +39,9 @@ if [ ! -x node_modules/.bin/buf ] || [ package-lock.json -nt node_modules/.packa
   npm ci --no-audit --no-fund --loglevel=error >/dev/null
 fi
 
+# ccache keys on paths relative to the checkout, so a clone in another folder (CI) reuses the
+# objects of an earlier build on the same machine.
+export CCACHE_BASEDIR=$PWD CCACHE_NOHASHDIR=1
 BUILD_DIR=${LOOKOUT_BUILD_DIR:-build}
 if [ ! -f "$BUILD_DIR/build.ninja" ]; then
   cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
