@@ -163,6 +163,9 @@ absl::StatusOr<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(
     const Options& options, const std::vector<Migration>& migrations) {
   auto database = std::unique_ptr<SqliteDatabase>(new SqliteDatabase());
   database->max_group_size_ = std::max(1, options.max_group_size);
+  database->checkpoint_frames_ = std::max(1, options.checkpoint_frames);
+  database->force_checkpoint_frames_ =
+      std::max(database->checkpoint_frames_, options.force_checkpoint_frames);
   LOOKOUT_ASSIGN_OR_RETURN(database->writer_, SqliteConnection::Open(options.path, false));
   SqliteConnection& writer = *database->writer_;
   // WAL lets readers run beside the writer; FULL syncs the WAL on every commit so an
@@ -281,7 +284,15 @@ absl::Status SqliteDatabase::RunGroup(const std::vector<PendingWrite*>& group, b
 }
 
 void SqliteDatabase::MaybeRequestCheckpoint() {
-  if (wal_frames_.load(std::memory_order_relaxed) < kCheckpointFrames) return;
+  int frames = wal_frames_.load(std::memory_order_relaxed);
+  if (frames >= force_checkpoint_frames_) {
+    // Waits (busy timeout) for readers of old frames, then starts the WAL over.
+    sqlite3_wal_checkpoint_v2(writer_->raw(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr,
+                              nullptr);
+    wal_frames_.store(0, std::memory_order_relaxed);
+    return;
+  }
+  if (frames < checkpoint_frames_) return;
   absl::MutexLock lock(&checkpoint_mu_);
   checkpoint_requested_ = true;
 }

@@ -98,6 +98,11 @@ class SqliteDatabase {
     int read_connections = 16;
     // Most writes one commit may carry.
     int max_group_size = 256;
+    // WAL size (pages) at which a background checkpoint is asked for, and at which the writer
+    // checkpoints and truncates the WAL itself (a background checkpoint never catches up with
+    // a writer that never pauses, and the WAL would grow without bound).
+    int checkpoint_frames = 4000;
+    int force_checkpoint_frames = 32000;
   };
 
   // Opens (creating if needed) and migrates to the newest version.
@@ -130,7 +135,8 @@ class SqliteDatabase {
   void MaybeRequestCheckpoint();
   void CheckpointLoop();
 
-  static constexpr int kCheckpointFrames = 4000;
+  int checkpoint_frames_ = 4000;
+  int force_checkpoint_frames_ = 32000;
 
   std::unique_ptr<SqliteConnection> writer_;
   int max_group_size_ = 256;
