@@ -4,7 +4,8 @@
 #   scripts/run.sh stop     stop what run.sh started
 #   scripts/run.sh status   show each process and its health
 # Environment: LOOKOUT_VAR_DIR (default var), LOOKOUT_SKIP_SETUP=1 to skip install and build,
-# LOOKOUT_REDIS_PORT, LOOKOUT_EVENT_PORT, LOOKOUT_ACTOR_PORT, LOOKOUT_*_METRICS_PORT.
+# LOOKOUT_REDIS_PORT, LOOKOUT_EVENT_PORT, LOOKOUT_ACTOR_PORT, LOOKOUT_GATEWAY_PORT,
+# LOOKOUT_*_METRICS_PORT.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -19,13 +20,17 @@ ACTOR_PORT=${LOOKOUT_ACTOR_PORT:-50053}
 EVENT_PORT=${LOOKOUT_EVENT_PORT:-50052}
 ACTOR_METRICS_PORT=${LOOKOUT_ACTOR_METRICS_PORT:-9453}
 EVENT_METRICS_PORT=${LOOKOUT_EVENT_METRICS_PORT:-9452}
+GATEWAY_PORT=${LOOKOUT_GATEWAY_PORT:-50051}
+GATEWAY_METRICS_PORT=${LOOKOUT_GATEWAY_METRICS_PORT:-9451}
 
 # name -> "binary port metrics_port health_service"
-SERVICES=(actor event)
+SERVICES=(actor event gateway)
 declare -A BINARY=([actor]=actor/lookout-actor [event]=event/lookout-event)
 declare -A PORT=([actor]=$ACTOR_PORT [event]=$EVENT_PORT)
 declare -A METRICS=([actor]=$ACTOR_METRICS_PORT [event]=$EVENT_METRICS_PORT)
 declare -A HEALTH_NAME=([actor]=lookout.actor.v1.ActorService [event]=lookout.event.v1.EventService)
+BINARY[gateway]=gateway/lookout-gateway PORT[gateway]=$GATEWAY_PORT
+METRICS[gateway]=$GATEWAY_METRICS_PORT HEALTH_NAME[gateway]=lookout.gateway.v1.GatewayService
 
 pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
@@ -47,6 +52,35 @@ secrets() {
   fi
   LOOKOUT_INTERNAL_TOKEN=$(cat "$VAR/secrets/internal-token")
   export LOOKOUT_INTERNAL_TOKEN
+}
+
+# The gateway's API keys. On first run: an admin, an editor and a reader key; only their SHA-256
+# goes into the gateway's keys file, the keys themselves into var/dev-keys.env (mode 600).
+gateway_keys() {
+  local keys_file=$VAR/secrets/gateway-keys env_file=$VAR/dev-keys.env role out
+  if [ ! -s "$keys_file" ] || [ ! -s "$env_file" ]; then
+    (
+      umask 077
+      : >"$keys_file.new" && : >"$env_file.new"
+      for role in ADMIN EDITOR READER; do
+        out=$("$BIN/gateway/lookout-gateway" --new_key "dev-${role,,}" "$role" 2>/dev/null) || {
+          echo "gateway: cannot create API keys with $BIN/gateway/lookout-gateway" >&2; exit 1; }
+        echo "LOOKOUT_${role}_KEY=$(sed -n 1p <<<"$out")" >>"$env_file.new"
+        sed -n 2p <<<"$out" >>"$keys_file.new"
+      done
+      mv "$keys_file.new" "$keys_file" && mv "$env_file.new" "$env_file"
+    )
+    echo "gateway: created an admin, an editor and a reader key in $env_file"
+  fi
+  export LOOKOUT_API_KEYS_FILE=$keys_file
+  export LOOKOUT_EVENT_ADDR=127.0.0.1:$EVENT_PORT LOOKOUT_STATS_ADDR=127.0.0.1:${LOOKOUT_STATS_PORT:-50054}
+}
+
+gateway_usage() {
+  echo "Gateway: 127.0.0.1:$GATEWAY_PORT. API keys (admin, editor, reader) in $VAR/dev-keys.env:"
+  echo "  source $VAR/dev-keys.env"
+  echo "  grpcurl -plaintext 127.0.0.1:$GATEWAY_PORT list"
+  echo "  grpcurl -plaintext -H \"authorization: Bearer \$LOOKOUT_READER_KEY\" 127.0.0.1:$GATEWAY_PORT lookout.gateway.v1.GatewayService/WhoAmI"
 }
 
 start_redis() {
@@ -104,18 +138,40 @@ stop_pidfile() {
   rm -f "$file"
 }
 
+# The Haiti demo dataset (data/haiti-demo.json) through the gateway with the editor key; loading
+# it again changes nothing. LOOKOUT_LOAD_DEMO=0/1 decides; by default it loads unless
+# LOOKOUT_SKIP_SETUP=1 (test harnesses, which want an empty system).
+load_demo() {
+  local default=1
+  [ "${LOOKOUT_SKIP_SETUP:-0}" = 1 ] && default=0
+  [ "${LOOKOUT_LOAD_DEMO:-$default}" = 1 ] || return 0
+  local cli=$BUILD_DIR/cli/lookout key
+  if [ ! -x "$cli" ]; then
+    echo "demo: $cli is not built; the demo dataset was not loaded" >&2
+    return 0
+  fi
+  key=$(sed -n 's/^LOOKOUT_EDITOR_KEY=//p' "$VAR/dev-keys.env")
+  if ! "$cli" --addr "127.0.0.1:$GATEWAY_PORT" --api-key "$key" --quiet \
+      load "$ROOT/data/haiti-demo.json"; then
+    echo "demo: data/haiti-demo.json did not load completely (see above); the services run" >&2
+  fi
+}
+
 cmd_start() {
   [ "${LOOKOUT_SKIP_SETUP:-0}" = 1 ] || "$ROOT/scripts/setup.sh"
   mkdir -p "$VAR/run" "$VAR/log" "$VAR/data"
   secrets
+  gateway_keys
   start_redis
   for name in "${SERVICES[@]}"; do
     start_service "$name"
     wait_serving "$name"
   done
+  load_demo
   echo
   echo "Lookout is running. Logs: $VAR/log  Data: $VAR/data  Stop: scripts/run.sh stop"
   echo "Try: node_modules/.bin/buf curl --protocol grpc --http2-prior-knowledge --list-methods http://127.0.0.1:$EVENT_PORT"
+  gateway_usage
 }
 
 cmd_stop() {

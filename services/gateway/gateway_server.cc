@@ -1,0 +1,128 @@
+#include "services/gateway/gateway_server.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/logging.h"
+#include "common/metrics.h"
+
+namespace lookout::gateway {
+
+absl::StatusOr<std::pair<std::string, int>> SplitHostPort(const std::string& address) {
+  size_t colon = address.rfind(':');
+  int port = 0;
+  if (colon == std::string::npos || colon == 0 ||
+      !absl::SimpleAtoi(address.substr(colon + 1), &port) || port < 1 || port > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"", address, "\": expected host:port, e.g. 127.0.0.1:6379"));
+  }
+  return std::make_pair(address.substr(0, colon), port);
+}
+
+GatewayServer::GatewayServer(GatewayConfig config) : config_(std::move(config)) {}
+
+absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(GatewayConfig config) {
+  std::unique_ptr<GatewayServer> server(new GatewayServer(std::move(config)));
+  absl::Status started = server->Init();
+  if (!started.ok()) return started;
+  return server;
+}
+
+absl::Status GatewayServer::Init() {
+  LinkApiDescriptors();
+  absl::Status routes = CheckRoutesAgainstDescriptors();
+  if (!routes.ok()) return routes;
+
+  key_source_ =
+      std::make_unique<ApiKeySource>(config_.api_keys_file, config_.api_keys_inline, &key_ring_);
+  absl::Status keys = key_source_->Load();
+  if (!keys.ok()) return keys;
+  if (key_ring_.size() == 0) {
+    return absl::FailedPreconditionError(
+        "no API keys configured: nobody could call the gateway (set --api_keys_file or "
+        "LOOKOUT_API_KEYS; lookout-gateway --new_key NAME ROLE makes one)");
+  }
+  access_ = std::make_unique<AccessControl>(&key_ring_, config_.role_limits);
+
+  pool_ = std::make_unique<BlockingPool>(2);
+  if (!config_.redis_host.empty()) {
+    RedisOptions redis;
+    redis.host = config_.redis_host;
+    redis.port = config_.redis_port;
+    // Short timeouts: a call waits on Redis only when its key has no lease, and a slow Redis
+    // must turn into the local fallback quickly rather than into slow calls.
+    redis.connect_timeout = absl::Milliseconds(50);
+    redis.command_timeout = absl::Milliseconds(50);
+    redis.cache_name = "gateway";
+    redis_ = std::make_unique<RedisCache>(redis, &MetricsRegistry::Global());
+    redis_gcra_ = std::make_unique<RedisGcra>(redis_.get());
+    if (config_.report_cache) {
+      report_cache_ = std::make_unique<ReportCache>(redis_.get(), config_.report_cache_ttl);
+    }
+  }
+  limiter_ = std::make_unique<RateLimiter>(redis_gcra_.get(), pool_.get(), config_.limiter);
+  admission_ = std::make_unique<Admission>(access_.get(), limiter_.get());
+
+  backends_ = std::make_unique<Backends>(config_.backends, config_.server.max_message_bytes);
+  proxy_env_.admission = admission_.get();
+  proxy_env_.backends = backends_.get();
+  proxy_env_.internal_token = config_.internal_token;
+  proxy_env_.deadlines = config_.deadlines;
+  proxy_env_.retry_delay = config_.retry_delay;
+
+  event_stub_ = event::v1::EventService::NewStub(backends_->channel(Backend::kEvent));
+  actor_stub_ = actor::v1::ActorService::NewStub(backends_->channel(Backend::kActor));
+  stats_stub_ = stats::v1::StatsService::NewStub(backends_->channel(Backend::kStats));
+  report_deps_.event = event_stub_.get();
+  report_deps_.actor = actor_stub_.get();
+  report_deps_.stats = stats_stub_.get();
+  report_deps_.internal_token = config_.internal_token;
+  report_deps_.dependency_timeout = config_.report_dependency_timeout;
+  report_deps_.cache = report_cache_.get();
+  report_deps_.pool = pool_.get();
+
+  runner_ = std::make_unique<ServerRunner>(config_.server);
+  for (const std::string& service : ForwardedServices()) {
+    forwarding_.push_back(std::make_unique<ForwardingService>(service, &proxy_env_));
+    runner_->AddService(forwarding_.back().get(), service);
+  }
+  gateway_service_ = std::make_unique<GatewayServiceImpl>(admission_.get(), &report_deps_);
+  runner_->AddService(gateway_service_.get(), kGatewayServiceName);
+  runner_->AddGenericService(&unknown_methods_);
+  absl::Status started = runner_->Start();
+  if (!started.ok()) return started;
+
+  key_reloader_ = std::thread([this] {
+    while (!stop_reloading_.WaitForNotificationWithTimeout(config_.keys_reload_interval)) {
+      absl::Status reloaded = key_source_->ReloadIfChanged();
+      if (!reloaded.ok()) {
+        LogError("keys file not reloaded; the previous keys stay in force",
+                 {{"error", reloaded.ToString()}});
+      }
+    }
+  });
+  LogInfo("gateway ready",
+          {{"keys", absl::StrCat(key_ring_.size())},
+           {"redis", redis_ ? absl::StrCat(config_.redis_host, ":", config_.redis_port) : "off"},
+           {"event", config_.backends.event},
+           {"actor", config_.backends.actor},
+           {"stats", config_.backends.stats}});
+  return absl::OkStatus();
+}
+
+void GatewayServer::Stop() {
+  if (runner_ != nullptr) runner_->Stop();
+  if (key_reloader_.joinable()) {
+    stop_reloading_.Notify();
+    key_reloader_.join();
+  }
+}
+
+int GatewayServer::RunUntilSignal() {
+  int code = runner_->RunUntilSignal();
+  Stop();
+  return code;
+}
+
+GatewayServer::~GatewayServer() { Stop(); }
+
+}  // namespace lookout::gateway

@@ -1,0 +1,102 @@
+// The gateway assembled: keys, access control, the rate limiter (Redis-backed, local fallback),
+// the backends, the forwarding services, GatewayService and the server runner. main.cc only
+// turns flags into a GatewayConfig; tests build one directly.
+#ifndef LOOKOUT_SERVICES_GATEWAY_GATEWAY_SERVER_H_
+#define LOOKOUT_SERVICES_GATEWAY_GATEWAY_SERVER_H_
+
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "common/redis_cache.h"
+#include "common/server_runner.h"
+#include "services/gateway/access_control.h"
+#include "services/gateway/admission.h"
+#include "services/gateway/api_keys.h"
+#include "services/gateway/backends.h"
+#include "services/gateway/blocking_pool.h"
+#include "services/gateway/forwarding_service.h"
+#include "services/gateway/gateway_service.h"
+#include "services/gateway/proxy_env.h"
+#include "services/gateway/rate_limiter.h"
+#include "services/gateway/redis_gcra.h"
+#include "services/gateway/report_cache.h"
+#include "services/gateway/situation_report.h"
+
+namespace lookout::gateway {
+
+struct GatewayConfig {
+  ServerOptions server;  // host, port, reflection, metrics, TLS, drain grace
+  BackendAddresses backends;
+  std::string internal_token;
+  std::string api_keys_file;
+  std::string api_keys_inline;
+  absl::Duration keys_reload_interval = absl::Seconds(1);
+  RoleRateLimits role_limits;
+  // Redis for the shared rate limits and the report cache; disabled when host is empty.
+  std::string redis_host = "127.0.0.1";
+  int redis_port = 6379;
+  RateLimiterOptions limiter;
+  DeadlinePolicy deadlines;
+  absl::Duration retry_delay = absl::Milliseconds(50);
+  absl::Duration report_dependency_timeout = absl::Seconds(5);
+  absl::Duration report_cache_ttl = absl::Seconds(30);
+  bool report_cache = true;  // needs Redis too
+};
+
+class GatewayServer {
+ public:
+  // Builds everything and starts serving; errors for bad keys or a port that cannot be bound.
+  static absl::StatusOr<std::unique_ptr<GatewayServer>> Start(GatewayConfig config);
+  ~GatewayServer();
+  GatewayServer(const GatewayServer&) = delete;
+  GatewayServer& operator=(const GatewayServer&) = delete;
+
+  int port() const { return runner_->port(); }
+  // Health NOT_SERVING, drain, stop. Idempotent.
+  void Stop();
+  // Until SIGTERM/SIGINT; see ServerRunner.
+  int RunUntilSignal();
+
+  const RateLimiter& rate_limiter() const { return *limiter_; }
+
+ private:
+  explicit GatewayServer(GatewayConfig config);
+  absl::Status Init();
+
+  const GatewayConfig config_;
+  ApiKeyRing key_ring_;
+  std::unique_ptr<ApiKeySource> key_source_;
+  std::unique_ptr<AccessControl> access_;
+  std::unique_ptr<RedisCache> redis_;
+  std::unique_ptr<RedisGcra> redis_gcra_;
+  std::unique_ptr<RateLimiter> limiter_;
+  std::unique_ptr<Admission> admission_;
+  std::unique_ptr<Backends> backends_;
+  ProxyEnv proxy_env_;
+  std::unique_ptr<ReportCache> report_cache_;
+  std::unique_ptr<event::v1::EventService::Stub> event_stub_;
+  std::unique_ptr<actor::v1::ActorService::Stub> actor_stub_;
+  std::unique_ptr<stats::v1::StatsService::Stub> stats_stub_;
+  ReportDeps report_deps_;
+  std::vector<std::unique_ptr<ForwardingService>> forwarding_;
+  std::unique_ptr<GatewayServiceImpl> gateway_service_;
+  UnknownMethodService unknown_methods_;
+  // Declared late so it is destroyed early (after the server, before what its tasks touch):
+  // its destructor runs the queued tasks (rate-limit round trips, cache writes) and joins.
+  std::unique_ptr<BlockingPool> pool_;
+  std::unique_ptr<ServerRunner> runner_;
+  absl::Notification stop_reloading_;
+  std::thread key_reloader_;
+};
+
+// "host:port" -> {host, port}; InvalidArgument when it is not that.
+absl::StatusOr<std::pair<std::string, int>> SplitHostPort(const std::string& address);
+
+}  // namespace lookout::gateway
+
+#endif  // LOOKOUT_SERVICES_GATEWAY_GATEWAY_SERVER_H_

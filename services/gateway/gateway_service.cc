@@ -1,0 +1,61 @@
+#include "services/gateway/gateway_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/grpc_status.h"
+#include "services/gateway/report_assembly.h"
+
+namespace lookout::gateway {
+namespace {
+
+const Route& RouteFor(absl::string_view method) {
+  const Route* route = FindRoute(absl::StrCat("/", kGatewayServiceName, "/", method));
+  return *route;  // both methods are in the table; CheckRoutesAgainstDescriptors proves it
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* GatewayServiceImpl::WhoAmI(grpc::CallbackServerContext* context,
+                                                     const v1::WhoAmIRequest* request,
+                                                     v1::WhoAmIResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  static const Route& route = RouteFor("WhoAmI");
+  absl::StatusOr<Principal> principal = admission_->Identify(*context, route);
+  if (!principal.ok()) {
+    reactor->Finish(ToGrpcStatus(principal.status()));
+    return reactor;
+  }
+  response->set_principal(principal->name);
+  response->set_role(principal->role);
+  admission_->Limit(*principal, [reactor](grpc::Status status) { reactor->Finish(status); });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* GatewayServiceImpl::GetSituationReport(
+    grpc::CallbackServerContext* context, const v1::GetSituationReportRequest* request,
+    v1::GetSituationReportResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  static const Route& route = RouteFor("GetSituationReport");
+  absl::StatusOr<Principal> principal = admission_->Identify(*context, route);
+  if (!principal.ok()) {
+    reactor->Finish(ToGrpcStatus(principal.status()));
+    return reactor;
+  }
+  CallIdentity identity{principal->name, principal->role, RequestIdOf(*context)};
+  admission_->Limit(*principal, [this, reactor, context, request, response,
+                                 identity = std::move(identity)](grpc::Status status) {
+    if (!status.ok()) {
+      reactor->Finish(status);
+      return;
+    }
+    absl::StatusOr<v1::GetSituationReportRequest> normalized = NormalizeReportRequest(*request);
+    if (!normalized.ok()) {
+      reactor->Finish(ToGrpcStatus(normalized.status()));
+      return;
+    }
+    BuildSituationReport(report_deps_, context, identity, *std::move(normalized), response,
+                         [reactor](grpc::Status result) { reactor->Finish(result); });
+  });
+  return reactor;
+}
+
+}  // namespace lookout::gateway

@@ -1,0 +1,38 @@
+// What the forwarding reactors share: admission, the backends, the internal token and the
+// deadline and retry policy. Owned by GatewayServer; outlives every call.
+#ifndef LOOKOUT_SERVICES_GATEWAY_PROXY_ENV_H_
+#define LOOKOUT_SERVICES_GATEWAY_PROXY_ENV_H_
+
+#include <grpcpp/client_context.h>
+#include <grpcpp/server_context.h>
+
+#include <string>
+
+#include "absl/time/time.h"
+#include "services/gateway/admission.h"
+#include "services/gateway/backend_context.h"
+#include "services/gateway/backends.h"
+
+namespace lookout::gateway {
+
+struct ProxyEnv {
+  Admission* admission = nullptr;
+  Backends* backends = nullptr;
+  std::string internal_token;
+  DeadlinePolicy deadlines;
+  // The pause before the one retry of an idempotent read that got UNAVAILABLE: long enough for
+  // a reconnect to a restarted backend, short against any deadline.
+  absl::Duration retry_delay = absl::Milliseconds(50);
+};
+
+// Copies a backend's response metadata to the caller, leaving out what gRPC itself manages
+// (grpc-*, including the status details that travel in the status itself).
+void CopyInitialMetadata(const grpc::ClientContext& from, grpc::ServerContextBase* to);
+void CopyTrailingMetadata(const grpc::ClientContext& from, grpc::ServerContextBase* to);
+
+// Whether a retry fits before the caller's deadline.
+bool RetryFits(const grpc::ServerContextBase& serving, absl::Duration delay);
+
+}  // namespace lookout::gateway
+
+#endif  // LOOKOUT_SERVICES_GATEWAY_PROXY_ENV_H_

@@ -1,0 +1,88 @@
+// The per-key rate limiter in front of every call. The limit lives in Redis (RedisGcra) so all
+// replicas share it; to keep a Redis round trip off most calls, a replica takes a small lease of
+// tokens when the bucket has plenty and spends it locally, and goes to Redis call by call when
+// the bucket runs low (so "N allowed, then refused" is exact across replicas). Unused leases are
+// given back after lease_ttl. When Redis is unreachable each key is limited in process
+// (LocalGcra) instead: never unlimited, and nobody is refused because Redis is down.
+//
+// Decisions that need Redis are made on a BlockingPool thread and concurrent calls for one key
+// share one round trip; the rest are decided inline.
+#ifndef LOOKOUT_SERVICES_GATEWAY_RATE_LIMITER_H_
+#define LOOKOUT_SERVICES_GATEWAY_RATE_LIMITER_H_
+
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "services/gateway/blocking_pool.h"
+#include "services/gateway/local_gcra.h"
+#include "services/gateway/rate_limit.h"
+#include "services/gateway/redis_gcra.h"
+
+namespace lookout::gateway {
+
+struct RateLimiterOptions {
+  LeasePolicy lease;
+  // Leased tokens not spent within this long go back to Redis.
+  absl::Duration lease_ttl = absl::Milliseconds(250);
+  // How often leases are swept and idle keys forgotten.
+  absl::Duration sweep_interval = absl::Milliseconds(100);
+};
+
+class RateLimiter {
+ public:
+  using Done = std::function<void(RateDecision)>;
+
+  // `redis` may be null (local limits only); `redis` and `pool` must outlive the limiter.
+  RateLimiter(RedisGcra* redis, BlockingPool* pool, RateLimiterOptions options = {});
+  ~RateLimiter();
+  RateLimiter(const RateLimiter&) = delete;
+  RateLimiter& operator=(const RateLimiter&) = delete;
+
+  // Decides one call for `key`; `done` runs exactly once, inline or on a pool thread.
+  void Acquire(const std::string& key, const RateLimit& limit, Done done);
+
+  // For tests: calls decided by Redis round trips and by the local fallback so far.
+  int64_t redis_trips() const;
+  int64_t local_decisions() const;
+
+ private:
+  struct KeyState {
+    RateLimit limit;
+    int64_t leased = 0;  // tokens taken from Redis, not yet spent
+    absl::Time leased_at;
+    absl::Time last_used;
+    bool fetching = false;
+    std::vector<Done> waiters;  // calls waiting for the round trip in flight
+  };
+
+  void Fetch(const std::string& key);
+  void Sweep();
+
+  RedisGcra* const redis_;
+  BlockingPool* const pool_;
+  const RateLimiterOptions options_;
+  LocalGcra local_;
+
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<std::string, KeyState> keys_ ABSL_GUARDED_BY(mu_);
+  int64_t redis_trips_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t local_decisions_ ABSL_GUARDED_BY(mu_) = 0;
+
+  absl::Notification stop_;
+  std::thread sweeper_;
+};
+
+// The RESOURCE_EXHAUSTED message: names the key, the limit and the wait.
+std::string RateLimitedMessage(const std::string& key, const RateLimit& limit,
+                               absl::Duration retry_after);
+
+}  // namespace lookout::gateway
+
+#endif  // LOOKOUT_SERVICES_GATEWAY_RATE_LIMITER_H_

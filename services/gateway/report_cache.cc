@@ -1,0 +1,27 @@
+#include "services/gateway/report_cache.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace lookout::gateway {
+
+std::string ReportCache::Key(const v1::GetSituationReportRequest& request, int64_t sequence) {
+  // Every part is validated (country code, dates) or numeric, so ':' cannot be forged into it.
+  return absl::StrCat("lookout:gw:report:v1:", request.country_code(), ":",
+                      request.period().start_date(), ":", request.period().end_date(), ":",
+                      request.recent_events(), ":", sequence);
+}
+
+std::optional<v1::GetSituationReportResponse> ReportCache::Get(const std::string& key) {
+  absl::StatusOr<std::optional<std::string>> value = redis_->Get(key);
+  if (!value.ok() || !value->has_value()) return std::nullopt;
+  v1::GetSituationReportResponse report;
+  if (!report.ParseFromString(**value)) return std::nullopt;
+  return report;
+}
+
+void ReportCache::Put(const std::string& key, const v1::GetSituationReportResponse& report) {
+  // Best effort: a failed write only means the next request computes the report again.
+  redis_->Set(key, report.SerializeAsString(), JitteredTtl(ttl_)).IgnoreError();
+}
+
+}  // namespace lookout::gateway

@@ -1,0 +1,50 @@
+# The gateway's tests (included by tests/CMakeLists.txt).
+lookout_test(gateway_unit_test LABEL unit
+  SOURCES
+    unit/gateway_route_table_test.cc
+    unit/gateway_api_keys_test.cc
+    unit/gateway_rate_limit_test.cc
+    unit/gateway_report_assembly_test.cc
+  LIBS gateway_lib)
+
+# Test support: real backends as processes, gateways in-process or as processes, raw clients.
+add_library(gateway_testing STATIC integration/gateway_cluster.cc)
+target_link_libraries(gateway_testing PUBLIC gateway_lib lookout_testing GTest::gtest)
+target_compile_definitions(gateway_testing PRIVATE
+  LOOKOUT_ACTOR_BINARY="$<TARGET_FILE:lookout-actor>"
+  LOOKOUT_EVENT_BINARY="$<TARGET_FILE:lookout-event>"
+  LOOKOUT_GATEWAY_BINARY="$<TARGET_FILE:lookout-gateway>")
+add_dependencies(gateway_testing lookout-actor lookout-event lookout-gateway)
+
+# Access control, forwarding, reflection and TLS against an echo backend.
+lookout_test(gateway_access_test LABEL integration
+  SOURCES integration/gateway_access_test.cc
+  LIBS gateway_testing)
+
+# Rate limits against a real Redis, with two gateway processes sharing it and with it stopped.
+lookout_test(gateway_rate_limit_test LABEL integration
+  SOURCES integration/gateway_rate_limit_test.cc
+  LIBS gateway_testing)
+
+# ImportEvents and WatchEvents through the gateway against the real event service.
+lookout_test(gateway_streaming_test LABEL integration
+  SOURCES integration/gateway_streaming_test.cc
+  LIBS gateway_testing)
+
+# Deadlines, cancellation, retries, flow control, and a backend killed mid-load.
+lookout_test(gateway_failure_test LABEL integration
+  SOURCES integration/gateway_failure_test.cc
+  LIBS gateway_testing)
+
+# GetSituationReport: joins, cache, and each dependency down in turn.
+lookout_test(gateway_report_test LABEL integration
+  SOURCES integration/gateway_report_test.cc
+  LIBS gateway_testing)
+
+# End to end: scripts/run.sh starts the gateway with the backends and the dev keys; buf curl
+# through reflection, keys and roles.
+add_test(NAME e2e.gateway_run_sh
+  COMMAND bash ${PROJECT_SOURCE_DIR}/tests/e2e/gateway_e2e_test.sh)
+set_tests_properties(e2e.gateway_run_sh PROPERTIES
+  LABELS e2e TIMEOUT 300
+  ENVIRONMENT "LOOKOUT_BUILD_DIR=${CMAKE_BINARY_DIR}")

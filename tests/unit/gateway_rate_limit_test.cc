@@ -1,0 +1,101 @@
+// The GCRA maths (shared in spirit with the Lua script, exercised against Redis in the
+// integration tests), the in-process fallback with an injected clock, and limit parsing.
+#include "absl/strings/match.h"
+#include "gtest/gtest.h"
+#include "services/gateway/local_gcra.h"
+#include "services/gateway/rate_limit.h"
+#include "services/gateway/rate_limiter.h"
+
+namespace lookout::gateway {
+namespace {
+
+TEST(GcraTest, BurstThenRefusedThenOneMorePerInterval) {
+  RateLimit limit{10, 5};  // 100 ms per token, 5 at once
+  GcraState state;
+  int64_t now = 1'000'000'000;
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(GcraTake(&state, limit, now).allowed) << i;
+  RateDecision refused = GcraTake(&state, limit, now);
+  EXPECT_FALSE(refused.allowed);
+  EXPECT_EQ(refused.retry_after, absl::Milliseconds(100));
+  // A refusal costs nothing: the wait does not grow.
+  EXPECT_EQ(GcraTake(&state, limit, now).retry_after, absl::Milliseconds(100));
+  EXPECT_FALSE(GcraTake(&state, limit, now + 99'999).allowed);
+  EXPECT_TRUE(GcraTake(&state, limit, now + 100'000).allowed);
+  EXPECT_FALSE(GcraTake(&state, limit, now + 100'000).allowed);
+  // After a long pause the bucket is full again, never fuller.
+  now += 10'000'000;
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(GcraTake(&state, limit, now).allowed) << i;
+  EXPECT_FALSE(GcraTake(&state, limit, now).allowed);
+}
+
+TEST(GcraTest, SustainedRateIsTheConfiguredRate) {
+  RateLimit limit{50, 1};
+  GcraState state;
+  int allowed = 0;
+  // One attempt per millisecond for 10 seconds.
+  for (int64_t t = 0; t < 10'000'000; t += 1000) allowed += GcraTake(&state, limit, t).allowed;
+  EXPECT_EQ(allowed, 500);
+}
+
+TEST(LocalGcraTest, KeysAreIndependentAndPruned) {
+  absl::Time now = absl::FromUnixSeconds(1000);
+  LocalGcra gcra([&now] { return now; });
+  RateLimit limit{1, 2};
+  EXPECT_TRUE(gcra.Take("a", limit).allowed);
+  EXPECT_TRUE(gcra.Take("a", limit).allowed);
+  EXPECT_FALSE(gcra.Take("a", limit).allowed);
+  EXPECT_TRUE(gcra.Take("b", limit).allowed);
+  now += absl::Seconds(1);
+  EXPECT_TRUE(gcra.Take("a", limit).allowed);
+  EXPECT_FALSE(gcra.Take("a", limit).allowed);
+  now += absl::Minutes(1);
+  gcra.Prune();
+  EXPECT_TRUE(gcra.Take("a", limit).allowed);
+  EXPECT_TRUE(gcra.Take("a", limit).allowed);
+}
+
+TEST(RateLimitTest, ParsesAndValidates) {
+  auto limit = ParseRateLimit("2.5:7");
+  ASSERT_TRUE(limit.ok());
+  EXPECT_EQ(limit->per_second, 2.5);
+  EXPECT_EQ(limit->burst, 7);
+  EXPECT_EQ(limit->interval_us(), 400000);
+  EXPECT_EQ(ParseRateLimit("1000000:1")->interval_us(), 1);
+  for (const char* bad : {"", "5", "0:1", "-1:5", "5:0", "x:y", "2000000:1"}) {
+    EXPECT_FALSE(ParseRateLimit(bad).ok()) << bad;
+  }
+}
+
+TEST(RateLimitTest, RoleLimitsKeepDefaultsForRolesNotNamed) {
+  RoleRateLimits limits;
+  RateLimit editor_default = limits.For(v1::ROLE_EDITOR);
+  ASSERT_TRUE(limits.Parse("reader=1:2, ADMIN=3:4").ok());
+  EXPECT_EQ(limits.For(v1::ROLE_READER), (RateLimit{1, 2}));
+  EXPECT_EQ(limits.For(v1::ROLE_ADMIN), (RateLimit{3, 4}));
+  EXPECT_EQ(limits.For(v1::ROLE_EDITOR), editor_default);
+  EXPECT_FALSE(limits.Parse("ROOT=1:2").ok());
+  EXPECT_FALSE(limits.Parse("READER=fast").ok());
+}
+
+TEST(RateLimitTest, MessageNamesKeyLimitAndWait) {
+  std::string message = RateLimitedMessage("alice", RateLimit{2, 5}, absl::Microseconds(499200));
+  EXPECT_TRUE(absl::StrContains(message, "\"alice\"")) << message;
+  EXPECT_TRUE(absl::StrContains(message, "2 calls per second, burst 5")) << message;
+  EXPECT_TRUE(absl::StrContains(message, "retry in 0.500s")) << message;
+}
+
+TEST(RateLimiterTest, WithoutRedisLimitsLocally) {
+  BlockingPool pool(1);
+  RateLimiter limiter(nullptr, &pool);
+  RateLimit limit{1, 3};
+  int allowed = 0;
+  for (int i = 0; i < 5; ++i) {
+    limiter.Acquire("k", limit, [&](RateDecision d) { allowed += d.allowed; });
+  }
+  EXPECT_EQ(allowed, 3);
+  EXPECT_EQ(limiter.local_decisions(), 5);
+  EXPECT_EQ(limiter.redis_trips(), 0);
+}
+
+}  // namespace
+}  // namespace lookout::gateway

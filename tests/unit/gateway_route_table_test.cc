@@ -1,0 +1,115 @@
+// The routing table against the protos: every method of every routed service has exactly one
+// route with the right kind, and the roles follow API.md's access rules by method class.
+#include <google/protobuf/descriptor.h>
+
+#include "absl/strings/match.h"
+#include "gtest/gtest.h"
+#include "lookout/actor/v1/actor_service.pb.h"
+#include "services/gateway/forwarding_service.h"
+#include "services/gateway/request_peek.h"
+#include "services/gateway/route_table.h"
+
+namespace lookout::gateway {
+namespace {
+
+grpc::ByteBuffer Bytes(const google::protobuf::Message& message) {
+  std::string data = message.SerializeAsString();
+  grpc::Slice slice(data);
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+class RouteTableTest : public ::testing::Test {
+ protected:
+  void SetUp() override { LinkApiDescriptors(); }
+};
+
+TEST_F(RouteTableTest, MatchesTheLinkedProtos) {
+  EXPECT_TRUE(CheckRoutesAgainstDescriptors().ok()) << CheckRoutesAgainstDescriptors();
+}
+
+TEST_F(RouteTableTest, EveryPublicServiceIsRouted) {
+  const auto* pool = google::protobuf::DescriptorPool::generated_pool();
+  for (const char* name : {"lookout.event.v1.EventService", "lookout.actor.v1.ActorService",
+                           "lookout.stats.v1.StatsService", "lookout.gateway.v1.GatewayService"}) {
+    const google::protobuf::ServiceDescriptor* service = pool->FindServiceByName(name);
+    ASSERT_NE(service, nullptr) << name;
+    for (int i = 0; i < service->method_count(); ++i) {
+      std::string path = std::string("/") + name + "/" + service->method(i)->name();
+      EXPECT_NE(FindRoute(path), nullptr) << path;
+    }
+  }
+  EXPECT_EQ(ForwardedServices(), (std::vector<std::string>{"lookout.event.v1.EventService",
+                                                           "lookout.actor.v1.ActorService",
+                                                           "lookout.stats.v1.StatsService"}));
+}
+
+TEST_F(RouteTableTest, UnknownPathsHaveNoRoute) {
+  EXPECT_EQ(FindRoute("/lookout.event.v1.EventService/Nope"), nullptr);
+  EXPECT_EQ(FindRoute("/grpc.health.v1.Health/Check"), nullptr);
+  EXPECT_EQ(FindRoute(""), nullptr);
+}
+
+// API.md: READER may Get/List/BatchGet/Resolve/Watch/Aggregate/GetTrends/Summarize/
+// GetSituationReport/WhoAmI; EDITOR adds Create/Update/Delete/Import/Record.
+TEST_F(RouteTableTest, RolesFollowTheMethodClass) {
+  const std::vector<std::string> reads = {
+      "Get",       "List",      "BatchGet",           "Resolve", "Watch", "Aggregate",
+      "GetTrends", "Summarize", "GetSituationReport", "WhoAmI"};
+  const std::vector<std::string> writes = {"Create", "Update", "Delete", "Import", "Record"};
+  for (const Route& route : Routes()) {
+    std::string method(MethodOfPath(route.path));
+    bool is_read = false;
+    bool is_write = false;
+    for (const auto& prefix : reads) is_read = is_read || absl::StartsWith(method, prefix);
+    for (const auto& prefix : writes) is_write = is_write || absl::StartsWith(method, prefix);
+    ASSERT_NE(is_read, is_write) << method << " is in exactly one class";
+    EXPECT_EQ(route.min_role, is_read ? v1::ROLE_READER : v1::ROLE_EDITOR) << method;
+    // Only reads are retried; a repeated write could apply twice.
+    if (is_write) {
+      EXPECT_FALSE(route.idempotent) << method;
+    }
+  }
+}
+
+TEST_F(RouteTableTest, KindsAndBackends) {
+  EXPECT_EQ(FindRoute("/lookout.event.v1.EventService/ImportEvents")->kind,
+            CallKind::kClientStreaming);
+  EXPECT_EQ(FindRoute("/lookout.event.v1.EventService/WatchEvents")->kind,
+            CallKind::kServerStreaming);
+  EXPECT_EQ(FindRoute("/lookout.event.v1.EventService/GetEvent")->backend, Backend::kEvent);
+  EXPECT_EQ(FindRoute("/lookout.actor.v1.ActorService/GetActor")->backend, Backend::kActor);
+  EXPECT_EQ(FindRoute("/lookout.stats.v1.StatsService/GetTrends")->backend, Backend::kStats);
+  EXPECT_EQ(FindRoute("/lookout.gateway.v1.GatewayService/WhoAmI")->backend, Backend::kGateway);
+}
+
+TEST_F(RouteTableTest, ResolveActorsNeedsEditorOnlyToCreate) {
+  const Route* route = FindRoute("/lookout.actor.v1.ActorService/ResolveActors");
+  ASSERT_NE(route, nullptr);
+  ASSERT_NE(route->role_for_request, nullptr);
+  actor::v1::ResolveActorsRequest request;
+  request.add_names("Viv Ansanm");
+  EXPECT_EQ(route->role_for_request(Bytes(request)), v1::ROLE_READER);
+  request.set_create_missing(true);
+  request.set_default_country_code("HTI");
+  EXPECT_EQ(route->role_for_request(Bytes(request)), v1::ROLE_EDITOR);
+}
+
+TEST(RequestPeekTest, ReadsTheLastOccurrenceAndDistrustsGarbage) {
+  actor::v1::ResolveActorsRequest request;
+  request.set_create_missing(true);
+  std::string bytes = request.SerializeAsString();
+  request.set_create_missing(false);
+  request.add_names("x");
+  // Concatenated messages merge: a later explicit false would not be serialized by proto3, so
+  // append a raw "field 2 = 0" to check the last value wins.
+  std::string with_false = bytes + std::string("\x10\x00", 2);
+  grpc::Slice a(bytes), b(with_false), garbage(std::string("\x12\xff\xff", 3));
+  EXPECT_TRUE(ReadBoolField(grpc::ByteBuffer(&a, 1), 2));
+  EXPECT_FALSE(ReadBoolField(grpc::ByteBuffer(&b, 1), 2));
+  EXPECT_TRUE(ReadBoolField(grpc::ByteBuffer(&garbage, 1), 2));
+  grpc::ByteBuffer empty;
+  EXPECT_FALSE(ReadBoolField(empty, 2));
+}
+
+}  // namespace
+}  // namespace lookout::gateway
