@@ -123,7 +123,7 @@ absl::Status ServerRunner::Start() {
     }
     metrics_server_ = std::move(*metrics);
   }
-  SetServing(true);
+  SetServing(options_.serving_at_start);
   LogInfo("serving", {{"address", absl::StrCat(options_.host, ":", port_)},
                       {"metrics_port", absl::StrCat(metrics_port())},
                       {"reflection", options_.reflection ? "on" : "off"},

@@ -27,6 +27,10 @@ struct ServerOptions {
   int max_message_bytes = 4 * 1024 * 1024;
   // Upper bound on the sync server's handler threads.
   int max_threads = 256;
+  // Health status right after Start(). A service that must load state first (the stats read
+  // model) starts NOT_SERVING and calls SetServing(true) when ready, so no probe ever sees it
+  // SERVING too early.
+  bool serving_at_start = true;
   // Optional TLS on the serving port (PEM file paths).
   std::string tls_cert_file;
   std::string tls_key_file;

@@ -13,3 +13,9 @@ echo "test: buf lint (STANDARD rules)"
 BUILD_DIR=${LOOKOUT_BUILD_DIR:-build}
 echo "test: ctest"
 ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 300 -j2 "$@"
+
+# The import row parsers under libFuzzer, FUZZ_SECONDS each (default 60), on full runs only.
+if [ $# -eq 0 ] && [ "${FUZZ_SECONDS:-60}" != 0 ]; then
+  echo "test: fuzz the import parsers"
+  LOOKOUT_BUILD_DIR="$BUILD_DIR" "$ROOT/fuzz/run_fuzzers.sh"
+fi

@@ -14,7 +14,8 @@ ChangeFeed::ChangeFeed(EventStore* store, ChangeNotifier* notifier, ChangeFeedOp
     : store_(store), notifier_(notifier), options_(options) {}
 
 absl::Status ChangeFeed::Watch(const v1::WatchEventsRequest& request, const Sink& send,
-                               const std::function<bool()>& cancelled) {
+                               const std::function<bool()>& cancelled,
+                               const std::function<bool()>& flush) {
   if (request.after_sequence() < 0) {
     return errors::InvalidField(
         "after_sequence", absl::StrCat("must not be negative (0 starts from the beginning), got ",
@@ -43,6 +44,7 @@ absl::Status ChangeFeed::Watch(const v1::WatchEventsRequest& request, const Sink
       if (!send(message)) return absl::CancelledError("the client went away");
     }
     if (static_cast<int>(changes.size()) == options_.batch_size) continue;  // more backlog
+    if (flush && !flush()) return absl::CancelledError("the client went away");
     if (!request.follow()) return absl::OkStatus();
     // Caught up: sleep until a commit passes the cursor, waking now and then to notice a
     // cancelled client. The store is read again either way, so a wake-up is never trusted

@@ -32,8 +32,12 @@ class ChangeFeed {
 
   // Returns OK once a non-following stream reached the head as of the call, CANCELLED when
   // the client went away or `cancelled` says so, or the error that ended the stream.
+  // `flush` (optional) runs whenever everything available has been passed to `send`: before a
+  // follower waits for new commits and before a non-following stream ends. A sink that lets
+  // gRPC batch its writes pushes them out there (false: the client is gone).
   absl::Status Watch(const v1::WatchEventsRequest& request, const Sink& send,
-                     const std::function<bool()>& cancelled);
+                     const std::function<bool()>& cancelled,
+                     const std::function<bool()>& flush = nullptr);
 
  private:
   EventStore* const store_;
