@@ -32,7 +32,14 @@ declare -A HEALTH_NAME=([actor]=lookout.actor.v1.ActorService [event]=lookout.ev
 BINARY[gateway]=gateway/lookout-gateway PORT[gateway]=$GATEWAY_PORT
 METRICS[gateway]=$GATEWAY_METRICS_PORT HEALTH_NAME[gateway]=lookout.gateway.v1.GatewayService
 
-pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# Alive and not a zombie: a killed child of an earlier run.sh may stay a zombie when nothing
+# reaps it (PID 1 in a container), and kill -0 still succeeds on a zombie.
+running() {
+  local state
+  state=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+  [ -n "$state" ] && [[ $state != Z* ]]
+}
+pid_alive() { [ -f "$1" ] && running "$(cat "$1")"; }
 
 redis_ping() { redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; }
 
@@ -131,8 +138,8 @@ stop_pidfile() {
     local pid
     pid=$(cat "$file")
     kill -TERM "$pid"
-    for _ in $(seq 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+    for _ in $(seq 150); do running "$pid" || break; sleep 0.1; done
+    running "$pid" && kill -KILL "$pid"
     echo "$name: stopped"
   fi
   rm -f "$file"

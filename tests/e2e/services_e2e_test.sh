@@ -10,6 +10,7 @@ export LOOKOUT_VAR_DIR=$(mktemp -d /tmp/lookout-e2e-XXXXXX)
 export LOOKOUT_SKIP_SETUP=1
 export LOOKOUT_REDIS_PORT=$(free_port) LOOKOUT_ACTOR_PORT=$(free_port) LOOKOUT_EVENT_PORT=$(free_port)
 export LOOKOUT_ACTOR_METRICS_PORT=$(free_port) LOOKOUT_EVENT_METRICS_PORT=$(free_port)
+export LOOKOUT_GATEWAY_PORT=$(free_port) LOOKOUT_GATEWAY_METRICS_PORT=$(free_port) LOOKOUT_STATS_PORT=$(free_port) LOOKOUT_STATS_METRICS_PORT=$(free_port)
 cleanup() { "$ROOT/scripts/run.sh" stop >/dev/null 2>&1; rm -rf "$LOOKOUT_VAR_DIR"; }
 trap cleanup EXIT
 
@@ -96,8 +97,10 @@ sleep 0.5
 pid=$(cat "$LOOKOUT_VAR_DIR/run/event.pid")
 kill -TERM "$pid"
 start=$SECONDS
-while kill -0 "$pid" 2>/dev/null && [ $((SECONDS - start)) -lt 20 ]; do sleep 0.2; done
-if kill -0 "$pid" 2>/dev/null; then fail "event service exits within the grace period"; else pass "event service exits after SIGTERM"; fi
+# A zombie (nothing reaps run.sh's children here) has exited: look at the state, not kill -0.
+alive() { local st; st=$(ps -o stat= -p "$1" 2>/dev/null) && [[ -n $st && $st != Z* ]]; }
+while alive "$pid" && [ $((SECONDS - start)) -lt 20 ]; do sleep 0.2; done
+if alive "$pid"; then fail "event service exits within the grace period"; else pass "event service exits after SIGTERM"; fi
 grep -q '"msg":"draining"' "$LOOKOUT_VAR_DIR/log/event.log" && pass "drain logged" || fail "drain logged"
 grep -q '"msg":"stopped"' "$LOOKOUT_VAR_DIR/log/event.log" && pass "clean stop logged" || fail "clean stop logged"
 kill "$watcher" 2>/dev/null
