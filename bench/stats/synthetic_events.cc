@@ -1,0 +1,105 @@
+#include "bench/stats/synthetic_events.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/str_format.h"
+#include "common/validation.h"
+#include "services/event/event_taxonomy.h"
+
+namespace lookout::stats::bench {
+namespace {
+
+using ::lookout::event::v1::Event;
+
+std::vector<double> ZipfCumulative(int n, double exponent) {
+  std::vector<double> cumulative(n);
+  double sum = 0;
+  for (int i = 0; i < n; ++i) {
+    sum += 1.0 / std::pow(i + 1, exponent);
+    cumulative[i] = sum;
+  }
+  for (double& c : cumulative) c /= sum;
+  return cumulative;
+}
+
+std::vector<double> Cumulative(std::vector<double> weights) {
+  double sum = 0;
+  for (double& w : weights) {
+    sum += w;
+    w = sum;
+  }
+  for (double& w : weights) w /= sum;
+  return weights;
+}
+
+}  // namespace
+
+SyntheticEvents::SyntheticEvents(uint64_t seed) : random_(seed) {
+  countries_ = {"HTI", "NGA", "MEX", "IND", "PAK", "COD", "SDN", "UKR", "MMR", "BRA",
+                "COL", "SOM", "ETH", "AFG", "YEM", "SYR", "IRQ", "MLI", "BFA", "KEN",
+                "PHL", "CMR", "NER", "LBY", "SSD", "CAF", "MOZ", "BGD", "VEN", "HND"};
+  country_weights_ = ZipfCumulative(static_cast<int>(countries_.size()), 1.3);
+  admin1_weights_ = ZipfCumulative(15, 1.1);
+  actor_weights_ = ZipfCumulative(300, 1.0);
+  // Battles, explosions, violence against civilians, protests, riots, strategic developments,
+  // then the seven political and legal types.
+  type_weights_ = Cumulative({30, 10, 20, 25, 8, 5, 0.4, 0.3, 0.3, 0.3, 0.3, 0.2, 0.2});
+  for (int i = 0; i < kActorCount; ++i) actors_.push_back(absl::StrFormat("act_%012d", i));
+  first_day_ = *validation::ParseDate(kFirstDay);
+  day_count_ = *validation::ParseDate(kLastDay) - first_day_ + 1;
+}
+
+size_t SyntheticEvents::Zipf(const std::vector<double>& cumulative) {
+  const double u = std::uniform_real_distribution<double>(0, 1)(random_);
+  return std::min<size_t>(
+      std::lower_bound(cumulative.begin(), cumulative.end(), u) - cumulative.begin(),
+      cumulative.size() - 1);
+}
+
+Event SyntheticEvents::Next() {
+  std::uniform_real_distribution<double> unit(0, 1);
+  Event e;
+  e.set_id(absl::StrFormat("evt_%016x", random_()));
+  const int32_t day = first_day_ + static_cast<int32_t>(random_() % day_count_);
+  e.set_event_date(validation::FormatDate(day));
+  if (unit(random_) < 0.12) e.set_end_date(validation::FormatDate(day + 1 + random_() % 30));
+
+  const size_t country = Zipf(country_weights_);
+  const auto type = static_cast<event::v1::EventType>(1 + Zipf(type_weights_));
+  e.set_event_type(type);
+  const auto& subs = event::SubEventTypes(type);
+  e.set_sub_event_type(subs[random_() % subs.size()]);
+
+  auto* location = e.mutable_location();
+  location->set_country_code(countries_[country]);
+  location->set_admin1(absl::StrFormat("%s region %d", countries_[country], Zipf(admin1_weights_)));
+  if (unit(random_) < 0.9) {
+    location->set_latitude(-40 + 80 * unit(random_));
+    location->set_longitude(-170 + 340 * unit(random_));
+  }
+  location->set_geo_precision(lookout::type::v1::GEO_PRECISION_NEAR);
+
+  // Each country has its own most active actors: a Zipf draw among 300, shifted per country.
+  const int participants = 1 + (unit(random_) < 0.6) + (unit(random_) < 0.15);
+  for (int i = 0; i < participants; ++i) {
+    auto* p = e.add_participants();
+    p->set_actor_id(actors_[(country * 67 + Zipf(actor_weights_)) % kActorCount]);
+    p->set_role(static_cast<event::v1::ParticipantRole>(1 + i));
+  }
+
+  // Most events kill no one; the rest follow a log-normal with a long tail.
+  int64_t killed = 0;
+  if (unit(random_) > 0.55) {
+    killed = static_cast<int64_t>(std::lognormal_distribution<double>(0.8, 1.3)(random_));
+  }
+  auto* casualty = e.add_casualties();
+  casualty->set_kind(event::v1::CASUALTY_KIND_KILLED);
+  casualty->mutable_count()->set_best(killed);
+  e.set_fatalities(killed);
+  if (unit(random_) < 0.05) e.add_tags(absl::StrFormat("tag%d", random_() % 10));
+  e.set_notes(absl::StrFormat("synthetic %s event", event::v1::EventType_Name(type)));
+  return e;
+}
+
+}  // namespace lookout::stats::bench

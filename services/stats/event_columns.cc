@@ -1,0 +1,293 @@
+#include "services/stats/event_columns.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/validation.h"
+#include "services/stats/time_buckets.h"
+
+namespace lookout::stats {
+namespace {
+
+using ::lookout::event::v1::CasualtyKind;
+using ::lookout::event::v1::Event;
+
+// "evt_" followed by exactly 16 lower-case hex digits -> that number. Upper case is refused so
+// that two distinct ids can never share a number.
+std::optional<uint64_t> ParseNumericId(absl::string_view id) {
+  if (id.size() != 20 || !absl::StartsWith(id, "evt_")) return std::nullopt;
+  uint64_t value = 0;
+  for (char c : id.substr(4)) {
+    int digit;
+    if (c >= '0' && c <= '9') {
+      digit = c - '0';
+    } else if (c >= 'a' && c <= 'f') {
+      digit = c - 'a' + 10;
+    } else {
+      return std::nullopt;
+    }
+    value = value << 4 | static_cast<uint64_t>(digit);
+  }
+  return value;
+}
+
+// Removal keeps the order of the remaining entries when the slot is near the end (the usual
+// case: recent events change most), and otherwise swaps the last entry in.
+void RemoveFromPostings(std::vector<uint32_t>& postings, uint32_t slot) {
+  auto it = std::find(postings.begin(), postings.end(), slot);
+  if (it == postings.end()) return;
+  if (postings.end() - it <= 64) {
+    postings.erase(it);
+  } else {
+    *it = postings.back();
+    postings.pop_back();
+  }
+}
+
+void AddToPostings(std::vector<std::vector<uint32_t>>& postings, uint32_t code, uint32_t slot) {
+  if (postings.size() <= code) postings.resize(code + 1);
+  postings[code].push_back(slot);
+}
+
+// Day number of a validated date: the fast parser, or validation's for its error.
+absl::StatusOr<int32_t> DayOf(absl::string_view date) {
+  if (std::optional<int32_t> day = FastDayNumber(date)) return *day;
+  return validation::ParseDate(date);
+}
+
+template <typename T>
+void Shrink(std::vector<T>& v) {
+  v.shrink_to_fit();
+}
+
+}  // namespace
+
+const std::vector<uint32_t>& EventColumns::Postings(const std::vector<std::vector<uint32_t>>& all,
+                                                    uint32_t code) {
+  static const std::vector<uint32_t>* const kNone = new std::vector<uint32_t>();
+  return code < all.size() ? all[code] : *kNone;
+}
+
+EventColumns::EventColumns() : numeric_ids_(0, SlotHash{&id_key_}, SlotEq{&id_key_}) {}
+
+std::optional<uint32_t> EventColumns::SlotOf(absl::string_view id) const {
+  if (std::optional<uint64_t> numeric = ParseNumericId(id)) {
+    auto it = numeric_ids_.find(NumericId{*numeric});
+    if (it != numeric_ids_.end()) return *it;
+    return std::nullopt;
+  }
+  auto it = other_ids_.find(id);
+  if (it != other_ids_.end()) return it->second;
+  return std::nullopt;
+}
+
+uint32_t EventColumns::AllocateSlot() {
+  if (!free_slots_.empty()) {
+    const uint32_t slot = free_slots_.back();
+    free_slots_.pop_back();
+    return slot;
+  }
+  const uint32_t slot = slot_count();
+  id_key_.push_back(0);
+  flags_.push_back(0);
+  start_day_.push_back(0);
+  span_days_.push_back(0);
+  country_.push_back(0);
+  admin1_.push_back(0);
+  event_type_.push_back(0);
+  sub_event_type_.push_back(0);
+  fatalities_.push_back(0);
+  latitude_.push_back(0);
+  longitude_.push_back(0);
+  actors_inline_.insert(actors_inline_.end(), kInlineActors, kNoActor);
+  return slot;
+}
+
+absl::Status EventColumns::Upsert(const Event& event) {
+  absl::StatusOr<int32_t> start = DayOf(event.event_date());
+  absl::StatusOr<int32_t> end = event.end_date().empty() ? start : DayOf(event.end_date());
+  if (!start.ok() || !end.ok() || *end < *start) {
+    Remove(event.id());
+    return absl::InvalidArgumentError(absl::StrCat("event ", event.id(), " has unusable dates \"",
+                                                   event.event_date(), "\"..\"", event.end_date(),
+                                                   "\""));
+  }
+  // The id is parsed once: it both finds an existing slot and keys a new one.
+  const std::optional<uint64_t> numeric = ParseNumericId(event.id());
+  std::optional<uint32_t> existing;
+  if (numeric.has_value()) {
+    auto it = numeric_ids_.find(NumericId{*numeric});
+    if (it != numeric_ids_.end()) existing = *it;
+  } else {
+    auto it = other_ids_.find(event.id());
+    if (it != other_ids_.end()) existing = it->second;
+  }
+  uint32_t slot;
+  if (existing.has_value()) {
+    slot = *existing;
+    Unlink(slot);
+  } else {
+    slot = AllocateSlot();
+    if (numeric.has_value()) {
+      id_key_[slot] = *numeric;  // before the insert: the set hashes through this column
+      numeric_ids_.insert(slot);
+    } else {
+      other_ids_[event.id()] = slot;
+    }
+    ++live_count_;
+  }
+  Fill(slot, event, *start, *end);
+  return absl::OkStatus();
+}
+
+bool EventColumns::Remove(absl::string_view id) {
+  std::optional<uint32_t> slot = SlotOf(id);
+  if (!slot.has_value()) return false;
+  Unlink(*slot);
+  if (ParseNumericId(id).has_value()) {
+    numeric_ids_.erase(*slot);
+  } else {
+    other_ids_.erase(std::string(id));
+  }
+  flags_[*slot] = 0;
+  free_slots_.push_back(*slot);
+  --live_count_;
+  return true;
+}
+
+void EventColumns::Compact() {
+  for (auto* postings : {&country_postings_, &actor_postings_, &tag_postings_}) {
+    for (std::vector<uint32_t>& list : *postings) Shrink(list);
+  }
+  Shrink(id_key_);
+  Shrink(flags_);
+  Shrink(start_day_);
+  Shrink(span_days_);
+  Shrink(country_);
+  Shrink(admin1_);
+  Shrink(event_type_);
+  Shrink(sub_event_type_);
+  Shrink(fatalities_);
+  Shrink(latitude_);
+  Shrink(longitude_);
+  Shrink(actors_inline_);
+}
+
+void EventColumns::Unlink(uint32_t slot) {
+  if (flags_[slot] & kLive) RemoveFromPostings(country_postings_[country_[slot]], slot);
+  ForEachActor(slot, [&](uint32_t code) { RemoveFromPostings(actor_postings_[code], slot); });
+  ForEachTag(slot, [&](uint32_t code) { RemoveFromPostings(tag_postings_[code], slot); });
+  std::fill_n(actors_inline_.begin() + static_cast<size_t>(slot) * kInlineActors, kInlineActors,
+              kNoActor);
+  if (flags_[slot] & kMoreActors) more_actors_.erase(slot);
+  if (flags_[slot] & kHasTags) first_tag_.erase(slot);
+  if (flags_[slot] & kMoreTags) more_tags_.erase(slot);
+  if (span_days_[slot] == kWideSpan) wide_end_day_.erase(slot);
+  if (fatalities_[slot] == kWideCount) wide_fatalities_.erase(slot);
+  injured_.erase(slot);
+  kidnapped_.erase(slot);
+  flags_[slot] &= kLive;
+}
+
+void EventColumns::Fill(uint32_t slot, const Event& event, int32_t start, int32_t end) {
+  uint8_t flags = kLive;
+  start_day_[slot] = start;
+  min_start_day_ = std::min(min_start_day_, start);
+  max_start_day_ = std::max(max_start_day_, start);
+  if (end - start < kWideSpan) {
+    span_days_[slot] = static_cast<uint16_t>(end - start);
+  } else {
+    span_days_[slot] = kWideSpan;
+    wide_end_day_[slot] = end;
+  }
+
+  const auto& location = event.location();
+  const uint32_t country = countries_.Intern(location.country_code());
+  country_[slot] = static_cast<uint16_t>(country);
+  AddToPostings(country_postings_, country, slot);
+  admin1_[slot] = admin1s_.Intern(location.admin1());
+  event_type_[slot] = static_cast<uint8_t>(std::clamp<int>(event.event_type(), 0, UINT8_MAX));
+  sub_event_type_[slot] = static_cast<uint16_t>(sub_event_types_.Intern(event.sub_event_type()));
+  const bool has_point = location.has_latitude() && location.has_longitude();
+  latitude_[slot] = has_point ? location.latitude() : std::numeric_limits<double>::quiet_NaN();
+  longitude_[slot] = has_point ? location.longitude() : std::numeric_limits<double>::quiet_NaN();
+
+  const int64_t fatalities = event.fatalities();
+  if (fatalities >= 0 && fatalities < kWideCount) {
+    fatalities_[slot] = static_cast<uint32_t>(fatalities);
+  } else {
+    fatalities_[slot] = kWideCount;
+    wide_fatalities_[slot] = fatalities;
+  }
+  for (const auto& casualty : event.casualties()) {
+    if (casualty.count().best() == 0) continue;
+    if (casualty.kind() == event::v1::CASUALTY_KIND_INJURED) {
+      injured_[slot] = casualty.count().best();
+    } else if (casualty.kind() == event::v1::CASUALTY_KIND_KIDNAPPED) {
+      kidnapped_[slot] = casualty.count().best();
+    }
+  }
+
+  // An actor with two roles in one event still counts the event once.
+  uint32_t* inline_actors = actors_inline_.data() + static_cast<size_t>(slot) * kInlineActors;
+  int distinct = 0;
+  for (const auto& participant : event.participants()) {
+    const uint32_t code = actors_.Intern(participant.actor_id());
+    bool seen = std::find(inline_actors, inline_actors + std::min(distinct, kInlineActors), code) !=
+                inline_actors + std::min(distinct, kInlineActors);
+    if (!seen && distinct > kInlineActors) {
+      const std::vector<uint32_t>& more = more_actors_[slot];
+      seen = std::find(more.begin(), more.end(), code) != more.end();
+    }
+    if (seen) continue;
+    if (distinct < kInlineActors) {
+      inline_actors[distinct] = code;
+    } else {
+      flags |= kMoreActors;
+      more_actors_[slot].push_back(code);
+    }
+    ++distinct;
+    AddToPostings(actor_postings_, code, slot);
+  }
+
+  int tag_count = 0;
+  for (const std::string& tag : event.tags()) {
+    const uint32_t code = tags_.Intern(tag);
+    if (tag_count > 0) {
+      if (first_tag_[slot] == code) continue;
+      std::vector<uint32_t>& more = more_tags_[slot];
+      if (std::find(more.begin(), more.end(), code) != more.end()) continue;
+      more.push_back(code);
+      flags |= kMoreTags;
+    } else {
+      first_tag_[slot] = code;
+      flags |= kHasTags;
+    }
+    ++tag_count;
+    AddToPostings(tag_postings_, code, slot);
+  }
+  if ((flags & kHasTags) && !(flags & kMoreTags)) more_tags_.erase(slot);
+  flags_[slot] = flags;
+}
+
+int64_t EventColumns::casualties(uint32_t slot, CasualtyKind kind) const {
+  const absl::flat_hash_map<uint32_t, int64_t>* sparse = nullptr;
+  switch (kind) {
+    case event::v1::CASUALTY_KIND_KILLED:
+      return fatalities(slot);
+    case event::v1::CASUALTY_KIND_INJURED:
+      sparse = &injured_;
+      break;
+    case event::v1::CASUALTY_KIND_KIDNAPPED:
+      sparse = &kidnapped_;
+      break;
+    default:
+      return 0;
+  }
+  auto it = sparse->find(slot);
+  return it == sparse->end() ? 0 : it->second;
+}
+
+}  // namespace lookout::stats

@@ -1,0 +1,215 @@
+// The read model's storage: the fields aggregations need from every live event, one column per
+// field, in slots. Strings are dictionary-encoded, dates are day numbers, and each country,
+// actor and tag keeps a postings list of the slots that carry it, so a query about one country
+// or one actor touches only those events. Notes are not kept: full-text matching is the event
+// service's (see text_search.h).
+//
+// About 80 bytes per event: most columns are 1-4 bytes wide, and rare or wide values (events
+// spanning more than 65534 days, fatalities above 4 billion, a fourth actor, tags, injured and
+// kidnapped counts) live in side maps keyed by slot, so the common event pays nothing for them.
+//
+// Not thread-safe: ReadModel serialises writers against readers.
+#ifndef LOOKOUT_SERVICES_STATS_EVENT_COLUMNS_H_
+#define LOOKOUT_SERVICES_STATS_EVENT_COLUMNS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/hash/hash.h"
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "lookout/event/v1/event.pb.h"
+#include "services/stats/string_dictionary.h"
+
+namespace lookout::stats {
+
+class EventColumns {
+ public:
+  static constexpr uint32_t kNoActor = UINT32_MAX;
+  static constexpr int kInlineActors = 3;
+
+  EventColumns();
+  // The id index refers to this object's own columns.
+  EventColumns(const EventColumns&) = delete;
+  EventColumns& operator=(const EventColumns&) = delete;
+
+  // Stores `event`, replacing the event with the same id if any. The event service validated it;
+  // an event whose dates still do not parse is dropped (the old version too) and reported.
+  absl::Status Upsert(const lookout::event::v1::Event& event);
+  // Drops the event with this id; false when there is none.
+  bool Remove(absl::string_view id);
+  // Gives back the spare capacity of columns and postings (after a rebuild).
+  void Compact();
+
+  std::optional<uint32_t> SlotOf(absl::string_view id) const;
+  // Slots run from 0 to slot_count() - 1; dead slots (deleted events) are skipped by live().
+  uint32_t slot_count() const { return static_cast<uint32_t>(flags_.size()); }
+  size_t live_count() const { return live_count_; }
+  // Whether every slot holds a live event (no deletions waiting for reuse).
+  bool dense() const { return free_slots_.empty(); }
+
+  bool live(uint32_t slot) const { return flags_[slot] & kLive; }
+  int32_t start_day(uint32_t slot) const { return start_day_[slot]; }
+  int32_t end_day(uint32_t slot) const {
+    const uint16_t span = span_days_[slot];
+    return span != kWideSpan ? start_day_[slot] + span : wide_end_day_.at(slot);
+  }
+  uint32_t country(uint32_t slot) const { return country_[slot]; }
+  uint32_t admin1(uint32_t slot) const { return admin1_[slot]; }
+  uint32_t event_type(uint32_t slot) const { return event_type_[slot]; }
+  uint32_t sub_event_type(uint32_t slot) const { return sub_event_type_[slot]; }
+  int64_t fatalities(uint32_t slot) const {
+    const uint32_t value = fatalities_[slot];
+    return value != kWideCount ? value : wide_fatalities_.at(slot);
+  }
+  // The best count of `kind` (KILLED is fatalities(); INJURED and KIDNAPPED are kept too).
+  int64_t casualties(uint32_t slot, lookout::event::v1::CasualtyKind kind) const;
+  // NaN when the event has no point.
+  double latitude(uint32_t slot) const { return latitude_[slot]; }
+  double longitude(uint32_t slot) const { return longitude_[slot]; }
+
+  // Raw columns for the query kernels, indexed by slot.
+  const uint8_t* flags_column() const { return flags_.data(); }
+  const int32_t* start_day_column() const { return start_day_.data(); }
+  const uint16_t* country_column() const { return country_.data(); }
+  const uint32_t* admin1_column() const { return admin1_.data(); }
+  const uint8_t* event_type_column() const { return event_type_.data(); }
+  const uint16_t* sub_event_type_column() const { return sub_event_type_.data(); }
+  const uint16_t* span_column() const { return span_days_.data(); }
+  const uint32_t* fatalities_column() const { return fatalities_.data(); }
+  const double* latitude_column() const { return latitude_.data(); }
+  const double* longitude_column() const { return longitude_.data(); }
+  static constexpr uint8_t kLive = 1;
+  // Column values that mean "look in the side map" (end_day(), fatalities()).
+  static constexpr uint16_t kWideSpan = UINT16_MAX;
+  static constexpr uint32_t kWideCount = UINT32_MAX;
+
+  // kInlineActors actor codes per slot, kNoActor-padded; more_actors() holds the rest when
+  // has_more_actors().
+  const uint32_t* actors_inline_column() const { return actors_inline_.data(); }
+  bool has_more_actors(uint32_t slot) const { return flags_[slot] & kMoreActors; }
+  const std::vector<uint32_t>& more_actors(uint32_t slot) const { return more_actors_.at(slot); }
+
+  // Calls fn(actor_code) once for each distinct actor taking part in the event.
+  template <typename Fn>
+  void ForEachActor(uint32_t slot, Fn&& fn) const {
+    for (int i = 0; i < kInlineActors; ++i) {
+      const uint32_t code = actors_inline_[slot * kInlineActors + i];
+      if (code == kNoActor) return;
+      fn(code);
+    }
+    if (flags_[slot] & kMoreActors) {
+      for (uint32_t code : more_actors_.at(slot)) fn(code);
+    }
+  }
+  // Calls fn(tag_code) once for each distinct tag of the event.
+  template <typename Fn>
+  void ForEachTag(uint32_t slot, Fn&& fn) const {
+    if (!(flags_[slot] & kHasTags)) return;
+    fn(first_tag_.at(slot));
+    if (flags_[slot] & kMoreTags) {
+      for (uint32_t code : more_tags_.at(slot)) fn(code);
+    }
+  }
+
+  // The slots of the live events of a country / an actor / a tag. In slot order until events
+  // are deleted or moved; never with repeats.
+  const std::vector<uint32_t>& country_postings(uint32_t code) const {
+    return Postings(country_postings_, code);
+  }
+  const std::vector<uint32_t>& actor_postings(uint32_t code) const {
+    return Postings(actor_postings_, code);
+  }
+  const std::vector<uint32_t>& tag_postings(uint32_t code) const {
+    return Postings(tag_postings_, code);
+  }
+
+  const StringDictionary& countries() const { return countries_; }
+  const StringDictionary& admin1s() const { return admin1s_; }
+  const StringDictionary& sub_event_types() const { return sub_event_types_; }
+  const StringDictionary& actors() const { return actors_; }
+  const StringDictionary& tag_values() const { return tags_; }
+
+  // Bounds on the start days of live events (they only widen); min > max when never set.
+  int32_t min_start_day() const { return min_start_day_; }
+  int32_t max_start_day() const { return max_start_day_; }
+
+ private:
+  static constexpr uint8_t kMoreActors = 2;
+  static constexpr uint8_t kHasTags = 4;
+  static constexpr uint8_t kMoreTags = 8;
+
+  // Ids the event service issues ("evt_" + 16 lower-case hex digits) are 8-byte keys in a
+  // column, indexed by a set of slots hashed through that column (8 + ~10 bytes per event
+  // instead of a string map's ~60); any other id falls back to a string map.
+  struct NumericId {
+    uint64_t value;
+  };
+  struct SlotHash {
+    using is_transparent = void;
+    const std::vector<uint64_t>* keys;
+    size_t operator()(uint32_t slot) const { return absl::Hash<uint64_t>()((*keys)[slot]); }
+    size_t operator()(NumericId id) const { return absl::Hash<uint64_t>()(id.value); }
+  };
+  struct SlotEq {
+    using is_transparent = void;
+    const std::vector<uint64_t>* keys;
+    bool operator()(uint32_t a, uint32_t b) const { return a == b; }
+    bool operator()(uint32_t a, NumericId b) const { return (*keys)[a] == b.value; }
+    bool operator()(NumericId a, uint32_t b) const { return a.value == (*keys)[b]; }
+  };
+
+  static const std::vector<uint32_t>& Postings(const std::vector<std::vector<uint32_t>>& all,
+                                               uint32_t code);
+  uint32_t AllocateSlot();
+  // Clears everything a slot refers to outside its own columns (postings, side maps).
+  void Unlink(uint32_t slot);
+  void Fill(uint32_t slot, const lookout::event::v1::Event& event, int32_t start, int32_t end);
+
+  std::vector<uint64_t> id_key_;
+  absl::flat_hash_set<uint32_t, SlotHash, SlotEq> numeric_ids_;
+  absl::flat_hash_map<std::string, uint32_t> other_ids_;
+  std::vector<uint32_t> free_slots_;
+  size_t live_count_ = 0;
+
+  std::vector<uint8_t> flags_;
+  std::vector<int32_t> start_day_;
+  std::vector<uint16_t> span_days_;
+  std::vector<uint16_t> country_;
+  std::vector<uint32_t> admin1_;
+  std::vector<uint8_t> event_type_;
+  std::vector<uint16_t> sub_event_type_;
+  std::vector<uint32_t> fatalities_;
+  std::vector<double> latitude_;
+  std::vector<double> longitude_;
+  std::vector<uint32_t> actors_inline_;  // kInlineActors per slot, kNoActor-padded
+
+  absl::flat_hash_map<uint32_t, int32_t> wide_end_day_;
+  absl::flat_hash_map<uint32_t, int64_t> wide_fatalities_;
+  absl::flat_hash_map<uint32_t, int64_t> injured_;
+  absl::flat_hash_map<uint32_t, int64_t> kidnapped_;
+  absl::flat_hash_map<uint32_t, std::vector<uint32_t>> more_actors_;
+  absl::flat_hash_map<uint32_t, uint32_t> first_tag_;
+  absl::flat_hash_map<uint32_t, std::vector<uint32_t>> more_tags_;
+
+  std::vector<std::vector<uint32_t>> country_postings_;
+  std::vector<std::vector<uint32_t>> actor_postings_;
+  std::vector<std::vector<uint32_t>> tag_postings_;
+
+  StringDictionary countries_;
+  StringDictionary admin1s_;
+  StringDictionary sub_event_types_;
+  StringDictionary actors_;
+  StringDictionary tags_;
+
+  int32_t min_start_day_ = INT32_MAX;
+  int32_t max_start_day_ = INT32_MIN;
+};
+
+}  // namespace lookout::stats
+
+#endif  // LOOKOUT_SERVICES_STATS_EVENT_COLUMNS_H_

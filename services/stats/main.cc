@@ -1,0 +1,181 @@
+// lookout-stats: wires configuration, the observation store, the read model and its feed from
+// the event service, the Redis cache and the gRPC service, then serves until SIGTERM. Health is
+// NOT_SERVING until the read model has caught up with the event service's change log.
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <system_error>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/call_context.h"
+#include "common/config.h"
+#include "common/logging.h"
+#include "common/metrics.h"
+#include "common/redis_cache.h"
+#include "common/server_runner.h"
+#include "services/stats/aggregate_cache.h"
+#include "services/stats/event_channel.h"
+#include "services/stats/event_stats.h"
+#include "services/stats/feed_follower.h"
+#include "services/stats/observation_manager.h"
+#include "services/stats/read_model.h"
+#include "services/stats/sqlite_observation_store.h"
+#include "services/stats/stats_service.h"
+#include "services/stats/text_search.h"
+
+ABSL_FLAG(std::string, host, "0.0.0.0", "Address to listen on.");
+ABSL_FLAG(int, port, 50054, "gRPC port (0 picks a free one).");
+ABSL_FLAG(std::string, data_dir, "var/data",
+          "Directory of stats.db (observations); created if "
+          "missing.");
+ABSL_FLAG(std::string, internal_token, "",
+          "Shared secret callers must present, and the stats service presents to the event "
+          "service (required; prefer LOOKOUT_INTERNAL_TOKEN).");
+ABSL_FLAG(std::string, event_addr, "127.0.0.1:50052", "Event service address, host:port.");
+ABSL_FLAG(int, event_timeout_ms, 10000,
+          "Deadline of the ListEvents calls that resolve full-text filters.");
+ABSL_FLAG(std::string, redis_addr, "127.0.0.1:6379",
+          "Redis host:port for cached aggregate answers; empty disables the cache.");
+ABSL_FLAG(int, aggregate_cache_ttl_seconds, 600, "How long a cached aggregate answer lives.");
+ABSL_FLAG(int, sequence_wait_ms, 2000,
+          "How long a request's as_of_sequence may wait for the read model before UNAVAILABLE.");
+ABSL_FLAG(int, metrics_port, 9454, "Prometheus /metrics port (-1 turns it off, 0 picks one).");
+ABSL_FLAG(bool, reflection, true, "Serve gRPC server reflection.");
+ABSL_FLAG(double, drain_grace_seconds, 10, "How long in-flight calls may finish on shutdown.");
+
+namespace lookout::stats {
+namespace {
+
+bool ParseHostPort(const std::string& address, std::string* host, int* port) {
+  const size_t colon = address.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  if (!absl::SimpleAtoi(address.substr(colon + 1), port) || *port <= 0 || *port > 65535) {
+    return false;
+  }
+  *host = address.substr(0, colon);
+  return true;
+}
+
+int Run() {
+  const std::string data_dir = absl::GetFlag(FLAGS_data_dir);
+  const std::string token = absl::GetFlag(FLAGS_internal_token);
+  const std::string event_addr = absl::GetFlag(FLAGS_event_addr);
+  const std::string redis_addr = absl::GetFlag(FLAGS_redis_addr);
+  const int metrics_port = absl::GetFlag(FLAGS_metrics_port);
+  const double drain_grace_seconds = absl::GetFlag(FLAGS_drain_grace_seconds);
+
+  ConfigErrors config;
+  config.CheckNonEmpty("host", absl::GetFlag(FLAGS_host));
+  config.CheckPort("port", absl::GetFlag(FLAGS_port), /*allow_zero=*/true);
+  config.CheckNonEmpty("data_dir", data_dir);
+  config.CheckNonEmpty("internal_token", token);
+  std::string event_host;
+  int event_port = 0;
+  if (!ParseHostPort(event_addr, &event_host, &event_port)) {
+    config.Add("event_addr", absl::StrCat("must be host:port, got \"", event_addr, "\""));
+  }
+  config.CheckPositive("event_timeout_ms", absl::GetFlag(FLAGS_event_timeout_ms));
+  std::string redis_host;
+  int redis_port = 0;
+  if (!redis_addr.empty() && !ParseHostPort(redis_addr, &redis_host, &redis_port)) {
+    config.Add("redis_addr", absl::StrCat("must be host:port or empty, got \"", redis_addr, "\""));
+  }
+  config.CheckPositive("aggregate_cache_ttl_seconds",
+                       absl::GetFlag(FLAGS_aggregate_cache_ttl_seconds));
+  if (absl::GetFlag(FLAGS_sequence_wait_ms) < 0) {
+    config.Add("sequence_wait_ms", "must not be negative");
+  }
+  if (metrics_port != -1) config.CheckPort("metrics_port", metrics_port, /*allow_zero=*/true);
+  if (drain_grace_seconds < 0) config.Add("drain_grace_seconds", "must not be negative");
+  config.ExitIfAny();
+
+  InitLogging("stats");
+  std::error_code dir_error;
+  std::filesystem::create_directories(data_dir, dir_error);
+  if (dir_error) {
+    LogError("cannot create data_dir", {{"data_dir", data_dir}, {"error", dir_error.message()}});
+    return 1;
+  }
+  const std::string db_path = (std::filesystem::path(data_dir) / "stats.db").string();
+  // The effective configuration, once; the token is a secret and stays out of logs.
+  LogInfo("configuration",
+          {{"host", absl::GetFlag(FLAGS_host)},
+           {"port", absl::StrCat(absl::GetFlag(FLAGS_port))},
+           {"database", db_path},
+           {"event_addr", event_addr},
+           {"redis_addr", redis_addr.empty() ? "(cache off)" : redis_addr},
+           {"aggregate_cache_ttl_seconds",
+            absl::StrCat(absl::GetFlag(FLAGS_aggregate_cache_ttl_seconds))},
+           {"sequence_wait_ms", absl::StrCat(absl::GetFlag(FLAGS_sequence_wait_ms))},
+           {"metrics_port", absl::StrCat(metrics_port)},
+           {"reflection", absl::GetFlag(FLAGS_reflection) ? "on" : "off"},
+           {"drain_grace_seconds", absl::StrCat(drain_grace_seconds)}});
+
+  auto store = SqliteObservationStore::Open(db_path);
+  if (!store.ok()) {
+    LogError("cannot open the database",
+             {{"database", db_path}, {"error", store.status().ToString()}});
+    return 1;
+  }
+
+  std::unique_ptr<RedisCache> redis;
+  if (!redis_addr.empty()) {
+    RedisOptions options;
+    options.host = redis_host;
+    options.port = redis_port;
+    options.cache_name = "stats_aggregate";
+    redis = std::make_unique<RedisCache>(options, &MetricsRegistry::Global());
+  }
+  AggregateCache cache(redis.get(),
+                       absl::Seconds(absl::GetFlag(FLAGS_aggregate_cache_ttl_seconds)));
+
+  auto event_stub = event::v1::EventService::NewStub(CreateEventChannel(event_addr));
+  ReadModel model;
+  EventServiceTextSearch text_search(event_stub.get(), token,
+                                     absl::Milliseconds(absl::GetFlag(FLAGS_event_timeout_ms)));
+  EventStatsOptions stats_options;
+  stats_options.max_sequence_wait = absl::Milliseconds(absl::GetFlag(FLAGS_sequence_wait_ms));
+  EventStats events(&model, &text_search, &cache, stats_options);
+  ObservationManager observations(store->get(), &events);
+  StatsServiceImpl service(&events, &observations, InternalAuth(token));
+
+  ServerOptions server_options;
+  server_options.host = absl::GetFlag(FLAGS_host);
+  server_options.port = absl::GetFlag(FLAGS_port);
+  server_options.reflection = absl::GetFlag(FLAGS_reflection);
+  server_options.metrics_port = metrics_port;
+  server_options.drain_grace = absl::Seconds(drain_grace_seconds);
+  // Aggregations would be wrong until the model holds the whole log: probes must not route
+  // traffic here before the feed's first catch-up.
+  server_options.serving_at_start = false;
+  ServerRunner runner(server_options);
+  runner.AddService(&service, kStatsServiceName);
+  absl::Status started = runner.Start();
+  if (!started.ok()) {
+    LogError("cannot start the server", {{"error", started.ToString()}});
+    return 1;
+  }
+  FeedOptions feed_options;
+  feed_options.internal_token = token;
+  FeedFollower follower(event_stub.get(), &model, feed_options,
+                        [&runner] { runner.SetServing(true); });
+  follower.Start();
+  const int code = runner.RunUntilSignal();
+  follower.Stop();
+  return code;
+}
+
+}  // namespace
+}  // namespace lookout::stats
+
+int main(int argc, char** argv) {
+  // First, before any thread exists, so every thread inherits the signal mask.
+  lookout::InstallProcessSignalHandling();
+  lookout::ParseFlagsWithEnv(argc, argv,
+                             "lookout-stats: aggregations over a live read model of events, and "
+                             "reported figures.\nFlags may also be set as LOOKOUT_<FLAG> "
+                             "environment variables.");
+  return lookout::stats::Run();
+}

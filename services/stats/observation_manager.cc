@@ -1,0 +1,150 @@
+#include "services/stats/observation_manager.h"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <google/protobuf/util/time_util.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/crypto.h"
+#include "common/errors.h"
+#include "common/status_macros.h"
+#include "common/validation.h"
+#include "services/stats/metric_summary.h"
+#include "services/stats/observation_validation.h"
+
+namespace lookout::stats {
+namespace {
+
+using ::lookout::stats::v1::Observation;
+
+// SHA-256 of the client's payload (output-only fields cleared), serialized deterministically.
+std::string PayloadHash(const Observation& payload) {
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    payload.SerializeToCodedStream(&coded);
+  }
+  return Sha256Hex(bytes);
+}
+
+// The query a page token is bound to: every filter field, in one spelling.
+std::string CanonicalQuery(const v1::ListObservationsRequest& request) {
+  return absl::StrCat("metric=", request.metric(), "|country=", request.country_code(),
+                      "|start=", request.period().start_date(),
+                      "|end=", request.period().end_date(), "|source=", request.source_name());
+}
+
+}  // namespace
+
+absl::StatusOr<v1::RecordObservationResponse> ObservationManager::Record(
+    const v1::RecordObservationRequest& request) {
+  LOOKOUT_RETURN_IF_ERROR(validation::CheckRequestId(request.request_id()));
+  Observation payload = request.observation();
+  // Output-only fields a client sent are ignored rather than trusted.
+  payload.clear_id();
+  payload.clear_create_time();
+  LOOKOUT_RETURN_IF_ERROR(ValidateObservation(payload));
+
+  Observation observation = payload;
+  observation.set_id(absl::StrCat("obs_", RandomHex(8)));
+  *observation.mutable_create_time() =
+      google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(clock_()));
+  v1::RecordObservationResponse response;
+  LOOKOUT_ASSIGN_OR_RETURN(*response.mutable_observation(),
+                           store_->Record(observation, request.request_id(), PayloadHash(payload)));
+  return response;
+}
+
+absl::StatusOr<v1::GetObservationResponse> ObservationManager::Get(
+    const v1::GetObservationRequest& request) {
+  LOOKOUT_RETURN_IF_ERROR(ValidateObservationId(request.id()));
+  LOOKOUT_ASSIGN_OR_RETURN(std::optional<Observation> observation, store_->Get(request.id()));
+  if (!observation.has_value()) return errors::NotFound("observation", request.id());
+  v1::GetObservationResponse response;
+  *response.mutable_observation() = std::move(*observation);
+  return response;
+}
+
+absl::StatusOr<v1::ListObservationsResponse> ObservationManager::List(
+    const v1::ListObservationsRequest& request) {
+  LOOKOUT_RETURN_IF_ERROR(ValidateListObservations(request));
+  LOOKOUT_ASSIGN_OR_RETURN(int page_size, validation::PageSize(request.page_size()));
+  const std::string query = CanonicalQuery(request);
+  int64_t after = 0;
+  if (!request.page_token().empty()) {
+    LOOKOUT_ASSIGN_OR_RETURN(std::string cursor, tokens_.Decode(request.page_token(), query));
+    if (!absl::SimpleAtoi(cursor, &after) || after < 0) {
+      return errors::InvalidField("page_token", "is not a token this service issued");
+    }
+  }
+  ObservationFilter filter;
+  filter.metric = request.metric();
+  filter.country_code = request.country_code();
+  filter.source_name = request.source_name();
+  if (!request.period().start_date().empty()) {
+    filter.first_day = *validation::ParseDate(request.period().start_date());
+  }
+  if (!request.period().end_date().empty()) {
+    filter.last_day = *validation::ParseDate(request.period().end_date());
+  }
+  LOOKOUT_ASSIGN_OR_RETURN(ObservationPage page, store_->List(filter, after, page_size));
+  v1::ListObservationsResponse response;
+  for (Observation& observation : page.observations) {
+    *response.add_observations() = std::move(observation);
+  }
+  if (page.next_after.has_value()) {
+    response.set_next_page_token(tokens_.Encode(absl::StrCat(*page.next_after), query));
+  }
+  return response;
+}
+
+absl::StatusOr<v1::DeleteObservationResponse> ObservationManager::Delete(
+    const v1::DeleteObservationRequest& request) {
+  LOOKOUT_RETURN_IF_ERROR(ValidateObservationId(request.id()));
+  LOOKOUT_ASSIGN_OR_RETURN(bool deleted, store_->Delete(request.id()));
+  if (!deleted) return errors::NotFound("observation", request.id());
+  return v1::DeleteObservationResponse();
+}
+
+absl::StatusOr<v1::SummarizeMetricResponse> ObservationManager::Summarize(
+    const v1::SummarizeMetricRequest& request) {
+  LOOKOUT_RETURN_IF_ERROR(ValidateSummarizeMetric(request));
+  const int32_t first_day = *validation::ParseDate(request.period().start_date());
+  const int32_t last_day = *validation::ParseDate(request.period().end_date());
+  LOOKOUT_ASSIGN_OR_RETURN(std::vector<Observation> observations,
+                           store_->ListWithin(request.metric(), request.country_code(), first_day,
+                                              last_day, kMaxSummaryObservations + 1));
+  std::vector<std::string> notes;
+  if (observations.size() > static_cast<size_t>(kMaxSummaryObservations)) {
+    observations.resize(kMaxSummaryObservations);
+    notes.push_back(
+        absl::StrCat("only the first ", kMaxSummaryObservations, " observations were reconciled"));
+  }
+  std::optional<int64_t> computed;
+  if (HasEventCasualties(request.metric())) {
+    if (events_ == nullptr) {
+      notes.push_back("event figures are not available on this server");
+    } else {
+      absl::StatusOr<int64_t> sum = events_->SumCasualties(request.country_code(), request.period(),
+                                                           CasualtyKindOf(request.metric()));
+      // The reported figures are still worth returning when the read model cannot answer.
+      if (sum.ok()) {
+        computed = *sum;
+      } else {
+        notes.push_back(absl::StrCat("event figures unavailable: ", sum.status().message()));
+      }
+    }
+  }
+  v1::SummarizeMetricResponse response;
+  *response.mutable_summary() = BuildSummary(request.metric(), request.country_code(),
+                                             request.period(), observations, computed, notes);
+  return response;
+}
+
+}  // namespace lookout::stats

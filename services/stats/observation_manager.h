@@ -1,0 +1,51 @@
+// The observation methods of the stats service: record (idempotent by request_id), get, list
+// (keyset pages), delete, and SummarizeMetric's reconciliation. Returns absl::Status; the RPC
+// adapter converts.
+#ifndef LOOKOUT_SERVICES_STATS_OBSERVATION_MANAGER_H_
+#define LOOKOUT_SERVICES_STATS_OBSERVATION_MANAGER_H_
+
+#include <functional>
+
+#include "absl/status/statusor.h"
+#include "absl/time/clock.h"
+#include "common/page_token.h"
+#include "lookout/stats/v1/stats_service.pb.h"
+#include "services/stats/event_stats.h"
+#include "services/stats/observation_store.h"
+
+namespace lookout::stats {
+
+// Most observations one summary reconciles.
+inline constexpr int kMaxSummaryObservations = 1000;
+
+class ObservationManager {
+ public:
+  // `store` must outlive the manager; `events` (for computed_from_events) may be null.
+  ObservationManager(ObservationStore* store, EventStats* events,
+                     std::function<absl::Time()> clock = absl::Now)
+      : store_(store),
+        events_(events),
+        clock_(std::move(clock)),
+        tokens_(store->page_token_secret()) {}
+
+  absl::StatusOr<lookout::stats::v1::RecordObservationResponse> Record(
+      const lookout::stats::v1::RecordObservationRequest& request);
+  absl::StatusOr<lookout::stats::v1::GetObservationResponse> Get(
+      const lookout::stats::v1::GetObservationRequest& request);
+  absl::StatusOr<lookout::stats::v1::ListObservationsResponse> List(
+      const lookout::stats::v1::ListObservationsRequest& request);
+  absl::StatusOr<lookout::stats::v1::DeleteObservationResponse> Delete(
+      const lookout::stats::v1::DeleteObservationRequest& request);
+  absl::StatusOr<lookout::stats::v1::SummarizeMetricResponse> Summarize(
+      const lookout::stats::v1::SummarizeMetricRequest& request);
+
+ private:
+  ObservationStore* const store_;
+  EventStats* const events_;
+  const std::function<absl::Time()> clock_;
+  const PageTokenCodec tokens_;
+};
+
+}  // namespace lookout::stats
+
+#endif  // LOOKOUT_SERVICES_STATS_OBSERVATION_MANAGER_H_

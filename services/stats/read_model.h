@@ -1,0 +1,57 @@
+// The live read model: the event columns, the sequence of the last change applied to them, and
+// the lock that lets many queries read while the feed applies changes between them.
+#ifndef LOOKOUT_SERVICES_STATS_READ_MODEL_H_
+#define LOOKOUT_SERVICES_STATS_READ_MODEL_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "lookout/event/v1/event_service.pb.h"
+#include "services/stats/event_columns.h"
+
+namespace lookout::stats {
+
+class ReadModel {
+ public:
+  // Applies changes in order. A change at or below the applied sequence was applied already (a
+  // resumed stream may repeat the edge) and is skipped, so nothing is counted twice.
+  void Apply(const std::vector<lookout::event::v1::WatchEventsResponse>& changes);
+  void Apply(const lookout::event::v1::WatchEventsResponse* const* changes, size_t count);
+  void Apply(const lookout::event::v1::WatchEventsResponse& change);
+
+  int64_t applied_sequence() const;
+  // True once the first catch-up with the event service's change log finished.
+  bool caught_up() const;
+  void MarkCaughtUp();
+
+  // Returns once the model has applied `sequence`, or UNAVAILABLE at `deadline`.
+  absl::Status WaitForSequence(int64_t sequence, absl::Time deadline) const;
+
+  // Runs fn(columns, applied_sequence) while no change can be applied.
+  template <typename Fn>
+  auto Read(Fn&& fn) const {
+    absl::ReaderMutexLock lock(&mu_);
+    return fn(static_cast<const EventColumns&>(columns_), applied_sequence_);
+  }
+
+  // Changes skipped because their event could not be stored (see EventColumns::Upsert).
+  int64_t rejected_changes() const;
+
+ private:
+  void ApplyLocked(const lookout::event::v1::WatchEventsResponse& change)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  mutable absl::Mutex mu_;
+  EventColumns columns_ ABSL_GUARDED_BY(mu_);
+  int64_t applied_sequence_ ABSL_GUARDED_BY(mu_) = 0;
+  bool caught_up_ ABSL_GUARDED_BY(mu_) = false;
+  int64_t rejected_changes_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace lookout::stats
+
+#endif  // LOOKOUT_SERVICES_STATS_READ_MODEL_H_

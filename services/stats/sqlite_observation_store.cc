@@ -1,0 +1,223 @@
+#include "services/stats/sqlite_observation_store.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/crypto.h"
+#include "common/errors.h"
+#include "common/status_macros.h"
+#include "common/validation.h"
+
+namespace lookout::stats {
+namespace {
+
+using ::lookout::stats::v1::Observation;
+
+constexpr char kSecretKey[] = "page_token_secret";
+
+// Version 1. Columns hold what queries filter on; the observation itself is the serialized
+// proto, so a new proto field needs no migration. AUTOINCREMENT keeps creation positions from
+// being reused after a delete, so a page cursor never lands on a newer row.
+constexpr char kSchemaV1[] = R"sql(
+CREATE TABLE observations (
+  pos INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  metric INTEGER NOT NULL,
+  country_code TEXT NOT NULL,
+  admin1 TEXT NOT NULL,
+  source_name TEXT NOT NULL,
+  start_day INTEGER NOT NULL,   -- days since 1970-01-01
+  end_day INTEGER NOT NULL,     -- start_day for a one-day figure
+  proto BLOB NOT NULL
+);
+CREATE INDEX observations_by_metric ON observations(metric, country_code, start_day);
+CREATE INDEX observations_by_country ON observations(country_code, start_day);
+
+CREATE TABLE request_ids (
+  request_id TEXT PRIMARY KEY,
+  payload_hash TEXT NOT NULL,
+  proto BLOB NOT NULL           -- the first result, returned again on a retry
+) WITHOUT ROWID;
+
+CREATE TABLE meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+)sql";
+
+absl::StatusOr<Observation> ParseRow(const std::string& blob) {
+  Observation observation;
+  if (!observation.ParseFromString(blob)) {
+    return errors::StorageFailure("a row of observations does not parse");
+  }
+  return observation;
+}
+
+}  // namespace
+
+const std::vector<Migration>& SqliteObservationStore::Migrations() {
+  static const std::vector<Migration>* const migrations =
+      new std::vector<Migration>{{1, kSchemaV1}};
+  return *migrations;
+}
+
+absl::StatusOr<std::unique_ptr<SqliteObservationStore>> SqliteObservationStore::Open(
+    const std::string& path) {
+  SqliteDatabase::Options options;
+  options.path = path;
+  options.read_connections = 2;
+  LOOKOUT_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDatabase> db,
+                           SqliteDatabase::Open(options, Migrations()));
+  auto store = std::unique_ptr<SqliteObservationStore>(new SqliteObservationStore(std::move(db)));
+  // Created once and kept: OR IGNORE leaves an existing secret in place.
+  const std::string candidate = RandomHex(32);
+  LOOKOUT_RETURN_IF_ERROR(store->db_->Write([&](SqliteConnection& c) -> absl::Status {
+    LOOKOUT_ASSIGN_OR_RETURN(Statement insert,
+                             c.Prepare("INSERT OR IGNORE INTO meta (key, value) VALUES (?1, ?2)"));
+    insert.Bind(1, kSecretKey).Bind(2, candidate);
+    return insert.Run();
+  }));
+  LOOKOUT_RETURN_IF_ERROR(store->db_->Read([&](SqliteConnection& c) -> absl::Status {
+    LOOKOUT_ASSIGN_OR_RETURN(Statement query, c.Prepare("SELECT value FROM meta WHERE key = ?1"));
+    query.Bind(1, kSecretKey);
+    LOOKOUT_ASSIGN_OR_RETURN(bool found, query.Step());
+    if (!found) return errors::StorageFailure("the page token secret is missing");
+    store->page_token_secret_ = query.Text(0);
+    return absl::OkStatus();
+  }));
+  return store;
+}
+
+absl::StatusOr<Observation> SqliteObservationStore::Record(const Observation& observation,
+                                                           const std::string& request_id,
+                                                           const std::string& payload_hash) {
+  // Validated, so the dates parse.
+  const int32_t start_day = *validation::ParseDate(observation.period().start_date());
+  const int32_t end_day = observation.period().end_date().empty()
+                              ? start_day
+                              : *validation::ParseDate(observation.period().end_date());
+  Observation result = observation;
+  LOOKOUT_RETURN_IF_ERROR(db_->Write([&](SqliteConnection& c) -> absl::Status {
+    if (!request_id.empty()) {
+      LOOKOUT_ASSIGN_OR_RETURN(
+          Statement query,
+          c.Prepare("SELECT payload_hash, proto FROM request_ids WHERE request_id = ?1"));
+      query.Bind(1, request_id);
+      LOOKOUT_ASSIGN_OR_RETURN(bool seen, query.Step());
+      if (seen) {
+        if (query.Text(0) != payload_hash) return errors::RequestIdReused(request_id);
+        LOOKOUT_ASSIGN_OR_RETURN(result, ParseRow(query.Blob(1)));
+        return absl::OkStatus();
+      }
+    }
+    LOOKOUT_ASSIGN_OR_RETURN(
+        Statement insert,
+        c.Prepare("INSERT INTO observations (id, metric, country_code, admin1, source_name, "
+                  "start_day, end_day, proto) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
+    const std::string blob = observation.SerializeAsString();
+    insert.Bind(1, observation.id())
+        .Bind(2, static_cast<int64_t>(observation.metric()))
+        .Bind(3, observation.country_code())
+        .Bind(4, observation.admin1())
+        .Bind(5, observation.source().name())
+        .Bind(6, static_cast<int64_t>(start_day))
+        .Bind(7, static_cast<int64_t>(end_day))
+        .BindBlob(8, blob);
+    LOOKOUT_RETURN_IF_ERROR(insert.Run());
+    if (request_id.empty()) return absl::OkStatus();
+    LOOKOUT_ASSIGN_OR_RETURN(
+        Statement remember,
+        c.Prepare("INSERT INTO request_ids (request_id, payload_hash, proto) VALUES (?1, ?2, ?3)"));
+    remember.Bind(1, request_id).Bind(2, payload_hash).BindBlob(3, blob);
+    return remember.Run();
+  }));
+  return result;
+}
+
+absl::StatusOr<std::optional<Observation>> SqliteObservationStore::Get(const std::string& id) {
+  std::optional<Observation> result;
+  LOOKOUT_RETURN_IF_ERROR(db_->Read([&](SqliteConnection& c) -> absl::Status {
+    LOOKOUT_ASSIGN_OR_RETURN(Statement query,
+                             c.Prepare("SELECT proto FROM observations WHERE id = ?1"));
+    query.Bind(1, id);
+    LOOKOUT_ASSIGN_OR_RETURN(bool found, query.Step());
+    if (!found) return absl::OkStatus();
+    LOOKOUT_ASSIGN_OR_RETURN(result, ParseRow(query.Blob(0)));
+    return absl::OkStatus();
+  }));
+  return result;
+}
+
+absl::StatusOr<ObservationPage> SqliteObservationStore::List(const ObservationFilter& filter,
+                                                             int64_t after, int limit) {
+  ObservationPage page;
+  LOOKOUT_RETURN_IF_ERROR(db_->Read([&](SqliteConnection& c) -> absl::Status {
+    LOOKOUT_ASSIGN_OR_RETURN(
+        Statement query,
+        c.Prepare("SELECT pos, proto FROM observations WHERE pos > ?1"
+                  " AND (?2 = 0 OR metric = ?2) AND (?3 = '' OR country_code = ?3)"
+                  " AND (?4 = '' OR source_name = ?4) AND end_day >= ?5 AND start_day <= ?6"
+                  " ORDER BY pos LIMIT ?7"));
+    // One row more than asked tells whether another page follows.
+    query.Bind(1, after)
+        .Bind(2, static_cast<int64_t>(filter.metric))
+        .Bind(3, filter.country_code)
+        .Bind(4, filter.source_name)
+        .Bind(5, static_cast<int64_t>(filter.first_day))
+        .Bind(6, static_cast<int64_t>(filter.last_day))
+        .Bind(7, static_cast<int64_t>(limit) + 1);
+    int64_t last_position = 0;
+    while (true) {
+      LOOKOUT_ASSIGN_OR_RETURN(bool row, query.Step());
+      if (!row) break;
+      if (static_cast<int>(page.observations.size()) == limit) {
+        page.next_after = last_position;
+        break;
+      }
+      last_position = query.Int64(0);
+      LOOKOUT_ASSIGN_OR_RETURN(Observation observation, ParseRow(query.Blob(1)));
+      page.observations.push_back(std::move(observation));
+    }
+    return absl::OkStatus();
+  }));
+  return page;
+}
+
+absl::StatusOr<std::vector<Observation>> SqliteObservationStore::ListWithin(
+    int metric, const std::string& country_code, int32_t first_day, int32_t last_day, int limit) {
+  std::vector<Observation> observations;
+  LOOKOUT_RETURN_IF_ERROR(db_->Read([&](SqliteConnection& c) -> absl::Status {
+    LOOKOUT_ASSIGN_OR_RETURN(
+        Statement query,
+        c.Prepare("SELECT proto FROM observations WHERE metric = ?1 AND country_code = ?2"
+                  " AND admin1 = '' AND start_day >= ?3 AND end_day <= ?4 ORDER BY pos LIMIT ?5"));
+    query.Bind(1, static_cast<int64_t>(metric))
+        .Bind(2, country_code)
+        .Bind(3, static_cast<int64_t>(first_day))
+        .Bind(4, static_cast<int64_t>(last_day))
+        .Bind(5, static_cast<int64_t>(limit));
+    while (true) {
+      LOOKOUT_ASSIGN_OR_RETURN(bool row, query.Step());
+      if (!row) break;
+      LOOKOUT_ASSIGN_OR_RETURN(Observation observation, ParseRow(query.Blob(0)));
+      observations.push_back(std::move(observation));
+    }
+    return absl::OkStatus();
+  }));
+  return observations;
+}
+
+absl::StatusOr<bool> SqliteObservationStore::Delete(const std::string& id) {
+  bool deleted = false;
+  LOOKOUT_RETURN_IF_ERROR(db_->Write([&](SqliteConnection& c) -> absl::Status {
+    LOOKOUT_ASSIGN_OR_RETURN(Statement statement,
+                             c.Prepare("DELETE FROM observations WHERE id = ?1"));
+    statement.Bind(1, id);
+    LOOKOUT_RETURN_IF_ERROR(statement.Run());
+    deleted = c.Changes() > 0;
+    return absl::OkStatus();
+  }));
+  return deleted;
+}
+
+}  // namespace lookout::stats

@@ -1,0 +1,93 @@
+// The stats service with the real actor and event services, all in-process on loopback ports,
+// each with its own SQLite file under one directory. Each service can be stopped and started
+// again (the event service on the same port, with the same database), as a process restart
+// would, so tests can cut the change feed and check that the stats service resumes exactly.
+#ifndef LOOKOUT_TESTS_INTEGRATION_STATS_CLUSTER_H_
+#define LOOKOUT_TESTS_INTEGRATION_STATS_CLUSTER_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/time/time.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "lookout/actor/v1/actor_service.grpc.pb.h"
+#include "lookout/event/v1/event_service.grpc.pb.h"
+#include "lookout/stats/v1/stats_service.grpc.pb.h"
+#include "services/stats/feed_follower.h"
+#include "services/stats/read_model.h"
+
+namespace lookout::stats::testing {
+
+inline constexpr char kToken[] = "stats-test-token";
+
+struct StatsOptions {
+  // 0: no Redis cache.
+  int redis_port = 0;
+  absl::Duration sequence_wait = absl::Seconds(2);
+  // Short, so tests that cut the feed do not wait long for it to come back.
+  absl::Duration feed_max_backoff = absl::Milliseconds(500);
+  // Connect to the event service at all (false: a stats service with observations only).
+  bool with_events = true;
+};
+
+class StatsCluster {
+ public:
+  // `dir` holds the databases; it must outlive the cluster.
+  explicit StatsCluster(std::string dir);
+  ~StatsCluster();
+
+  void StartActor();
+  // Starts the event service; after a stop, on the same port with the same database.
+  void StartEvent();
+  void StopEvent();
+  // Starts a stats service with an empty read model, as a freshly started process would have.
+  void StartStats(StatsOptions options = {});
+  void StopStats();
+  // Waits until the stats service's health says SERVING; false after `timeout`.
+  bool WaitStatsServing(absl::Duration timeout = absl::Seconds(20));
+
+  lookout::actor::v1::ActorService::Stub& actors() { return *actor_stub_; }
+  lookout::event::v1::EventService::Stub& events() { return *event_stub_; }
+  lookout::stats::v1::StatsService::Stub& stats() { return *stats_stub_; }
+  grpc::health::v1::Health::Stub& stats_health() { return *stats_health_; }
+  ReadModel& model();
+  FeedFollower& follower();
+  int event_port() const { return event_port_; }
+  int stats_port() const { return stats_port_; }
+
+  // A client context with the internal token and a deadline.
+  static std::unique_ptr<grpc::ClientContext> Context(absl::Duration timeout = absl::Seconds(10));
+
+  // Creates an actor and returns its id (fails the test otherwise).
+  std::string CreateActor(const std::string& name);
+  // Creates an event and returns it as stored (fails the test otherwise).
+  lookout::event::v1::Event CreateEvent(const lookout::event::v1::Event& event);
+  // The event service's change log head, as the newest event's sequence (0 when empty).
+  int64_t Head();
+
+ private:
+  struct ActorServer;
+  struct EventServer;
+  struct StatsServer;
+
+  const std::string dir_;
+  std::unique_ptr<ActorServer> actor_;
+  std::unique_ptr<EventServer> event_;
+  std::unique_ptr<StatsServer> stats_;
+  int actor_port_ = 0;
+  int event_port_ = 0;
+  int stats_port_ = 0;
+  std::unique_ptr<lookout::actor::v1::ActorService::Stub> actor_stub_;
+  std::unique_ptr<lookout::event::v1::EventService::Stub> event_stub_;
+  std::unique_ptr<lookout::stats::v1::StatsService::Stub> stats_stub_;
+  std::unique_ptr<grpc::health::v1::Health::Stub> stats_health_;
+};
+
+// A minimal valid event (callers add participants, casualties and the rest).
+lookout::event::v1::Event BasicEvent(const std::string& date, const std::string& country = "HTI");
+
+}  // namespace lookout::stats::testing
+
+#endif  // LOOKOUT_TESTS_INTEGRATION_STATS_CLUSTER_H_
