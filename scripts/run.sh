@@ -4,7 +4,7 @@
 #   scripts/run.sh stop     stop what run.sh started
 #   scripts/run.sh status   show each process and its health
 # Environment: LOOKOUT_VAR_DIR (default var), LOOKOUT_SKIP_SETUP=1 to skip install and build,
-# LOOKOUT_REDIS_PORT, LOOKOUT_EVENT_PORT, LOOKOUT_ACTOR_PORT, LOOKOUT_GATEWAY_PORT,
+# LOOKOUT_REDIS_PORT, LOOKOUT_EVENT_PORT, LOOKOUT_ACTOR_PORT, LOOKOUT_STATS_PORT, LOOKOUT_GATEWAY_PORT,
 # LOOKOUT_*_METRICS_PORT.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,13 +24,16 @@ GATEWAY_PORT=${LOOKOUT_GATEWAY_PORT:-50051}
 GATEWAY_METRICS_PORT=${LOOKOUT_GATEWAY_METRICS_PORT:-9451}
 
 # name -> "binary port metrics_port health_service"
-SERVICES=(actor event gateway)
+SERVICES=(actor event stats gateway)
 declare -A BINARY=([actor]=actor/lookout-actor [event]=event/lookout-event)
 declare -A PORT=([actor]=$ACTOR_PORT [event]=$EVENT_PORT)
 declare -A METRICS=([actor]=$ACTOR_METRICS_PORT [event]=$EVENT_METRICS_PORT)
 declare -A HEALTH_NAME=([actor]=lookout.actor.v1.ActorService [event]=lookout.event.v1.EventService)
 BINARY[gateway]=gateway/lookout-gateway PORT[gateway]=$GATEWAY_PORT
 METRICS[gateway]=$GATEWAY_METRICS_PORT HEALTH_NAME[gateway]=lookout.gateway.v1.GatewayService
+# The stats service reports SERVING once its read model has caught up with the event log.
+BINARY[stats]=stats/lookout-stats PORT[stats]=${LOOKOUT_STATS_PORT:-50054}
+METRICS[stats]=${LOOKOUT_STATS_METRICS_PORT:-9454} HEALTH_NAME[stats]=lookout.stats.v1.StatsService
 
 # Alive and not a zombie: a killed child of an earlier run.sh may stay a zombie when nothing
 # reaps it (PID 1 in a container), and kill -0 still succeeds on a zombie.

@@ -14,6 +14,7 @@ DEBIAN_PACKAGES=(
   libgtest-dev libgmock-dev
   redis-server sqlite3 curl ca-certificates
   python3-yaml python3-jsonschema
+  clang-14 libclang-rt-14-dev
 )
 
 missing=()

@@ -1,0 +1,217 @@
+#include "cli/app/cli.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <map>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "cli/app/api_client.h"
+#include "cli/app/args.h"
+#include "cli/app/command_context.h"
+#include "cli/app/commands.h"
+#include "cli/app/exit_codes.h"
+
+namespace lookout::cli {
+namespace {
+
+constexpr char kUsage[] = R"(lookout: the Lookout command-line client
+
+Usage: lookout [global flags] COMMAND [arguments] [flags]
+
+Commands:
+  import acled|ucdp|gdelt|jsonl FILE...   import events (upsert by external id)
+  export events --format csv|jsonl        write every matching event
+  events list|get                         query events
+  actors list|get|resolve                 query and resolve actors
+  stats aggregate|trends                  counts by month, type, actor...; period-on-period change
+  figures add|list|summarize              reported figures (observations)
+  report COUNTRY --from D --to D          the situation report, for the terminal
+  load DATASET.json                       actors, relationships, events, figures (idempotent)
+  whoami                                  the API key's name and role
+  help [COMMAND]                          this text, or a command's
+
+Global flags (environment in brackets):
+  --addr HOST:PORT     the gateway [LOOKOUT_ADDR], default 127.0.0.1:50051
+  --api-key KEY        sent as "authorization: Bearer KEY" [LOOKOUT_API_KEY]
+  --output, -o FORMAT  table (default), json or csv
+  --timeout DURATION   per call, e.g. 30s or 2m [LOOKOUT_TIMEOUT], default 30s
+  --quiet              no progress on stderr
+  --event-addr, --actor-addr, --stats-addr HOST:PORT, --internal-token TOKEN
+                       call the backend services directly instead of the gateway (development)
+
+Exit status: 0 success, 1 some rows rejected, 2 usage error, 3 server or connection error.
+)";
+
+const std::map<std::string, std::string>& CommandHelp() {
+  static const auto* help = new std::map<std::string, std::string>{
+      {"import", R"(Usage: lookout import acled|ucdp|gdelt|jsonl FILE... [flags]
+
+Reads each FILE ("-" for stdin), resolves actor names (creating missing actors), and imports
+the events in one stream per file, updating events that carry the same external id: importing
+the same file twice creates nothing new. Rejected rows are reported as FILE:LINE: reason on
+stderr and the rest are imported; a summary goes to stdout. Exit status 1 when any row was
+rejected.
+
+Formats: acled (ACLED CSV export), ucdp (UCDP GED CSV, with or without the HXL row),
+gdelt (GDELT 2.0 events export, tab-separated), jsonl (what 'lookout export' writes).
+
+Flags:
+  --dry-run           validate on the server, write nothing (actors are not created)
+  --repair-ranges     UCDP: widen low/high to include best instead of rejecting the row
+  --batch-size N      rows per actor-resolution round (default 500)
+)"},
+      {"export", R"(Usage: lookout export events [--format csv|jsonl] [filters] [--out FILE]
+
+Pages through every matching event, oldest first, to stdout or FILE. JSONL lines carry the
+actors' names, so 'lookout import jsonl' reads them back into any Lookout.
+
+Filters (also for events list and stats):
+  --country HTI,KEN  --admin1 NAME  --type battles,protests  --sub-type "Armed clash"
+  --actor ID|NAME  --from YYYY-MM-DD  --to YYYY-MM-DD  --min-fatalities N
+  --text WORDS  --bbox MIN_LAT,MIN_LON,MAX_LAT,MAX_LON  --tag TAG
+)"},
+      {"events", R"(Usage: lookout events list [filters] [--limit N] [--order-by ORDER]
+       lookout events get EVENT_ID
+
+--limit defaults to 20 (0 lists all). --order-by: "event_date desc" (default),
+"event_date asc", "fatalities desc". Filters as for 'lookout help export'.
+)"},
+      {"actors", R"(Usage: lookout actors list [--type T] [--country C] [--query TEXT] [--limit N]
+       lookout actors get ACTOR_ID
+       lookout actors resolve NAME... [--create-missing --type T --country C]
+
+Names match ignoring case, accents and surrounding spaces, on names and aliases.
+'resolve' exits 1 when a name matches nothing.
+)"},
+      {"stats", R"(Usage: lookout stats aggregate [filters] --by month,event_type [--order-by ORDER]
+                                [--limit N] [--fill-gaps]
+       lookout stats trends [filters] --end-date D [--window DAYS] [--dimension DIM] [--limit N]
+
+Dimensions: day, week, month, year, country, admin1, event_type, sub_event_type, actor.
+Orders: "keys asc" (default), "event_count desc", "fatalities desc".
+)"},
+      {"figures", R"(Usage: lookout figures add --metric M --value N --from D [--to D] --country C
+                           --source NAME [--qualifier at-least|at-most|approximately|exact]
+                           [--low N] [--high N] [--unit persons] [--point-in-time]
+                           [--origin C] [--destination TEXT] [--source-url URL]
+                           [--source-date D] [--notes TEXT] [--request-id ID]
+       lookout figures list [--metric M] [--country C] [--from D] [--to D] [--source NAME]
+       lookout figures summarize --metric M --country C [--from D] [--to D]
+
+Metrics: killed, injured, kidnapped, missing, casualties_combined, idps, newly_displaced,
+returnees, refugees, migrant_encounters, deportations, people_in_need, personnel_deployed,
+personnel_pledged, funding_usd.
+)"},
+      {"report", R"(Usage: lookout report COUNTRY [--from D] [--to D] [--recent N] [--width COLUMNS]
+
+The situation report: totals, events by type, a chart of events and fatalities by month,
+top actors, recent events, reported figures and warnings. -o json prints the raw answer.
+)"},
+      {"whoami", "Usage: lookout whoami\n\nThe API key's name and role.\n"},
+      {"load", R"(Usage: lookout load DATASET.json
+
+Loads a dataset file: actors (with aliases and parents), relationships between them, events
+naming their participants by the actors' keys, and reported figures. Loading the same file
+again changes nothing: actors are found by name, relationships and figures are compared with
+what is stored, events are updated by their external ids. data/haiti-demo.json is the demo.
+)"},
+  };
+  return *help;
+}
+
+std::optional<absl::Duration> ParseTimeout(const std::string& text) {
+  double seconds = 0;
+  if (absl::SimpleAtod(text, &seconds) && seconds > 0) return absl::Seconds(seconds);
+  absl::Duration duration;
+  if (absl::ParseDuration(text, &duration) && duration > absl::ZeroDuration()) return duration;
+  return std::nullopt;
+}
+
+}  // namespace
+
+Environment Environment::FromProcess() {
+  Environment environment;
+  environment.get = [](const std::string& name) -> std::optional<std::string> {
+    const char* value = std::getenv(name.c_str());
+    if (value == nullptr) return std::nullopt;
+    return std::string(value);
+  };
+  environment.stderr_is_terminal = isatty(STDERR_FILENO) == 1;
+  return environment;
+}
+
+int RunCli(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err,
+           const Environment& environment) {
+  absl::StatusOr<Args> parsed = Args::Parse(argv);
+  if (!parsed.ok()) {
+    err << "lookout: " << parsed.status().message() << "\nRun 'lookout help' for usage.\n";
+    return kExitUsage;
+  }
+  const Args& args = *parsed;
+  const std::vector<std::string>& words = args.positional();
+  const std::string command = words.empty() ? "" : words[0];
+  if (command.empty() || command == "help" || args.Flag("help")) {
+    std::string topic = command == "help" ? (words.size() > 1 ? words[1] : "") : command;
+    auto it = CommandHelp().find(topic);
+    const std::string& text = it == CommandHelp().end() ? std::string(kUsage) : it->second;
+    // Asked for help: stdout. No command at all: a usage error, on stderr.
+    if (command.empty() && !args.Flag("help")) {
+      err << text;
+      return kExitUsage;
+    }
+    out << text;
+    return kExitOk;
+  }
+
+  auto setting = [&](const char* flag, const char* variable, const char* fallback) {
+    if (auto value = args.Get(flag)) return *value;
+    if (auto value = environment.get(variable)) return *value;
+    return std::string(fallback);
+  };
+  ClientConfig config;
+  config.addr = setting("addr", "LOOKOUT_ADDR", "127.0.0.1:50051");
+  config.api_key = setting("api-key", "LOOKOUT_API_KEY", "");
+  // Calling the backends directly (development, benchmarks) takes flags only: the services read
+  // LOOKOUT_EVENT_ADDR and friends from the environment for their own purposes.
+  config.internal_token = args.GetOr("internal-token", "");
+  config.event_addr = args.GetOr("event-addr", "");
+  config.actor_addr = args.GetOr("actor-addr", "");
+  config.stats_addr = args.GetOr("stats-addr", "");
+  const std::string timeout_text = setting("timeout", "LOOKOUT_TIMEOUT", "30s");
+  std::optional<absl::Duration> timeout = ParseTimeout(timeout_text);
+  if (!timeout) {
+    err << "lookout: --timeout must be a duration such as 30s or 2m, got \"" << timeout_text
+        << "\"\n";
+    return kExitUsage;
+  }
+  config.timeout = *timeout;
+  std::optional<OutputFormat> output = ParseOutputFormat(args.GetOr("output", "table"));
+  if (!output) {
+    err << "lookout: --output must be table, json or csv, got \"" << args.GetOr("output", "")
+        << "\"\n";
+    return kExitUsage;
+  }
+
+  ApiClient client(config);
+  CommandContext context{args, &client, out, err};
+  context.output = *output;
+  context.stderr_is_terminal = environment.stderr_is_terminal;
+  context.quiet = args.Flag("quiet");
+
+  static const std::map<std::string, int (*)(const CommandContext&)> kCommands = {
+      {"import", RunImport}, {"export", RunExport}, {"events", RunEvents},
+      {"actors", RunActors}, {"stats", RunStats},   {"figures", RunFigures},
+      {"report", RunReport}, {"whoami", RunWhoAmI}, {"load", RunLoad},
+  };
+  auto it = kCommands.find(command);
+  if (it == kCommands.end()) {
+    err << "lookout: unknown command \"" << command << "\"\nRun 'lookout help' for usage.\n";
+    return kExitUsage;
+  }
+  return it->second(context);
+}
+
+}  // namespace lookout::cli

@@ -1,0 +1,184 @@
+#include "cli/app/dataset_loader.h"
+
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/crypto.h"
+#include "common/grpc_status.h"
+#include "common/status_macros.h"
+#include "google/protobuf/util/message_differencer.h"
+
+namespace lookout::cli {
+namespace {
+
+// "<dataset>:<entry>:<first 12 hex digits of the content's hash>": the same entry with the same
+// content is the same request; an edited entry is a new one.
+std::string RequestId(const Dataset& dataset, absl::string_view entry,
+                      const google::protobuf::Message& content) {
+  std::string bytes;
+  content.SerializeToString(&bytes);
+  uint64_t hash = 1469598103934665603ULL;  // FNV-1a: stable across runs and builds
+  for (unsigned char c : bytes) hash = (hash ^ c) * 1099511628211ULL;
+  return absl::StrCat(dataset.name, ":", entry, ":", absl::StrFormat("%016x", hash));
+}
+
+absl::Status Check(const grpc::Status& status) {
+  return status.ok() ? absl::OkStatus() : FromGrpcStatus(status);
+}
+
+absl::Status LoadActors(ApiClient* client, const Dataset& dataset,
+                        std::map<std::string, std::string>* ids, LoadTally* tally) {
+  for (const DatasetActor& entry : dataset.actors) {
+    actor::v1::ResolveActorsRequest resolve;
+    resolve.add_names(entry.actor.name());
+    actor::v1::ResolveActorsResponse resolved;
+    LOOKOUT_RETURN_IF_ERROR(Check(client->Unary([&](grpc::ClientContext* context) {
+      return client->actors()->ResolveActors(context, resolve, &resolved);
+    })));
+    if (resolved.resolutions_size() == 1 && !resolved.resolutions(0).actor_id().empty()) {
+      (*ids)[entry.key] = resolved.resolutions(0).actor_id();
+      ++tally->actors_found;
+      continue;
+    }
+    actor::v1::CreateActorRequest create;
+    *create.mutable_actor() = entry.actor;
+    if (!entry.parent_key.empty()) create.mutable_actor()->set_parent_id(ids->at(entry.parent_key));
+    create.set_request_id(RequestId(dataset, absl::StrCat("actor:", entry.key), create.actor()));
+    actor::v1::CreateActorResponse created;
+    LOOKOUT_RETURN_IF_ERROR(Check(client->Unary([&](grpc::ClientContext* context) {
+      return client->actors()->CreateActor(context, create, &created);
+    })));
+    (*ids)[entry.key] = created.actor().id();
+    ++tally->actors_created;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LoadRelationships(ApiClient* client, const Dataset& dataset,
+                               const std::map<std::string, std::string>& ids, LoadTally* tally) {
+  for (size_t i = 0; i < dataset.relationships.size(); ++i) {
+    const DatasetRelationship& entry = dataset.relationships[i];
+    actor::v1::Relationship relationship = entry.relationship;
+    relationship.set_subject_id(ids.at(entry.subject_key));
+    relationship.set_object_id(ids.at(entry.object_key));
+    // Already there? Same sides, type and dates.
+    actor::v1::ListRelationshipsRequest list;
+    list.set_actor_id(relationship.subject_id());
+    list.set_type(relationship.type());
+    list.set_page_size(1000);
+    actor::v1::ListRelationshipsResponse listed;
+    LOOKOUT_RETURN_IF_ERROR(Check(client->Unary([&](grpc::ClientContext* context) {
+      return client->actors()->ListRelationships(context, list, &listed);
+    })));
+    bool found = false;
+    for (const auto& stored : listed.relationships()) {
+      found = found || (stored.subject_id() == relationship.subject_id() &&
+                        stored.object_id() == relationship.object_id() &&
+                        stored.start_date() == relationship.start_date() &&
+                        stored.end_date() == relationship.end_date());
+    }
+    if (found) {
+      ++tally->relationships_found;
+      continue;
+    }
+    actor::v1::CreateRelationshipRequest create;
+    *create.mutable_relationship() = relationship;
+    create.set_request_id(
+        RequestId(dataset, absl::StrCat("relationship:", entry.subject_key, ":", entry.object_key),
+                  relationship));
+    actor::v1::CreateRelationshipResponse created;
+    LOOKOUT_RETURN_IF_ERROR(Check(client->Unary([&](grpc::ClientContext* context) {
+      return client->actors()->CreateRelationship(context, create, &created);
+    })));
+    ++tally->relationships_created;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LoadEvents(ApiClient* client, const Dataset& dataset,
+                        const std::map<std::string, std::string>& ids, LoadTally* tally,
+                        std::vector<std::string>* rejections) {
+  if (dataset.events.empty()) return absl::OkStatus();
+  grpc::ClientContext context;
+  client->Prepare(&context, absl::Minutes(10));
+  event::v1::ImportEventsResponse response;
+  auto writer = client->events()->ImportEvents(&context, &response);
+  for (size_t i = 0; i < dataset.events.size(); ++i) {
+    event::v1::ImportEventsRequest request;
+    if (i == 0) request.mutable_options()->set_upsert_by_external_id(true);
+    *request.mutable_event() = dataset.events[i].event;
+    for (const auto& [key, role] : dataset.events[i].participants) {
+      auto* participant = request.mutable_event()->add_participants();
+      participant->set_actor_id(ids.at(key));
+      participant->set_role(role);
+    }
+    if (!writer->Write(request)) break;
+  }
+  writer->WritesDone();
+  LOOKOUT_RETURN_IF_ERROR(Check(writer->Finish()));
+  tally->events_created += response.created();
+  tally->events_updated += response.updated();
+  tally->events_unchanged += response.unchanged();
+  tally->events_rejected += response.rejected();
+  for (const auto& error : response.errors()) {
+    rejections->push_back(absl::StrCat("events[", error.index(), "]: ", error.message()));
+  }
+  return absl::OkStatus();
+}
+
+bool SameFigure(const stats::v1::Observation& a, const stats::v1::Observation& b) {
+  return a.metric() == b.metric() && a.country_code() == b.country_code() &&
+         a.period().start_date() == b.period().start_date() &&
+         a.period().end_date() == b.period().end_date() && a.source().name() == b.source().name() &&
+         google::protobuf::util::MessageDifferencer::Equals(a.value(), b.value());
+}
+
+absl::Status LoadFigures(ApiClient* client, const Dataset& dataset,
+                         const std::map<std::string, std::string>& ids, LoadTally* tally) {
+  for (size_t i = 0; i < dataset.figures.size(); ++i) {
+    stats::v1::Observation observation = dataset.figures[i].observation;
+    for (const std::string& key : dataset.figures[i].actor_keys) {
+      observation.add_actor_ids(ids.at(key));
+    }
+    stats::v1::ListObservationsRequest list;
+    list.set_metric(observation.metric());
+    list.set_country_code(observation.country_code());
+    *list.mutable_period() = observation.period();
+    list.set_source_name(observation.source().name());
+    list.set_page_size(1000);
+    stats::v1::ListObservationsResponse listed;
+    LOOKOUT_RETURN_IF_ERROR(Check(client->Unary([&](grpc::ClientContext* context) {
+      return client->stats()->ListObservations(context, list, &listed);
+    })));
+    bool found = false;
+    for (const auto& stored : listed.observations())
+      found = found || SameFigure(stored, observation);
+    if (found) {
+      ++tally->figures_found;
+      continue;
+    }
+    stats::v1::RecordObservationRequest record;
+    *record.mutable_observation() = observation;
+    record.set_request_id(RequestId(dataset, absl::StrCat("figure:", i), observation));
+    stats::v1::RecordObservationResponse recorded;
+    LOOKOUT_RETURN_IF_ERROR(Check(client->Unary([&](grpc::ClientContext* context) {
+      return client->stats()->RecordObservation(context, record, &recorded);
+    })));
+    ++tally->figures_created;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status LoadDataset(ApiClient* client, const Dataset& dataset, LoadTally* tally,
+                         std::vector<std::string>* rejections) {
+  std::map<std::string, std::string> ids;
+  LOOKOUT_RETURN_IF_ERROR(LoadActors(client, dataset, &ids, tally));
+  LOOKOUT_RETURN_IF_ERROR(LoadRelationships(client, dataset, ids, tally));
+  LOOKOUT_RETURN_IF_ERROR(LoadEvents(client, dataset, ids, tally, rejections));
+  return LoadFigures(client, dataset, ids, tally);
+}
+
+}  // namespace lookout::cli

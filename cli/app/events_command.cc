@@ -1,0 +1,160 @@
+// lookout events list [filters] [--limit N] [--order-by ...] | events get ID
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "cli/app/actor_directory.h"
+#include "cli/app/actor_lookup.h"
+#include "cli/app/commands.h"
+#include "cli/app/enum_names.h"
+#include "cli/app/event_csv.h"
+#include "cli/app/exit_codes.h"
+#include "cli/app/filter_flags.h"
+#include "cli/app/report_renderer.h"
+
+namespace lookout::cli {
+namespace {
+
+using ::lookout::event::v1::Event;
+
+bool ParseLimit(const CommandContext& context, int64_t fallback, int64_t* limit) {
+  *limit = fallback;
+  if (!context.args.Has("limit")) return true;
+  return absl::SimpleAtoi(context.args.GetOr("limit", ""), limit) && *limit >= 0;
+}
+
+std::string Killed(const Event& event) {
+  for (const auto& casualty : event.casualties()) {
+    if (casualty.kind() == event::v1::CASUALTY_KIND_KILLED) return CountText(casualty.count());
+  }
+  return "";
+}
+
+void PrintEventsTable(const CommandContext& context, const std::vector<Event>& events,
+                      const ActorDirectory& actors) {
+  Table table({"ID", "DATE", "TYPE", "WHERE", "KILLED", "ACTORS"});
+  table.AlignRight({4});
+  for (const Event& event : events) {
+    std::string type = ShortEnumName(event::v1::EventType_descriptor(), event.event_type());
+    if (!event.sub_event_type().empty()) absl::StrAppend(&type, " / ", event.sub_event_type());
+    std::string where = event.location().country_code();
+    if (!event.location().place().empty()) where = event.location().place() + ", " + where;
+    std::vector<std::string> names;
+    for (const auto& participant : event.participants()) {
+      const auto* actor = actors.Find(participant.actor_id());
+      names.push_back(actor != nullptr ? actor->name() : participant.actor_id());
+    }
+    table.AddRow({event.id(), event.event_date(), Ellipsize(type, 48), Ellipsize(where, 30),
+                  Killed(event), Ellipsize(absl::StrJoin(names, "; "), 50)});
+  }
+  table.Print(context.out);
+}
+
+int List(const CommandContext& context) {
+  int exit_code = kExitOk;
+  const auto allowed = WithFlags(FilterFlagNames(), {"limit", "order-by"});
+  if (!context.FlagsAllowed(allowed, "events list", &exit_code)) return exit_code;
+  int64_t limit = 0;
+  if (!ParseLimit(context, 20, &limit)) {
+    return context.Usage("--limit must be a whole number (0 for all)", "events");
+  }
+  absl::StatusOr<event::v1::EventFilter> filter = FilterFromArgs(context.args);
+  if (!filter.ok()) return context.Usage(filter.status().message(), "events");
+  if (int code = ResolveActorFlag(context, &*filter); code != kExitOk) return code;
+
+  event::v1::ListEventsRequest request;
+  *request.mutable_filter() = *filter;
+  request.set_order_by(context.args.GetOr("order-by", ""));
+  std::vector<Event> events;
+  int64_t total = 0;
+  for (;;) {
+    const int64_t wanted = limit == 0 ? 1000 : std::min<int64_t>(1000, limit - events.size());
+    request.set_page_size(static_cast<int32_t>(wanted));
+    event::v1::ListEventsResponse response;
+    grpc::Status status = context.client->Unary([&](grpc::ClientContext* call) {
+      return context.client->events()->ListEvents(call, request, &response);
+    });
+    if (!status.ok()) return context.FailRpc(status);
+    total = response.total_size();
+    for (const Event& event : response.events()) events.push_back(event);
+    if (response.next_page_token().empty() ||
+        (limit > 0 && static_cast<int64_t>(events.size()) >= limit)) {
+      break;
+    }
+    request.set_page_token(response.next_page_token());
+  }
+
+  if (context.output == OutputFormat::kJson) {
+    event::v1::ListEventsResponse all;
+    for (const Event& event : events) *all.add_events() = event;
+    all.set_total_size(total);
+    context.out << ToJson(all) << "\n";
+    return kExitOk;
+  }
+  ActorDirectory actors(context.client);
+  std::vector<const Event*> pointers;
+  for (const Event& event : events) pointers.push_back(&event);
+  absl::Status loaded = actors.Load(pointers);
+  if (!loaded.ok()) return context.FailStatus(loaded);
+  if (context.output == OutputFormat::kCsv) {
+    context.out << CsvLine(EventCsvHeader()) << "\n";
+    for (const Event& event : events) context.out << CsvLine(EventCsvRow(event, actors)) << "\n";
+    return kExitOk;
+  }
+  if (events.empty()) {
+    context.out << "No events match.\n";
+    return kExitOk;
+  }
+  PrintEventsTable(context, events, actors);
+  if (static_cast<int64_t>(events.size()) < total) {
+    context.out << "(" << events.size() << " of " << Thousands(total)
+                << " events; --limit 0 lists all)\n";
+  }
+  return kExitOk;
+}
+
+int Get(const CommandContext& context) {
+  int exit_code = kExitOk;
+  if (!context.FlagsAllowed({}, "events get", &exit_code)) return exit_code;
+  const auto& words = context.args.positional();
+  if (words.size() != 3) return context.Usage("expected 'lookout events get EVENT_ID'", "events");
+  event::v1::GetEventRequest request;
+  request.set_id(words[2]);
+  event::v1::GetEventResponse response;
+  grpc::Status status = context.client->Unary([&](grpc::ClientContext* call) {
+    return context.client->events()->GetEvent(call, request, &response);
+  });
+  if (!status.ok()) return context.FailRpc(status);
+  const Event& event = response.event();
+  if (context.output == OutputFormat::kJson) {
+    context.out << ToJson(event) << "\n";
+    return kExitOk;
+  }
+  ActorDirectory actors(context.client);
+  absl::Status loaded = actors.Load({&event});
+  if (!loaded.ok()) return context.FailStatus(loaded);
+  const std::vector<std::string> row = EventCsvRow(event, actors);
+  if (context.output == OutputFormat::kCsv) {
+    context.out << CsvLine(EventCsvHeader()) << "\n" << CsvLine(row) << "\n";
+    return kExitOk;
+  }
+  Table table({"FIELD", "VALUE"});
+  for (size_t i = 0; i < row.size(); ++i) {
+    if (!row[i].empty()) table.AddRow({EventCsvHeader()[i], row[i]});
+  }
+  table.Print(context.out);
+  return kExitOk;
+}
+
+}  // namespace
+
+int RunEvents(const CommandContext& context) {
+  const auto& words = context.args.positional();
+  if (words.size() < 2) return context.Usage("expected 'events list' or 'events get'", "events");
+  if (words[1] == "list") return List(context);
+  if (words[1] == "get") return Get(context);
+  return context.Usage(absl::StrCat("unknown subcommand 'events ", words[1], "'"), "events");
+}
+
+}  // namespace lookout::cli

@@ -1,0 +1,79 @@
+// lookout export events --format csv|jsonl [filters] [--out FILE] [--page-size N]
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <memory>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "cli/app/actor_lookup.h"
+#include "cli/app/commands.h"
+#include "cli/app/exit_codes.h"
+#include "cli/app/exporter.h"
+#include "cli/app/filter_flags.h"
+
+namespace lookout::cli {
+
+int RunExport(const CommandContext& context) {
+  int exit_code = kExitOk;
+  const auto allowed = WithFlags(FilterFlagNames(), {"format", "out", "page-size"});
+  if (!context.FlagsAllowed(allowed, "export", &exit_code)) return exit_code;
+  const auto& words = context.args.positional();
+  if (words.size() != 2 || words[1] != "events") {
+    return context.Usage("expected 'lookout export events --format csv|jsonl'", "export");
+  }
+  ExportSettings settings;
+  const std::string format = context.args.GetOr("format", "jsonl");
+  if (format == "csv") {
+    settings.format = ExportFormat::kCsv;
+  } else if (format != "jsonl") {
+    return context.Usage(absl::StrCat("--format must be csv or jsonl, got \"", format, "\""),
+                         "export");
+  }
+  if (context.args.Has("page-size") &&
+      (!absl::SimpleAtoi(context.args.GetOr("page-size", ""), &settings.page_size) ||
+       settings.page_size < 1 || settings.page_size > 1000)) {
+    return context.Usage("--page-size must be a whole number from 1 to 1000", "export");
+  }
+  absl::StatusOr<event::v1::EventFilter> filter = FilterFromArgs(context.args);
+  if (!filter.ok()) return context.Usage(filter.status().message(), "export");
+  if (int code = ResolveActorFlag(context, &*filter); code != kExitOk) return code;
+
+  std::unique_ptr<std::ofstream> file;
+  std::ostream* out = &context.out;
+  const std::string path = context.args.GetOr("out", "-");
+  if (path != "-") {
+    file = std::make_unique<std::ofstream>(path, std::ios::binary | std::ios::trunc);
+    if (!*file) {
+      return context.Fail(kExitUsage,
+                          absl::StrCat("cannot write ", path, ": ", std::strerror(errno)));
+    }
+    out = file.get();
+  }
+
+  std::unique_ptr<Progress> progress;
+  Exporter exporter(context.client, settings, out);
+  int64_t count = 0;
+  absl::Status status = exporter.Export(
+      *filter,
+      [&](int64_t total) {
+        progress = std::make_unique<Progress>(
+            &context.err, Progress::StyleFor(context.stderr_is_terminal, context.quiet),
+            "export events", total);
+        return progress.get();
+      },
+      &count);
+  if (!status.ok()) {
+    if (status.code() == absl::StatusCode::kDataLoss) {
+      return context.Fail(kExitUsage, status.message());
+    }
+    return context.FailStatus(status);
+  }
+  if (!context.quiet) {
+    context.err << "lookout: exported " << count << (count == 1 ? " event" : " events")
+                << (path == "-" ? "" : absl::StrCat(" to ", path)) << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace lookout::cli

@@ -1,0 +1,57 @@
+#include "cli/app/exporter.h"
+
+#include <vector>
+
+#include "cli/app/event_csv.h"
+#include "cli/app/output.h"
+#include "cli/import/jsonl_format.h"
+#include "common/grpc_status.h"
+
+namespace lookout::cli {
+
+absl::Status Exporter::Export(const event::v1::EventFilter& filter,
+                              const std::function<Progress*(int64_t total)>& progress,
+                              int64_t* count) {
+  *count = 0;
+  Progress* bar = nullptr;
+  if (settings_.format == ExportFormat::kCsv) *out_ << CsvLine(EventCsvHeader()) << "\n";
+  event::v1::ListEventsRequest request;
+  *request.mutable_filter() = filter;
+  request.set_page_size(settings_.page_size);
+  request.set_order_by("event_date asc");
+  for (;;) {
+    event::v1::ListEventsResponse response;
+    grpc::Status status = client_->Unary([&](grpc::ClientContext* context) {
+      return client_->events()->ListEvents(context, request, &response);
+    });
+    if (!status.ok()) return FromGrpcStatus(status);
+    if (bar == nullptr && progress) bar = progress(response.total_size());
+
+    std::vector<const event::v1::Event*> page;
+    for (const auto& event : response.events()) page.push_back(&event);
+    absl::Status loaded = actors_.Load(page);
+    if (!loaded.ok()) return loaded;
+    for (const event::v1::Event& event : response.events()) {
+      if (settings_.format == ExportFormat::kCsv) {
+        *out_ << CsvLine(EventCsvRow(event, actors_)) << "\n";
+      } else {
+        std::vector<const actor::v1::Actor*> named;
+        for (const auto& participant : event.participants()) {
+          named.push_back(actors_.Find(participant.actor_id()));
+        }
+        *out_ << FormatJsonlLine(event, named) << "\n";
+      }
+      ++*count;
+    }
+    if (!*out_)
+      return absl::DataLossError("could not write the output (disk full or closed pipe?)");
+    if (bar != nullptr) bar->Update(*count, *count);
+    if (response.next_page_token().empty()) break;
+    request.set_page_token(response.next_page_token());
+  }
+  if (bar != nullptr) bar->Finish();
+  out_->flush();
+  return absl::OkStatus();
+}
+
+}  // namespace lookout::cli

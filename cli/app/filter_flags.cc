@@ -1,0 +1,103 @@
+#include "cli/app/filter_flags.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "cli/app/enum_names.h"
+#include "common/validation.h"
+
+namespace lookout::cli {
+namespace {
+
+absl::Status CheckDateFlag(absl::string_view flag, absl::string_view value) {
+  absl::StatusOr<int32_t> parsed = validation::ParseDate(value);
+  if (parsed.ok()) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("--", flag, ": \"", value, "\" ", parsed.status().message()));
+}
+
+}  // namespace
+
+const std::vector<absl::string_view>& FilterFlagNames() {
+  static const auto* names = new std::vector<absl::string_view>{
+      "country", "admin1",         "type", "sub-type", "actor", "from",
+      "to",      "min-fatalities", "text", "bbox",     "tag"};
+  return *names;
+}
+
+std::vector<absl::string_view> WithFlags(std::vector<absl::string_view> base,
+                                         const std::vector<absl::string_view>& extra) {
+  base.insert(base.end(), extra.begin(), extra.end());
+  return base;
+}
+
+absl::StatusOr<event::v1::EventFilter> FilterFromArgs(const Args& args, bool allow_dates) {
+  event::v1::EventFilter filter;
+  for (const std::string& country : args.GetList("country")) {
+    const std::string code = absl::AsciiStrToUpper(country);
+    if (!validation::IsCountryCode(code)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--country: \"", country, "\" is not an ISO 3166-1 alpha-3 code (e.g. HTI)"));
+    }
+    filter.add_country_codes(code);
+  }
+  filter.set_admin1(args.GetOr("admin1", ""));
+  for (const std::string& type : args.GetList("type")) {
+    absl::StatusOr<int> value = ParseEnumFlag(event::v1::EventType_descriptor(), "type", type);
+    if (!value.ok()) return value.status();
+    filter.add_event_types(static_cast<event::v1::EventType>(*value));
+  }
+  // Sub-event types contain no commas but may contain spaces: one per flag.
+  for (const std::string& sub : args.GetList("sub-type")) filter.add_sub_event_types(sub);
+  filter.set_actor_id(args.GetOr("actor", ""));
+  if (args.Has("from") || args.Has("to")) {
+    if (!allow_dates) {
+      return absl::InvalidArgumentError(
+          "--from/--to do not apply here (use --end-date and "
+          "--window)");
+    }
+    const std::string from = args.GetOr("from", "");
+    const std::string to = args.GetOr("to", "");
+    if (!from.empty()) {
+      absl::Status status = CheckDateFlag("from", from);
+      if (!status.ok()) return status;
+    }
+    if (!to.empty()) {
+      absl::Status status = CheckDateFlag("to", to);
+      if (!status.ok()) return status;
+    }
+    if (!from.empty() && !to.empty() && from > to) {
+      return absl::InvalidArgumentError(absl::StrCat("--from ", from, " is after --to ", to));
+    }
+    filter.mutable_date_range()->set_start_date(from);
+    filter.mutable_date_range()->set_end_date(to);
+  }
+  if (args.Has("min-fatalities")) {
+    int64_t min = 0;
+    if (!absl::SimpleAtoi(args.GetOr("min-fatalities", ""), &min) || min < 0) {
+      return absl::InvalidArgumentError("--min-fatalities must be a whole number >= 0");
+    }
+    filter.set_min_fatalities(min);
+  }
+  filter.set_text(args.GetOr("text", ""));
+  if (args.Has("bbox")) {
+    std::vector<std::string> parts = absl::StrSplit(args.GetOr("bbox", ""), ',');
+    double v[4];
+    bool ok = parts.size() == 4;
+    for (size_t i = 0; ok && i < 4; ++i) ok = absl::SimpleAtod(parts[i], &v[i]);
+    if (!ok) {
+      return absl::InvalidArgumentError(
+          "--bbox must be min_lat,min_lon,max_lat,max_lon (e.g. 18.0,-73.0,19.0,-72.0)");
+    }
+    auto* box = filter.mutable_bbox();
+    box->set_min_latitude(v[0]);
+    box->set_min_longitude(v[1]);
+    box->set_max_latitude(v[2]);
+    box->set_max_longitude(v[3]);
+  }
+  for (const std::string& tag : args.GetList("tag")) filter.add_tags(tag);
+  return filter;
+}
+
+}  // namespace lookout::cli

@@ -1,0 +1,18 @@
+// FIPS 10-4 country codes (GDELT's ActionGeo_CountryCode: Haiti "HA", Kenya "KE") to ISO 3166-1
+// alpha-3. Codes for places ISO does not list separately (oceans, disputed islands, retired
+// countries such as "YI" Serbia and Montenegro) have no equivalent.
+#ifndef LOOKOUT_CLI_IMPORT_FIPS_COUNTRIES_H_
+#define LOOKOUT_CLI_IMPORT_FIPS_COUNTRIES_H_
+
+#include <optional>
+#include <string>
+
+#include "absl/strings/string_view.h"
+
+namespace lookout::cli {
+
+std::optional<std::string> IsoAlpha3FromFips(absl::string_view fips);
+
+}  // namespace lookout::cli
+
+#endif  // LOOKOUT_CLI_IMPORT_FIPS_COUNTRIES_H_

@@ -1,0 +1,358 @@
+#include "cli/import/gdelt_parser.h"
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "cli/import/cameo.h"
+#include "cli/import/fips_countries.h"
+#include "cli/import/row_checks.h"
+#include "cli/import/text_fields.h"
+#include "common/country_codes.h"
+#include "common/errors.h"
+#include "common/status_macros.h"
+
+namespace lookout::cli {
+namespace {
+
+using ::lookout::actor::v1::ActorType;
+using ::lookout::event::v1::Event;
+using Fields = std::vector<std::string>;
+
+constexpr const char* kColumnNames[kGdeltColumnCount] = {"GLOBALEVENTID",
+                                                         "SQLDATE",
+                                                         "MonthYear",
+                                                         "Year",
+                                                         "FractionDate",
+                                                         "Actor1Code",
+                                                         "Actor1Name",
+                                                         "Actor1CountryCode",
+                                                         "Actor1KnownGroupCode",
+                                                         "Actor1EthnicCode",
+                                                         "Actor1Religion1Code",
+                                                         "Actor1Religion2Code",
+                                                         "Actor1Type1Code",
+                                                         "Actor1Type2Code",
+                                                         "Actor1Type3Code",
+                                                         "Actor2Code",
+                                                         "Actor2Name",
+                                                         "Actor2CountryCode",
+                                                         "Actor2KnownGroupCode",
+                                                         "Actor2EthnicCode",
+                                                         "Actor2Religion1Code",
+                                                         "Actor2Religion2Code",
+                                                         "Actor2Type1Code",
+                                                         "Actor2Type2Code",
+                                                         "Actor2Type3Code",
+                                                         "IsRootEvent",
+                                                         "EventCode",
+                                                         "EventBaseCode",
+                                                         "EventRootCode",
+                                                         "QuadClass",
+                                                         "GoldsteinScale",
+                                                         "NumMentions",
+                                                         "NumSources",
+                                                         "NumArticles",
+                                                         "AvgTone",
+                                                         "Actor1Geo_Type",
+                                                         "Actor1Geo_FullName",
+                                                         "Actor1Geo_CountryCode",
+                                                         "Actor1Geo_ADM1Code",
+                                                         "Actor1Geo_ADM2Code",
+                                                         "Actor1Geo_Lat",
+                                                         "Actor1Geo_Long",
+                                                         "Actor1Geo_FeatureID",
+                                                         "Actor2Geo_Type",
+                                                         "Actor2Geo_FullName",
+                                                         "Actor2Geo_CountryCode",
+                                                         "Actor2Geo_ADM1Code",
+                                                         "Actor2Geo_ADM2Code",
+                                                         "Actor2Geo_Lat",
+                                                         "Actor2Geo_Long",
+                                                         "Actor2Geo_FeatureID",
+                                                         "ActionGeo_Type",
+                                                         "ActionGeo_FullName",
+                                                         "ActionGeo_CountryCode",
+                                                         "ActionGeo_ADM1Code",
+                                                         "ActionGeo_ADM2Code",
+                                                         "ActionGeo_Lat",
+                                                         "ActionGeo_Long",
+                                                         "ActionGeo_FeatureID",
+                                                         "DATEADDED",
+                                                         "SOURCEURL"};
+
+enum Column {
+  kGlobalEventId = 0,
+  kSqlDate = 1,
+  kYear = 3,
+  kActor1Code = 5,
+  kActor1Name = 6,
+  kActor1Country = 7,
+  kActor1Type = 12,
+  kActor2Code = 15,
+  kActor2Name = 16,
+  kActor2Country = 17,
+  kActor2Type = 22,
+  kIsRootEvent = 25,
+  kEventCode = 26,
+  kEventRootCode = 28,
+  kQuadClass = 29,
+  kGoldstein = 30,
+  kNumMentions = 31,
+  kNumSources = 32,
+  kNumArticles = 33,
+  kAvgTone = 34,
+  kActionGeoType = 51,
+  kActionGeoFullName = 52,
+  kActionGeoCountry = 53,
+  kActionGeoLat = 56,
+  kActionGeoLong = 57,
+  kDateAdded = 59,
+  kSourceUrl = 60,
+};
+
+// CAMEO actor type codes; GDELT leaves most rows without one.
+ActorType ActorTypeFromCameo(absl::string_view type_code, absl::string_view actor_code) {
+  struct Entry {
+    const char* code;
+    ActorType type;
+  };
+  static constexpr Entry kTypes[] = {
+      {"COP", actor::v1::ACTOR_TYPE_STATE_FORCES},
+      {"MIL", actor::v1::ACTOR_TYPE_STATE_FORCES},
+      {"SPY", actor::v1::ACTOR_TYPE_STATE_FORCES},
+      {"GOV", actor::v1::ACTOR_TYPE_GOVERNMENT},
+      {"JUD", actor::v1::ACTOR_TYPE_JUDICIARY},
+      {"LEG", actor::v1::ACTOR_TYPE_LEGISLATURE},
+      {"REB", actor::v1::ACTOR_TYPE_REBEL_GROUP},
+      {"INS", actor::v1::ACTOR_TYPE_REBEL_GROUP},
+      {"SEP", actor::v1::ACTOR_TYPE_REBEL_GROUP},
+      {"UAF", actor::v1::ACTOR_TYPE_POLITICAL_MILITIA},
+      {"CVL", actor::v1::ACTOR_TYPE_CIVILIANS},
+      {"MED", actor::v1::ACTOR_TYPE_MEDIA},
+      {"NGO", actor::v1::ACTOR_TYPE_NGO},
+      {"IGO", actor::v1::ACTOR_TYPE_INTERGOVERNMENTAL_ORGANIZATION},
+      {"CRM", actor::v1::ACTOR_TYPE_CRIMINAL_GROUP},
+  };
+  for (const Entry& entry : kTypes) {
+    if (type_code == entry.code) return entry.type;
+  }
+  // Without a type code, the actor code may still say it is an IGO or NGO ("IGOEUREEC").
+  if (type_code.empty()) {
+    if (absl::StartsWith(actor_code, "IGO")) {
+      return actor::v1::ACTOR_TYPE_INTERGOVERNMENTAL_ORGANIZATION;
+    }
+    if (absl::StartsWith(actor_code, "NGO")) return actor::v1::ACTOR_TYPE_NGO;
+  }
+  return actor::v1::ACTOR_TYPE_OTHER;
+}
+
+// "https://www.example.com/a/b" -> "example.com".
+std::string HostOf(absl::string_view url) {
+  size_t start = url.find("://");
+  start = start == absl::string_view::npos ? 0 : start + 3;
+  absl::string_view host = url.substr(start);
+  host = host.substr(0, host.find_first_of("/?#:"));
+  if (absl::StartsWithIgnoreCase(host, "www.")) host.remove_prefix(4);
+  return absl::AsciiStrToLower(host);
+}
+
+absl::StatusOr<double> ParseNumber(int column, absl::string_view value) {
+  double parsed = 0;
+  if (!absl::SimpleAtod(value, &parsed) || !std::isfinite(parsed)) {
+    return errors::InvalidField(kColumnNames[column],
+                                absl::StrCat("must be a number, got ", Quote(value)));
+  }
+  return parsed;
+}
+
+}  // namespace
+
+const char* GdeltColumnName(size_t index) {
+  return index < kGdeltColumnCount ? kColumnNames[index] : "";
+}
+
+absl::StatusOr<ParsedRow> ParseGdeltRow(const Fields& fields) {
+  if (fields.size() != kGdeltColumnCount) {
+    return errors::InvalidField(
+        "record", absl::StrCat("has ", fields.size(), " tab-separated fields where a GDELT 2.0 ",
+                               "export row has ", kGdeltColumnCount));
+  }
+  static const std::vector<std::string>* names =
+      new std::vector<std::string>(std::begin(kColumnNames), std::end(kColumnNames));
+  LOOKOUT_RETURN_IF_ERROR(CheckUtf8(fields, *names));
+  auto col = [&](Column c) { return TrimField(fields[c]); };
+
+  ParsedRow row;
+  Event& event = row.event;
+
+  const absl::string_view id = col(kGlobalEventId);
+  uint64_t numeric_id = 0;
+  if (!absl::SimpleAtoi(id, &numeric_id)) {
+    return errors::InvalidField("GLOBALEVENTID",
+                                absl::StrCat("must be a whole number, got ", Quote(id)));
+  }
+  auto* external_id = event.add_external_ids();
+  external_id->set_scheme("GDELT");
+  external_id->set_value(std::string(id));
+
+  LOOKOUT_ASSIGN_OR_RETURN(std::string date, ParseCompactDate("SQLDATE", col(kSqlDate)));
+  event.set_event_date(date);
+  event.set_date_precision(type::v1::DATE_PRECISION_DAY);
+  if (!col(kYear).empty() && col(kYear) != absl::string_view(date).substr(0, 4)) {
+    return errors::InvalidField(
+        "Year", absl::StrCat(Quote(col(kYear)), " does not match SQLDATE ", col(kSqlDate)));
+  }
+
+  // What happened: the root code decides the type, the full code refines the sub-type.
+  const absl::string_view root = col(kEventRootCode);
+  const absl::string_view code = col(kEventCode);
+  std::optional<CameoMapping> mapping = MapCameo(root, code);
+  if (!mapping) {
+    return errors::InvalidField(
+        "EventRootCode",
+        absl::StrCat("must be a CAMEO root code 01-20 with its leading zero, got ", Quote(root)));
+  }
+  if (!code.empty() && (code.size() < 2 || code.size() > 4 ||
+                        !std::all_of(code.begin(), code.end(), absl::ascii_isdigit))) {
+    return errors::InvalidField(
+        "EventCode", absl::StrCat("must be a CAMEO code of 2-4 digits, got ", Quote(code)));
+  }
+  if (!code.empty() && !absl::StartsWith(code, root)) {
+    return errors::InvalidField(
+        "EventCode", absl::StrCat(Quote(code), " does not start with EventRootCode ", Quote(root)));
+  }
+  event.set_event_type(mapping->type);
+  event.set_sub_event_type(mapping->sub_event_type);
+
+  // Where: FIPS 10-4, converted; a row GDELT could not place has no country to file it under.
+  const absl::string_view fips = col(kActionGeoCountry);
+  if (fips.empty()) {
+    return errors::InvalidField("ActionGeo_CountryCode",
+                                "is empty (GDELT could not place the event in a country)");
+  }
+  std::optional<std::string> country = IsoAlpha3FromFips(fips);
+  if (!country) {
+    return errors::InvalidField(
+        "ActionGeo_CountryCode",
+        absl::StrCat(Quote(fips), " is not a FIPS 10-4 country code with an ISO 3166 equivalent"));
+  }
+  auto* location = event.mutable_location();
+  location->set_country_code(*country);
+  const absl::string_view geo_type = col(kActionGeoType);
+  const std::vector<std::string> place_parts = SplitList(col(kActionGeoFullName), ',');
+  if (geo_type == "1") {
+    location->set_geo_precision(type::v1::GEO_PRECISION_COUNTRY);
+  } else if (geo_type == "2" || geo_type == "5") {
+    location->set_geo_precision(type::v1::GEO_PRECISION_ADMIN1);
+    if (!place_parts.empty()) location->set_admin1(place_parts[0]);
+  } else if (geo_type == "3" || geo_type == "4") {
+    location->set_geo_precision(type::v1::GEO_PRECISION_NEAR);
+    if (!place_parts.empty()) location->set_place(place_parts[0]);
+    if (place_parts.size() >= 3) location->set_admin1(place_parts[1]);
+  } else if (!geo_type.empty() && geo_type != "0") {
+    return errors::InvalidField("ActionGeo_Type",
+                                absl::StrCat("must be a code 0-5, got ", Quote(geo_type)));
+  }
+  LOOKOUT_RETURN_IF_ERROR(CheckLength("ActionGeo_FullName", location->place(), kMaxNameBytes));
+  LOOKOUT_RETURN_IF_ERROR(CheckLength("ActionGeo_FullName", location->admin1(), kMaxNameBytes));
+  LOOKOUT_ASSIGN_OR_RETURN(std::optional<double> latitude,
+                           ParseLatitude("ActionGeo_Lat", col(kActionGeoLat)));
+  LOOKOUT_ASSIGN_OR_RETURN(std::optional<double> longitude,
+                           ParseLongitude("ActionGeo_Long", col(kActionGeoLong)));
+  if (latitude.has_value() != longitude.has_value()) {
+    return errors::InvalidField(latitude ? "ActionGeo_Long" : "ActionGeo_Lat",
+                                "is empty while the other coordinate is given");
+  }
+  if (latitude) {
+    location->set_latitude(*latitude);
+    location->set_longitude(*longitude);
+  }
+
+  // Who: the initiator and the target, typed by CAMEO's actor type codes.
+  auto add_actor = [&](Column name_column, Column code_column, Column country_column,
+                       Column type_column, event::v1::ParticipantRole role) -> absl::Status {
+    const absl::string_view name = col(name_column);
+    if (name.empty()) return absl::OkStatus();
+    LOOKOUT_RETURN_IF_ERROR(CheckLength(kColumnNames[name_column], name, kMaxNameBytes));
+    ActorRef ref;
+    ref.name = std::string(name);
+    ref.type = ActorTypeFromCameo(col(type_column), col(code_column));
+    // CAMEO country codes are ISO-like but include regions ("EUR", "AFR"): keep only ISO.
+    if (IsIsoAlpha3(col(country_column))) ref.country_code = std::string(col(country_column));
+    ref.role = role;
+    row.actors.push_back(std::move(ref));
+    return absl::OkStatus();
+  };
+  LOOKOUT_RETURN_IF_ERROR(add_actor(kActor1Name, kActor1Code, kActor1Country, kActor1Type,
+                                    event::v1::PARTICIPANT_ROLE_INITIATOR));
+  LOOKOUT_RETURN_IF_ERROR(add_actor(kActor2Name, kActor2Code, kActor2Country, kActor2Type,
+                                    event::v1::PARTICIPANT_ROLE_TARGET));
+
+  // The article: its address, its site as the source name, the day GDELT added it.
+  const absl::string_view url = col(kSourceUrl);
+  LOOKOUT_RETURN_IF_ERROR(CheckLength("SOURCEURL", url, kMaxUrlBytes));
+  const absl::string_view added = col(kDateAdded);
+  std::string published;
+  if (!added.empty()) {
+    if (added.size() != 14 || !std::all_of(added.begin(), added.end(), absl::ascii_isdigit)) {
+      return errors::InvalidField(
+          "DATEADDED", absl::StrCat("must be written YYYYMMDDHHMMSS, got ", Quote(added)));
+    }
+    LOOKOUT_ASSIGN_OR_RETURN(published, ParseCompactDate("DATEADDED", added.substr(0, 8)));
+  }
+  if (!url.empty()) {
+    auto* source = event.add_sources();
+    std::string host = HostOf(url);
+    source->set_name(host.empty() ? "GDELT" : TruncateUtf8(host, kMaxNameBytes));
+    source->set_url(std::string(url));
+    source->set_published_date(published);
+    source->set_scale(type::v1::SOURCE_SCALE_NEW_MEDIA);
+  }
+
+  // The machine coding itself, kept in the notes and tags for reading and filtering.
+  std::string notes =
+      absl::StrCat("Machine-coded by GDELT from news reports: CAMEO ", code.empty() ? root : code);
+  if (!col(kQuadClass).empty()) absl::StrAppend(&notes, ", quad class ", col(kQuadClass));
+  if (!col(kGoldstein).empty()) {
+    LOOKOUT_ASSIGN_OR_RETURN(double goldstein, ParseNumber(kGoldstein, col(kGoldstein)));
+    if (goldstein < -10 || goldstein > 10) {
+      return errors::InvalidField("GoldsteinScale", absl::StrCat("must be between -10 and 10, got ",
+                                                                 Quote(col(kGoldstein))));
+    }
+    absl::StrAppend(&notes, absl::StrFormat(", Goldstein %.1f", goldstein));
+  }
+  int64_t counts[3] = {0, 0, 0};
+  const Column count_columns[3] = {kNumMentions, kNumSources, kNumArticles};
+  for (int i = 0; i < 3; ++i) {
+    if (col(count_columns[i]).empty()) continue;
+    LOOKOUT_ASSIGN_OR_RETURN(counts[i],
+                             ParseCount(kColumnNames[count_columns[i]], col(count_columns[i])));
+  }
+  absl::StrAppend(&notes, "; ", counts[0], " mentions in ", counts[2], " articles from ", counts[1],
+                  " sources");
+  if (!col(kAvgTone).empty()) {
+    LOOKOUT_ASSIGN_OR_RETURN(double tone, ParseNumber(kAvgTone, col(kAvgTone)));
+    absl::StrAppend(&notes, absl::StrFormat(", average tone %.2f", tone));
+  }
+  absl::StrAppend(&notes, ".");
+  event.set_notes(notes);
+  event.add_tags("machine-coded");
+  event.add_tags(absl::StrCat("cameo:", code.empty() ? root : code));
+  const absl::string_view is_root = col(kIsRootEvent);
+  if (is_root == "1") {
+    event.add_tags("root-event");
+  } else if (!is_root.empty() && is_root != "0") {
+    return errors::InvalidField("IsRootEvent",
+                                absl::StrCat("must be 0 or 1, got ", Quote(is_root)));
+  }
+  return row;
+}
+
+}  // namespace lookout::cli

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Fuzzes the import row parsers for a bounded time: builds the libFuzzer targets with clang
+# (ASan) in $LOOKOUT_BUILD_DIR/fuzz-clang and runs each for FUZZ_SECONDS (default 60), seeded
+# from tests/fixtures/<format>, fuzz/regressions/<format> and, when present, the real samples
+# in ../shared/data. A crash or a broken invariant fails the run, and the input that caused it
+# is copied into fuzz/regressions/<format>/ so it can be committed as a regression fixture
+# (CTest replays that folder in every regular build).
+#   fuzz/run_fuzzers.sh                 all four targets
+#   fuzz/run_fuzzers.sh acled gdelt     some of them
+# Environment: FUZZ_SECONDS, FUZZ_JOBS (build parallelism, default 2), LOOKOUT_BUILD_DIR.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+SECONDS_EACH=${FUZZ_SECONDS:-60}
+BUILD_DIR=${LOOKOUT_BUILD_DIR:-build}
+[[ $BUILD_DIR = /* ]] || BUILD_DIR=$ROOT/$BUILD_DIR
+FUZZ_BUILD=$BUILD_DIR/fuzz-clang
+TARGETS=("$@")
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(acled ucdp gdelt jsonl)
+CXX_FUZZ=$(command -v clang++-14 || command -v clang++ || true)
+if [ -z "$CXX_FUZZ" ]; then
+  echo "fuzz: clang++ is missing (apt-get install clang-14 libclang-rt-14-dev)" >&2
+  exit 1
+fi
+
+if [ ! -f "$FUZZ_BUILD/build.ninja" ]; then
+  cmake -S . -B "$FUZZ_BUILD" -G Ninja -DCMAKE_CXX_COMPILER="$CXX_FUZZ" \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOOKOUT_FUZZ=ON -DLOOKOUT_BUILD_SERVICES=OFF \
+    -DLOOKOUT_BUILD_BENCH=OFF -DLOOKOUT_ONLY_TEST_AREAS=none >/dev/null
+fi
+echo "fuzz: building ${TARGETS[*]} with $CXX_FUZZ"
+ninja -C "$FUZZ_BUILD" -j"${FUZZ_JOBS:-2}" "${TARGETS[@]/%/_fuzzer}" >/dev/null
+
+WORK=$(mktemp -d /tmp/lookout-fuzz-XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+failed=()
+for format in "${TARGETS[@]}"; do
+  corpus=$WORK/$format/corpus artifacts=$WORK/$format/artifacts
+  mkdir -p "$corpus" "$artifacts" "fuzz/regressions/$format"
+  cp tests/fixtures/"$format"/* "$corpus"/ 2>/dev/null || true
+  cp fuzz/regressions/"$format"/* "$corpus"/ 2>/dev/null || true
+  case $format in  # the real samples are big: a slice of each is seed enough
+    gdelt) [ -f ../shared/data/20191024143000.export.CSV ] &&
+      head -n 30 ../shared/data/20191024143000.export.CSV >"$corpus/shared-gdelt" ;;
+    ucdp) [ -f ../shared/data/ucdp_ged_conflict_data_BGD_hxl.csv ] &&
+      head -n 40 ../shared/data/ucdp_ged_conflict_data_BGD_hxl.csv >"$corpus/shared-ucdp" ;;
+  esac
+  echo "fuzz: $format for ${SECONDS_EACH}s"
+  if ! "$FUZZ_BUILD/cli/${format}_fuzzer" "$corpus" -max_total_time="$SECONDS_EACH" -timeout=10 \
+      -rss_limit_mb=2048 -max_len=16384 -artifact_prefix="$artifacts/" -print_final_stats=1 \
+      >"$WORK/$format.log" 2>&1; then
+    failed+=("$format")
+    tail -n 40 "$WORK/$format.log" >&2
+    for artifact in "$artifacts"/*; do
+      [ -f "$artifact" ] || continue
+      cp "$artifact" "fuzz/regressions/$format/"
+      echo "fuzz: $format: kept $(basename "$artifact") in fuzz/regressions/$format/" >&2
+    done
+  else
+    grep -E "stat::number_of_executed_units|stat::new_units_added" "$WORK/$format.log" |
+      sed "s/^/fuzz: $format: /"
+  fi
+done
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "fuzz: FAILED: ${failed[*]} (inputs kept in fuzz/regressions/; commit them with the fix)" >&2
+  exit 1
+fi
+echo "fuzz: no crashes"

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# The lookout command end to end: the real binaries (Redis, actor, event, stats, gateway) on
+# free ports, the real `lookout` binary through the gateway with API keys. Checks the exit
+# status and the exact message for a wrong address, a bad key, a missing file, a malformed row
+# and a key without the right role; that the demo dataset loads twice without change and gives
+# the expected situation report; the real samples' counts; and an export -> import round trip.
+set -uo pipefail
+source "$(dirname "$0")/cli_lib.sh"
+trap stop_system EXIT
+start_system || exit 1
+
+# --- the demo dataset: loads, loads again without change, and reads as a report ------------
+run_lookout load "$ROOT/data/haiti-demo.json"
+expect_eq "$CODE" 0 "demo dataset loads"
+expect_eq "$OUT" "haiti-demo: actors 15 created, 0 already there; relationships 8 created, 0 already there; events 7 created, 0 updated, 0 unchanged, 0 rejected; figures 3 created, 0 already there" \
+  "demo load summary"
+run_lookout load "$ROOT/data/haiti-demo.json"
+expect_eq "$OUT" "haiti-demo: actors 0 created, 15 already there; relationships 0 created, 8 already there; events 0 created, 0 updated, 7 unchanged, 0 rejected; figures 0 created, 3 already there" \
+  "loading the demo again changes nothing"
+
+run_lookout --api-key "$READER_KEY" report HTI --from 2022-10-01 --to 2024-02-29 --width 100
+expect_eq "$CODE" 0 "report exits 0"
+report=$(sed -E 's/\(data as of change [0-9]+\)/(data as of change N)/' <<<"$OUT")
+expected=$(cat "$ROOT/tests/e2e/cli_report_haiti_demo.txt")
+if [ "$report" = "$expected" ]; then
+  pass "the demo report's text"
+else
+  fail "the demo report's text differs:"
+  diff <(echo "$expected") <(echo "$report") >&2
+fi
+
+run_lookout --api-key "$READER_KEY" figures list --country HTI -o csv
+expect_eq "$(tail -n +2 <<<"$OUT" | wc -l)" 3 "three reported figures for Haiti"
+
+# --- the query commands on the demo data -----------------------------------------------------
+run_lookout --api-key "$READER_KEY" stats aggregate --country HTI --by event_type -o csv
+expect_eq "$OUT" "event_type,events,fatalities
+AID,1,0
+CONSULT,1,0
+REQUEST,1,0
+VIOLENCE_AGAINST_CIVILIANS,1,0" "stats aggregate by event type"
+run_lookout --api-key "$READER_KEY" stats trends --country HTI --end-date 2024-02-29 --window 30
+expect_eq "$CODE" 0 "stats trends exits 0"
+expect_contains "$OUT" "Current 2024-01-31 to 2024-02-29" "stats trends names its windows"
+run_lookout --api-key "$READER_KEY" figures summarize --metric migrant-encounters --country HTI \
+  --from 2023-01-01 --to 2023-09-30
+expect_contains "$OUT" "- at least 105,000 persons according to U.S. Customs and Border Protection" \
+  "figures summarize"
+run_lookout --api-key "$READER_KEY" events list --country HTI --type consult -o csv
+expect_eq "$(tail -n +2 <<<"$OUT" | cut -d, -f2,5,6)" "2024-02-05,CONSULT,Multilateral meeting" \
+  "events list with filters"
+run_lookout --api-key "$READER_KEY" events list --actor "Ariel Henry" --text "appealed partners" -o csv
+expect_eq "$(tail -n +2 <<<"$OUT" | cut -d, -f2,5)" "2022-10-01,REQUEST" "--actor by name and --text"
+run_lookout --api-key "$READER_KEY" actors resolve "UN Security Council" "Nobody Of That Name"
+expect_eq "$CODE" 1 "actors resolve with an unknown name exits 1"
+expect_contains "$OUT" "ALIAS" "actors resolve matches an alias"
+
+# --- failures, each with its exit status and one clear line -------------------------------
+closed=$(free_port)
+run_lookout --addr "127.0.0.1:$closed" events list
+expect_eq "$CODE" 3 "wrong address exits 3"
+expect_eq "$ERR" "lookout: cannot reach the Lookout server at 127.0.0.1:$closed (connection refused); is it running? Set --addr or LOOKOUT_ADDR" \
+  "wrong address message"
+
+run_lookout --api-key lk_not_a_real_key events list
+expect_eq "$CODE" 3 "bad key exits 3"
+case "$ERR" in
+  "lookout: the server did not accept the API key ("*"); set --api-key or LOOKOUT_API_KEY")
+    pass "bad key message" ;;
+  *) fail "bad key message: $ERR" ;;
+esac
+expect_eq "$(wc -l <<<"$ERR")" 1 "bad key: one line"
+
+run_lookout import acled "$FIXTURES/acled/no-such-file.csv"
+expect_eq "$CODE" 2 "missing file exits 2"
+expect_eq "$ERR" "lookout: cannot open $FIXTURES/acled/no-such-file.csv: No such file or directory" \
+  "missing file message"
+
+run_lookout import acled "$FIXTURES/acled/acled_rejects.csv"
+expect_eq "$CODE" 1 "malformed rows exit 1"
+expect_eq "$OUT" "$FIXTURES/acled/acled_rejects.csv: read 27, created 1, updated 0, unchanged 0, rejected 26
+actors created: 2" "malformed rows summary"
+expect_contains "$ERR" "$FIXTURES/acled/acled_rejects.csv:3: event_date: \"2023-02-30\" is not a real calendar date" \
+  "malformed row named with its line"
+
+run_lookout --api-key "$READER_KEY" import gdelt "$FIXTURES/gdelt/gdelt_valid.tsv"
+expect_eq "$CODE" 3 "a reader key cannot import"
+case "$ERR" in
+  "lookout: this API key may not do that: "*) pass "reader key message" ;;
+  *) fail "reader key message: $ERR" ;;
+esac
+
+run_lookout events list --from 2024-13-01
+expect_eq "$CODE" 2 "bad flag value exits 2"
+expect_eq "$ERR" "lookout: --from: \"2024-13-01\" is not a real calendar date
+Run 'lookout help events' for usage." "bad flag value message"
+
+# --- the real samples, through the gateway ----------------------------------------------------
+SHARED=$ROOT/../shared/data
+if [ -f "$SHARED/20191024143000.export.CSV" ]; then
+  run_lookout import gdelt "$SHARED/20191024143000.export.CSV"
+  expect_eq "$CODE" 1 "GDELT sample: some rows rejected"
+  expect_eq "$(head -n1 <<<"$OUT")" "$SHARED/20191024143000.export.CSV: read 2111, created 2072, updated 0, unchanged 0, rejected 39" \
+    "GDELT sample counts"
+  run_lookout import ucdp "$SHARED/ucdp_ged_conflict_data_BGD_hxl.csv"
+  expect_eq "$(head -n1 <<<"$OUT")" "$SHARED/ucdp_ged_conflict_data_BGD_hxl.csv: read 601, created 600, updated 0, unchanged 0, rejected 1" \
+    "UCDP sample counts"
+  run_lookout import ucdp "$SHARED/ucdp_ged_conflict_data_BGD_hxl.csv" --repair-ranges
+  expect_eq "$CODE" 0 "UCDP sample with --repair-ranges imports the last row"
+  expect_eq "$OUT" "$SHARED/ucdp_ged_conflict_data_BGD_hxl.csv: read 601, created 1, updated 0, unchanged 600, rejected 0" \
+    "UCDP repaired row is the only one created"
+else
+  echo "skip: ../shared/data is absent (real samples not imported)"
+fi
+
+# --- export then import: nothing new ---------------------------------------------------------
+run_lookout export events --format jsonl --out "$SYSTEM_DIR/all.jsonl"
+expect_eq "$CODE" 0 "export exits 0"
+exported=$(wc -l <"$SYSTEM_DIR/all.jsonl")
+"$LOOKOUT_BIN" --quiet import jsonl - <"$SYSTEM_DIR/all.jsonl" >"$SYSTEM_DIR/reimport.out" 2>&1
+expect_eq "$?" 0 "re-import of the export exits 0"
+expect_eq "$(cat "$SYSTEM_DIR/reimport.out")" "stdin: read $exported, created 0, updated 0, unchanged $exported, rejected 0" \
+  "re-importing the export creates nothing"
+
+finish
