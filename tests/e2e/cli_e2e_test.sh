@@ -122,4 +122,14 @@ expect_eq "$?" 0 "re-import of the export exits 0"
 expect_eq "$(cat "$SYSTEM_DIR/reimport.out")" "stdin: read $exported, created 0, updated 0, unchanged $exported, rejected 0" \
   "re-importing the export creates nothing"
 
+# --- a tight rate limit: the client waits as long as the gateway asks, and finishes ----------
+stop_system
+CLI_TEST_RATE_LIMITS="READER=2:2,EDITOR=2:2,ADMIN=2:2" start_system || exit 1
+run_lookout import gdelt "$FIXTURES/gdelt/gdelt_valid.tsv"
+expect_eq "$CODE" 0 "an import under a 2 calls/s limit completes"
+expect_eq "$(head -n1 <<<"$OUT")" "$FIXTURES/gdelt/gdelt_valid.tsv: read 5, created 5, updated 0, unchanged 0, rejected 0" \
+  "every row imported despite the limit"
+run_lookout events list --limit 0 -o csv
+expect_eq "$CODE" 0 "a query under the limit completes"
+
 finish

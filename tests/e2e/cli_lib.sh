@@ -10,9 +10,7 @@ PASSED=0
 FAILED=0
 SYSTEM_PIDS=()
 
-free_port() {
-  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
+source "$(dirname "${BASH_SOURCE[0]}")/free_port.sh"
 
 fail() { echo "FAIL: $*" >&2; FAILED=$((FAILED + 1)); }
 pass() { echo "ok: $*"; PASSED=$((PASSED + 1)); }
@@ -83,6 +81,7 @@ stop_system() {
   local pid
   for pid in "${SYSTEM_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
   for pid in "${SYSTEM_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+  SYSTEM_PIDS=()
   [ -n "${KEEP_SYSTEM_DIR:-}" ] || rm -rf "$SYSTEM_DIR"
 }
 
