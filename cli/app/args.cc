@@ -65,6 +65,11 @@ bool Args::Has(absl::string_view name) const {
                      [&](const auto& flag) { return flag.first == name; });
 }
 
+bool Args::Flag(absl::string_view name) const {
+  std::optional<std::string> value = Get(name);
+  return value.has_value() && *value != "false" && *value != "0";
+}
+
 std::optional<std::string> Args::Get(absl::string_view name) const {
   std::optional<std::string> value;
   for (const auto& [flag, flag_value] : flags_) {

@@ -26,7 +26,8 @@ class Args {
   std::string GetOr(absl::string_view name, absl::string_view fallback) const;
   // Every value given for `name`, each split on commas ("--type a,b --type c" -> a, b, c).
   std::vector<std::string> GetList(absl::string_view name) const;
-  bool Flag(absl::string_view name) const { return Has(name); }
+  // A boolean flag: given, and not "--name=false".
+  bool Flag(absl::string_view name) const;
 
   // INVALID_ARGUMENT naming the first flag that is not in `allowed` (global flags always are).
   absl::Status CheckAllowed(absl::Span<const absl::string_view> allowed,

@@ -46,6 +46,89 @@ void Importer::Report(const std::string& label, int64_t line, const std::string&
   *err_ << label << ":" << line << ": " << message << "\n";
 }
 
+class Importer::Stream {
+ public:
+  Stream(ApiClient* client, const ImportSettings& settings) : client_(client), settings_(settings) {
+    Open();
+  }
+
+  void Add(ImportEventsRequest request, int64_t line) {
+    if (requests_.empty()) {
+      request.mutable_options()->set_upsert_by_external_id(true);
+      request.mutable_options()->set_dry_run(settings_.dry_run);
+    }
+    if (writable_) writable_ = writer_->Write(request);  // when false, Finish() says why
+    requests_.push_back(std::move(request));
+    lines_.push_back(line);
+  }
+
+  // Ends the stream and waits for the server's answer.
+  grpc::Status Finish() {
+    if (writable_) writer_->WritesDone();
+    return writer_->Finish();
+  }
+
+  // A new stream carrying every row again.
+  void Resend() {
+    Open();
+    for (const ImportEventsRequest& request : requests_) {
+      if (!writable_) break;
+      writable_ = writer_->Write(request);
+    }
+  }
+
+  void Cancel() { context_->TryCancel(); }
+  int size() const { return static_cast<int>(requests_.size()); }
+  const ImportEventsResponse& response() const { return response_; }
+  // The file line of the stream's row `index`, 0 when out of range.
+  int64_t LineOf(int64_t index) const {
+    return index >= 0 && index < static_cast<int64_t>(lines_.size()) ? lines_[index] : 0;
+  }
+
+ private:
+  void Open() {
+    context_ = std::make_unique<grpc::ClientContext>();
+    client_->Prepare(context_.get(), settings_.stream_timeout);
+    response_.Clear();
+    writer_ = client_->events()->ImportEvents(context_.get(), &response_);
+    writable_ = true;
+  }
+
+  ApiClient* client_;
+  const ImportSettings& settings_;
+  std::unique_ptr<grpc::ClientContext> context_;
+  ImportEventsResponse response_;
+  std::unique_ptr<grpc::ClientWriter<ImportEventsRequest>> writer_;
+  bool writable_ = false;
+  std::vector<ImportEventsRequest> requests_;
+  std::vector<int64_t> lines_;
+};
+
+absl::Status Importer::Close(Stream* stream, const std::string& label, ImportTally* tally) {
+  grpc::Status status = stream->Finish();
+  absl::Duration waited;
+  for (int attempt = 0; status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED; ++attempt) {
+    const absl::Duration delay = ApiClient::RetryDelay(status, attempt);
+    if (waited + delay > ApiClient::kMaxRateLimitWait) break;
+    absl::SleepFor(delay);
+    waited += delay;
+    stream->Resend();
+    status = stream->Finish();
+  }
+  if (!status.ok()) return FromGrpcStatus(status);
+  const ImportEventsResponse& response = stream->response();
+  tally->created += response.created();
+  tally->updated += response.updated();
+  tally->unchanged += response.unchanged();
+  tally->rejected += response.rejected();
+  for (const event::v1::ImportError& error : response.errors()) {
+    Report(label, stream->LineOf(error.index()), error.message());
+  }
+  const int64_t unlisted = response.rejected() - response.errors_size();
+  if (unlisted > 0) unprinted_ += unlisted;
+  return absl::OkStatus();
+}
+
 absl::Status Importer::Import(std::istream* in, ImportFormat format, const std::string& label,
                               Progress* progress, ImportTally* tally) {
   printed_ = 0;
@@ -53,16 +136,10 @@ absl::Status Importer::Import(std::istream* in, ImportFormat format, const std::
   progress_ = progress;
   std::unique_ptr<RowReader> reader = RowReader::Create(format, in, settings_.reader);
 
-  // The stream opens with the first row worth sending.
-  grpc::ClientContext context;
-  ImportEventsResponse response;
-  std::unique_ptr<grpc::ClientWriter<ImportEventsRequest>> writer;
-  std::vector<int64_t> sent_lines;  // stream index -> line in the file
-  bool stream_broken = false;
-
+  std::unique_ptr<Stream> stream;
   std::vector<ParsedRow> batch;
   bool at_end = false;
-  while (!at_end && !stream_broken) {
+  while (!at_end) {
     batch.clear();
     while (static_cast<int>(batch.size()) < settings_.batch_size) {
       ParsedRow row;
@@ -95,7 +172,7 @@ absl::Status Importer::Import(std::istream* in, ImportFormat format, const std::
     }
     absl::Status resolved = resolver_.Resolve(refs);
     if (!resolved.ok()) {
-      if (writer != nullptr) context.TryCancel();
+      if (stream != nullptr) stream->Cancel();
       return resolved;
     }
 
@@ -125,40 +202,21 @@ absl::Status Importer::Import(std::istream* in, ImportFormat format, const std::
         Report(label, row.line, problem);
         continue;
       }
-      if (writer == nullptr) {
-        client_->Prepare(&context, settings_.stream_timeout);
-        writer = client_->events()->ImportEvents(&context, &response);
-        request.mutable_options()->set_upsert_by_external_id(true);
-        request.mutable_options()->set_dry_run(settings_.dry_run);
-      }
-      sent_lines.push_back(row.line);
-      if (!writer->Write(request)) {
-        stream_broken = true;  // Finish() below says why
-        break;
+      if (stream == nullptr) stream = std::make_unique<Stream>(client_, settings_);
+      stream->Add(std::move(request), row.line);
+      if (stream->size() >= settings_.stream_rows) {
+        absl::Status closed = Close(stream.get(), label, tally);
+        stream.reset();
+        if (!closed.ok()) return closed;
       }
     }
     if (progress != nullptr) progress->Update(tally->read, Position(in));
   }
   if (progress != nullptr) progress->Finish();
   progress_ = nullptr;
-
-  if (writer != nullptr) {
-    writer->WritesDone();
-    grpc::Status status = writer->Finish();
-    if (!status.ok()) return FromGrpcStatus(status);
-    tally->created += response.created();
-    tally->updated += response.updated();
-    tally->unchanged += response.unchanged();
-    tally->rejected += response.rejected();
-    for (const event::v1::ImportError& error : response.errors()) {
-      const int64_t line =
-          error.index() >= 0 && error.index() < static_cast<int64_t>(sent_lines.size())
-              ? sent_lines[error.index()]
-              : 0;
-      Report(label, line, error.message());
-    }
-    const int64_t unlisted = response.rejected() - response.errors_size();
-    if (unlisted > 0) unprinted_ += unlisted;
+  if (stream != nullptr) {
+    absl::Status closed = Close(stream.get(), label, tally);
+    if (!closed.ok()) return closed;
   }
   if (unprinted_ > 0) {
     *err_ << label << ": " << unprinted_ << " more rejected rows not shown\n";

@@ -22,10 +22,13 @@ namespace lookout::cli {
 struct ImportSettings {
   // Rows per actor-resolution round.
   int batch_size = 500;
+  // Rows per ImportEvents stream. A stream refused by a rate limit is sent again after the wait
+  // the server asks for (re-sending is harmless: rows are upserted by external id).
+  int stream_rows = 5000;
   // Validate on the server and write nothing (actors are looked up, not created).
   bool dry_run = false;
   ReaderOptions reader;
-  // Deadline of the whole ImportEvents stream.
+  // Deadline of each ImportEvents stream.
   absl::Duration stream_timeout = absl::Hours(6);
   // Rejections printed per file; the rest are only counted.
   int max_printed_rejections = 200;
@@ -58,6 +61,13 @@ class Importer {
 
  private:
   void Report(const std::string& label, int64_t line, const std::string& message);
+
+  // One ImportEvents stream, written as rows arrive and kept until the server has answered, so
+  // that a stream refused by a rate limit can be sent again.
+  class Stream;
+  // Closes `stream`, retrying it while the server asks the client to slow down, and counts and
+  // reports its outcome.
+  absl::Status Close(Stream* stream, const std::string& label, ImportTally* tally);
 
   ApiClient* client_;
   ImportSettings settings_;

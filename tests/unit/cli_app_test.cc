@@ -38,6 +38,7 @@ TEST(ArgsTest, SeparatesWordsFromFlagsInAnyOrder) {
   EXPECT_EQ(args.Get("addr"), "h:1");
   EXPECT_THAT(args.GetList("country"), ElementsAre("HTI", "ken", "USA"));
   EXPECT_TRUE(args.Flag("quiet"));
+  EXPECT_FALSE(MustParse({"--quiet=false"}).Flag("quiet"));
   EXPECT_EQ(args.Get("output"), "json");
   EXPECT_FALSE(args.Get("timeout").has_value());
 }
