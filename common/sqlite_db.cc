@@ -123,6 +123,27 @@ absl::StatusOr<Statement> SqliteConnection::Prepare(absl::string_view sql) {
 int64_t SqliteConnection::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
 int SqliteConnection::Changes() const { return sqlite3_changes(db_); }
 
+absl::StatusOr<std::string> LoadOrCreateMetaValue(SqliteDatabase& db, absl::string_view key,
+                                                  absl::string_view candidate) {
+  // OR IGNORE leaves an existing value in place.
+  LOOKOUT_RETURN_IF_ERROR(db.Write([&](SqliteConnection& c) -> absl::Status {
+    LOOKOUT_ASSIGN_OR_RETURN(Statement insert,
+                             c.Prepare("INSERT OR IGNORE INTO meta (key, value) VALUES (?1, ?2)"));
+    insert.Bind(1, key).Bind(2, candidate);
+    return insert.Run();
+  }));
+  std::string value;
+  LOOKOUT_RETURN_IF_ERROR(db.Read([&](SqliteConnection& c) -> absl::Status {
+    LOOKOUT_ASSIGN_OR_RETURN(Statement query, c.Prepare("SELECT value FROM meta WHERE key = ?1"));
+    query.Bind(1, key);
+    LOOKOUT_ASSIGN_OR_RETURN(bool found, query.Step());
+    if (!found) return errors::StorageFailure(absl::StrCat("meta value ", key, " is missing"));
+    value = query.Text(0);
+    return absl::OkStatus();
+  }));
+  return value;
+}
+
 // ---- SqliteDatabase ----
 
 struct SqliteDatabase::PendingWrite {

@@ -85,6 +85,12 @@ class SqliteConnection {
 // SQLite error as a Status naming what was being done.
 absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what);
 
+// The value stored under `key` in the table meta(key, value), created as `candidate` on first
+// use and kept afterwards (a page-token secret that must survive restarts).
+class SqliteDatabase;
+absl::StatusOr<std::string> LoadOrCreateMetaValue(SqliteDatabase& db, absl::string_view key,
+                                                  absl::string_view candidate);
+
 struct Migration {
   int version;  // 1, 2, 3... applied in order, recorded in PRAGMA user_version
   std::string sql;

@@ -69,22 +69,8 @@ absl::StatusOr<std::unique_ptr<SqliteObservationStore>> SqliteObservationStore::
   LOOKOUT_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDatabase> db,
                            SqliteDatabase::Open(options, Migrations()));
   auto store = std::unique_ptr<SqliteObservationStore>(new SqliteObservationStore(std::move(db)));
-  // Created once and kept: OR IGNORE leaves an existing secret in place.
-  const std::string candidate = RandomHex(32);
-  LOOKOUT_RETURN_IF_ERROR(store->db_->Write([&](SqliteConnection& c) -> absl::Status {
-    LOOKOUT_ASSIGN_OR_RETURN(Statement insert,
-                             c.Prepare("INSERT OR IGNORE INTO meta (key, value) VALUES (?1, ?2)"));
-    insert.Bind(1, kSecretKey).Bind(2, candidate);
-    return insert.Run();
-  }));
-  LOOKOUT_RETURN_IF_ERROR(store->db_->Read([&](SqliteConnection& c) -> absl::Status {
-    LOOKOUT_ASSIGN_OR_RETURN(Statement query, c.Prepare("SELECT value FROM meta WHERE key = ?1"));
-    query.Bind(1, kSecretKey);
-    LOOKOUT_ASSIGN_OR_RETURN(bool found, query.Step());
-    if (!found) return errors::StorageFailure("the page token secret is missing");
-    store->page_token_secret_ = query.Text(0);
-    return absl::OkStatus();
-  }));
+  LOOKOUT_ASSIGN_OR_RETURN(store->page_token_secret_,
+                           LoadOrCreateMetaValue(*store->db_, kSecretKey, RandomHex(32)));
   return store;
 }
 
