@@ -486,9 +486,12 @@ def main() -> int:
                                                for d in p.depends_on)] or pending[:1]
             pod = ready[0]
             pending.remove(pod)
-            argv = [pod.binary] + pod.command[1:] if pod.command else [pod.binary]
-            argv = [deployment.rewrite(pod, "ARG", a) if not a.isdigit() else
-                    (str(pod.port_map[int(a)]) if int(a) in pod.port_map else a) for a in argv]
+            # The container's arguments are rewritten like its environment; the binary is a
+            # path on this machine (it may well lie under /tmp, a volume's mountPath).
+            args_in = pod.command[1:] if pod.command else []
+            argv = [pod.binary] + [
+                deployment.rewrite(pod, "ARG", a) if not a.isdigit() else
+                (str(pod.port_map[int(a)]) if int(a) in pod.port_map else a) for a in args_in]
             start(pod, argv, root)
             ok, detail = wait_for_startup(pod)
             missing = [d for d in pod.depends_on if deployment.pod(d) not in runnable]
