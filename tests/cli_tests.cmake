@@ -48,6 +48,13 @@ if(TARGET lookout AND TARGET lookout-gateway AND TARGET lookout-stats)
     LABELS e2e TIMEOUT 300
     ENVIRONMENT "LOOKOUT_BUILD_DIR=${CMAKE_BINARY_DIR}")
 endif()
+if(TARGET lookout AND TARGET lookout-gateway AND TARGET lookout-stats)
+  # The lookout binary through a gateway serving TLS (tests/e2e/cli_tls_e2e_test.sh).
+  add_test(NAME e2e.cli_tls COMMAND bash ${PROJECT_SOURCE_DIR}/tests/e2e/cli_tls_e2e_test.sh)
+  set_tests_properties(e2e.cli_tls PROPERTIES
+    LABELS e2e TIMEOUT 300
+    ENVIRONMENT "LOOKOUT_BUILD_DIR=${CMAKE_BINARY_DIR}")
+endif()
 if(TARGET lookout AND TARGET lookout-gateway)
   # scripts/run.sh loads the demo dataset, idempotently (tests/e2e/cli_run_sh_demo_test.sh).
   add_test(NAME e2e.cli_run_sh_demo COMMAND bash ${PROJECT_SOURCE_DIR}/tests/e2e/cli_run_sh_demo_test.sh)

@@ -3,6 +3,7 @@
 #include <google/protobuf/unknown_field_set.h>
 
 #include <map>
+#include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -13,22 +14,41 @@ namespace {
 
 constexpr int kMaxReceiveBytes = 64 << 20;
 
-std::string Target(absl::string_view address) {
-  // Accept what people paste: "http://host:port" as well as "host:port".
+struct Endpoint {
+  std::string target;
+  bool tls = false;
+};
+
+Endpoint Target(absl::string_view address, bool tls) {
+  // Accept what people paste: "http://host:port" as well as "host:port"; "https://" means TLS.
+  if (absl::ConsumePrefix(&address, "https://")) tls = true;
   absl::ConsumePrefix(&address, "http://");
   absl::ConsumePrefix(&address, "grpc://");
-  return std::string(address);
+  return {std::string(address), tls};
 }
 
 // One channel per distinct address, so the services behind one gateway share a connection.
 std::shared_ptr<grpc::Channel> ChannelFor(
-    const std::string& target, std::map<std::string, std::shared_ptr<grpc::Channel>>* channels) {
-  auto it = channels->find(target);
+    const Endpoint& endpoint, const ClientConfig& config,
+    std::map<std::pair<std::string, bool>, std::shared_ptr<grpc::Channel>>* channels) {
+  const std::pair<std::string, bool> key(endpoint.target, endpoint.tls);
+  auto it = channels->find(key);
   if (it != channels->end()) return it->second;
   grpc::ChannelArguments arguments;
   arguments.SetMaxReceiveMessageSize(kMaxReceiveBytes);
-  auto channel = grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), arguments);
-  channels->emplace(target, channel);
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
+  if (endpoint.tls) {
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = config.ca_cert_pem;  // empty: the default roots
+    credentials = grpc::SslCredentials(ssl);
+    if (!config.tls_server_name.empty()) {
+      arguments.SetSslTargetNameOverride(config.tls_server_name);
+    }
+  } else {
+    credentials = grpc::InsecureChannelCredentials();
+  }
+  auto channel = grpc::CreateCustomChannel(endpoint.target, credentials, arguments);
+  channels->emplace(key, channel);
   return channel;
 }
 
@@ -44,16 +64,19 @@ const google::protobuf::UnknownField* FindField(const google::protobuf::UnknownF
 }  // namespace
 
 ApiClient::ApiClient(ClientConfig config) : config_(std::move(config)) {
-  std::map<std::string, std::shared_ptr<grpc::Channel>> channels;
-  const std::string gateway = Target(config_.addr);
+  std::map<std::pair<std::string, bool>, std::shared_ptr<grpc::Channel>> channels;
+  const Endpoint gateway = Target(config_.addr, config_.tls);
   auto pick = [&](const std::string& override_addr) {
-    return override_addr.empty() ? gateway : Target(override_addr);
+    return override_addr.empty() ? gateway : Target(override_addr, config_.tls);
   };
-  event_target_ = pick(config_.event_addr);
-  events_ = event::v1::EventService::NewStub(ChannelFor(event_target_, &channels));
-  actors_ = actor::v1::ActorService::NewStub(ChannelFor(pick(config_.actor_addr), &channels));
-  stats_ = stats::v1::StatsService::NewStub(ChannelFor(pick(config_.stats_addr), &channels));
-  gateway_ = gateway::v1::GatewayService::NewStub(ChannelFor(gateway, &channels));
+  auto channel = [&](const Endpoint& endpoint) { return ChannelFor(endpoint, config_, &channels); };
+  const Endpoint event = pick(config_.event_addr);
+  event_target_ = event.target;
+  event_tls_ = event.tls;
+  events_ = event::v1::EventService::NewStub(channel(event));
+  actors_ = actor::v1::ActorService::NewStub(channel(pick(config_.actor_addr)));
+  stats_ = stats::v1::StatsService::NewStub(channel(pick(config_.stats_addr)));
+  gateway_ = gateway::v1::GatewayService::NewStub(channel(gateway));
 }
 
 void ApiClient::Prepare(grpc::ClientContext* context, absl::Duration timeout) const {

@@ -18,7 +18,7 @@
 namespace lookout::cli {
 
 struct ClientConfig {
-  // The gateway, host:port.
+  // The gateway, host:port ("https://host:port" means TLS for that address).
   std::string addr = "127.0.0.1:50051";
   // Sent as "authorization: Bearer <key>".
   std::string api_key;
@@ -30,6 +30,12 @@ struct ClientConfig {
   std::string stats_addr;
   // Deadline of each unary call.
   absl::Duration timeout = absl::Seconds(30);
+  // TLS on every channel: the server's certificate is checked against `ca_cert_pem` (PEM roots)
+  // or, when that is empty, the system's default roots.
+  bool tls = false;
+  std::string ca_cert_pem;
+  // The name the certificate must carry, instead of the address's host (an IP, say).
+  std::string tls_server_name;
 };
 
 class ApiClient {
@@ -48,6 +54,8 @@ class ApiClient {
   const ClientConfig& config() const { return config_; }
   // Where the event service's calls go (the gateway unless overridden).
   const std::string& event_addr() const { return event_target_; }
+  // Whether that connection uses TLS.
+  bool event_tls() const { return event_tls_; }
 
   // Runs `call(context)` with a fresh prepared context; on RESOURCE_EXHAUSTED (a rate limit)
   // waits as long as the server's RetryInfo says, or backs off, and tries again, for at most
@@ -78,6 +86,7 @@ class ApiClient {
  private:
   ClientConfig config_;
   std::string event_target_;
+  bool event_tls_ = false;
   std::unique_ptr<lookout::event::v1::EventService::Stub> events_;
   std::unique_ptr<lookout::actor::v1::ActorService::Stub> actors_;
   std::unique_ptr<lookout::stats::v1::StatsService::Stub> stats_;

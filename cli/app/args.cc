@@ -12,13 +12,14 @@ namespace {
 
 // Flags that take no value.
 constexpr absl::string_view kBooleanFlags[] = {
-    "help",  "quiet",     "dry-run",        "repair-ranges",
-    "all",   "fill-gaps", "create-missing", "civilian-targeting",
-    "follow"};
+    "help",   "quiet",     "dry-run",        "repair-ranges",
+    "all",    "fill-gaps", "create-missing", "civilian-targeting",
+    "follow", "tls"};
 
 constexpr absl::string_view kGlobalFlags[] = {
-    "addr", "api-key",    "output",     "timeout",    "quiet",
-    "help", "event-addr", "actor-addr", "stats-addr", "internal-token"};
+    "addr", "api-key",    "output",         "timeout",    "quiet",
+    "help", "event-addr", "actor-addr",     "stats-addr", "internal-token",
+    "tls",  "ca-cert",    "tls-server-name"};
 
 bool IsBoolean(absl::string_view name) {
   return std::find(std::begin(kBooleanFlags), std::end(kBooleanFlags), name) !=

@@ -2,9 +2,14 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <map>
+#include <sstream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
@@ -27,7 +32,7 @@ Commands:
   events list|get                         query events
   actors list|get|resolve                 query and resolve actors
   stats aggregate|trends                  counts by month, type, actor...; period-on-period change
-  figures add|list|summarize              reported figures (observations)
+  figures add|list|get|delete|summarize   reported figures (observations)
   report COUNTRY --from D --to D          the situation report, for the terminal
   load DATASET.json                       actors, relationships, events, figures (idempotent)
   whoami                                  the API key's name and role
@@ -36,6 +41,11 @@ Commands:
 Global flags (environment in brackets):
   --addr HOST:PORT     the gateway [LOOKOUT_ADDR], default 127.0.0.1:50051
   --api-key KEY        sent as "authorization: Bearer KEY" [LOOKOUT_API_KEY]
+  --tls                TLS, checked against the system's roots [LOOKOUT_TLS]; --tls=false: off
+  --ca-cert FILE       TLS, checked against these PEM roots instead [LOOKOUT_CA_CERT]
+  --tls-server-name NAME
+                       TLS, expecting a certificate for NAME rather than the address's host
+                       [LOOKOUT_TLS_SERVER_NAME]; an https:// address also means TLS
   --output, -o FORMAT  table (default), json or csv
   --timeout DURATION   per call, e.g. 30s or 2m [LOOKOUT_TIMEOUT], default 30s
   --quiet              no progress on stderr
@@ -99,6 +109,8 @@ Orders: "keys asc" (default), "event_count desc", "fatalities desc".
                            [--origin C] [--destination TEXT] [--source-url URL]
                            [--source-date D] [--notes TEXT] [--request-id ID]
        lookout figures list [--metric M] [--country C] [--from D] [--to D] [--source NAME]
+       lookout figures get ID
+       lookout figures delete ID                 (an EDITOR or ADMIN key)
        lookout figures summarize --metric M --country C [--from D] [--to D]
 
 Metrics: killed, injured, kidnapped, missing, casualties_combined, idps, newly_displaced,
@@ -128,6 +140,63 @@ std::optional<absl::Duration> ParseTimeout(const std::string& text) {
   absl::Duration duration;
   if (absl::ParseDuration(text, &duration) && duration > absl::ZeroDuration()) return duration;
   return std::nullopt;
+}
+
+// "1", "true", "yes", "on" or "0", "false", "no", "off", "" (any case).
+std::optional<bool> ParseSwitch(const std::string& text) {
+  const std::string lower = absl::AsciiStrToLower(absl::StripAsciiWhitespace(text));
+  if (lower == "1" || lower == "true" || lower == "yes" || lower == "on") return true;
+  if (lower.empty() || lower == "0" || lower == "false" || lower == "no" || lower == "off") {
+    return false;
+  }
+  return std::nullopt;
+}
+
+// --tls [LOOKOUT_TLS], --ca-cert FILE [LOOKOUT_CA_CERT], --tls-server-name NAME
+// [LOOKOUT_TLS_SERVER_NAME]: a CA file or a server name implies TLS; "--tls=false" on the command
+// line turns it off whatever the rest says (an https:// address still means TLS for itself).
+// Returns kExitOk, or the exit status of the usage error it printed.
+int ConfigureTls(const Args& args, const Environment& environment, ClientConfig* config,
+                 std::ostream& err) {
+  bool tls = false;
+  if (auto value = environment.get("LOOKOUT_TLS")) {
+    std::optional<bool> on = ParseSwitch(*value);
+    if (!on) {
+      err << "lookout: LOOKOUT_TLS must be true or false, got \"" << *value << "\"\n";
+      return kExitUsage;
+    }
+    tls = *on;
+  }
+  std::string ca_source = "--ca-cert";
+  std::optional<std::string> ca_file = args.Get("ca-cert");
+  if (!ca_file) {
+    ca_file = environment.get("LOOKOUT_CA_CERT");
+    ca_source = "LOOKOUT_CA_CERT";
+  }
+  if (ca_file && !ca_file->empty()) {
+    std::ifstream in(*ca_file, std::ios::binary);
+    if (!in) {
+      err << "lookout: " << ca_source << ": cannot read " << *ca_file << ": "
+          << std::strerror(errno) << "\n";
+      return kExitUsage;
+    }
+    std::stringstream pem;
+    pem << in.rdbuf();
+    config->ca_cert_pem = pem.str();
+    if (config->ca_cert_pem.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+      err << "lookout: " << ca_source << ": " << *ca_file
+          << " holds no PEM certificate (-----BEGIN CERTIFICATE-----)\n";
+      return kExitUsage;
+    }
+  }
+  if (auto name = args.Get("tls-server-name")) {
+    config->tls_server_name = *name;
+  } else if (auto value = environment.get("LOOKOUT_TLS_SERVER_NAME")) {
+    config->tls_server_name = *value;
+  }
+  tls = tls || !config->ca_cert_pem.empty() || !config->tls_server_name.empty();
+  config->tls = args.Has("tls") ? args.Flag("tls") : tls;
+  return kExitOk;
 }
 
 }  // namespace
@@ -180,6 +249,9 @@ int RunCli(const std::vector<std::string>& argv, std::ostream& out, std::ostream
   config.event_addr = args.GetOr("event-addr", "");
   config.actor_addr = args.GetOr("actor-addr", "");
   config.stats_addr = args.GetOr("stats-addr", "");
+  if (int exit_code = ConfigureTls(args, environment, &config, err); exit_code != kExitOk) {
+    return exit_code;
+  }
   const std::string timeout_text = setting("timeout", "LOOKOUT_TIMEOUT", "30s");
   std::optional<absl::Duration> timeout = ParseTimeout(timeout_text);
   if (!timeout) {

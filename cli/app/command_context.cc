@@ -18,7 +18,8 @@ int CommandContext::Usage(absl::string_view message, absl::string_view command) 
 }
 
 int CommandContext::FailRpc(const grpc::Status& status) const {
-  Failure failure = DescribeRpcFailure(status, client->event_addr(), client->config().timeout);
+  Failure failure = DescribeRpcFailure(status, client->event_addr(), client->config().timeout,
+                                       client->event_tls());
   return Fail(failure.exit_code, failure.message);
 }
 

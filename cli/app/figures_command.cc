@@ -4,12 +4,18 @@
 //       [--origin C] [--destination TEXT] --source NAME [--source-url U] [--source-date D]
 //       [--notes TEXT] [--request-id ID]
 //   lookout figures list [--metric M] [--country C] [--from D] [--to D] [--source NAME] [--limit N]
+//   lookout figures get ID
+//   lookout figures delete ID
 //   lookout figures summarize --metric M --country C [--from D] [--to D]
+#include <google/protobuf/util/time_util.h>
+
+#include <iterator>
 #include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "cli/app/commands.h"
 #include "cli/app/enum_names.h"
 #include "cli/app/exit_codes.h"
@@ -45,6 +51,17 @@ std::vector<std::string> ObservationRow(const Observation& o) {
                        : " to " + o.period().end_date()),
       o.country_code(),
       o.source().name()};
+}
+
+// The columns of 'figures list' (and of -o csv for 'figures get').
+constexpr const char* kListHeader[] = {"ID",     "METRIC",  "VALUE", "UNIT",
+                                       "PERIOD", "COUNTRY", "SOURCE"};
+
+void PrintObservationsCsv(const CommandContext& context, const std::vector<Observation>& list) {
+  std::vector<std::string> header;
+  for (const char* h : kListHeader) header.push_back(absl::AsciiStrToLower(h));
+  context.out << CsvLine(header) << "\n";
+  for (const Observation& o : list) context.out << CsvLine(ObservationRow(o)) << "\n";
 }
 
 int Add(const CommandContext& context) {
@@ -179,22 +196,96 @@ int List(const CommandContext& context) {
     context.out << ToJson(all) << "\n";
     return kExitOk;
   }
-  const std::vector<std::string> header = {"ID",     "METRIC",  "VALUE", "UNIT",
-                                           "PERIOD", "COUNTRY", "SOURCE"};
   if (context.output == OutputFormat::kCsv) {
-    std::vector<std::string> lower;
-    for (std::string h : header) lower.push_back(absl::AsciiStrToLower(h));
-    context.out << CsvLine(lower) << "\n";
-    for (const Observation& o : observations) context.out << CsvLine(ObservationRow(o)) << "\n";
+    PrintObservationsCsv(context, observations);
     return kExitOk;
   }
   if (observations.empty()) {
     context.out << "No figures match.\n";
     return kExitOk;
   }
-  Table table(header);
+  Table table(std::vector<std::string>(std::begin(kListHeader), std::end(kListHeader)));
   for (const Observation& o : observations) table.AddRow(ObservationRow(o));
   table.Print(context.out);
+  return kExitOk;
+}
+
+// The one word after 'figures get|delete'.
+bool ObservationId(const CommandContext& context, absl::string_view verb, std::string* id,
+                   int* exit_code) {
+  const std::string command = absl::StrCat("figures ", verb);
+  if (!context.FlagsAllowed({}, command, exit_code)) return false;
+  const auto& words = context.args.positional();
+  if (words.size() != 3 || words[2].empty()) {
+    *exit_code = context.Usage(absl::StrCat("expected 'lookout ", command, " ID'"), "figures");
+    return false;
+  }
+  *id = words[2];
+  return true;
+}
+
+int Get(const CommandContext& context) {
+  int exit_code = kExitOk;
+  stats::v1::GetObservationRequest request;
+  if (!ObservationId(context, "get", request.mutable_id(), &exit_code)) return exit_code;
+  stats::v1::GetObservationResponse response;
+  grpc::Status status = context.client->Unary([&](grpc::ClientContext* call) {
+    return context.client->stats()->GetObservation(call, request, &response);
+  });
+  if (!status.ok()) return context.FailRpc(status);
+  const Observation& o = response.observation();
+  if (context.output == OutputFormat::kJson) {
+    context.out << ToJson(o) << "\n";
+    return kExitOk;
+  }
+  if (context.output == OutputFormat::kCsv) {
+    PrintObservationsCsv(context, {o});
+    return kExitOk;
+  }
+  Table table({"FIELD", "VALUE"});
+  table.AddRow({"id", o.id()});
+  table.AddRow({"metric", ShortEnumName(stats::v1::Metric_descriptor(), o.metric())});
+  table.AddRow({"value", CountText(o.value())});
+  table.AddRow(
+      {"unit", absl::AsciiStrToLower(ShortEnumName(stats::v1::Unit_descriptor(), o.unit()))});
+  table.AddRow({"period", ObservationRow(o)[4]});
+  table.AddRow({"period_kind", absl::AsciiStrToLower(ShortEnumName(
+                                   stats::v1::PeriodKind_descriptor(), o.period_kind()))});
+  table.AddRow({"country_code", o.country_code()});
+  if (!o.admin1().empty()) table.AddRow({"admin1", o.admin1()});
+  if (!o.origin_country_code().empty()) table.AddRow({"origin", o.origin_country_code()});
+  if (!o.destination().empty()) table.AddRow({"destination", o.destination()});
+  table.AddRow({"source", o.source().name()});
+  if (!o.source().url().empty()) table.AddRow({"source_url", o.source().url()});
+  if (!o.source().published_date().empty()) {
+    table.AddRow({"source_date", o.source().published_date()});
+  }
+  if (!o.actor_ids().empty()) table.AddRow({"actor_ids", absl::StrJoin(o.actor_ids(), ", ")});
+  if (!o.event_ids().empty()) table.AddRow({"event_ids", absl::StrJoin(o.event_ids(), ", ")});
+  if (!o.notes().empty()) table.AddRow({"notes", o.notes()});
+  if (o.has_create_time()) {
+    table.AddRow({"create_time", google::protobuf::util::TimeUtil::ToString(o.create_time())});
+  }
+  table.Print(context.out);
+  return kExitOk;
+}
+
+// Needs an EDITOR or ADMIN key at the gateway.
+int Delete(const CommandContext& context) {
+  int exit_code = kExitOk;
+  stats::v1::DeleteObservationRequest request;
+  if (!ObservationId(context, "delete", request.mutable_id(), &exit_code)) return exit_code;
+  stats::v1::DeleteObservationResponse response;
+  grpc::Status status = context.client->Unary([&](grpc::ClientContext* call) {
+    return context.client->stats()->DeleteObservation(call, request, &response);
+  });
+  if (!status.ok()) return context.FailRpc(status);
+  if (context.output == OutputFormat::kJson) {
+    // The answer is empty: say which figure went.
+    context.out << ToJson(request) << "\n";
+  } else {
+    context.out << "deleted " << request.id() << "\n";
+  }
   return kExitOk;
 }
 
@@ -236,11 +327,15 @@ int Summarize(const CommandContext& context) {
 int RunFigures(const CommandContext& context) {
   const auto& words = context.args.positional();
   if (words.size() < 2) {
-    return context.Usage("expected 'figures add', 'figures list' or 'figures summarize'",
-                         "figures");
+    return context.Usage(
+        "expected 'figures add', 'figures list', 'figures get', 'figures delete' or "
+        "'figures summarize'",
+        "figures");
   }
   if (words[1] == "add") return Add(context);
   if (words[1] == "list") return List(context);
+  if (words[1] == "get") return Get(context);
+  if (words[1] == "delete") return Delete(context);
   if (words[1] == "summarize") return Summarize(context);
   return context.Usage(absl::StrCat("unknown subcommand 'figures ", words[1], "'"), "figures");
 }

@@ -1,8 +1,11 @@
 #include "cli/app/rpc_errors.h"
 
+#include <cstring>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "cli/app/exit_codes.h"
 
 namespace lookout::cli {
@@ -51,12 +54,51 @@ bool MentionsPort(absl::string_view message, absl::string_view address) {
          message.find("ipv6:") == absl::string_view::npos;
 }
 
+// The TLS handshake's own failures: "...: Ssl handshake failed: SSL_ERROR_SSL: error:0A000086:SSL
+// routines::certificate verify failed", "...: Peer name 127.0.0.1 is not in peer certificate".
+bool IsHandshakeFailure(absl::string_view message) {
+  return absl::StrContains(message, "andshake failed") ||
+         absl::StrContains(message, "not in peer certificate") ||
+         absl::StrContains(message, "SSL_ERROR") || absl::StrContains(message, "TSI_");
+}
+
+std::string HandshakeFailure(absl::string_view message, absl::string_view address) {
+  const std::string prefix = absl::StrCat("the TLS handshake with ", address, " failed: ");
+  if (absl::StrContains(message, "wrong version number") ||
+      absl::StrContains(message, "WRONG_VERSION_NUMBER")) {
+    return absl::StrCat(prefix,
+                        "the server does not speak TLS (leave out --tls and --ca-cert, "
+                        "LOOKOUT_TLS and LOOKOUT_CA_CERT)");
+  }
+  if (const size_t end = message.find(" is not in peer certificate");
+      end != absl::string_view::npos) {
+    // "...: Peer name 127.0.0.1 is not in peer certificate"
+    absl::string_view name = message.substr(0, end);
+    const size_t start = name.rfind("Peer name ");
+    name = start == absl::string_view::npos ? "this host" : name.substr(start + 10);
+    return absl::StrCat(prefix, "its certificate is not for ", name,
+                        "; set --tls-server-name to a name it carries");
+  }
+  if (absl::StrContains(message, "certificate verify failed") ||
+      absl::StrContains(message, "CERTIFICATE_VERIFY_FAILED")) {
+    return absl::StrCat(prefix,
+                        "its certificate is not trusted; pass the CA that signed it with "
+                        "--ca-cert FILE or LOOKOUT_CA_CERT");
+  }
+  // Whatever the TLS library said, after the address.
+  absl::string_view reason = message;
+  const size_t at = reason.find("andshake failed");
+  if (at != absl::string_view::npos) reason = reason.substr(at + std::strlen("andshake failed"));
+  reason = absl::StripLeadingAsciiWhitespace(absl::StripPrefix(reason, ":"));
+  return absl::StrCat(prefix, reason.empty() ? message : reason);
+}
+
 std::string SecondsText(absl::Duration timeout) { return absl::FormatDuration(timeout); }
 
 }  // namespace
 
 Failure DescribeRpcFailure(const grpc::Status& status, absl::string_view address,
-                           absl::Duration timeout) {
+                           absl::Duration timeout, bool tls) {
   const std::string& message = status.error_message();
   switch (status.error_code()) {
     case grpc::StatusCode::OK:
@@ -70,6 +112,17 @@ Failure DescribeRpcFailure(const grpc::Status& status, absl::string_view address
         return {kExitServer,
                 absl::StrCat("the server at ", address, " cannot reach one of its services (",
                              TransportReason(message), ")")};
+      }
+      if (IsHandshakeFailure(message) && MentionsPort(message, address)) {
+        return {kExitServer, HandshakeFailure(message, address)};
+      }
+      // A plaintext client at a TLS port: the server closes the connection without a word.
+      if (!tls && absl::StrContains(message, "failed to connect to all addresses") &&
+          TransportReason(message) == "the connection was closed") {
+        return {kExitServer,
+                absl::StrCat("the server at ", address,
+                             " closed the connection; if it serves TLS, use --tls or --ca-cert "
+                             "FILE (LOOKOUT_TLS, LOOKOUT_CA_CERT)")};
       }
       if (IsTransportFailure(message) || message.empty()) {
         return {kExitServer, absl::StrCat("cannot reach the Lookout server at ", address, " (",

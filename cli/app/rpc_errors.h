@@ -18,9 +18,10 @@ struct Failure {
 };
 
 // INVALID_ARGUMENT is the caller's input (exit 2); everything else is the server or the
-// connection (exit 3). `address` and `timeout` go into the connection messages.
+// connection (exit 3). `address` and `timeout` go into the connection messages; `tls` says
+// whether the connection uses TLS, for the hints when TLS is on one side only.
 Failure DescribeRpcFailure(const grpc::Status& status, absl::string_view address,
-                           absl::Duration timeout);
+                           absl::Duration timeout, bool tls = false);
 
 }  // namespace lookout::cli
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The lookout command end to end: the real binaries (Redis, actor, event, stats, gateway) on
 # free ports, the real `lookout` binary through the gateway with API keys. Checks the exit
-# status and the exact message for a wrong address, a bad key, a missing file, a malformed row
-# and a key without the right role; that the demo dataset loads twice without change and gives
+# status and the exact message for a wrong address, TLS against the plaintext gateway, a bad key,
+# a missing file, a malformed row and a key without the right role; figures get and delete; that the demo dataset loads twice without change and gives
 # the expected situation report; the real samples' counts; and an export -> import round trip.
 set -uo pipefail
 source "$(dirname "$0")/cli_lib.sh"
@@ -31,6 +31,50 @@ fi
 
 run_lookout --api-key "$READER_KEY" figures list --country HTI -o csv
 expect_eq "$(tail -n +2 <<<"$OUT" | wc -l)" 3 "three reported figures for Haiti"
+
+# --- figures get and delete: what add created, then gone; a READER may read but not delete ---
+run_lookout figures add --metric killed --value 12 --low 10 --high 15 --qualifier approximately \
+  --from 2024-03-01 --to 2024-03-31 --country KEN --source "E2E figures" --notes "get/delete" -o json
+expect_eq "$CODE" 0 "figures add exits 0"
+added=$OUT
+id=$(grep -o '"id": *"obs_[^"]*"' <<<"$added" | head -n1 | cut -d'"' -f4)
+expect_contains "$id" "obs_" "figures add -o json names the new id"
+run_lookout --api-key "$READER_KEY" figures get "$id" -o json
+expect_eq "$CODE" 0 "figures get exits 0"
+expect_eq "$OUT" "$added" "figures get -o json returns what add created"
+run_lookout --api-key "$READER_KEY" figures get "$id"
+expect_eq "$CODE" 0 "figures get (table) exits 0"
+table=$(tr -s ' ' <<<"$OUT")
+expect_contains "$table" "id $id" "figures get table: the id"
+expect_contains "$table" "value about 12 (10-15)" "figures get table: the value"
+expect_contains "$table" "period 2024-03-01 to 2024-03-31" "figures get table: the period"
+expect_contains "$table" "notes get/delete" "figures get table: the notes"
+run_lookout --api-key "$READER_KEY" figures list --country KEN -o csv
+listed=$OUT
+run_lookout --api-key "$READER_KEY" figures get "$id" -o csv
+expect_eq "$OUT" "$listed" "figures get -o csv is the row figures list prints"
+
+run_lookout --api-key "$READER_KEY" figures delete "$id"
+expect_eq "$CODE" 3 "a reader key cannot delete a figure"
+case "$ERR" in
+  "lookout: this API key may not do that: "*) pass "reader delete message" ;;
+  *) fail "reader delete message: $ERR" ;;
+esac
+expect_eq "$(wc -l <<<"$ERR")" 1 "reader delete: one line"
+run_lookout --api-key "$READER_KEY" figures get "$id" -o json
+expect_eq "$OUT" "$added" "the refused delete left the figure"
+
+run_lookout figures delete "$id"
+expect_eq "$CODE" 0 "an editor key deletes a figure"
+expect_eq "$OUT" "deleted $id" "figures delete says what it deleted"
+run_lookout figures get "$id"
+expect_eq "$CODE" 3 "figures get after delete exits 3"
+expect_eq "$ERR" "lookout: observation \"$id\" not found" "figures get after delete: not found"
+run_lookout figures delete "$id" -o json
+expect_eq "$CODE" 3 "deleting again exits 3"
+expect_eq "$ERR" "lookout: observation \"$id\" not found" "deleting again: not found"
+run_lookout --api-key "$READER_KEY" figures list --country HTI -o csv
+expect_eq "$(tail -n +2 <<<"$OUT" | wc -l)" 3 "Haiti's three figures are untouched"
 
 # --- the query commands on the demo data -----------------------------------------------------
 run_lookout --api-key "$READER_KEY" stats aggregate --country HTI --by event_type -o csv
@@ -61,6 +105,11 @@ run_lookout --addr "127.0.0.1:$closed" events list
 expect_eq "$CODE" 3 "wrong address exits 3"
 expect_eq "$ERR" "lookout: cannot reach the Lookout server at 127.0.0.1:$closed (connection refused); is it running? Set --addr or LOOKOUT_ADDR" \
   "wrong address message"
+
+run_lookout --tls whoami
+expect_eq "$CODE" 3 "TLS against the plaintext gateway exits 3"
+expect_eq "$ERR" "lookout: the TLS handshake with 127.0.0.1:$GATEWAY_PORT failed: the server does not speak TLS (leave out --tls and --ca-cert, LOOKOUT_TLS and LOOKOUT_CA_CERT)" \
+  "TLS against the plaintext gateway: the message"
 
 run_lookout --api-key lk_not_a_real_key events list
 expect_eq "$CODE" 3 "bad key exits 3"

@@ -35,7 +35,9 @@ start_process() {  # name, then the command
   SYSTEM_PIDS+=($!)
 }
 
-# Starts everything and waits until the gateway answers WhoAmI with the editor key.
+# Starts everything and waits until the gateway answers WhoAmI with the editor key. With
+# CLI_TEST_TLS_CERT and CLI_TEST_TLS_KEY the gateway serves TLS with them (the certificate being
+# for the name "localhost").
 start_system() {
   SYSTEM_DIR=$(mktemp -d /tmp/lookout-cli-e2e-XXXXXX)
   local actor_port event_port stats_port
@@ -65,11 +67,15 @@ start_system() {
     --metrics_port -1 --event_addr "127.0.0.1:$event_port" \
     --actor_addr "127.0.0.1:$actor_port" --stats_addr "127.0.0.1:$stats_port" \
     --redis_addr "127.0.0.1:$SYSTEM_REDIS_PORT" --api_keys "$keys" \
-    --rate_limits "${CLI_TEST_RATE_LIMITS:-READER=1000:2000,EDITOR=1000:2000,ADMIN=1000:2000}"
+    --rate_limits "${CLI_TEST_RATE_LIMITS:-READER=1000:2000,EDITOR=1000:2000,ADMIN=1000:2000}" \
+    ${CLI_TEST_TLS_CERT:+--tls_cert_file "$CLI_TEST_TLS_CERT" --tls_key_file "$CLI_TEST_TLS_KEY"}
   export LOOKOUT_ADDR=127.0.0.1:$GATEWAY_PORT
   export LOOKOUT_API_KEY=$EDITOR_KEY
+  local ready=(whoami)
+  [ -z "${CLI_TEST_TLS_CERT:-}" ] ||
+    ready=(--ca-cert "$CLI_TEST_TLS_CERT" --tls-server-name localhost whoami)
   for _ in $(seq 150); do
-    if env -u LOOKOUT_INTERNAL_TOKEN "$LOOKOUT_BIN" whoami >/dev/null 2>&1; then return 0; fi
+    if env -u LOOKOUT_INTERNAL_TOKEN "$LOOKOUT_BIN" "${ready[@]}" >/dev/null 2>&1; then return 0; fi
     sleep 0.2
   done
   echo "FAIL: the system did not start; logs in $SYSTEM_DIR" >&2

@@ -1,5 +1,6 @@
 // The lookout command's pieces that need no server: arguments, flags to filters, enum names,
 // output formatting, failure messages and exit statuses, progress lines.
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -41,6 +42,14 @@ TEST(ArgsTest, SeparatesWordsFromFlagsInAnyOrder) {
   EXPECT_FALSE(MustParse({"--quiet=false"}).Flag("quiet"));
   EXPECT_EQ(args.Get("output"), "json");
   EXPECT_FALSE(args.Get("timeout").has_value());
+}
+
+TEST(ArgsTest, TlsIsABooleanFlagAndTheTlsFlagsAreGlobal) {
+  Args args = MustParse({"--tls", "whoami", "--ca-cert", "ca.pem", "--tls-server-name", "gw"});
+  EXPECT_THAT(args.positional(), ElementsAre("whoami"));
+  EXPECT_TRUE(args.Flag("tls"));
+  EXPECT_FALSE(MustParse({"--tls=false"}).Flag("tls"));
+  EXPECT_TRUE(args.CheckAllowed({}, "whoami").ok());
 }
 
 TEST(ArgsTest, AValueFlagAtTheEndIsAnError) {
@@ -177,6 +186,60 @@ TEST(RpcErrorsTest, EachCodeHasItsExitStatusAndWords) {
   EXPECT_EQ(describe(grpc::StatusCode::NOT_FOUND, "event \"x\" not found").exit_code, kExitServer);
 }
 
+// The messages are gRPC 1.51's for the real cases (tests/e2e/cli_tls_e2e_test.sh runs them).
+TEST(RpcErrorsTest, TlsOnOneSideOnlyNamesTheFlagThatFixesIt) {
+  auto unavailable = [](const std::string& last_error) {
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                        "failed to connect to all addresses; last error: " + last_error);
+  };
+  // Plaintext at a TLS port: the server hangs up.
+  Failure plain = DescribeRpcFailure(unavailable("UNAVAILABLE: ipv4:127.0.0.1:7443: Socket closed"),
+                                     "gw:7443", absl::Seconds(5));
+  EXPECT_EQ(plain.exit_code, kExitServer);
+  EXPECT_EQ(plain.message,
+            "the server at gw:7443 closed the connection; if it serves TLS, use --tls or "
+            "--ca-cert FILE (LOOKOUT_TLS, LOOKOUT_CA_CERT)");
+  // The same hang-up with TLS on is not a TLS mismatch.
+  EXPECT_THAT(DescribeRpcFailure(unavailable("UNAVAILABLE: ipv4:127.0.0.1:7443: Socket closed"),
+                                 "gw:7443", absl::Seconds(5), /*tls=*/true)
+                  .message,
+              ::testing::Not(HasSubstr("--tls")));
+
+  Failure untrusted = DescribeRpcFailure(
+      unavailable("UNKNOWN: ipv4:127.0.0.1:7443: Ssl handshake failed: SSL_ERROR_SSL: "
+                  "error:0A000086:SSL routines::certificate verify failed"),
+      "gw:7443", absl::Seconds(5), true);
+  EXPECT_EQ(untrusted.exit_code, kExitServer);
+  EXPECT_EQ(untrusted.message,
+            "the TLS handshake with gw:7443 failed: its certificate is not trusted; pass the CA "
+            "that signed it with --ca-cert FILE or LOOKOUT_CA_CERT");
+
+  Failure name = DescribeRpcFailure(
+      unavailable("UNKNOWN: ipv4:127.0.0.1:7443: Peer name 127.0.0.1 is not in peer certificate"),
+      "127.0.0.1:7443", absl::Seconds(5), true);
+  EXPECT_EQ(name.exit_code, kExitServer);
+  EXPECT_EQ(name.message,
+            "the TLS handshake with 127.0.0.1:7443 failed: its certificate is not for 127.0.0.1; "
+            "set --tls-server-name to a name it carries");
+
+  Failure plaintext_server = DescribeRpcFailure(
+      unavailable("UNKNOWN: ipv4:127.0.0.1:7443: Ssl handshake failed: SSL_ERROR_SSL: "
+                  "error:0A00010B:SSL routines::wrong version number"),
+      "gw:7443", absl::Seconds(5), true);
+  EXPECT_EQ(plaintext_server.exit_code, kExitServer);
+  EXPECT_EQ(plaintext_server.message,
+            "the TLS handshake with gw:7443 failed: the server does not speak TLS (leave out "
+            "--tls and --ca-cert, LOOKOUT_TLS and LOOKOUT_CA_CERT)");
+
+  Failure other = DescribeRpcFailure(
+      unavailable("UNKNOWN: ipv4:127.0.0.1:7443: Ssl handshake failed: SSL_ERROR_SSL: "
+                  "error:0A000410:SSL routines::sslv3 alert handshake failure"),
+      "gw:7443", absl::Seconds(5), true);
+  EXPECT_EQ(other.message,
+            "the TLS handshake with gw:7443 failed: SSL_ERROR_SSL: error:0A000410:SSL "
+            "routines::sslv3 alert handshake failure");
+}
+
 // google.rpc.Status {code, message, details: [Any {RetryInfo {retry_delay}}]}, as the gateway
 // sends with RESOURCE_EXHAUSTED.
 std::string Bytes(const google::protobuf::UnknownFieldSet& fields) {
@@ -247,10 +310,15 @@ struct CliRun {
   std::string err;
 };
 
-CliRun RunLookout(std::vector<std::string> argv) {
+CliRun RunLookout(std::vector<std::string> argv,
+                  std::map<std::string, std::string> variables = {}) {
   std::ostringstream out, err;
   Environment environment;
-  environment.get = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
+  environment.get = [variables](const std::string& name) -> std::optional<std::string> {
+    auto it = variables.find(name);
+    if (it == variables.end()) return std::nullopt;
+    return it->second;
+  };
   int code = RunCli(argv, out, err, environment);
   return {code, out.str(), err.str()};
 }
@@ -289,6 +357,42 @@ TEST(CliTest, UsageErrorsExitTwoWithOneClearLine) {
   CliRun country = RunLookout({"report", "Haiti"});
   EXPECT_EQ(country.code, kExitUsage);
   EXPECT_THAT(country.err, HasSubstr("\"Haiti\" is not an ISO 3166-1 alpha-3 country code"));
+}
+
+TEST(CliTest, AnUnreadableCaFileIsAUsageErrorNamingWhereItCameFrom) {
+  CliRun missing = RunLookout({"--ca-cert", "/nonexistent/ca.pem", "whoami"});
+  EXPECT_EQ(missing.code, kExitUsage);
+  EXPECT_EQ(missing.err,
+            "lookout: --ca-cert: cannot read /nonexistent/ca.pem: No such file or directory\n");
+
+  CliRun from_env = RunLookout({"whoami"}, {{"LOOKOUT_CA_CERT", "/nonexistent/ca.pem"}});
+  EXPECT_EQ(from_env.code, kExitUsage);
+  EXPECT_EQ(from_env.err,
+            "lookout: LOOKOUT_CA_CERT: cannot read /nonexistent/ca.pem: No such file or "
+            "directory\n");
+
+  CliRun not_pem = RunLookout({"--ca-cert", "/proc/self/status", "whoami"});
+  EXPECT_EQ(not_pem.code, kExitUsage);
+  EXPECT_EQ(not_pem.err,
+            "lookout: --ca-cert: /proc/self/status holds no PEM certificate "
+            "(-----BEGIN CERTIFICATE-----)\n");
+
+  CliRun bad_switch = RunLookout({"whoami"}, {{"LOOKOUT_TLS", "maybe"}});
+  EXPECT_EQ(bad_switch.code, kExitUsage);
+  EXPECT_EQ(bad_switch.err, "lookout: LOOKOUT_TLS must be true or false, got \"maybe\"\n");
+}
+
+TEST(CliTest, FiguresGetAndDeleteTakeOneId) {
+  CliRun get = RunLookout({"figures", "get"});
+  EXPECT_EQ(get.code, kExitUsage);
+  EXPECT_EQ(get.err,
+            "lookout: expected 'lookout figures get ID'\nRun 'lookout help figures' for usage.\n");
+  CliRun del = RunLookout({"figures", "delete", "a", "b"});
+  EXPECT_EQ(del.code, kExitUsage);
+  EXPECT_THAT(del.err, HasSubstr("expected 'lookout figures delete ID'"));
+  CliRun flag = RunLookout({"figures", "delete", "obs_1", "--metric", "killed"});
+  EXPECT_EQ(flag.code, kExitUsage);
+  EXPECT_THAT(flag.err, HasSubstr("unknown flag --metric for 'figures delete'"));
 }
 
 TEST(CliTest, HelpGoesToStdoutAndSucceeds) {
