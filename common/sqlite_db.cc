@@ -1,5 +1,7 @@
 #include "common/sqlite_db.h"
 
+#include <pthread.h>
+
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "common/status_macros.h"
@@ -193,9 +195,16 @@ absl::StatusOr<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(
   // acknowledged write survives a power cut, not only a crash of the process.
   LOOKOUT_RETURN_IF_ERROR(writer.Exec("PRAGMA journal_mode = WAL"));
   LOOKOUT_RETURN_IF_ERROR(writer.Exec("PRAGMA synchronous = FULL"));
+  LOOKOUT_RETURN_IF_ERROR(
+      writer.Exec(absl::StrCat("PRAGMA cache_size = -", options.writer_cache_kib)));
+  LOOKOUT_RETURN_IF_ERROR(writer.Exec(absl::StrCat("PRAGMA mmap_size = ", options.mmap_bytes)));
   LOOKOUT_RETURN_IF_ERROR(Migrate(writer, migrations));
   for (int i = 0; i < std::max(1, options.read_connections); ++i) {
     LOOKOUT_ASSIGN_OR_RETURN(auto reader, SqliteConnection::Open(options.path, true));
+    LOOKOUT_RETURN_IF_ERROR(
+        reader->Exec(absl::StrCat("PRAGMA cache_size = -", options.reader_cache_kib)));
+    LOOKOUT_RETURN_IF_ERROR(
+        reader->Exec(absl::StrCat("PRAGMA mmap_size = ", options.mmap_bytes)));
     absl::MutexLock lock(&database->read_mu_);
     database->idle_readers_.push_back(std::move(reader));
   }
@@ -210,8 +219,15 @@ absl::StatusOr<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(
         return SQLITE_OK;
       },
       database.get());
-  database->checkpoint_thread_ = std::thread([db = database.get()] { db->CheckpointLoop(); });
-  database->writer_thread_ = std::thread([db = database.get()] { db->WriterLoop(); });
+  // Named so that top -H and perf show which thread a store's time goes to.
+  database->checkpoint_thread_ = std::thread([db = database.get()] {
+    pthread_setname_np(pthread_self(), "sqlite-ckpt");
+    db->CheckpointLoop();
+  });
+  database->writer_thread_ = std::thread([db = database.get()] {
+    pthread_setname_np(pthread_self(), "sqlite-writer");
+    db->WriterLoop();
+  });
   return database;
 }
 

@@ -109,6 +109,13 @@ class SqliteDatabase {
     // a writer that never pauses, and the WAL would grow without bound).
     int checkpoint_frames = 4000;
     int force_checkpoint_frames = 32000;
+    // Page cache of the writer and of each reader, KiB. SQLite's default (2 MiB) makes the
+    // writer re-read index pages from the file on nearly every insert into a random-keyed
+    // index (event ids, request ids) once the database outgrows it.
+    int writer_cache_kib = 65536;
+    int reader_cache_kib = 8192;
+    // Database file bytes readers and the writer map instead of reading with pread.
+    int64_t mmap_bytes = int64_t{256} << 20;
   };
 
   // Opens (creating if needed) and migrates to the newest version.

@@ -10,7 +10,8 @@
 
 namespace lookout::event {
 
-// "evt_" + 16 random hex digits.
+// "evt_" + 16 lower-case hex digits: creation time, then a counter; unique, and increasing
+// within a process.
 std::string NewEventId();
 // 16 random hex digits; a new one on every write, so any change is visible to etag checks.
 std::string NewEtag();
