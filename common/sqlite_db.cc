@@ -158,9 +158,13 @@ struct SqliteDatabase::PendingWrite {
 namespace {
 
 absl::Status Migrate(SqliteConnection& db, const std::vector<Migration>& migrations) {
-  LOOKOUT_ASSIGN_OR_RETURN(Statement version_query, db.Prepare("PRAGMA user_version"));
-  LOOKOUT_ASSIGN_OR_RETURN(bool has_row, version_query.Step());
-  int current = has_row ? static_cast<int>(version_query.Int64(0)) : 0;
+  int current = 0;
+  {
+    // Scoped: a statement left open would make DROP in a migration fail ("table is locked").
+    LOOKOUT_ASSIGN_OR_RETURN(Statement version_query, db.Prepare("PRAGMA user_version"));
+    LOOKOUT_ASSIGN_OR_RETURN(bool has_row, version_query.Step());
+    current = has_row ? static_cast<int>(version_query.Int64(0)) : 0;
+  }
   for (const Migration& migration : migrations) {
     if (migration.version <= current) continue;
     // Each migration and its version bump commit together, so a crash leaves a known version.

@@ -59,6 +59,31 @@ TEST_F(SqliteDatabaseTest, MigratesToTheNewestVersionOnce) {
   EXPECT_EQ(*CountItems(*db), 1);
 }
 
+TEST_F(SqliteDatabaseTest, ALaterMigrationMayDropWhatAnEarlierOneCreated) {
+  // Reopened at a newer version: migration 3 replaces migration 1's index.
+  auto db = OpenDb();
+  ASSERT_TRUE(db->Write([](SqliteConnection& c) { return Insert(c, "kept"); }).ok());
+  db.reset();
+  std::vector<Migration> newer = kMigrations;
+  newer.push_back({3, "CREATE INDEX items_by_size ON items(size);"
+                      "DROP INDEX items_by_size; CREATE INDEX items_by_size ON items(size, name)"});
+  auto reopened = SqliteDatabase::Open({.path = dir_.File("test.db")}, newer);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  EXPECT_EQ(*CountItems(**reopened), 1);
+  int64_t index_columns = 0;
+  ASSERT_TRUE((*reopened)
+                  ->Read([&](SqliteConnection& c) -> absl::Status {
+                    LOOKOUT_ASSIGN_OR_RETURN(
+                        Statement s, c.Prepare("SELECT COUNT(*) FROM pragma_index_info("
+                                               "'items_by_size')"));
+                    LOOKOUT_ASSIGN_OR_RETURN(bool row, s.Step());
+                    if (row) index_columns = s.Int64(0);
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(index_columns, 2);
+}
+
 TEST_F(SqliteDatabaseTest, AFailedWriteIsUndoneAloneAndOthersCommit) {
   auto db = OpenDb();
   ASSERT_TRUE(db->Write([](SqliteConnection& c) { return Insert(c, "dup"); }).ok());

@@ -4,6 +4,7 @@
 #include <hiredis/hiredis.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -58,6 +59,10 @@ void RedisServer::Start() {
   std::string port = std::to_string(port_);
   pid_ = fork();
   if (pid_ == 0) {
+    // Dies with the test: an orphaned redis-server would keep the test's output pipe open and
+    // ctest would wait for it forever after a crash or a timeout.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() == 1) _exit(1);
     execlp("redis-server", "redis-server", "--port", port.c_str(), "--bind", "127.0.0.1",
            "--save", "", "--appendonly", "no", "--loglevel", "warning", nullptr);
     std::perror("exec redis-server");
