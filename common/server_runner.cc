@@ -2,6 +2,8 @@
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/impl/server_builder_option.h>
+#include <grpcpp/impl/server_builder_plugin.h>
 #include <grpcpp/resource_quota.h>
 #include <grpcpp/support/server_interceptor.h>
 #include <pthread.h>
@@ -29,6 +31,38 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   buffer << in.rdbuf();
   return buffer.str();
 }
+
+// Drops every ServerBuilder plugin (reflection registers itself as one, globally, for every
+// builder made after InitProtoReflectionServerBuilderPlugin): the health port serves health alone.
+class NoPluginsOption final : public grpc::ServerBuilderOption {
+ public:
+  void UpdateArguments(grpc::ChannelArguments*) override {}
+  void UpdatePlugins(std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>* plugins) override {
+    plugins->clear();
+  }
+};
+
+// Every method but grpc.health.v1.Health on the health port. Registering it also gives the
+// server the callback method a builder insists on: the default health service is only added
+// once the server starts, after that check.
+class HealthPortOtherMethods final : public grpc::CallbackGenericService {
+ public:
+  grpc::ServerGenericBidiReactor* CreateReactor(
+      grpc::GenericCallbackServerContext* context) override {
+    return new Reactor(context->method());
+  }
+
+ private:
+  class Reactor final : public grpc::ServerGenericBidiReactor {
+   public:
+    explicit Reactor(const std::string& method) {
+      Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                          absl::StrCat("unknown method ", method,
+                                       ": this port serves grpc.health.v1.Health only")));
+    }
+    void OnDone() override { delete this; }
+  };
+};
 
 sigset_t StopSignals() {
   sigset_t set;
@@ -123,32 +157,83 @@ absl::Status ServerRunner::Start() {
     }
     metrics_server_ = std::move(*metrics);
   }
+  if (options_.health_port >= 0) {
+    absl::Status health = StartHealthServer();
+    if (!health.ok()) {
+      Stop();
+      return health;
+    }
+  }
   SetServing(options_.serving_at_start);
   LogInfo("serving", {{"address", absl::StrCat(options_.host, ":", port_)},
                       {"metrics_port", absl::StrCat(metrics_port())},
+                      {"health_port", absl::StrCat(health_port())},
                       {"reflection", options_.reflection ? "on" : "off"},
                       {"tls", options_.tls_cert_file.empty() ? "off" : "on"}});
   return absl::OkStatus();
 }
 
+absl::Status ServerRunner::StartHealthServer() {
+  // grpc::EnableDefaultHealthCheckService (Start) gives this server its own default health
+  // service; SetHealthLocked keeps it equal to the serving port's.
+  grpc::ServerBuilder builder;
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder.SetOption(std::make_unique<NoPluginsOption>());
+  builder.SetMaxReceiveMessageSize(64 * 1024);
+  health_port_other_methods_ = std::make_unique<HealthPortOtherMethods>();
+  builder.RegisterCallbackGenericService(health_port_other_methods_.get());
+  builder.AddListeningPort(absl::StrCat(options_.host, ":", options_.health_port),
+                           grpc::InsecureServerCredentials(), &health_port_);
+  health_server_ = builder.BuildAndStart();
+  if (health_server_ == nullptr || health_port_ == 0 ||
+      health_server_->GetHealthCheckService() == nullptr) {
+    health_server_.reset();
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", options_.host, ":",
+                                               options_.health_port,
+                                               " for the health port (is the port in use?)"));
+  }
+  // Its default "" starts SERVING; Start's SetServing sets the real statuses right after.
+  health_server_->GetHealthCheckService()->SetServingStatus(false);
+  return absl::OkStatus();
+}
+
+void ServerRunner::SetHealthLocked(bool serving) {
+  for (grpc::Server* server : {server_.get(), health_server_.get()}) {
+    if (server == nullptr) continue;
+    grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
+    if (health == nullptr) continue;
+    health->SetServingStatus(serving);
+    for (auto& [service, name] : services_) health->SetServingStatus(name, serving);
+  }
+}
+
 void ServerRunner::SetServing(bool serving) {
-  if (server_ == nullptr) return;
-  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
-  if (health == nullptr) return;
-  health->SetServingStatus(serving);
-  for (auto& [service, name] : services_) health->SetServingStatus(name, serving);
+  absl::MutexLock lock(&health_mu_);
+  if (draining_) return;
+  SetHealthLocked(serving);
 }
 
 void ServerRunner::Stop() {
   if (server_ == nullptr || stopped_) return;
   stopped_ = true;
-  SetServing(false);
+  {
+    // Both ports flip together, and no later SetServing(true) can flip either back.
+    absl::MutexLock lock(&health_mu_);
+    draining_ = true;
+    SetHealthLocked(false);
+  }
   LogInfo("draining", {{"grace_ms", absl::StrCat(absl::ToInt64Milliseconds(
                                         options_.drain_grace))}});
   // Calls still running at the deadline are cancelled; handlers watch IsCancelled.
   server_->Shutdown(std::chrono::system_clock::now() +
                     absl::ToChronoMilliseconds(options_.drain_grace));
   server_->Wait();
+  // The health port outlives the drain, so probes read NOT_SERVING rather than a refused
+  // connection while calls finish; open Watch streams end here.
+  if (health_server_ != nullptr) {
+    health_server_->Shutdown(std::chrono::system_clock::now());
+    health_server_->Wait();
+  }
   metrics_server_.reset();
   LogInfo("stopped");
 }

@@ -1,15 +1,19 @@
 // One way to run a gRPC server, used by every binary: bind (port 0 reads the real port back),
-// health per service name, reflection, keepalive, message limits, metrics, and a graceful stop.
+// health per service name, reflection, keepalive, message limits, metrics, an optional plaintext
+// health-only port, and a graceful stop.
 #ifndef LOOKOUT_COMMON_SERVER_RUNNER_H_
 #define LOOKOUT_COMMON_SERVER_RUNNER_H_
 
+#include <grpcpp/generic/async_generic_service.h>
 #include <grpcpp/grpcpp.h>
 
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
 namespace lookout {
@@ -34,6 +38,10 @@ struct ServerOptions {
   // Optional TLS on the serving port (PEM file paths).
   std::string tls_cert_file;
   std::string tls_key_file;
+  // A second, always plaintext port serving grpc.health.v1.Health alone (no reflection, no other
+  // service, no interceptors), reporting exactly the statuses of the serving port: Kubernetes'
+  // native gRPC probes cannot speak TLS. -1 turns it off, 0 picks a free port.
+  int health_port = -1;
 };
 
 class ServerRunner {
@@ -48,10 +56,14 @@ class ServerRunner {
   absl::Status Start();
   int port() const { return port_; }
   int metrics_port() const;
+  // The bound health-only port, or -1 when there is none.
+  int health_port() const { return health_server_ ? health_port_ : -1; }
 
-  // Sets every registered name and the overall "" status.
+  // Sets every registered name and the overall "" status, on the serving port and the health
+  // port alike. Ignored once Stop has begun: a stopping server stays NOT_SERVING.
   void SetServing(bool serving);
-  // Health NOT_SERVING, then shut down letting calls finish within drain_grace.
+  // Health NOT_SERVING (both ports at once), then shut down letting calls finish within
+  // drain_grace; the health port answers NOT_SERVING until the serving port has shut down.
   void Stop();
   // Blocks until SIGTERM or SIGINT (or Stop from another thread), then stops. Returns 0.
   int RunUntilSignal();
@@ -60,10 +72,20 @@ class ServerRunner {
   ServerOptions options_;
   std::vector<std::pair<grpc::Service*, std::string>> services_;
   grpc::CallbackGenericService* generic_service_ = nullptr;
+  absl::Status StartHealthServer();
+  void SetHealthLocked(bool serving) ABSL_EXCLUSIVE_LOCKS_REQUIRED(health_mu_);
+
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<grpc::CallbackGenericService> health_port_other_methods_;
+  std::unique_ptr<grpc::Server> health_server_;
   std::unique_ptr<MetricsHttpServer> metrics_server_;
   int port_ = 0;
+  int health_port_ = 0;
   bool stopped_ = false;
+  // Orders status updates (SetServing may run on another thread, e.g. the stats feed) against
+  // Stop, so both ports always report the same thing.
+  absl::Mutex health_mu_;
+  bool draining_ ABSL_GUARDED_BY(health_mu_) = false;
 };
 
 // Ignores SIGPIPE (a closed Redis socket must not kill the process) and routes SIGTERM/SIGINT

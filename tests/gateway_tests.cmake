@@ -41,6 +41,14 @@ lookout_test(gateway_report_test LABEL integration
   SOURCES integration/gateway_report_test.cc
   LIBS gateway_testing)
 
+# The plaintext health-only port (--health_port) beside a TLS public port: same statuses, nothing
+# else served, NOT_SERVING from the start of the drain, bad values refused; in-process and binary.
+lookout_test(gateway_health_port_test LABEL integration
+  SOURCES integration/gateway_health_port_test.cc
+  LIBS gateway_testing)
+target_compile_definitions(gateway_health_port_test PRIVATE
+  LOOKOUT_GATEWAY_BINARY="$<TARGET_FILE:lookout-gateway>")
+
 # End to end: scripts/run.sh starts the gateway with the backends and the dev keys; buf curl
 # through reflection, keys and roles.
 add_test(NAME e2e.gateway_run_sh

@@ -30,7 +30,7 @@
 namespace lookout::gateway {
 
 struct GatewayConfig {
-  ServerOptions server;  // host, port, reflection, metrics, TLS, drain grace
+  ServerOptions server;  // host, port, reflection, metrics, TLS, health port, drain grace
   BackendAddresses backends;
   std::string internal_token;
   std::string api_keys_file;
@@ -57,6 +57,8 @@ class GatewayServer {
   GatewayServer& operator=(const GatewayServer&) = delete;
 
   int port() const { return runner_->port(); }
+  // The plaintext health-only port (ServerOptions::health_port), or -1.
+  int health_port() const { return runner_->health_port(); }
   // Health NOT_SERVING, drain, stop. Idempotent.
   void Stop();
   // Until SIGTERM/SIGINT; see ServerRunner.

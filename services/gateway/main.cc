@@ -20,6 +20,9 @@ ABSL_FLAG(bool, reflection, true, "Serve gRPC server reflection (no key needed).
 ABSL_FLAG(double, drain_grace_seconds, 10, "How long in-flight calls may finish on shutdown.");
 ABSL_FLAG(std::string, tls_cert_file, "", "PEM certificate chain: serve TLS on the public port.");
 ABSL_FLAG(std::string, tls_key_file, "", "PEM private key for --tls_cert_file.");
+ABSL_FLAG(int, health_port, -1,
+          "Plaintext port serving grpc.health.v1 alone, for Kubernetes gRPC probes when the "
+          "public port serves TLS (-1 turns it off, 0 picks one).");
 ABSL_FLAG(std::string, event_addr, "127.0.0.1:50052", "Event service address.");
 ABSL_FLAG(std::string, actor_addr, "127.0.0.1:50053", "Actor service address.");
 ABSL_FLAG(std::string, stats_addr, "127.0.0.1:50054", "Stats service address.");
@@ -93,6 +96,7 @@ int main(int argc, char** argv) {
   config.server.reflection = absl::GetFlag(FLAGS_reflection);
   config.server.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
   config.server.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
+  config.server.health_port = absl::GetFlag(FLAGS_health_port);
   const double drain = absl::GetFlag(FLAGS_drain_grace_seconds);
   config.server.drain_grace = absl::Seconds(drain);
   config.backends.event = absl::GetFlag(FLAGS_event_addr);
@@ -119,6 +123,15 @@ int main(int argc, char** argv) {
   errors.CheckPort("port", config.server.port, /*allow_zero=*/true);
   if (config.server.metrics_port != -1) {
     errors.CheckPort("metrics_port", config.server.metrics_port, /*allow_zero=*/true);
+  }
+  const int health_port = config.server.health_port;
+  if (health_port < -1 || health_port > 65535) {
+    errors.Add("health_port",
+               absl::StrCat("must be -1 (off) or a port number in 0..65535, got ", health_port));
+  } else if (health_port > 0 &&
+             (health_port == config.server.port || health_port == config.server.metrics_port)) {
+    errors.Add("health_port",
+               absl::StrCat("must differ from --port and --metrics_port, got ", health_port));
   }
   if (drain < 0) errors.Add("drain_grace_seconds", "must not be negative");
   if (config.server.tls_cert_file.empty() != config.server.tls_key_file.empty()) {
@@ -159,6 +172,7 @@ int main(int argc, char** argv) {
   // The effective configuration, once; the token and the keys stay out of logs.
   lookout::LogInfo("config", {{"port", absl::StrCat(config.server.port)},
                               {"metrics_port", absl::StrCat(config.server.metrics_port)},
+                              {"health_port", absl::StrCat(config.server.health_port)},
                               {"tls", config.server.tls_cert_file.empty() ? "off" : "on"},
                               {"event_addr", config.backends.event},
                               {"actor_addr", config.backends.actor},

@@ -29,7 +29,8 @@ Then it checks, against the running processes:
     gateway is not built;
   * the services use the configured Redis;
   * on SIGTERM each binary drains and exits within terminationGracePeriodSeconds (less the
-    preStop sleep), with status 0.
+    preStop sleep), with status 0; where the probes ask a health-only port (the gateway in prod),
+    a Watch there sees NOT_SERVING as the drain begins.
 Services whose binary is not built yet are reported and skipped.
 """
 
@@ -38,6 +39,7 @@ import base64
 import json
 import os
 import re
+import select
 import shutil
 import signal
 import socket
@@ -377,6 +379,55 @@ def binary_flags(binary: str) -> Optional[set]:
     return flags or None
 
 
+def watch_health_only_port(pod: Pod) -> Optional[Tuple[subprocess.Popen, str, str]]:
+    """When the readiness probe asks a port other than the serving one (the gateway's plaintext
+    health port in prod), a grpc.health.v1 Watch on it, opened before the stop, with what it
+    printed until its first SERVING (or for 10 s)."""
+    probe = (pod.container.get("readinessProbe") or {}).get("grpc")
+    if not probe or pod.process is None or pod.process.poll() is not None:
+        return None
+    port = pod.local_port(probe["port"])
+    if port is None or port == pod.local_port("grpc"):
+        return None
+    where = f"port {probe['port']}, service \"{probe.get('service', '')}\""
+    watch = subprocess.Popen(
+        [BUF, "curl", "--protocol", "grpc", "--http2-prior-knowledge", "--schema", HEALTH_SCHEMA,
+         "--timeout", f"{pod.grace}s", "--data", json.dumps({"service": probe.get("service", "")}),
+         f"http://127.0.0.1:{port}/grpc.health.v1.Health/Watch"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    seen = ""
+    deadline = time.time() + 10
+    # Raw reads: a buffered reader would hide what it has read ahead from select.
+    while time.time() < deadline and '"SERVING"' not in seen:
+        ready, _, _ = select.select([watch.stdout], [], [], 0.5)
+        if ready:
+            chunk = os.read(watch.stdout.fileno(), 4096)
+            if not chunk:
+                break
+            seen += chunk.decode(errors="replace")
+    if '"SERVING"' not in seen:
+        watch.kill()
+        watch.wait()
+    return watch, where, seen
+
+
+def drain_seen_by(watch: Tuple[subprocess.Popen, str, str], pod: Pod) -> Tuple[bool, str, str]:
+    """The Watch saw SERVING before the stop and NOT_SERVING when SIGTERM began the drain."""
+    process, where, before = watch
+    what = (f"{pod.name}: the probed health port ({where}) reports NOT_SERVING once SIGTERM "
+            f"starts the drain")
+    if '"SERVING"' not in before:
+        return False, what, "no SERVING from the Watch before the stop: " + \
+            " ".join(before.split())[:200]
+    try:
+        out, _ = process.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        out, _ = process.communicate()
+    out = " ".join(out.decode(errors="replace").split())
+    return '"NOT_SERVING"' in out, what, out[:300]
+
+
 def stop(pod: Pod) -> Tuple[bool, str]:
     if pod.process is None or pod.process.poll() is not None:
         return False, f"not running (status {pod.process.returncode if pod.process else '-'})"
@@ -541,9 +592,12 @@ def main() -> int:
             if pod.process is None:
                 continue
             if pod.is_lookout:
+                watch = watch_health_only_port(pod)
                 ok, detail = stop(pod)
                 results.check(ok, f"{pod.name}: SIGTERM drains and exits in time ({detail})",
                               log_tail(pod))
+                if watch is not None:
+                    results.check(*drain_seen_by(watch, pod))
     except k8s_checks.RenderError as e:
         results.check(False, "render", str(e))
     finally:

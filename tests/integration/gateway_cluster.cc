@@ -65,12 +65,13 @@ void ChildProcess::Start(const std::vector<std::string>& argv, const std::string
   ASSERT_GT(pid_, 0) << "fork failed";
 }
 
-void ChildProcess::Kill(int signal) {
-  if (pid_ <= 0) return;
+int ChildProcess::Kill(int signal) {
+  if (pid_ <= 0) return -1;
   kill(pid_, signal);
   int status = 0;
   waitpid(pid_, &status, 0);
   pid_ = -1;
+  return status;
 }
 
 bool WaitServing(const std::string& address, absl::Duration timeout, const std::string& service) {

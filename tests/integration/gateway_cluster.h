@@ -41,8 +41,8 @@ class ChildProcess {
   ChildProcess& operator=(const ChildProcess&) = delete;
 
   void Start(const std::vector<std::string>& argv, const std::string& log_path);
-  // Sends `signal` and waits for the process to exit.
-  void Kill(int signal = 9);
+  // Sends `signal` and waits for the process to exit; its waitpid status (-1 if none ran).
+  int Kill(int signal = 9);
   bool running() const { return pid_ > 0; }
   pid_t pid() const { return pid_; }
 
