@@ -21,6 +21,10 @@ lookout_test(stats_observations_test LABEL integration
 lookout_test(stats_service_test LABEL integration
   SOURCES integration/stats_service_test.cc integration/stats_cluster.cc
   LIBS stats_service_lib actor_service_lib)
+# A replica forwarding observations (--observations_addr) to the stats service that owns them.
+lookout_test(stats_replica_test LABEL integration
+  SOURCES integration/stats_replica_test.cc integration/stats_cluster.cc
+  LIBS stats_service_lib actor_service_lib)
 lookout_test(stats_feed_test LABEL integration
   SOURCES integration/stats_feed_test.cc integration/stats_cluster.cc
   LIBS stats_service_lib actor_service_lib)

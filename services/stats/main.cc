@@ -20,6 +20,7 @@
 #include "services/stats/event_stats.h"
 #include "services/stats/feed_follower.h"
 #include "services/stats/observation_manager.h"
+#include "services/stats/observation_owner.h"
 #include "services/stats/read_model.h"
 #include "services/stats/sqlite_observation_store.h"
 #include "services/stats/stats_service.h"
@@ -41,6 +42,12 @@ ABSL_FLAG(std::string, redis_addr, "127.0.0.1:6379",
 ABSL_FLAG(int, aggregate_cache_ttl_seconds, 600, "How long a cached aggregate answer lives.");
 ABSL_FLAG(int, sequence_wait_ms, 2000,
           "How long a request's as_of_sequence may wait for the read model before UNAVAILABLE.");
+ABSL_FLAG(std::string, observations_addr, "",
+          "Another lookout-stats (host:port or dns:///host:port) that owns the observations; "
+          "when set this one keeps no stats.db and forwards the observation calls there. Empty: "
+          "observations live in data_dir/stats.db.");
+ABSL_FLAG(int, observations_timeout_ms, 10000,
+          "Deadline of a call forwarded to observations_addr when the caller set none sooner.");
 ABSL_FLAG(int, metrics_port, 9454, "Prometheus /metrics port (-1 turns it off, 0 picks one).");
 ABSL_FLAG(bool, reflection, true, "Serve gRPC server reflection.");
 ABSL_FLAG(double, drain_grace_seconds, 10, "How long in-flight calls may finish on shutdown.");
@@ -82,6 +89,23 @@ int Run() {
   if (!redis_addr.empty() && !ParseHostPort(redis_addr, &redis_host, &redis_port)) {
     config.Add("redis_addr", absl::StrCat("must be host:port or empty, got \"", redis_addr, "\""));
   }
+  const std::string observations_addr = absl::GetFlag(FLAGS_observations_addr);
+  if (!observations_addr.empty()) {
+    std::string owner_host;
+    int owner_port = 0;
+    if (!ParseObservationsAddress(observations_addr, &owner_host, &owner_port)) {
+      config.Add("observations_addr",
+                 absl::StrCat("must be host:port, dns:///host:port or empty, got \"",
+                              observations_addr, "\""));
+    } else if (owner_port == absl::GetFlag(FLAGS_port) &&
+               (owner_host == "127.0.0.1" || owner_host == "localhost" || owner_host == "[::1]" ||
+                owner_host == absl::GetFlag(FLAGS_host))) {
+      config.Add("observations_addr",
+                 "points at this server itself; it must name the lookout-stats that owns the "
+                 "observations");
+    }
+  }
+  config.CheckPositive("observations_timeout_ms", absl::GetFlag(FLAGS_observations_timeout_ms));
   config.CheckPositive("aggregate_cache_ttl_seconds",
                        absl::GetFlag(FLAGS_aggregate_cache_ttl_seconds));
   if (absl::GetFlag(FLAGS_sequence_wait_ms) < 0) {
@@ -93,7 +117,8 @@ int Run() {
 
   InitLogging("stats");
   std::error_code dir_error;
-  std::filesystem::create_directories(data_dir, dir_error);
+  // A replica forwarding its observations writes nothing to disk.
+  if (observations_addr.empty()) std::filesystem::create_directories(data_dir, dir_error);
   if (dir_error) {
     LogError("cannot create data_dir", {{"data_dir", data_dir}, {"error", dir_error.message()}});
     return 1;
@@ -103,7 +128,8 @@ int Run() {
   LogInfo("configuration",
           {{"host", absl::GetFlag(FLAGS_host)},
            {"port", absl::StrCat(absl::GetFlag(FLAGS_port))},
-           {"database", db_path},
+           {"database", observations_addr.empty() ? db_path : "(none: observations forwarded)"},
+           {"observations_addr", observations_addr.empty() ? "(local)" : observations_addr},
            {"event_addr", event_addr},
            {"redis_addr", redis_addr.empty() ? "(cache off)" : redis_addr},
            {"aggregate_cache_ttl_seconds",
@@ -113,11 +139,20 @@ int Run() {
            {"reflection", absl::GetFlag(FLAGS_reflection) ? "on" : "off"},
            {"drain_grace_seconds", absl::StrCat(drain_grace_seconds)}});
 
-  auto store = SqliteObservationStore::Open(db_path);
-  if (!store.ok()) {
-    LogError("cannot open the database",
-             {{"database", db_path}, {"error", store.status().ToString()}});
-    return 1;
+  // A replica with observations_addr keeps no observation store of its own.
+  std::unique_ptr<SqliteObservationStore> store;
+  std::unique_ptr<ObservationOwnerClient> owner;
+  if (observations_addr.empty()) {
+    auto opened = SqliteObservationStore::Open(db_path);
+    if (!opened.ok()) {
+      LogError("cannot open the database",
+               {{"database", db_path}, {"error", opened.status().ToString()}});
+      return 1;
+    }
+    store = std::move(*opened);
+  } else {
+    owner = std::make_unique<ObservationOwnerClient>(
+        observations_addr, token, absl::Milliseconds(absl::GetFlag(FLAGS_observations_timeout_ms)));
   }
 
   std::unique_ptr<RedisCache> redis;
@@ -138,8 +173,14 @@ int Run() {
   EventStatsOptions stats_options;
   stats_options.max_sequence_wait = absl::Milliseconds(absl::GetFlag(FLAGS_sequence_wait_ms));
   EventStats events(&model, &text_search, &cache, stats_options);
-  ObservationManager observations(store->get(), &events);
-  StatsServiceImpl service(&events, &observations, InternalAuth(token));
+  std::unique_ptr<ObservationManager> observations;
+  std::unique_ptr<StatsServiceImpl> service;
+  if (store != nullptr) {
+    observations = std::make_unique<ObservationManager>(store.get(), &events);
+    service = std::make_unique<StatsServiceImpl>(&events, observations.get(), InternalAuth(token));
+  } else {
+    service = std::make_unique<StatsServiceImpl>(&events, owner.get(), InternalAuth(token));
+  }
 
   ServerOptions server_options;
   server_options.host = absl::GetFlag(FLAGS_host);
@@ -151,7 +192,7 @@ int Run() {
   // traffic here before the feed's first catch-up.
   server_options.serving_at_start = false;
   ServerRunner runner(server_options);
-  runner.AddService(&service, kStatsServiceName);
+  runner.AddService(service.get(), kStatsServiceName);
   absl::Status started = runner.Start();
   if (!started.ok()) {
     LogError("cannot start the server", {{"error", started.ToString()}});

@@ -112,14 +112,16 @@ absl::StatusOr<v1::DeleteObservationResponse> ObservationManager::Delete(
   return v1::DeleteObservationResponse();
 }
 
-absl::StatusOr<v1::SummarizeMetricResponse> ObservationManager::Summarize(
-    const v1::SummarizeMetricRequest& request) {
+absl::StatusOr<v1::SummarizeMetricResponse> SummarizeMetric(
+    const v1::SummarizeMetricRequest& request, EventStats* events,
+    absl::FunctionRef<absl::StatusOr<std::vector<Observation>>(int32_t first_day, int32_t last_day,
+                                                               int limit)>
+        within) {
   LOOKOUT_RETURN_IF_ERROR(ValidateSummarizeMetric(request));
   const int32_t first_day = *validation::ParseDate(request.period().start_date());
   const int32_t last_day = *validation::ParseDate(request.period().end_date());
   LOOKOUT_ASSIGN_OR_RETURN(std::vector<Observation> observations,
-                           store_->ListWithin(request.metric(), request.country_code(), first_day,
-                                              last_day, kMaxSummaryObservations + 1));
+                           within(first_day, last_day, kMaxSummaryObservations + 1));
   std::vector<std::string> notes;
   if (observations.size() > static_cast<size_t>(kMaxSummaryObservations)) {
     observations.resize(kMaxSummaryObservations);
@@ -128,11 +130,11 @@ absl::StatusOr<v1::SummarizeMetricResponse> ObservationManager::Summarize(
   }
   std::optional<int64_t> computed;
   if (HasEventCasualties(request.metric())) {
-    if (events_ == nullptr) {
+    if (events == nullptr) {
       notes.push_back("event figures are not available on this server");
     } else {
-      absl::StatusOr<int64_t> sum = events_->SumCasualties(request.country_code(), request.period(),
-                                                           CasualtyKindOf(request.metric()));
+      absl::StatusOr<int64_t> sum = events->SumCasualties(request.country_code(), request.period(),
+                                                          CasualtyKindOf(request.metric()));
       // The reported figures are still worth returning when the read model cannot answer.
       if (sum.ok()) {
         computed = *sum;
@@ -145,6 +147,13 @@ absl::StatusOr<v1::SummarizeMetricResponse> ObservationManager::Summarize(
   *response.mutable_summary() = BuildSummary(request.metric(), request.country_code(),
                                              request.period(), observations, computed, notes);
   return response;
+}
+
+absl::StatusOr<v1::SummarizeMetricResponse> ObservationManager::Summarize(
+    const v1::SummarizeMetricRequest& request) {
+  return SummarizeMetric(request, events_, [&](int32_t first_day, int32_t last_day, int limit) {
+    return store_->ListWithin(request.metric(), request.country_code(), first_day, last_day, limit);
+  });
 }
 
 }  // namespace lookout::stats

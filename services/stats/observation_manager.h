@@ -5,7 +5,9 @@
 #define LOOKOUT_SERVICES_STATS_OBSERVATION_MANAGER_H_
 
 #include <functional>
+#include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/time/clock.h"
 #include "common/page_token.h"
@@ -17,6 +19,15 @@ namespace lookout::stats {
 
 // Most observations one summary reconciles.
 inline constexpr int kMaxSummaryObservations = 1000;
+
+// SummarizeMetric over observations from `within` (those of the request's metric and country
+// within [first_day, last_day], in creation order, at most `limit`), the local store or the owner
+// a replica forwards to. `events` may be null.
+absl::StatusOr<lookout::stats::v1::SummarizeMetricResponse> SummarizeMetric(
+    const lookout::stats::v1::SummarizeMetricRequest& request, EventStats* events,
+    absl::FunctionRef<absl::StatusOr<std::vector<lookout::stats::v1::Observation>>(
+        int32_t first_day, int32_t last_day, int limit)>
+        within);
 
 class ObservationManager {
  public:

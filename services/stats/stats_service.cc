@@ -15,6 +15,19 @@ absl::Status Respond(absl::StatusOr<Response> result, Response* response) {
   return absl::OkStatus();
 }
 
+// Checks the token as ServeCall does, then returns the owner's status as it came (details too).
+template <typename Forward>
+grpc::Status ServeForwarded(grpc::ServerContext* context, const InternalAuth& auth,
+                            absl::string_view method, Forward forward) {
+  grpc::Status forwarded;
+  grpc::Status served = ServeCall(context, auth, method, [&] {
+    forwarded = forward();
+    return absl::OkStatus();
+  });
+  if (!served.ok()) return served;
+  return forwarded;
+}
+
 }  // namespace
 
 grpc::Status StatsServiceImpl::AggregateEvents(grpc::ServerContext* context,
@@ -34,6 +47,10 @@ grpc::Status StatsServiceImpl::GetTrends(grpc::ServerContext* context,
 grpc::Status StatsServiceImpl::RecordObservation(grpc::ServerContext* context,
                                                  const v1::RecordObservationRequest* request,
                                                  v1::RecordObservationResponse* response) {
+  if (owner_ != nullptr) {
+    return ServeForwarded(context, auth_, "RecordObservation",
+                          [&] { return owner_->Record(context, *request, response); });
+  }
   return ServeCall(context, auth_, "RecordObservation",
                    [&] { return Respond(observations_->Record(*request), response); });
 }
@@ -41,6 +58,10 @@ grpc::Status StatsServiceImpl::RecordObservation(grpc::ServerContext* context,
 grpc::Status StatsServiceImpl::GetObservation(grpc::ServerContext* context,
                                               const v1::GetObservationRequest* request,
                                               v1::GetObservationResponse* response) {
+  if (owner_ != nullptr) {
+    return ServeForwarded(context, auth_, "GetObservation",
+                          [&] { return owner_->Get(context, *request, response); });
+  }
   return ServeCall(context, auth_, "GetObservation",
                    [&] { return Respond(observations_->Get(*request), response); });
 }
@@ -48,6 +69,10 @@ grpc::Status StatsServiceImpl::GetObservation(grpc::ServerContext* context,
 grpc::Status StatsServiceImpl::ListObservations(grpc::ServerContext* context,
                                                 const v1::ListObservationsRequest* request,
                                                 v1::ListObservationsResponse* response) {
+  if (owner_ != nullptr) {
+    return ServeForwarded(context, auth_, "ListObservations",
+                          [&] { return owner_->List(context, *request, response); });
+  }
   return ServeCall(context, auth_, "ListObservations",
                    [&] { return Respond(observations_->List(*request), response); });
 }
@@ -55,6 +80,10 @@ grpc::Status StatsServiceImpl::ListObservations(grpc::ServerContext* context,
 grpc::Status StatsServiceImpl::DeleteObservation(grpc::ServerContext* context,
                                                  const v1::DeleteObservationRequest* request,
                                                  v1::DeleteObservationResponse* response) {
+  if (owner_ != nullptr) {
+    return ServeForwarded(context, auth_, "DeleteObservation",
+                          [&] { return owner_->Delete(context, *request, response); });
+  }
   return ServeCall(context, auth_, "DeleteObservation",
                    [&] { return Respond(observations_->Delete(*request), response); });
 }
@@ -62,6 +91,18 @@ grpc::Status StatsServiceImpl::DeleteObservation(grpc::ServerContext* context,
 grpc::Status StatsServiceImpl::SummarizeMetric(grpc::ServerContext* context,
                                                const v1::SummarizeMetricRequest* request,
                                                v1::SummarizeMetricResponse* response) {
+  if (owner_ != nullptr) {
+    return ServeCall(context, auth_, "SummarizeMetric", [&] {
+      return Respond(stats::SummarizeMetric(
+                         *request, events_,
+                         [&](int32_t, int32_t, int limit) {
+                           return owner_->ListWithin(
+                               context, request->metric(), request->country_code(),
+                               request->period().start_date(), request->period().end_date(), limit);
+                         }),
+                     response);
+    });
+  }
   return ServeCall(context, auth_, "SummarizeMetric",
                    [&] { return Respond(observations_->Summarize(*request), response); });
 }

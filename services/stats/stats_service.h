@@ -7,6 +7,7 @@
 #include "lookout/stats/v1/stats_service.grpc.pb.h"
 #include "services/stats/event_stats.h"
 #include "services/stats/observation_manager.h"
+#include "services/stats/observation_owner.h"
 
 namespace lookout::stats {
 
@@ -16,7 +17,11 @@ class StatsServiceImpl final : public v1::StatsService::Service {
  public:
   // `events` and `observations` must outlive the service.
   StatsServiceImpl(EventStats* events, ObservationManager* observations, InternalAuth auth)
-      : events_(events), observations_(observations), auth_(std::move(auth)) {}
+      : events_(events), observations_(observations), owner_(nullptr), auth_(std::move(auth)) {}
+  // A replica without observations of its own: the observation RPCs go to `owner`, which must
+  // outlive the service.
+  StatsServiceImpl(EventStats* events, ObservationOwnerClient* owner, InternalAuth auth)
+      : events_(events), observations_(nullptr), owner_(owner), auth_(std::move(auth)) {}
 
   grpc::Status AggregateEvents(grpc::ServerContext* context,
                                const v1::AggregateEventsRequest* request,
@@ -42,6 +47,7 @@ class StatsServiceImpl final : public v1::StatsService::Service {
  private:
   EventStats* const events_;
   ObservationManager* const observations_;
+  ObservationOwnerClient* const owner_;
   const InternalAuth auth_;
 };
 

@@ -93,6 +93,42 @@ def layout_findings(docs: List[dict], overlay_name: Optional[str]) -> List[Findi
                   for m in c.get("volumeMounts") or []}
         if not claims & mounts:
             add(doc_id(sts), "no persistent volume for the SQLite store")
+    # Stats run by more than one pod (an HPA or replicas > 1) must keep no observations of its
+    # own: LOOKOUT_OBSERVATIONS_ADDR names the Service of the one StatefulSet replica, with a
+    # volume, that owns them. Otherwise each pod would record into its own SQLite file.
+    stats = by_name.get(("Deployment", "lookout-stats")) or \
+        by_name.get(("StatefulSet", "lookout-stats"))
+    if stats is not None:
+        scaled = ((stats.get("spec") or {}).get("replicas") or 1) > 1 or any(
+            d.get("kind") == "HorizontalPodAutoscaler" and
+            (d["spec"].get("scaleTargetRef") or {}).get("name") == "lookout-stats"
+            for d in docs)
+        env = k8s_checks.container_env(
+            k8s_checks.Workload(stats).containers()[0], namespace_of(stats),
+            k8s_checks.config_maps(docs))
+        addr = env.get("LOOKOUT_OBSERVATIONS_ADDR", "")
+        if scaled and not addr:
+            add(doc_id(stats), "several stats pods but no LOOKOUT_OBSERVATIONS_ADDR: each pod "
+                "would keep its own observations")
+        elif addr:
+            match = re.fullmatch(r"dns:///([a-z0-9-]+)(\.[-a-z0-9.]+)?:(\d+)", addr)
+            owner_svc = by_name.get(("Service", match.group(1))) if match else None
+            owner = None
+            if owner_svc is not None:
+                selector = {"matchLabels": (owner_svc.get("spec") or {}).get("selector") or {}}
+                owner = next((w for w in k8s_checks.workloads(docs)
+                              if k8s_checks.selector_matches(selector, w.pod_labels)), None)
+            if owner is None or owner.kind != "StatefulSet" or \
+                    (owner.doc.get("spec") or {}).get("replicas") != 1 or \
+                    owner.name == "lookout-stats":
+                add(doc_id(stats), f"LOOKOUT_OBSERVATIONS_ADDR={addr} must be dns:/// to the "
+                    "Service of a one-replica StatefulSet other than lookout-stats")
+            else:
+                claims = {c["metadata"]["name"]
+                          for c in owner.doc["spec"].get("volumeClaimTemplates") or []}
+                mounts = {m["name"] for c in owner.containers() for m in c.get("volumeMounts") or []}
+                if not claims & mounts:
+                    add(owner.id, "owns the observations but has no persistent volume")
     public = by_name.get(("Service", "lookout-gateway"))
     if public is None or (public.get("spec") or {}).get("clusterIP") == "None":
         add("Service/lookout-gateway", "the gateway needs a normal (not headless) Service")

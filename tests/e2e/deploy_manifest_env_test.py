@@ -686,6 +686,35 @@ def smoke(deployment: Deployment, results: Results, admin_key: str, overlay: str
             time.sleep(0.2)
         results.check(total == 1, f"{target}: AggregateEvents sees the event (stats -> event)",
                       out[:300])
+    owner = deployment.pod("lookout-stats-observations")
+    if stats is not None and stats.name in running and owner is not None and \
+            owner.name in running and stats.env.get("LOOKOUT_OBSERVATIONS_ADDR"):
+        # A stats replica keeps no observations: what it records is the owner's (stats ->
+        # stats-observations works, with the configured address and token).
+        token = {"x-lookout-internal-token": stats.env.get("LOOKOUT_INTERNAL_TOKEN", "")}
+        code, out = buf_curl(
+            f"http://127.0.0.1:{stats.local_port('grpc')}/"
+            "lookout.stats.v1.StatsService/RecordObservation",
+            json.dumps({"observation": {
+                "metric": "METRIC_KILLED", "value": {"best": "3"}, "unit": "UNIT_PERSONS",
+                "period": {"startDate": "2024-03-01", "endDate": "2024-03-31"},
+                "periodKind": "PERIOD_KIND_INTERVAL", "countryCode": "HTI",
+                "source": {"name": "deploy e2e"}}}), token, timeout="10s")
+        observation_id = ""
+        try:
+            observation_id = json.loads(out)["observation"]["id"] if code == 0 else ""
+        except (ValueError, KeyError):
+            pass
+        results.check(bool(observation_id), f"{stats.name}: RecordObservation (forwarded to "
+                      f"{owner.name})", out[:300])
+        if observation_id:
+            code, out = buf_curl(
+                f"http://127.0.0.1:{owner.local_port('grpc')}/"
+                "lookout.stats.v1.StatsService/GetObservation",
+                json.dumps({"id": observation_id}), token, timeout="10s")
+            results.check(code == 0 and observation_id in out,
+                          f"{owner.name}: holds the observation recorded through {stats.name}",
+                          out[:300])
     redis = deployment.pod("lookout-redis")
     if redis is not None and redis.process is not None:
         port = redis.local_port("redis")

@@ -22,6 +22,7 @@
 #include "services/stats/event_channel.h"
 #include "services/stats/event_stats.h"
 #include "services/stats/observation_manager.h"
+#include "services/stats/observation_owner.h"
 #include "services/stats/sqlite_observation_store.h"
 #include "services/stats/stats_service.h"
 #include "services/stats/text_search.h"
@@ -71,6 +72,7 @@ struct StatsCluster::EventServer {
 
 struct StatsCluster::StatsServer {
   std::unique_ptr<SqliteObservationStore> store;
+  std::unique_ptr<ObservationOwnerClient> owner;
   std::unique_ptr<RedisCache> redis;
   std::unique_ptr<AggregateCache> cache;
   std::unique_ptr<event::v1::EventService::Stub> event_stub;
@@ -151,9 +153,16 @@ void StatsCluster::StopEvent() {
 void StatsCluster::StartStats(StatsOptions options) {
   stats_ = std::make_unique<StatsServer>();
   StatsServer& s = *stats_;
-  auto store = SqliteObservationStore::Open(dir_ + "/stats.db");
-  ASSERT_TRUE(store.ok()) << store.status();
-  s.store = std::move(*store);
+  if (options.observations_addr.empty()) {
+    auto store = SqliteObservationStore::Open(dir_ + "/stats.db");
+    ASSERT_TRUE(store.ok()) << store.status();
+    s.store = std::move(*store);
+  } else {
+    s.owner = std::make_unique<ObservationOwnerClient>(options.observations_addr, kToken,
+                                                       options.observations_timeout,
+                                                       options.observations_page_size);
+  }
+  const int event_port = options.event_port != 0 ? options.event_port : event_port_;
   if (options.redis_port != 0) {
     RedisOptions redis;
     redis.port = options.redis_port;
@@ -164,16 +173,21 @@ void StatsCluster::StartStats(StatsOptions options) {
   s.model = std::make_unique<ReadModel>();
   if (options.with_events) {
     s.event_stub = event::v1::EventService::NewStub(
-        CreateEventChannel(absl::StrCat("127.0.0.1:", event_port_)));
+        CreateEventChannel(absl::StrCat("127.0.0.1:", event_port)));
     s.text_search = std::make_unique<EventServiceTextSearch>(s.event_stub.get(), kToken);
   }
   EventStatsOptions stats_options;
   stats_options.max_sequence_wait = options.sequence_wait;
   s.events = std::make_unique<EventStats>(s.model.get(), s.text_search.get(), s.cache.get(),
                                           stats_options);
-  s.observations = std::make_unique<ObservationManager>(s.store.get(), s.events.get());
-  s.service = std::make_unique<StatsServiceImpl>(s.events.get(), s.observations.get(),
-                                                 InternalAuth(kToken));
+  if (s.store != nullptr) {
+    s.observations = std::make_unique<ObservationManager>(s.store.get(), s.events.get());
+    s.service = std::make_unique<StatsServiceImpl>(s.events.get(), s.observations.get(),
+                                                   InternalAuth(kToken));
+  } else {
+    s.service =
+        std::make_unique<StatsServiceImpl>(s.events.get(), s.owner.get(), InternalAuth(kToken));
+  }
   ServerOptions server_options = TestServerOptions(stats_port_);
   server_options.serving_at_start = false;  // as main.cc: SERVING after the first catch-up
   s.runner = std::make_unique<ServerRunner>(server_options);

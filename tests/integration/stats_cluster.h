@@ -30,6 +30,14 @@ struct StatsOptions {
   absl::Duration feed_max_backoff = absl::Milliseconds(500);
   // Connect to the event service at all (false: a stats service with observations only).
   bool with_events = true;
+  // Another cluster's event service to follow (0: this cluster's own).
+  int event_port = 0;
+  // Non-empty: a replica that keeps no observations and forwards them to this lookout-stats
+  // (as --observations_addr), with `observations_timeout` as the forwarded calls' cap.
+  std::string observations_addr;
+  absl::Duration observations_timeout = absl::Seconds(3);
+  // The page size a replica's SummarizeMetric reads the owner's observations with.
+  int observations_page_size = 1000;
 };
 
 class StatsCluster {
