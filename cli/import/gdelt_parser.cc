@@ -160,6 +160,12 @@ std::string HostOf(absl::string_view url) {
   absl::string_view host = url.substr(start);
   host = host.substr(0, host.find_first_of("/?#:"));
   if (absl::StartsWithIgnoreCase(host, "www.")) host.remove_prefix(4);
+  // Not a host name when it holds spaces or control characters (a mangled URL): the caller then
+  // names the source "GDELT" instead of a blank or unreadable name.
+  for (char c : host) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte <= 0x20 || byte == 0x7f) return "";
+  }
   return absl::AsciiStrToLower(host);
 }
 

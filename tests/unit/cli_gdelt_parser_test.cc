@@ -2,6 +2,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_join.h"
 #include "cli/import/gdelt_parser.h"
 #include "cli/testing/read_all.h"
 #include "gmock/gmock.h"
@@ -84,6 +85,25 @@ TEST(GdeltParserTest, MapsTheColumnsOfTheValidFixture) {
   EXPECT_EQ(request.actors[0].name, "UNITED NATIONS");
   EXPECT_EQ(request.actors[0].type, actor::v1::ACTOR_TYPE_INTERGOVERNMENTAL_ORGANIZATION);
   EXPECT_EQ(request.actors[0].role, event::v1::PARTICIPANT_ROLE_TARGET);
+}
+
+TEST(GdeltParserTest, AMangledUrlKeepsTheUrlButNamesTheSourceGdelt) {
+  // Found by the fuzzer: a host of form feeds made a source name that is blank once trimmed.
+  std::vector<std::string> columns(61);
+  columns[0] = "990000001";
+  columns[1] = "20240115";
+  columns[26] = "190";
+  columns[27] = "190";
+  columns[28] = "19";
+  columns[53] = "HA";
+  columns[60] = "https://\f\f\f/OV\f\fwww.example.org/news";
+  const std::string line = absl::StrJoin(columns, "\t") + "\n";
+  cli_testing::ReadOutcome outcome = cli_testing::ReadAllText(ImportFormat::kGdelt, line);
+  ASSERT_TRUE(outcome.errors.empty()) << outcome.errors[0].message;
+  ASSERT_EQ(outcome.rows.size(), 1u);
+  ASSERT_EQ(outcome.rows[0].event.sources_size(), 1);
+  EXPECT_EQ(outcome.rows[0].event.sources(0).name(), "GDELT");
+  EXPECT_EQ(outcome.rows[0].event.sources(0).url(), columns[60]);
 }
 
 TEST(GdeltParserTest, RejectsEachBadRowWithItsLineColumnAndReason) {
