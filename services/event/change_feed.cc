@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/unknown_field_set.h"
 #include "common/errors.h"
 #include "common/status_macros.h"
 #include "services/event/event_filter_matcher.h"
@@ -30,17 +31,32 @@ absl::Status ChangeFeed::Watch(const v1::WatchEventsRequest& request, const Sink
     LOOKOUT_ASSIGN_OR_RETURN(up_to, store_->HeadSequence());
   }
   int64_t cursor = request.after_sequence();
+  // Without a filter nothing looks inside an event, so its stored bytes go out as they are:
+  // kept as field 3 among the message's unknown fields, they serialize exactly as a set `event`
+  // would (same number, same length-delimited encoding), and the client parses an Event.
+  const bool pass_through = request.filter().ByteSizeLong() == 0;  // no field set at all
   v1::WatchEventsResponse message;
+  v1::Event event;
   while (true) {
     if (cancelled()) return absl::CancelledError("the client cancelled the watch");
     LOOKOUT_ASSIGN_OR_RETURN(std::vector<Change> changes,
                              store_->ChangesAfter(cursor, up_to, options_.batch_size));
     for (Change& change : changes) {
       cursor = change.sequence;
-      if (!MatchesFilter(change.event, request.filter())) continue;
+      message.Clear();
       message.set_sequence(change.sequence);
       message.set_type(change.type);
-      *message.mutable_event() = std::move(change.event);
+      if (pass_through) {
+        message.GetReflection()->MutableUnknownFields(&message)->AddLengthDelimited(
+            v1::WatchEventsResponse::kEventFieldNumber, change.event_bytes);
+      } else {
+        if (!event.ParseFromString(change.event_bytes)) {
+          return errors::StorageFailure(
+              absl::StrCat("unreadable event record at sequence ", change.sequence));
+        }
+        if (!MatchesFilter(event, request.filter())) continue;
+        message.mutable_event()->Swap(&event);
+      }
       if (!send(message)) return absl::CancelledError("the client went away");
     }
     if (static_cast<int>(changes.size()) == options_.batch_size) continue;  // more backlog

@@ -49,8 +49,10 @@ struct EventPage {
 struct Change {
   int64_t sequence = 0;
   lookout::event::v1::ChangeType type = lookout::event::v1::CHANGE_TYPE_UNSPECIFIED;
-  // The event after the change (for DELETED: its last state).
-  lookout::event::v1::Event event;
+  // The event after the change (for DELETED: its last state), as stored: a serialized
+  // lookout.event.v1.Event. Parsed only by readers that look inside it, so a stream of the whole
+  // log (a stats rebuild) passes it through without decoding and re-encoding a million events.
+  std::string event_bytes;
 };
 
 // The first result of a CreateEvent with a request_id.

@@ -410,7 +410,7 @@ absl::StatusOr<std::vector<Change>> SqliteEventStore::ChangesAfter(int64_t after
       Change change;
       change.sequence = s.Int64(0);
       change.type = static_cast<ChangeType>(s.Int64(1));
-      LOOKOUT_ASSIGN_OR_RETURN(change.event, ParseEvent(s.Blob(2)));
+      change.event_bytes = std::string(s.Blob(2));
       changes.push_back(std::move(change));
     }
   }));

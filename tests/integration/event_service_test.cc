@@ -597,6 +597,32 @@ TEST_F(EventServiceTest, UpdateChangesOnlyMaskedFieldsAndRenewsTheEtag) {
   EXPECT_EQ(changes[1].event().notes(), "revised report");
 }
 
+TEST_F(EventServiceTest, WatchedEventsAreTheStoredEventsWithOrWithoutAFilter) {
+  // Unfiltered watches pass the stored bytes through; filtered ones decode and re-encode.
+  Event created = MustCreate(BasicEvent());
+  Event other = BasicEvent();
+  other.mutable_location()->set_country_code("KEN");
+  other.set_notes("a second event, in Kenya");
+  Event kenyan = MustCreate(other);
+  Event fetched;
+  ASSERT_TRUE(Get(created.id(), &fetched).ok());
+
+  std::vector<WatchEventsResponse> all = WatchOnce(0);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].type(), v1::CHANGE_TYPE_CREATED);
+  EXPECT_EQ(all[0].event().SerializeAsString(), fetched.SerializeAsString());
+  EXPECT_EQ(all[1].event().id(), kenyan.id());
+  EXPECT_EQ(all[1].event().notes(), "a second event, in Kenya");
+  EXPECT_EQ(all[0].event().GetReflection()->GetUnknownFields(all[0].event()).field_count(), 0);
+
+  EventFilter haiti;
+  haiti.add_country_codes("HTI");
+  std::vector<WatchEventsResponse> filtered = WatchOnce(0, haiti);
+  ASSERT_EQ(filtered.size(), 1u);
+  EXPECT_EQ(filtered[0].sequence(), all[0].sequence());
+  EXPECT_EQ(filtered[0].SerializeAsString(), all[0].SerializeAsString());
+}
+
 TEST_F(EventServiceTest, UpdateErrors) {
   Event created = MustCreate(BasicEvent());
   const int64_t head = Head();
