@@ -19,6 +19,7 @@
 #include "cli/app/commands.h"
 #include "cli/app/enum_names.h"
 #include "cli/app/exit_codes.h"
+#include "common/status_macros.h"
 #include "cli/app/report_renderer.h"
 #include "common/validation.h"
 
@@ -32,6 +33,12 @@ absl::Status DateFlag(const CommandContext& context, absl::string_view name, std
   if (out->empty() || validation::ParseDate(*out).ok()) return absl::OkStatus();
   return absl::InvalidArgumentError(
       absl::StrCat("--", name, " must be a date YYYY-MM-DD, got \"", *out, "\""));
+}
+
+// --from and --to, each empty or a real date.
+absl::Status PeriodFlags(const CommandContext& context, std::string* from, std::string* to) {
+  LOOKOUT_RETURN_IF_ERROR(DateFlag(context, "from", from));
+  return DateFlag(context, "to", to);
 }
 
 absl::Status CountFlag(const CommandContext& context, absl::string_view name, int64_t* out) {
@@ -104,10 +111,7 @@ int Add(const CommandContext& context) {
   if (!unit.ok()) return context.Usage(unit.status().message(), "figures");
   observation.set_unit(*unit);
   std::string from, to;
-  if (absl::Status s = DateFlag(context, "from", &from); !s.ok()) {
-    return context.Usage(s.message(), "figures");
-  }
-  if (absl::Status s = DateFlag(context, "to", &to); !s.ok()) {
+  if (absl::Status s = PeriodFlags(context, &from, &to); !s.ok()) {
     return context.Usage(s.message(), "figures");
   }
   if (from.empty()) return context.Usage("--from YYYY-MM-DD is required", "figures");
@@ -160,10 +164,7 @@ int List(const CommandContext& context) {
   }
   request.set_country_code(absl::AsciiStrToUpper(context.args.GetOr("country", "")));
   std::string from, to;
-  if (absl::Status s = DateFlag(context, "from", &from); !s.ok()) {
-    return context.Usage(s.message(), "figures");
-  }
-  if (absl::Status s = DateFlag(context, "to", &to); !s.ok()) {
+  if (absl::Status s = PeriodFlags(context, &from, &to); !s.ok()) {
     return context.Usage(s.message(), "figures");
   }
   request.mutable_period()->set_start_date(from);
@@ -301,10 +302,7 @@ int Summarize(const CommandContext& context) {
   request.set_metric(*metric);
   request.set_country_code(absl::AsciiStrToUpper(context.args.GetOr("country", "")));
   std::string from, to;
-  if (absl::Status s = DateFlag(context, "from", &from); !s.ok()) {
-    return context.Usage(s.message(), "figures");
-  }
-  if (absl::Status s = DateFlag(context, "to", &to); !s.ok()) {
+  if (absl::Status s = PeriodFlags(context, &from, &to); !s.ok()) {
     return context.Usage(s.message(), "figures");
   }
   request.mutable_period()->set_start_date(from);

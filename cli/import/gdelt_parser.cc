@@ -268,18 +268,8 @@ absl::StatusOr<ParsedRow> ParseGdeltRow(const Fields& fields) {
   }
   LOOKOUT_RETURN_IF_ERROR(CheckLength("ActionGeo_FullName", location->place(), kMaxNameBytes));
   LOOKOUT_RETURN_IF_ERROR(CheckLength("ActionGeo_FullName", location->admin1(), kMaxNameBytes));
-  LOOKOUT_ASSIGN_OR_RETURN(std::optional<double> latitude,
-                           ParseLatitude("ActionGeo_Lat", col(kActionGeoLat)));
-  LOOKOUT_ASSIGN_OR_RETURN(std::optional<double> longitude,
-                           ParseLongitude("ActionGeo_Long", col(kActionGeoLong)));
-  if (latitude.has_value() != longitude.has_value()) {
-    return errors::InvalidField(latitude ? "ActionGeo_Long" : "ActionGeo_Lat",
-                                "is empty while the other coordinate is given");
-  }
-  if (latitude) {
-    location->set_latitude(*latitude);
-    location->set_longitude(*longitude);
-  }
+  LOOKOUT_RETURN_IF_ERROR(
+      SetPoint("ActionGeo_Lat", col(kActionGeoLat), "ActionGeo_Long", col(kActionGeoLong), location));
 
   // Who: the initiator and the target, typed by CAMEO's actor type codes.
   auto add_actor = [&](Column name_column, Column code_column, Column country_column,

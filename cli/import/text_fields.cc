@@ -122,6 +122,24 @@ absl::StatusOr<std::optional<double>> ParseLongitude(absl::string_view column,
   return ParseCoordinate(column, value, 180);
 }
 
+absl::Status SetPoint(absl::string_view latitude_column, absl::string_view latitude,
+                      absl::string_view longitude_column, absl::string_view longitude,
+                      lookout::type::v1::Location* location) {
+  absl::StatusOr<std::optional<double>> lat = ParseLatitude(latitude_column, latitude);
+  if (!lat.ok()) return lat.status();
+  absl::StatusOr<std::optional<double>> lon = ParseLongitude(longitude_column, longitude);
+  if (!lon.ok()) return lon.status();
+  if (lat->has_value() != lon->has_value()) {
+    return errors::InvalidField(lat->has_value() ? longitude_column : latitude_column,
+                                "is empty while the other coordinate is given");
+  }
+  if (lat->has_value()) {
+    location->set_latitude(**lat);
+    location->set_longitude(**lon);
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::string> ParseIsoDate(absl::string_view column, absl::string_view value) {
   value = TrimField(value);
   if (value.empty()) return errors::InvalidField(column, "is empty (expected YYYY-MM-DD)");

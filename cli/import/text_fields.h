@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "lookout/type/v1/types.pb.h"
 
 namespace lookout::cli {
 
@@ -38,6 +39,12 @@ absl::StatusOr<std::optional<double>> ParseLatitude(absl::string_view column,
                                                     absl::string_view value);
 absl::StatusOr<std::optional<double>> ParseLongitude(absl::string_view column,
                                                      absl::string_view value);
+
+// The point of `location` from a latitude and a longitude column: both given, or both empty
+// (no point is set); one without the other is an error naming the empty one.
+absl::Status SetPoint(absl::string_view latitude_column, absl::string_view latitude,
+                      absl::string_view longitude_column, absl::string_view longitude,
+                      lookout::type::v1::Location* location);
 
 // "YYYY-MM-DD" (a real date, year 1900-2100), returned unchanged.
 absl::StatusOr<std::string> ParseIsoDate(absl::string_view column, absl::string_view value);

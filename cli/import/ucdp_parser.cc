@@ -196,18 +196,8 @@ absl::StatusOr<ParsedRow> UcdpParser::Parse(const Fields& fields) const {
   location->set_admin1(std::string(col(kAdm1)));
   location->set_admin2(std::string(col(kAdm2)));
   location->set_place(std::string(col(kWhereCoordinates)));
-  LOOKOUT_ASSIGN_OR_RETURN(std::optional<double> latitude,
-                           ParseLatitude("latitude", col(kLatitude)));
-  LOOKOUT_ASSIGN_OR_RETURN(std::optional<double> longitude,
-                           ParseLongitude("longitude", col(kLongitude)));
-  if (latitude.has_value() != longitude.has_value()) {
-    return errors::InvalidField(latitude ? "longitude" : "latitude",
-                                "is empty while the other coordinate is given");
-  }
-  if (latitude) {
-    location->set_latitude(*latitude);
-    location->set_longitude(*longitude);
-  }
+  LOOKOUT_RETURN_IF_ERROR(
+      SetPoint("latitude", col(kLatitude), "longitude", col(kLongitude), location));
   LOOKOUT_ASSIGN_OR_RETURN(auto geo_precision, ParseWherePrecision(col(kWherePrec)));
   location->set_geo_precision(geo_precision);
 
