@@ -18,21 +18,8 @@ namespace {
 
 using ::lookout::stats::v1::Observation;
 using ::testing::HasSubstr;
+using testing::Killed;
 using testing::StatsCluster;
-
-Observation Killed(const std::string& source, int64_t best, const std::string& start = "2024-01-01",
-                   const std::string& end = "2024-01-31") {
-  Observation o;
-  o.set_metric(v1::METRIC_KILLED);
-  o.mutable_value()->set_best(best);
-  o.set_unit(v1::UNIT_PERSONS);
-  o.mutable_period()->set_start_date(start);
-  o.mutable_period()->set_end_date(end);
-  o.set_period_kind(v1::PERIOD_KIND_INTERVAL);
-  o.set_country_code("HTI");
-  o.mutable_source()->set_name(source);
-  return o;
-}
 
 class StatsObservationsTest : public ::testing::Test {
  protected:
