@@ -528,11 +528,7 @@ TEST_F(GatewayAccessTest, ReflectionListsAndDescribesTheWholeApiWithoutAKey) {
 TEST_F(GatewayAccessTest, ServesTlsWithACertificateAndKey) {
   std::string cert = dir_->File("cert.pem");
   std::string key = dir_->File("key.pem");
-  std::string command = absl::StrCat(
-      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
-      "-addext subjectAltName=DNS:localhost -keyout ",
-      key, " -out ", cert, " >/dev/null 2>&1");
-  ASSERT_EQ(std::system(command.c_str()), 0) << "openssl failed";
+  ASSERT_TRUE(testing::MakeSelfSignedCertificate(cert, key)) << "openssl failed";
   std::string address = absl::StrCat("127.0.0.1:", backend_port_);
   GatewayConfig config = testing::TestGatewayConfig({address, address, address}, keys_file_, 0);
   config.server.tls_cert_file = cert;

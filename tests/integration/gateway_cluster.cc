@@ -35,6 +35,14 @@ TestKeys MakeTestKeys() {
                   absl::StrCat("lk_admin_", RandomHex(8))};
 }
 
+bool MakeSelfSignedCertificate(const std::string& cert_file, const std::string& key_file) {
+  const std::string command = absl::StrCat(
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
+      "-addext subjectAltName=DNS:localhost -keyout ",
+      key_file, " -out ", cert_file, " >/dev/null 2>&1");
+  return std::system(command.c_str()) == 0;
+}
+
 void WriteFile(const std::string& path, const std::string& text) {
   // Written aside and renamed, so a reloading gateway never reads half a file.
   std::string temp = path + ".tmp";

@@ -32,6 +32,9 @@ TestKeys MakeTestKeys();
 
 void WriteFile(const std::string& path, const std::string& text);
 
+// A self-signed certificate for localhost and its key, made by openssl; false when it failed.
+bool MakeSelfSignedCertificate(const std::string& cert_file, const std::string& key_file);
+
 // A child process whose stdout and stderr go to a log file; killed (SIGKILL) when destroyed.
 class ChildProcess {
  public:

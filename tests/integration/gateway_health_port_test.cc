@@ -111,11 +111,7 @@ class GatewayHealthPortTest : public ::testing::Test {
     testing::WriteFile(keys_file_, keys_->FileText());
     cert_ = dir_->File("cert.pem");
     key_ = dir_->File("key.pem");
-    std::string command = absl::StrCat(
-        "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
-        "-addext subjectAltName=DNS:localhost -keyout ",
-        key_, " -out ", cert_, " >/dev/null 2>&1");
-    ASSERT_EQ(std::system(command.c_str()), 0) << "openssl failed";
+    ASSERT_TRUE(testing::MakeSelfSignedCertificate(cert_, key_)) << "openssl failed";
   }
   static void TearDownTestSuite() {
     // Calls still hanging in the backend are cancelled now.
