@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/crypto.h"
@@ -34,9 +35,8 @@ std::string NewEventId() {
   static std::atomic<uint64_t> last{0};
   constexpr int64_t kEpoch2020Ms = 1577836800000;
   const uint64_t now_ms = static_cast<uint64_t>(absl::ToUnixMillis(absl::Now()) - kEpoch2020Ms);
-  uint64_t random_low = 0;
-  for (char c : RandomHex(3)) random_low = random_low * 16 + (c <= '9' ? c - '0' : c - 'a' + 10);
-  const uint64_t fresh = (now_ms << 24) | random_low;
+  thread_local absl::BitGen bits;
+  const uint64_t fresh = (now_ms << 24) | absl::Uniform<uint64_t>(bits, 0, uint64_t{1} << 24);
   uint64_t previous = last.load(std::memory_order_relaxed);
   uint64_t next = 0;
   do {
