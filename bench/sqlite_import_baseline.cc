@@ -2,10 +2,11 @@
 //
 // Writes the rows the load generator's import mode sends (bench_rows.h) straight into a fresh
 // event database from C++: the event service's own SqliteEventStore, so the schema, indexes,
-// FTS table, change log, WAL and synchronous=FULL settings are the service's by construction,
-// and each batch is written as EventImporter writes it (kImportBatchSize rows per durable
-// commit, each row stamped and applied in a savepoint of its own). What is left out is
-// everything in front of storage: gRPC, validation and the actor check.
+// FTS table, change log, WAL and durability (each commit fsynced before it is acknowledged) are
+// the service's by construction, and each batch is written as EventImporter writes it
+// (kImportBatchSize rows per durable commit, each row stamped and applied in a savepoint of its
+// own). What is left out is everything in front of storage: gRPC, validation and the actor
+// check.
 //
 // Prints one line, "RESULT mode=sqlite_import ... throughput=<rows/s> unit=events/s".
 #include <sqlite3.h>

@@ -1,7 +1,8 @@
 // SQLite storage helpers shared by the services: connections with cached statements, versioned
 // schema migrations, a pool of read connections, and one writer thread that groups concurrent
-// writes into one durable commit (WAL, synchronous=FULL: an acknowledged write survives kill -9
-// and a power cut).
+// writes into one commit. A write is acknowledged only once the WAL holding its commit has been
+// fsynced, so it survives kill -9 and a power cut; the fsync runs on a thread of its own while
+// the writer goes on with the next group.
 #ifndef LOOKOUT_COMMON_SQLITE_DB_H_
 #define LOOKOUT_COMMON_SQLITE_DB_H_
 
@@ -104,9 +105,10 @@ class SqliteDatabase {
     int read_connections = 16;
     // Most writes one commit may carry.
     int max_group_size = 256;
-    // WAL size (pages) at which a background checkpoint is asked for, and at which the writer
-    // checkpoints and truncates the WAL itself (a background checkpoint never catches up with
-    // a writer that never pauses, and the WAL would grow without bound).
+    // New WAL frames (pages) after which a background checkpoint is asked for, and the WAL
+    // size at which the writer copies the last frames itself between two groups so the WAL can
+    // start over (background checkpoints stay a group or two behind a writer that never
+    // pauses); at twice that size it waits for readers and truncates the WAL.
     int checkpoint_frames = 4000;
     int force_checkpoint_frames = 32000;
     // Page cache of the writer and of each reader, KiB. SQLite's default (2 MiB) makes the
@@ -116,6 +118,9 @@ class SqliteDatabase {
     int reader_cache_kib = 8192;
     // Database file bytes readers and the writer map instead of reading with pread.
     int64_t mmap_bytes = int64_t{256} << 20;
+    // For tests: runs on the sync thread before each fsync of the WAL, so a test can hold a
+    // commit in the window between "visible to readers" and "durable".
+    std::function<void()> before_sync;
   };
 
   // Opens (creating if needed) and migrates to the newest version.
@@ -131,11 +136,18 @@ class SqliteDatabase {
   // durable. When `fn` fails only its own changes are undone and its status returned. `fn` may
   // run more than once (a group is redone when one of its writes fails), so it must reset any
   // output it fills in.
-  // `after_commit` runs on the writer thread after the commit, in commit order, before Write
-  // returns (use it to publish changes).
+  // `after_commit` runs once the commit is durable, in commit order, on the sync thread, before
+  // Write returns (use it to publish changes).
+  // Readers may see a commit a few milliseconds before it is durable (the writer does not wait
+  // for the fsync before starting the next group); what must not be seen before then has to be
+  // published from `after_commit`.
   absl::Status Write(WriteFn fn, std::function<void()> after_commit = nullptr);
 
-  // Number of commits made so far (for tests and benchmarks of grouping).
+  // Returns once every commit that had begun before the call is durable: a reader that found a
+  // row calls it before acknowledging anything on the strength of that row.
+  void AwaitDurable();
+
+  // Number of durable commits so far (for tests and benchmarks of grouping).
   int64_t commit_count() const;
 
  private:
@@ -147,6 +159,9 @@ class SqliteDatabase {
   absl::Status RunGroup(const std::vector<PendingWrite*>& group, bool isolate_each);
   void MaybeRequestCheckpoint();
   void CheckpointLoop();
+  void SyncLoop();
+  // fdatasync of the WAL; exits the process when it fails (see the definition).
+  void SyncWal();
 
   int checkpoint_frames_ = 4000;
   int force_checkpoint_frames_ = 32000;
@@ -160,11 +175,28 @@ class SqliteDatabase {
   mutable absl::Mutex write_mu_;
   std::deque<PendingWrite*> queue_ ABSL_GUARDED_BY(write_mu_);
   bool stopping_ ABSL_GUARDED_BY(write_mu_) = false;
-  int64_t commits_ ABSL_GUARDED_BY(write_mu_) = 0;
   std::thread writer_thread_;
+
+  // Groups the writer has run, oldest first, waiting for the fsync that makes them durable.
+  struct RanGroup {
+    std::vector<PendingWrite*> writes;
+    int64_t ordinal;  // 1, 2, 3... in the order the writer began them
+    bool committed;
+  };
+  int wal_fd_ = -1;  // the WAL, opened by us: fsync on any descriptor syncs the file
+  std::function<void()> before_sync_;
+  mutable absl::Mutex sync_mu_;
+  std::deque<RanGroup> ran_ ABSL_GUARDED_BY(sync_mu_);
+  int64_t groups_begun_ ABSL_GUARDED_BY(sync_mu_) = 0;
+  int64_t durable_through_ ABSL_GUARDED_BY(sync_mu_) = 0;  // ordinal
+  int64_t durable_commits_ ABSL_GUARDED_BY(sync_mu_) = 0;
+  bool sync_stopping_ ABSL_GUARDED_BY(sync_mu_) = false;
+  std::thread sync_thread_;
 
   std::unique_ptr<SqliteConnection> checkpointer_;
   std::atomic<int> wal_frames_{0};
+  int frames_at_checkpoint_request_ = 0;  // writer thread only
+  int frames_at_tail_copy_ = 0;           // writer thread only
   absl::Mutex checkpoint_mu_;
   bool checkpoint_requested_ ABSL_GUARDED_BY(checkpoint_mu_) = false;
   bool checkpoint_stopping_ ABSL_GUARDED_BY(checkpoint_mu_) = false;

@@ -8,3 +8,6 @@ lookout_test(event_filter_matcher_test LABEL unit
 lookout_test(event_service_test LABEL integration
   SOURCES integration/event_service_test.cc
   LIBS event_service_lib actor_service_lib)
+lookout_test(event_store_durability_test LABEL integration
+  SOURCES integration/event_store_durability_test.cc
+  LIBS event_service_lib)

@@ -103,7 +103,8 @@ class EventStore {
   // Changes with after < sequence <= up_to, oldest first, at most `limit`.
   virtual absl::StatusOr<std::vector<Change>> ChangesAfter(int64_t after, int64_t up_to,
                                                            int limit) = 0;
-  // The sequence of the newest committed change (0 when there is none).
+  // The sequence of the newest durable change (0 when there is none). ChangesAfter serves
+  // nothing past it.
   virtual absl::StatusOr<int64_t> HeadSequence() = 0;
 
   // Runs `fn` in one durable transaction. When `fn` fails nothing it wrote is kept. Returns

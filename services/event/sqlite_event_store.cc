@@ -1,5 +1,6 @@
 #include "services/event/sqlite_event_store.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/cord.h"
@@ -294,13 +295,18 @@ absl::Status CheckFullTextQuery(SqliteConnection& db, const std::string& text) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<SqliteEventStore>> SqliteEventStore::Open(const std::string& path) {
+absl::StatusOr<std::unique_ptr<SqliteEventStore>> SqliteEventStore::Open(
+    const std::string& path, std::function<void()> before_sync) {
   SqliteDatabase::Options options;
   options.path = path;
+  options.before_sync = std::move(before_sync);
   LOOKOUT_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDatabase> db,
                            SqliteDatabase::Open(options, EventStoreMigrations()));
   auto store = std::unique_ptr<SqliteEventStore>(new SqliteEventStore(std::move(db)));
   LOOKOUT_RETURN_IF_ERROR(store->LoadSecret());
+  // Opening synced the WAL, so everything stored is durable now.
+  LOOKOUT_ASSIGN_OR_RETURN(int64_t head, store->StoredHead());
+  store->durable_head_.store(head);
   return store;
 }
 
@@ -342,6 +348,9 @@ absl::StatusOr<std::optional<RequestRecord>> SqliteEventStore::FindRequest(
     LOOKOUT_ASSIGN_OR_RETURN(result, reader.FindRequest(request_id));
     return absl::OkStatus();
   }));
+  // The record may belong to a commit that is visible but not yet durable; a retry is answered
+  // "created" only once it is.
+  if (result.has_value()) db_->AwaitDurable();
   return result;
 }
 
@@ -399,6 +408,8 @@ absl::StatusOr<EventPage> SqliteEventStore::List(const EventQuery& query) {
 absl::StatusOr<std::vector<Change>> SqliteEventStore::ChangesAfter(int64_t after, int64_t up_to,
                                                                    int limit) {
   std::vector<Change> changes;
+  up_to = std::min(up_to, durable_head_.load());
+  if (after >= up_to) return changes;
   LOOKOUT_RETURN_IF_ERROR(db_->Read([&](SqliteConnection& db) -> absl::Status {
     LOOKOUT_ASSIGN_OR_RETURN(
         Statement s, db.Prepare("SELECT sequence, type, event FROM changes "
@@ -417,7 +428,9 @@ absl::StatusOr<std::vector<Change>> SqliteEventStore::ChangesAfter(int64_t after
   return changes;
 }
 
-absl::StatusOr<int64_t> SqliteEventStore::HeadSequence() {
+absl::StatusOr<int64_t> SqliteEventStore::HeadSequence() { return durable_head_.load(); }
+
+absl::StatusOr<int64_t> SqliteEventStore::StoredHead() {
   int64_t head = 0;
   LOOKOUT_RETURN_IF_ERROR(db_->Read([&](SqliteConnection& db) -> absl::Status {
     LOOKOUT_ASSIGN_OR_RETURN(Statement s,
@@ -439,8 +452,10 @@ absl::Status SqliteEventStore::Write(absl::FunctionRef<absl::Status(EventTransac
         return status;
       },
       [&] {
-        // Runs on the writer thread in commit order, so listeners see heads in order.
-        if (head > 0 && listener_) listener_(head);
+        // Runs once the commit is durable, in commit order, so heads only grow.
+        if (head <= 0) return;
+        durable_head_.store(head);
+        if (listener_) listener_(head);
       });
 }
 

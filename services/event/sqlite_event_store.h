@@ -3,6 +3,7 @@
 #ifndef LOOKOUT_SERVICES_EVENT_SQLITE_EVENT_STORE_H_
 #define LOOKOUT_SERVICES_EVENT_SQLITE_EVENT_STORE_H_
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -14,8 +15,10 @@ namespace lookout::event {
 
 class SqliteEventStore : public EventStore {
  public:
-  // Opens (creating and migrating as needed) the database at `path`.
-  static absl::StatusOr<std::unique_ptr<SqliteEventStore>> Open(const std::string& path);
+  // Opens (creating and migrating as needed) the database at `path`. `before_sync` is for
+  // tests (SqliteDatabase::Options::before_sync).
+  static absl::StatusOr<std::unique_ptr<SqliteEventStore>> Open(
+      const std::string& path, std::function<void()> before_sync = nullptr);
 
   absl::StatusOr<std::optional<lookout::event::v1::Event>> GetLive(const std::string& id) override;
   absl::StatusOr<std::optional<RequestRecord>> FindRequest(const std::string& request_id) override;
@@ -31,10 +34,15 @@ class SqliteEventStore : public EventStore {
  private:
   explicit SqliteEventStore(std::unique_ptr<SqliteDatabase> db) : db_(std::move(db)) {}
   absl::Status LoadSecret();
+  absl::StatusOr<int64_t> StoredHead();
 
   std::unique_ptr<SqliteDatabase> db_;
   std::string secret_;
   std::function<void(int64_t)> listener_;
+  // The newest sequence whose commit is durable. Readers can see a commit a few milliseconds
+  // earlier; the change log is served only up to here, so a power cut can never take back a
+  // change a follower was sent (and later hand its sequence to another change).
+  std::atomic<int64_t> durable_head_{0};
 };
 
 }  // namespace lookout::event

@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 #include "common/status_macros.h"
 #include "tests/testing/temp_dir.h"
 
@@ -177,6 +179,104 @@ TEST_F(SqliteDatabaseTest, TheWalStaysBoundedUnderNonStopWrites) {
   auto wal_bytes = std::filesystem::file_size(dir_.File("wal.db-wal"), ec);
   ASSERT_FALSE(ec);
   EXPECT_LT(wal_bytes, 800u * 4096u);
+}
+
+// Holds the sync thread before its next fsync of the WAL until released: the window in which a
+// commit is visible to readers but not yet durable.
+class SyncGate {
+ public:
+  std::function<void()> Hook() {
+    return [this] {
+      if (!armed_.load()) return;
+      entered_.Notify();
+      release_.WaitForNotification();
+    };
+  }
+  void Arm() { armed_ = true; }
+  void WaitUntilHeld() { entered_.WaitForNotification(); }
+  void Release() { release_.Notify(); }
+
+ private:
+  std::atomic<bool> armed_{false};
+  absl::Notification entered_;
+  absl::Notification release_;
+};
+
+TEST_F(SqliteDatabaseTest, AWriteIsAcknowledgedOnlyAfterTheWalIsSynced) {
+  SyncGate gate;
+  auto db = SqliteDatabase::Open({.path = dir_.File("gate.db"), .before_sync = gate.Hook()},
+                                 kMigrations);
+  ASSERT_TRUE(db.ok()) << db.status();
+  gate.Arm();
+  std::atomic<bool> returned{false};
+  std::atomic<bool> published{false};
+  std::thread writer([&] {
+    EXPECT_TRUE((*db)->Write([](SqliteConnection& c) { return Insert(c, "held"); },
+                             [&] { published = true; })
+                    .ok());
+    returned = true;
+  });
+  gate.WaitUntilHeld();
+  // Committed and readable, but neither acknowledged nor published while the fsync waits.
+  EXPECT_EQ(*CountItems(**db), 1);
+  absl::SleepFor(absl::Milliseconds(100));
+  EXPECT_FALSE(returned.load());
+  EXPECT_FALSE(published.load());
+  EXPECT_EQ((*db)->commit_count(), 0);
+  gate.Release();
+  writer.join();
+  EXPECT_TRUE(returned.load());
+  EXPECT_TRUE(published.load());
+  EXPECT_EQ((*db)->commit_count(), 1);
+}
+
+TEST_F(SqliteDatabaseTest, AwaitDurableWaitsForACommitSeenBeforeItsSync) {
+  SyncGate gate;
+  auto db = SqliteDatabase::Open({.path = dir_.File("await.db"), .before_sync = gate.Hook()},
+                                 kMigrations);
+  ASSERT_TRUE(db.ok()) << db.status();
+  gate.Arm();
+  std::thread writer([&] {
+    EXPECT_TRUE((*db)->Write([](SqliteConnection& c) { return Insert(c, "seen"); }).ok());
+  });
+  gate.WaitUntilHeld();
+  ASSERT_EQ(*CountItems(**db), 1);  // a reader found the row...
+  std::atomic<bool> durable{false};
+  std::thread waiter([&] {
+    (*db)->AwaitDurable();  // ...and must not vouch for it before the sync
+    durable = true;
+  });
+  absl::SleepFor(absl::Milliseconds(100));
+  EXPECT_FALSE(durable.load());
+  gate.Release();
+  waiter.join();
+  writer.join();
+  EXPECT_TRUE(durable.load());
+}
+
+TEST_F(SqliteDatabaseTest, BackgroundCheckpointsCopyTheWalIntoTheDatabaseFile) {
+  // The writer's own checkpoint (force_checkpoint_frames) is out of reach here, so only the
+  // background checkpointer can move pages from the WAL into the database file.
+  SqliteDatabase::Options options{.path = dir_.File("ckpt.db")};
+  options.checkpoint_frames = 20;
+  options.force_checkpoint_frames = 1000000;
+  auto db = SqliteDatabase::Open(options, kMigrations);
+  ASSERT_TRUE(db.ok()) << db.status();
+  const std::string padding(4000, 'x');
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE((*db)->Write([&](SqliteConnection& c) {
+                   return Insert(c, absl::StrCat(i, padding));
+                 }).ok());
+  }
+  // 100 rows of 4 KB need at least 100 pages in the database file once checkpointed.
+  const uintmax_t want = 100u * 4000u;
+  uintmax_t size = 0;
+  for (int i = 0; i < 100 && size < want; ++i) {
+    std::error_code ec;
+    size = std::filesystem::file_size(dir_.File("ckpt.db"), ec);
+    if (size < want) absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_GE(size, want);
 }
 
 TEST_F(SqliteDatabaseTest, BadSqlIsAnErrorNotACrash) {

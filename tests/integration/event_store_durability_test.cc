@@ -1,0 +1,93 @@
+// The event store's change log never runs ahead of durability: a commit readers can already see
+// is not served to followers (WatchEvents) until its fsync, because a power cut before the
+// fsync would take the change back and hand its sequence to another one.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "services/event/sqlite_event_store.h"
+#include "tests/testing/temp_dir.h"
+
+namespace lookout::event {
+namespace {
+
+v1::Event NewEvent(const std::string& id) {
+  v1::Event event;
+  event.set_id(id);
+  event.set_event_date("2024-03-02");
+  event.mutable_location()->set_country_code("HTI");
+  return event;
+}
+
+TEST(EventStoreDurabilityTest, TheChangeLogStopsAtTheLastDurableCommit) {
+  testing::TempDir dir;
+  std::atomic<bool> hold{false};
+  absl::Notification held, release;
+  auto store = SqliteEventStore::Open(dir.File("event.db"), [&] {
+    if (!hold.load()) return;
+    held.Notify();
+    release.WaitForNotification();
+  });
+  ASSERT_TRUE(store.ok()) << store.status();
+  std::atomic<int64_t> published{0};
+  (*store)->SetCommitListener([&](int64_t head) { published = head; });
+
+  auto create = [&](const std::string& id) {
+    return (*store)->Write([&](EventTransaction& tx) {
+      return tx.Apply(v1::CHANGE_TYPE_CREATED, NewEvent(id)).status();
+    });
+  };
+  ASSERT_TRUE(create("evt_0000000000000001").ok());
+  ASSERT_EQ(*(*store)->HeadSequence(), 1);
+
+  hold = true;
+  std::thread writer([&] { EXPECT_TRUE(create("evt_0000000000000002").ok()); });
+  held.WaitForNotification();
+  // The second event is committed and readable...
+  auto visible = (*store)->GetLive("evt_0000000000000002");
+  ASSERT_TRUE(visible.ok()) << visible.status();
+  EXPECT_TRUE(visible->has_value());
+  // ...but the change log still ends at the first, and no listener heard of it.
+  EXPECT_EQ(*(*store)->HeadSequence(), 1);
+  auto changes = (*store)->ChangesAfter(0, 1000, 100);
+  ASSERT_TRUE(changes.ok()) << changes.status();
+  ASSERT_EQ(changes->size(), 1u);
+  EXPECT_EQ((*changes)[0].sequence, 1);
+  EXPECT_EQ(published.load(), 1);
+
+  release.Notify();
+  writer.join();
+  EXPECT_EQ(*(*store)->HeadSequence(), 2);
+  changes = (*store)->ChangesAfter(0, 1000, 100);
+  ASSERT_TRUE(changes.ok()) << changes.status();
+  EXPECT_EQ(changes->size(), 2u);
+  EXPECT_EQ(published.load(), 2);
+}
+
+TEST(EventStoreDurabilityTest, AReopenedStoreServesEverythingItFinds) {
+  testing::TempDir dir;
+  {
+    auto store = SqliteEventStore::Open(dir.File("event.db"));
+    ASSERT_TRUE(store.ok()) << store.status();
+    for (const char* id : {"evt_0000000000000001", "evt_0000000000000002"}) {
+      ASSERT_TRUE((*store)
+                      ->Write([&](EventTransaction& tx) {
+                        return tx.Apply(v1::CHANGE_TYPE_CREATED, NewEvent(id)).status();
+                      })
+                      .ok());
+    }
+  }
+  // Opening syncs the WAL, so what a previous process committed is durable and served.
+  auto reopened = SqliteEventStore::Open(dir.File("event.db"));
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  EXPECT_EQ(*(*reopened)->HeadSequence(), 2);
+  auto changes = (*reopened)->ChangesAfter(0, 1000, 100);
+  ASSERT_TRUE(changes.ok()) << changes.status();
+  EXPECT_EQ(changes->size(), 2u);
+}
+
+}  // namespace
+}  // namespace lookout::event
