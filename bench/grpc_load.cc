@@ -63,6 +63,9 @@ ABSL_FLAG(std::string, ids_out, "", "create_event: write the ids of the created 
 ABSL_FLAG(std::string, actor_id, "", "create_event/import: the participant's actor id");
 ABSL_FLAG(std::string, actor_target, "",
           "create_event/import without --actor_id: create an actor at this ActorService first");
+ABSL_FLAG(int, create_date_days, 0,
+          "create_event: event dates within this many consecutive days (0: spread over ten "
+          "years, as imported history is); a diagnostic of what scattered index keys cost");
 ABSL_FLAG(bool, no_participants, false,
           "create_event: send events without participants, so no actor check runs (isolates "
           "its cost from the write's)");
@@ -213,7 +216,7 @@ class CreateEventDriver : public CallDriver {
   static constexpr int kRequestsPerChain = 16;
 
   CreateEventDriver(ClientBase* base, int concurrency, const std::string& actor_id,
-                    bool participants)
+                    bool participants, int date_days)
       : base_(base) {
     for (size_t i = 0; i < base->channel_count(); ++i) {
       stubs_.push_back(event_v1::EventService::NewStub(base->ChannelFor(static_cast<int>(i))));
@@ -224,8 +227,13 @@ class CreateEventDriver : public CallDriver {
       chain.requests.resize(kRequestsPerChain);
       // No external id: an interactive create does not carry one (imports do).
       for (auto& request : chain.requests) {
-        *request.mutable_event() = MakeBenchEvent(index++, actor_id, "");
+        *request.mutable_event() = MakeBenchEvent(index, actor_id, "");
         if (!participants) request.mutable_event()->clear_participants();
+        if (date_days > 0) {
+          request.mutable_event()->set_event_date(
+              absl::StrFormat("2024-03-%02d", 1 + static_cast<int>(index % date_days)));
+        }
+        ++index;
       }
     }
   }
@@ -573,7 +581,14 @@ int Main() {
     if (ids.empty()) Usage("get_event needs --ids_file with at least one id");
     driver = std::make_unique<GetEventDriver>(&base, concurrency, std::move(ids));
   } else if (mode == "create_event") {
-    driver = std::make_unique<CreateEventDriver>(&base, concurrency, actor_id, !no_participants);
+    const int date_days = absl::GetFlag(FLAGS_create_date_days);
+    if (date_days < 0 || date_days > 28) {
+      std::cerr << "lookout-bench-load: --create_date_days must be 0..28, got " << date_days
+                << "\n";
+      return 2;
+    }
+    driver = std::make_unique<CreateEventDriver>(&base, concurrency, actor_id, !no_participants,
+                                                 date_days);
   } else if (mode == "import") {
     import_events = absl::GetFlag(FLAGS_import_events);
     if (import_events < 1) Usage("--import_events must be at least 1");
