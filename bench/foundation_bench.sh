@@ -12,9 +12,10 @@
 #
 # Environment: BENCH_DURATION (measured time per run, default 5s), BENCH_WARMUP (1s),
 # BENCH_SEED_EVENTS (2000), BENCH_IMPORT_EVENTS (20000), BENCH_CHANNELS (1),
+# BENCH_CREATE_ROUNDS (3: health/CreateEvent pairs the CreateEvent ratio is the median of),
 # BENCH_SKIP_BUILD=1 (use the binaries already built), BENCH_KEEP=1 (keep the var dir and logs),
 # BENCH_NICE (e.g. -5: run everything at that priority, so concurrent compiles on a shared
-# machine disturb the figures less), BENCH_TIME_LIMIT (seconds, default 290), LOOKOUT_BUILD_DIR.
+# machine disturb the figures less), BENCH_TIME_LIMIT (seconds, default 360), LOOKOUT_BUILD_DIR.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,6 +24,9 @@ DURATION=${BENCH_DURATION:-5s}
 WARMUP=${BENCH_WARMUP:-1s}
 SEED_EVENTS=${BENCH_SEED_EVENTS:-2000}
 IMPORT_EVENTS=${BENCH_IMPORT_EVENTS:-20000}
+CREATE_ROUNDS=${BENCH_CREATE_ROUNDS:-3}
+[[ $CREATE_ROUNDS =~ ^[1-9][0-9]*$ ]] ||
+  { echo "BENCH_CREATE_ROUNDS must be a positive integer, got '$CREATE_ROUNDS'" >&2; exit 2; }
 CHANNELS=${BENCH_CHANNELS:-1}
 C=64
 LOAD=$BUILD/bench/lookout-bench-load
@@ -72,7 +76,7 @@ trap 'exit 130' INT TERM
 # Bounded run time: past the limit the script stops itself (and, through cleanup, the services).
 (
   trap 'kill "$nap" 2>/dev/null; exit 0' TERM
-  sleep "${BENCH_TIME_LIMIT:-290}" &
+  sleep "${BENCH_TIME_LIMIT:-360}" &
   nap=$!
   wait "$nap"
   echo "time limit reached, stopping" >&2
@@ -175,6 +179,15 @@ load create_noactor_c64 --mode=create_event --no_participants --concurrency=$C \
 # date-ordered indexes take each group's rows on a few shared pages instead of one page each.
 load create_week_c64 --mode=create_event --actor_id="$ACTOR_ID" --create_date_days=7 \
   --concurrency=$C --warmup="$WARMUP" --duration="$DURATION" --label=dates_in_one_week
+# The CreateEvent target is judged on back-to-back pairs (health, then CreateEvent), the median
+# of CREATE_ROUNDS ratios: the empty RPC's rate alone moves by a third between runs on a shared
+# VM, so one pair says little.
+for round in $(seq "$CREATE_ROUNDS"); do
+  load "pair_health_$round" --mode=health --health_service=lookout.event.v1.EventService \
+    --concurrency=$C --warmup="$WARMUP" --duration="$DURATION" --label="pair_${round}_health"
+  load "pair_create_$round" --mode=create_event --actor_id="$ACTOR_ID" --concurrency=$C \
+    --warmup="$WARMUP" --duration="$DURATION" --label="pair_${round}_create"
+done
 load import --mode=import --actor_id="$ACTOR_ID" --concurrency=1 --count=1 \
   --import_events="$IMPORT_EVENTS" --warmup="$WARMUP" --label=one_stream
 
@@ -226,7 +239,13 @@ create=$(field create_c64 throughput)
 import=$(field import throughput)
 raw=$(field raw throughput)
 r_get=$(ratio "$get_default" "$health")
-r_create=$(ratio "$create" "$health")
+pair_ratios=()
+for round in $(seq "$CREATE_ROUNDS"); do
+  pair_ratios+=("$(ratio "$(field "pair_create_$round" throughput)" \
+    "$(field "pair_health_$round" throughput)")")
+done
+r_create=$(printf '%s\n' "${pair_ratios[@]}" | sort -g |
+  awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : sprintf("%.2f", (v[NR / 2] + v[NR / 2 + 1]) / 2) }')
 r_import=$(ratio "$import" "$raw")
 
 echo
@@ -257,7 +276,8 @@ echo
 echo "Ratios"
 printf "  %-36s = %5s  (target >= 0.50)  %s\n" "GetEvent(default: $DEFAULT_KEY)/health" \
   "$r_get" "$(verdict "$r_get" 0.5)"
-printf "  %-36s = %5s  (target >= 0.33)  %s\n" "CreateEvent/health" "$r_create" \
-  "$(verdict "$r_create" 0.33)"
+printf "  %-36s = %5s  (target >= 0.33)  %s\n" "CreateEvent/health, median of pairs" \
+  "$r_create" "$(verdict "$r_create" 0.33)"
+echo "    (pairs, health then CreateEvent back to back: ${pair_ratios[*]})"
 printf "  %-36s = %5s  (target >= 0.50)  %s\n" "Import/raw SQLite" "$r_import" \
   "$(verdict "$r_import" 0.5)"
