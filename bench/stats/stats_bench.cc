@@ -37,7 +37,7 @@
 #include "services/event/event_manager.h"
 #include "services/event/event_service.h"
 #include "services/event/sqlite_event_store.h"
-#include "services/stats/event_channel.h"
+#include "services/stats/backend_channel.h"
 #include "services/stats/event_stats.h"
 #include "services/stats/feed_follower.h"
 #include "services/stats/observation_manager.h"
@@ -271,7 +271,7 @@ bool RebuildEndToEnd(int n, uint64_t seed, const std::string& work_dir) {
   }
   EventServer event_server(store.get());
   auto event_stub = event::v1::EventService::NewStub(
-      CreateEventChannel(absl::StrCat("127.0.0.1:", event_server.runner.port())));
+      CreateBackendChannel(absl::StrCat("127.0.0.1:", event_server.runner.port())));
   ReadModel rebuilt;
   FeedOptions feed;
   feed.internal_token = kToken;

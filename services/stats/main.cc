@@ -16,7 +16,7 @@
 #include "common/redis_cache.h"
 #include "common/server_runner.h"
 #include "services/stats/aggregate_cache.h"
-#include "services/stats/event_channel.h"
+#include "services/stats/backend_channel.h"
 #include "services/stats/event_stats.h"
 #include "services/stats/feed_follower.h"
 #include "services/stats/observation_manager.h"
@@ -166,7 +166,7 @@ int Run() {
   AggregateCache cache(redis.get(),
                        absl::Seconds(absl::GetFlag(FLAGS_aggregate_cache_ttl_seconds)));
 
-  auto event_stub = event::v1::EventService::NewStub(CreateEventChannel(event_addr));
+  auto event_stub = event::v1::EventService::NewStub(CreateBackendChannel(event_addr));
   ReadModel model;
   EventServiceTextSearch text_search(event_stub.get(), token,
                                      absl::Milliseconds(absl::GetFlag(FLAGS_event_timeout_ms)));

@@ -1,9 +1,5 @@
 #include "services/stats/observation_owner.h"
 
-#include <grpcpp/create_channel.h>
-#include <grpcpp/security/credentials.h>
-#include <grpcpp/support/channel_arguments.h>
-
 #include <chrono>
 #include <utility>
 
@@ -14,24 +10,12 @@
 #include "common/grpc_status.h"
 #include "common/logging.h"
 #include "common/validation.h"
+#include "services/stats/backend_channel.h"
 
 namespace lookout::stats {
 namespace {
 
 constexpr char kDnsScheme[] = "dns:///";
-
-std::shared_ptr<grpc::Channel> CreateOwnerChannel(const std::string& address) {
-  grpc::ChannelArguments arguments;
-  arguments.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 15000);
-  arguments.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
-  arguments.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
-  arguments.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-  // Also the connect timeout: an owner that accepts TCP but does not answer HTTP/2 within 1 s
-  // fails the attempt (UNAVAILABLE) rather than holding calls until their deadline.
-  arguments.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 1000);
-  arguments.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), arguments);
-}
 
 }  // namespace
 
@@ -53,7 +37,10 @@ ObservationOwnerClient::ObservationOwnerClient(std::string address, std::string 
       token_(std::move(internal_token)),
       timeout_(timeout),
       list_page_size_(list_page_size),
-      stub_(v1::StatsService::NewStub(CreateOwnerChannel(address_))) {}
+      // One connection attempt may take 1 s: an owner that accepts TCP but does not answer
+      // HTTP/2 fails the call (UNAVAILABLE) rather than holding it until its deadline.
+      stub_(v1::StatsService::NewStub(CreateBackendChannel(
+          address_, {.min = absl::Seconds(1), .max = absl::Seconds(2)}))) {}
 
 template <typename Call>
 grpc::Status ObservationOwnerClient::Forward(const grpc::ServerContext* serving, Call call) {

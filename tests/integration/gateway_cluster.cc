@@ -157,25 +157,31 @@ GatewayConfig TestGatewayConfig(const BackendAddresses& backends, const std::str
   return config;
 }
 
+std::vector<std::string> GatewayFlags(const BackendAddresses& backends,
+                                      const std::string& keys_file, int port, int redis_port) {
+  return {"--host=127.0.0.1",
+          absl::StrCat("--port=", port),
+          "--metrics_port=-1",
+          "--drain_grace_seconds=1",
+          absl::StrCat("--event_addr=", backends.event),
+          absl::StrCat("--actor_addr=", backends.actor),
+          absl::StrCat("--stats_addr=", backends.stats),
+          absl::StrCat("--internal_token=", kInternalToken),
+          absl::StrCat("--api_keys_file=", keys_file),
+          redis_port > 0 ? absl::StrCat("--redis_addr=127.0.0.1:", redis_port)
+                         : std::string("--redis_addr=")};
+}
+
 GatewayProcess::GatewayProcess(const BackendAddresses& backends, const std::string& keys_file,
                                int redis_port, const std::string& log_path,
                                std::vector<std::string> extra_flags) {
   int port = lookout::testing::PickFreePort();
   address_ = absl::StrCat("127.0.0.1:", port);
-  std::vector<std::string> argv = {LOOKOUT_GATEWAY_BINARY,
-                                   "--host=127.0.0.1",
-                                   absl::StrCat("--port=", port),
-                                   "--metrics_port=-1",
-                                   "--drain_grace_seconds=1",
-                                   absl::StrCat("--event_addr=", backends.event),
-                                   absl::StrCat("--actor_addr=", backends.actor),
-                                   absl::StrCat("--stats_addr=", backends.stats),
-                                   absl::StrCat("--internal_token=", kInternalToken),
-                                   absl::StrCat("--api_keys_file=", keys_file),
-                                   redis_port > 0
-                                       ? absl::StrCat("--redis_addr=127.0.0.1:", redis_port)
-                                       : std::string("--redis_addr="),
-                                   "--keys_reload_ms=100"};
+  std::vector<std::string> argv = {LOOKOUT_GATEWAY_BINARY};
+  for (std::string& flag : GatewayFlags(backends, keys_file, port, redis_port)) {
+    argv.push_back(std::move(flag));
+  }
+  argv.push_back("--keys_reload_ms=100");
   for (std::string& flag : extra_flags) argv.push_back(std::move(flag));
   process_.Start(argv, log_path);
   EXPECT_TRUE(WaitServing(address_, absl::Seconds(20))) << "gateway process did not start";

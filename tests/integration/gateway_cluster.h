@@ -86,6 +86,11 @@ GatewayConfig TestGatewayConfig(const BackendAddresses& backends, const std::str
                                 int redis_port);
 
 // A gateway as a process (the real binary), with `extra_flags` appended.
+// The flags that start a gateway on loopback `port` in front of `backends`, with the test
+// token and `keys_file` (`redis_port` 0: no Redis); no binary path, no TLS.
+std::vector<std::string> GatewayFlags(const BackendAddresses& backends,
+                                      const std::string& keys_file, int port, int redis_port);
+
 class GatewayProcess {
  public:
   GatewayProcess(const BackendAddresses& backends, const std::string& keys_file, int redis_port,

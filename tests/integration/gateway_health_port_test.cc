@@ -169,19 +169,10 @@ class GatewayHealthPortTest : public ::testing::Test {
 
   // Flags that start a gateway as far as validation goes; `port` for --port.
   std::vector<std::string> ValidFlags(int port) const {
-    BackendAddresses backends = Backends();
-    return {"--host=127.0.0.1",
-            absl::StrCat("--port=", port),
-            "--metrics_port=-1",
-            "--drain_grace_seconds=1",
-            absl::StrCat("--event_addr=", backends.event),
-            absl::StrCat("--actor_addr=", backends.actor),
-            absl::StrCat("--stats_addr=", backends.stats),
-            absl::StrCat("--internal_token=", testing::kInternalToken),
-            absl::StrCat("--api_keys_file=", keys_file_),
-            "--redis_addr=",
-            absl::StrCat("--tls_cert_file=", cert_),
-            absl::StrCat("--tls_key_file=", key_)};
+    std::vector<std::string> flags = testing::GatewayFlags(Backends(), keys_file_, port, 0);
+    flags.push_back(absl::StrCat("--tls_cert_file=", cert_));
+    flags.push_back(absl::StrCat("--tls_key_file=", key_));
+    return flags;
   }
 
   static HangingBackend* backend_;

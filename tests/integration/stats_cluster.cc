@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <string>
+#include <tuple>
+#include <vector>
 
 #include "common/call_context.h"
 #include "common/redis_cache.h"
@@ -19,7 +22,7 @@
 #include "services/event/event_service.h"
 #include "services/event/sqlite_event_store.h"
 #include "services/stats/aggregate_cache.h"
-#include "services/stats/event_channel.h"
+#include "services/stats/backend_channel.h"
 #include "services/stats/event_stats.h"
 #include "services/stats/observation_manager.h"
 #include "services/stats/observation_owner.h"
@@ -173,7 +176,7 @@ void StatsCluster::StartStats(StatsOptions options) {
   s.model = std::make_unique<ReadModel>();
   if (options.with_events) {
     s.event_stub = event::v1::EventService::NewStub(
-        CreateEventChannel(absl::StrCat("127.0.0.1:", event_port)));
+        CreateBackendChannel(absl::StrCat("127.0.0.1:", event_port)));
     s.text_search = std::make_unique<EventServiceTextSearch>(s.event_stub.get(), kToken);
   }
   EventStatsOptions stats_options;
@@ -285,6 +288,23 @@ event::v1::Event BasicEvent(const std::string& date, const std::string& country)
   e.mutable_location()->set_country_code(country);
   e.mutable_location()->set_geo_precision(lookout::type::v1::GEO_PRECISION_ADMIN1);
   return e;
+}
+
+void CreateReconciliationEvents(StatsCluster& cluster) {
+  for (auto [date, country, killed] :
+       std::vector<std::tuple<std::string, std::string, int>>{{"2024-01-05", "HTI", 300},
+                                                              {"2024-01-20", "HTI", 400},
+                                                              {"2024-02-03", "HTI", 1000},
+                                                              {"2024-01-10", "KEN", 1000}}) {
+    event::v1::Event e = BasicEvent(date, country);
+    event::v1::Casualty* c = e.add_casualties();
+    c->set_kind(event::v1::CASUALTY_KIND_KILLED);
+    c->mutable_count()->set_best(killed);
+    c = e.add_casualties();
+    c->set_kind(event::v1::CASUALTY_KIND_INJURED);
+    c->mutable_count()->set_best(killed / 10);
+    cluster.CreateEvent(e);
+  }
 }
 
 }  // namespace lookout::stats::testing

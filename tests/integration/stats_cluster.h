@@ -17,26 +17,11 @@
 #include "lookout/stats/v1/stats_service.grpc.pb.h"
 #include "services/stats/feed_follower.h"
 #include "services/stats/read_model.h"
+#include "tests/testing/stats_observations.h"
 
 namespace lookout::stats::testing {
 
 inline constexpr char kToken[] = "stats-test-token";
-
-// A source's count of people killed in Haiti over a period (January 2024 by default).
-inline v1::Observation Killed(const std::string& source, int64_t best,
-                              const std::string& start = "2024-01-01",
-                              const std::string& end = "2024-01-31") {
-  v1::Observation o;
-  o.set_metric(v1::METRIC_KILLED);
-  o.mutable_value()->set_best(best);
-  o.set_unit(v1::UNIT_PERSONS);
-  o.mutable_period()->set_start_date(start);
-  o.mutable_period()->set_end_date(end);
-  o.set_period_kind(v1::PERIOD_KIND_INTERVAL);
-  o.set_country_code("HTI");
-  o.mutable_source()->set_name(source);
-  return o;
-}
 
 struct StatsOptions {
   // 0: no Redis cache.
@@ -111,6 +96,10 @@ class StatsCluster {
 
 // A minimal valid event (callers add participants, casualties and the rest).
 lookout::event::v1::Event BasicEvent(const std::string& date, const std::string& country = "HTI");
+
+// What SummarizeMetric reconciles against: events in Haiti in January 2024 with 300 + 400
+// killed (and a tenth as many injured); one in February and one in Kenya that do not count.
+void CreateReconciliationEvents(StatsCluster& cluster);
 
 }  // namespace lookout::stats::testing
 

@@ -6,7 +6,6 @@
 
 #include <set>
 #include <string>
-#include <tuple>
 
 #include "absl/strings/str_format.h"
 #include "gmock/gmock.h"
@@ -219,22 +218,7 @@ TEST_F(StatsObservationsTest, CallsWithoutTheInternalTokenAreUnauthenticated) {
 }
 
 TEST_F(StatsObservationsTest, SummarizeReconcilesSourcesWithTheEvents) {
-  // Events in Haiti in January 2024 with 300 + 400 killed; one in February and one in Kenya
-  // do not count.
-  for (auto [date, country, killed] :
-       std::vector<std::tuple<std::string, std::string, int>>{{"2024-01-05", "HTI", 300},
-                                                              {"2024-01-20", "HTI", 400},
-                                                              {"2024-02-03", "HTI", 1000},
-                                                              {"2024-01-10", "KEN", 1000}}) {
-    auto e = testing::BasicEvent(date, country);
-    auto* c = e.add_casualties();
-    c->set_kind(event::v1::CASUALTY_KIND_KILLED);
-    c->mutable_count()->set_best(killed);
-    c = e.add_casualties();
-    c->set_kind(event::v1::CASUALTY_KIND_INJURED);
-    c->mutable_count()->set_best(killed / 10);
-    cluster_.CreateEvent(e);
-  }
+  testing::CreateReconciliationEvents(cluster_);
   ASSERT_TRUE(Record(Killed("UN", 1000), "").ok());
   ASSERT_TRUE(Record(Killed("RNDDH", 700), "").ok());
   Observation at_least = Killed("Press", 650);

@@ -11,7 +11,6 @@
 
 #include <filesystem>
 #include <string>
-#include <tuple>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -203,17 +202,7 @@ TEST_F(StatsReplicaTest, OwnerErrorsComeBackUnchangedAndNothingIsWritten) {
 }
 
 TEST_F(StatsReplicaTest, SummarizeThroughTheReplicaEqualsTheOwners) {
-  for (auto [date, country, killed] :
-       std::vector<std::tuple<std::string, std::string, int>>{{"2024-01-05", "HTI", 300},
-                                                              {"2024-01-20", "HTI", 400},
-                                                              {"2024-02-03", "HTI", 1000},
-                                                              {"2024-01-10", "KEN", 1000}}) {
-    auto e = testing::BasicEvent(date, country);
-    auto* c = e.add_casualties();
-    c->set_kind(event::v1::CASUALTY_KIND_KILLED);
-    c->mutable_count()->set_best(killed);
-    owner_.CreateEvent(e);
-  }
+  testing::CreateReconciliationEvents(owner_);
   ASSERT_TRUE(Record(replica(), Killed("UN", 1000), "").ok());
   ASSERT_TRUE(Record(owner(), Killed("RNDDH", 700), "").ok());
   Observation at_least = Killed("Press", 650);

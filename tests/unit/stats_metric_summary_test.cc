@@ -2,6 +2,7 @@
 
 #include "gmock/gmock.h"
 #include "services/stats/metric_summary.h"
+#include "tests/testing/stats_observations.h"
 
 namespace lookout::stats {
 namespace {
@@ -14,16 +15,8 @@ using ::testing::IsEmpty;
 Observation Obs(const std::string& source, int64_t best, const std::string& start,
                 const std::string& end,
                 lookout::type::v1::Qualifier qualifier = lookout::type::v1::QUALIFIER_EXACT) {
-  Observation o;
-  o.set_metric(v1::METRIC_KILLED);
-  o.mutable_value()->set_best(best);
+  Observation o = testing::Killed(source, best, start, end);
   o.mutable_value()->set_qualifier(qualifier);
-  o.set_unit(v1::UNIT_PERSONS);
-  o.mutable_period()->set_start_date(start);
-  o.mutable_period()->set_end_date(end);
-  o.set_period_kind(v1::PERIOD_KIND_INTERVAL);
-  o.set_country_code("HTI");
-  o.mutable_source()->set_name(source);
   return o;
 }
 

@@ -1,4 +1,4 @@
-#include "services/stats/event_channel.h"
+#include "services/stats/backend_channel.h"
 
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
@@ -6,14 +6,17 @@
 
 namespace lookout::stats {
 
-std::shared_ptr<grpc::Channel> CreateEventChannel(const std::string& address) {
+std::shared_ptr<grpc::Channel> CreateBackendChannel(const std::string& address,
+                                                    ReconnectBackoff backoff) {
   grpc::ChannelArguments arguments;
   arguments.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 15000);
   arguments.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
   arguments.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   arguments.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-  arguments.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
-  arguments.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 5000);
+  arguments.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS,
+                   static_cast<int>(absl::ToInt64Milliseconds(backoff.min)));
+  arguments.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
+                   static_cast<int>(absl::ToInt64Milliseconds(backoff.max)));
   // ListEvents pages carry whole events; leave room above the 4 MiB default.
   arguments.SetMaxReceiveMessageSize(16 * 1024 * 1024);
   return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), arguments);
