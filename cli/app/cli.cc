@@ -152,6 +152,13 @@ std::optional<bool> ParseSwitch(const std::string& text) {
   return std::nullopt;
 }
 
+// The command-line flag `flag`, else the environment variable `variable`.
+std::optional<std::string> FlagOrEnvironment(const Args& args, const Environment& environment,
+                                             const char* flag, const char* variable) {
+  if (auto value = args.Get(flag)) return value;
+  return environment.get(variable);
+}
+
 // --tls [LOOKOUT_TLS], --ca-cert FILE [LOOKOUT_CA_CERT], --tls-server-name NAME
 // [LOOKOUT_TLS_SERVER_NAME]: a CA file or a server name implies TLS; "--tls=false" on the command
 // line turns it off whatever the rest says (an https:// address still means TLS for itself).
@@ -167,12 +174,9 @@ int ConfigureTls(const Args& args, const Environment& environment, ClientConfig*
     }
     tls = *on;
   }
-  std::string ca_source = "--ca-cert";
-  std::optional<std::string> ca_file = args.Get("ca-cert");
-  if (!ca_file) {
-    ca_file = environment.get("LOOKOUT_CA_CERT");
-    ca_source = "LOOKOUT_CA_CERT";
-  }
+  const std::optional<std::string> ca_file =
+      FlagOrEnvironment(args, environment, "ca-cert", "LOOKOUT_CA_CERT");
+  const char* ca_source = args.Get("ca-cert") ? "--ca-cert" : "LOOKOUT_CA_CERT";
   if (ca_file && !ca_file->empty()) {
     std::ifstream in(*ca_file, std::ios::binary);
     if (!in) {
@@ -189,11 +193,9 @@ int ConfigureTls(const Args& args, const Environment& environment, ClientConfig*
       return kExitUsage;
     }
   }
-  if (auto name = args.Get("tls-server-name")) {
-    config->tls_server_name = *name;
-  } else if (auto value = environment.get("LOOKOUT_TLS_SERVER_NAME")) {
-    config->tls_server_name = *value;
-  }
+  config->tls_server_name =
+      FlagOrEnvironment(args, environment, "tls-server-name", "LOOKOUT_TLS_SERVER_NAME")
+          .value_or("");
   tls = tls || !config->ca_cert_pem.empty() || !config->tls_server_name.empty();
   config->tls = args.Has("tls") ? args.Flag("tls") : tls;
   return kExitOk;
@@ -236,9 +238,7 @@ int RunCli(const std::vector<std::string>& argv, std::ostream& out, std::ostream
   }
 
   auto setting = [&](const char* flag, const char* variable, const char* fallback) {
-    if (auto value = args.Get(flag)) return *value;
-    if (auto value = environment.get(variable)) return *value;
-    return std::string(fallback);
+    return FlagOrEnvironment(args, environment, flag, variable).value_or(fallback);
   };
   ClientConfig config;
   config.addr = setting("addr", "LOOKOUT_ADDR", "127.0.0.1:50051");

@@ -243,20 +243,21 @@ int Get(const CommandContext& context) {
     PrintObservationsCsv(context, {o});
     return kExitOk;
   }
+  // The list columns (ObservationRow), with the fields a list leaves out between them.
+  const std::vector<std::string> row = ObservationRow(o);
   Table table({"FIELD", "VALUE"});
-  table.AddRow({"id", o.id()});
-  table.AddRow({"metric", ShortEnumName(stats::v1::Metric_descriptor(), o.metric())});
-  table.AddRow({"value", CountText(o.value())});
-  table.AddRow(
-      {"unit", absl::AsciiStrToLower(ShortEnumName(stats::v1::Unit_descriptor(), o.unit()))});
-  table.AddRow({"period", ObservationRow(o)[4]});
+  table.AddRow({"id", row[0]});
+  table.AddRow({"metric", row[1]});
+  table.AddRow({"value", row[2]});
+  table.AddRow({"unit", row[3]});
+  table.AddRow({"period", row[4]});
   table.AddRow({"period_kind", absl::AsciiStrToLower(ShortEnumName(
                                    stats::v1::PeriodKind_descriptor(), o.period_kind()))});
-  table.AddRow({"country_code", o.country_code()});
+  table.AddRow({"country_code", row[5]});
   if (!o.admin1().empty()) table.AddRow({"admin1", o.admin1()});
   if (!o.origin_country_code().empty()) table.AddRow({"origin", o.origin_country_code()});
   if (!o.destination().empty()) table.AddRow({"destination", o.destination()});
-  table.AddRow({"source", o.source().name()});
+  table.AddRow({"source", row[6]});
   if (!o.source().url().empty()) table.AddRow({"source_url", o.source().url()});
   if (!o.source().published_date().empty()) {
     table.AddRow({"source_date", o.source().published_date()});

@@ -1,6 +1,7 @@
 #include "services/event/change_feed.h"
 
 #include <limits>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/unknown_field_set.h"
@@ -47,8 +48,8 @@ absl::Status ChangeFeed::Watch(const v1::WatchEventsRequest& request, const Sink
       message.set_sequence(change.sequence);
       message.set_type(change.type);
       if (pass_through) {
-        message.GetReflection()->MutableUnknownFields(&message)->AddLengthDelimited(
-            v1::WatchEventsResponse::kEventFieldNumber, change.event_bytes);
+        *message.GetReflection()->MutableUnknownFields(&message)->AddLengthDelimited(
+            v1::WatchEventsResponse::kEventFieldNumber) = std::move(change.event_bytes);
       } else {
         if (!event.ParseFromString(change.event_bytes)) {
           return errors::StorageFailure(

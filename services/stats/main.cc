@@ -9,6 +9,7 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/call_context.h"
 #include "common/config.h"
 #include "common/logging.h"
@@ -55,13 +56,13 @@ ABSL_FLAG(double, drain_grace_seconds, 10, "How long in-flight calls may finish 
 namespace lookout::stats {
 namespace {
 
-bool ParseHostPort(const std::string& address, std::string* host, int* port) {
+bool ParseHostPort(absl::string_view address, std::string* host, int* port) {
   const size_t colon = address.rfind(':');
-  if (colon == std::string::npos || colon == 0) return false;
+  if (colon == absl::string_view::npos || colon == 0) return false;
   if (!absl::SimpleAtoi(address.substr(colon + 1), port) || *port <= 0 || *port > 65535) {
     return false;
   }
-  *host = address.substr(0, colon);
+  *host = std::string(address.substr(0, colon));
   return true;
 }
 
@@ -93,7 +94,9 @@ int Run() {
   if (!observations_addr.empty()) {
     std::string owner_host;
     int owner_port = 0;
-    if (!ParseObservationsAddress(observations_addr, &owner_host, &owner_port)) {
+    if (!ParseHostPort(absl::StripPrefix(observations_addr, "dns:///"), &owner_host,
+                       &owner_port) ||
+        owner_host.find_first_of("/ ") != std::string::npos) {
       config.Add("observations_addr",
                  absl::StrCat("must be host:port, dns:///host:port or empty, got \"",
                               observations_addr, "\""));

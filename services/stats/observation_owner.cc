@@ -3,8 +3,6 @@
 #include <chrono>
 #include <utility>
 
-#include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/call_context.h"
 #include "common/grpc_status.h"
@@ -13,23 +11,6 @@
 #include "services/stats/backend_channel.h"
 
 namespace lookout::stats {
-namespace {
-
-constexpr char kDnsScheme[] = "dns:///";
-
-}  // namespace
-
-bool ParseObservationsAddress(const std::string& address, std::string* host, int* port) {
-  std::string rest = address;
-  if (absl::StartsWith(rest, kDnsScheme)) rest = rest.substr(sizeof(kDnsScheme) - 1);
-  const size_t colon = rest.rfind(':');
-  if (colon == std::string::npos || colon == 0) return false;
-  if (!absl::SimpleAtoi(rest.substr(colon + 1), port) || *port <= 0 || *port > 65535) {
-    return false;
-  }
-  *host = rest.substr(0, colon);
-  return host->find_first_of("/ ") == std::string::npos;
-}
 
 ObservationOwnerClient::ObservationOwnerClient(std::string address, std::string internal_token,
                                                absl::Duration timeout, int list_page_size)
@@ -101,15 +82,12 @@ grpc::Status ObservationOwnerClient::Delete(const grpc::ServerContext* serving,
 
 absl::StatusOr<std::vector<v1::Observation>> ObservationOwnerClient::ListWithin(
     const grpc::ServerContext* serving, int metric, const std::string& country_code,
-    const std::string& start_date, const std::string& end_date, int limit) {
-  // Validated by the caller, so the dates parse.
-  const int32_t first_day = *validation::ParseDate(start_date);
-  const int32_t last_day = *validation::ParseDate(end_date);
+    int32_t first_day, int32_t last_day, int limit) {
   v1::ListObservationsRequest request;
   request.set_metric(static_cast<v1::Metric>(metric));
   request.set_country_code(country_code);
-  request.mutable_period()->set_start_date(start_date);
-  request.mutable_period()->set_end_date(end_date);
+  request.mutable_period()->set_start_date(validation::FormatDate(first_day));
+  request.mutable_period()->set_end_date(validation::FormatDate(last_day));
   request.set_page_size(list_page_size_);
   std::vector<v1::Observation> within;
   while (true) {

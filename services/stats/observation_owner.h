@@ -6,6 +6,7 @@
 
 #include <grpcpp/server_context.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,10 +16,6 @@
 #include "lookout/stats/v1/stats_service.grpc.pb.h"
 
 namespace lookout::stats {
-
-// Whether `address` is a form --observations_addr accepts: host:port or dns:///host:port.
-// Sets *host and *port when it is.
-bool ParseObservationsAddress(const std::string& address, std::string* host, int* port);
 
 class ObservationOwnerClient {
  public:
@@ -48,8 +45,8 @@ class ObservationOwnerClient {
   absl::StatusOr<std::vector<v1::Observation>> ListWithin(const grpc::ServerContext* serving,
                                                           int metric,
                                                           const std::string& country_code,
-                                                          const std::string& start_date,
-                                                          const std::string& end_date, int limit);
+                                                          int32_t first_day, int32_t last_day,
+                                                          int limit);
 
   const std::string& address() const { return address_; }
 

@@ -95,10 +95,10 @@ grpc::Status StatsServiceImpl::SummarizeMetric(grpc::ServerContext* context,
     return ServeCall(context, auth_, "SummarizeMetric", [&] {
       return Respond(stats::SummarizeMetric(
                          *request, events_,
-                         [&](int32_t, int32_t, int limit) {
-                           return owner_->ListWithin(
-                               context, request->metric(), request->country_code(),
-                               request->period().start_date(), request->period().end_date(), limit);
+                         [&](int32_t first_day, int32_t last_day, int limit) {
+                           return owner_->ListWithin(context, request->metric(),
+                                                     request->country_code(), first_day,
+                                                     last_day, limit);
                          }),
                      response);
     });
