@@ -22,6 +22,12 @@ v1::Event NewEvent(const std::string& id) {
   return event;
 }
 
+absl::Status Create(SqliteEventStore& store, const std::string& id) {
+  return store.Write([&](EventTransaction& tx) {
+    return tx.Apply(v1::CHANGE_TYPE_CREATED, NewEvent(id)).status();
+  });
+}
+
 TEST(EventStoreDurabilityTest, TheChangeLogStopsAtTheLastDurableCommit) {
   testing::TempDir dir;
   std::atomic<bool> hold{false};
@@ -35,16 +41,11 @@ TEST(EventStoreDurabilityTest, TheChangeLogStopsAtTheLastDurableCommit) {
   std::atomic<int64_t> published{0};
   (*store)->SetCommitListener([&](int64_t head) { published = head; });
 
-  auto create = [&](const std::string& id) {
-    return (*store)->Write([&](EventTransaction& tx) {
-      return tx.Apply(v1::CHANGE_TYPE_CREATED, NewEvent(id)).status();
-    });
-  };
-  ASSERT_TRUE(create("evt_0000000000000001").ok());
+  ASSERT_TRUE(Create(**store, "evt_0000000000000001").ok());
   ASSERT_EQ(*(*store)->HeadSequence(), 1);
 
   hold = true;
-  std::thread writer([&] { EXPECT_TRUE(create("evt_0000000000000002").ok()); });
+  std::thread writer([&] { EXPECT_TRUE(Create(**store, "evt_0000000000000002").ok()); });
   held.WaitForNotification();
   // The second event is committed and readable...
   auto visible = (*store)->GetLive("evt_0000000000000002");
@@ -72,13 +73,8 @@ TEST(EventStoreDurabilityTest, AReopenedStoreServesEverythingItFinds) {
   {
     auto store = SqliteEventStore::Open(dir.File("event.db"));
     ASSERT_TRUE(store.ok()) << store.status();
-    for (const char* id : {"evt_0000000000000001", "evt_0000000000000002"}) {
-      ASSERT_TRUE((*store)
-                      ->Write([&](EventTransaction& tx) {
-                        return tx.Apply(v1::CHANGE_TYPE_CREATED, NewEvent(id)).status();
-                      })
-                      .ok());
-    }
+    ASSERT_TRUE(Create(**store, "evt_0000000000000001").ok());
+    ASSERT_TRUE(Create(**store, "evt_0000000000000002").ok());
   }
   // Opening syncs the WAL, so what a previous process committed is durable and served.
   auto reopened = SqliteEventStore::Open(dir.File("event.db"));
