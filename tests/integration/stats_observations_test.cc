@@ -91,26 +91,7 @@ TEST_F(StatsObservationsTest, RecordGetAndDelete) {
 }
 
 TEST_F(StatsObservationsTest, BadInputIsInvalidArgumentAndWritesNothing) {
-  std::vector<std::pair<std::string, Observation>> bad;
-  Observation o = Killed("BINUH", 10);
-  o.mutable_value()->set_low(11);
-  bad.emplace_back("observation.value", o);
-  o = Killed("BINUH", 10);
-  o.mutable_period()->set_end_date("2023-12-01");
-  bad.emplace_back("observation.period", o);
-  o = Killed("BINUH", 10);
-  o.mutable_value()->set_qualifier(lookout::type::v1::QUALIFIER_AT_LEAST);
-  o.mutable_value()->set_high(20);
-  bad.emplace_back("observation.value.high", o);
-  o = Killed("BINUH", 10);
-  o.set_country_code("HT");
-  bad.emplace_back("observation.country_code", o);
-  o = Killed("", 10);
-  bad.emplace_back("observation.source.name", o);
-  o = Killed("BINUH", 10);
-  o.clear_metric();
-  bad.emplace_back("observation.metric", o);
-  for (const auto& [field, observation] : bad) {
+  for (const auto& [field, observation] : testing::BadObservations()) {
     grpc::Status status = Record(observation, "req-bad-" + field);
     EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << field;
     EXPECT_THAT(status.error_message(), HasSubstr(field));

@@ -155,19 +155,7 @@ TEST_F(StatsReplicaTest, DeleteThroughTheReplicaDeletesAtTheOwner) {
 }
 
 TEST_F(StatsReplicaTest, OwnerErrorsComeBackUnchangedAndNothingIsWritten) {
-  std::vector<std::pair<std::string, Observation>> bad;
-  Observation o = Killed("BINUH", 10);
-  o.mutable_value()->set_low(11);
-  bad.emplace_back("observation.value", o);
-  o = Killed("BINUH", 10);
-  o.mutable_period()->set_end_date("2023-12-01");
-  bad.emplace_back("observation.period", o);
-  o = Killed("BINUH", 10);
-  o.set_country_code("HT");
-  bad.emplace_back("observation.country_code", o);
-  o = Killed("", 10);
-  bad.emplace_back("observation.source.name", o);
-  for (const auto& [field, observation] : bad) {
+  for (const auto& [field, observation] : testing::BadObservations()) {
     grpc::Status through_replica = Record(replica(), observation, "req-" + field);
     grpc::Status at_owner = Record(owner(), observation, "req-" + field);
     EXPECT_EQ(through_replica.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << field;

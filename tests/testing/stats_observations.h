@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "lookout/stats/v1/observation.pb.h"
 
@@ -23,6 +25,30 @@ inline v1::Observation Killed(const std::string& source, int64_t best,
   o.set_country_code("HTI");
   o.mutable_source()->set_name(source);
   return o;
+}
+
+// Observations RecordObservation must refuse, each with the field its error has to name.
+inline std::vector<std::pair<std::string, v1::Observation>> BadObservations() {
+  std::vector<std::pair<std::string, v1::Observation>> bad;
+  v1::Observation o = Killed("BINUH", 10);
+  o.mutable_value()->set_low(11);
+  bad.emplace_back("observation.value", o);
+  o = Killed("BINUH", 10);
+  o.mutable_period()->set_end_date("2023-12-01");
+  bad.emplace_back("observation.period", o);
+  o = Killed("BINUH", 10);
+  o.mutable_value()->set_qualifier(lookout::type::v1::QUALIFIER_AT_LEAST);
+  o.mutable_value()->set_high(20);
+  bad.emplace_back("observation.value.high", o);
+  o = Killed("BINUH", 10);
+  o.set_country_code("HT");
+  bad.emplace_back("observation.country_code", o);
+  o = Killed("", 10);
+  bad.emplace_back("observation.source.name", o);
+  o = Killed("BINUH", 10);
+  o.clear_metric();
+  bad.emplace_back("observation.metric", o);
+  return bad;
 }
 
 }  // namespace lookout::stats::testing
