@@ -66,8 +66,10 @@ class Statement {
 // One sqlite3 handle; not thread-safe (SqliteDatabase hands it to one thread at a time).
 class SqliteConnection {
  public:
+  // `vfs`: the name of a registered SQLite VFS, or null for the default.
   static absl::StatusOr<std::unique_ptr<SqliteConnection>> Open(const std::string& path,
-                                                                bool read_only);
+                                                                bool read_only,
+                                                                const char* vfs = nullptr);
   ~SqliteConnection();
 
   absl::Status Exec(absl::string_view sql);

@@ -4,3 +4,6 @@ lookout_test(common_unit_test LABEL unit
 lookout_test(sqlite_db_test LABEL integration
   SOURCES integration/sqlite_db_test.cc
   LIBS lookout_common)
+lookout_test(sqlite_wal_buffer_test LABEL integration
+  SOURCES integration/sqlite_wal_buffer_test.cc
+  LIBS lookout_common)

@@ -1,0 +1,25 @@
+// An SQLite VFS that gathers the writes of a transaction to its WAL file into one write.
+//
+// SQLite writes each WAL frame with two pwrite calls (the 24-byte frame header, then the page),
+// so a commit of 200 pages costs 400 system calls; on this project's VMs those calls were 30% of
+// the writer thread's time at 64 concurrent creates. Through this VFS the frames are kept in
+// memory while they are contiguous and written with one call when the commit frame is complete,
+// before the commit is published in the WAL index, so other connections never miss a committed
+// frame. Anything else SQLite asks of the file (read, size, sync, truncate, close) writes the
+// buffer first, so the file is always as SQLite believes it to be. A failed write of the buffer
+// fails the call that triggered it: for the commit frame, the COMMIT.
+//
+// Only files opened as WAL files are buffered; the database file and everything else pass
+// straight through to the default VFS, which this one wraps.
+#ifndef LOOKOUT_COMMON_SQLITE_WAL_BUFFER_H_
+#define LOOKOUT_COMMON_SQLITE_WAL_BUFFER_H_
+
+namespace lookout {
+
+// Registers the VFS on first use (not as the default) and returns its name, for
+// sqlite3_open_v2.
+const char* WalWriteBufferVfs();
+
+}  // namespace lookout
+
+#endif  // LOOKOUT_COMMON_SQLITE_WAL_BUFFER_H_

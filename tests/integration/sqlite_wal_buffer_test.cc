@@ -1,0 +1,151 @@
+#include "common/sqlite_wal_buffer.h"
+
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+
+#include <csignal>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "common/sqlite_db.h"
+#include "tests/testing/temp_dir.h"
+
+namespace lookout {
+namespace {
+
+constexpr int64_t kWalHeaderBytes = 32;
+constexpr int64_t kFrameBytes = 24 + 4096;  // frame header + the default page size
+
+// Write system calls this process has made so far (all threads).
+int64_t WriteSyscalls() {
+  std::ifstream io("/proc/self/io");
+  std::string key;
+  int64_t value = 0;
+  while (io >> key >> value) {
+    if (key == "syscw:") return value;
+  }
+  ADD_FAILURE() << "no syscw in /proc/self/io";
+  return -1;
+}
+
+int64_t QueryInt(SqliteConnection& connection, const std::string& sql) {
+  absl::StatusOr<Statement> statement = connection.Prepare(sql);
+  EXPECT_TRUE(statement.ok()) << statement.status();
+  if (!statement.ok()) return -1;
+  absl::StatusOr<bool> row = statement->Step();
+  EXPECT_TRUE(row.ok() && *row) << sql;
+  return row.ok() && *row ? statement->Int64(0) : -1;
+}
+
+class WalWriteBufferTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = dir_.File("buffered.db");
+    absl::StatusOr<std::unique_ptr<SqliteConnection>> writer =
+        SqliteConnection::Open(path_, /*read_only=*/false, WalWriteBufferVfs());
+    ASSERT_TRUE(writer.ok()) << writer.status();
+    writer_ = std::move(*writer);
+    ASSERT_TRUE(writer_->Exec("PRAGMA journal_mode = WAL").ok());
+    ASSERT_TRUE(writer_->Exec("PRAGMA synchronous = NORMAL").ok());
+    ASSERT_TRUE(writer_->Exec("PRAGMA wal_autocheckpoint = 0").ok());
+    ASSERT_TRUE(writer_->Exec("CREATE TABLE blobs (k INTEGER PRIMARY KEY, v BLOB NOT NULL)").ok());
+    sqlite3_wal_hook(
+        writer_->raw(),
+        +[](void* frames, sqlite3*, const char*, int count) {
+          *static_cast<int*>(frames) = count;
+          return SQLITE_OK;
+        },
+        &wal_frames_);
+  }
+
+  // Rows of 3000 random bytes: each takes most of a page, so `rows` rows dirty about as many.
+  absl::Status InsertRows(int first, int rows) {
+    return writer_->Exec(absl::StrCat(
+        "WITH RECURSIVE n(i) AS (SELECT ", first, " UNION ALL SELECT i + 1 FROM n WHERE i < ",
+        first + rows - 1, ") INSERT INTO blobs SELECT i, randomblob(3000) FROM n"));
+  }
+
+  // A connection through the default VFS, as the services' readers are.
+  std::unique_ptr<SqliteConnection> OpenReader() {
+    absl::StatusOr<std::unique_ptr<SqliteConnection>> reader =
+        SqliteConnection::Open(path_, /*read_only=*/true);
+    EXPECT_TRUE(reader.ok()) << reader.status();
+    return reader.ok() ? std::move(*reader) : nullptr;
+  }
+
+  testing::TempDir dir_;
+  std::string path_;
+  std::unique_ptr<SqliteConnection> writer_;
+  int wal_frames_ = 0;
+};
+
+TEST_F(WalWriteBufferTest, ACommitIsInTheWalFileWhenItReturnsAndTakesFewWrites) {
+  const int64_t writes_before = WriteSyscalls();
+  ASSERT_TRUE(writer_->Exec("BEGIN").ok());
+  ASSERT_TRUE(InsertRows(1, 200).ok());
+  ASSERT_TRUE(writer_->Exec("COMMIT").ok());
+  const int64_t writes = WriteSyscalls() - writes_before;
+
+  // SQLite alone makes two writes per frame; the buffer one per 120 KiB.
+  ASSERT_GT(wal_frames_, 200);
+  EXPECT_LE(writes, (wal_frames_ * kFrameBytes) / (120 << 10) + 4) << wal_frames_ << " frames";
+  // Every frame, the commit frame last, is in the file itself, where other processes read it.
+  EXPECT_EQ(std::filesystem::file_size(path_ + "-wal"),
+            static_cast<uintmax_t>(kWalHeaderBytes + wal_frames_ * kFrameBytes));
+  std::unique_ptr<SqliteConnection> reader = OpenReader();
+  ASSERT_NE(reader, nullptr);
+  EXPECT_EQ(QueryInt(*reader, "SELECT COUNT(*) FROM blobs"), 200);
+}
+
+TEST_F(WalWriteBufferTest, PagesSpilledBeforeTheCommitAreReadBackIntact) {
+  // A cache of 20 pages makes SQLite write pages of the open transaction to the WAL and read
+  // them back from it while the transaction goes on.
+  ASSERT_TRUE(writer_->Exec("PRAGMA cache_size = 20").ok());
+  ASSERT_TRUE(writer_->Exec("BEGIN").ok());
+  ASSERT_TRUE(InsertRows(1, 500).ok());
+  ASSERT_TRUE(writer_->Exec("UPDATE blobs SET v = zeroblob(2000) WHERE k % 2 = 0").ok());
+  ASSERT_TRUE(writer_->Exec("COMMIT").ok());
+
+  std::unique_ptr<SqliteConnection> reader = OpenReader();
+  ASSERT_NE(reader, nullptr);
+  EXPECT_EQ(QueryInt(*reader, "SELECT COUNT(*) FROM blobs WHERE k % 2 = 0 AND v = zeroblob(2000)"),
+            250);
+  EXPECT_EQ(QueryInt(*reader, "SELECT COUNT(*) FROM blobs WHERE k % 2 = 1 AND length(v) = 3000"),
+            250);
+  absl::StatusOr<Statement> check = reader->Prepare("PRAGMA integrity_check");
+  ASSERT_TRUE(check.ok());
+  ASSERT_TRUE(check->Step().value_or(false));
+  EXPECT_EQ(check->Text(0), "ok");
+}
+
+TEST_F(WalWriteBufferTest, AWriteTheFileSystemRefusesFailsTheCommitAndKeepsNothing) {
+  ASSERT_TRUE(InsertRows(1, 10).ok());
+  // The kernel refuses to grow any file of this process past the limit (EFBIG instead of the
+  // signal), which the 200-page transaction's WAL frames must.
+  const uintmax_t wal_size = std::filesystem::file_size(path_ + "-wal");
+  rlimit saved{};
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &saved), 0);
+  auto* previous_handler = std::signal(SIGXFSZ, SIG_IGN);
+  rlimit limited = saved;
+  limited.rlim_cur = wal_size + 64 * 1024;
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &limited), 0);
+  ASSERT_TRUE(writer_->Exec("BEGIN").ok());
+  absl::Status insert = InsertRows(11, 200);
+  absl::Status commit = insert.ok() ? writer_->Exec("COMMIT") : insert;
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &saved), 0);
+  std::signal(SIGXFSZ, previous_handler);
+
+  EXPECT_FALSE(commit.ok());
+  writer_->Exec("ROLLBACK").IgnoreError();
+  writer_.reset();
+  std::unique_ptr<SqliteConnection> reader = OpenReader();
+  ASSERT_NE(reader, nullptr);
+  EXPECT_EQ(QueryInt(*reader, "SELECT COUNT(*) FROM blobs"), 10);
+}
+
+}  // namespace
+}  // namespace lookout
