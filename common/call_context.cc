@@ -40,7 +40,7 @@ absl::Status InternalAuth::Check(const grpc::ServerContext& context) const {
 grpc::Status ServeCall(grpc::ServerContext* context, const InternalAuth& auth,
                        absl::string_view method, absl::FunctionRef<absl::Status()> body) {
   std::string request_id = SanitizedRequestId(MetadataValue(*context, kRequestIdHeader));
-  if (request_id.empty()) request_id = RandomHex(8);
+  if (request_id.empty()) request_id = RandomIdHex(8);
   ScopedRequestId scoped(request_id);
   absl::Status status = auth.Check(*context);
   if (status.ok()) status = body();

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "absl/random/random.h"
 #include "absl/strings/escaping.h"
 
 namespace lookout {
@@ -39,6 +40,13 @@ std::string RandomHex(int bytes) {
   if (RAND_bytes(buffer.data(), bytes) != 1) std::abort();  // no entropy: nothing safe to do
   return absl::BytesToHexString(
       absl::string_view(reinterpret_cast<const char*>(buffer.data()), buffer.size()));
+}
+
+std::string RandomIdHex(int bytes) {
+  thread_local absl::BitGen bits;
+  std::string raw(static_cast<size_t>(bytes), '\0');
+  for (char& byte : raw) byte = static_cast<char>(absl::Uniform<uint8_t>(bits));
+  return absl::BytesToHexString(raw);
 }
 
 }  // namespace lookout

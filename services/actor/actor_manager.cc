@@ -30,7 +30,7 @@ constexpr char kCreateRelationshipMethod[] = "CreateRelationship";
 // A parent chain longer than this is treated as a loop (real hierarchies are a few levels).
 constexpr int kMaxParentDepth = 100;
 
-std::string NewId(absl::string_view prefix) { return absl::StrCat(prefix, RandomHex(8)); }
+std::string NewId(absl::string_view prefix) { return absl::StrCat(prefix, RandomIdHex(8)); }
 
 // Deterministic bytes, so equal payloads always hash equal.
 std::string CanonicalBytes(const google::protobuf::MessageLite& message) {

@@ -45,7 +45,7 @@ std::string NewEventId() {
   return absl::StrCat("evt_", absl::Hex(next, absl::kZeroPad16));
 }
 
-std::string NewEtag() { return RandomHex(8); }
+std::string NewEtag() { return RandomIdHex(8); }
 
 void ClearOutputOnlyFields(Event* event) {
   event->clear_id();

@@ -22,7 +22,7 @@ absl::Duration DeadlinePolicy::For(CallKind kind) const {
 std::string RequestIdOf(const grpc::ServerContextBase& serving) {
   const auto& metadata = serving.client_metadata();
   auto it = metadata.find(kRequestIdHeader);
-  if (it == metadata.end() || it->second.empty()) return RandomHex(8);
+  if (it == metadata.end() || it->second.empty()) return RandomIdHex(8);
   // Request ids come from clients and end up in every log line: short and printable only.
   std::string id(it->second.data(), std::min<size_t>(it->second.size(), 64));
   for (char& c : id) {

@@ -52,7 +52,7 @@ absl::StatusOr<v1::RecordObservationResponse> ObservationManager::Record(
   LOOKOUT_RETURN_IF_ERROR(ValidateObservation(payload));
 
   Observation observation = payload;
-  observation.set_id(absl::StrCat("obs_", RandomHex(8)));
+  observation.set_id(absl::StrCat("obs_", RandomIdHex(8)));
   *observation.mutable_create_time() =
       google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(clock_()));
   v1::RecordObservationResponse response;
