@@ -31,6 +31,10 @@ struct BufferedFile {
   bool flush_after_next_write;
   sqlite3_int64 buffer_offset;  // file offset of buffer[0]
   std::string buffer;
+  // A WAL file's database file and the other way round, so that the database file's shared
+  // memory barrier can write its WAL's buffer (see ShmBarrier).
+  BufferedFile* database;
+  BufferedFile* wal;
 };
 
 // SQLite allocates szOsFile bytes for each file; ours are followed by the wrapped VFS's.
@@ -47,21 +51,35 @@ bool IsCommitFrameHeader(const void* data) {
   return (bytes[4] | bytes[5] | bytes[6] | bytes[7]) != 0;
 }
 
+// On failure what was not written stays in the buffer and every later call that needs it
+// written fails too, until a retry succeeds: no call may report success while a write SQLite
+// was told had succeeded is missing from the file (SQLite may have listed those frames in the
+// WAL index already).
 int Flush(BufferedFile* file) {
+  size_t written = 0;
   int rc = SQLITE_OK;
-  for (size_t done = 0; done < file->buffer.size() && rc == SQLITE_OK; done += kMaxWriteBytes) {
-    const size_t size = std::min(kMaxWriteBytes, file->buffer.size() - done);
-    rc = file->real->pMethods->xWrite(file->real, file->buffer.data() + done,
+  while (written < file->buffer.size()) {
+    const size_t size = std::min(kMaxWriteBytes, file->buffer.size() - written);
+    rc = file->real->pMethods->xWrite(file->real, file->buffer.data() + written,
                                       static_cast<int>(size),
-                                      file->buffer_offset + static_cast<sqlite3_int64>(done));
+                                      file->buffer_offset + static_cast<sqlite3_int64>(written));
+    if (rc != SQLITE_OK) break;
+    written += size;
   }
-  file->buffer.clear();
-  return rc;
+  file->buffer.erase(0, written);
+  file->buffer_offset += static_cast<sqlite3_int64>(written);
+  // Reported as a failed write whichever call it surfaces in: SQLITE_FULL from a read could
+  // make SQLite undo one statement and go on with the transaction.
+  return rc == SQLITE_OK ? SQLITE_OK : SQLITE_IOERR_WRITE;
 }
 
 int Close(sqlite3_file* file) {
   BufferedFile* self = Self(file);
+  // Anything still buffered belongs to no commit (a commit writes its buffer before it is
+  // published); written anyway, so the file is as SQLite left it.
   const int flushed = Flush(self);
+  if (self->database != nullptr) self->database->wal = nullptr;
+  if (self->wal != nullptr) self->wal->database = nullptr;
   const int closed = RealMethods(file).xClose(self->real);
   self->~BufferedFile();
   return flushed != SQLITE_OK ? flushed : closed;
@@ -81,12 +99,20 @@ int Write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 offset
     const int rc = Flush(self);
     if (rc != SQLITE_OK) return rc;
   }
+  const bool commit_header = amount == kFrameHeaderBytes && IsCommitFrameHeader(data);
+  if (commit_header && self->buffer.empty()) {
+    // Either a commit of one frame or SQLite rewriting the checksums of frames it overwrote
+    // (walRewriteChecksums reads each frame, then writes its header, the commit frame's last):
+    // no page write may follow, so the header is written now and its failure fails the commit.
+    self->flush_after_next_write = true;
+    return RealMethods(file).xWrite(self->real, data, amount, offset);
+  }
   if (self->buffer.empty()) self->buffer_offset = offset;
   self->buffer.append(static_cast<const char*>(data), static_cast<size_t>(amount));
   // The page after a commit frame's header completes the transaction: write it out now, before
   // SQLite publishes the commit to readers through the WAL index.
   const bool flush = self->flush_after_next_write || self->buffer.size() >= kMaxBufferBytes;
-  self->flush_after_next_write = amount == kFrameHeaderBytes && IsCommitFrameHeader(data);
+  self->flush_after_next_write = commit_header;
   return flush ? Flush(self) : SQLITE_OK;
 }
 
@@ -127,7 +153,16 @@ int ShmMap(sqlite3_file* file, int page, int page_size, int extend, void volatil
 int ShmLock(sqlite3_file* file, int offset, int n, int flags) {
   return RealMethods(file).xShmLock(Self(file)->real, offset, n, flags);
 }
-void ShmBarrier(sqlite3_file* file) { RealMethods(file).xShmBarrier(Self(file)->real); }
+// SQLite publishes a commit by writing the WAL index header twice with this barrier between
+// the copies (walIndexWriteHdr), after writing every frame. Write() has written a commit's
+// frames by then; should any still be buffered (a write order this file does not foresee), they
+// are written here, before the commit is visible. A barrier returns nothing: a failure there
+// stays buffered and fails the WAL's next call.
+void ShmBarrier(sqlite3_file* file) {
+  BufferedFile* self = Self(file);
+  if (self->wal != nullptr) Flush(self->wal);
+  RealMethods(file).xShmBarrier(self->real);
+}
 int ShmUnmap(sqlite3_file* file, int delete_flag) {
   return RealMethods(file).xShmUnmap(Self(file)->real, delete_flag);
 }
@@ -158,7 +193,22 @@ int Open(sqlite3_vfs* vfs, sqlite3_filename name, sqlite3_file* file, int flags,
     self->~BufferedFile();
     return rc;
   }
+  if (self->real->pMethods->iVersion < kMethods.iVersion) {
+    // Every method of ours forwards to the same method of the wrapped file (unix: version 3).
+    self->real->pMethods->xClose(self->real);
+    self->~BufferedFile();
+    return SQLITE_CANTOPEN;
+  }
   self->base.pMethods = &kMethods;
+  if (self->is_wal) {
+    // The database file was opened first, through this VFS: SQLite opens a WAL only for a
+    // database it has open.
+    sqlite3_file* database = sqlite3_database_file_object(name);
+    if (database != nullptr && database->pMethods == &kMethods) {
+      self->database = Self(database);
+      self->database->wal = self;
+    }
+  }
   return rc;
 }
 

@@ -7,7 +7,8 @@
 // before the commit is published in the WAL index, so other connections never miss a committed
 // frame. Anything else SQLite asks of the file (read, size, sync, truncate, close) writes the
 // buffer first, so the file is always as SQLite believes it to be. A failed write of the buffer
-// fails the call that triggered it: for the commit frame, the COMMIT.
+// fails the call that triggered it (for the commit frame, the COMMIT), and what it could not
+// write stays buffered and fails every later call until it is written.
 //
 // Only files opened as WAL files are buffered; the database file and everything else pass
 // straight through to the default VFS, which this one wraps.

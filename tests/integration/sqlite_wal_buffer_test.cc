@@ -70,11 +70,22 @@ class WalWriteBufferTest : public ::testing::Test {
   }
 
   // A connection through the default VFS, as the services' readers are.
-  std::unique_ptr<SqliteConnection> OpenReader() {
+  std::unique_ptr<SqliteConnection> OpenReader(const std::string& path) {
     absl::StatusOr<std::unique_ptr<SqliteConnection>> reader =
-        SqliteConnection::Open(path_, /*read_only=*/true);
+        SqliteConnection::Open(path, /*read_only=*/true);
     EXPECT_TRUE(reader.ok()) << reader.status();
     return reader.ok() ? std::move(*reader) : nullptr;
+  }
+  std::unique_ptr<SqliteConnection> OpenReader() { return OpenReader(path_); }
+
+  // The database and WAL files as they are on disk now, without the shared WAL index: opening
+  // the copy recovers from the WAL file alone, as after a crash, keeping only commits whose
+  // frames are all there with valid checksums.
+  std::string CopyAsAfterACrash() {
+    const std::string copy = dir_.File("copy.db");
+    std::filesystem::copy_file(path_, copy);
+    std::filesystem::copy_file(path_ + "-wal", copy + "-wal");
+    return copy;
   }
 
   testing::TempDir dir_;
@@ -101,25 +112,33 @@ TEST_F(WalWriteBufferTest, ACommitIsInTheWalFileWhenItReturnsAndTakesFewWrites) 
   EXPECT_EQ(QueryInt(*reader, "SELECT COUNT(*) FROM blobs"), 200);
 }
 
-TEST_F(WalWriteBufferTest, PagesSpilledBeforeTheCommitAreReadBackIntact) {
-  // A cache of 20 pages makes SQLite write pages of the open transaction to the WAL and read
-  // them back from it while the transaction goes on.
+TEST_F(WalWriteBufferTest, PagesSpilledAndRewrittenBeforeTheCommitAreReadBackAndDurable) {
+  ASSERT_TRUE(InsertRows(1, 5).ok());
+  // A cache of 20 pages makes SQLite write pages of the open transaction to the WAL, read them
+  // back from it, and overwrite them in place when they change again, after which it rewrites
+  // the checksums of the frames from there to the commit frame.
   ASSERT_TRUE(writer_->Exec("PRAGMA cache_size = 20").ok());
   ASSERT_TRUE(writer_->Exec("BEGIN").ok());
-  ASSERT_TRUE(InsertRows(1, 500).ok());
+  ASSERT_TRUE(InsertRows(6, 495).ok());
   ASSERT_TRUE(writer_->Exec("UPDATE blobs SET v = zeroblob(2000) WHERE k % 2 = 0").ok());
   ASSERT_TRUE(writer_->Exec("COMMIT").ok());
 
-  std::unique_ptr<SqliteConnection> reader = OpenReader();
-  ASSERT_NE(reader, nullptr);
-  EXPECT_EQ(QueryInt(*reader, "SELECT COUNT(*) FROM blobs WHERE k % 2 = 0 AND v = zeroblob(2000)"),
-            250);
-  EXPECT_EQ(QueryInt(*reader, "SELECT COUNT(*) FROM blobs WHERE k % 2 = 1 AND length(v) = 3000"),
-            250);
-  absl::StatusOr<Statement> check = reader->Prepare("PRAGMA integrity_check");
-  ASSERT_TRUE(check.ok());
-  ASSERT_TRUE(check->Step().value_or(false));
-  EXPECT_EQ(check->Text(0), "ok");
+  // Seen by a reader now, and recovered from the files as they are when COMMIT returned (the
+  // writer stays open: nothing is written on close).
+  for (const std::string& path : {path_, CopyAsAfterACrash()}) {
+    std::unique_ptr<SqliteConnection> reader = OpenReader(path);
+    ASSERT_NE(reader, nullptr);
+    EXPECT_EQ(QueryInt(*reader, "SELECT COUNT(*) FROM blobs WHERE k % 2 = 0 AND v = zeroblob(2000)"),
+              250)
+        << path;
+    EXPECT_EQ(QueryInt(*reader, "SELECT COUNT(*) FROM blobs WHERE k % 2 = 1 AND length(v) = 3000"),
+              250)
+        << path;
+    absl::StatusOr<Statement> check = reader->Prepare("PRAGMA integrity_check");
+    ASSERT_TRUE(check.ok());
+    ASSERT_TRUE(check->Step().value_or(false));
+    EXPECT_EQ(check->Text(0), "ok") << path;
+  }
 }
 
 TEST_F(WalWriteBufferTest, AWriteTheFileSystemRefusesFailsTheCommitAndKeepsNothing) {
@@ -134,17 +153,25 @@ TEST_F(WalWriteBufferTest, AWriteTheFileSystemRefusesFailsTheCommitAndKeepsNothi
   limited.rlim_cur = wal_size + 64 * 1024;
   ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &limited), 0);
   ASSERT_TRUE(writer_->Exec("BEGIN").ok());
+  // The transaction fits the page cache, so nothing reaches the WAL before the COMMIT.
   absl::Status insert = InsertRows(11, 200);
-  absl::Status commit = insert.ok() ? writer_->Exec("COMMIT") : insert;
+  absl::Status commit = writer_->Exec("COMMIT");
   ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &saved), 0);
   std::signal(SIGXFSZ, previous_handler);
 
+  EXPECT_TRUE(insert.ok()) << insert;
   EXPECT_FALSE(commit.ok());
   writer_->Exec("ROLLBACK").IgnoreError();
-  writer_.reset();
+  for (const std::string& path : {path_, CopyAsAfterACrash()}) {
+    std::unique_ptr<SqliteConnection> reader = OpenReader(path);
+    ASSERT_NE(reader, nullptr);
+    EXPECT_EQ(QueryInt(*reader, "SELECT COUNT(*) FROM blobs"), 10) << path;
+  }
+  // Once the file can grow again, the same connection commits.
+  ASSERT_TRUE(InsertRows(11, 5).ok());
   std::unique_ptr<SqliteConnection> reader = OpenReader();
   ASSERT_NE(reader, nullptr);
-  EXPECT_EQ(QueryInt(*reader, "SELECT COUNT(*) FROM blobs"), 10);
+  EXPECT_EQ(QueryInt(*reader, "SELECT COUNT(*) FROM blobs"), 15);
 }
 
 }  // namespace
