@@ -207,7 +207,8 @@ absl::StatusOr<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(
   database->checkpoint_frames_ = std::max(1, options.checkpoint_frames);
   database->force_checkpoint_frames_ =
       std::max(database->checkpoint_frames_, options.force_checkpoint_frames);
-  // The writer's WAL writes go through a buffer: one write per commit instead of two per page.
+  // The writer's WAL writes go through a buffer: a few large writes per commit instead of two
+  // per page.
   LOOKOUT_ASSIGN_OR_RETURN(database->writer_,
                            SqliteConnection::Open(options.path, false, WalWriteBufferVfs()));
   SqliteConnection& writer = *database->writer_;

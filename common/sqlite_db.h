@@ -177,7 +177,7 @@ class SqliteDatabase {
   absl::Mutex read_mu_;
   std::vector<std::unique_ptr<SqliteConnection>> idle_readers_ ABSL_GUARDED_BY(read_mu_);
 
-  mutable absl::Mutex write_mu_;
+  absl::Mutex write_mu_;
   std::deque<PendingWrite*> queue_ ABSL_GUARDED_BY(write_mu_);
   bool stopping_ ABSL_GUARDED_BY(write_mu_) = false;
   std::thread writer_thread_;

@@ -85,10 +85,17 @@ int Close(sqlite3_file* file) {
   return flushed != SQLITE_OK ? flushed : closed;
 }
 
-int Read(sqlite3_file* file, void* data, int amount, sqlite3_int64 offset) {
+// Every call but a write that looks at or changes the file sees it with the buffer written.
+template <typename Fn>
+int Flushed(sqlite3_file* file, Fn call) {
   const int rc = Flush(Self(file));
-  if (rc != SQLITE_OK) return rc;
-  return RealMethods(file).xRead(Self(file)->real, data, amount, offset);
+  return rc != SQLITE_OK ? rc : call(Self(file)->real);
+}
+
+int Read(sqlite3_file* file, void* data, int amount, sqlite3_int64 offset) {
+  return Flushed(file, [&](sqlite3_file* real) {
+    return real->pMethods->xRead(real, data, amount, offset);
+  });
 }
 
 int Write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 offset) {
@@ -114,13 +121,6 @@ int Write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 offset
   const bool flush = self->flush_after_next_write || self->buffer.size() >= kMaxBufferBytes;
   self->flush_after_next_write = commit_header;
   return flush ? Flush(self) : SQLITE_OK;
-}
-
-// Every call below that looks at or changes the file sees it with the buffer written.
-template <typename Fn>
-int Flushed(sqlite3_file* file, Fn call) {
-  const int rc = Flush(Self(file));
-  return rc != SQLITE_OK ? rc : call(Self(file)->real);
 }
 
 int Truncate(sqlite3_file* file, sqlite3_int64 size) {

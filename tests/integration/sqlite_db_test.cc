@@ -38,12 +38,19 @@ absl::Status Insert(SqliteConnection& c, const std::string& name) {
   return stmt.Bind(1, name).Run();
 }
 
+// A unique name of about 4 KB: each row fills about one page.
+std::string PageSizedName(absl::string_view key) {
+  return absl::StrCat(key, std::string(4000, 'x'));
+}
+
 class SqliteDatabaseTest : public ::testing::Test {
  protected:
-  std::unique_ptr<SqliteDatabase> OpenDb() {
-    auto db = SqliteDatabase::Open({.path = dir_.File("test.db")}, kMigrations);
+  // Null (and a failed expectation) when it cannot be opened.
+  std::unique_ptr<SqliteDatabase> OpenDb(SqliteDatabase::Options options = {}) {
+    if (options.path.empty()) options.path = dir_.File("test.db");
+    auto db = SqliteDatabase::Open(options, kMigrations);
     EXPECT_TRUE(db.ok()) << db.status();
-    return std::move(*db);
+    return db.ok() ? std::move(*db) : nullptr;
   }
   testing::TempDir dir_;
 };
@@ -155,24 +162,21 @@ TEST_F(SqliteDatabaseTest, AcknowledgedWritesSurviveReopen) {
 }
 
 TEST_F(SqliteDatabaseTest, TheWalStaysBoundedUnderNonStopWrites) {
-  SqliteDatabase::Options options{.path = dir_.File("wal.db")};
-  options.checkpoint_frames = 50;
-  options.force_checkpoint_frames = 200;
-  auto db = SqliteDatabase::Open(options, kMigrations);
-  ASSERT_TRUE(db.ok()) << db.status();
-  std::string padding(4000, 'x');
+  auto db = OpenDb(
+      {.path = dir_.File("wal.db"), .checkpoint_frames = 50, .force_checkpoint_frames = 200});
+  ASSERT_NE(db, nullptr);
   std::vector<std::thread> threads;
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 150; ++i) {
-        ASSERT_TRUE((*db)->Write([&](SqliteConnection& c) {
-                       return Insert(c, absl::StrCat(t, "-", i, padding));
-                     }).ok());
+        ASSERT_TRUE(db->Write([&](SqliteConnection& c) {
+                        return Insert(c, PageSizedName(absl::StrCat(t, "-", i)));
+                      }).ok());
       }
     });
   }
   for (auto& th : threads) th.join();
-  EXPECT_EQ(*CountItems(**db), 1200);
+  EXPECT_EQ(*CountItems(*db), 1200);
   // 1200 rows of 4 KB written through a WAL: without checkpoints it would hold well over
   // 1200 pages (about 5 MB); bounded, it stays near force_checkpoint_frames plus one group.
   std::error_code ec;
@@ -204,46 +208,44 @@ class SyncGate {
 
 TEST_F(SqliteDatabaseTest, AWriteIsAcknowledgedOnlyAfterTheWalIsSynced) {
   SyncGate gate;
-  auto db = SqliteDatabase::Open({.path = dir_.File("gate.db"), .before_sync = gate.Hook()},
-                                 kMigrations);
-  ASSERT_TRUE(db.ok()) << db.status();
+  auto db = OpenDb({.path = dir_.File("gate.db"), .before_sync = gate.Hook()});
+  ASSERT_NE(db, nullptr);
   gate.Arm();
   std::atomic<bool> returned{false};
   std::atomic<bool> published{false};
   std::thread writer([&] {
-    EXPECT_TRUE((*db)->Write([](SqliteConnection& c) { return Insert(c, "held"); },
+    EXPECT_TRUE(db->Write([](SqliteConnection& c) { return Insert(c, "held"); },
                              [&] { published = true; })
                     .ok());
     returned = true;
   });
   gate.WaitUntilHeld();
   // Committed and readable, but neither acknowledged nor published while the fsync waits.
-  EXPECT_EQ(*CountItems(**db), 1);
+  EXPECT_EQ(*CountItems(*db), 1);
   absl::SleepFor(absl::Milliseconds(100));
   EXPECT_FALSE(returned.load());
   EXPECT_FALSE(published.load());
-  EXPECT_EQ((*db)->commit_count(), 0);
+  EXPECT_EQ(db->commit_count(), 0);
   gate.Release();
   writer.join();
   EXPECT_TRUE(returned.load());
   EXPECT_TRUE(published.load());
-  EXPECT_EQ((*db)->commit_count(), 1);
+  EXPECT_EQ(db->commit_count(), 1);
 }
 
 TEST_F(SqliteDatabaseTest, AwaitDurableWaitsForACommitSeenBeforeItsSync) {
   SyncGate gate;
-  auto db = SqliteDatabase::Open({.path = dir_.File("await.db"), .before_sync = gate.Hook()},
-                                 kMigrations);
-  ASSERT_TRUE(db.ok()) << db.status();
+  auto db = OpenDb({.path = dir_.File("await.db"), .before_sync = gate.Hook()});
+  ASSERT_NE(db, nullptr);
   gate.Arm();
   std::thread writer([&] {
-    EXPECT_TRUE((*db)->Write([](SqliteConnection& c) { return Insert(c, "seen"); }).ok());
+    EXPECT_TRUE(db->Write([](SqliteConnection& c) { return Insert(c, "seen"); }).ok());
   });
   gate.WaitUntilHeld();
-  ASSERT_EQ(*CountItems(**db), 1);  // a reader found the row...
+  ASSERT_EQ(*CountItems(*db), 1);  // a reader found the row...
   std::atomic<bool> durable{false};
   std::thread waiter([&] {
-    (*db)->AwaitDurable();  // ...and must not vouch for it before the sync
+    db->AwaitDurable();  // ...and must not vouch for it before the sync
     durable = true;
   });
   absl::SleepFor(absl::Milliseconds(100));
@@ -257,16 +259,13 @@ TEST_F(SqliteDatabaseTest, AwaitDurableWaitsForACommitSeenBeforeItsSync) {
 TEST_F(SqliteDatabaseTest, BackgroundCheckpointsCopyTheWalIntoTheDatabaseFile) {
   // The writer's own checkpoint (force_checkpoint_frames) is out of reach here, so only the
   // background checkpointer can move pages from the WAL into the database file.
-  SqliteDatabase::Options options{.path = dir_.File("ckpt.db")};
-  options.checkpoint_frames = 20;
-  options.force_checkpoint_frames = 1000000;
-  auto db = SqliteDatabase::Open(options, kMigrations);
-  ASSERT_TRUE(db.ok()) << db.status();
-  const std::string padding(4000, 'x');
+  auto db = OpenDb(
+      {.path = dir_.File("ckpt.db"), .checkpoint_frames = 20, .force_checkpoint_frames = 1000000});
+  ASSERT_NE(db, nullptr);
   for (int i = 0; i < 100; ++i) {
-    ASSERT_TRUE((*db)->Write([&](SqliteConnection& c) {
-                   return Insert(c, absl::StrCat(i, padding));
-                 }).ok());
+    ASSERT_TRUE(
+        db->Write([&](SqliteConnection& c) { return Insert(c, PageSizedName(absl::StrCat(i))); })
+            .ok());
   }
   // 100 rows of 4 KB need at least 100 pages in the database file once checkpointed.
   const uintmax_t want = 100u * 4000u;
