@@ -128,11 +128,11 @@ TEST_F(WalWriteBufferTest, PagesSpilledAndRewrittenBeforeTheCommitAreReadBackAnd
   for (const std::string& path : {path_, CopyAsAfterACrash()}) {
     std::unique_ptr<SqliteConnection> reader = OpenReader(path);
     ASSERT_NE(reader, nullptr);
-    EXPECT_EQ(QueryInt(*reader, "SELECT COUNT(*) FROM blobs WHERE k % 2 = 0 AND v = zeroblob(2000)"),
-              250)
+    EXPECT_EQ(
+        QueryInt(*reader, "SELECT COUNT(*) FROM blobs WHERE k % 2 = 0 AND v = zeroblob(2000)"), 250)
         << path;
-    EXPECT_EQ(QueryInt(*reader, "SELECT COUNT(*) FROM blobs WHERE k % 2 = 1 AND length(v) = 3000"),
-              250)
+    EXPECT_EQ(
+        QueryInt(*reader, "SELECT COUNT(*) FROM blobs WHERE k % 2 = 1 AND length(v) = 3000"), 250)
         << path;
     absl::StatusOr<Statement> check = reader->Prepare("PRAGMA integrity_check");
     ASSERT_TRUE(check.ok());
