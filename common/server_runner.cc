@@ -19,6 +19,7 @@
 #include "common/logging.h"
 #include "common/metrics.h"
 #include "common/metrics_http_server.h"
+#include "common/malformed_request_interceptor.h"
 #include "common/metrics_interceptor.h"
 
 namespace lookout {
@@ -139,6 +140,8 @@ absl::Status ServerRunner::Start() {
   if (generic_service_ != nullptr) builder.RegisterCallbackGenericService(generic_service_);
 
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
+  // First, so that the metrics record the status the caller gets.
+  factories.push_back(std::make_unique<MalformedRequestInterceptorFactory>());
   factories.push_back(std::make_unique<MetricsInterceptorFactory>(&MetricsRegistry::Global()));
   builder.experimental().SetInterceptorCreators(std::move(factories));
 

@@ -410,6 +410,38 @@ TEST_F(EventServiceTest, InvalidCreateNamesTheFieldAndWritesNothing) {
   EXPECT_TRUE(WatchOnce(0).empty());
 }
 
+// proto3 strings must be UTF-8, so gRPC itself rejects such a request before any handler runs;
+// the caller is still told it is their mistake (not INTERNAL), and nothing is written.
+TEST_F(EventServiceTest, RequestThatDoesNotParseIsInvalidArgument) {
+  Event e = BasicEvent();
+  e.set_notes("bad \xff utf8");
+  grpc::Status status = Create(e);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  EXPECT_THAT(status.error_message(), HasSubstr("request: "));
+  EXPECT_THAT(status.error_message(), HasSubstr("UTF-8"));
+  EXPECT_EQ(Total(), 0);
+  EXPECT_TRUE(WatchOnce(0).empty());
+
+  // In an import stream gRPC cannot tell a message that does not parse from the end of the
+  // stream: the import ends before it, and `received` tells the client how far it got.
+  Event after = BasicEvent();
+  after.set_notes("after the bad row");
+  v1::ImportEventsResponse imported;
+  status = Import({BasicEvent(), e, after}, &imported);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(imported.received(), 1);
+  EXPECT_EQ(imported.created(), 1);
+  EXPECT_EQ(Total(), 1);
+
+  // A server-streaming call's single request is covered the same way.
+  EventFilter filter;
+  filter.set_admin1("Ouest \xc3");
+  std::vector<WatchEventsResponse> changes = WatchOnce(0, filter, &status);
+  EXPECT_TRUE(changes.empty());
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  EXPECT_THAT(status.error_message(), HasSubstr("request: "));
+}
+
 TEST_F(EventServiceTest, MissingActorIsInvalidArgumentNamingIt) {
   const std::string police = CreateActor("Police Nationale d'Haïti");
   Event e = BasicEvent();

@@ -1,0 +1,46 @@
+#include "common/malformed_request_interceptor.h"
+
+#include <grpcpp/support/status.h>
+
+namespace lookout {
+namespace {
+
+using grpc::experimental::InterceptionHookPoints;
+using grpc::experimental::ServerRpcInfo;
+
+class MalformedRequestInterceptor : public grpc::experimental::Interceptor {
+ public:
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    // The sync server parses a single request before this hook; a null message here means
+    // the payload was missing or did not parse, and the handler will not run.
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_MESSAGE) &&
+        methods->GetRecvMessage() == nullptr) {
+      unparsed_ = true;
+    }
+    if (unparsed_ &&
+        methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS) &&
+        methods->GetSendStatus().error_code() == grpc::StatusCode::INTERNAL) {
+      methods->ModifySendStatus(
+          grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, kMalformedRequestMessage));
+    }
+    methods->Proceed();
+  }
+
+ private:
+  bool unparsed_ = false;
+};
+
+}  // namespace
+
+grpc::experimental::Interceptor* MalformedRequestInterceptorFactory::CreateServerInterceptor(
+    ServerRpcInfo* info) {
+  // One request message: unary and server streaming. A stream's end also arrives as a null
+  // message, so for the others the hook says nothing.
+  const ServerRpcInfo::Type type = info->type();
+  if (type != ServerRpcInfo::Type::UNARY && type != ServerRpcInfo::Type::SERVER_STREAMING) {
+    return nullptr;
+  }
+  return new MalformedRequestInterceptor();
+}
+
+}  // namespace lookout
