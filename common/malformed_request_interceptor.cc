@@ -8,18 +8,23 @@ namespace {
 using grpc::experimental::InterceptionHookPoints;
 using grpc::experimental::ServerRpcInfo;
 
+bool IsGrpcParseFailure(grpc::StatusCode code) {
+  return code == grpc::StatusCode::INTERNAL || code == grpc::StatusCode::UNIMPLEMENTED;
+}
+
 class MalformedRequestInterceptor : public grpc::experimental::Interceptor {
  public:
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
-    // The sync server parses a single request before this hook; a null message here means
+    // gRPC parses the single request before this hook; a null message here means
     // the payload was missing or did not parse, and the handler will not run.
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_MESSAGE) &&
         methods->GetRecvMessage() == nullptr) {
       unparsed_ = true;
     }
+    // The sync API ends such a call with INTERNAL, the callback API with UNIMPLEMENTED.
     if (unparsed_ &&
         methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS) &&
-        methods->GetSendStatus().error_code() == grpc::StatusCode::INTERNAL) {
+        IsGrpcParseFailure(methods->GetSendStatus().error_code())) {
       methods->ModifySendStatus(
           grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, kMalformedRequestMessage));
     }

@@ -400,6 +400,27 @@ TEST_F(GatewayReportTest, BadRequestsAndKeys) {
   EXPECT_EQ(stats_->calls(), before) << "nothing is asked for a refused caller";
 }
 
+// The gateway's own methods and the methods it forwards both answer a request that is not a
+// valid message (here: strings that are not UTF-8) with INVALID_ARGUMENT, and ask nothing.
+TEST_F(GatewayReportTest, RequestThatDoesNotParseIsInvalidArgument) {
+  const int before = stats_->calls();
+  v1::GetSituationReportRequest request = Request();
+  request.set_country_code("ht\xff");
+  v1::GetSituationReportResponse report;
+  grpc::Status status = Report(request, &report);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  EXPECT_TRUE(absl::StartsWith(status.error_message(), "request: ")) << status.error_message();
+  EXPECT_EQ(stats_->calls(), before);
+
+  event::v1::ListEventsRequest list;
+  list.mutable_filter()->set_text("gang \xc3");
+  event::v1::ListEventsResponse events;
+  auto context = KeyContext(keys_->reader);
+  status = event::v1::EventService::NewStub(*channel_)->ListEvents(context.get(), list, &events);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  EXPECT_TRUE(absl::StartsWith(status.error_message(), "request: ")) << status.error_message();
+}
+
 TEST_F(GatewayReportTest, DependenciesAreAskedInParallel) {
   stats_->delay_ms = 300;
   v1::GetSituationReportResponse report;
