@@ -1,14 +1,15 @@
-// An SQLite VFS that gathers the writes of a transaction to its WAL file into one write.
+// An SQLite VFS that gathers the writes of a transaction to its WAL file into a few large ones.
 //
 // SQLite writes each WAL frame with two pwrite calls (the 24-byte frame header, then the page),
 // so a commit of 200 pages costs 400 system calls; on this project's VMs those calls were 30% of
 // the writer thread's time at 64 concurrent creates. Through this VFS the frames are kept in
-// memory while they are contiguous and written with one call when the commit frame is complete,
-// before the commit is published in the WAL index, so other connections never miss a committed
-// frame. Anything else SQLite asks of the file (read, size, sync, truncate, close) writes the
-// buffer first, so the file is always as SQLite believes it to be. A failed write of the buffer
-// fails the call that triggered it (for the commit frame, the COMMIT), and what it could not
-// write stays buffered and fails every later call until it is written.
+// memory while they are contiguous and written, in calls of up to 120 KiB, when the commit
+// frame is complete and before the commit is published in the WAL index, so other connections
+// never miss a committed frame. Anything else SQLite asks of the file (read, size, sync,
+// truncate, close) writes the buffer first, so the file is always as SQLite believes it to be.
+// A failed write of the buffer fails the call that triggered it (for the commit frame, the
+// COMMIT), and what it could not write stays buffered and fails every later call until it is
+// written.
 //
 // Only files opened as WAL files are buffered; the database file and everything else pass
 // straight through to the default VFS, which this one wraps.
