@@ -103,9 +103,10 @@ class SqliteEventTransaction : public EventTransaction {
     if (type == v1::CHANGE_TYPE_CREATED) {
       LOOKOUT_ASSIGN_OR_RETURN(pk, InsertRow(event, columns, blob));
     } else {
-      LOOKOUT_ASSIGN_OR_RETURN(pk, LivePk(event.id()));
+      LOOKOUT_ASSIGN_OR_RETURN(StoredRow stored, LiveRow(event.id()));
+      pk = stored.pk;
       LOOKOUT_RETURN_IF_ERROR(UpdateRow(pk, event, columns, blob, type == v1::CHANGE_TYPE_DELETED));
-      LOOKOUT_RETURN_IF_ERROR(DeleteIndexRows(pk, event.id()));
+      LOOKOUT_RETURN_IF_ERROR(DeleteIndexRows(pk, stored.event));
     }
     if (type != v1::CHANGE_TYPE_DELETED) {
       LOOKOUT_RETURN_IF_ERROR(InsertIndexRows(pk, event));
@@ -178,13 +179,21 @@ class SqliteEventTransaction : public EventTransaction {
     return (row ? s.Int64(0) : 0) + 1;
   }
 
-  absl::StatusOr<int64_t> LivePk(const std::string& id) {
-    LOOKOUT_ASSIGN_OR_RETURN(Statement s,
-                             db_.Prepare("SELECT pk FROM events WHERE id = ? AND deleted = 0"));
+  struct StoredRow {
+    int64_t pk = 0;
+    Event event;
+  };
+
+  absl::StatusOr<StoredRow> LiveRow(const std::string& id) {
+    LOOKOUT_ASSIGN_OR_RETURN(
+        Statement s, db_.Prepare("SELECT pk, event FROM events WHERE id = ? AND deleted = 0"));
     s.Bind(1, id);
     LOOKOUT_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) return errors::NotFound("event", id);
-    return s.Int64(0);
+    StoredRow stored;
+    stored.pk = s.Int64(0);
+    LOOKOUT_ASSIGN_OR_RETURN(stored.event, ParseEvent(s.Blob(1)));
+    return stored;
   }
 
   // Binds the filter columns to parameters 1..11 of an INSERT or UPDATE.
@@ -227,16 +236,35 @@ class SqliteEventTransaction : public EventTransaction {
     return s.Run();
   }
 
-  absl::Status DeleteIndexRows(int64_t pk, const std::string& id) {
-    for (const char* sql : {"DELETE FROM event_actors WHERE event_id = ?",
-                            "DELETE FROM event_tags WHERE event_id = ?",
-                            "DELETE FROM event_external_ids WHERE event_id = ?"}) {
-      LOOKOUT_ASSIGN_OR_RETURN(Statement s, db_.Prepare(sql));
-      s.Bind(1, id);
+  // Removes the index rows InsertIndexRows made for `stored`, the event's state as stored.
+  absl::Status DeleteIndexRows(int64_t pk, const Event& stored) {
+    for (const v1::Participant& p : stored.participants()) {
+      LOOKOUT_ASSIGN_OR_RETURN(
+          Statement s,
+          db_.Prepare("DELETE FROM event_actors WHERE actor_id = ? AND event_id = ?"));
+      s.Bind(1, p.actor_id()).Bind(2, stored.id());
       LOOKOUT_RETURN_IF_ERROR(s.Run());
     }
-    LOOKOUT_ASSIGN_OR_RETURN(Statement fts, db_.Prepare("DELETE FROM events_fts WHERE rowid = ?"));
-    fts.Bind(1, pk);
+    for (const std::string& tag : stored.tags()) {
+      LOOKOUT_ASSIGN_OR_RETURN(Statement s,
+                               db_.Prepare("DELETE FROM event_tags WHERE tag = ? AND event_id = ?"));
+      s.Bind(1, tag).Bind(2, stored.id());
+      LOOKOUT_RETURN_IF_ERROR(s.Run());
+    }
+    for (const lookout::type::v1::ExternalId& id : stored.external_ids()) {
+      LOOKOUT_ASSIGN_OR_RETURN(
+          Statement s, db_.Prepare("DELETE FROM event_external_ids WHERE scheme = ? AND "
+                                   "value = ? AND event_id = ?"));
+      s.Bind(1, id.scheme()).Bind(2, id.value()).Bind(3, stored.id());
+      LOOKOUT_RETURN_IF_ERROR(s.Run());
+    }
+    if (stored.notes().empty()) return absl::OkStatus();
+    // The index keeps no copy of the text: it forgets a row only when given the text it indexed
+    // (text that differs would leave stale entries behind).
+    LOOKOUT_ASSIGN_OR_RETURN(
+        Statement fts,
+        db_.Prepare("INSERT INTO events_fts (events_fts, rowid, notes) VALUES ('delete', ?, ?)"));
+    fts.Bind(1, pk).Bind(2, stored.notes());
     return fts.Run();
   }
 

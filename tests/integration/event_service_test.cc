@@ -768,6 +768,70 @@ TEST_F(EventServiceTest, UpdateLocationSubpathsAndParticipants) {
   EXPECT_EQ(ListAll(by_actor).size(), 1u);
 }
 
+// Index rows are removed through the stored state of the event (the full-text index keeps no
+// copy of the notes), so every filter must forget exactly what an update replaced.
+TEST_F(EventServiceTest, UpdateAndDeleteKeepEveryFilterIndexInStep) {
+  const std::string before_actor = CreateActor("Actor Before");
+  const std::string after_actor = CreateActor("Actor After");
+  auto filter = [](const std::string& text, const std::string& tag, const std::string& actor) {
+    EventFilter f;
+    f.set_text(text);
+    if (!tag.empty()) f.add_tags(tag);
+    f.set_actor_id(actor);
+    return f;
+  };
+  Event e = BasicEvent();
+  e.set_notes("Barricades burned in Carrefour");
+  e.add_tags("before");
+  e.add_participants()->set_actor_id(before_actor);
+  e.mutable_participants(0)->set_role(v1::PARTICIPANT_ROLE_PRIMARY);
+  auto* x = e.add_external_ids();
+  x->set_scheme("ACLED");
+  x->set_value("HTI-OLD");
+  Event created = MustCreate(e);
+  // A neighbour sharing the old words keeps them findable after the update.
+  Event neighbour = BasicEvent();
+  neighbour.set_notes("Carrefour market reopened");
+  const std::string neighbour_id = MustCreate(neighbour).id();
+
+  Event patch;
+  patch.set_id(created.id());
+  patch.set_notes("Convoy ambushed near Tabarre");
+  patch.add_tags("after");
+  patch.add_participants()->set_actor_id(after_actor);
+  patch.mutable_participants(0)->set_role(v1::PARTICIPANT_ROLE_PRIMARY);
+  auto* y = patch.add_external_ids();
+  y->set_scheme("ACLED");
+  y->set_value("HTI-NEW");
+  ASSERT_TRUE(Update(patch, {"notes", "tags", "participants", "external_ids"}).ok());
+
+  auto ids = [this](const EventFilter& f) {
+    std::vector<std::string> out;
+    for (const Event& event : ListAll(f)) out.push_back(event.id());
+    return out;
+  };
+  EXPECT_THAT(ids(filter("Barricades", "", "")), ::testing::IsEmpty());
+  EXPECT_THAT(ids(filter("Carrefour", "", "")), ::testing::ElementsAre(neighbour_id));
+  EXPECT_THAT(ids(filter("ambushed Tabarre", "", "")), ::testing::ElementsAre(created.id()));
+  EXPECT_THAT(ids(filter("", "before", "")), ::testing::IsEmpty());
+  EXPECT_THAT(ids(filter("", "after", "")), ::testing::ElementsAre(created.id()));
+  EXPECT_THAT(ids(filter("", "", before_actor)), ::testing::IsEmpty());
+  EXPECT_THAT(ids(filter("", "", after_actor)), ::testing::ElementsAre(created.id()));
+  // The replaced external id is free; the new one is taken.
+  Event reuse = BasicEvent();
+  *reuse.add_external_ids() = *x;
+  EXPECT_TRUE(Create(reuse).ok());
+  *reuse.mutable_external_ids(0) = *y;
+  EXPECT_EQ(Create(reuse).error_code(), grpc::StatusCode::ALREADY_EXISTS);
+
+  ASSERT_TRUE(Delete(created.id()).ok());
+  EXPECT_THAT(ids(filter("Tabarre", "", "")), ::testing::IsEmpty());
+  EXPECT_THAT(ids(filter("", "after", "")), ::testing::IsEmpty());
+  EXPECT_THAT(ids(filter("", "", after_actor)), ::testing::IsEmpty());
+  EXPECT_TRUE(Create(reuse).ok());
+  EXPECT_THAT(ids(filter("Carrefour", "", "")), ::testing::ElementsAre(neighbour_id));
+}
+
 // ---- DeleteEvent ----
 
 TEST_F(EventServiceTest, DeleteIsSoftAndAppearsInTheChangeLog) {

@@ -1,0 +1,116 @@
+// A database written by an earlier version of the event store opens with the newest schema and
+// keeps working: the full-text index moved to a table that keeps no copy of the notes (version
+// 3), so what version 2 indexed must still be found, and forgotten when the event changes.
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "common/sqlite_db.h"
+#include "services/event/event_schema.h"
+#include "services/event/sqlite_event_store.h"
+#include "tests/testing/temp_dir.h"
+
+namespace lookout::event {
+namespace {
+
+constexpr char kId[] = "evt_00000000000000a1";
+
+v1::Event StoredEvent() {
+  v1::Event event;
+  event.set_id(kId);
+  event.set_event_date("2024-03-02");
+  event.set_event_type(v1::EVENT_TYPE_BATTLES);
+  event.mutable_location()->set_country_code("HTI");
+  event.set_notes("Barricades burned in Carrefour");
+  event.add_tags("roadblock");
+  event.set_sequence(1);
+  return event;
+}
+
+// Writes one event the way version 2 stored it, with its rows in every index.
+void WriteVersion2Database(const std::string& path) {
+  const std::vector<Migration>& all = EventStoreMigrations();
+  std::vector<Migration> up_to_2;
+  for (const Migration& m : all) {
+    if (m.version <= 2) up_to_2.push_back(m);
+  }
+  ASSERT_EQ(up_to_2.size(), 2u);
+  SqliteDatabase::Options options;
+  options.path = path;
+  auto db = SqliteDatabase::Open(options, up_to_2);
+  ASSERT_TRUE(db.ok()) << db.status();
+  const std::string blob = StoredEvent().SerializeAsString();
+  absl::Status written = (*db)->Write([&](SqliteConnection& c) -> absl::Status {
+    auto events = c.Prepare(
+        "INSERT INTO events (pk, id, event_day, end_day, country, admin1, event_type, "
+        "sub_event_type, fatalities, sequence, event) "
+        "VALUES (7, ?, 19784, 19784, 'HTI', '', 1, '', 0, 1, ?)");
+    if (!events.ok()) return events.status();
+    events->Bind(1, kId).BindBlob(2, blob);
+    if (absl::Status s = events->Run(); !s.ok()) return s;
+    for (const char* sql :
+         {"INSERT INTO events_fts (rowid, notes) VALUES (7, 'Barricades burned in Carrefour')",
+          "INSERT INTO event_tags (tag, event_id) VALUES ('roadblock', 'evt_00000000000000a1')",
+          "INSERT INTO changes (sequence, event_id, type, event) "
+          "SELECT 1, id, 1, event FROM events"}) {
+      if (absl::Status s = c.Exec(sql); !s.ok()) return s;
+    }
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(written.ok()) << written;
+}
+
+std::vector<std::string> Matching(SqliteEventStore& store, const std::string& text) {
+  EventQuery query;
+  query.filter.set_text(text);
+  auto page = store.List(query);
+  EXPECT_TRUE(page.ok()) << page.status();
+  std::vector<std::string> ids;
+  if (page.ok()) {
+    for (const v1::Event& event : page->events) ids.push_back(event.id());
+  }
+  return ids;
+}
+
+TEST(EventStoreMigrationTest, NotesIndexedByVersion2AreFoundAndForgottenAfterUpgrade) {
+  testing::TempDir dir;
+  const std::string path = dir.File("event.db");
+  ASSERT_NO_FATAL_FAILURE(WriteVersion2Database(path));
+
+  auto store = SqliteEventStore::Open(path);
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ(Matching(**store, "carrefour"), std::vector<std::string>{kId});
+
+  // An update replaces the indexed words: the old ones are forgotten, the new ones found.
+  absl::Status updated = (*store)->Write([](EventTransaction& tx) -> absl::Status {
+    auto current = tx.GetLive(kId);
+    if (!current.ok()) return current.status();
+    if (!current->has_value()) return absl::NotFoundError(kId);
+    v1::Event event = **current;
+    event.set_notes("Convoy ambushed near Tabarre");
+    return tx.Apply(v1::CHANGE_TYPE_UPDATED, event).status();
+  });
+  ASSERT_TRUE(updated.ok()) << updated;
+  EXPECT_TRUE(Matching(**store, "carrefour").empty());
+  EXPECT_EQ(Matching(**store, "tabarre"), std::vector<std::string>{kId});
+  EventQuery by_tag;
+  by_tag.filter.add_tags("roadblock");
+  auto tagged = (*store)->List(by_tag);
+  ASSERT_TRUE(tagged.ok()) << tagged.status();
+  EXPECT_EQ(tagged->total_size, 1);
+
+  absl::Status deleted = (*store)->Write([](EventTransaction& tx) -> absl::Status {
+    auto current = tx.GetLive(kId);
+    if (!current.ok()) return current.status();
+    if (!current->has_value()) return absl::NotFoundError(kId);
+    return tx.Apply(v1::CHANGE_TYPE_DELETED, **current).status();
+  });
+  ASSERT_TRUE(deleted.ok()) << deleted;
+  EXPECT_TRUE(Matching(**store, "tabarre").empty());
+  tagged = (*store)->List(by_tag);
+  ASSERT_TRUE(tagged.ok()) << tagged.status();
+  EXPECT_EQ(tagged->total_size, 0);
+}
+
+}  // namespace
+}  // namespace lookout::event
