@@ -87,9 +87,19 @@ bool Statement::IsNull(int column) const {
 
 // ---- SqliteConnection ----
 
+void ConfigureSqliteOnce() {
+  static const bool configured = [] {
+    // Memory statistics take a global mutex on every allocation SQLite makes; nothing here reads
+    // them (3% of a store's CPU per event in lookout-bench-sqlite-import, 12 rows per commit).
+    return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
+  }();
+  (void)configured;
+}
+
 absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::string& path,
                                                                          bool read_only,
                                                                          const char* vfs) {
+  ConfigureSqliteOnce();
   sqlite3* db = nullptr;
   int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
               SQLITE_OPEN_NOMUTEX;

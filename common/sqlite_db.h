@@ -85,6 +85,10 @@ class SqliteConnection {
   absl::flat_hash_map<std::string, sqlite3_stmt*> cache_;
 };
 
+// Process-wide SQLite settings, applied before SQLite initializes (later calls do nothing).
+// Every path that opens a connection or registers a VFS calls it first.
+void ConfigureSqliteOnce();
+
 // SQLite error as a Status naming what was being done.
 absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what);
 

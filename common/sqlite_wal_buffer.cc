@@ -9,6 +9,8 @@
 #include <new>
 #include <string>
 
+#include "common/sqlite_db.h"
+
 namespace lookout {
 namespace {
 
@@ -260,6 +262,8 @@ sqlite3_vfs* Register() {
 }  // namespace
 
 const char* WalWriteBufferVfs() {
+  // Registering initializes SQLite, after which process-wide settings can no longer change.
+  ConfigureSqliteOnce();
   static sqlite3_vfs* const vfs = Register();
   return vfs->zName;
 }
