@@ -3,10 +3,10 @@
 // Writes the rows the load generator's import mode sends (bench_rows.h) straight into a fresh
 // event database from C++: the event service's own SqliteEventStore, so the schema, indexes,
 // FTS table, change log, WAL and durability (each commit fsynced before it is acknowledged) are
-// the service's by construction, and each batch is written as EventImporter writes it
-// (kImportBatchSize rows per durable commit, each row stamped and applied in a savepoint of its
-// own). What is left out is everything in front of storage: gRPC, validation and the actor
-// check.
+// the service's by construction, and each batch is written as EventImporter writes a batch no
+// row of which the store refuses (kImportBatchSize rows per durable commit, each row stamped and
+// applied, no savepoints). What is left out is everything in front of storage: gRPC,
+// validation and the actor check.
 //
 // Prints one line, "RESULT mode=sqlite_import ... throughput=<rows/s> unit=events/s".
 #include <sqlite3.h>
@@ -33,8 +33,9 @@ ABSL_FLAG(std::string, db, "", "database file to create (removed first, with its
 ABSL_FLAG(int, rows, 20000, "rows to insert");
 ABSL_FLAG(int, batch, lookout::event::kImportBatchSize,
           "rows per durable commit (default: the importer's batch size)");
-ABSL_FLAG(bool, savepoints, true,
-          "a savepoint per row, as the importer uses so one bad row undoes only itself");
+ABSL_FLAG(bool, savepoints, false,
+          "a savepoint per row, as the importer writes a batch again after the store refused one "
+          "of its rows (so that row undoes only itself)");
 ABSL_FLAG(std::string, actor_id, "act_bench", "actor id the rows name (not checked here)");
 ABSL_FLAG(std::string, label, "", "copied into the RESULT line");
 ABSL_FLAG(std::string, try_pragmas, "",

@@ -1,7 +1,8 @@
 // ImportEvents: a stream of rows, each validated and written on its own merits. Rows are
 // gathered into batches (one actor lookup and one durable commit per batch, for throughput);
-// a bad row is reported with its index and field and does not disturb the others, because
-// every row is written in a savepoint of its own.
+// a bad row is reported with its index and field and does not disturb the others: a batch in
+// which the store refuses a row is undone and written again with every row in a savepoint of
+// its own.
 #ifndef LOOKOUT_SERVICES_EVENT_EVENT_IMPORTER_H_
 #define LOOKOUT_SERVICES_EVENT_EVENT_IMPORTER_H_
 

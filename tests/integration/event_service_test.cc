@@ -1353,6 +1353,35 @@ TEST_F(EventServiceTest, ImportKeepsTheFirst1000ErrorsAndCountsAll) {
   EXPECT_EQ(Total(), 1);
 }
 
+// A batch is first written whole; a row the store refuses (an external id already taken) sends
+// the batch back to be written a row at a time. The outcome is as if each row had been alone.
+TEST_F(EventServiceTest, ImportRowsRefusedByTheStoreUndoOnlyThemselves) {
+  v1::ImportEventsResponse response;
+  ASSERT_TRUE(Import({ImportRow(5)}, &response).ok());
+  ASSERT_EQ(response.created(), 1);
+  std::vector<Event> rows;
+  for (int i = 0; i < 10; ++i) rows.push_back(ImportRow(i));
+  *rows[9].mutable_external_ids() = rows[0].external_ids();  // the last repeats the first
+  ASSERT_TRUE(Import(rows, &response).ok());
+  EXPECT_EQ(response.received(), 10);
+  EXPECT_EQ(response.created(), 8);
+  EXPECT_EQ(response.rejected(), 2);
+  ASSERT_EQ(response.errors_size(), 2);
+  EXPECT_EQ(response.errors(0).index(), 5);
+  EXPECT_EQ(response.errors(0).field(), "event.external_ids[0]");
+  EXPECT_EQ(response.errors(1).index(), 9);
+  EXPECT_EQ(response.errors(1).field(), "event.external_ids[0]");
+  EXPECT_EQ(Total(), 9);
+  std::set<std::string> notes;
+  for (const Event& event : ListAll(EventFilter())) notes.insert(event.notes());
+  EXPECT_EQ(notes, (std::set<std::string>{"row 0", "row 1", "row 2", "row 3", "row 4", "row 5",
+                                           "row 6", "row 7", "row 8"}));
+  // The undone first attempt left no gap in the change log.
+  std::vector<WatchEventsResponse> changes = WatchOnce(0);
+  ASSERT_EQ(changes.size(), 9u);
+  for (size_t i = 0; i < changes.size(); ++i) EXPECT_EQ(changes[i].sequence(), int64_t(i) + 1);
+}
+
 TEST_F(EventServiceTest, DryRunImportCountsButWritesNothing) {
   std::vector<Event> rows;
   for (int i = 0; i < 80; ++i) rows.push_back(ImportRow(i));
