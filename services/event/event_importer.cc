@@ -90,32 +90,29 @@ absl::Status EventImporter::Session::Flush() {
   // sub-journal: they made a clean batch four times slower (bench/README.md). A dry run
   // rehearses the very same writes and then undoes them all.
   const absl::Time now = importer_->clock_();
-  const std::vector<absl::Status> checked_errors = [&batch] {
-    std::vector<absl::Status> errors;
-    for (const Row& row : batch) errors.push_back(row.error);
-    return errors;
-  }();
+  // What the store said of each row that passed the checks, from the last attempt.
+  std::vector<absl::Status> write_errors;
   std::vector<Outcome> outcomes;
   std::vector<std::string> updated_ids;
   bool isolate_rows = false;
   bool row_failed = false;
   auto write_batch = [&](EventTransaction& tx) -> absl::Status {
-    // The store may run this more than once: every attempt starts from the checked rows.
+    // The store may run this more than once: every attempt starts afresh.
+    write_errors.assign(batch.size(), absl::OkStatus());
     outcomes.assign(batch.size(), Outcome::kRejected);
     updated_ids.clear();
     row_failed = false;
-    for (size_t i = 0; i < batch.size(); ++i) batch[i].error = checked_errors[i];
     auto write_all = [&]() -> absl::Status {
       for (size_t i = 0; i < batch.size(); ++i) {
-        Row& row = batch[i];
-        if (!row.error.ok()) continue;
+        if (!batch[i].error.ok()) continue;
         std::string updated_id;
-        auto write_row = [&] { return WriteRow(tx, row, now, &outcomes[i], &updated_id); };
-        row.error = isolate_rows ? tx.Isolated(write_row) : write_row();
-        if (!row.error.ok()) {
+        auto write_row = [&] { return WriteRow(tx, batch[i], now, &outcomes[i], &updated_id); };
+        absl::Status& error = write_errors[i];
+        error = isolate_rows ? tx.Isolated(write_row) : write_row();
+        if (!error.ok()) {
           outcomes[i] = Outcome::kRejected;
           // Storage failures are not the row's fault: give up on the batch.
-          if (row.error.code() == absl::StatusCode::kInternal) return row.error;
+          if (error.code() == absl::StatusCode::kInternal) return error;
           if (!isolate_rows) {
             row_failed = true;
             return absl::AbortedError("a row failed; the batch is redone a row at a time");
@@ -137,6 +134,9 @@ absl::Status EventImporter::Session::Flush() {
       written = importer_->store_->Write(write_batch);
     }
     LOOKOUT_RETURN_IF_ERROR(written);
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (batch[i].error.ok()) batch[i].error = write_errors[i];
+    }
   }
 
   for (size_t i = 0; i < batch.size(); ++i) {

@@ -1,6 +1,7 @@
 #include "services/event/sqlite_event_store.h"
 
 #include <algorithm>
+#include <initializer_list>
 #include <utility>
 
 #include "absl/strings/cord.h"
@@ -106,10 +107,10 @@ class SqliteEventTransaction : public EventTransaction {
       LOOKOUT_ASSIGN_OR_RETURN(StoredRow stored, LiveRow(event.id()));
       pk = stored.pk;
       LOOKOUT_RETURN_IF_ERROR(UpdateRow(pk, event, columns, blob, type == v1::CHANGE_TYPE_DELETED));
-      LOOKOUT_RETURN_IF_ERROR(DeleteIndexRows(pk, stored.event));
+      LOOKOUT_RETURN_IF_ERROR(ChangeIndexRows(IndexChange::kRemove, pk, stored.event));
     }
     if (type != v1::CHANGE_TYPE_DELETED) {
-      LOOKOUT_RETURN_IF_ERROR(InsertIndexRows(pk, event));
+      LOOKOUT_RETURN_IF_ERROR(ChangeIndexRows(IndexChange::kAdd, pk, event));
     }
 
     LOOKOUT_ASSIGN_OR_RETURN(
@@ -236,68 +237,49 @@ class SqliteEventTransaction : public EventTransaction {
     return s.Run();
   }
 
-  // Removes the index rows InsertIndexRows made for `stored`, the event's state as stored.
-  absl::Status DeleteIndexRows(int64_t pk, const Event& stored) {
-    for (const v1::Participant& p : stored.participants()) {
-      LOOKOUT_ASSIGN_OR_RETURN(
-          Statement s,
-          db_.Prepare("DELETE FROM event_actors WHERE actor_id = ? AND event_id = ?"));
-      s.Bind(1, p.actor_id()).Bind(2, stored.id());
-      LOOKOUT_RETURN_IF_ERROR(s.Run());
+  enum class IndexChange { kAdd, kRemove };
+
+  // Adds or removes the rows the filter indexes keep for `event` (for a removal, its state as
+  // stored). Both directions walk the same rows with the same parameters, so a removal finds
+  // exactly what the addition wrote; the full-text index in particular keeps no copy of the
+  // text and forgets a row only when given the text it indexed.
+  absl::Status ChangeIndexRows(IndexChange change, int64_t pk, const Event& event) {
+    const bool add = change == IndexChange::kAdd;
+    // OR IGNORE: one actor in two roles, or a repeated tag, is one index row.
+    for (const v1::Participant& p : event.participants()) {
+      LOOKOUT_RETURN_IF_ERROR(
+          RunWithText(add ? "INSERT OR IGNORE INTO event_actors (actor_id, event_id) VALUES (?, ?)"
+                          : "DELETE FROM event_actors WHERE actor_id = ? AND event_id = ?",
+                      {p.actor_id(), event.id()}));
     }
-    for (const std::string& tag : stored.tags()) {
-      LOOKOUT_ASSIGN_OR_RETURN(Statement s,
-                               db_.Prepare("DELETE FROM event_tags WHERE tag = ? AND event_id = ?"));
-      s.Bind(1, tag).Bind(2, stored.id());
-      LOOKOUT_RETURN_IF_ERROR(s.Run());
+    for (const std::string& tag : event.tags()) {
+      LOOKOUT_RETURN_IF_ERROR(
+          RunWithText(add ? "INSERT OR IGNORE INTO event_tags (tag, event_id) VALUES (?, ?)"
+                          : "DELETE FROM event_tags WHERE tag = ? AND event_id = ?",
+                      {tag, event.id()}));
     }
-    for (const lookout::type::v1::ExternalId& id : stored.external_ids()) {
-      LOOKOUT_ASSIGN_OR_RETURN(
-          Statement s, db_.Prepare("DELETE FROM event_external_ids WHERE scheme = ? AND "
-                                   "value = ? AND event_id = ?"));
-      s.Bind(1, id.scheme()).Bind(2, id.value()).Bind(3, stored.id());
-      LOOKOUT_RETURN_IF_ERROR(s.Run());
+    for (const lookout::type::v1::ExternalId& id : event.external_ids()) {
+      LOOKOUT_RETURN_IF_ERROR(RunWithText(
+          add ? "INSERT INTO event_external_ids (scheme, value, event_id) VALUES (?, ?, ?)"
+              : "DELETE FROM event_external_ids WHERE scheme = ? AND value = ? AND event_id = ?",
+          {id.scheme(), id.value(), event.id()}));
     }
-    if (stored.notes().empty()) return absl::OkStatus();
-    // The index keeps no copy of the text: it forgets a row only when given the text it indexed
-    // (text that differs would leave stale entries behind).
+    if (event.notes().empty()) return absl::OkStatus();
     LOOKOUT_ASSIGN_OR_RETURN(
         Statement fts,
-        db_.Prepare("INSERT INTO events_fts (events_fts, rowid, notes) VALUES ('delete', ?, ?)"));
-    fts.Bind(1, pk).Bind(2, stored.notes());
+        db_.Prepare(add ? "INSERT INTO events_fts (rowid, notes) VALUES (?, ?)"
+                        : "INSERT INTO events_fts (events_fts, rowid, notes) "
+                          "VALUES ('delete', ?, ?)"));
+    fts.Bind(1, pk).Bind(2, event.notes());
     return fts.Run();
   }
 
-  absl::Status InsertIndexRows(int64_t pk, const Event& event) {
-    // OR IGNORE: one actor in two roles, or a repeated tag, is one index row.
-    for (const v1::Participant& p : event.participants()) {
-      LOOKOUT_ASSIGN_OR_RETURN(
-          Statement s,
-          db_.Prepare("INSERT OR IGNORE INTO event_actors (actor_id, event_id) VALUES (?, ?)"));
-      s.Bind(1, p.actor_id()).Bind(2, event.id());
-      LOOKOUT_RETURN_IF_ERROR(s.Run());
-    }
-    for (const std::string& tag : event.tags()) {
-      LOOKOUT_ASSIGN_OR_RETURN(
-          Statement s,
-          db_.Prepare("INSERT OR IGNORE INTO event_tags (tag, event_id) VALUES (?, ?)"));
-      s.Bind(1, tag).Bind(2, event.id());
-      LOOKOUT_RETURN_IF_ERROR(s.Run());
-    }
-    for (const lookout::type::v1::ExternalId& id : event.external_ids()) {
-      LOOKOUT_ASSIGN_OR_RETURN(
-          Statement s, db_.Prepare("INSERT INTO event_external_ids (scheme, value, event_id) "
-                                   "VALUES (?, ?, ?)"));
-      s.Bind(1, id.scheme()).Bind(2, id.value()).Bind(3, event.id());
-      LOOKOUT_RETURN_IF_ERROR(s.Run());
-    }
-    if (!event.notes().empty()) {
-      LOOKOUT_ASSIGN_OR_RETURN(Statement s,
-                               db_.Prepare("INSERT INTO events_fts (rowid, notes) VALUES (?, ?)"));
-      s.Bind(1, pk).Bind(2, event.notes());
-      LOOKOUT_RETURN_IF_ERROR(s.Run());
-    }
-    return absl::OkStatus();
+  // Runs `sql` with `values` bound to its parameters 1, 2, ...
+  absl::Status RunWithText(absl::string_view sql, std::initializer_list<absl::string_view> values) {
+    LOOKOUT_ASSIGN_OR_RETURN(Statement s, db_.Prepare(sql));
+    int index = 1;
+    for (absl::string_view value : values) s.Bind(index++, value);
+    return s.Run();
   }
 
   SqliteConnection& db_;
