@@ -1,6 +1,7 @@
 // AggregateEvents answers checked against an independent computation: the same events in an
 // in-memory SQLite database, grouped with GROUP BY. ISO weeks come from a SQL function written
 // here with the ordinal-date formula, not from the service's calendar tables.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
 #include "services/stats/event_stats.h"
@@ -331,6 +333,53 @@ TEST_F(StatsAggregationTest, IsoWeekReferenceAgreesWithKnownWeeks) {
   EXPECT_EQ(IsoWeek("2024-12-30"), "2025-W01");
   EXPECT_EQ(IsoWeek("2024-02-29"), "2024-W09");
   EXPECT_EQ(IsoWeek("2010-01-03"), "2009-W53");
+}
+
+// The request of issue 24.7: 300 events with distinct actors, [DAY, ACTOR] over 1900-2100 with
+// gaps filled is 22 million rows. Without a limit that is refused; with limit 1 it is one row,
+// without building the other rows (it once took 5 GB and 12 s).
+TEST(StatsFillGapsRequestTest, ALimitAnswersAFillTooLargeToSend) {
+  ReadModel model;
+  EventStats stats(&model, nullptr, nullptr);
+  for (int i = 0; i < 300; ++i) {
+    Event e;
+    e.set_id("evt_" + testing::Hex16(i + 1));
+    e.set_event_date(validation::FormatDate(*validation::ParseDate("2024-01-01") + i));
+    e.set_event_type(event::v1::EVENT_TYPE_RIOTS);
+    e.mutable_location()->set_country_code("HTI");
+    e.add_participants()->set_actor_id(absl::StrFormat("act_%03d", i));
+    model.Apply(testing::Change(i + 1, event::v1::CHANGE_TYPE_CREATED, e));
+  }
+  model.MarkCaughtUp();
+  AggregateEventsRequest request;
+  request.add_group_by(v1::DIMENSION_DAY);
+  request.add_group_by(v1::DIMENSION_ACTOR);
+  request.set_fill_gaps(true);
+  request.mutable_filter()->mutable_date_range()->set_start_date("1900-01-01");
+  request.mutable_filter()->mutable_date_range()->set_end_date("2100-12-31");
+  absl::StatusOr<AggregateEventsResponse> response = stats.Aggregate(request);
+  EXPECT_EQ(response.status().code(), absl::StatusCode::kResourceExhausted) << response.status();
+  EXPECT_THAT(std::string(response.status().message()),
+              ::testing::HasSubstr("the answer has 22024200 rows"));
+
+  request.set_limit(1);
+  response = stats.Aggregate(request);
+  ASSERT_TRUE(response.ok()) << response.status();
+  ASSERT_EQ(response->rows_size(), 1);
+  EXPECT_EQ(absl::StrJoin(response->rows(0).keys(), "|"), "1900-01-01|act_000");
+  EXPECT_EQ(response->rows(0).event_count(), 0);
+  EXPECT_EQ(response->total_events(), 300);
+
+  // The rows with events come first in count order; the zero rows follow by keys.
+  request.set_limit(302);
+  request.set_order_by("event_count desc");
+  response = stats.Aggregate(request);
+  ASSERT_TRUE(response.ok()) << response.status();
+  ASSERT_EQ(response->rows_size(), 302);
+  EXPECT_EQ(absl::StrJoin(response->rows(0).keys(), "|"), "2024-01-01|act_000");
+  EXPECT_EQ(response->rows(299).event_count(), 1);
+  EXPECT_EQ(absl::StrJoin(response->rows(300).keys(), "|"), "1900-01-01|act_000");
+  EXPECT_EQ(absl::StrJoin(response->rows(301).keys(), "|"), "1900-01-01|act_001");
 }
 
 }  // namespace
