@@ -196,12 +196,13 @@ v1::MetricSummary BuildSummary(v1::Metric metric, const std::string& country_cod
     }
   }
   if (widest.has_value()) {
-    std::string note = absl::StrCat(
-        "sources disagree by ", PercentApart(widest->low, widest->high), "%: ",
-        lower->source().name(), " reports ", Figure(lower->value()), ", ", higher->source().name(),
-        " reports ", Figure(higher->value()));
+    std::string note =
+        absl::StrCat("sources disagree by ", PercentApart(widest->low, widest->high),
+                     "%: ", lower->source().name(), " reports ", Figure(lower->value()), ", ",
+                     higher->source().name(), " reports ", Figure(higher->value()));
     if (disagreeing_pairs > 1) {
-      absl::StrAppend(&note, " (", disagreeing_pairs, " pairs of sources disagree by more than 20%)");
+      absl::StrAppend(&note, " (", disagreeing_pairs,
+                      " pairs of sources disagree by more than 20%)");
     }
     summary.add_discrepancy_notes(std::move(note));
   }

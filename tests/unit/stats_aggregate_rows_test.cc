@@ -115,8 +115,8 @@ TEST(StatsFillGapsTest, TooManyRowsWithoutALimitIsResourceExhausted) {
 // With a limit, gap rows past what the answer can keep are never built: group_by [DAY, ACTOR]
 // over 1900-2100 with limit 1 once built 22 million rows (5 GB) to return one.
 TEST(StatsFillGapsTest, ALimitBuildsOnlyTheGapRowsItCanKeep) {
-  const std::vector<KeyedRow> seen = {Row("2024-01-10", "act_1", 2, 5), Row("2024-01-10", "act_2", 1),
-                                      Row("2024-03-01", "act_3", 1)};
+  const std::vector<KeyedRow> seen = {Row("2024-01-10", "act_1", 2, 5),
+                                      Row("2024-01-10", "act_2", 1), Row("2024-03-01", "act_3", 1)};
   std::vector<KeyedRow> rows = seen;
   ASSERT_TRUE(FillGaps({v1::DIMENSION_DAY, v1::DIMENSION_ACTOR}, Range("1900-01-01", "2100-12-31"),
                        Seen("2024-01-10", "2024-03-01"), 5, &rows)
@@ -135,9 +135,8 @@ TEST(StatsFillGapsTest, ALimitBuildsOnlyTheGapRowsItCanKeep) {
                   .ok());
   EXPECT_LE(rows.size(), seen.size() + 4);
   ASSERT_TRUE(OrderAndLimit(RowOrder::kEventCountDesc, 4, &rows).ok());
-  EXPECT_EQ(FirstKeys(rows),
-            (std::vector<std::string>{"act_1/2024-01-10", "act_2/2024-01-10", "act_3/2024-03-01",
-                                      "act_1/1900-01-01"}));
+  EXPECT_EQ(FirstKeys(rows), (std::vector<std::string>{"act_1/2024-01-10", "act_2/2024-01-10",
+                                                       "act_3/2024-03-01", "act_1/1900-01-01"}));
 }
 
 // Whatever the dimensions' order and the row order, a limit keeps exactly the rows that
@@ -158,8 +157,8 @@ TEST(StatsFillGapsTest, ALimitKeepsTheRowsFillingEverythingWould) {
       std::map<std::array<std::string, kMaxDimensions>, KeyedRow> by_keys;
       const int count = absl::Uniform<int>(absl::IntervalClosed, gen, 0, 12);
       for (int i = 0; i < count; ++i) {
-        const int32_t day = absl::Uniform<int32_t>(absl::IntervalClosed, gen, range.first_day,
-                                                   range.last_day);
+        const int32_t day =
+            absl::Uniform<int32_t>(absl::IntervalClosed, gen, range.first_day, range.last_day);
         KeyedRow row;
         for (size_t d = 0; d < dims.size(); ++d) {
           row.keys[d] = IsTimeDimension(dims[d]) ? TimeBucketKey(dims[d], TimeBucket(dims[d], day))
@@ -171,8 +170,8 @@ TEST(StatsFillGapsTest, ALimitKeepsTheRowsFillingEverythingWould) {
       }
       std::vector<KeyedRow> seen;
       for (const auto& [keys, row] : by_keys) seen.push_back(row);
-      for (RowOrder order : {RowOrder::kKeysAsc, RowOrder::kEventCountDesc,
-                             RowOrder::kFatalitiesDesc}) {
+      for (RowOrder order :
+           {RowOrder::kKeysAsc, RowOrder::kEventCountDesc, RowOrder::kFatalitiesDesc}) {
         for (int limit : {1, 2, 7, 40, 500}) {
           SCOPED_TRACE(absl::StrCat(v1::Dimension_Name(dims[0]), " dims ", dims.size(), " rows ",
                                     seen.size(), " order ", static_cast<int>(order), " limit ",

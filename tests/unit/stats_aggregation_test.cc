@@ -411,7 +411,10 @@ TEST(StatsCountOverflowTest, SumsStopAtTheLargestInt64InsteadOfWrapping) {
   model.MarkCaughtUp();
 
   const std::vector<std::vector<Dimension>> groupings = {
-      {}, {v1::DIMENSION_MONTH}, {v1::DIMENSION_ACTOR}, {v1::DIMENSION_DAY, v1::DIMENSION_EVENT_TYPE}};
+      {},
+      {v1::DIMENSION_MONTH},
+      {v1::DIMENSION_ACTOR},
+      {v1::DIMENSION_DAY, v1::DIMENSION_EVENT_TYPE}};
   for (const std::vector<Dimension>& dims : groupings) {
     SCOPED_TRACE(dims.empty() ? "no dimension" : v1::Dimension_Name(dims.back()));
     AggregateEventsRequest request;

@@ -119,10 +119,11 @@ TEST(StatsMetricSummaryTest, SourcesAreComparedPairwiseReadingQualifiers) {
   EXPECT_THAT(Summary({Obs("A", 100, from, to, QUALIFIER_AT_LEAST), Obs("B", 50, from, to)})
                   .discrepancy_notes(),
               ElementsAre("sources disagree by 50%: B reports 50, A reports at least 100"));
-  EXPECT_THAT(Summary({Obs("A", 100, from, to, QUALIFIER_AT_MOST),
-                       Obs("B", 200, from, to, QUALIFIER_AT_LEAST)})
-                  .discrepancy_notes(),
-              ElementsAre("sources disagree by 50%: A reports at most 100, B reports at least 200"));
+  EXPECT_THAT(
+      Summary(
+          {Obs("A", 100, from, to, QUALIFIER_AT_MOST), Obs("B", 200, from, to, QUALIFIER_AT_LEAST)})
+          .discrepancy_notes(),
+      ElementsAre("sources disagree by 50%: A reports at most 100, B reports at least 200"));
   // Not just the lowest and highest best: "at least 90" agrees with both others, which disagree.
   EXPECT_THAT(Summary({Obs("A", 90, from, to, QUALIFIER_AT_LEAST), Obs("B", 100, from, to),
                        Obs("C", 130, from, to)})

@@ -163,8 +163,8 @@ TEST(StatsObservationValidationTest, ValuesAreBoundedByWhatTheyCount) {
     o.mutable_value()->set_best(INT64_MAX);
     status = ValidateObservation(o);
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << name;
-    EXPECT_EQ(status.message(), absl::StrCat("observation.value.best: must be at most ", b.max,
-                                             " ", b.rule, ", got 9223372036854775807"))
+    EXPECT_EQ(status.message(), absl::StrCat("observation.value.best: must be at most ", b.max, " ",
+                                             b.rule, ", got 9223372036854775807"))
         << name;
   }
 }
