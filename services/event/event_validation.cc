@@ -108,6 +108,17 @@ absl::Status ValidateLocation(const Location& location, absl::string_view at) {
                                location.geo_precision(), true);
 }
 
+// Above kMaxCasualtyCount is a typo or a sentinel, never a count; refusing it also keeps every
+// sum of counts far from overflowing. low <= best is checked before, so best and high suffice.
+absl::Status CheckCasualtyBound(absl::string_view field, const type::v1::Count& count) {
+  const bool best = count.best() > kMaxCasualtyCount;
+  if (!best && !(count.has_high() && count.high() > kMaxCasualtyCount)) return absl::OkStatus();
+  return errors::InvalidField(
+      Path(field, best ? "best" : "high"),
+      absl::StrCat("must be at most ", kMaxCasualtyCount, " (the largest casualty count), got ",
+                   best ? count.best() : count.high()));
+}
+
 absl::Status ValidateCasualties(const Event& event, absl::string_view prefix) {
   std::set<int> kinds;
   for (int i = 0; i < event.casualties_size(); ++i) {
@@ -121,6 +132,7 @@ absl::Status ValidateCasualties(const Event& event, absl::string_view prefix) {
                                                " appears twice (at most one casualty per kind)"));
     }
     LOOKOUT_RETURN_IF_ERROR(validation::CheckCount(Path(at, "count"), casualty.count()));
+    LOOKOUT_RETURN_IF_ERROR(CheckCasualtyBound(Path(at, "count"), casualty.count()));
   }
   return absl::OkStatus();
 }

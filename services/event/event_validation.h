@@ -4,6 +4,8 @@
 #ifndef LOOKOUT_SERVICES_EVENT_EVENT_VALIDATION_H_
 #define LOOKOUT_SERVICES_EVENT_EVENT_VALIDATION_H_
 
+#include <cstdint>
+
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "lookout/event/v1/event.pb.h"
@@ -13,6 +15,10 @@ namespace lookout::event {
 inline constexpr size_t kMaxTagLength = 100;
 inline constexpr size_t kMaxFilterTextLength = 500;
 inline constexpr size_t kMaxFilterValues = 300;  // entries of each repeated filter field
+// The largest casualty count (best, low or high) an event may carry: above any count reported
+// for one event, and small enough that adding up every event a server holds (fewer than 2^32)
+// cannot pass 2^63 - 1.
+inline constexpr int64_t kMaxCasualtyCount = 1000000000;
 
 // Every rule for an event as it will be stored. Output-only fields (id, fatalities, times,
 // sequence, etag) are not looked at: callers clear or set them.

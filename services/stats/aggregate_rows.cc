@@ -105,14 +105,55 @@ absl::Status FillGaps(const std::vector<Dimension>& dimensions, const GapRange& 
 
   absl::flat_hash_set<std::string> present;
   for (const KeyedRow& row : *rows) present.insert(JoinKeys(row.keys));
-  for (const auto& other : others) {
-    for (const auto& combination : time_combinations) {
-      KeyedRow row;
-      row.keys = other;
-      for (size_t t = 0; t < time_axes.size(); ++t) {
-        row.keys[time_axes[t]] = TimeBucketKey(dimensions[time_axes[t]], combination[t]);
+  auto gap_row = [&](size_t other, size_t time) {
+    KeyedRow row;
+    row.keys = others[other];
+    for (size_t t = 0; t < time_axes.size(); ++t) {
+      row.keys[time_axes[t]] = TimeBucketKey(dimensions[time_axes[t]], time_combinations[time][t]);
+    }
+    return row;
+  };
+  if (limit == 0) {
+    for (size_t other = 0; other < others.size(); ++other) {
+      for (size_t time = 0; time < time_combinations.size(); ++time) {
+        KeyedRow row = gap_row(other, time);
+        if (!present.contains(JoinKeys(row.keys))) rows->push_back(std::move(row));
       }
-      if (!present.contains(JoinKeys(row.keys))) rows->push_back(std::move(row));
+    }
+    return absl::OkStatus();
+  }
+
+  // With a limit, only the `limit` smallest gap rows by keys can make the answer, whatever the
+  // order: "keys asc" sorts by keys, and the count orders put zero rows after every row with a
+  // count, ties by keys. Each other-key combination's gap rows come in key order already (time
+  // keys sort as their buckets do), so merging those sequences yields the gap rows smallest
+  // first; the rest are never built, and the answer's rows stay within kMaxRows.
+  struct Cursor {
+    KeyedRow row;
+    size_t other;
+    size_t time;
+  };
+  auto after = [](const Cursor& a, const Cursor& b) { return b.row.keys < a.row.keys; };
+  std::vector<Cursor> heap;
+  heap.reserve(others.size());
+  if (!time_combinations.empty()) {
+    for (size_t other = 0; other < others.size(); ++other) {
+      heap.push_back(Cursor{gap_row(other, 0), other, 0});
+    }
+  }
+  std::make_heap(heap.begin(), heap.end(), after);
+  for (int added = 0; added < limit && !heap.empty();) {
+    std::pop_heap(heap.begin(), heap.end(), after);
+    Cursor& next = heap.back();
+    if (!present.contains(JoinKeys(next.row.keys))) {
+      rows->push_back(std::move(next.row));
+      ++added;
+    }
+    if (++next.time < time_combinations.size()) {
+      next.row = gap_row(next.other, next.time);
+      std::push_heap(heap.begin(), heap.end(), after);
+    } else {
+      heap.pop_back();
     }
   }
   return absl::OkStatus();

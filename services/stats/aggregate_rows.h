@@ -34,7 +34,9 @@ std::vector<KeyedRow> KeyRows(const EventColumns& columns, const Grouping& group
 // Adds a zero row for every empty bucket of the time dimensions between `first_day` and
 // `last_day`, for each combination of the other dimensions' keys that has rows. With an open
 // side, the range stops at the first or last bucket that has events. RESOURCE_EXHAUSTED when
-// the answer would exceed kMaxRows and no limit cuts it down.
+// the answer would exceed kMaxRows and no limit cuts it down. With a `limit`, adds only the
+// `limit` smallest empty-bucket rows by keys (the only ones any order can keep), so the rows
+// built stay bounded however many buckets the range holds.
 struct GapRange {
   bool has_first_day = false;
   bool has_last_day = false;

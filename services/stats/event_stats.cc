@@ -15,6 +15,7 @@
 #include "services/stats/aggregate_rows.h"
 #include "services/stats/compiled_filter.h"
 #include "services/stats/grouping.h"
+#include "services/stats/saturating.h"
 
 namespace lookout::stats {
 namespace {
@@ -49,7 +50,7 @@ absl::flat_hash_map<std::string, TrendCounts> CountByKey(const EventColumns& col
   for (const Group& group : grouping.groups) {
     TrendCounts& entry = counts[KeyText(columns, dimension, group.codes[0])];
     entry.events += group.events;
-    entry.fatalities += group.fatalities;
+    entry.fatalities = SaturatingAdd(entry.fatalities, group.fatalities);
   }
   return counts;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/container/flat_hash_map.h"
+#include "services/stats/saturating.h"
 #include "services/stats/time_buckets.h"
 
 namespace lookout::stats {
@@ -166,9 +167,9 @@ Grouping GroupEvents(const EventColumns& columns, const CompiledFilter& filter,
       for (size_t i = 0; i < n; ++i) {
         const uint32_t f = fatality_column[slots[i]];
         fatalities[i] = f != EventColumns::kWideCount ? f : columns.fatalities(slots[i]);
-        block_fatalities += fatalities[i];
+        block_fatalities = SaturatingAdd(block_fatalities, fatalities[i]);
       }
-      total_fatalities += block_fatalities;
+      total_fatalities = SaturatingAdd(total_fatalities, block_fatalities);
       if (any_time) {
         for (size_t i = 0; i < n; ++i) days[i] = std::max(start_days[slots[i]], first_day);
         for (size_t i = 0; i < n; ++i) {
@@ -237,7 +238,7 @@ Grouping GroupEvents(const EventColumns& columns, const CompiledFilter& filter,
       for (size_t i = 0; i < n; ++i) {
         Cell& cell = cells[index[i]];
         ++cell.events;
-        cell.fatalities += fatalities[i];
+        cell.fatalities = SaturatingAdd(cell.fatalities, fatalities[i]);
       }
     });
     for (size_t index = 0; index < dense.size(); ++index) {
@@ -249,7 +250,7 @@ Grouping GroupEvents(const EventColumns& columns, const CompiledFilter& filter,
       for (size_t i = 0; i < n; ++i) {
         Cell& cell = sparse[index[i]];
         ++cell.events;
-        cell.fatalities += fatalities[i];
+        cell.fatalities = SaturatingAdd(cell.fatalities, fatalities[i]);
       }
     });
     out.groups.reserve(sparse.size());
@@ -261,7 +262,8 @@ Grouping GroupEvents(const EventColumns& columns, const CompiledFilter& filter,
 int64_t SumCasualties(const EventColumns& columns, const CompiledFilter& filter,
                       lookout::event::v1::CasualtyKind kind) {
   int64_t sum = 0;
-  filter.ForEachMatch([&](uint32_t slot) { sum += columns.casualties(slot, kind); });
+  filter.ForEachMatch(
+      [&](uint32_t slot) { sum = SaturatingAdd(sum, columns.casualties(slot, kind)); });
   return sum;
 }
 

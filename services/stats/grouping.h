@@ -50,7 +50,8 @@ Grouping GroupEvents(const EventColumns& columns, const CompiledFilter& filter,
 int32_t AttributeCode(const EventColumns& columns, uint32_t slot,
                       lookout::stats::v1::Dimension dimension);
 
-// Sums the best count of `kind` over the matching events.
+// Sums the best count of `kind` over the matching events. Every sum here (fatalities of groups
+// and totals too) stops at INT64_MAX instead of wrapping (see saturating.h).
 int64_t SumCasualties(const EventColumns& columns, const CompiledFilter& filter,
                       lookout::event::v1::CasualtyKind kind);
 

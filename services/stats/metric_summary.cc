@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
+#include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -52,6 +54,33 @@ std::string Figure(const Count& count) {
   return text;
 }
 
+// Where two figures conflict, reading qualifiers: a figure's best is a floor unless it is "at
+// most N" and a ceiling unless it is "at least N", so they conflict when one's floor lies above
+// the other's ceiling. The gap is {ceiling, floor}, lower first; nullopt when no such gap exists.
+struct Gap {
+  int64_t low;
+  int64_t high;
+  bool low_is_a;  // the lower end of the gap is the first figure's
+};
+
+bool IsFloor(const Count& count) {
+  return count.qualifier() != lookout::type::v1::QUALIFIER_AT_MOST;
+}
+bool IsCeiling(const Count& count) {
+  return count.qualifier() != lookout::type::v1::QUALIFIER_AT_LEAST;
+}
+
+std::optional<Gap> GapBetween(const Count& a, const Count& b) {
+  if (IsFloor(a) && IsCeiling(b) && a.best() > b.best()) return Gap{b.best(), a.best(), false};
+  if (IsFloor(b) && IsCeiling(a) && b.best() > a.best()) return Gap{a.best(), b.best(), true};
+  return std::nullopt;
+}
+
+// The share of the larger end the gap spans (the larger end is positive in any gap).
+double Apart(const Gap& gap) {
+  return static_cast<double>(gap.high - gap.low) / static_cast<double>(gap.high);
+}
+
 struct Span {
   int32_t first;
   int32_t last;
@@ -94,14 +123,10 @@ event::v1::CasualtyKind CasualtyKindOf(v1::Metric metric) {
 }
 
 bool Disagree(const Count& reported, int64_t computed) {
-  switch (reported.qualifier()) {
-    case lookout::type::v1::QUALIFIER_AT_LEAST:
-      return computed < reported.best() && FarApart(reported.best(), computed);
-    case lookout::type::v1::QUALIFIER_AT_MOST:
-      return computed > reported.best() && FarApart(reported.best(), computed);
-    default:
-      return FarApart(reported.best(), computed);
-  }
+  Count exact;
+  exact.set_best(computed);
+  const std::optional<Gap> gap = GapBetween(reported, exact);
+  return gap.has_value() && FarApart(gap->low, gap->high);
 }
 
 v1::MetricSummary BuildSummary(v1::Metric metric, const std::string& country_code,
@@ -142,8 +167,6 @@ v1::MetricSummary BuildSummary(v1::Metric metric, const std::string& country_cod
   }
 
   std::vector<int64_t> bests;
-  const Observation* lowest = nullptr;
-  const Observation* highest = nullptr;
   for (const Observation* observation : chosen) {
     const Count& value = observation->value();
     const int64_t low = value.has_low() ? value.low() : value.best();
@@ -151,18 +174,37 @@ v1::MetricSummary BuildSummary(v1::Metric metric, const std::string& country_cod
     if (bests.empty() || low < summary.low()) summary.set_low(low);
     if (bests.empty() || high > summary.high()) summary.set_high(high);
     bests.push_back(value.best());
-    if (lowest == nullptr || value.best() < lowest->value().best()) lowest = observation;
-    if (highest == nullptr || value.best() > highest->value().best()) highest = observation;
   }
   summary.set_source_count(static_cast<int32_t>(chosen.size()));
   summary.set_consensus(Median(bests));
 
-  if (lowest != nullptr && lowest != highest &&
-      FarApart(lowest->value().best(), highest->value().best())) {
-    summary.add_discrepancy_notes(absl::StrCat(
-        "sources disagree by ", PercentApart(lowest->value().best(), highest->value().best()),
-        "%: ", lowest->source().name(), " reports ", Figure(lowest->value()), ", ",
-        highest->source().name(), " reports ", Figure(highest->value())));
+  // Every pair of sources, each figure read with its qualifier ("at least 100" and 200 agree);
+  // the note names the pair furthest apart and counts the others.
+  int disagreeing_pairs = 0;
+  const Observation* lower = nullptr;
+  const Observation* higher = nullptr;
+  std::optional<Gap> widest;
+  for (size_t i = 0; i < chosen.size(); ++i) {
+    for (size_t j = i + 1; j < chosen.size(); ++j) {
+      const std::optional<Gap> gap = GapBetween(chosen[i]->value(), chosen[j]->value());
+      if (!gap.has_value() || !FarApart(gap->low, gap->high)) continue;
+      ++disagreeing_pairs;
+      if (widest.has_value() && Apart(*gap) <= Apart(*widest)) continue;
+      widest = gap;
+      lower = gap->low_is_a ? chosen[i] : chosen[j];
+      higher = gap->low_is_a ? chosen[j] : chosen[i];
+    }
+  }
+  if (widest.has_value()) {
+    std::string note =
+        absl::StrCat("sources disagree by ", PercentApart(widest->low, widest->high),
+                     "%: ", lower->source().name(), " reports ", Figure(lower->value()), ", ",
+                     higher->source().name(), " reports ", Figure(higher->value()));
+    if (disagreeing_pairs > 1) {
+      absl::StrAppend(&note, " (", disagreeing_pairs,
+                      " pairs of sources disagree by more than 20%)");
+    }
+    summary.add_discrepancy_notes(std::move(note));
   }
   if (computed_from_events.has_value()) {
     for (const Observation* observation : chosen) {

@@ -6,7 +6,8 @@
 // (or best), consensus the median of the contributed best values. For KILLED, INJURED and
 // KIDNAPPED the events' own sum is set, and a note is written whenever two figures disagree by
 // more than 20% (of the larger one), reading qualifiers: "at least N" only disagrees with a
-// smaller figure, "at most N" only with a larger one.
+// smaller figure, "at most N" only with a larger one. Every pair of sources is compared; one
+// note names the pair furthest apart and counts the pairs that disagree.
 #ifndef LOOKOUT_SERVICES_STATS_METRIC_SUMMARY_H_
 #define LOOKOUT_SERVICES_STATS_METRIC_SUMMARY_H_
 

@@ -6,6 +6,7 @@
 #include "common/errors.h"
 #include "common/status_macros.h"
 #include "common/validation.h"
+#include "services/event/event_validation.h"
 
 namespace lookout::stats {
 namespace {
@@ -29,6 +30,28 @@ absl::Status CheckIds(absl::string_view field,
   return absl::OkStatus();
 }
 
+bool IsCasualtyMetric(int metric) {
+  return metric == v1::METRIC_KILLED || metric == v1::METRIC_INJURED ||
+         metric == v1::METRIC_KIDNAPPED || metric == v1::METRIC_MISSING ||
+         metric == v1::METRIC_CASUALTIES_COMBINED;
+}
+
+struct Bound {
+  int64_t max;
+  const char* what;  // why, for the error message
+};
+
+// Plausible maxima (see the header). Casualty figures share events' bound, so a source and the
+// events it is compared with are held to the same limit.
+Bound BoundOf(const Observation& observation) {
+  if (observation.unit() == v1::UNIT_PERCENT) return {100, "for a PERCENT figure"};
+  if (observation.unit() == v1::UNIT_USD) return {kMaxFundingUsd, "for a USD figure"};
+  if (IsCasualtyMetric(observation.metric())) {
+    return {event::kMaxCasualtyCount, "(the largest casualty count)"};
+  }
+  return {kMaxFigure, "(more than the world's population)"};
+}
+
 absl::Status CheckValue(const Observation& observation, absl::string_view prefix) {
   const std::string field = Path(prefix, "value");
   const lookout::type::v1::Count& value = observation.value();
@@ -43,13 +66,13 @@ absl::Status CheckValue(const Observation& observation, absl::string_view prefix
                                 "must be empty when the qualifier is AT_MOST (\"at most N\" has no "
                                 "lower bound; use a range with APPROXIMATELY instead)");
   }
-  if (observation.unit() == v1::UNIT_PERCENT) {
-    const int64_t top = value.has_high() ? value.high() : value.best();
-    if (top > 100) {
-      return errors::InvalidField(
-          Path(field, value.has_high() ? "high" : "best"),
-          absl::StrCat("must be at most 100 for a PERCENT figure, got ", top));
-    }
+  const Bound bound = BoundOf(observation);
+  // low <= best <= high is checked above, so best and high are all there is to check.
+  const bool best = value.best() > bound.max;
+  if (best || (value.has_high() && value.high() > bound.max)) {
+    return errors::InvalidField(Path(field, best ? "best" : "high"),
+                                absl::StrCat("must be at most ", bound.max, " ", bound.what,
+                                             ", got ", best ? value.best() : value.high()));
   }
   return absl::OkStatus();
 }

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <set>
@@ -38,6 +39,7 @@
 #include "services/event/event_cache.h"
 #include "services/event/event_importer.h"
 #include "services/event/event_manager.h"
+#include "services/event/event_validation.h"
 #include "services/event/sqlite_event_store.h"
 #include "tests/testing/redis_server.h"
 #include "tests/testing/temp_dir.h"
@@ -1332,6 +1334,46 @@ TEST_F(EventServiceTest, ReimportWithUpsertChangesNothingAndUpdatesWhatDiffers) 
   EXPECT_EQ(response.rejected(), 1);
   EXPECT_EQ(response.errors(0).field(), "event.external_ids[0]");
   EXPECT_THAT(response.errors(0).message(), HasSubstr("already belongs"));
+}
+
+// Two events with INT64_MAX killed once added up to -2 fatalities downstream: every write path
+// refuses a count above kMaxCasualtyCount, naming the field, and writes nothing.
+TEST_F(EventServiceTest, CasualtyCountsAboveTheBoundAreRefusedOnEveryWritePath) {
+  const std::string rule = "must be at most 1000000000 (the largest casualty count)";
+  Event huge = BasicEvent();
+  AddKilled(&huge, INT64_MAX);
+  grpc::Status status = Create(huge);
+  ExpectInvalidField(status, "event.casualties[0].count.best");
+  EXPECT_THAT(status.error_message(), HasSubstr(rule));
+  EXPECT_EQ(Total(), 0);
+
+  Event e = BasicEvent();
+  AddKilled(&e, 5);
+  Event created = MustCreate(e);
+  Event patch;
+  patch.set_id(created.id());
+  AddKilled(&patch, 10);
+  patch.mutable_casualties(0)->mutable_count()->set_high(kMaxCasualtyCount + 1);
+  status = Update(patch, {"casualties"});
+  ExpectInvalidField(status, "event.casualties[0].count.high");
+  Event fetched;
+  ASSERT_TRUE(Get(created.id(), &fetched).ok());
+  EXPECT_EQ(fetched.fatalities(), 5);
+  EXPECT_EQ(fetched.etag(), created.etag());
+
+  std::vector<Event> rows = {ImportRow(1), ImportRow(2)};
+  AddKilled(&rows[0], kMaxCasualtyCount);  // the bound itself is a count
+  AddKilled(&rows[1], INT64_MAX);
+  v1::ImportEventsResponse response;
+  ASSERT_TRUE(Import(rows, &response).ok());
+  EXPECT_EQ(response.created(), 1);
+  EXPECT_EQ(response.rejected(), 1);
+  ASSERT_EQ(response.errors_size(), 1);
+  EXPECT_EQ(response.errors(0).index(), 1);
+  EXPECT_EQ(response.errors(0).field(), "event.casualties[0].count.best");
+  EXPECT_THAT(response.errors(0).message(), HasSubstr(rule));
+  EXPECT_EQ(Total(), 2);
+  EXPECT_EQ(WatchOnce(0).size(), 2u);
 }
 
 TEST_F(EventServiceTest, ImportKeepsTheFirst1000ErrorsAndCountsAll) {

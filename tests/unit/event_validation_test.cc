@@ -1,6 +1,7 @@
 // Every input rule of events, filters and update masks, including the sub-event taxonomy.
 #include "services/event/event_validation.h"
 
+#include <cstdint>
 #include <string>
 
 #include "common/errors.h"
@@ -261,6 +262,30 @@ TEST(EventValidationTest, CasualtyRules) {
   auto* again = e.add_casualties();
   again->set_kind(v1::CASUALTY_KIND_KIDNAPPED);
   ExpectInvalid(ValidateEvent(e), "event.casualties[1].kind", "at most one casualty per kind");
+}
+
+TEST(EventValidationTest, CasualtyCountsAreBoundedSoSumsCannotOverflow) {
+  Event e = ValidEvent();
+  auto* c = e.add_casualties();
+  c->set_kind(v1::CASUALTY_KIND_KILLED);
+  c->mutable_count()->set_best(kMaxCasualtyCount);
+  EXPECT_TRUE(ValidateEvent(e).ok());
+  // Two of these once added up to -2 fatalities.
+  c->mutable_count()->set_best(INT64_MAX);
+  ExpectInvalid(ValidateEvent(e), "event.casualties[0].count.best",
+                "must be at most 1000000000 (the largest casualty count), got 9223372036854775807");
+  c->mutable_count()->set_best(kMaxCasualtyCount + 1);
+  ExpectInvalid(ValidateEvent(e), "event.casualties[0].count.best", "at most 1000000000");
+  c->mutable_count()->set_best(10);
+  c->mutable_count()->set_high(kMaxCasualtyCount + 1);
+  ExpectInvalid(ValidateEvent(e), "event.casualties[0].count.high", "at most 1000000000");
+  c->mutable_count()->set_high(kMaxCasualtyCount);
+  EXPECT_TRUE(ValidateEvent(e).ok());
+  // Every kind, not only KILLED.
+  auto* injured = e.add_casualties();
+  injured->set_kind(v1::CASUALTY_KIND_INJURED);
+  injured->mutable_count()->set_best(kMaxCasualtyCount + 1);
+  ExpectInvalid(ValidateEvent(e), "event.casualties[1].count.best");
 }
 
 TEST(EventValidationTest, SourceRules) {

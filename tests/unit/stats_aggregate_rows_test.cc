@@ -1,7 +1,15 @@
 #include <gtest/gtest.h>
 
+#include <array>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
 #include "common/validation.h"
 #include "services/stats/aggregate_rows.h"
+#include "services/stats/time_buckets.h"
 
 namespace lookout::stats {
 namespace {
@@ -102,6 +110,88 @@ TEST(StatsFillGapsTest, TooManyRowsWithoutALimitIsResourceExhausted) {
   ASSERT_TRUE(OrderAndLimit(RowOrder::kKeysAsc, 10, &rows).ok());
   EXPECT_EQ(rows.size(), 10u);
   EXPECT_EQ(rows[0].keys[0], "1900-01-01");
+}
+
+// With a limit, gap rows past what the answer can keep are never built: group_by [DAY, ACTOR]
+// over 1900-2100 with limit 1 once built 22 million rows (5 GB) to return one.
+TEST(StatsFillGapsTest, ALimitBuildsOnlyTheGapRowsItCanKeep) {
+  const std::vector<KeyedRow> seen = {Row("2024-01-10", "act_1", 2, 5),
+                                      Row("2024-01-10", "act_2", 1), Row("2024-03-01", "act_3", 1)};
+  std::vector<KeyedRow> rows = seen;
+  ASSERT_TRUE(FillGaps({v1::DIMENSION_DAY, v1::DIMENSION_ACTOR}, Range("1900-01-01", "2100-12-31"),
+                       Seen("2024-01-10", "2024-03-01"), 5, &rows)
+                  .ok());
+  EXPECT_LE(rows.size(), seen.size() + 5);
+  ASSERT_TRUE(OrderAndLimit(RowOrder::kKeysAsc, 5, &rows).ok());
+  EXPECT_EQ(FirstKeys(rows),
+            (std::vector<std::string>{"1900-01-01/act_1", "1900-01-01/act_2", "1900-01-01/act_3",
+                                      "1900-01-02/act_1", "1900-01-02/act_2"}));
+
+  // The actor first, and the rows with counts ahead of the zero rows.
+  rows.clear();
+  for (const KeyedRow& row : seen) rows.push_back(Row(row.keys[1], row.keys[0], row.events));
+  ASSERT_TRUE(FillGaps({v1::DIMENSION_ACTOR, v1::DIMENSION_DAY}, Range("1900-01-01", "2100-12-31"),
+                       Seen("2024-01-10", "2024-03-01"), 4, &rows)
+                  .ok());
+  EXPECT_LE(rows.size(), seen.size() + 4);
+  ASSERT_TRUE(OrderAndLimit(RowOrder::kEventCountDesc, 4, &rows).ok());
+  EXPECT_EQ(FirstKeys(rows), (std::vector<std::string>{"act_1/2024-01-10", "act_2/2024-01-10",
+                                                       "act_3/2024-03-01", "act_1/1900-01-01"}));
+}
+
+// Whatever the dimensions' order and the row order, a limit keeps exactly the rows that
+// filling every gap and then cutting would keep.
+TEST(StatsFillGapsTest, ALimitKeepsTheRowsFillingEverythingWould) {
+  absl::BitGen gen;
+  const GapRange range = Range("2023-12-20", "2024-02-10");
+  const std::vector<std::vector<Dimension>> groupings = {
+      {v1::DIMENSION_MONTH},
+      {v1::DIMENSION_DAY, v1::DIMENSION_EVENT_TYPE},
+      {v1::DIMENSION_EVENT_TYPE, v1::DIMENSION_WEEK},
+      {v1::DIMENSION_COUNTRY, v1::DIMENSION_DAY, v1::DIMENSION_ACTOR},
+      {v1::DIMENSION_DAY, v1::DIMENSION_COUNTRY, v1::DIMENSION_MONTH},
+      {v1::DIMENSION_ACTOR, v1::DIMENSION_YEAR, v1::DIMENSION_WEEK}};
+  const std::vector<std::string> others = {"A", "B", "C"};
+  for (const std::vector<Dimension>& dims : groupings) {
+    for (int round = 0; round < 20; ++round) {
+      std::map<std::array<std::string, kMaxDimensions>, KeyedRow> by_keys;
+      const int count = absl::Uniform<int>(absl::IntervalClosed, gen, 0, 12);
+      for (int i = 0; i < count; ++i) {
+        const int32_t day =
+            absl::Uniform<int32_t>(absl::IntervalClosed, gen, range.first_day, range.last_day);
+        KeyedRow row;
+        for (size_t d = 0; d < dims.size(); ++d) {
+          row.keys[d] = IsTimeDimension(dims[d]) ? TimeBucketKey(dims[d], TimeBucket(dims[d], day))
+                                                 : others[absl::Uniform<size_t>(gen, 0, 3)];
+        }
+        row.events = absl::Uniform<int64_t>(absl::IntervalClosed, gen, 1, 3);
+        row.fatalities = absl::Uniform<int64_t>(absl::IntervalClosed, gen, 0, 2);
+        by_keys[row.keys] = row;
+      }
+      std::vector<KeyedRow> seen;
+      for (const auto& [keys, row] : by_keys) seen.push_back(row);
+      for (RowOrder order :
+           {RowOrder::kKeysAsc, RowOrder::kEventCountDesc, RowOrder::kFatalitiesDesc}) {
+        for (int limit : {1, 2, 7, 40, 500}) {
+          SCOPED_TRACE(absl::StrCat(v1::Dimension_Name(dims[0]), " dims ", dims.size(), " rows ",
+                                    seen.size(), " order ", static_cast<int>(order), " limit ",
+                                    limit));
+          std::vector<KeyedRow> everything = seen, limited = seen;
+          ASSERT_TRUE(FillGaps(dims, range, Grouping(), 0, &everything).ok());
+          ASSERT_TRUE(OrderAndLimit(order, limit, &everything).ok());
+          ASSERT_TRUE(FillGaps(dims, range, Grouping(), limit, &limited).ok());
+          EXPECT_LE(limited.size(), seen.size() + limit);
+          ASSERT_TRUE(OrderAndLimit(order, limit, &limited).ok());
+          ASSERT_EQ(limited.size(), everything.size());
+          for (size_t i = 0; i < limited.size(); ++i) {
+            EXPECT_EQ(limited[i].keys, everything[i].keys) << i;
+            EXPECT_EQ(limited[i].events, everything[i].events) << i;
+            EXPECT_EQ(limited[i].fatalities, everything[i].fatalities) << i;
+          }
+        }
+      }
+    }
+  }
 }
 
 TEST(StatsOrderAndLimitTest, OrdersByCountsWithKeysBreakingTies) {

@@ -91,6 +91,51 @@ TEST(StatsMetricSummaryTest, QualifiersOnlyDisagreeInTheirDirection) {
   EXPECT_TRUE(Disagree(exact, 3));
 }
 
+v1::MetricSummary Summary(const std::vector<Observation>& observations) {
+  return BuildSummary(v1::METRIC_KILLED, "HTI", Period("2024-01-01", "2024-01-31"), observations,
+                      std::nullopt);
+}
+
+TEST(StatsMetricSummaryTest, SourcesAreComparedPairwiseReadingQualifiers) {
+  using lookout::type::v1::QUALIFIER_AT_LEAST;
+  using lookout::type::v1::QUALIFIER_AT_MOST;
+  const std::string from = "2024-01-01", to = "2024-01-31";
+  // A figure inside another's bound agrees with it, however far from its best.
+  EXPECT_THAT(Summary({Obs("A", 100, from, to, QUALIFIER_AT_LEAST), Obs("B", 200, from, to)})
+                  .discrepancy_notes(),
+              IsEmpty());
+  EXPECT_THAT(Summary({Obs("A", 100, from, to, QUALIFIER_AT_MOST), Obs("B", 50, from, to)})
+                  .discrepancy_notes(),
+              IsEmpty());
+  EXPECT_THAT(Summary({Obs("A", 100, from, to, QUALIFIER_AT_LEAST),
+                       Obs("B", 300, from, to, QUALIFIER_AT_LEAST)})
+                  .discrepancy_notes(),
+              IsEmpty());
+  EXPECT_THAT(Summary({Obs("A", 100, from, to, QUALIFIER_AT_MOST),
+                       Obs("B", 50, from, to, QUALIFIER_AT_LEAST)})
+                  .discrepancy_notes(),
+              IsEmpty());
+  // Outside it, they disagree by the gap between the bounds.
+  EXPECT_THAT(Summary({Obs("A", 100, from, to, QUALIFIER_AT_LEAST), Obs("B", 50, from, to)})
+                  .discrepancy_notes(),
+              ElementsAre("sources disagree by 50%: B reports 50, A reports at least 100"));
+  EXPECT_THAT(
+      Summary(
+          {Obs("A", 100, from, to, QUALIFIER_AT_MOST), Obs("B", 200, from, to, QUALIFIER_AT_LEAST)})
+          .discrepancy_notes(),
+      ElementsAre("sources disagree by 50%: A reports at most 100, B reports at least 200"));
+  // Not just the lowest and highest best: "at least 90" agrees with both others, which disagree.
+  EXPECT_THAT(Summary({Obs("A", 90, from, to, QUALIFIER_AT_LEAST), Obs("B", 100, from, to),
+                       Obs("C", 130, from, to)})
+                  .discrepancy_notes(),
+              ElementsAre("sources disagree by 23%: B reports 100, C reports 130"));
+  // The pair furthest apart is named; the others are counted.
+  EXPECT_THAT(Summary({Obs("A", 200, from, to), Obs("B", 100, from, to), Obs("C", 300, from, to)})
+                  .discrepancy_notes(),
+              ElementsAre("sources disagree by 67%: B reports 100, C reports 300 (3 pairs of "
+                          "sources disagree by more than 20%)"));
+}
+
 TEST(StatsMetricSummaryTest, NoObservationsSaysSo) {
   v1::MetricSummary s =
       BuildSummary(v1::METRIC_INJURED, "HTI", Period("2024-01-01", "2024-01-31"), {}, 12);

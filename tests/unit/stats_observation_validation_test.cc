@@ -1,7 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <functional>
+#include <string>
 
+#include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "services/stats/observation_validation.h"
 
@@ -125,6 +128,44 @@ TEST(StatsObservationValidationTest, NamesTheFieldOfEveryRule) {
     absl::Status status = ValidateObservation(o);
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << c.name;
     EXPECT_EQ(errors::FieldOf(status), c.field) << c.name << ": " << status;
+  }
+}
+
+// Figures are compared with sums of events' counts: a bound per kind of figure keeps them
+// plausible and every comparison far from overflowing.
+TEST(StatsObservationValidationTest, ValuesAreBoundedByWhatTheyCount) {
+  struct Bounded {
+    v1::Metric metric;
+    v1::Unit unit;
+    int64_t max;
+    const char* rule;
+  } bounded[] = {
+      {v1::METRIC_KILLED, v1::UNIT_PERSONS, 1'000'000'000, "(the largest casualty count)"},
+      {v1::METRIC_MISSING, v1::UNIT_PERSONS, 1'000'000'000, "(the largest casualty count)"},
+      {v1::METRIC_IDPS, v1::UNIT_HOUSEHOLDS, 10'000'000'000, "(more than the world's population)"},
+      {v1::METRIC_FUNDING_USD, v1::UNIT_USD, 1'000'000'000'000'000, "for a USD figure"},
+      {v1::METRIC_PEOPLE_IN_NEED, v1::UNIT_PERCENT, 100, "for a PERCENT figure"},
+  };
+  for (const Bounded& b : bounded) {
+    const std::string name = v1::Metric_Name(b.metric);
+    Observation o = Valid();
+    o.set_metric(b.metric);
+    o.set_unit(b.unit);
+    o.mutable_value()->clear_low();
+    o.mutable_value()->set_best(b.max);
+    o.mutable_value()->set_high(b.max);
+    EXPECT_TRUE(ValidateObservation(o).ok()) << name;
+    o.mutable_value()->set_high(b.max + 1);
+    absl::Status status = ValidateObservation(o);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << name;
+    EXPECT_EQ(errors::FieldOf(status), "observation.value.high") << name << ": " << status;
+    o.mutable_value()->clear_high();
+    o.mutable_value()->set_best(INT64_MAX);
+    status = ValidateObservation(o);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << name;
+    EXPECT_EQ(status.message(), absl::StrCat("observation.value.best: must be at most ", b.max, " ",
+                                             b.rule, ", got 9223372036854775807"))
+        << name;
   }
 }
 

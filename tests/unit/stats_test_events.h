@@ -97,7 +97,8 @@ inline lookout::event::v1::Event RandomEvent(absl::BitGen& gen, const std::strin
     location->set_longitude(absl::Bernoulli(gen, 0.2) ? -72.5 : absl::Uniform(gen, -74.0, -71.0));
   }
   int64_t killed = static_cast<int64_t>(absl::Exponential<double>(gen, 0.15));
-  if (absl::Bernoulli(gen, 0.003)) killed = 5'000'000'000LL;  // wider than 32 bits
+  // Wider than 32 bits, and above event::kMaxCasualtyCount: as stored before that bound.
+  if (absl::Bernoulli(gen, 0.003)) killed = 5'000'000'000LL;
   auto* c = e.add_casualties();
   c->set_kind(lookout::event::v1::CASUALTY_KIND_KILLED);
   c->mutable_count()->set_best(killed);
