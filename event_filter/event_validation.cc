@@ -1,4 +1,4 @@
-#include "services/event/event_validation.h"
+#include "event_filter/event_validation.h"
 
 #include <set>
 #include <string>
@@ -9,9 +9,12 @@
 #include "common/errors.h"
 #include "common/status_macros.h"
 #include "common/validation.h"
-#include "services/event/event_taxonomy.h"
+#include "event_filter/event_taxonomy.h"
 
-namespace lookout::event {
+namespace lookout::event_filter {
+
+namespace v1 = ::lookout::event::v1;
+
 namespace {
 
 using ::lookout::event::v1::Event;
@@ -257,10 +260,6 @@ absl::Status ValidateFilter(const EventFilter& filter, absl::string_view prefix)
   return absl::OkStatus();
 }
 
-absl::Status ValidateEventId(absl::string_view field, absl::string_view id) {
-  return validation::CheckText(field, id, validation::kMaxIdLength, true);
-}
-
 bool HasBoundingBox(const EventFilter& filter) {
   if (!filter.has_bbox()) return false;
   const v1::BoundingBox& box = filter.bbox();
@@ -268,4 +267,4 @@ bool HasBoundingBox(const EventFilter& filter) {
          box.max_longitude() != 0;
 }
 
-}  // namespace lookout::event
+}  // namespace lookout::event_filter

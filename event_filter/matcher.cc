@@ -1,12 +1,15 @@
-#include "services/event/event_filter_matcher.h"
+#include "event_filter/matcher.h"
 
 #include <algorithm>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "services/event/event_validation.h"
+#include "event_filter/event_validation.h"
 
-namespace lookout::event {
+namespace lookout::event_filter {
+
+namespace v1 = ::lookout::event::v1;
+
 namespace {
 
 using ::lookout::event::v1::Event;
@@ -101,4 +104,4 @@ bool MatchesFilter(const Event& event, const EventFilter& filter) {
   return true;
 }
 
-}  // namespace lookout::event
+}  // namespace lookout::event_filter

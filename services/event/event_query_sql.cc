@@ -3,7 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
 #include "common/validation.h"
-#include "services/event/event_validation.h"
+#include "event_filter/event_validation.h"
 
 namespace lookout::event {
 namespace {
@@ -68,7 +68,7 @@ SqlCondition FilterCondition(const v1::EventFilter& filter) {
   if (!filter.text().empty()) {
     add("e.pk IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)", filter.text());
   }
-  if (HasBoundingBox(filter)) {
+  if (event_filter::HasBoundingBox(filter)) {
     // NULL coordinates fail BETWEEN, so events without a point never match a box.
     const v1::BoundingBox& box = filter.bbox();
     absl::StrAppend(&c.where, " AND e.lat BETWEEN ? AND ? AND e.lon BETWEEN ? AND ?");

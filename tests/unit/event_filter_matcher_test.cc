@@ -1,11 +1,13 @@
 // The in-memory filter matcher, field by field.
-#include "services/event/event_filter_matcher.h"
+#include "event_filter/matcher.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace lookout::event {
+namespace lookout::event_filter {
 namespace {
+
+namespace v1 = ::lookout::event::v1;
 
 using ::lookout::event::v1::Event;
 using ::lookout::event::v1::EventFilter;
@@ -181,4 +183,4 @@ TEST(EventFilterMatcherTest, EveryFieldMustMatch) {
 }
 
 }  // namespace
-}  // namespace lookout::event
+}  // namespace lookout::event_filter

@@ -1,16 +1,23 @@
 // Every input rule of events, filters and update masks, including the sub-event taxonomy.
-#include "services/event/event_validation.h"
+#include "event_filter/event_validation.h"
 
 #include <string>
 
 #include "common/errors.h"
+#include "event_filter/event_taxonomy.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/event/event_taxonomy.h"
 #include "services/event/event_update_mask.h"
 
 namespace lookout::event {
 namespace {
+
+using ::lookout::event_filter::HasBoundingBox;
+using ::lookout::event_filter::IsKnownSubEventType;
+using ::lookout::event_filter::IsSubEventTypeOf;
+using ::lookout::event_filter::SubEventTypes;
+using ::lookout::event_filter::ValidateEvent;
+using ::lookout::event_filter::ValidateFilter;
 
 using ::lookout::event::v1::Event;
 using ::lookout::event::v1::EventFilter;
