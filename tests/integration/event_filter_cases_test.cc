@@ -1,0 +1,123 @@
+// The shared filter cases (event_filter/testing/filter_cases.h) through ListEvents on a real
+// event service and AggregateEvents on a real stats service (in-process, real gRPC, real SQLite):
+// each case's event is stored alone, asked for with the case's filter, and deleted again.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+
+#include "event_filter/testing/filter_cases.h"
+#include "gmock/gmock.h"
+#include "tests/integration/stats_cluster.h"
+#include "tests/testing/temp_dir.h"
+
+namespace lookout::stats {
+namespace {
+
+using ::lookout::event::v1::Event;
+using ::lookout::event_filter::testing::FilterCase;
+using ::lookout::event_filter::testing::FilterCases;
+using ::lookout::event_filter::testing::WithActorIds;
+using testing::StatsCluster;
+
+class EventFilterCasesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    cluster_.StartActor();
+    cluster_.StartEvent();
+    for (const std::string& id : event_filter::testing::CaseActorIds()) {
+      actor_ids_[id] = cluster_.CreateActor("Case actor " + id);
+    }
+  }
+
+  // The case with the real actor ids.
+  FilterCase Resolved(const FilterCase& c) { return WithActorIds(c, actor_ids_); }
+
+  // Stores the case's event as a client would send it; returns it as stored.
+  Event Store(const FilterCase& c) {
+    Event payload = c.event;
+    payload.clear_fatalities();
+    Event stored = cluster_.CreateEvent(payload);
+    EXPECT_EQ(stored.fatalities(), c.event.fatalities()) << "the table's fatalities are derived";
+    EXPECT_GT(stored.sequence(), 0);
+    return stored;
+  }
+
+  void Delete(const Event& stored) {
+    event::v1::DeleteEventRequest request;
+    request.set_id(stored.id());
+    event::v1::DeleteEventResponse response;
+    grpc::Status status =
+        cluster_.events().DeleteEvent(StatsCluster::Context().get(), request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+
+  static void ExpectRefused(const grpc::Status& status, const FilterCase& c) {
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+    EXPECT_THAT(status.error_message(), ::testing::StartsWith(c.error_field + ": "));
+    EXPECT_THAT(status.error_message(), ::testing::HasSubstr(c.error_part));
+  }
+
+  lookout::testing::TempDir dir_;
+  StatsCluster cluster_{dir_.path()};
+  std::map<std::string, std::string> actor_ids_;
+};
+
+TEST_F(EventFilterCasesTest, ListEventsAnswersEveryCase) {
+  int matched = 0;
+  for (const FilterCase& original : FilterCases()) {
+    SCOPED_TRACE(original.name);
+    const FilterCase c = Resolved(original);
+    event::v1::ListEventsRequest request;
+    *request.mutable_filter() = c.filter;
+    event::v1::ListEventsResponse response;
+    if (c.invalid()) {
+      ExpectRefused(cluster_.events().ListEvents(StatsCluster::Context().get(), request, &response),
+                    c);
+      continue;
+    }
+    const Event stored = Store(c);
+    grpc::Status status =
+        cluster_.events().ListEvents(StatsCluster::Context().get(), request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    ASSERT_EQ(response.events_size(), c.matches ? 1 : 0) << c.filter.ShortDebugString();
+    if (c.matches) {
+      EXPECT_EQ(response.events(0).id(), stored.id());
+      ++matched;
+    }
+    Delete(stored);
+  }
+  EXPECT_GT(matched, 10);
+}
+
+TEST_F(EventFilterCasesTest, AggregateEventsAnswersEveryCase) {
+  cluster_.StartStats();
+  ASSERT_TRUE(cluster_.WaitStatsServing());
+  int matched = 0;
+  for (const FilterCase& original : FilterCases()) {
+    SCOPED_TRACE(original.name);
+    const FilterCase c = Resolved(original);
+    v1::AggregateEventsRequest request;
+    *request.mutable_filter() = c.filter;
+    v1::AggregateEventsResponse response;
+    if (c.invalid()) {
+      ExpectRefused(
+          cluster_.stats().AggregateEvents(StatsCluster::Context().get(), request, &response), c);
+      continue;
+    }
+    const Event stored = Store(c);
+    // The answer must include the event (and the deletion of the case before it).
+    request.set_as_of_sequence(stored.sequence());
+    grpc::Status status =
+        cluster_.stats().AggregateEvents(StatsCluster::Context().get(), request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(response.total_events(), c.matches ? 1 : 0) << c.filter.ShortDebugString();
+    EXPECT_EQ(response.total_fatalities(), c.matches ? c.event.fatalities() : 0);
+    if (c.matches) ++matched;
+    Delete(stored);
+  }
+  EXPECT_GT(matched, 10);
+}
+
+}  // namespace
+}  // namespace lookout::stats
