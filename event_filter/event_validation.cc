@@ -10,6 +10,7 @@
 #include "common/status_macros.h"
 #include "common/validation.h"
 #include "event_filter/event_taxonomy.h"
+#include "event_filter/text_words.h"
 
 namespace lookout::event_filter {
 
@@ -248,6 +249,13 @@ absl::Status ValidateFilter(const EventFilter& filter, absl::string_view prefix)
   }
   LOOKOUT_RETURN_IF_ERROR(
       validation::CheckText(Path(prefix, "text"), filter.text(), kMaxFilterTextLength, false));
+  // Punctuation only separates words: a text of nothing else would search for nothing.
+  if (!filter.text().empty() && QueryWords(filter.text()).empty()) {
+    return errors::InvalidField(
+        Path(prefix, "text"),
+        "must contain a word (letters or digits); punctuation, quotes and '*' only separate "
+        "words");
+  }
   if (HasBoundingBox(filter)) {
     LOOKOUT_RETURN_IF_ERROR(ValidateBoundingBox(filter.bbox(), Path(prefix, "bbox")));
   }

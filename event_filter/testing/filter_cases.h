@@ -26,20 +26,13 @@ struct FilterCase {
   // The event as the event service stores it: `fatalities` is its best KILLED count.
   lookout::event::v1::Event event;
 
-  // A valid filter: whether `event` matches it in ListEvents and in AggregateEvents.
+  // A valid filter: whether `event` matches it, in ListEvents, WatchEvents (the matcher) and
+  // AggregateEvents alike.
   bool matches = false;
-  // The in-memory matcher (WatchEvents) approximates ListEvents' FTS5 for `text` (matcher.h);
-  // where it knowingly answers the other way, this is set and `why` says why.
-  bool matcher_differs = false;
-  std::string why;
-
   // An invalid filter: INVALID_ARGUMENT naming `error_field` ("filter.bbox.min_latitude"), with
-  // `error_part` in the message.
+  // `error_part` in the message, from ValidateFilter and so from every service.
   std::string error_field;
   std::string error_part;
-  // Invalid only where SQLite parses `text` as an FTS5 query (ListEvents, and AggregateEvents
-  // through it): ValidateFilter accepts it, and WatchEvents reads its words.
-  bool fts_error = false;
 
   bool invalid() const { return !error_field.empty(); }
 };

@@ -3,11 +3,17 @@
 // each case's event is stored alone, asked for with the case's filter, and deleted again.
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "common/sqlite_db.h"
 #include "event_filter/testing/filter_cases.h"
+#include "event_filter/text_words.h"
 #include "gmock/gmock.h"
+#include "services/event/event_schema.h"
 #include "tests/integration/stats_cluster.h"
 #include "tests/testing/temp_dir.h"
 
@@ -117,6 +123,62 @@ TEST_F(EventFilterCasesTest, AggregateEventsAnswersEveryCase) {
     Delete(stored);
   }
   EXPECT_GT(matched, 10);
+}
+
+// The matcher reads words with kTextTokenizer; ListEvents with the tokenizer its index was built
+// with. For every Latin-1 Supplement, Latin Extended-A and -B character, combining accent and
+// general punctuation mark, alone and inside a word, the words of the event store's own index
+// are TextWords'.
+TEST(EventFilterTextWordsTest, AreTheEventIndexWords) {
+  lookout::testing::TempDir dir;
+  SqliteDatabase::Options options;
+  options.path = dir.path() + "/events.db";
+  auto db = SqliteDatabase::Open(options, event::EventStoreMigrations());
+  ASSERT_TRUE(db.ok()) << db.status();
+  std::map<int64_t, std::string> notes;
+  auto add = [&](uint32_t first, uint32_t last) {
+    for (uint32_t cp = first; cp <= last; ++cp) {
+      std::string c;  // UTF-8, at most 3 bytes here
+      if (cp < 0x800) {
+        c = {static_cast<char>(0xC0 | (cp >> 6)), static_cast<char>(0x80 | (cp & 0x3F))};
+      } else {
+        c = {static_cast<char>(0xE0 | (cp >> 12)), static_cast<char>(0x80 | ((cp >> 6) & 0x3F)),
+             static_cast<char>(0x80 | (cp & 0x3F))};
+      }
+      notes[cp] = absl::StrCat(c, " a", c, "b ", c, "C ", "D", c);
+    }
+  };
+  add(0x80, 0x24F);
+  add(0x300, 0x36F);
+  add(0x2000, 0x206F);
+  std::map<int64_t, std::vector<std::string>> indexed;
+  absl::Status status = (*db)->Write([&](SqliteConnection& c) -> absl::Status {
+    for (const auto& [cp, text] : notes) {
+      auto insert = c.Prepare("INSERT INTO events_fts (rowid, notes) VALUES (?, ?)");
+      if (!insert.ok()) return insert.status();
+      insert->Bind(1, cp).Bind(2, text);
+      if (absl::Status s = insert->Run(); !s.ok()) return s;
+    }
+    if (absl::Status s = c.Exec("CREATE VIRTUAL TABLE temp.words USING "
+                                "fts5vocab(main, events_fts, instance)");
+        !s.ok()) {
+      return s;
+    }
+    auto words = c.Prepare("SELECT doc, term FROM temp.words ORDER BY doc, offset");
+    if (!words.ok()) return words.status();
+    for (;;) {
+      absl::StatusOr<bool> row = words->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      indexed[words->Int64(0)].push_back(words->Text(1));
+    }
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(status.ok()) << status;
+  ASSERT_EQ(indexed.size(), notes.size());
+  for (const auto& [cp, text] : notes) {
+    EXPECT_EQ(event_filter::TextWords(text), indexed[cp]) << "U+" << std::hex << cp;
+  }
 }
 
 }  // namespace
