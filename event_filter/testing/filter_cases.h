@@ -1,7 +1,7 @@
 // The one table of what an EventFilter means: (filter, event, matches?) cases for every field,
 // their boundaries (inclusive dates and box edges, text words, case rules) and invalid filters
-// with their error. Three runners read it: the in-memory matcher and ValidateFilter
-// (tests/unit/event_filter_cases_test.cc), ListEvents on a real event service and
+// with their error. Its runners: the in-memory matcher and ValidateFilter
+// (tests/unit/event_filter_cases_test.cc), ListEvents and WatchEvents on a real event service and
 // AggregateEvents on a real stats service (tests/integration/event_filter_cases_test.cc). A new
 // EventFilter field needs its cases here: the unit runner walks the field descriptors and fails
 // for a field no case covers.

@@ -1,6 +1,7 @@
-// The shared filter cases (event_filter/testing/filter_cases.h) through ListEvents on a real
-// event service and AggregateEvents on a real stats service (in-process, real gRPC, real SQLite):
-// each case's event is stored alone, asked for with the case's filter, and deleted again.
+// The shared filter cases (event_filter/testing/filter_cases.h) through ListEvents and
+// WatchEvents on a real event service and AggregateEvents on a real stats service (in-process,
+// real gRPC, real SQLite): each case's event is stored alone, asked for with the case's filter,
+// and deleted again.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -91,6 +92,42 @@ TEST_F(EventFilterCasesTest, ListEventsAnswersEveryCase) {
       EXPECT_EQ(response.events(0).id(), stored.id());
       ++matched;
     }
+    Delete(stored);
+  }
+  EXPECT_GT(matched, 10);
+}
+
+// WatchEvents (the matcher, inside the real event service): the case's creation is sent or not.
+TEST_F(EventFilterCasesTest, WatchEventsAnswersEveryCase) {
+  // Changes after `after` up to the head, as WatchEvents without follow sends them.
+  auto watch = [&](const FilterCase& c, int64_t after, int* changes) {
+    event::v1::WatchEventsRequest request;
+    request.set_after_sequence(after);
+    *request.mutable_filter() = c.filter;
+    auto context = StatsCluster::Context();
+    auto reader = cluster_.events().WatchEvents(context.get(), request);
+    event::v1::WatchEventsResponse change;
+    *changes = 0;
+    while (reader->Read(&change)) {
+      EXPECT_EQ(change.type(), event::v1::CHANGE_TYPE_CREATED);
+      ++*changes;
+    }
+    return reader->Finish();
+  };
+  int matched = 0;
+  for (const FilterCase& original : FilterCases()) {
+    SCOPED_TRACE(original.name);
+    const FilterCase c = Resolved(original);
+    int changes = 0;
+    if (c.invalid()) {
+      ExpectRefused(watch(c, 0, &changes), c);
+      continue;
+    }
+    const Event stored = Store(c);
+    grpc::Status status = watch(c, stored.sequence() - 1, &changes);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(changes, c.matches ? 1 : 0) << c.filter.ShortDebugString();
+    if (c.matches) ++matched;
     Delete(stored);
   }
   EXPECT_GT(matched, 10);
