@@ -13,7 +13,9 @@
 
 namespace lookout::event_filter {
 
-// The tokenizer of the event service's events_fts table (services/event/event_schema.cc).
+// The tokenizer of the event service's events_fts table (services/event/event_schema.cc). The
+// index keeps what it tokenized: changing this needs a migration that rebuilds it, and
+// EventFilterTextWordsTest.AreTheEventIndexWords fails until both agree.
 inline constexpr char kTextTokenizer[] = "unicode61 remove_diacritics 2";
 
 // The words of `text`: runs of letters and digits (FTS5's unicode61 token characters), case
