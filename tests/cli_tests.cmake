@@ -22,11 +22,11 @@ if(TARGET lookout_cli_lib)
     SOURCES unit/cli_app_test.cc unit/cli_report_renderer_test.cc
     LIBS lookout_cli_lib)
 endif()
-if(TARGET lookout_import AND TARGET event_service_lib)
-  # The parsers' output against the event service's own validation and taxonomy.
+if(TARGET lookout_import AND TARGET lookout_event_filter)
+  # The parsers' output against the event service's own validation and taxonomy (event_filter/).
   lookout_test(cli_service_agreement_test LABEL unit
     SOURCES unit/cli_service_agreement_test.cc
-    LIBS lookout_import event_service_lib)
+    LIBS lookout_import lookout_event_filter)
   target_compile_definitions(cli_service_agreement_test PRIVATE
     LOOKOUT_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
     LOOKOUT_FIXTURES_DIR="${PROJECT_SOURCE_DIR}/tests/fixtures")

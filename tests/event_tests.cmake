@@ -2,9 +2,6 @@
 lookout_test(event_validation_test LABEL unit
   SOURCES unit/event_validation_test.cc
   LIBS event_service_lib)
-lookout_test(event_filter_matcher_test LABEL unit
-  SOURCES unit/event_filter_matcher_test.cc
-  LIBS event_service_lib)
 lookout_test(event_service_test LABEL integration
   SOURCES integration/event_service_test.cc
   LIBS event_service_lib actor_service_lib)

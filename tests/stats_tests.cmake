@@ -16,21 +16,21 @@ lookout_test(stats_aggregation_test LABEL unit
 # The stats service in-process over a real SQLite file and a real Redis.
 lookout_test(stats_observations_test LABEL integration
   SOURCES integration/stats_observations_test.cc integration/stats_cluster.cc
-  LIBS stats_service_lib actor_service_lib)
+  LIBS stats_service_lib event_service_lib actor_service_lib)
 # The stats service against the real event and actor services, in-process.
 lookout_test(stats_service_test LABEL integration
   SOURCES integration/stats_service_test.cc integration/stats_cluster.cc
-  LIBS stats_service_lib actor_service_lib)
+  LIBS stats_service_lib event_service_lib actor_service_lib)
 # A replica forwarding observations (--observations_addr) to the stats service that owns them.
 lookout_test(stats_replica_test LABEL integration
   SOURCES integration/stats_replica_test.cc integration/stats_cluster.cc
-  LIBS stats_service_lib actor_service_lib)
+  LIBS stats_service_lib event_service_lib actor_service_lib)
 lookout_test(stats_feed_test LABEL integration
   SOURCES integration/stats_feed_test.cc integration/stats_cluster.cc
-  LIBS stats_service_lib actor_service_lib)
+  LIBS stats_service_lib event_service_lib actor_service_lib)
 lookout_test(stats_ucdp_test LABEL integration
   SOURCES integration/stats_ucdp_test.cc integration/stats_cluster.cc
-  LIBS stats_service_lib actor_service_lib)
+  LIBS stats_service_lib event_service_lib actor_service_lib)
 target_compile_definitions(stats_ucdp_test PRIVATE
   LOOKOUT_SHARED_DATA_DIR="${PROJECT_SOURCE_DIR}/../shared/data")
 

@@ -5,7 +5,7 @@
 
 #include "absl/strings/str_format.h"
 #include "common/validation.h"
-#include "services/event/event_taxonomy.h"
+#include "event_filter/event_taxonomy.h"
 
 namespace lookout::stats::bench {
 namespace {
@@ -68,7 +68,7 @@ Event SyntheticEvents::Next() {
   const size_t country = Zipf(country_weights_);
   const auto type = static_cast<event::v1::EventType>(1 + Zipf(type_weights_));
   e.set_event_type(type);
-  const auto& subs = event::SubEventTypes(type);
+  const auto& subs = event_filter::SubEventTypes(type);
   e.set_sub_event_type(subs[random_() % subs.size()]);
 
   auto* location = e.mutable_location();

@@ -4,11 +4,11 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/unknown_field_set.h"
 #include "common/errors.h"
 #include "common/status_macros.h"
-#include "services/event/event_filter_matcher.h"
-#include "services/event/event_validation.h"
+#include "event_filter/event_validation.h"
+#include "event_filter/matcher.h"
+#include "google/protobuf/unknown_field_set.h"
 
 namespace lookout::event {
 
@@ -23,7 +23,7 @@ absl::Status ChangeFeed::Watch(const v1::WatchEventsRequest& request, const Sink
         "after_sequence", absl::StrCat("must not be negative (0 starts from the beginning), got ",
                                        request.after_sequence()));
   }
-  LOOKOUT_RETURN_IF_ERROR(ValidateFilter(request.filter()));
+  LOOKOUT_RETURN_IF_ERROR(event_filter::ValidateFilter(request.filter()));
 
   // Without follow the stream ends at the head as it is now; changes committed later are for
   // the next call, which resumes from the last sequence this one sent.
@@ -55,7 +55,7 @@ absl::Status ChangeFeed::Watch(const v1::WatchEventsRequest& request, const Sink
           return errors::StorageFailure(
               absl::StrCat("unreadable event record at sequence ", change.sequence));
         }
-        if (!MatchesFilter(event, request.filter())) continue;
+        if (!event_filter::MatchesFilter(event, request.filter())) continue;
         message.mutable_event()->Swap(&event);
       }
       if (!send(message)) return absl::CancelledError("the client went away");

@@ -6,8 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "common/status_macros.h"
+#include "event_filter/event_validation.h"
 #include "services/event/event_model.h"
-#include "services/event/event_validation.h"
 
 namespace lookout::event {
 
@@ -38,7 +38,7 @@ absl::Status EventImporter::Session::Add(const Event* row) {
   } else {
     pending.payload = *row;
     ClearOutputOnlyFields(&pending.payload);
-    pending.error = ValidateEvent(pending.payload);
+    pending.error = event_filter::ValidateEvent(pending.payload);
   }
   pending_.push_back(std::move(pending));
   if (static_cast<int>(pending_.size()) >= importer_->batch_size_) return Flush();

@@ -6,10 +6,10 @@
 #include "common/errors.h"
 #include "common/status_macros.h"
 #include "common/validation.h"
+#include "event_filter/event_validation.h"
 #include "services/event/event_list_query.h"
 #include "services/event/event_model.h"
 #include "services/event/event_update_mask.h"
-#include "services/event/event_validation.h"
 
 namespace lookout::event {
 namespace {
@@ -51,7 +51,7 @@ absl::StatusOr<Event> EventManager::Create(const Event& event, const std::string
   LOOKOUT_RETURN_IF_ERROR(validation::CheckRequestId(request_id));
   Event payload = event;
   ClearOutputOnlyFields(&payload);
-  LOOKOUT_RETURN_IF_ERROR(ValidateEvent(payload));
+  LOOKOUT_RETURN_IF_ERROR(event_filter::ValidateEvent(payload));
   const std::string payload_hash = request_id.empty() ? "" : PayloadHash(payload);
   if (!request_id.empty()) {
     // A retry needs no actor check and no write: answer it from the record.
@@ -93,7 +93,7 @@ absl::StatusOr<Event> EventManager::Get(const std::string& id) {
 }
 
 absl::StatusOr<v1::ListEventsResponse> EventManager::List(const v1::ListEventsRequest& request) {
-  LOOKOUT_RETURN_IF_ERROR(ValidateFilter(request.filter()));
+  LOOKOUT_RETURN_IF_ERROR(event_filter::ValidateFilter(request.filter()));
   LOOKOUT_ASSIGN_OR_RETURN(int page_size, validation::PageSize(request.page_size()));
   LOOKOUT_ASSIGN_OR_RETURN(EventOrder order, ParseOrderBy(request.order_by()));
   EventQuery query;
@@ -134,7 +134,7 @@ absl::StatusOr<Event> EventManager::Update(const Event& event,
     ApplyUpdateMask(update_mask, event, &merged);
     // The merged event must be valid as a whole (a new event_type may orphan the
     // sub_event_type, a new event_date may pass the end_date...).
-    LOOKOUT_RETURN_IF_ERROR(ValidateEvent(merged));
+    LOOKOUT_RETURN_IF_ERROR(event_filter::ValidateEvent(merged));
     return merged;
   };
   LOOKOUT_ASSIGN_OR_RETURN(std::optional<Event> current, store_->GetLive(id));

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/crypto.h"
+#include "common/validation.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 
@@ -43,6 +44,10 @@ std::string NewEventId() {
     next = std::max(fresh, previous + 1);
   } while (!last.compare_exchange_weak(previous, next, std::memory_order_relaxed));
   return absl::StrCat("evt_", absl::Hex(next, absl::kZeroPad16));
+}
+
+absl::Status ValidateEventId(absl::string_view field, absl::string_view id) {
+  return validation::CheckText(field, id, validation::kMaxIdLength, true);
 }
 
 std::string NewEtag() { return RandomIdHex(8); }

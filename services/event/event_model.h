@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "lookout/event/v1/event.pb.h"
 
@@ -13,6 +15,9 @@ namespace lookout::event {
 // "evt_" + 16 lower-case hex digits: creation time, then a counter; unique, and increasing
 // within a process.
 std::string NewEventId();
+// An event id given by a client: required, at most 64 bytes. The format is not checked: an id
+// the service never issued is simply NOT_FOUND.
+absl::Status ValidateEventId(absl::string_view field, absl::string_view id);
 // 16 random hex digits; a new one on every write, so any change is visible to etag checks.
 std::string NewEtag();
 

@@ -1,9 +1,12 @@
 #include "services/event/event_query_sql.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/string_view.h"
 #include "common/logging.h"
 #include "common/validation.h"
-#include "services/event/event_validation.h"
+#include "event_filter/event_validation.h"
+#include "event_filter/text_words.h"
 
 namespace lookout::event {
 namespace {
@@ -21,6 +24,20 @@ std::string JsonIntArray(const google::protobuf::RepeatedField<int>& values) {
   std::string json = "[";
   for (int value : values) absl::StrAppend(&json, json.size() > 1 ? "," : "", value);
   return json + "]";
+}
+
+// `text` as an FTS5 query that means what the matcher means (event_filter/text_words.h): each
+// word quoted, so FTS5 reads none of it as syntax (OR, NEAR, '-', ':', '^', parentheses), and
+// juxtaposed, which FTS5 ANDs. A prefix word keeps its '*' outside the quotes.
+std::string FullTextQuery(absl::string_view text) {
+  std::string query;
+  for (const event_filter::QueryWord& word : event_filter::QueryWords(text)) {
+    // A word is letters and digits, never a quote; doubling one keeps that an assumption only.
+    absl::StrAppend(&query, query.empty() ? "" : " ", "\"",
+                    absl::StrReplaceAll(word.as_written, {{"\"", "\"\""}}), "\"",
+                    word.prefix ? "*" : "");
+  }
+  return query;
 }
 
 }  // namespace
@@ -66,9 +83,10 @@ SqlCondition FilterCondition(const v1::EventFilter& filter) {
   }
   if (filter.min_fatalities() > 0) add("e.fatalities >= ?", filter.min_fatalities());
   if (!filter.text().empty()) {
-    add("e.pk IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)", filter.text());
+    add("e.pk IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)",
+        FullTextQuery(filter.text()));
   }
-  if (HasBoundingBox(filter)) {
+  if (event_filter::HasBoundingBox(filter)) {
     // NULL coordinates fail BETWEEN, so events without a point never match a box.
     const v1::BoundingBox& box = filter.bbox();
     absl::StrAppend(&c.where, " AND e.lat BETWEEN ? AND ? AND e.lon BETWEEN ? AND ?");

@@ -97,7 +97,8 @@ class EventStore {
       const std::string& id) = 0;
   virtual absl::StatusOr<std::optional<RequestRecord>> FindRequest(
       const std::string& request_id) = 0;
-  // INVALID_ARGUMENT naming "filter.text" for a malformed full-text query.
+  // `query.filter` has passed ValidateFilter; its text is searched word by word, never as FTS5
+  // syntax.
   virtual absl::StatusOr<EventPage> List(const EventQuery& query) = 0;
 
   // Changes with after < sequence <= up_to, oldest first, at most `limit`.

@@ -287,22 +287,6 @@ class SqliteEventTransaction : public EventTransaction {
   int depth_ = 0;
 };
 
-// A malformed FTS5 query fails when the statement first runs; this finds out on an indexed
-// no-op lookup, so the error is the caller's (INVALID_ARGUMENT), never a storage failure.
-absl::Status CheckFullTextQuery(SqliteConnection& db, const std::string& text) {
-  LOOKOUT_ASSIGN_OR_RETURN(
-      Statement s, db.Prepare("SELECT rowid FROM events_fts WHERE events_fts MATCH ? LIMIT 1"));
-  s.Bind(1, text);
-  absl::StatusOr<bool> row = s.Step();
-  if (row.ok()) return absl::OkStatus();
-  // Syntax errors are plain SQLITE_ERROR; I/O and corruption keep their own codes.
-  if (sqlite3_errcode(db.raw()) != SQLITE_ERROR) return row.status();
-  return errors::InvalidField(
-      "filter.text", absl::StrCat("is not a valid full-text query (SQLite FTS5 syntax: words, "
-                                  "\"phrases\", prefix*, AND/OR/NOT): ",
-                                  sqlite3_errmsg(db.raw())));
-}
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SqliteEventStore>> SqliteEventStore::Open(
@@ -368,9 +352,6 @@ absl::StatusOr<EventPage> SqliteEventStore::List(const EventQuery& query) {
   EventPage page;
   const SqlCondition condition = FilterCondition(query.filter);
   LOOKOUT_RETURN_IF_ERROR(db_->Read([&](SqliteConnection& db) -> absl::Status {
-    if (!query.filter.text().empty()) {
-      LOOKOUT_RETURN_IF_ERROR(CheckFullTextQuery(db, query.filter.text()));
-    }
     // One read transaction: the total and the page come from the same snapshot.
     LOOKOUT_RETURN_IF_ERROR(db.Exec("BEGIN"));
     {

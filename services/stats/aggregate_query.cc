@@ -10,7 +10,7 @@
 #include "common/errors.h"
 #include "common/status_macros.h"
 #include "common/validation.h"
-#include "services/event/event_validation.h"
+#include "event_filter/event_validation.h"
 #include "services/stats/time_buckets.h"
 
 namespace lookout::stats {
@@ -60,7 +60,7 @@ EventFilter NormalizedFilter(const EventFilter& filter) {
   SortUnique(normalized.mutable_event_types());
   SortUnique(normalized.mutable_sub_event_types());
   SortUnique(normalized.mutable_tags());
-  if (!event::HasBoundingBox(normalized)) normalized.clear_bbox();
+  if (!event_filter::HasBoundingBox(normalized)) normalized.clear_bbox();
   if (normalized.date_range().start_date().empty() && normalized.date_range().end_date().empty()) {
     normalized.clear_date_range();
   }
@@ -69,7 +69,7 @@ EventFilter NormalizedFilter(const EventFilter& filter) {
 
 absl::StatusOr<AggregateQuery> ParseAggregateRequest(const v1::AggregateEventsRequest& request) {
   AggregateQuery query;
-  LOOKOUT_RETURN_IF_ERROR(event::ValidateFilter(request.filter(), "filter"));
+  LOOKOUT_RETURN_IF_ERROR(event_filter::ValidateFilter(request.filter(), "filter"));
   if (request.group_by_size() > 3) {
     return errors::InvalidField(
         "group_by", absl::StrCat("at most 3 dimensions, got ", request.group_by_size()));
@@ -126,7 +126,7 @@ absl::StatusOr<AggregateQuery> ParseAggregateRequest(const v1::AggregateEventsRe
 
 absl::StatusOr<TrendsQuery> ParseTrendsRequest(const v1::GetTrendsRequest& request) {
   TrendsQuery query;
-  LOOKOUT_RETURN_IF_ERROR(event::ValidateFilter(request.filter(), "filter"));
+  LOOKOUT_RETURN_IF_ERROR(event_filter::ValidateFilter(request.filter(), "filter"));
   if (!request.filter().date_range().start_date().empty() ||
       !request.filter().date_range().end_date().empty()) {
     return errors::InvalidField("filter.date_range",

@@ -3,8 +3,8 @@
 #include <algorithm>
 
 #include "common/validation.h"
-#include "services/event/event_filter_matcher.h"
-#include "services/event/event_validation.h"
+#include "event_filter/event_validation.h"
+#include "event_filter/matcher.h"
 #include "services/stats/time_buckets.h"
 
 namespace lookout::stats {
@@ -22,7 +22,7 @@ std::vector<uint8_t> AskMatcher(uint32_t codes, const EventFilter& only_field, S
   Event probe;
   for (uint32_t code = 0; code < codes; ++code) {
     set_probe(probe, code);
-    ok[code] = event::MatchesFilter(probe, only_field) ? 1 : 0;
+    ok[code] = event_filter::MatchesFilter(probe, only_field) ? 1 : 0;
   }
   return ok;
 }
@@ -113,7 +113,7 @@ CompiledFilter::CompiledFilter(const EventFilter& filter, const EventColumns& co
   }
   has_dates_ = has_first_day_ || has_last_day_;
   min_fatalities_ = filter.min_fatalities();
-  if (event::HasBoundingBox(filter)) {
+  if (event_filter::HasBoundingBox(filter)) {
     has_box_ = true;
     min_latitude_ = filter.bbox().min_latitude();
     max_latitude_ = filter.bbox().max_latitude();

@@ -1,8 +1,8 @@
 // An EventFilter turned into checks over the read model's columns.
 //
-// What a filter matches is defined once, by event::MatchesFilter (the matcher WatchEvents uses):
-// for every dictionary-encoded field (country, admin1, event type, sub-event type, actor, tag)
-// the compiler asks that matcher about each distinct value once, and keeps the answers as a
+// What a filter matches is defined once, by event_filter::MatchesFilter (the matcher WatchEvents
+// uses): for every dictionary-encoded field (country, admin1, event type, sub-event type, actor,
+// tag) the compiler asks that matcher about each distinct value once, and keeps the answers as a
 // table indexed by code. Dates, fatalities and coordinates are numbers compared per event with
 // the same rules (overlap of [event_date, end_date] with the range, best KILLED >= minimum,
 // inclusive box, no box for events without a point); stats_compiled_filter_test checks them
@@ -30,8 +30,8 @@ class CompiledFilter {
  public:
   static constexpr size_t kBlock = 1024;
 
-  // `filter` must have passed event::ValidateFilter. When it has `text`, `text_slots` holds the
-  // slots of the events the event service says match it and must outlive the compiled filter.
+  // `filter` must have passed event_filter::ValidateFilter. When it has `text`, `text_slots` holds
+  // the slots of the events the event service says match it and must outlive the compiled filter.
   // `columns` must not change while the compiled filter is in use (hold ReadModel's lock).
   CompiledFilter(const lookout::event::v1::EventFilter& filter, const EventColumns& columns,
                  const absl::flat_hash_set<uint32_t>* text_slots = nullptr);

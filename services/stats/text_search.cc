@@ -34,8 +34,8 @@ absl::StatusOr<TextMatches> EventServiceTextSearch::Match(
     grpc::Status status = stub_->ListEvents(&context, request, &response);
     if (!status.ok()) {
       absl::Status error = FromGrpcStatus(status);
-      // The caller's filter was checked already; what the event service still refuses is its
-      // full-text syntax, which the caller should hear about as it is.
+      // The caller's filter passed the same ValidateFilter; should the event service still
+      // refuse it (a rule it has and this build lacks), the caller hears it as it is.
       if (error.code() == absl::StatusCode::kInvalidArgument) return error;
       return errors::DependencyUnavailable("the event service (full-text matching)",
                                            error.message());

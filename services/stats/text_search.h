@@ -29,9 +29,9 @@ struct TextMatches {
 class TextSearch {
  public:
   virtual ~TextSearch() = default;
-  // The ids of the live events matching `filter` (which has text). UNAVAILABLE when the event
-  // service cannot be reached; INVALID_ARGUMENT as the event service reports it (e.g. a
-  // malformed FTS query); RESOURCE_EXHAUSTED above kMaxTextMatches.
+  // The ids of the live events matching `filter` (which has text and passed ValidateFilter).
+  // UNAVAILABLE when the event service cannot be reached; INVALID_ARGUMENT as the event service
+  // reports it; RESOURCE_EXHAUSTED above kMaxTextMatches.
   virtual absl::StatusOr<TextMatches> Match(const lookout::event::v1::EventFilter& filter,
                                             const grpc::ServerContext* serving) = 0;
 };

@@ -349,10 +349,12 @@ TEST_F(StatsServiceTest, BadInputIsInvalidArgumentAndAuthIsRequired) {
   status = Aggregate(request, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(), ::testing::HasSubstr("filter.bbox.min_latitude"));
-  // A malformed full-text query is the event service's to judge, and it is still bad input.
+  // A text with no word to search for is refused before the event service is asked.
   request.Clear();
-  request.mutable_filter()->set_text("\"unbalanced");
-  EXPECT_EQ(Aggregate(request, &response).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  request.mutable_filter()->set_text("\"*\" ( - )");
+  status = Aggregate(request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), ::testing::HasSubstr("filter.text"));
 
   grpc::ClientContext no_token;
   EXPECT_EQ(

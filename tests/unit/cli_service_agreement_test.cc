@@ -1,5 +1,5 @@
 // Every row the importers accept from the fixtures and the real samples passes the event
-// service's own validation (services/event/event_validation.h) once its actors have ids, and
+// service's own validation (event_filter/event_validation.h) once its actors have ids, and
 // every sub-event type the label tables produce is one the service's taxonomy knows: the
 // parsers and the service cannot drift apart unnoticed.
 #include <fstream>
@@ -9,9 +9,9 @@
 #include "cli/import/cameo.h"
 #include "cli/import/taxonomy_labels.h"
 #include "cli/testing/read_all.h"
+#include "event_filter/event_taxonomy.h"
+#include "event_filter/event_validation.h"
 #include "gtest/gtest.h"
-#include "services/event/event_taxonomy.h"
-#include "services/event/event_validation.h"
 
 namespace lookout::cli {
 namespace {
@@ -25,7 +25,7 @@ void ExpectServiceAccepts(const cli_testing::ReadOutcome& outcome, const std::st
       participant->set_actor_id(absl::StrCat("act_", n++));
       participant->set_role(actor.role);
     }
-    absl::Status status = event::ValidateEvent(event);
+    absl::Status status = event_filter::ValidateEvent(event);
     EXPECT_TRUE(status.ok()) << name << ":" << row.line << ": " << status.message();
   }
 }
@@ -73,7 +73,7 @@ TEST(ServiceAgreementTest, EverySubEventTypeTheImportersProduceIsInTheServicesTa
       if (std::string(finer).substr(0, 2) != code && finer[0] != '\0') continue;
       auto mapping = MapCameo(code, finer);
       ASSERT_TRUE(mapping.has_value());
-      EXPECT_TRUE(event::IsSubEventTypeOf(mapping->type, mapping->sub_event_type))
+      EXPECT_TRUE(event_filter::IsSubEventTypeOf(mapping->type, mapping->sub_event_type))
           << code << " " << finer << " -> " << mapping->sub_event_type;
     }
   }
@@ -82,7 +82,7 @@ TEST(ServiceAgreementTest, EverySubEventTypeTheImportersProduceIsInTheServicesTa
                             "Court ruling", "Police deployment", "Request for aid"}) {
     auto sub = MatchSubEventTypeLabel(label);
     ASSERT_TRUE(sub.has_value()) << label;
-    EXPECT_TRUE(event::IsSubEventTypeOf(sub->type, sub->canonical)) << label;
+    EXPECT_TRUE(event_filter::IsSubEventTypeOf(sub->type, sub->canonical)) << label;
   }
 }
 

@@ -1,20 +1,25 @@
-// Every input rule of events, filters and update masks, including the sub-event taxonomy.
-#include "services/event/event_validation.h"
+// Every input rule of events and update masks, including the sub-event taxonomy. The filter's
+// rules are in the shared filter cases (event_filter_cases_test).
+#include "event_filter/event_validation.h"
 
 #include <cstdint>
 #include <string>
 
 #include "common/errors.h"
+#include "event_filter/event_taxonomy.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/event/event_taxonomy.h"
 #include "services/event/event_update_mask.h"
 
 namespace lookout::event {
 namespace {
 
+using ::lookout::event_filter::IsKnownSubEventType;
+using ::lookout::event_filter::IsSubEventTypeOf;
+using ::lookout::event_filter::SubEventTypes;
+using ::lookout::event_filter::ValidateEvent;
+
 using ::lookout::event::v1::Event;
-using ::lookout::event::v1::EventFilter;
 using ::testing::HasSubstr;
 
 Event ValidEvent() {
@@ -352,80 +357,6 @@ TEST(EventValidationTest, PrefixIsUsedInFieldPaths) {
   Event e = ValidEvent();
   e.clear_event_date();
   ExpectInvalid(ValidateEvent(e, "row"), "row.event_date");
-}
-
-TEST(EventValidationTest, EmptyFilterIsValid) { EXPECT_TRUE(ValidateFilter(EventFilter()).ok()); }
-
-TEST(EventValidationTest, FilterRules) {
-  EventFilter f;
-  f.add_country_codes("HTI");
-  f.add_country_codes("kenya");
-  ExpectInvalid(ValidateFilter(f), "filter.country_codes[1]");
-
-  f.Clear();
-  f.add_event_types(v1::EVENT_TYPE_RIOTS);
-  f.add_event_types(v1::EVENT_TYPE_UNSPECIFIED);
-  ExpectInvalid(ValidateFilter(f), "filter.event_types[1]");
-  f.set_event_types(1, static_cast<v1::EventType>(1234));
-  ExpectInvalid(ValidateFilter(f), "filter.event_types[1]");
-
-  f.Clear();
-  f.add_event_types(v1::EVENT_TYPE_RIOTS);
-  f.add_sub_event_types("Mob violence");
-  EXPECT_TRUE(ValidateFilter(f).ok());
-  f.add_sub_event_types("Street party");
-  ExpectInvalid(ValidateFilter(f), "filter.sub_event_types[1]", "\"Violent demonstration\"");
-
-  f.Clear();
-  f.mutable_date_range()->set_start_date("2024-02-30");
-  ExpectInvalid(ValidateFilter(f), "filter.date_range.start_date");
-  f.mutable_date_range()->set_start_date("2024-03-02");
-  f.mutable_date_range()->set_end_date("2024-03-01");
-  ExpectInvalid(ValidateFilter(f), "filter.date_range");
-  f.mutable_date_range()->set_end_date("");
-  EXPECT_TRUE(ValidateFilter(f).ok());
-
-  f.Clear();
-  f.set_min_fatalities(-1);
-  ExpectInvalid(ValidateFilter(f), "filter.min_fatalities");
-
-  f.Clear();
-  f.set_text(std::string(501, 'w'));
-  ExpectInvalid(ValidateFilter(f), "filter.text", "500");
-
-  f.Clear();
-  f.set_actor_id(std::string(65, 'a'));
-  ExpectInvalid(ValidateFilter(f), "filter.actor_id");
-
-  f.Clear();
-  f.set_admin1(std::string(201, 'a'));
-  ExpectInvalid(ValidateFilter(f), "filter.admin1");
-
-  f.Clear();
-  f.add_tags("");
-  ExpectInvalid(ValidateFilter(f), "filter.tags[0]");
-}
-
-TEST(EventValidationTest, BoundingBoxRules) {
-  EventFilter f;
-  auto* box = f.mutable_bbox();
-  EXPECT_FALSE(HasBoundingBox(f));  // all zero means no box
-  EXPECT_TRUE(ValidateFilter(f).ok());
-  box->set_min_latitude(18);
-  box->set_max_latitude(19);
-  box->set_min_longitude(-73);
-  box->set_max_longitude(-72);
-  EXPECT_TRUE(HasBoundingBox(f));
-  EXPECT_TRUE(ValidateFilter(f).ok());
-  box->set_max_latitude(95);
-  ExpectInvalid(ValidateFilter(f), "filter.bbox.max_latitude");
-  box->set_max_latitude(17);
-  ExpectInvalid(ValidateFilter(f), "filter.bbox.min_latitude", "max_latitude");
-  box->set_max_latitude(19);
-  box->set_min_longitude(-190);
-  ExpectInvalid(ValidateFilter(f), "filter.bbox.min_longitude");
-  box->set_min_longitude(-71);
-  ExpectInvalid(ValidateFilter(f), "filter.bbox.min_longitude", "max_longitude");
 }
 
 TEST(EventValidationTest, UpdateMaskRules) {

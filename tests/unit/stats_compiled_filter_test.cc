@@ -1,13 +1,13 @@
-// The read model's compiled filters must agree with the shared matcher (event::MatchesFilter)
-// on every event, through creates, updates and deletes.
+// The read model's compiled filters must agree with the shared matcher
+// (event_filter::MatchesFilter) on every event, through creates, updates and deletes.
 #include <gtest/gtest.h>
 
 #include <map>
 #include <set>
 #include <string>
 
-#include "services/event/event_filter_matcher.h"
-#include "services/event/event_validation.h"
+#include "event_filter/event_validation.h"
+#include "event_filter/matcher.h"
 #include "services/stats/compiled_filter.h"
 #include "services/stats/event_columns.h"
 #include "tests/unit/stats_test_events.h"
@@ -22,14 +22,14 @@ class StatsCompiledFilterTest : public ::testing::Test {
  protected:
   // Checks every filter against every live event, both ways the compiled filter answers.
   void ExpectAgreement(const EventFilter& filter) {
-    ASSERT_TRUE(event::ValidateFilter(filter).ok()) << filter.DebugString();
+    ASSERT_TRUE(event_filter::ValidateFilter(filter).ok()) << filter.DebugString();
     CompiledFilter compiled(filter, columns_);
     std::set<uint32_t> visited;
     compiled.ForEachMatch([&](uint32_t slot) { EXPECT_TRUE(visited.insert(slot).second); });
     std::set<uint32_t> expected;
     for (const auto& [id, event] : events_) {
       const uint32_t slot = *columns_.SlotOf(id);
-      const bool matches = event::MatchesFilter(event, filter);
+      const bool matches = event_filter::MatchesFilter(event, filter);
       ASSERT_EQ(compiled.Matches(slot), matches)
           << "event " << event.DebugString() << "filter " << filter.DebugString();
       if (matches) expected.insert(slot);

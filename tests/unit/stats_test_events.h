@@ -11,9 +11,9 @@
 #include "absl/random/random.h"
 #include "absl/strings/str_format.h"
 #include "common/validation.h"
+#include "event_filter/event_taxonomy.h"
 #include "lookout/event/v1/event.pb.h"
 #include "lookout/event/v1/event_service.pb.h"
-#include "services/event/event_taxonomy.h"
 
 namespace lookout::stats::testing {
 
@@ -75,7 +75,7 @@ inline lookout::event::v1::Event RandomEvent(absl::BitGen& gen, const std::strin
   const auto type = static_cast<lookout::event::v1::EventType>(
       absl::Uniform<int>(absl::IntervalClosed, gen, 1, lookout::event::v1::EventType_MAX));
   e.set_event_type(type);
-  if (absl::Bernoulli(gen, 0.8)) e.set_sub_event_type(Pick(gen, event::SubEventTypes(type)));
+  if (absl::Bernoulli(gen, 0.8)) e.set_sub_event_type(Pick(gen, event_filter::SubEventTypes(type)));
   const int participants = absl::Uniform<int>(absl::IntervalClosed, gen, 0, 4);
   for (int i = 0; i < participants; ++i) {
     auto* p = e.add_participants();
@@ -140,7 +140,7 @@ inline lookout::event::v1::EventFilter RandomFilter(absl::BitGen& gen,
   if (absl::Bernoulli(gen, 0.15)) {
     const auto type = static_cast<lookout::event::v1::EventType>(
         absl::Uniform<int>(absl::IntervalClosed, gen, 1, lookout::event::v1::EventType_MAX));
-    f.add_sub_event_types(Pick(gen, event::SubEventTypes(type)));
+    f.add_sub_event_types(Pick(gen, event_filter::SubEventTypes(type)));
   }
   if (absl::Bernoulli(gen, 0.2))
     f.set_actor_id(absl::Bernoulli(gen, 0.9) ? Pick(gen, actors) : "act_missing");

@@ -1,8 +1,12 @@
 // Input rules for events and event filters. Each check returns OK or INVALID_ARGUMENT naming the
 // offending field by its path from the request ("event.location.latitude",
 // "filter.country_codes[1]"), with the path also attached as errors::FieldOf's payload.
-#ifndef LOOKOUT_SERVICES_EVENT_EVENT_VALIDATION_H_
-#define LOOKOUT_SERVICES_EVENT_EVENT_VALIDATION_H_
+//
+// Part of the EventFilter's one meaning (see README.md here): the event service checks what it
+// stores and what ListEvents and WatchEvents are asked with; the stats service checks its
+// filters with the same rules, and relies on stored events having passed ValidateEvent.
+#ifndef LOOKOUT_EVENT_FILTER_EVENT_VALIDATION_H_
+#define LOOKOUT_EVENT_FILTER_EVENT_VALIDATION_H_
 
 #include <cstdint>
 
@@ -10,7 +14,7 @@
 #include "absl/strings/string_view.h"
 #include "lookout/event/v1/event.pb.h"
 
-namespace lookout::event {
+namespace lookout::event_filter {
 
 inline constexpr size_t kMaxTagLength = 100;
 inline constexpr size_t kMaxFilterTextLength = 500;
@@ -29,14 +33,10 @@ absl::Status ValidateEvent(const lookout::event::v1::Event& event,
 absl::Status ValidateFilter(const lookout::event::v1::EventFilter& filter,
                             absl::string_view prefix = "filter");
 
-// An event id given by a client: required, at most 64 bytes. The format is not checked: an id
-// the service never issued is simply NOT_FOUND.
-absl::Status ValidateEventId(absl::string_view field, absl::string_view id);
-
 // Whether a bounding box was given. An absent box and an all-zero one ("bbox": {} in JSON) both
 // mean "no box": a point box at (0, 0) is never what a caller meant.
 bool HasBoundingBox(const lookout::event::v1::EventFilter& filter);
 
-}  // namespace lookout::event
+}  // namespace lookout::event_filter
 
-#endif  // LOOKOUT_SERVICES_EVENT_EVENT_VALIDATION_H_
+#endif  // LOOKOUT_EVENT_FILTER_EVENT_VALIDATION_H_

@@ -1,4 +1,4 @@
-#include "services/event/event_validation.h"
+#include "event_filter/event_validation.h"
 
 #include <set>
 #include <string>
@@ -9,9 +9,13 @@
 #include "common/errors.h"
 #include "common/status_macros.h"
 #include "common/validation.h"
-#include "services/event/event_taxonomy.h"
+#include "event_filter/event_taxonomy.h"
+#include "event_filter/text_words.h"
 
-namespace lookout::event {
+namespace lookout::event_filter {
+
+namespace v1 = ::lookout::event::v1;
+
 namespace {
 
 using ::lookout::event::v1::Event;
@@ -257,6 +261,13 @@ absl::Status ValidateFilter(const EventFilter& filter, absl::string_view prefix)
   }
   LOOKOUT_RETURN_IF_ERROR(
       validation::CheckText(Path(prefix, "text"), filter.text(), kMaxFilterTextLength, false));
+  // Punctuation only separates words: a text of nothing else would search for nothing.
+  if (!filter.text().empty() && QueryWords(filter.text()).empty()) {
+    return errors::InvalidField(
+        Path(prefix, "text"),
+        "must contain a word (letters or digits); punctuation, quotes and '*' only separate "
+        "words");
+  }
   if (HasBoundingBox(filter)) {
     LOOKOUT_RETURN_IF_ERROR(ValidateBoundingBox(filter.bbox(), Path(prefix, "bbox")));
   }
@@ -269,10 +280,6 @@ absl::Status ValidateFilter(const EventFilter& filter, absl::string_view prefix)
   return absl::OkStatus();
 }
 
-absl::Status ValidateEventId(absl::string_view field, absl::string_view id) {
-  return validation::CheckText(field, id, validation::kMaxIdLength, true);
-}
-
 bool HasBoundingBox(const EventFilter& filter) {
   if (!filter.has_bbox()) return false;
   const v1::BoundingBox& box = filter.bbox();
@@ -280,4 +287,4 @@ bool HasBoundingBox(const EventFilter& filter) {
          box.max_longitude() != 0;
 }
 
-}  // namespace lookout::event
+}  // namespace lookout::event_filter

@@ -1,4 +1,4 @@
-#include "services/event/event_taxonomy.h"
+#include "event_filter/event_taxonomy.h"
 
 #include <algorithm>
 
@@ -6,7 +6,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
-namespace lookout::event {
+namespace lookout::event_filter {
+
+namespace v1 = ::lookout::event::v1;
+
 namespace {
 
 using ::lookout::event::v1::EventType;
@@ -71,4 +74,4 @@ std::string AllowedSubEventTypesText(EventType type) {
   });
 }
 
-}  // namespace lookout::event
+}  // namespace lookout::event_filter

@@ -1,12 +1,18 @@
-#include "services/event/event_filter_matcher.h"
+#include "event_filter/matcher.h"
 
 #include <algorithm>
+#include <string>
+#include <vector>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "services/event/event_validation.h"
+#include "absl/strings/string_view.h"
+#include "event_filter/event_validation.h"
+#include "event_filter/text_words.h"
 
-namespace lookout::event {
+namespace lookout::event_filter {
+
+namespace v1 = ::lookout::event::v1;
+
 namespace {
 
 using ::lookout::event::v1::Event;
@@ -16,8 +22,6 @@ template <typename Repeated, typename Value>
 bool AnyOf(const Repeated& values, const Value& value) {
   return std::find(values.begin(), values.end(), value) != values.end();
 }
-
-bool IsWordByte(char c) { return absl::ascii_isalnum(c) || static_cast<unsigned char>(c) >= 0x80; }
 
 bool MatchesDateRange(const Event& event, const lookout::type::v1::DateRange& range) {
   // Dates are validated YYYY-MM-DD, so string order is date order. An event covers
@@ -36,20 +40,13 @@ bool MatchesBoundingBox(const Event& event, const v1::BoundingBox& box) {
          location.longitude() >= box.min_longitude() && location.longitude() <= box.max_longitude();
 }
 
+// Every word of the query is a word of the notes (a prefix word starts one), both as
+// text_words.h reads them: what ListEvents' FTS5 index answers for the quoted words.
 bool MatchesText(const Event& event, absl::string_view text) {
-  std::vector<std::string> notes = TextWords(event.notes());
-  std::string query(text);
-  // Words of the query are split the same way, but a trailing '*' survives as a prefix marker.
-  size_t i = 0;
-  while (i < query.size()) {
-    while (i < query.size() && !IsWordByte(query[i])) ++i;
-    size_t start = i;
-    while (i < query.size() && IsWordByte(query[i])) ++i;
-    if (start == i) break;
-    std::string word = absl::AsciiStrToLower(absl::string_view(query).substr(start, i - start));
-    bool prefix = i < query.size() && query[i] == '*';
-    bool found = std::any_of(notes.begin(), notes.end(), [&](const std::string& note_word) {
-      return prefix ? absl::StartsWith(note_word, word) : note_word == word;
+  const std::vector<std::string> notes = TextWords(event.notes());
+  for (const QueryWord& word : QueryWords(text)) {
+    const bool found = std::any_of(notes.begin(), notes.end(), [&](const std::string& note) {
+      return word.prefix ? absl::StartsWith(note, word.folded) : note == word.folded;
     });
     if (!found) return false;
   }
@@ -57,18 +54,6 @@ bool MatchesText(const Event& event, absl::string_view text) {
 }
 
 }  // namespace
-
-std::vector<std::string> TextWords(absl::string_view text) {
-  std::vector<std::string> words;
-  size_t i = 0;
-  while (i < text.size()) {
-    while (i < text.size() && !IsWordByte(text[i])) ++i;
-    size_t start = i;
-    while (i < text.size() && IsWordByte(text[i])) ++i;
-    if (start < i) words.push_back(absl::AsciiStrToLower(text.substr(start, i - start)));
-  }
-  return words;
-}
 
 bool MatchesFilter(const Event& event, const EventFilter& filter) {
   if (!filter.country_codes().empty() &&
@@ -101,4 +86,4 @@ bool MatchesFilter(const Event& event, const EventFilter& filter) {
   return true;
 }
 
-}  // namespace lookout::event
+}  // namespace lookout::event_filter
