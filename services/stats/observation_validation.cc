@@ -6,7 +6,7 @@
 #include "common/errors.h"
 #include "common/status_macros.h"
 #include "common/validation.h"
-#include "services/event/event_validation.h"
+#include "event_filter/event_validation.h"
 
 namespace lookout::stats {
 namespace {
@@ -47,7 +47,7 @@ Bound BoundOf(const Observation& observation) {
   if (observation.unit() == v1::UNIT_PERCENT) return {100, "for a PERCENT figure"};
   if (observation.unit() == v1::UNIT_USD) return {kMaxFundingUsd, "for a USD figure"};
   if (IsCasualtyMetric(observation.metric())) {
-    return {event::kMaxCasualtyCount, "(the largest casualty count)"};
+    return {event_filter::kMaxCasualtyCount, "(the largest casualty count)"};
   }
   return {kMaxFigure, "(more than the world's population)"};
 }

@@ -14,7 +14,7 @@ namespace lookout::stats {
 
 // The largest value a figure may carry, by what it counts (INVALID_ARGUMENT above): casualty
 // figures (KILLED, INJURED, KIDNAPPED, MISSING, CASUALTIES_COMBINED) share events'
-// event::kMaxCasualtyCount (10^9); USD up to 10^15; PERCENT up to 100; anything else (persons,
+// event_filter::kMaxCasualtyCount (10^9); USD up to 10^15; PERCENT up to 100; anything else (persons,
 // households, events) up to 10^10, above the world's population.
 inline constexpr int64_t kMaxFundingUsd = 1'000'000'000'000'000;
 inline constexpr int64_t kMaxFigure = 10'000'000'000;

@@ -1,5 +1,5 @@
 // Sums of counts that stop at INT64_MAX instead of wrapping negative. Counts above
-// event::kMaxCasualtyCount are refused on input, so a sum can reach the cap only through
+// event_filter::kMaxCasualtyCount are refused on input, so a sum can reach the cap only through
 // events stored before that bound; a capped total still reads as "very large", never as -2.
 #ifndef LOOKOUT_SERVICES_STATS_SATURATING_H_
 #define LOOKOUT_SERVICES_STATS_SATURATING_H_

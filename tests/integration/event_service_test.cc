@@ -39,7 +39,7 @@
 #include "services/event/event_cache.h"
 #include "services/event/event_importer.h"
 #include "services/event/event_manager.h"
-#include "services/event/event_validation.h"
+#include "event_filter/event_validation.h"
 #include "services/event/sqlite_event_store.h"
 #include "tests/testing/redis_server.h"
 #include "tests/testing/temp_dir.h"
@@ -1337,7 +1337,7 @@ TEST_F(EventServiceTest, ReimportWithUpsertChangesNothingAndUpdatesWhatDiffers) 
 }
 
 // Two events with INT64_MAX killed once added up to -2 fatalities downstream: every write path
-// refuses a count above kMaxCasualtyCount, naming the field, and writes nothing.
+// refuses a count above event_filter::kMaxCasualtyCount, naming the field, and writes nothing.
 TEST_F(EventServiceTest, CasualtyCountsAboveTheBoundAreRefusedOnEveryWritePath) {
   const std::string rule = "must be at most 1000000000 (the largest casualty count)";
   Event huge = BasicEvent();
@@ -1353,7 +1353,7 @@ TEST_F(EventServiceTest, CasualtyCountsAboveTheBoundAreRefusedOnEveryWritePath) 
   Event patch;
   patch.set_id(created.id());
   AddKilled(&patch, 10);
-  patch.mutable_casualties(0)->mutable_count()->set_high(kMaxCasualtyCount + 1);
+  patch.mutable_casualties(0)->mutable_count()->set_high(event_filter::kMaxCasualtyCount + 1);
   status = Update(patch, {"casualties"});
   ExpectInvalidField(status, "event.casualties[0].count.high");
   Event fetched;
@@ -1362,7 +1362,7 @@ TEST_F(EventServiceTest, CasualtyCountsAboveTheBoundAreRefusedOnEveryWritePath) 
   EXPECT_EQ(fetched.etag(), created.etag());
 
   std::vector<Event> rows = {ImportRow(1), ImportRow(2)};
-  AddKilled(&rows[0], kMaxCasualtyCount);  // the bound itself is a count
+  AddKilled(&rows[0], event_filter::kMaxCasualtyCount);  // the bound itself is a count
   AddKilled(&rows[1], INT64_MAX);
   v1::ImportEventsResponse response;
   ASSERT_TRUE(Import(rows, &response).ok());

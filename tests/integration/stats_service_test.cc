@@ -12,7 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "common/redis_cache.h"
 #include "gmock/gmock.h"
-#include "services/event/event_validation.h"
+#include "event_filter/event_validation.h"
 #include "services/stats/aggregate_cache.h"
 #include "services/stats/aggregate_query.h"
 #include "tests/integration/stats_cluster.h"
@@ -53,7 +53,7 @@ class StatsServiceTest : public ::testing::Test {
     // The random events' rare count above 32 bits predates the event service's bound.
     for (auto& casualty : *e.mutable_casualties()) {
       auto* count = casualty.mutable_count();
-      count->set_best(std::min(count->best(), event::kMaxCasualtyCount));
+      count->set_best(std::min(count->best(), event_filter::kMaxCasualtyCount));
     }
     std::string notes;
     for (int i = 0; i < 4; ++i) absl::StrAppend(&notes, testing::Pick(gen_, Words()), " ");

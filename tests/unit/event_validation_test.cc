@@ -273,23 +273,23 @@ TEST(EventValidationTest, CasualtyCountsAreBoundedSoSumsCannotOverflow) {
   Event e = ValidEvent();
   auto* c = e.add_casualties();
   c->set_kind(v1::CASUALTY_KIND_KILLED);
-  c->mutable_count()->set_best(kMaxCasualtyCount);
+  c->mutable_count()->set_best(event_filter::kMaxCasualtyCount);
   EXPECT_TRUE(ValidateEvent(e).ok());
   // Two of these once added up to -2 fatalities.
   c->mutable_count()->set_best(INT64_MAX);
   ExpectInvalid(ValidateEvent(e), "event.casualties[0].count.best",
                 "must be at most 1000000000 (the largest casualty count), got 9223372036854775807");
-  c->mutable_count()->set_best(kMaxCasualtyCount + 1);
+  c->mutable_count()->set_best(event_filter::kMaxCasualtyCount + 1);
   ExpectInvalid(ValidateEvent(e), "event.casualties[0].count.best", "at most 1000000000");
   c->mutable_count()->set_best(10);
-  c->mutable_count()->set_high(kMaxCasualtyCount + 1);
+  c->mutable_count()->set_high(event_filter::kMaxCasualtyCount + 1);
   ExpectInvalid(ValidateEvent(e), "event.casualties[0].count.high", "at most 1000000000");
-  c->mutable_count()->set_high(kMaxCasualtyCount);
+  c->mutable_count()->set_high(event_filter::kMaxCasualtyCount);
   EXPECT_TRUE(ValidateEvent(e).ok());
   // Every kind, not only KILLED.
   auto* injured = e.add_casualties();
   injured->set_kind(v1::CASUALTY_KIND_INJURED);
-  injured->mutable_count()->set_best(kMaxCasualtyCount + 1);
+  injured->mutable_count()->set_best(event_filter::kMaxCasualtyCount + 1);
   ExpectInvalid(ValidateEvent(e), "event.casualties[1].count.best");
 }
 

@@ -383,7 +383,7 @@ TEST(StatsFillGapsRequestTest, ALimitAnswersAFillTooLargeToSend) {
   EXPECT_EQ(absl::StrJoin(response->rows(301).keys(), "|"), "1900-01-01|act_001");
 }
 
-// Events stored before event::kMaxCasualtyCount existed may carry any count: two with INT64_MAX
+// Events stored before event_filter::kMaxCasualtyCount existed may carry any count: two with INT64_MAX
 // killed once added up to -2 fatalities. Every sum now stops at INT64_MAX instead of wrapping.
 TEST(StatsCountOverflowTest, SumsStopAtTheLargestInt64InsteadOfWrapping) {
   ReadModel model;

@@ -97,7 +97,7 @@ inline lookout::event::v1::Event RandomEvent(absl::BitGen& gen, const std::strin
     location->set_longitude(absl::Bernoulli(gen, 0.2) ? -72.5 : absl::Uniform(gen, -74.0, -71.0));
   }
   int64_t killed = static_cast<int64_t>(absl::Exponential<double>(gen, 0.15));
-  // Wider than 32 bits, and above event::kMaxCasualtyCount: as stored before that bound.
+  // Wider than 32 bits, and above event_filter::kMaxCasualtyCount: as stored before that bound.
   if (absl::Bernoulli(gen, 0.003)) killed = 5'000'000'000LL;
   auto* c = e.add_casualties();
   c->set_kind(lookout::event::v1::CASUALTY_KIND_KILLED);
