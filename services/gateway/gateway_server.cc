@@ -54,7 +54,16 @@ absl::Status GatewayServer::Init() {
     redis.command_timeout = absl::Milliseconds(50);
     redis.cache_name = "gateway";
     redis_ = std::make_unique<RedisCache>(redis, &MetricsRegistry::Global());
-    redis_gcra_ = std::make_unique<RedisGcra>(redis_.get());
+    // The limiter's own connections and back-off: it waits for Redis up to its time budget, so a
+    // short stall delays calls instead of handing them to the local fallback (which, with every
+    // replica's share fresh, could let a key past its shared limit), and a report-cache timeout
+    // does not switch the limits to local.
+    RedisOptions rate_redis = redis;
+    rate_redis.connect_timeout = config_.rate_limit_redis_timeout;
+    rate_redis.command_timeout = config_.rate_limit_redis_timeout;
+    rate_redis.cache_name = "gateway_rate";
+    rate_redis_ = std::make_unique<RedisCache>(rate_redis);
+    redis_gcra_ = std::make_unique<RedisGcra>(rate_redis_.get());
     if (config_.report_cache) {
       report_cache_ = std::make_unique<ReportCache>(redis_.get(), config_.report_cache_ttl);
     }
@@ -103,6 +112,7 @@ absl::Status GatewayServer::Init() {
   LogInfo("gateway ready",
           {{"keys", absl::StrCat(key_ring_.size())},
            {"redis", redis_ ? absl::StrCat(config_.redis_host, ":", config_.redis_port) : "off"},
+           {"replicas", absl::StrCat(config_.limiter.replicas)},
            {"event", config_.backends.event},
            {"actor", config_.backends.actor},
            {"stats", config_.backends.stats}});

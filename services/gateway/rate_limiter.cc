@@ -1,5 +1,6 @@
 #include "services/gateway/rate_limiter.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
@@ -21,6 +22,14 @@ std::string RateLimitedMessage(const std::string& key, const RateLimit& limit,
   return absl::StrFormat(
       "rate limit exceeded for key \"%s\" (%g calls per second, burst %d): retry in %.3fs", key,
       limit.per_second, limit.burst, seconds);
+}
+
+RateLimit LocalShare(const RateLimit& limit, int replicas) {
+  if (replicas <= 1) return limit;
+  RateLimit share;
+  share.per_second = limit.per_second / replicas;
+  share.burst = std::max<int64_t>(1, limit.burst / replicas);
+  return share;
 }
 
 RateLimiter::RateLimiter(RedisGcra* redis, BlockingPool* pool, RateLimiterOptions options)
@@ -62,7 +71,7 @@ void RateLimiter::Acquire(const std::string& key, const RateLimit& limit, Done d
       done(RateDecision{true, absl::ZeroDuration()});
       return;
     case Path::kLocal:
-      done(local_.Take(key, limit));
+      done(local_.Take(key, LocalShare(limit, options_.replicas)));
       return;
     case Path::kWait:
       if (start_fetch) pool_->Submit([this, key] { Fetch(key); });
@@ -71,58 +80,58 @@ void RateLimiter::Acquire(const std::string& key, const RateLimit& limit, Done d
 }
 
 void RateLimiter::Fetch(const std::string& key) {
-  while (true) {
-    int64_t want = 0;
-    RateLimit limit;
-    {
-      absl::MutexLock lock(&mu_);
-      KeyState& state = keys_[key];
-      want = static_cast<int64_t>(state.waiters.size());
-      limit = state.limit;
-      ++redis_trips_;
-    }
-    absl::StatusOr<TokenGrant> grant = redis_->Take(key, limit, want, options_.lease);
-
-    std::vector<std::pair<Done, RateDecision>> decided;
-    std::vector<Done> to_local;
-    bool again = false;
-    {
-      absl::MutexLock lock(&mu_);
-      KeyState& state = keys_[key];
-      if (!grant.ok()) {
-        to_local.swap(state.waiters);
-        local_decisions_ += static_cast<int64_t>(to_local.size());
-        state.fetching = false;
-      } else if (grant->granted > 0) {
-        state.leased += grant->granted;
-        state.leased_at = absl::Now();
-        size_t served = 0;
-        while (served < state.waiters.size() && state.leased > 0) {
-          decided.emplace_back(std::move(state.waiters[served]),
-                               RateDecision{true, absl::ZeroDuration()});
-          --state.leased;
-          ++served;
-        }
-        state.waiters.erase(state.waiters.begin(), state.waiters.begin() + served);
-        // More calls arrived than the grant covered: another trip decides them.
-        again = !state.waiters.empty();
-        state.fetching = again;
-      } else {
-        for (Done& waiter : state.waiters) {
-          decided.emplace_back(std::move(waiter), RateDecision{false, grant->retry_after});
-        }
-        state.waiters.clear();
-        state.fetching = false;
-      }
-    }
-    if (!grant.ok()) {
-      LogWarning("rate limit state unreachable, limiting locally",
-                 {{"error", grant.status().ToString()}});
-    }
-    for (auto& [waiter, decision] : decided) waiter(decision);
-    for (Done& waiter : to_local) waiter(local_.Take(key, limit));
-    if (!again) return;
+  // One round trip per task: a key whose calls keep coming goes to the back of the queue.
+  int64_t want = 0;
+  RateLimit limit;
+  {
+    absl::MutexLock lock(&mu_);
+    KeyState& state = keys_[key];
+    want = static_cast<int64_t>(state.waiters.size());
+    limit = state.limit;
+    ++redis_trips_;
   }
+  absl::StatusOr<TokenGrant> grant = redis_->Take(key, limit, want, options_.lease);
+
+  std::vector<std::pair<Done, RateDecision>> decided;
+  std::vector<Done> to_local;
+  bool again = false;
+  {
+    absl::MutexLock lock(&mu_);
+    KeyState& state = keys_[key];
+    if (!grant.ok()) {
+      to_local.swap(state.waiters);
+      local_decisions_ += static_cast<int64_t>(to_local.size());
+      state.fetching = false;
+    } else if (grant->granted > 0) {
+      state.leased += grant->granted;
+      state.leased_at = absl::Now();
+      size_t served = 0;
+      while (served < state.waiters.size() && state.leased > 0) {
+        decided.emplace_back(std::move(state.waiters[served]),
+                             RateDecision{true, absl::ZeroDuration()});
+        --state.leased;
+        ++served;
+      }
+      state.waiters.erase(state.waiters.begin(), state.waiters.begin() + served);
+      // More calls arrived than the grant covered: another trip decides them.
+      again = !state.waiters.empty();
+      state.fetching = again;
+    } else {
+      for (Done& waiter : state.waiters) {
+        decided.emplace_back(std::move(waiter), RateDecision{false, grant->retry_after});
+      }
+      state.waiters.clear();
+      state.fetching = false;
+    }
+  }
+  if (!grant.ok()) {
+    LogWarning("rate limit state unreachable, limiting locally",
+               {{"error", grant.status().ToString()}});
+  }
+  for (auto& [waiter, decision] : decided) waiter(decision);
+  const RateLimit share = LocalShare(limit, options_.replicas);
+  for (Done& waiter : to_local) waiter(local_.Take(key, share));
+  if (again) pool_->Submit([this, key] { Fetch(key); });
 }
 
 void RateLimiter::Sweep() {

@@ -3,10 +3,14 @@
 // tokens when the bucket has plenty and spends it locally, and goes to Redis call by call when
 // the bucket runs low (so "N allowed, then refused" is exact across replicas). Unused leases are
 // given back after lease_ttl. When Redis is unreachable each key is limited in process
-// (LocalGcra) instead: never unlimited, and nobody is refused because Redis is down.
+// (LocalGcra) instead, to 1/replicas of its limit, so the replicas together stay near the shared
+// limit: never unlimited, and nobody is refused because Redis is down. A Redis that is slow but
+// answers within its command timeout (the limiter's time budget) is waited for, not bypassed.
 //
 // Decisions that need Redis are made on a BlockingPool thread and concurrent calls for one key
-// share one round trip; the rest are decided inline.
+// share one round trip; the rest are decided inline. A pool task makes one round trip and, if
+// calls for the key are still waiting, queues the next trip behind the other tasks, so busy keys
+// never hold the pool's threads against other keys and the report cache.
 #ifndef LOOKOUT_SERVICES_GATEWAY_RATE_LIMITER_H_
 #define LOOKOUT_SERVICES_GATEWAY_RATE_LIMITER_H_
 
@@ -33,7 +37,13 @@ struct RateLimiterOptions {
   absl::Duration lease_ttl = absl::Milliseconds(250);
   // How often leases are swept and idle keys forgotten.
   absl::Duration sweep_interval = absl::Milliseconds(100);
+  // Gateway replicas sharing the limits; while Redis is unreachable each allows 1/replicas of a
+  // key's rate and burst (at least 1).
+  int replicas = 1;
 };
+
+// A replica's share of `limit` while limits are kept locally.
+RateLimit LocalShare(const RateLimit& limit, int replicas);
 
 class RateLimiter {
  public:
