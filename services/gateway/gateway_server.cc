@@ -32,8 +32,8 @@ absl::Status GatewayServer::Init() {
   absl::Status routes = CheckRoutesAgainstDescriptors();
   if (!routes.ok()) return routes;
 
-  key_source_ =
-      std::make_unique<ApiKeySource>(config_.api_keys_file, config_.api_keys_inline, &key_ring_);
+  key_source_ = std::make_unique<ApiKeySource>(config_.api_keys_file, config_.api_keys_inline,
+                                               &key_ring_, &MetricsRegistry::Global());
   absl::Status keys = key_source_->Load();
   if (!keys.ok()) return keys;
   if (key_ring_.size() == 0) {
@@ -77,6 +77,7 @@ absl::Status GatewayServer::Init() {
   proxy_env_.internal_token = config_.internal_token;
   proxy_env_.deadlines = config_.deadlines;
   proxy_env_.retry_delay = config_.retry_delay;
+  proxy_env_.propagate_cancellation = config_.propagate_cancellation;
 
   event_stub_ = event::v1::EventService::NewStub(backends_->channel(Backend::kEvent));
   actor_stub_ = actor::v1::ActorService::NewStub(backends_->channel(Backend::kActor));
@@ -102,11 +103,8 @@ absl::Status GatewayServer::Init() {
 
   key_reloader_ = std::thread([this] {
     while (!stop_reloading_.WaitForNotificationWithTimeout(config_.keys_reload_interval)) {
-      absl::Status reloaded = key_source_->ReloadIfChanged();
-      if (!reloaded.ok()) {
-        LogError("keys file not reloaded; the previous keys stay in force",
-                 {{"error", reloaded.ToString()}});
-      }
+      // Logged and counted by the source itself.
+      key_source_->ReloadIfChanged().IgnoreError();
     }
   });
   LogInfo("gateway ready",

@@ -49,6 +49,7 @@ struct GatewayConfig {
   absl::Duration report_dependency_timeout = absl::Seconds(5);
   absl::Duration report_cache_ttl = absl::Seconds(30);
   bool report_cache = true;  // needs Redis too
+  bool propagate_cancellation = true;  // tests only: see ProxyEnv
 };
 
 class GatewayServer {
@@ -68,6 +69,7 @@ class GatewayServer {
   int RunUntilSignal();
 
   const RateLimiter& rate_limiter() const { return *limiter_; }
+  const ApiKeyRing& key_ring() const { return key_ring_; }
 
  private:
   explicit GatewayServer(GatewayConfig config);
