@@ -44,8 +44,9 @@ ABSL_FLAG(int, rate_limit_redis_timeout_ms, 500,
           "Time budget of one rate-limit round trip to Redis: a shorter Redis stall only delays "
           "calls; past it a key is limited locally.");
 ABSL_FLAG(int, replicas, 1,
-          "Gateway replicas sharing the rate limits: while Redis is unreachable each allows "
-          "1/replicas of a key's limit (set it to the deployment's replica count).");
+          "Gateway replicas sharing the rate limits, assumed until the replicas have counted "
+          "themselves in Redis: while Redis is unreachable each allows 1/replicas of a key's "
+          "limit.");
 ABSL_FLAG(int, unary_deadline_ms, 15000, "Deadline for unary calls that set none.");
 ABSL_FLAG(int, client_stream_deadline_ms, 600000, "Deadline for imports that set none.");
 ABSL_FLAG(int, server_stream_deadline_ms, 0,

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/crypto.h"
 #include "common/logging.h"
 
 namespace lookout::gateway {
@@ -33,7 +34,7 @@ RateLimit LocalShare(const RateLimit& limit, int replicas) {
 }
 
 RateLimiter::RateLimiter(RedisGcra* redis, BlockingPool* pool, RateLimiterOptions options)
-    : redis_(redis), pool_(pool), options_(options) {
+    : redis_(redis), pool_(pool), options_(options), replica_id_(RandomHex(8)) {
   sweeper_ = std::thread([this] {
     while (!stop_.WaitForNotificationWithTimeout(options_.sweep_interval)) Sweep();
   });
@@ -71,7 +72,7 @@ void RateLimiter::Acquire(const std::string& key, const RateLimit& limit, Done d
       done(RateDecision{true, absl::ZeroDuration()});
       return;
     case Path::kLocal:
-      done(local_.Take(key, LocalShare(limit, options_.replicas)));
+      done(local_.Take(key, LocalShare(limit, replicas())));
       return;
     case Path::kWait:
       if (start_fetch) pool_->Submit([this, key] { Fetch(key); });
@@ -129,9 +130,28 @@ void RateLimiter::Fetch(const std::string& key) {
                {{"error", grant.status().ToString()}});
   }
   for (auto& [waiter, decision] : decided) waiter(decision);
-  const RateLimit share = LocalShare(limit, options_.replicas);
+  const RateLimit share = LocalShare(limit, replicas());
   for (Done& waiter : to_local) waiter(local_.Take(key, share));
   if (again) pool_->Submit([this, key] { Fetch(key); });
+}
+
+int RateLimiter::replicas() const {
+  const int seen = replicas_seen_.load(std::memory_order_relaxed);
+  return seen > 0 ? seen : options_.replicas;
+}
+
+void RateLimiter::Heartbeat() {
+  const absl::Time now = absl::Now();
+  if (redis_ == nullptr || now < next_heartbeat_) return;
+  next_heartbeat_ = now + options_.heartbeat_interval;
+  if (!redis_->healthy()) return;  // the last count seen holds
+  absl::StatusOr<int64_t> count = redis_->CountReplicas(replica_id_, options_.heartbeat_window);
+  if (count.ok() && *count > 0) {
+    const int previous = replicas_seen_.exchange(static_cast<int>(*count));
+    if (previous != *count) {
+      LogInfo("gateway replicas sharing the rate limits", {{"replicas", absl::StrCat(*count)}});
+    }
+  }
 }
 
 void RateLimiter::Sweep() {
@@ -166,6 +186,7 @@ void RateLimiter::Sweep() {
     redis_->Give(entry.key, entry.limit, entry.tokens).IgnoreError();
   }
   local_.Prune();
+  Heartbeat();
 }
 
 int64_t RateLimiter::redis_trips() const {

@@ -14,6 +14,7 @@
 #ifndef LOOKOUT_SERVICES_GATEWAY_RATE_LIMITER_H_
 #define LOOKOUT_SERVICES_GATEWAY_RATE_LIMITER_H_
 
+#include <atomic>
 #include <functional>
 #include <string>
 #include <thread>
@@ -38,8 +39,13 @@ struct RateLimiterOptions {
   // How often leases are swept and idle keys forgotten.
   absl::Duration sweep_interval = absl::Milliseconds(100);
   // Gateway replicas sharing the limits; while Redis is unreachable each allows 1/replicas of a
-  // key's rate and burst (at least 1).
+  // key's rate and burst (at least 1). Each replica also marks itself alive in Redis every
+  // heartbeat_interval and counts the others: once a count was seen it replaces this value (the
+  // last count seen holds through an outage), so replicas added by an autoscaler are counted.
   int replicas = 1;
+  absl::Duration heartbeat_interval = absl::Seconds(1);
+  // A replica not seen for this long is no longer counted.
+  absl::Duration heartbeat_window = absl::Seconds(5);
 };
 
 // A replica's share of `limit` while limits are kept locally.
@@ -61,6 +67,9 @@ class RateLimiter {
   // For tests: calls decided by Redis round trips and by the local fallback so far.
   int64_t redis_trips() const;
   int64_t local_decisions() const;
+  // The replica count the local fallback divides by: the last count seen in Redis, or
+  // options.replicas before any.
+  int replicas() const;
 
  private:
   struct KeyState {
@@ -74,6 +83,7 @@ class RateLimiter {
 
   void Fetch(const std::string& key);
   void Sweep();
+  void Heartbeat();
 
   RedisGcra* const redis_;
   BlockingPool* const pool_;
@@ -84,6 +94,9 @@ class RateLimiter {
   absl::flat_hash_map<std::string, KeyState> keys_ ABSL_GUARDED_BY(mu_);
   int64_t redis_trips_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t local_decisions_ ABSL_GUARDED_BY(mu_) = 0;
+  const std::string replica_id_;
+  std::atomic<int> replicas_seen_{0};
+  absl::Time next_heartbeat_ = absl::InfinitePast();  // sweeper thread only
 
   absl::Notification stop_;
   std::thread sweeper_;

@@ -301,6 +301,24 @@ TEST_F(GatewayRateLimitTest, WithRedisDownReplicasShareTheLimit) {
   EXPECT_GE(allowed, 4) << "each replica allows floor(5 / 2)";
 }
 
+// Issue 14.6, with an autoscaler: the replicas count themselves in Redis while it answers, and
+// the last count holds when it stops.
+TEST_F(GatewayRateLimitTest, ReplicasCountThemselvesInRedisForTheOutage) {
+  testing::GatewayProcess first(kNoBackends, keys_file_, redis_.port(), dir_.File("gw1.log"));
+  testing::GatewayProcess second(kNoBackends, keys_file_, redis_.port(), dir_.File("gw2.log"));
+  // A heartbeat a second each, the first soon after start: two rounds see both.
+  absl::SleepFor(absl::Milliseconds(2500));
+  redis_.Stop();
+  std::vector<std::shared_ptr<grpc::Channel>> channels = {testing::Connect(first.address()),
+                                                          testing::Connect(second.address())};
+  int allowed = 0;
+  for (int i = 0; i < 20; ++i) allowed += WhoAmI(channels[i % 2], keys_.reader).ok();
+  std::cout << "Redis down after 2 replicas counted themselves: " << allowed
+            << " of 20 calls allowed (burst 5)\n";
+  EXPECT_LE(allowed, 5) << "together at most the shared burst";
+  EXPECT_GE(allowed, 4);
+}
+
 // Issue 24.10: a rate-limit fetch looped on a pool thread while calls for its key kept coming, so
 // two busy keys held both of the pool's threads and a third key waited without end.
 TEST_F(RedisGcraTest, BusyKeysNearTheirLimitsDoNotStarveAnotherKey) {
