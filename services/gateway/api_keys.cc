@@ -211,8 +211,7 @@ absl::StatusOr<std::vector<ApiKeyRecord>> ApiKeySource::Read(bool strict, Versio
                 static_cast<int64_t>(info.st_size)};
     std::ifstream in(file_path_);
     if (!in) {
-      return absl::PermissionDeniedError(
-          absl::StrCat("keys file ", file_path_, " cannot be read"));
+      return absl::PermissionDeniedError(absl::StrCat("keys file ", file_path_, " cannot be read"));
     }
     std::stringstream text;
     text << in.rdbuf();
@@ -236,8 +235,8 @@ absl::StatusOr<std::vector<ApiKeyRecord>> ApiKeySource::Read(bool strict, Versio
     for (ApiKeyRecord& record : *inline_records) {
       for (auto it = records.begin(); it != records.end(); ++it) {
         if (it->name != record.name && it->sha256_hex != record.sha256_hex) continue;
-        absl::Status clash = absl::InvalidArgumentError(absl::StrCat(
-            "key \"", record.name, "\" is configured both in the file and inline"));
+        absl::Status clash = absl::InvalidArgumentError(
+            absl::StrCat("key \"", record.name, "\" is configured both in the file and inline"));
         if (strict) return clash;
         // On reload the file's line is the one refused: the inline key stays as it started.
         LogError("keys file line refused", {{"error", std::string(clash.message())}});
@@ -261,8 +260,8 @@ absl::Status ApiKeySource::ReloadIfChanged() {
     if (missing_reported_) return absl::OkStatus();
     missing_reported_ = true;
     CountError("missing");
-    absl::Status missing = absl::NotFoundError(absl::StrCat(
-        "keys file ", file_path_, " is gone; the previous keys stay in force"));
+    absl::Status missing = absl::NotFoundError(
+        absl::StrCat("keys file ", file_path_, " is gone; the previous keys stay in force"));
     LogError("keys file not reloaded", {{"error", missing.ToString()}});
     return missing;
   }
@@ -275,8 +274,8 @@ absl::Status ApiKeySource::ReloadIfChanged() {
   absl::StatusOr<std::vector<ApiKeyRecord>> records = Read(/*strict=*/false, &read_version);
   if (!records.ok()) {
     CountError(records.status().code() == absl::StatusCode::kFailedPrecondition ? "empty"
-               : records.status().code() == absl::StatusCode::kNotFound       ? "missing"
-                                                                               : "unreadable");
+               : records.status().code() == absl::StatusCode::kNotFound         ? "missing"
+                                                                                : "unreadable");
     LogError("keys file not reloaded; the previous keys stay in force",
              {{"error", records.status().ToString()}});
     return records.status();

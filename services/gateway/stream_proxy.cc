@@ -80,9 +80,8 @@ void StreamProxy::StartAttempt() {
     }
   }
   if (stream == nullptr) {
-    Finish(revoked
-               ? grpc::Status(grpc::StatusCode::UNAUTHENTICATED, kUnauthenticatedMessage)
-               : grpc::Status(grpc::StatusCode::CANCELLED, "the caller cancelled the call"));
+    Finish(revoked ? grpc::Status(grpc::StatusCode::UNAUTHENTICATED, kUnauthenticatedMessage)
+                   : grpc::Status(grpc::StatusCode::CANCELLED, "the caller cancelled the call"));
     return;
   }
   env_->backends->generic(route_->backend)

@@ -411,17 +411,18 @@ TEST_F(GatewayAccessTest, UnknownPathsDoNotGrowTheMetrics) {
     auto context = KeyContext("");
     grpc::ByteBuffer response;
     const std::string path = absl::StrCat("/junk", i, ".v1.S/", std::string(4000, 'm'));
-    ASSERT_EQ(RawUnary(*stub_, context.get(), path, ToBytes(event::v1::GetEventRequest()),
-                       &response)
-                  .error_code(),
-              grpc::StatusCode::UNIMPLEMENTED);
+    ASSERT_EQ(
+        RawUnary(*stub_, context.get(), path, ToBytes(event::v1::GetEventRequest()), &response)
+            .error_code(),
+        grpc::StatusCode::UNIMPLEMENTED);
   }
   const std::string text = MetricsRegistry::Global().RenderText();
   std::cout << "metrics text: " << before << " bytes before 1000 unknown 4 KB paths, "
             << text.size() << " after\n";
   EXPECT_FALSE(absl::StrContains(text, "junk"));
   EXPECT_TRUE(absl::StrContains(
-      text, "lookout_requests_total{service=\"unknown\",method=\"unknown\",code=\"UNIMPLEMENTED\"}"));
+      text,
+      "lookout_requests_total{service=\"unknown\",method=\"unknown\",code=\"UNIMPLEMENTED\"}"));
   EXPECT_LT(text.size(), before + 4096);
 }
 

@@ -12,10 +12,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "common/redis_cache.h"
 #include "gtest/gtest.h"
 #include "lookout/gateway/v1/gateway_service.grpc.pb.h"
-#include "absl/synchronization/notification.h"
 #include "services/gateway/rate_limiter.h"
 #include "services/gateway/redis_gcra.h"
 #include "tests/integration/gateway_cluster.h"
@@ -274,9 +274,8 @@ TEST_F(GatewayRateLimitTest, ARedisStallShorterThanTheBudgetKeepsTheSharedLimit)
 
   // Redis's bucket allows the burst plus the rate over the time the calls were decided in.
   const double limit = 20 + 20 * absl::ToDoubleSeconds(elapsed);
-  std::cout << "under a 200 ms Redis pause: " << hammer.allowed() << " calls allowed in "
-            << elapsed << " where the limit allows " << limit << "; " << hammer.refused()
-            << " refused\n";
+  std::cout << "under a 200 ms Redis pause: " << hammer.allowed() << " calls allowed in " << elapsed
+            << " where the limit allows " << limit << "; " << hammer.refused() << " refused\n";
   EXPECT_LE(hammer.allowed(), std::floor(limit));
   EXPECT_GE(hammer.allowed(), 20) << "the burst at least";
   EXPECT_GT(hammer.refused(), 0);

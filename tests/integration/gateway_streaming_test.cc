@@ -1,8 +1,8 @@
 // Streaming through the gateway against the real event and actor services: 50,000 events
 // imported with ImportEvents (client streaming) while a following WatchEvents (server streaming)
 // sees every one arrive in order, then a finite watch of all of them; a watch whose key is
-// revoked ends UNAUTHENTICATED; an import the caller cancels commits nothing. (Flow control against a
-// stalled watcher is in gateway_failure_test, against a backend that can stream without end.)
+// revoked ends UNAUTHENTICATED; an import the caller cancels commits nothing. (Flow control against
+// a stalled watcher is in gateway_failure_test, against a backend that can stream without end.)
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
@@ -12,9 +12,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "common/crypto.h"
-#include "lookout/gateway/v1/gateway_service.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "lookout/event/v1/event_service.grpc.pb.h"
+#include "lookout/gateway/v1/gateway_service.grpc.pb.h"
 #include "tests/integration/gateway_cluster.h"
 #include "tests/testing/temp_dir.h"
 
@@ -141,8 +141,8 @@ TEST_F(GatewayStreamingEdgeTest, ARevokedKeysWatchEndsUnauthenticated) {
   const absl::Duration took = absl::Now() - revoked;
   stop = true;
   creator.join();
-  std::cout << "the revoked key's watch ended " << took << " after the keys file changed, "
-            << after << " changes delivered meanwhile\n";
+  std::cout << "the revoked key's watch ended " << took << " after the keys file changed, " << after
+            << " changes delivered meanwhile\n";
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << status.error_message();
   EXPECT_LT(took, absl::Seconds(5));
   end = absl::Now() + absl::Seconds(2);

@@ -1,8 +1,7 @@
 // API keys: the keys-file format, generated keys, lookup by hash, reload and revocation, and the
 // bearer header.
-#include <fstream>
-
 #include <cstdio>
+#include <fstream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -120,8 +119,7 @@ TEST(ApiKeysTest, SourceReloadsAChangedFile) {
 
 std::string ReloadErrors(const MetricsRegistry& metrics, const std::string& reason) {
   for (absl::string_view line : absl::StrSplit(metrics.RenderText(), '\n')) {
-    std::string prefix =
-        absl::StrCat(kKeysReloadErrorsMetric, "{reason=\"", reason, "\"} ");
+    std::string prefix = absl::StrCat(kKeysReloadErrorsMetric, "{reason=\"", reason, "\"} ");
     if (absl::StartsWith(line, prefix)) return std::string(line.substr(prefix.size()));
   }
   return "0";
