@@ -358,9 +358,10 @@ TEST_F(RedisGcraTest, BusyKeysNearTheirLimitsDoNotStarveAnotherKey) {
   std::cout << "a third key was decided after " << trips_meanwhile
             << " round trips, beside two busy keys (" << busy_allowed << " of their calls)\n";
   EXPECT_TRUE(served_while_busy);
-  // One trip per task, then the back of the queue: the quiet key waits for at most the busy
-  // keys' trips already running or queued, not for as long as their calls keep coming.
-  EXPECT_LE(trips_meanwhile, 6);
+  // One trip per task, then the back of the queue: the quiet key waits for the busy keys' trips
+  // already running or queued (a handful, counting those the other thread starts meanwhile),
+  // not for as long as their calls keep coming (tens of thousands before the fix).
+  EXPECT_LE(trips_meanwhile, 20);
   EXPECT_GT(busy_allowed, 0);
 }
 
