@@ -96,6 +96,13 @@ void MetricsRegistry::RecordRequest(absl::string_view service,
                        kLatencyBucketsSeconds.end(), seconds) -
       kLatencyBucketsSeconds.begin();
   absl::MutexLock lock(&mu_);
+  // A backstop for label values that escaped the interceptor's bound: a new label set past the
+  // cap joins the "overflow" series instead of adding one.
+  if (requests_.size() >= kMaxRequestSeries &&
+      requests_.find(LabelsView{service, method, code}) == requests_.end()) {
+    service = "overflow";
+    method = "overflow";
+  }
   ++FindOrInsert(requests_, {service, method, code});
   Histogram& h = FindOrInsert(latency_, {service, method, ""});
   ++h.buckets[bucket];
@@ -111,14 +118,41 @@ void MetricsRegistry::RecordCache(absl::string_view cache, CacheOutcome outcome,
       static_cast<uint64_t>(count);
 }
 
+void MetricsRegistry::AddToCounter(absl::string_view name, absl::string_view help,
+                                   absl::string_view label, absl::string_view value,
+                                   int64_t count) {
+  absl::MutexLock lock(&mu_);
+  Family& family = families_[std::string(name)];
+  if (family.type.empty()) {
+    family.help = std::string(help);
+    family.type = "counter";
+    family.label = std::string(label);
+  }
+  family.values[label.empty() ? std::string() : std::string(value)] +=
+      static_cast<double>(count);
+}
+
+void MetricsRegistry::SetGauge(absl::string_view name, absl::string_view help,
+                               double value) {
+  absl::MutexLock lock(&mu_);
+  Family& family = families_[std::string(name)];
+  if (family.type.empty()) {
+    family.help = std::string(help);
+    family.type = "gauge";
+  }
+  family.values[std::string()] = value;
+}
+
 std::string MetricsRegistry::RenderText() const {
   // Copy under the lock, format without it, so a scrape never stalls RPCs
   // for longer than the copy.
   std::vector<std::pair<Labels, uint64_t>> requests;
   std::vector<std::pair<Labels, Histogram>> latency;
   std::vector<std::pair<Labels, uint64_t>> cache;
+  std::map<std::string, Family> families;
   {
     absl::MutexLock lock(&mu_);
+    families = families_;
     requests.assign(requests_.begin(), requests_.end());
     latency.assign(latency_.begin(), latency_.end());
     cache.assign(cache_.begin(), cache_.end());
@@ -170,6 +204,19 @@ std::string MetricsRegistry::RenderText() const {
     absl::StrAppend(&out, "lookout_cache_requests_total{cache=\"",
                     EscapeLabelValue(l[0]), "\",outcome=\"", l[1], "\"} ", n,
                     "\n");
+  }
+
+  for (const auto& [name, family] : families) {
+    AppendHeader(&out, name, family.help, family.type);
+    for (const auto& [value, number] : family.values) {
+      if (family.label.empty()) {
+        absl::StrAppend(&out, name, " ", FormatDouble(number), "\n");
+      } else {
+        absl::StrAppend(&out, name, "{", family.label, "=\"",
+                        EscapeLabelValue(value), "\"} ", FormatDouble(number),
+                        "\n");
+      }
+    }
   }
   return out;
 }

@@ -5,12 +5,18 @@
 //   lookout_requests_total{service,method,code}           counter
 //   lookout_request_duration_seconds{service,method}      histogram
 //   lookout_cache_requests_total{cache,outcome}           counter
+//   named counters and gauges a service adds (AddToCounter, SetGauge)
+//
+// Every label value a client can influence is bounded: the interceptor labels a method the
+// server does not serve as "unknown", and past kMaxRequestSeries label sets new ones are
+// recorded under "overflow", so no stream of odd calls can grow the registry without limit.
 
 #ifndef LOOKOUT_COMMON_METRICS_H_
 #define LOOKOUT_COMMON_METRICS_H_
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
@@ -28,6 +34,10 @@ inline constexpr std::array<double, 16> kLatencyBucketsSeconds = {
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
     0.05,   0.1,     0.25,   0.5,   1,      2.5,   5,    10};
 
+// The most (service, method, code) label sets lookout_requests_total keeps; later ones are
+// counted under service and method "overflow".
+inline constexpr size_t kMaxRequestSeries = 4096;
+
 class MetricsRegistry {
  public:
   MetricsRegistry() = default;
@@ -44,6 +54,14 @@ class MetricsRegistry {
   // `count` lets a multi-key lookup record all its keys under one lock.
   void RecordCache(absl::string_view cache, CacheOutcome outcome,
                    int64_t count = 1);
+
+  // A counter named by the code, with at most one label whose values come from a fixed set
+  // (never from a client): e.g. ("lookout_gateway_keys_reload_errors_total", help, "reason",
+  // "empty"). An empty `label` makes a counter without labels.
+  void AddToCounter(absl::string_view name, absl::string_view help, absl::string_view label,
+                    absl::string_view value, int64_t count = 1);
+  // A gauge without labels, set to `value`.
+  void SetGauge(absl::string_view name, absl::string_view help, double value);
 
   // All series, sorted by labels, with # HELP and # TYPE lines.
   std::string RenderText() const;
@@ -78,7 +96,16 @@ class MetricsRegistry {
   template <typename V>
   static V& FindOrInsert(SeriesMap<V>& map, const LabelsView& key);
 
+  // A family added by AddToCounter or SetGauge.
+  struct Family {
+    std::string help;
+    std::string type;   // "counter" or "gauge"
+    std::string label;  // empty: one series without labels
+    std::map<std::string, double> values;  // by label value
+  };
+
   mutable absl::Mutex mu_;
+  std::map<std::string, Family> families_ ABSL_GUARDED_BY(mu_);  // by name
   SeriesMap<uint64_t> requests_ ABSL_GUARDED_BY(mu_);  // service,method,code
   SeriesMap<Histogram> latency_ ABSL_GUARDED_BY(mu_);  // service,method,""
   SeriesMap<uint64_t> cache_ ABSL_GUARDED_BY(mu_);     // cache,outcome,""

@@ -1,5 +1,7 @@
 #include "common/metrics_interceptor.h"
 
+#include <grpcpp/generic/async_generic_service.h>
+
 #include <string>
 
 #include "absl/time/clock.h"
@@ -12,8 +14,8 @@ using grpc::experimental::InterceptionHookPoints;
 
 class MetricsInterceptor : public grpc::experimental::Interceptor {
  public:
-  MetricsInterceptor(MetricsRegistry* registry, const char* method)
-      : registry_(registry), full_method_(method != nullptr ? method : "") {}
+  MetricsInterceptor(MetricsRegistry* registry, absl::string_view method)
+      : registry_(registry), full_method_(method) {}
 
   // An RPC that ends without sending a status (the client went away) still
   // counts, as CANCELLED, so the request counter never under-reports.
@@ -102,9 +104,21 @@ std::pair<absl::string_view, absl::string_view> SplitGrpcMethod(
   return {full_method.substr(0, slash), full_method.substr(slash + 1)};
 }
 
+bool IsUnregisteredMethod(grpc::ServerContextBase* context) {
+  // gRPC hands a call to a generic service (or answers UNIMPLEMENTED itself) exactly when no
+  // registered service has its path; those calls, and only those, get a generic context.
+  return dynamic_cast<grpc::GenericCallbackServerContext*>(context) != nullptr ||
+         dynamic_cast<grpc::GenericServerContext*>(context) != nullptr;
+}
+
 grpc::experimental::Interceptor*
 MetricsInterceptorFactory::CreateServerInterceptor(
     grpc::experimental::ServerRpcInfo* info) {
+  // The path of an unregistered method is whatever the client sent (any length, any number of
+  // distinct values): one fixed label keeps the registry bounded.
+  if (info->method() == nullptr || IsUnregisteredMethod(info->server_context())) {
+    return new MetricsInterceptor(registry_, kUnknownMethodPath);
+  }
   return new MetricsInterceptor(registry_, info->method());
 }
 

@@ -1,5 +1,7 @@
 // A gRPC server interceptor that records every RPC into a MetricsRegistry:
-// lookout_requests_total{service,method,code} and the latency histogram.
+// lookout_requests_total{service,method,code} and the latency histogram. A call to a method the
+// server does not register (a generic service's call, or one gRPC answers UNIMPLEMENTED) is
+// labelled service="unknown", method="unknown", never with the path the client sent.
 //
 // Install on a server with
 //   std::vector<std::unique_ptr<
@@ -10,6 +12,7 @@
 #ifndef LOOKOUT_COMMON_METRICS_INTERCEPTOR_H_
 #define LOOKOUT_COMMON_METRICS_INTERCEPTOR_H_
 
+#include <grpcpp/server_context.h>
 #include <grpcpp/support/server_interceptor.h>
 #include <grpcpp/support/status.h>
 
@@ -20,6 +23,12 @@
 #include "common/metrics.h"
 
 namespace lookout {
+
+// The path every unregistered method is recorded under.
+inline constexpr char kUnknownMethodPath[] = "/unknown/unknown";
+
+// True for the server context of a call that no registered service serves.
+bool IsUnregisteredMethod(grpc::ServerContextBase* context);
 
 // "OK", "CANCELLED", "INVALID_ARGUMENT", ... as in the gRPC spec; codes
 // outside the 17 known ones come back as "UNKNOWN".

@@ -27,6 +27,7 @@ absl::StatusOr<Principal> AccessControl::Authenticate(
   Principal principal;
   principal.name = record->name;
   principal.role = record->role;
+  principal.key_sha256 = record->sha256_hex;
   principal.limit =
       record->rate_limit.has_value() ? *record->rate_limit : limits_.For(record->role);
   return principal;

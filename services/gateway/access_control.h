@@ -17,6 +17,7 @@ namespace lookout::gateway {
 
 struct Principal {
   std::string name;  // the key's name, passed to backends and returned by WhoAmI
+  std::string key_sha256;  // which key, to notice its revocation during a stream
   Role role = v1::ROLE_UNSPECIFIED;
   RateLimit limit;
 };
@@ -34,6 +35,12 @@ class AccessControl {
 
   // UNAUTHENTICATED (kUnauthenticatedMessage) unless the call carries a configured key.
   absl::StatusOr<Principal> Authenticate(const grpc::ServerContextBase& context) const;
+
+  // Runs `on_revoked` when a keys reload drops the principal's key (see ApiKeyRing::Watch).
+  std::unique_ptr<KeyWatch> WatchKey(const Principal& principal,
+                                     std::function<void()> on_revoked) const {
+    return keys_->Watch(principal.key_sha256, std::move(on_revoked));
+  }
 
   // PERMISSION_DENIED naming the role held and the role needed.
   static absl::Status Authorize(const Principal& principal, Role needed, absl::string_view path);

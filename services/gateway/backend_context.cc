@@ -39,11 +39,14 @@ bool HasDeadline(const grpc::ServerContextBase& serving) {
 std::unique_ptr<grpc::ClientContext> MakeBackendContext(const grpc::CallbackServerContext& serving,
                                                         const CallIdentity& identity,
                                                         const std::string& internal_token,
-                                                        absl::Duration default_timeout) {
+                                                        absl::Duration default_timeout,
+                                                        bool propagate_cancellation) {
   // Propagates the caller's deadline and cancellation: when the caller goes away, so does the
   // backend call.
+  grpc::PropagationOptions propagation;
+  if (!propagate_cancellation) propagation.disable_cancellation_propagation();
   std::unique_ptr<grpc::ClientContext> context =
-      grpc::ClientContext::FromCallbackServerContext(serving);
+      grpc::ClientContext::FromCallbackServerContext(serving, propagation);
   if (!HasDeadline(serving) && default_timeout != absl::InfiniteDuration()) {
     context->set_deadline(std::chrono::system_clock::now() +
                           absl::ToChronoMilliseconds(default_timeout));

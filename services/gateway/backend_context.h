@@ -40,11 +40,13 @@ bool HasDeadline(const grpc::ServerContextBase& serving);
 
 // A client context propagating the caller's deadline and cancellation, with `default_timeout`
 // as the deadline when the caller set none, and the internal token, principal, role and
-// request id in metadata.
+// request id in metadata. `propagate_cancellation` false (tests only) leaves the caller's
+// cancellation to the proxy's own handling.
 std::unique_ptr<grpc::ClientContext> MakeBackendContext(const grpc::CallbackServerContext& serving,
                                                         const CallIdentity& identity,
                                                         const std::string& internal_token,
-                                                        absl::Duration default_timeout);
+                                                        absl::Duration default_timeout,
+                                                        bool propagate_cancellation = true);
 
 }  // namespace lookout::gateway
 

@@ -32,8 +32,8 @@ absl::Status GatewayServer::Init() {
   absl::Status routes = CheckRoutesAgainstDescriptors();
   if (!routes.ok()) return routes;
 
-  key_source_ =
-      std::make_unique<ApiKeySource>(config_.api_keys_file, config_.api_keys_inline, &key_ring_);
+  key_source_ = std::make_unique<ApiKeySource>(config_.api_keys_file, config_.api_keys_inline,
+                                               &key_ring_, &MetricsRegistry::Global());
   absl::Status keys = key_source_->Load();
   if (!keys.ok()) return keys;
   if (key_ring_.size() == 0) {
@@ -54,7 +54,16 @@ absl::Status GatewayServer::Init() {
     redis.command_timeout = absl::Milliseconds(50);
     redis.cache_name = "gateway";
     redis_ = std::make_unique<RedisCache>(redis, &MetricsRegistry::Global());
-    redis_gcra_ = std::make_unique<RedisGcra>(redis_.get());
+    // The limiter's own connections and back-off: it waits for Redis up to its time budget, so a
+    // short stall delays calls instead of handing them to the local fallback (which, with every
+    // replica's share fresh, could let a key past its shared limit), and a report-cache timeout
+    // does not switch the limits to local.
+    RedisOptions rate_redis = redis;
+    rate_redis.connect_timeout = config_.rate_limit_redis_timeout;
+    rate_redis.command_timeout = config_.rate_limit_redis_timeout;
+    rate_redis.cache_name = "gateway_rate";
+    rate_redis_ = std::make_unique<RedisCache>(rate_redis);
+    redis_gcra_ = std::make_unique<RedisGcra>(rate_redis_.get());
     if (config_.report_cache) {
       report_cache_ = std::make_unique<ReportCache>(redis_.get(), config_.report_cache_ttl);
     }
@@ -68,6 +77,7 @@ absl::Status GatewayServer::Init() {
   proxy_env_.internal_token = config_.internal_token;
   proxy_env_.deadlines = config_.deadlines;
   proxy_env_.retry_delay = config_.retry_delay;
+  proxy_env_.propagate_cancellation = config_.propagate_cancellation;
 
   event_stub_ = event::v1::EventService::NewStub(backends_->channel(Backend::kEvent));
   actor_stub_ = actor::v1::ActorService::NewStub(backends_->channel(Backend::kActor));
@@ -93,16 +103,14 @@ absl::Status GatewayServer::Init() {
 
   key_reloader_ = std::thread([this] {
     while (!stop_reloading_.WaitForNotificationWithTimeout(config_.keys_reload_interval)) {
-      absl::Status reloaded = key_source_->ReloadIfChanged();
-      if (!reloaded.ok()) {
-        LogError("keys file not reloaded; the previous keys stay in force",
-                 {{"error", reloaded.ToString()}});
-      }
+      // Logged and counted by the source itself.
+      key_source_->ReloadIfChanged().IgnoreError();
     }
   });
   LogInfo("gateway ready",
           {{"keys", absl::StrCat(key_ring_.size())},
            {"redis", redis_ ? absl::StrCat(config_.redis_host, ":", config_.redis_port) : "off"},
+           {"replicas", absl::StrCat(config_.limiter.replicas)},
            {"event", config_.backends.event},
            {"actor", config_.backends.actor},
            {"stats", config_.backends.stats}});

@@ -40,12 +40,16 @@ struct GatewayConfig {
   // Redis for the shared rate limits and the report cache; disabled when host is empty.
   std::string redis_host = "127.0.0.1";
   int redis_port = 6379;
-  RateLimiterOptions limiter;
+  RateLimiterOptions limiter;  // leases, and `replicas` for the local fallback's share
+  // The rate limiter's time budget for one Redis round trip: a Redis slower than this (a stall,
+  // an outage) sends decisions to the local fallback; a shorter stall only delays calls.
+  absl::Duration rate_limit_redis_timeout = absl::Milliseconds(500);
   DeadlinePolicy deadlines;
   absl::Duration retry_delay = absl::Milliseconds(50);
   absl::Duration report_dependency_timeout = absl::Seconds(5);
   absl::Duration report_cache_ttl = absl::Seconds(30);
   bool report_cache = true;  // needs Redis too
+  bool propagate_cancellation = true;  // tests only: see ProxyEnv
 };
 
 class GatewayServer {
@@ -65,6 +69,7 @@ class GatewayServer {
   int RunUntilSignal();
 
   const RateLimiter& rate_limiter() const { return *limiter_; }
+  const ApiKeyRing& key_ring() const { return key_ring_; }
 
  private:
   explicit GatewayServer(GatewayConfig config);
@@ -74,7 +79,8 @@ class GatewayServer {
   ApiKeyRing key_ring_;
   std::unique_ptr<ApiKeySource> key_source_;
   std::unique_ptr<AccessControl> access_;
-  std::unique_ptr<RedisCache> redis_;
+  std::unique_ptr<RedisCache> redis_;       // the report cache's
+  std::unique_ptr<RedisCache> rate_redis_;  // the rate limiter's, with its own time budget
   std::unique_ptr<RedisGcra> redis_gcra_;
   std::unique_ptr<RateLimiter> limiter_;
   std::unique_ptr<Admission> admission_;

@@ -40,6 +40,13 @@ ABSL_FLAG(int, rate_lease_max_tokens, 64,
           "Most tokens one Redis round trip may lease to this replica (1 = a trip per call).");
 ABSL_FLAG(int, rate_lease_divisor, 16, "A lease takes at most 1/N of the tokens left.");
 ABSL_FLAG(int, rate_lease_ttl_ms, 250, "Unspent leased tokens go back to Redis after this.");
+ABSL_FLAG(int, rate_limit_redis_timeout_ms, 500,
+          "Time budget of one rate-limit round trip to Redis: a shorter Redis stall only delays "
+          "calls; past it a key is limited locally.");
+ABSL_FLAG(int, replicas, 1,
+          "Gateway replicas sharing the rate limits, assumed until the replicas have counted "
+          "themselves in Redis: while Redis is unreachable each allows 1/replicas of a key's "
+          "limit.");
 ABSL_FLAG(int, unary_deadline_ms, 15000, "Deadline for unary calls that set none.");
 ABSL_FLAG(int, client_stream_deadline_ms, 600000, "Deadline for imports that set none.");
 ABSL_FLAG(int, server_stream_deadline_ms, 0,
@@ -109,6 +116,9 @@ int main(int argc, char** argv) {
   config.limiter.lease.max_tokens = absl::GetFlag(FLAGS_rate_lease_max_tokens);
   config.limiter.lease.divisor = absl::GetFlag(FLAGS_rate_lease_divisor);
   config.limiter.lease_ttl = absl::Milliseconds(absl::GetFlag(FLAGS_rate_lease_ttl_ms));
+  config.limiter.replicas = absl::GetFlag(FLAGS_replicas);
+  config.rate_limit_redis_timeout =
+      absl::Milliseconds(absl::GetFlag(FLAGS_rate_limit_redis_timeout_ms));
   config.deadlines.unary = OptionalMillis(absl::GetFlag(FLAGS_unary_deadline_ms));
   config.deadlines.client_streaming =
       OptionalMillis(absl::GetFlag(FLAGS_client_stream_deadline_ms));
@@ -163,6 +173,9 @@ int main(int argc, char** argv) {
   }
   if (config.limiter.lease.max_tokens < 1) errors.Add("rate_lease_max_tokens", "must be >= 1");
   if (config.limiter.lease.divisor < 1) errors.Add("rate_lease_divisor", "must be >= 1");
+  errors.CheckPositive("replicas", config.limiter.replicas);
+  errors.CheckPositive("rate_limit_redis_timeout_ms",
+                       absl::GetFlag(FLAGS_rate_limit_redis_timeout_ms));
   errors.CheckPositive("keys_reload_ms", absl::GetFlag(FLAGS_keys_reload_ms));
   errors.CheckPositive("report_dependency_timeout_ms",
                        absl::GetFlag(FLAGS_report_dependency_timeout_ms));
@@ -179,7 +192,8 @@ int main(int argc, char** argv) {
                               {"stats_addr", config.backends.stats},
                               {"api_keys_file", config.api_keys_file},
                               {"redis_addr", redis_addr.empty() ? "off" : redis_addr},
-                              {"rate_limits", absl::GetFlag(FLAGS_rate_limits)}});
+                              {"rate_limits", absl::GetFlag(FLAGS_rate_limits)},
+                              {"replicas", absl::StrCat(config.limiter.replicas)}});
 
   absl::StatusOr<std::unique_ptr<lookout::gateway::GatewayServer>> server =
       lookout::gateway::GatewayServer::Start(std::move(config));

@@ -23,6 +23,10 @@ struct ProxyEnv {
   // The pause before the one retry of an idempotent read that got UNAVAILABLE: long enough for
   // a reconnect to a restarted backend, short against any deadline.
   absl::Duration retry_delay = absl::Milliseconds(50);
+  // Whether gRPC cancels a backend stream by itself when its caller's call is cancelled. Only
+  // tests turn it off, to see that the stream proxy never half-closes a cancelled stream whatever
+  // order gRPC reports the cancel and the failed read in.
+  bool propagate_cancellation = true;
 };
 
 // Copies a backend's response metadata to the caller, leaving out what gRPC itself manages

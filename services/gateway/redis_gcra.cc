@@ -48,6 +48,21 @@ end
 return 1
 )lua";
 
+// KEYS[1]: a sorted set of replica ids by the Redis time they were last seen (microseconds).
+// ARGV: replica id, window_us. Returns how many were seen within the window.
+constexpr char kReplicasScript[] = R"lua(
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local window = tonumber(ARGV[2])
+redis.call('ZADD', KEYS[1], now, ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%.0f', now - window))
+redis.call('PEXPIRE', KEYS[1], string.format('%.0f', window / 1000 + 1000))
+return redis.call('ZCARD', KEYS[1])
+)lua";
+
+// Under the rate keys' prefix; ':' is not allowed in key names, so no key's bucket is here.
+constexpr char kReplicasKey[] = ":replicas";
+
 bool IsNoScript(const RedisReply& reply) {
   return reply.type == RedisReply::Type::kError && absl::StartsWith(reply.str, "NOSCRIPT");
 }
@@ -63,7 +78,8 @@ RedisGcra::RedisGcra(RedisCache* redis, std::string key_prefix)
     : redis_(redis),
       key_prefix_(std::move(key_prefix)),
       take_script_(kTakeScript),
-      give_script_(kGiveScript) {}
+      give_script_(kGiveScript),
+      replicas_script_(kReplicasScript) {}
 
 absl::StatusOr<RedisReply> RedisGcra::Run(Script& script, absl::string_view key,
                                           std::vector<std::string> args) {
@@ -119,6 +135,16 @@ absl::Status RedisGcra::Give(absl::string_view key, const RateLimit& limit, int6
   if (!reply.ok()) return reply.status();
   if (reply->type == RedisReply::Type::kError) return UnexpectedReply(*reply);
   return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> RedisGcra::CountReplicas(absl::string_view replica_id,
+                                                 absl::Duration window) {
+  absl::StatusOr<RedisReply> reply =
+      Run(replicas_script_, kReplicasKey,
+          {std::string(replica_id), absl::StrCat(absl::ToInt64Microseconds(window))});
+  if (!reply.ok()) return reply.status();
+  if (reply->type != RedisReply::Type::kInteger) return UnexpectedReply(*reply);
+  return static_cast<int64_t>(reply->integer);
 }
 
 }  // namespace lookout::gateway

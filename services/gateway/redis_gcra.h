@@ -52,6 +52,10 @@ class RedisGcra {
   // Gives back tokens a lease did not use.
   absl::Status Give(absl::string_view key, const RateLimit& limit, int64_t count);
 
+  // Marks replica `replica_id` alive now and returns how many replicas were marked alive within
+  // `window` (this one included): how replicas learn their number while Redis answers.
+  absl::StatusOr<int64_t> CountReplicas(absl::string_view replica_id, absl::Duration window);
+
   bool healthy() const { return redis_->healthy(); }
 
  private:
@@ -69,6 +73,7 @@ class RedisGcra {
   const std::string key_prefix_;
   Script take_script_;
   Script give_script_;
+  Script replicas_script_;
 };
 
 }  // namespace lookout::gateway

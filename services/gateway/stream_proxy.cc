@@ -24,6 +24,12 @@ StreamProxy::StreamProxy(grpc::CallbackServerContext* context, const Route* rout
   identity_.principal = principal_.name;
   identity_.role = principal_.role;
   identity_.request_id = RequestIdOf(*context_);
+  // Streams can outlive their key: the watch ends them when a reload revokes it.
+  key_watch_ = env_->admission->WatchKey(principal_, [this] { Revoke(); });
+  if (key_watch_->revoked_at_start()) {
+    Finish(grpc::Status(grpc::StatusCode::UNAUTHENTICATED, kUnauthenticatedMessage));
+    return;
+  }
   env_->admission->Limit(principal_, [this](grpc::Status status) { Admitted(status); });
 }
 
@@ -39,13 +45,34 @@ void StreamProxy::Admitted(const grpc::Status& status) {
   }
 }
 
-void StreamProxy::StartAttempt() {
-  std::unique_ptr<grpc::ClientContext> backend_context = MakeBackendContext(
-      *context_, identity_, env_->internal_token, env_->deadlines.For(route_->kind));
-  BackendStream* stream = nullptr;
+void StreamProxy::OnDone() {
+  // Waits for a revocation in progress, which may still touch this proxy.
+  key_watch_.reset();
+  delete this;
+}
+
+void StreamProxy::Revoke() {
+  grpc::ClientContext* backend = nullptr;
   {
     absl::MutexLock lock(&mu_);
-    if (!cancelled_) {
+    revoked_ = true;
+    if (current_ != nullptr) backend = current_->context();
+  }
+  // The backend's end (BackendDone) finishes the call UNAUTHENTICATED; before the backend call
+  // starts, StartAttempt does.
+  if (backend != nullptr) backend->TryCancel();
+}
+
+void StreamProxy::StartAttempt() {
+  std::unique_ptr<grpc::ClientContext> backend_context =
+      MakeBackendContext(*context_, identity_, env_->internal_token,
+                         env_->deadlines.For(route_->kind), env_->propagate_cancellation);
+  BackendStream* stream = nullptr;
+  bool revoked = false;
+  {
+    absl::MutexLock lock(&mu_);
+    revoked = revoked_;
+    if (!cancelled_ && !revoked_) {
       attempts_.push_back(std::make_unique<BackendStream>(this, std::move(backend_context)));
       stream = current_ = attempts_.back().get();
       downstream_hold_ = true;
@@ -53,7 +80,8 @@ void StreamProxy::StartAttempt() {
     }
   }
   if (stream == nullptr) {
-    Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the caller cancelled the call"));
+    Finish(revoked ? grpc::Status(grpc::StatusCode::UNAUTHENTICATED, kUnauthenticatedMessage)
+                   : grpc::Status(grpc::StatusCode::CANCELLED, "the caller cancelled the call"));
     return;
   }
   env_->backends->generic(route_->backend)
@@ -83,7 +111,15 @@ void StreamProxy::OnReadDone(bool ok) {
     current_->StartWrite(&upstream_);
     return;
   }
-  current_->StartWritesDone();
+  // A read also fails when the caller cancelled or its deadline passed, and that may be seen
+  // here before OnCancel: half-closing then would let the backend finish (an import would
+  // commit its last rows). gRPC marks the call cancelled before reporting such a read.
+  if (context_->IsCancelled()) {
+    cancelled_ = true;
+    current_->context()->TryCancel();
+  } else {
+    current_->StartWritesDone();
+  }
   ReleaseUpstreamLocked();
 }
 
@@ -153,10 +189,15 @@ void StreamProxy::OnWriteDone(bool ok) {
   Finish(finish_with);
 }
 
-void StreamProxy::BackendDone(const grpc::Status& status) {
+void StreamProxy::BackendDone(const grpc::Status& backend_status) {
+  grpc::Status status = backend_status;
   {
     absl::MutexLock lock(&mu_);
-    if (!client_streaming() && route_->idempotent &&
+    // The cancel was ours (a backend that finished first keeps its own status).
+    if (revoked_ && status.error_code() == grpc::StatusCode::CANCELLED) {
+      status = grpc::Status(grpc::StatusCode::UNAUTHENTICATED, kUnauthenticatedMessage);
+    }
+    if (!revoked_ && !client_streaming() && route_->idempotent &&
         status.error_code() == grpc::StatusCode::UNAVAILABLE && attempts_.size() == 1 &&
         !headers_sent_ && !cancelled_ && RetryFits(*context_, env_->retry_delay)) {
       retry_alarm_ = std::make_unique<grpc::Alarm>();
@@ -165,7 +206,7 @@ void StreamProxy::BackendDone(const grpc::Status& status) {
           [this](bool) { StartAttempt(); });
       return;
     }
-    CopyTrailingMetadata(*current_->context(), context_);
+    if (!revoked_) CopyTrailingMetadata(*current_->context(), context_);
     if (write_pending_) {
       finish_pending_ = true;
       final_status_ = status;

@@ -5,6 +5,10 @@
 //
 // A server-streaming idempotent read that gets UNAVAILABLE before anything reached the caller is
 // tried once more.
+//
+// A stream ends when the caller cancels it (the backend call is cancelled too, never half-closed:
+// an import cancelled mid-stream must not commit its last rows), and ends UNAUTHENTICATED, its
+// backend call cancelled, when a keys reload revokes the key it was opened with.
 #ifndef LOOKOUT_SERVICES_GATEWAY_STREAM_PROXY_H_
 #define LOOKOUT_SERVICES_GATEWAY_STREAM_PROXY_H_
 
@@ -52,7 +56,7 @@ class StreamProxy final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc:
   void OnReadDone(bool ok) override;
   void OnWriteDone(bool ok) override;
   void OnCancel() override;
-  void OnDone() override { delete this; }
+  void OnDone() override;
 
   // Backend side, from BackendStream.
   void BackendHeaders(bool ok);
@@ -63,6 +67,8 @@ class StreamProxy final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc:
  private:
   bool client_streaming() const { return route_->kind == CallKind::kClientStreaming; }
   void Admitted(const grpc::Status& status);
+  // From the key watch, on the keys-reloading thread: the caller's key was revoked.
+  void Revoke();
   void StartAttempt();
   // Let the backend stream end once neither direction will start operations on it.
   void ReleaseUpstreamLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -73,6 +79,7 @@ class StreamProxy final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc:
   const ProxyEnv* const env_;
   Principal principal_;
   CallIdentity identity_;
+  std::unique_ptr<KeyWatch> key_watch_;
   // Made only for a retry: an Alarm costs a trip through gRPC's global init on every call.
   std::unique_ptr<grpc::Alarm> retry_alarm_;
 
@@ -85,6 +92,7 @@ class StreamProxy final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc:
   std::vector<std::unique_ptr<BackendStream>> attempts_ ABSL_GUARDED_BY(mu_);
   BackendStream* current_ ABSL_GUARDED_BY(mu_) = nullptr;
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  bool revoked_ ABSL_GUARDED_BY(mu_) = false;
   // Holds on the backend stream while the caller side may still start operations on it.
   bool upstream_hold_ ABSL_GUARDED_BY(mu_) = false;
   bool downstream_hold_ ABSL_GUARDED_BY(mu_) = false;

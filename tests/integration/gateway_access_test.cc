@@ -17,6 +17,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/call_context.h"
 #include "common/crypto.h"
+#include "common/metrics.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "lookout/actor/v1/actor_service.pb.h"
@@ -400,6 +401,29 @@ TEST_F(GatewayAccessTest, UnknownMethodsAreUnimplemented) {
       EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED) << path;
     }
   }
+}
+
+// Issue 24.6: the metrics labelled each call with the raw path sent, so unknown paths (no key
+// needed) added a counter and a histogram each, for good.
+TEST_F(GatewayAccessTest, UnknownPathsDoNotGrowTheMetrics) {
+  const size_t before = MetricsRegistry::Global().RenderText().size();
+  for (int i = 0; i < 1000; ++i) {
+    auto context = KeyContext("");
+    grpc::ByteBuffer response;
+    const std::string path = absl::StrCat("/junk", i, ".v1.S/", std::string(4000, 'm'));
+    ASSERT_EQ(
+        RawUnary(*stub_, context.get(), path, ToBytes(event::v1::GetEventRequest()), &response)
+            .error_code(),
+        grpc::StatusCode::UNIMPLEMENTED);
+  }
+  const std::string text = MetricsRegistry::Global().RenderText();
+  std::cout << "metrics text: " << before << " bytes before 1000 unknown 4 KB paths, "
+            << text.size() << " after\n";
+  EXPECT_FALSE(absl::StrContains(text, "junk"));
+  EXPECT_TRUE(absl::StrContains(
+      text,
+      "lookout_requests_total{service=\"unknown\",method=\"unknown\",code=\"UNIMPLEMENTED\"}"));
+  EXPECT_LT(text.size(), before + 4096);
 }
 
 TEST_F(GatewayAccessTest, HealthNeedsNoKey) {

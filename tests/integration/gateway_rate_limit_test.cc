@@ -4,15 +4,19 @@
 // Redis off most calls.
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <cmath>
 #include <regex>
+#include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "common/redis_cache.h"
 #include "gtest/gtest.h"
 #include "lookout/gateway/v1/gateway_service.grpc.pb.h"
+#include "services/gateway/rate_limiter.h"
 #include "services/gateway/redis_gcra.h"
 #include "tests/integration/gateway_cluster.h"
 #include "tests/testing/redis_server.h"
@@ -200,6 +204,165 @@ TEST_F(GatewayRateLimitTest, LeasesKeepRedisOffMostCalls) {
   EXPECT_GT(trips, 0);
   EXPECT_LE(trips, 15) << "300 calls, leases of up to 64 tokens";
   EXPECT_EQ((*gateway)->rate_limiter().local_decisions(), 0);
+}
+
+// Calls WhoAmI with `key` from `threads` threads per channel until `stop`; counts the calls
+// allowed and refused.
+class Hammer {
+ public:
+  Hammer(const std::vector<std::shared_ptr<grpc::Channel>>& channels, const std::string& key,
+         int threads) {
+    for (const auto& channel : channels) {
+      for (int i = 0; i < threads; ++i) {
+        threads_.emplace_back([this, channel, key] {
+          while (!stop_) {
+            grpc::Status status = WhoAmI(channel, key);
+            if (status.ok()) {
+              ++allowed_;
+            } else if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
+              ++refused_;
+            } else {
+              ++failed_;
+            }
+          }
+        });
+      }
+    }
+  }
+  ~Hammer() { Stop(); }
+  void Stop() {
+    stop_ = true;
+    for (std::thread& thread : threads_) {
+      if (thread.joinable()) thread.join();
+    }
+  }
+  int allowed() const { return allowed_; }
+  int refused() const { return refused_; }
+  int failed() const { return failed_; }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::atomic<int> allowed_{0};
+  std::atomic<int> refused_{0};
+  std::atomic<int> failed_{0};
+  std::vector<std::thread> threads_;
+};
+
+// Issue 14.6: a 200 ms Redis pause sent both gateways to their local limiters for a second and
+// admitted 87 calls where 60 were allowed. A stall shorter than the limiter's time budget (500 ms
+// by default) now only delays calls.
+TEST_F(GatewayRateLimitTest, ARedisStallShorterThanTheBudgetKeepsTheSharedLimit) {
+  // The reader key: 20 calls per second, 20 at once.
+  testing::WriteFile(keys_file_, keys_.FileText("20:20"));
+  testing::GatewayProcess first(kNoBackends, keys_file_, redis_.port(), dir_.File("gw1.log"));
+  testing::GatewayProcess second(kNoBackends, keys_file_, redis_.port(), dir_.File("gw2.log"));
+  std::vector<std::shared_ptr<grpc::Channel>> channels = {testing::Connect(first.address()),
+                                                          testing::Connect(second.address())};
+  for (const auto& channel : channels) ASSERT_TRUE(WhoAmI(channel, keys_.editor).ok());
+  RedisOptions options;
+  options.port = redis_.port();
+  RedisCache admin(options);
+
+  const absl::Time start = absl::Now();
+  Hammer hammer(channels, keys_.reader, 2);
+  absl::SleepFor(absl::Milliseconds(500));
+  auto paused = admin.Command({"CLIENT", "PAUSE", "200"});
+  ASSERT_TRUE(paused.ok()) << paused.status();
+  absl::SleepFor(absl::Milliseconds(1000));
+  hammer.Stop();
+  const absl::Duration elapsed = absl::Now() - start;
+
+  // Redis's bucket allows the burst plus the rate over the time the calls were decided in.
+  const double limit = 20 + 20 * absl::ToDoubleSeconds(elapsed);
+  std::cout << "under a 200 ms Redis pause: " << hammer.allowed() << " calls allowed in " << elapsed
+            << " where the limit allows " << limit << "; " << hammer.refused() << " refused\n";
+  EXPECT_LE(hammer.allowed(), std::floor(limit));
+  EXPECT_GE(hammer.allowed(), 20) << "the burst at least";
+  EXPECT_GT(hammer.refused(), 0);
+  EXPECT_EQ(hammer.failed(), 0);
+}
+
+// Issue 14.6: with Redis down each gateway allowed the whole limit, N replicas N times it. With
+// --replicas=N each allows 1/N of the burst and rate.
+TEST_F(GatewayRateLimitTest, WithRedisDownReplicasShareTheLimit) {
+  keys_editor_ = keys_.editor;
+  redis_.Stop();
+  testing::GatewayProcess first(kNoBackends, keys_file_, redis_.port(), dir_.File("gw1.log"),
+                                {"--replicas=2"});
+  testing::GatewayProcess second(kNoBackends, keys_file_, redis_.port(), dir_.File("gw2.log"),
+                                 {"--replicas=2"});
+  std::vector<std::shared_ptr<grpc::Channel>> channels = {testing::Connect(first.address()),
+                                                          testing::Connect(second.address())};
+  int allowed = 0;
+  for (int i = 0; i < 20; ++i) allowed += WhoAmI(channels[i % 2], keys_.reader).ok();
+  std::cout << "Redis down, 2 replicas: " << allowed << " of 20 calls allowed (burst 5)\n";
+  EXPECT_LE(allowed, 5) << "together at most the shared burst";
+  EXPECT_GE(allowed, 4) << "each replica allows floor(5 / 2)";
+}
+
+// Issue 14.6, with an autoscaler: the replicas count themselves in Redis while it answers, and
+// the last count holds when it stops.
+TEST_F(GatewayRateLimitTest, ReplicasCountThemselvesInRedisForTheOutage) {
+  testing::GatewayProcess first(kNoBackends, keys_file_, redis_.port(), dir_.File("gw1.log"));
+  testing::GatewayProcess second(kNoBackends, keys_file_, redis_.port(), dir_.File("gw2.log"));
+  // A heartbeat a second each, the first soon after start: two rounds see both.
+  absl::SleepFor(absl::Milliseconds(2500));
+  redis_.Stop();
+  std::vector<std::shared_ptr<grpc::Channel>> channels = {testing::Connect(first.address()),
+                                                          testing::Connect(second.address())};
+  int allowed = 0;
+  for (int i = 0; i < 20; ++i) allowed += WhoAmI(channels[i % 2], keys_.reader).ok();
+  std::cout << "Redis down after 2 replicas counted themselves: " << allowed
+            << " of 20 calls allowed (burst 5)\n";
+  EXPECT_LE(allowed, 5) << "together at most the shared burst";
+  EXPECT_GE(allowed, 4);
+}
+
+// Issue 24.10: a rate-limit fetch looped on a pool thread while calls for its key kept coming, so
+// two busy keys held both of the pool's threads and a third key waited without end.
+TEST_F(RedisGcraTest, BusyKeysNearTheirLimitsDoNotStarveAnotherKey) {
+  auto pool = std::make_unique<BlockingPool>(2);  // as the gateway's
+  RateLimiter limiter(gcra_.get(), pool.get());
+  // A bucket of one token refilled every microsecond: each round trip grants one token, while
+  // the other calls of the key wait for the next trip.
+  const RateLimit busy_limit{1e6, 1};
+  std::atomic<bool> stop{false};
+  std::atomic<int> busy_allowed{0};
+  // Each decided call is replaced at once by a new one, so every busy key always has calls
+  // waiting.
+  std::function<void(const std::string&)> call = [&](const std::string& key) {
+    limiter.Acquire(key, busy_limit, [&, key](RateDecision decision) {
+      busy_allowed += decision.allowed;
+      if (!stop) call(key);
+    });
+  };
+  for (int i = 0; i < 8; ++i) {
+    call("busy-a");
+    call("busy-b");
+  }
+  absl::SleepFor(absl::Milliseconds(200));
+
+  absl::Notification served;
+  std::atomic<int64_t> trips_meanwhile{-1};
+  const int64_t trips_before = limiter.redis_trips();
+  limiter.Acquire("quiet", RateLimit{10, 10}, [&](RateDecision decision) {
+    EXPECT_TRUE(decision.allowed);
+    trips_meanwhile = limiter.redis_trips() - trips_before;
+    served.Notify();
+  });
+  // The quiet key must be decided while the busy keys are still busy.
+  const bool served_while_busy = served.WaitForNotificationWithTimeout(absl::Seconds(5));
+  stop = true;
+  served.WaitForNotification();
+  pool.reset();  // runs what is queued (the busy keys' last calls), then joins
+  std::cout << "a third key was decided after " << trips_meanwhile
+            << " round trips, beside two busy keys (" << busy_allowed << " of their calls)\n";
+  EXPECT_TRUE(served_while_busy);
+  // One trip per task, then the back of the queue: the quiet key waits for the busy keys' trips
+  // already running or queued (a handful, counting those the other thread starts meanwhile),
+  // not for as long as their calls keep coming (tens of thousands before the fix).
+  EXPECT_LE(trips_meanwhile, 20);
+  EXPECT_GT(busy_allowed, 0);
 }
 
 }  // namespace

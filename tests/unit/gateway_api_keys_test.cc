@@ -1,9 +1,14 @@
 // API keys: the keys-file format, generated keys, lookup by hash, reload and revocation, and the
 // bearer header.
+#include <cstdio>
 #include <fstream>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "common/crypto.h"
+#include "common/metrics.h"
 #include "gtest/gtest.h"
 #include "services/gateway/access_control.h"
 #include "services/gateway/api_keys.h"
@@ -85,7 +90,13 @@ TEST(ApiKeysTest, RingFindsByKeyNotByHashOrName) {
   EXPECT_EQ(ring.Find(""), nullptr);
 }
 
-TEST(ApiKeysTest, SourceReloadsAChangedFileAndKeepsKeysOnABadOne) {
+// Rewrites `path` in place (not renamed), with a modification time that surely differs.
+void Rewrite(const std::string& path, const std::string& text) {
+  absl::SleepFor(absl::Milliseconds(10));
+  std::ofstream(path, std::ios::trunc) << text;
+}
+
+TEST(ApiKeysTest, SourceReloadsAChangedFile) {
   testing::TempDir dir;
   std::string path = dir.File("keys");
   std::ofstream(path) << "alice READER " << kHashA << "\nbob EDITOR " << kHashB << "\n";
@@ -95,15 +106,121 @@ TEST(ApiKeysTest, SourceReloadsAChangedFileAndKeepsKeysOnABadOne) {
   EXPECT_NE(ring.Find("key-b"), nullptr);
 
   // Revoking bob: his line goes, his key stops working.
-  std::ofstream(path, std::ios::trunc) << "alice READER " << kHashA << "\n";
+  Rewrite(path, "alice READER " + kHashA + "\n");
   ASSERT_TRUE(source.ReloadIfChanged().ok());
   EXPECT_EQ(ring.Find("key-b"), nullptr);
   EXPECT_NE(ring.Find("key-a"), nullptr);
 
-  // A broken file is reported and changes nothing.
-  std::ofstream(path, std::ios::trunc) << "alice READER nothex\n";
+  // A line broken in an edit takes its key out with it: a key is valid only on a good line.
+  Rewrite(path, "alice READER nothex\n");
+  EXPECT_TRUE(source.ReloadIfChanged().ok());
+  EXPECT_EQ(ring.Find("key-a"), nullptr);
+}
+
+std::string ReloadErrors(const MetricsRegistry& metrics, const std::string& reason) {
+  for (absl::string_view line : absl::StrSplit(metrics.RenderText(), '\n')) {
+    std::string prefix = absl::StrCat(kKeysReloadErrorsMetric, "{reason=\"", reason, "\"} ");
+    if (absl::StartsWith(line, prefix)) return std::string(line.substr(prefix.size()));
+  }
+  return "0";
+}
+
+// Issue 14.5: one bad line refused the whole reload, so a key removed in the same edit stayed.
+TEST(ApiKeysTest, ABadLineIsRefusedAloneAndARemovedKeyGoesInTheSameEdit) {
+  testing::TempDir dir;
+  std::string path = dir.File("keys");
+  const std::string hash_c = Sha256Hex("key-c");
+  std::ofstream(path) << "alice READER " << kHashA << "\nbob EDITOR " << kHashB << "\n";
+  MetricsRegistry metrics;
+  ApiKeyRing ring;
+  ApiKeySource source(path, "", &ring, &metrics);
+  ASSERT_TRUE(source.Load().ok());
+
+  // bob's line removed, and carol's added with a role that does not exist.
+  Rewrite(path, "alice READER " + kHashA + "\ncarol ROOT " + hash_c + "\n");
+  EXPECT_TRUE(source.ReloadIfChanged().ok());
+  EXPECT_EQ(ring.Find("key-b"), nullptr) << "a removed key never stays valid";
+  EXPECT_NE(ring.Find("key-a"), nullptr) << "the good lines apply";
+  EXPECT_EQ(ring.Find("key-c"), nullptr) << "the bad line is refused";
+  EXPECT_EQ(ring.size(), 1u);
+  EXPECT_EQ(ReloadErrors(metrics, "bad_line"), "1");
+  EXPECT_TRUE(absl::StrContains(metrics.RenderText(), std::string(kKeysInForceMetric) + " 1"))
+      << metrics.RenderText();
+
+  // The same file checked again is not counted again.
+  EXPECT_TRUE(source.ReloadIfChanged().ok());
+  EXPECT_EQ(ReloadErrors(metrics, "bad_line"), "1");
+
+  // Start-up stays strict: a bad line there is an error naming it.
+  ApiKeyRing fresh;
+  absl::Status strict = ApiKeySource(path, "", &fresh).Load();
+  EXPECT_EQ(strict.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StrContains(strict.message(), "line 2: role")) << strict;
+}
+
+// Issue 24.8: a keys file that became empty installed zero keys, silently.
+TEST(ApiKeysTest, AnEmptyOrVanishedFileKeepsThePreviousKeysLoudly) {
+  testing::TempDir dir;
+  std::string path = dir.File("keys");
+  std::ofstream(path) << "alice READER " << kHashA << "\n";
+  MetricsRegistry metrics;
+  ApiKeyRing ring;
+  ApiKeySource source(path, "", &ring, &metrics);
+  ASSERT_TRUE(source.Load().ok());
+
+  Rewrite(path, "");  // a rewrite caught half way, or a full disk
+  absl::Status empty = source.ReloadIfChanged();
+  EXPECT_EQ(empty.code(), absl::StatusCode::kFailedPrecondition) << empty;
+  EXPECT_TRUE(absl::StrContains(empty.message(), "no key line")) << empty;
+  EXPECT_NE(ring.Find("key-a"), nullptr);
+  EXPECT_EQ(ReloadErrors(metrics, "empty"), "1");
+  EXPECT_TRUE(source.ReloadIfChanged().ok()) << "reported once per change of the file";
+  EXPECT_EQ(ReloadErrors(metrics, "empty"), "1");
+
+  Rewrite(path, "# only a comment\n\n");
   EXPECT_FALSE(source.ReloadIfChanged().ok());
   EXPECT_NE(ring.Find("key-a"), nullptr);
+  EXPECT_EQ(ReloadErrors(metrics, "empty"), "2");
+
+  ASSERT_EQ(std::remove(path.c_str()), 0);
+  EXPECT_EQ(source.ReloadIfChanged().code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(source.ReloadIfChanged().ok()) << "reported once while it stays gone";
+  EXPECT_NE(ring.Find("key-a"), nullptr);
+  EXPECT_EQ(ReloadErrors(metrics, "missing"), "1");
+
+  // Back with a key line: it applies.
+  Rewrite(path, "bob READER " + kHashB + "\n");
+  EXPECT_TRUE(source.ReloadIfChanged().ok());
+  EXPECT_EQ(ring.Find("key-a"), nullptr);
+  EXPECT_NE(ring.Find("key-b"), nullptr);
+}
+
+// Issue 14.4: streams hold a watch on their key; a reload that drops the key runs it.
+TEST(ApiKeysTest, AWatchRunsOnceWhenAReloadDropsItsKey) {
+  ApiKeyRing ring;
+  ring.Replace(*ParseApiKeys("alice READER " + kHashA + "\nbob EDITOR " + kHashB, "t"));
+  int alice_revoked = 0;
+  int bob_revoked = 0;
+  auto alice = ring.Watch(kHashA, [&] { ++alice_revoked; });
+  auto bob = ring.Watch(kHashB, [&] { ++bob_revoked; });
+  EXPECT_FALSE(alice->revoked_at_start());
+  EXPECT_EQ(ring.watch_count(), 2u);
+
+  ring.Replace(*ParseApiKeys("alice READER " + kHashA, "t"));
+  EXPECT_EQ(alice_revoked, 0);
+  EXPECT_EQ(bob_revoked, 1);
+  ring.Replace(*ParseApiKeys("alice READER " + kHashA, "t"));
+  EXPECT_EQ(bob_revoked, 1) << "once";
+
+  // A watch that begins after the key went knows it at once.
+  auto late = ring.Watch(kHashB, [&] { ++bob_revoked; });
+  EXPECT_TRUE(late->revoked_at_start());
+  bob.reset();
+  late.reset();
+  EXPECT_EQ(ring.watch_count(), 1u);
+  alice.reset();
+  ring.Replace({});
+  EXPECT_EQ(alice_revoked, 0) << "a destroyed watch never runs";
 }
 
 TEST(ApiKeysTest, InlineKeysJoinTheFileButMayNotRepeatIt) {

@@ -97,5 +97,22 @@ TEST(RateLimiterTest, WithoutRedisLimitsLocally) {
   EXPECT_EQ(limiter.redis_trips(), 0);
 }
 
+// Issue 14.6: without Redis, N replicas each allowing the whole limit allowed N times it.
+TEST(RateLimiterTest, WithoutRedisEachReplicaAllowsItsShare) {
+  EXPECT_EQ(LocalShare(RateLimit{10, 20}, 1), (RateLimit{10, 20}));
+  EXPECT_EQ(LocalShare(RateLimit{10, 20}, 4), (RateLimit{2.5, 5}));
+  EXPECT_EQ(LocalShare(RateLimit{10, 3}, 4), (RateLimit{2.5, 1})) << "never below one call";
+
+  BlockingPool pool(1);
+  RateLimiterOptions options;
+  options.replicas = 3;
+  RateLimiter limiter(nullptr, &pool, options);
+  int allowed = 0;
+  for (int i = 0; i < 10; ++i) {
+    limiter.Acquire("k", RateLimit{1, 6}, [&](RateDecision d) { allowed += d.allowed; });
+  }
+  EXPECT_EQ(allowed, 2) << "a third of the burst of 6";
+}
+
 }  // namespace
 }  // namespace lookout::gateway
