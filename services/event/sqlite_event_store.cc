@@ -19,6 +19,31 @@ namespace {
 using ::lookout::event::v1::ChangeType;
 using ::lookout::event::v1::Event;
 
+// The statements with a WHERE clause (see SqliteEventStore::Queries).
+constexpr char kGetLiveSql[] = "SELECT event FROM events WHERE id = ? AND deleted = 0";
+constexpr char kLiveRowSql[] = "SELECT pk, event FROM events WHERE id = ? AND deleted = 0";
+constexpr char kFindRequestSql[] =
+    "SELECT payload_hash, result FROM request_ids WHERE request_id = ?";
+constexpr char kOwnerOfSql[] =
+    "SELECT event_id FROM event_external_ids WHERE scheme = ? AND value = ?";
+constexpr char kNextSequenceSql[] =
+    "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'changes'), 0)";
+constexpr char kUpdateRowSql[] =
+    "UPDATE events SET event_day = ?, end_day = ?, country = ?, admin1 = ?, event_type = ?, "
+    "sub_event_type = ?, fatalities = ?, lat = ?, lon = ?, sequence = ?, event = ?, deleted = ? "
+    "WHERE pk = ?";
+constexpr char kRemoveActorRowSql[] =
+    "DELETE FROM event_actors WHERE actor_id = ? AND event_id = ?";
+constexpr char kRemoveTagRowSql[] = "DELETE FROM event_tags WHERE tag = ? AND event_id = ?";
+constexpr char kRemoveExternalIdRowSql[] =
+    "DELETE FROM event_external_ids WHERE scheme = ? AND value = ? AND event_id = ?";
+constexpr char kCheckFullTextSql[] =
+    "SELECT rowid FROM events_fts WHERE events_fts MATCH ? LIMIT 1";
+constexpr char kChangesAfterSql[] =
+    "SELECT sequence, type, event FROM changes WHERE sequence > ? AND sequence <= ? "
+    "ORDER BY sequence LIMIT ?";
+constexpr char kNewestChangeSql[] = "SELECT COALESCE(MAX(sequence), 0) FROM changes";
+
 absl::StatusOr<Event> ParseEvent(const std::string& blob) {
   Event event;
   if (!event.ParseFromString(blob)) return errors::StorageFailure("unreadable event record");
@@ -59,7 +84,7 @@ class SqliteEventTransaction : public EventTransaction {
 
   absl::StatusOr<std::optional<Event>> GetLive(const std::string& id) override {
     LOOKOUT_ASSIGN_OR_RETURN(Statement s,
-                             db_.Prepare("SELECT event FROM events WHERE id = ? AND deleted = 0"));
+                             db_.Prepare(kGetLiveSql));
     s.Bind(1, id);
     LOOKOUT_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) return std::nullopt;
@@ -76,7 +101,7 @@ class SqliteEventTransaction : public EventTransaction {
   absl::StatusOr<std::optional<RequestRecord>> FindRequest(const std::string& request_id) override {
     LOOKOUT_ASSIGN_OR_RETURN(
         Statement s,
-        db_.Prepare("SELECT payload_hash, result FROM request_ids WHERE request_id = ?"));
+        db_.Prepare(kFindRequestSql));
     s.Bind(1, request_id);
     LOOKOUT_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) return std::nullopt;
@@ -162,7 +187,7 @@ class SqliteEventTransaction : public EventTransaction {
   absl::StatusOr<std::optional<std::string>> OwnerOf(const lookout::type::v1::ExternalId& id) {
     LOOKOUT_ASSIGN_OR_RETURN(
         Statement s,
-        db_.Prepare("SELECT event_id FROM event_external_ids WHERE scheme = ? AND value = ?"));
+        db_.Prepare(kOwnerOfSql));
     s.Bind(1, id.scheme()).Bind(2, id.value());
     LOOKOUT_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) return std::nullopt;
@@ -174,8 +199,7 @@ class SqliteEventTransaction : public EventTransaction {
   absl::StatusOr<int64_t> NextSequence() {
     LOOKOUT_ASSIGN_OR_RETURN(
         Statement s,
-        db_.Prepare(
-            "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'changes'), 0)"));
+        db_.Prepare(kNextSequenceSql));
     LOOKOUT_ASSIGN_OR_RETURN(bool row, s.Step());
     return (row ? s.Int64(0) : 0) + 1;
   }
@@ -187,7 +211,7 @@ class SqliteEventTransaction : public EventTransaction {
 
   absl::StatusOr<StoredRow> LiveRow(const std::string& id) {
     LOOKOUT_ASSIGN_OR_RETURN(
-        Statement s, db_.Prepare("SELECT pk, event FROM events WHERE id = ? AND deleted = 0"));
+        Statement s, db_.Prepare(kLiveRowSql));
     s.Bind(1, id);
     LOOKOUT_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) return errors::NotFound("event", id);
@@ -229,9 +253,7 @@ class SqliteEventTransaction : public EventTransaction {
                          const std::string& blob, bool deleted) {
     LOOKOUT_ASSIGN_OR_RETURN(
         Statement s,
-        db_.Prepare("UPDATE events SET event_day = ?, end_day = ?, country = ?, admin1 = ?, "
-                    "event_type = ?, sub_event_type = ?, fatalities = ?, lat = ?, lon = ?, "
-                    "sequence = ?, event = ?, deleted = ? WHERE pk = ?"));
+        db_.Prepare(kUpdateRowSql));
     BindColumns(s, event, columns, blob);
     s.Bind(12, deleted ? 1 : 0).Bind(13, pk);
     return s.Run();
@@ -249,19 +271,19 @@ class SqliteEventTransaction : public EventTransaction {
     for (const v1::Participant& p : event.participants()) {
       LOOKOUT_RETURN_IF_ERROR(
           RunWithText(add ? "INSERT OR IGNORE INTO event_actors (actor_id, event_id) VALUES (?, ?)"
-                          : "DELETE FROM event_actors WHERE actor_id = ? AND event_id = ?",
+                          : kRemoveActorRowSql,
                       {p.actor_id(), event.id()}));
     }
     for (const std::string& tag : event.tags()) {
       LOOKOUT_RETURN_IF_ERROR(
           RunWithText(add ? "INSERT OR IGNORE INTO event_tags (tag, event_id) VALUES (?, ?)"
-                          : "DELETE FROM event_tags WHERE tag = ? AND event_id = ?",
+                          : kRemoveTagRowSql,
                       {tag, event.id()}));
     }
     for (const lookout::type::v1::ExternalId& id : event.external_ids()) {
       LOOKOUT_RETURN_IF_ERROR(RunWithText(
           add ? "INSERT INTO event_external_ids (scheme, value, event_id) VALUES (?, ?, ?)"
-              : "DELETE FROM event_external_ids WHERE scheme = ? AND value = ? AND event_id = ?",
+              : kRemoveExternalIdRowSql,
           {id.scheme(), id.value(), event.id()}));
     }
     if (event.notes().empty()) return absl::OkStatus();
@@ -291,7 +313,7 @@ class SqliteEventTransaction : public EventTransaction {
 // no-op lookup, so the error is the caller's (INVALID_ARGUMENT), never a storage failure.
 absl::Status CheckFullTextQuery(SqliteConnection& db, const std::string& text) {
   LOOKOUT_ASSIGN_OR_RETURN(
-      Statement s, db.Prepare("SELECT rowid FROM events_fts WHERE events_fts MATCH ? LIMIT 1"));
+      Statement s, db.Prepare(kCheckFullTextSql));
   s.Bind(1, text);
   absl::StatusOr<bool> row = s.Step();
   if (row.ok()) return absl::OkStatus();
@@ -304,6 +326,23 @@ absl::Status CheckFullTextQuery(SqliteConnection& db, const std::string& text) {
 }
 
 }  // namespace
+
+std::vector<std::pair<std::string, std::string>> SqliteEventStore::Queries() {
+  return {
+      {"GetLive", kGetLiveSql},
+      {"LiveRow", kLiveRowSql},
+      {"FindRequest", kFindRequestSql},
+      {"OwnerOf", kOwnerOfSql},
+      {"NextSequence", kNextSequenceSql},
+      {"UpdateRow", kUpdateRowSql},
+      {"RemoveActorRow", kRemoveActorRowSql},
+      {"RemoveTagRow", kRemoveTagRowSql},
+      {"RemoveExternalIdRow", kRemoveExternalIdRowSql},
+      {"CheckFullText", kCheckFullTextSql},
+      {"ChangesAfter", kChangesAfterSql},
+      {"NewestChange", kNewestChangeSql},
+  };
+}
 
 absl::StatusOr<std::unique_ptr<SqliteEventStore>> SqliteEventStore::Open(
     const std::string& path, std::function<void()> before_sync) {
@@ -376,17 +415,15 @@ absl::StatusOr<EventPage> SqliteEventStore::List(const EventQuery& query) {
     {
       LOOKOUT_ASSIGN_OR_RETURN(
           Statement count,
-          db.Prepare(absl::StrCat("SELECT COUNT(*) FROM events e WHERE ", condition.where)));
+          db.Prepare(ListCountSql(condition)));
       BindAll(count, condition.params);
       LOOKOUT_ASSIGN_OR_RETURN(bool row, count.Step());
       page.total_size = row ? count.Int64(0) : 0;
     }
     {
-      std::string sql = absl::StrCat("SELECT e.event, ", SortColumn(query.order),
-                                     ", e.id FROM events e WHERE ", condition.where);
-      if (query.after.has_value()) sql += AfterCursorCondition(query.order);
-      absl::StrAppend(&sql, " ", OrderByClause(query.order), " LIMIT ?");
-      LOOKOUT_ASSIGN_OR_RETURN(Statement rows, db.Prepare(sql));
+      LOOKOUT_ASSIGN_OR_RETURN(
+          Statement rows,
+          db.Prepare(ListPageSql(condition, query.order, query.after.has_value())));
       BindAll(rows, condition.params);
       int next = static_cast<int>(condition.params.size()) + 1;
       if (query.after.has_value()) {
@@ -422,8 +459,7 @@ absl::StatusOr<std::vector<Change>> SqliteEventStore::ChangesAfter(int64_t after
   if (after >= up_to) return changes;
   LOOKOUT_RETURN_IF_ERROR(db_->Read([&](SqliteConnection& db) -> absl::Status {
     LOOKOUT_ASSIGN_OR_RETURN(
-        Statement s, db.Prepare("SELECT sequence, type, event FROM changes "
-                                "WHERE sequence > ? AND sequence <= ? ORDER BY sequence LIMIT ?"));
+        Statement s, db.Prepare(kChangesAfterSql));
     s.Bind(1, after).Bind(2, up_to).Bind(3, static_cast<int64_t>(limit));
     while (true) {
       LOOKOUT_ASSIGN_OR_RETURN(bool row, s.Step());
@@ -444,7 +480,7 @@ absl::StatusOr<int64_t> SqliteEventStore::StoredHead() {
   int64_t head = 0;
   LOOKOUT_RETURN_IF_ERROR(db_->Read([&](SqliteConnection& db) -> absl::Status {
     LOOKOUT_ASSIGN_OR_RETURN(Statement s,
-                             db.Prepare("SELECT COALESCE(MAX(sequence), 0) FROM changes"));
+                             db.Prepare(kNewestChangeSql));
     LOOKOUT_ASSIGN_OR_RETURN(bool row, s.Step());
     head = row ? s.Int64(0) : 0;
     return absl::OkStatus();

@@ -7,6 +7,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "common/sqlite_db.h"
 #include "services/event/event_store.h"
@@ -19,6 +21,11 @@ class SqliteEventStore : public EventStore {
   // tests (SqliteDatabase::Options::before_sync).
   static absl::StatusOr<std::unique_ptr<SqliteEventStore>> Open(
       const std::string& path, std::function<void()> before_sync = nullptr);
+
+  // The fixed statements with a WHERE clause the store prepares, by name, so a test can check
+  // that each one's query plan uses the index meant for it (ListCountSql and ListPageSql in
+  // event_query_sql.h build the List statements).
+  static std::vector<std::pair<std::string, std::string>> Queries();
 
   absl::StatusOr<std::optional<lookout::event::v1::Event>> GetLive(const std::string& id) override;
   absl::StatusOr<std::optional<RequestRecord>> FindRequest(const std::string& request_id) override;
