@@ -355,7 +355,10 @@ absl::StatusOr<std::unique_ptr<SqliteEventStore>> SqliteEventStore::Open(
   LOOKOUT_RETURN_IF_ERROR(store->LoadSecret());
   // Opening synced the WAL, so everything stored is durable now.
   LOOKOUT_ASSIGN_OR_RETURN(int64_t head, store->StoredHead());
-  store->durable_head_.store(head);
+  {
+    absl::MutexLock lock(&store->head_mu_);
+    store->durable_head_ = head;
+  }
   return store;
 }
 
@@ -386,6 +389,7 @@ absl::StatusOr<std::optional<Event>> SqliteEventStore::GetLive(const std::string
     LOOKOUT_ASSIGN_OR_RETURN(result, reader.GetLive(id));
     return absl::OkStatus();
   }));
+  if (result.has_value()) LOOKOUT_RETURN_IF_ERROR(AwaitDurableHead(result->sequence()));
   return result;
 }
 
@@ -405,6 +409,7 @@ absl::StatusOr<std::optional<RequestRecord>> SqliteEventStore::FindRequest(
 
 absl::StatusOr<EventPage> SqliteEventStore::List(const EventQuery& query) {
   EventPage page;
+  int64_t snapshot_head = 0;
   const SqlCondition condition = FilterCondition(query.filter);
   LOOKOUT_RETURN_IF_ERROR(db_->Read([&](SqliteConnection& db) -> absl::Status {
     if (!query.filter.text().empty()) {
@@ -412,6 +417,12 @@ absl::StatusOr<EventPage> SqliteEventStore::List(const EventQuery& query) {
     }
     // One read transaction: the total and the page come from the same snapshot.
     LOOKOUT_RETURN_IF_ERROR(db.Exec("BEGIN"));
+    {
+      // The snapshot's newest change: the page may reflect any change up to it.
+      LOOKOUT_ASSIGN_OR_RETURN(Statement head, db.Prepare(kNewestChangeSql));
+      LOOKOUT_ASSIGN_OR_RETURN(bool row, head.Step());
+      snapshot_head = row ? head.Int64(0) : 0;
+    }
     {
       LOOKOUT_ASSIGN_OR_RETURN(
           Statement count,
@@ -449,13 +460,14 @@ absl::StatusOr<EventPage> SqliteEventStore::List(const EventQuery& query) {
     }
     return db.Exec("COMMIT");
   }));
+  LOOKOUT_RETURN_IF_ERROR(AwaitDurableHead(snapshot_head));
   return page;
 }
 
 absl::StatusOr<std::vector<Change>> SqliteEventStore::ChangesAfter(int64_t after, int64_t up_to,
                                                                    int limit) {
   std::vector<Change> changes;
-  up_to = std::min(up_to, durable_head_.load());
+  up_to = std::min(up_to, durable_head());
   if (after >= up_to) return changes;
   LOOKOUT_RETURN_IF_ERROR(db_->Read([&](SqliteConnection& db) -> absl::Status {
     LOOKOUT_ASSIGN_OR_RETURN(
@@ -474,7 +486,26 @@ absl::StatusOr<std::vector<Change>> SqliteEventStore::ChangesAfter(int64_t after
   return changes;
 }
 
-absl::StatusOr<int64_t> SqliteEventStore::HeadSequence() { return durable_head_.load(); }
+absl::StatusOr<int64_t> SqliteEventStore::HeadSequence() { return durable_head(); }
+
+int64_t SqliteEventStore::durable_head() const {
+  absl::MutexLock lock(&head_mu_);
+  return durable_head_;
+}
+
+absl::Status SqliteEventStore::AwaitDurableHead(int64_t sequence) {
+  absl::MutexLock lock(&head_mu_);
+  auto durable = [this, sequence]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(head_mu_) {
+    return durable_head_ >= sequence;
+  };
+  // The sync normally lands within milliseconds, and a failed one ends the process; the bound
+  // only keeps a reader from hanging on a store that stopped syncing.
+  if (head_mu_.AwaitWithTimeout(absl::Condition(&durable), absl::Seconds(30))) {
+    return absl::OkStatus();
+  }
+  return absl::UnavailableError(absl::StrCat("storage: change ", sequence,
+                                             " is committed but not yet on disk; retry shortly"));
+}
 
 absl::StatusOr<int64_t> SqliteEventStore::StoredHead() {
   int64_t head = 0;
@@ -500,7 +531,10 @@ absl::Status SqliteEventStore::Write(absl::FunctionRef<absl::Status(EventTransac
       [&] {
         // Runs once the commit is durable, in commit order, so heads only grow.
         if (head <= 0) return;
-        durable_head_.store(head);
+        {
+          absl::MutexLock lock(&head_mu_);
+          durable_head_ = head;
+        }
         if (listener_) listener_(head);
       });
 }

@@ -3,13 +3,14 @@
 #ifndef LOOKOUT_SERVICES_EVENT_SQLITE_EVENT_STORE_H_
 #define LOOKOUT_SERVICES_EVENT_SQLITE_EVENT_STORE_H_
 
-#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "common/sqlite_db.h"
 #include "services/event/event_store.h"
 
@@ -42,6 +43,11 @@ class SqliteEventStore : public EventStore {
   explicit SqliteEventStore(std::unique_ptr<SqliteDatabase> db) : db_(std::move(db)) {}
   absl::Status LoadSecret();
   absl::StatusOr<int64_t> StoredHead();
+  int64_t durable_head() const;
+  // Returns once the change with `sequence` is durable: a read that saw a commit still in
+  // flight to disk answers only then, so no sequence a client is given can be taken back by a
+  // power cut (and later handed to another change).
+  absl::Status AwaitDurableHead(int64_t sequence);
 
   std::unique_ptr<SqliteDatabase> db_;
   std::string secret_;
@@ -49,7 +55,8 @@ class SqliteEventStore : public EventStore {
   // The newest sequence whose commit is durable. Readers can see a commit a few milliseconds
   // earlier; the change log is served only up to here, so a power cut can never take back a
   // change a follower was sent (and later hand its sequence to another change).
-  std::atomic<int64_t> durable_head_{0};
+  mutable absl::Mutex head_mu_;
+  int64_t durable_head_ ABSL_GUARDED_BY(head_mu_) = 0;
 };
 
 }  // namespace lookout::event
