@@ -353,6 +353,7 @@ absl::StatusOr<std::unique_ptr<SqliteEventStore>> SqliteEventStore::Open(
                            SqliteDatabase::Open(options, EventStoreMigrations()));
   auto store = std::unique_ptr<SqliteEventStore>(new SqliteEventStore(std::move(db)));
   LOOKOUT_RETURN_IF_ERROR(store->LoadSecret());
+  LOOKOUT_RETURN_IF_ERROR(store->LoadChangeLogId());
   // Opening synced the WAL, so everything stored is durable now.
   LOOKOUT_ASSIGN_OR_RETURN(int64_t head, store->StoredHead());
   {
@@ -380,6 +381,15 @@ absl::Status SqliteEventStore::LoadSecret() {
     secret_ = s.Text(0);
     return absl::OkStatus();
   });
+}
+
+absl::Status SqliteEventStore::LoadChangeLogId() {
+  // Migration 4 created it. An operator who restores the file from a backup deletes it (see
+  // README.md), and the log is then given a new one here: the restored log's sequences are
+  // reused by new changes and must not be confused with those the old log handed out.
+  LOOKOUT_ASSIGN_OR_RETURN(change_log_id_,
+                           LoadOrCreateMetaValue(*db_, "change_log_id", RandomHex(16)));
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::optional<Event>> SqliteEventStore::GetLive(const std::string& id) {

@@ -38,10 +38,12 @@ class SqliteEventStore : public EventStore {
   // Call before the first Write.
   void SetCommitListener(std::function<void(int64_t head)> listener) override;
   const std::string& page_token_secret() const override { return secret_; }
+  const std::string& change_log_id() const override { return change_log_id_; }
 
  private:
   explicit SqliteEventStore(std::unique_ptr<SqliteDatabase> db) : db_(std::move(db)) {}
   absl::Status LoadSecret();
+  absl::Status LoadChangeLogId();
   absl::StatusOr<int64_t> StoredHead();
   int64_t durable_head() const;
   // Returns once the change with `sequence` is durable: a read that saw a commit still in
@@ -51,6 +53,7 @@ class SqliteEventStore : public EventStore {
 
   std::unique_ptr<SqliteDatabase> db_;
   std::string secret_;
+  std::string change_log_id_;
   std::function<void(int64_t)> listener_;
   // The newest sequence whose commit is durable. Readers can see a commit a few milliseconds
   // earlier; the change log is served only up to here, so a power cut can never take back a
