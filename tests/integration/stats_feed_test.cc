@@ -298,7 +298,7 @@ TEST_F(StatsReplacedLogTest, ARecreatedEventStoreIsFollowedFromZeroAndOldAnswers
   ASSERT_TRUE(Aggregate(at_3, &old_answer).ok());
   ASSERT_EQ(old_answer.total_events(), 3);
   const std::string old_log = old_answer.as_of_change_log_id();
-  ASSERT_EQ(old_log.size(), 32u);
+  EXPECT_EQ(old_log.size(), 32u);
   // Cached now under the old log's sequence 3.
 
   cluster_.StopEvent();
