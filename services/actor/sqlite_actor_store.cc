@@ -89,9 +89,9 @@ const std::string& ListActorsFirstPage() {
   return *sql;
 }
 const std::string& ListActorsNextPage() {
-  static const std::string* const sql = new std::string(absl::StrCat(
-      "SELECT a.name_key, a.proto FROM actors a WHERE", kActorFilterSql,
-      " AND (a.name_key, a.id) > (?5, ?6) ORDER BY a.name_key, a.id LIMIT ?4"));
+  static const std::string* const sql = new std::string(
+      absl::StrCat("SELECT a.name_key, a.proto FROM actors a WHERE", kActorFilterSql,
+                   " AND (a.name_key, a.id) > (?5, ?6) ORDER BY a.name_key, a.id LIMIT ?4"));
   return *sql;
 }
 const std::string& CountActorsSql() {
@@ -116,12 +116,12 @@ const std::string& ListRelationshipsSql() {
 // the two index walks (by subject, by object, each in id order) are merged and stop after the
 // page; the second skips what the first finds (an actor related to itself).
 const std::string& ListRelationshipsOfActorSql() {
-  static const std::string* const sql = new std::string(absl::StrCat(
-      "SELECT id, proto FROM relationships WHERE subject_id = ?1 AND id > ?4",
-      kRelationshipFilterSql,
-      " UNION ALL SELECT id, proto FROM relationships"
-      " WHERE object_id = ?1 AND subject_id <> ?1 AND id > ?4",
-      kRelationshipFilterSql, " ORDER BY id LIMIT ?5"));
+  static const std::string* const sql = new std::string(
+      absl::StrCat("SELECT id, proto FROM relationships WHERE subject_id = ?1 AND id > ?4",
+                   kRelationshipFilterSql,
+                   " UNION ALL SELECT id, proto FROM relationships"
+                   " WHERE object_id = ?1 AND subject_id <> ?1 AND id > ?4",
+                   kRelationshipFilterSql, " ORDER BY id LIMIT ?5"));
   return *sql;
 }
 
@@ -155,8 +155,7 @@ class SqliteTransaction final : public ActorStore::Writer {
   explicit SqliteTransaction(SqliteConnection& db) : db_(db) {}
 
   absl::StatusOr<std::optional<v1::Actor>> GetActor(absl::string_view id) override {
-    LOOKOUT_ASSIGN_OR_RETURN(Statement query,
-                             db_.Prepare(kGetActor));
+    LOOKOUT_ASSIGN_OR_RETURN(Statement query, db_.Prepare(kGetActor));
     query.Bind(1, id);
     LOOKOUT_ASSIGN_OR_RETURN(bool found, query.Step());
     if (!found) return std::nullopt;
@@ -164,8 +163,7 @@ class SqliteTransaction final : public ActorStore::Writer {
   }
 
   absl::StatusOr<std::optional<std::string>> FindIdByNameKey(absl::string_view key) override {
-    LOOKOUT_ASSIGN_OR_RETURN(Statement query,
-                             db_.Prepare(kFindIdByNameKey));
+    LOOKOUT_ASSIGN_OR_RETURN(Statement query, db_.Prepare(kFindIdByNameKey));
     query.Bind(1, key);
     LOOKOUT_ASSIGN_OR_RETURN(bool found, query.Step());
     if (!found) return std::nullopt;
@@ -173,9 +171,7 @@ class SqliteTransaction final : public ActorStore::Writer {
   }
 
   absl::StatusOr<std::optional<std::string>> FindIdByAliasKey(absl::string_view key) override {
-    LOOKOUT_ASSIGN_OR_RETURN(
-        Statement query,
-        db_.Prepare(kFindIdByAliasKey));
+    LOOKOUT_ASSIGN_OR_RETURN(Statement query, db_.Prepare(kFindIdByAliasKey));
     query.Bind(1, key);
     LOOKOUT_ASSIGN_OR_RETURN(bool found, query.Step());
     if (!found) return std::nullopt;
@@ -183,8 +179,7 @@ class SqliteTransaction final : public ActorStore::Writer {
   }
 
   absl::StatusOr<bool> HasChildren(absl::string_view id) override {
-    LOOKOUT_ASSIGN_OR_RETURN(Statement query,
-                             db_.Prepare(kHasChildren));
+    LOOKOUT_ASSIGN_OR_RETURN(Statement query, db_.Prepare(kHasChildren));
     query.Bind(1, id);
     return query.Step();
   }
@@ -216,8 +211,7 @@ class SqliteTransaction final : public ActorStore::Writer {
   }
 
   absl::StatusOr<std::optional<v1::Relationship>> GetRelationship(absl::string_view id) override {
-    LOOKOUT_ASSIGN_OR_RETURN(Statement query,
-                             db_.Prepare(kGetRelationship));
+    LOOKOUT_ASSIGN_OR_RETURN(Statement query, db_.Prepare(kGetRelationship));
     query.Bind(1, id);
     LOOKOUT_ASSIGN_OR_RETURN(bool found, query.Step());
     if (!found) return std::nullopt;
@@ -227,9 +221,9 @@ class SqliteTransaction final : public ActorStore::Writer {
   absl::StatusOr<std::vector<v1::Relationship>> ListRelationships(const RelationshipFilter& filter,
                                                                   absl::string_view after_id,
                                                                   int limit) override {
-    LOOKOUT_ASSIGN_OR_RETURN(
-        Statement query, db_.Prepare(filter.actor_id.empty() ? ListRelationshipsSql()
-                                                             : ListRelationshipsOfActorSql()));
+    LOOKOUT_ASSIGN_OR_RETURN(Statement query,
+                             db_.Prepare(filter.actor_id.empty() ? ListRelationshipsSql()
+                                                                 : ListRelationshipsOfActorSql()));
     if (!filter.actor_id.empty()) query.Bind(1, filter.actor_id);
     query.Bind(2, static_cast<int64_t>(filter.type))
         .Bind(3, filter.as_of_date)
@@ -248,8 +242,7 @@ class SqliteTransaction final : public ActorStore::Writer {
 
   absl::StatusOr<std::optional<RequestRecord>> GetRequest(absl::string_view method,
                                                           absl::string_view request_id) override {
-    LOOKOUT_ASSIGN_OR_RETURN(Statement query,
-                             db_.Prepare(kGetRequest));
+    LOOKOUT_ASSIGN_OR_RETURN(Statement query, db_.Prepare(kGetRequest));
     query.Bind(1, method).Bind(2, request_id);
     LOOKOUT_ASSIGN_OR_RETURN(bool found, query.Step());
     if (!found) return std::nullopt;
@@ -268,9 +261,7 @@ class SqliteTransaction final : public ActorStore::Writer {
 
   absl::Status UpdateActor(const StoredActor& stored) override {
     {
-      LOOKOUT_ASSIGN_OR_RETURN(
-          Statement update,
-          db_.Prepare(kUpdateActor));
+      LOOKOUT_ASSIGN_OR_RETURN(Statement update, db_.Prepare(kUpdateActor));
       BindActorColumns(update, stored);
       LOOKOUT_RETURN_IF_ERROR(update.Run());
       if (db_.Changes() != 1) {
@@ -305,17 +296,14 @@ class SqliteTransaction final : public ActorStore::Writer {
   }
 
   absl::StatusOr<bool> DeleteRelationship(absl::string_view id) override {
-    LOOKOUT_ASSIGN_OR_RETURN(Statement remove,
-                             db_.Prepare(kDeleteRelationship));
+    LOOKOUT_ASSIGN_OR_RETURN(Statement remove, db_.Prepare(kDeleteRelationship));
     remove.Bind(1, id);
     LOOKOUT_RETURN_IF_ERROR(remove.Run());
     return db_.Changes() > 0;
   }
 
   absl::Status DeleteRelationshipsOf(absl::string_view actor_id) override {
-    LOOKOUT_ASSIGN_OR_RETURN(
-        Statement remove,
-        db_.Prepare(kDeleteRelationshipsOf));
+    LOOKOUT_ASSIGN_OR_RETURN(Statement remove, db_.Prepare(kDeleteRelationshipsOf));
     remove.Bind(1, actor_id);
     return remove.Run();
   }
@@ -363,8 +351,7 @@ class SqliteTransaction final : public ActorStore::Writer {
   }
 
   absl::Status DeleteKeys(absl::string_view actor_id) {
-    LOOKOUT_ASSIGN_OR_RETURN(Statement remove,
-                             db_.Prepare(kDeleteKeys));
+    LOOKOUT_ASSIGN_OR_RETURN(Statement remove, db_.Prepare(kDeleteKeys));
     remove.Bind(1, actor_id);
     return remove.Run();
   }

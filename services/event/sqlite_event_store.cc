@@ -83,8 +83,7 @@ class SqliteEventTransaction : public EventTransaction {
   int64_t head() const { return head_; }
 
   absl::StatusOr<std::optional<Event>> GetLive(const std::string& id) override {
-    LOOKOUT_ASSIGN_OR_RETURN(Statement s,
-                             db_.Prepare(kGetLiveSql));
+    LOOKOUT_ASSIGN_OR_RETURN(Statement s, db_.Prepare(kGetLiveSql));
     s.Bind(1, id);
     LOOKOUT_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) return std::nullopt;
@@ -99,9 +98,7 @@ class SqliteEventTransaction : public EventTransaction {
   }
 
   absl::StatusOr<std::optional<RequestRecord>> FindRequest(const std::string& request_id) override {
-    LOOKOUT_ASSIGN_OR_RETURN(
-        Statement s,
-        db_.Prepare(kFindRequestSql));
+    LOOKOUT_ASSIGN_OR_RETURN(Statement s, db_.Prepare(kFindRequestSql));
     s.Bind(1, request_id);
     LOOKOUT_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) return std::nullopt;
@@ -185,9 +182,7 @@ class SqliteEventTransaction : public EventTransaction {
   }
 
   absl::StatusOr<std::optional<std::string>> OwnerOf(const lookout::type::v1::ExternalId& id) {
-    LOOKOUT_ASSIGN_OR_RETURN(
-        Statement s,
-        db_.Prepare(kOwnerOfSql));
+    LOOKOUT_ASSIGN_OR_RETURN(Statement s, db_.Prepare(kOwnerOfSql));
     s.Bind(1, id.scheme()).Bind(2, id.value());
     LOOKOUT_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) return std::nullopt;
@@ -197,9 +192,7 @@ class SqliteEventTransaction : public EventTransaction {
   // The next sequence of the change log. sqlite_sequence holds the largest ever used (rolled
   // back with a savepoint, so an undone import row does not leave a gap).
   absl::StatusOr<int64_t> NextSequence() {
-    LOOKOUT_ASSIGN_OR_RETURN(
-        Statement s,
-        db_.Prepare(kNextSequenceSql));
+    LOOKOUT_ASSIGN_OR_RETURN(Statement s, db_.Prepare(kNextSequenceSql));
     LOOKOUT_ASSIGN_OR_RETURN(bool row, s.Step());
     return (row ? s.Int64(0) : 0) + 1;
   }
@@ -210,8 +203,7 @@ class SqliteEventTransaction : public EventTransaction {
   };
 
   absl::StatusOr<StoredRow> LiveRow(const std::string& id) {
-    LOOKOUT_ASSIGN_OR_RETURN(
-        Statement s, db_.Prepare(kLiveRowSql));
+    LOOKOUT_ASSIGN_OR_RETURN(Statement s, db_.Prepare(kLiveRowSql));
     s.Bind(1, id);
     LOOKOUT_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) return errors::NotFound("event", id);
@@ -251,9 +243,7 @@ class SqliteEventTransaction : public EventTransaction {
 
   absl::Status UpdateRow(int64_t pk, const Event& event, const EventColumns& columns,
                          const std::string& blob, bool deleted) {
-    LOOKOUT_ASSIGN_OR_RETURN(
-        Statement s,
-        db_.Prepare(kUpdateRowSql));
+    LOOKOUT_ASSIGN_OR_RETURN(Statement s, db_.Prepare(kUpdateRowSql));
     BindColumns(s, event, columns, blob);
     s.Bind(12, deleted ? 1 : 0).Bind(13, pk);
     return s.Run();
@@ -275,10 +265,9 @@ class SqliteEventTransaction : public EventTransaction {
                       {p.actor_id(), event.id()}));
     }
     for (const std::string& tag : event.tags()) {
-      LOOKOUT_RETURN_IF_ERROR(
-          RunWithText(add ? "INSERT OR IGNORE INTO event_tags (tag, event_id) VALUES (?, ?)"
-                          : kRemoveTagRowSql,
-                      {tag, event.id()}));
+      LOOKOUT_RETURN_IF_ERROR(RunWithText(
+          add ? "INSERT OR IGNORE INTO event_tags (tag, event_id) VALUES (?, ?)" : kRemoveTagRowSql,
+          {tag, event.id()}));
     }
     for (const lookout::type::v1::ExternalId& id : event.external_ids()) {
       LOOKOUT_RETURN_IF_ERROR(RunWithText(
@@ -312,8 +301,7 @@ class SqliteEventTransaction : public EventTransaction {
 // A malformed FTS5 query fails when the statement first runs; this finds out on an indexed
 // no-op lookup, so the error is the caller's (INVALID_ARGUMENT), never a storage failure.
 absl::Status CheckFullTextQuery(SqliteConnection& db, const std::string& text) {
-  LOOKOUT_ASSIGN_OR_RETURN(
-      Statement s, db.Prepare(kCheckFullTextSql));
+  LOOKOUT_ASSIGN_OR_RETURN(Statement s, db.Prepare(kCheckFullTextSql));
   s.Bind(1, text);
   absl::StatusOr<bool> row = s.Step();
   if (row.ok()) return absl::OkStatus();
@@ -434,17 +422,14 @@ absl::StatusOr<EventPage> SqliteEventStore::List(const EventQuery& query) {
       snapshot_head = row ? head.Int64(0) : 0;
     }
     {
-      LOOKOUT_ASSIGN_OR_RETURN(
-          Statement count,
-          db.Prepare(ListCountSql(condition)));
+      LOOKOUT_ASSIGN_OR_RETURN(Statement count, db.Prepare(ListCountSql(condition)));
       BindAll(count, condition.params);
       LOOKOUT_ASSIGN_OR_RETURN(bool row, count.Step());
       page.total_size = row ? count.Int64(0) : 0;
     }
     {
       LOOKOUT_ASSIGN_OR_RETURN(
-          Statement rows,
-          db.Prepare(ListPageSql(condition, query.order, query.after.has_value())));
+          Statement rows, db.Prepare(ListPageSql(condition, query.order, query.after.has_value())));
       BindAll(rows, condition.params);
       int next = static_cast<int>(condition.params.size()) + 1;
       if (query.after.has_value()) {
@@ -480,8 +465,7 @@ absl::StatusOr<std::vector<Change>> SqliteEventStore::ChangesAfter(int64_t after
   up_to = std::min(up_to, durable_head());
   if (after >= up_to) return changes;
   LOOKOUT_RETURN_IF_ERROR(db_->Read([&](SqliteConnection& db) -> absl::Status {
-    LOOKOUT_ASSIGN_OR_RETURN(
-        Statement s, db.Prepare(kChangesAfterSql));
+    LOOKOUT_ASSIGN_OR_RETURN(Statement s, db.Prepare(kChangesAfterSql));
     s.Bind(1, after).Bind(2, up_to).Bind(3, static_cast<int64_t>(limit));
     while (true) {
       LOOKOUT_ASSIGN_OR_RETURN(bool row, s.Step());
@@ -505,9 +489,8 @@ int64_t SqliteEventStore::durable_head() const {
 
 absl::Status SqliteEventStore::AwaitDurableHead(int64_t sequence) {
   absl::MutexLock lock(&head_mu_);
-  auto durable = [this, sequence]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(head_mu_) {
-    return durable_head_ >= sequence;
-  };
+  auto durable = [this, sequence]()
+                     ABSL_EXCLUSIVE_LOCKS_REQUIRED(head_mu_) { return durable_head_ >= sequence; };
   // The sync normally lands within milliseconds, and a failed one ends the process; the bound
   // only keeps a reader from hanging on a store that stopped syncing.
   if (head_mu_.AwaitWithTimeout(absl::Condition(&durable), absl::Seconds(30))) {
@@ -520,8 +503,7 @@ absl::Status SqliteEventStore::AwaitDurableHead(int64_t sequence) {
 absl::StatusOr<int64_t> SqliteEventStore::StoredHead() {
   int64_t head = 0;
   LOOKOUT_RETURN_IF_ERROR(db_->Read([&](SqliteConnection& db) -> absl::Status {
-    LOOKOUT_ASSIGN_OR_RETURN(Statement s,
-                             db.Prepare(kNewestChangeSql));
+    LOOKOUT_ASSIGN_OR_RETURN(Statement s, db.Prepare(kNewestChangeSql));
     LOOKOUT_ASSIGN_OR_RETURN(bool row, s.Step());
     head = row ? s.Int64(0) : 0;
     return absl::OkStatus();

@@ -274,8 +274,8 @@ void ReportBuilder::AfterJoin() {
   }
   if (warnings_.empty() && deps_->cache != nullptr) {
     // Only whole reports are cached: a partial one would hide the recovery of a dependency.
-    std::string key = ReportCache::Key(request_, response_->as_of_change_log_id(),
-                                       response_->as_of_sequence());
+    std::string key =
+        ReportCache::Key(request_, response_->as_of_change_log_id(), response_->as_of_sequence());
     auto copy = std::make_shared<v1::GetSituationReportResponse>(*response_);
     ReportCache* cache = deps_->cache;
     deps_->pool->Submit([cache, key, copy] { cache->Put(key, *copy); });

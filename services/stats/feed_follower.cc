@@ -80,11 +80,12 @@ void FeedFollower::Run() {
     const LogPosition position = model_->position();
     if (status.code() == absl::StatusCode::kFailedPrecondition &&
         (position.sequence > 0 || !position.change_log_id.empty())) {
-      LogWarning("the event service's change log was replaced; rebuilding the read model from "
-                 "sequence 0",
-                 {{"error", status.ToString()},
-                  {"change_log_id", position.change_log_id},
-                  {"applied_sequence", absl::StrCat(position.sequence)}});
+      LogWarning(
+          "the event service's change log was replaced; rebuilding the read model from "
+          "sequence 0",
+          {{"error", status.ToString()},
+           {"change_log_id", position.change_log_id},
+           {"applied_sequence", absl::StrCat(position.sequence)}});
       model_->Reset();
       caught_up = false;
       backoff = options_.initial_backoff;
@@ -167,9 +168,9 @@ absl::Status FeedFollower::Stream(bool follow) {
     // the first change (ReadModel::Apply), and one that did must never see another.
     const std::string& log_id = ring[filled]->change_log_id();
     if (!log_id.empty() && !position.change_log_id.empty() && log_id != position.change_log_id) {
-      replaced = absl::FailedPreconditionError(absl::StrCat(
-          "change_log_id: the stream is from change log \"", log_id, "\", the model follows \"",
-          position.change_log_id, "\""));
+      replaced = absl::FailedPreconditionError(
+          absl::StrCat("change_log_id: the stream is from change log \"", log_id,
+                       "\", the model follows \"", position.change_log_id, "\""));
       context.TryCancel();
       break;
     }

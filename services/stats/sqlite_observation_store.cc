@@ -126,9 +126,7 @@ absl::StatusOr<Observation> SqliteObservationStore::Record(const Observation& ob
   Observation result = observation;
   LOOKOUT_RETURN_IF_ERROR(db_->Write([&](SqliteConnection& c) -> absl::Status {
     if (!request_id.empty()) {
-      LOOKOUT_ASSIGN_OR_RETURN(
-          Statement query,
-          c.Prepare(kGetRequestSql));
+      LOOKOUT_ASSIGN_OR_RETURN(Statement query, c.Prepare(kGetRequestSql));
       query.Bind(1, request_id);
       LOOKOUT_ASSIGN_OR_RETURN(bool seen, query.Step());
       if (seen) {
@@ -164,8 +162,7 @@ absl::StatusOr<Observation> SqliteObservationStore::Record(const Observation& ob
 absl::StatusOr<std::optional<Observation>> SqliteObservationStore::Get(const std::string& id) {
   std::optional<Observation> result;
   LOOKOUT_RETURN_IF_ERROR(db_->Read([&](SqliteConnection& c) -> absl::Status {
-    LOOKOUT_ASSIGN_OR_RETURN(Statement query,
-                             c.Prepare(kGetSql));
+    LOOKOUT_ASSIGN_OR_RETURN(Statement query, c.Prepare(kGetSql));
     query.Bind(1, id);
     LOOKOUT_ASSIGN_OR_RETURN(bool found, query.Step());
     if (!found) return absl::OkStatus();
@@ -211,9 +208,7 @@ absl::StatusOr<std::vector<Observation>> SqliteObservationStore::ListWithin(
     int metric, const std::string& country_code, int32_t first_day, int32_t last_day, int limit) {
   std::vector<Observation> observations;
   LOOKOUT_RETURN_IF_ERROR(db_->Read([&](SqliteConnection& c) -> absl::Status {
-    LOOKOUT_ASSIGN_OR_RETURN(
-        Statement query,
-        c.Prepare(kListWithinSql));
+    LOOKOUT_ASSIGN_OR_RETURN(Statement query, c.Prepare(kListWithinSql));
     query.Bind(1, static_cast<int64_t>(metric))
         .Bind(2, country_code)
         .Bind(3, static_cast<int64_t>(first_day))
@@ -233,8 +228,7 @@ absl::StatusOr<std::vector<Observation>> SqliteObservationStore::ListWithin(
 absl::StatusOr<bool> SqliteObservationStore::Delete(const std::string& id) {
   bool deleted = false;
   LOOKOUT_RETURN_IF_ERROR(db_->Write([&](SqliteConnection& c) -> absl::Status {
-    LOOKOUT_ASSIGN_OR_RETURN(Statement statement,
-                             c.Prepare(kDeleteSql));
+    LOOKOUT_ASSIGN_OR_RETURN(Statement statement, c.Prepare(kDeleteSql));
     statement.Bind(1, id);
     LOOKOUT_RETURN_IF_ERROR(statement.Run());
     deleted = c.Changes() > 0;

@@ -1527,14 +1527,12 @@ TEST_F(EventServiceTest, WatchNamesItsChangeLogAndRefusesPositionsFromAnother) {
   EXPECT_TRUE(status.ok()) << status.error_message();
   for (bool follow : {false, true}) {
     status = watch(1, "0123456789abcdef0123456789abcdef", follow);
-    EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
-        << status.error_message();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << status.error_message();
     EXPECT_THAT(status.error_message(), StartsWith("change_log_id: "));
     EXPECT_THAT(status.error_message(), HasSubstr(log_id));
     // Past the head: no read ever handed out sequence 4 of this log.
     status = watch(4, "", follow);
-    EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
-        << status.error_message();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << status.error_message();
     EXPECT_THAT(status.error_message(), StartsWith("after_sequence: "));
   }
 }

@@ -323,8 +323,7 @@ TEST_F(StatsReplacedLogTest, ARecreatedEventStoreIsFollowedFromZeroAndOldAnswers
   AggregateEventsResponse refused;
   grpc::Status status = Aggregate(at_3, &refused);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << status.error_message();
-  EXPECT_EQ(status.error_message().rfind("as_of_change_log_id: ", 0), 0u)
-      << status.error_message();
+  EXPECT_EQ(status.error_message().rfind("as_of_change_log_id: ", 0), 0u) << status.error_message();
   at_3.set_as_of_change_log_id(answer.as_of_change_log_id());
   EXPECT_TRUE(Aggregate(at_3, &again).ok());
 }

@@ -56,8 +56,8 @@ std::vector<std::string> Plan(const std::string& path, const std::string& sql) {
 void ExpectPlan(const std::string& path, const std::string& name, const std::string& sql,
                 const Expected& expected) {
   const std::vector<std::string> plan = Plan(path, sql);
-  const std::string shown = absl::StrCat(name, ": ", sql, "\n  plan:\n    ",
-                                         absl::StrJoin(plan, "\n    "));
+  const std::string shown =
+      absl::StrCat(name, ": ", sql, "\n  plan:\n    ", absl::StrJoin(plan, "\n    "));
   for (const std::string& use : expected.uses) {
     bool found = false;
     for (const std::string& line : plan) found = found || absl::StrContains(line, use);
@@ -111,10 +111,10 @@ TEST(StoreQueryPlanTest, ActorStoreStatementsUseTheirIndexes) {
             /*sorts=*/true}},
           {"HasChildren", {{"SEARCH actors USING COVERING INDEX actors_by_parent (parent_id=?)"}}},
           // Name order from the name index, stopping after the page; filters tested on the way.
-          {"ListActorsFirstPage", {{"SCAN a USING INDEX sqlite_autoindex_actors_2"},
-                                   {"SCAN a USING INDEX sqlite_autoindex_actors_2"}}},
-          {"ListActorsNextPage",
-           {{"SEARCH a USING INDEX sqlite_autoindex_actors_2 (name_key>?)"}}},
+          {"ListActorsFirstPage",
+           {{"SCAN a USING INDEX sqlite_autoindex_actors_2"},
+            {"SCAN a USING INDEX sqlite_autoindex_actors_2"}}},
+          {"ListActorsNextPage", {{"SEARCH a USING INDEX sqlite_autoindex_actors_2 (name_key>?)"}}},
           // A total counts every actor the filter passes: it reads them all by design.
           {"CountActors", {{}, {"SCAN a"}}},
           {"GetRelationship", {{"SEARCH relationships USING PRIMARY KEY (id=?)"}}},
@@ -190,8 +190,7 @@ TEST(StoreQueryPlanTest, EventStoreStatementsUseTheirIndexes) {
           {"RemoveExternalIdRow",
            {{"SEARCH event_external_ids USING PRIMARY KEY (scheme=? AND value=?)"}}},
           {"CheckFullText", {{"SCAN events_fts VIRTUAL TABLE INDEX"}, {"VIRTUAL TABLE INDEX"}}},
-          {"ChangesAfter",
-           {{"SEARCH changes USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)"}}},
+          {"ChangesAfter", {{"SEARCH changes USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)"}}},
           {"NewestChange", {{"SEARCH changes"}}},
       });
 
@@ -205,44 +204,58 @@ TEST(StoreQueryPlanTest, EventStoreStatementsUseTheirIndexes) {
   };
   std::vector<ListCase> cases;
   {
-    ListCase c{"newest first", {}, EventOrder::kEventDateDesc,
+    ListCase c{"newest first",
+               {},
+               EventOrder::kEventDateDesc,
                {{"SEARCH e USING INDEX events_live_by_day ((event_day,id)<(?,?))"}}};
     cases.push_back(c);
   }
   {
-    ListCase c{"one country", {}, EventOrder::kEventDateDesc,
+    ListCase c{"one country",
+               {},
+               EventOrder::kEventDateDesc,
                {{"SEARCH e USING INDEX events_live_by_country (country=? AND "
                  "(event_day,id)<(?,?))"}}};
     c.filter.add_country_codes("HTI");
     cases.push_back(c);
   }
   {
-    ListCase c{"one event type", {}, EventOrder::kEventDateAsc,
+    ListCase c{"one event type",
+               {},
+               EventOrder::kEventDateAsc,
                {{"SEARCH e USING INDEX events_live_by_type (event_type=? AND "
                  "(event_day,id)>(?,?))"}}};
     c.filter.add_event_types(event::v1::EVENT_TYPE_BATTLES);
     cases.push_back(c);
   }
   {
-    ListCase c{"admin1", {}, EventOrder::kEventDateDesc,
+    ListCase c{"admin1",
+               {},
+               EventOrder::kEventDateDesc,
                {{"SEARCH e USING INDEX events_live_by_admin1 (admin1=? AND "
                  "(event_day,id)<(?,?))"}}};
     c.filter.set_admin1("Ouest");
     cases.push_back(c);
   }
   {
-    ListCase c{"a date range", {}, EventOrder::kEventDateDesc,
+    ListCase c{"a date range",
+               {},
+               EventOrder::kEventDateDesc,
                {{"SEARCH e USING INDEX events_live_by_day (event_day<?)"}}};
     c.filter.mutable_date_range()->set_end_date("2024-03-31");
     cases.push_back(c);
   }
   {
-    ListCase c{"most fatalities", {}, EventOrder::kFatalitiesDesc,
+    ListCase c{"most fatalities",
+               {},
+               EventOrder::kFatalitiesDesc,
                {{"SEARCH e USING INDEX events_live_by_fatalities ((fatalities,id)<(?,?))"}}};
     cases.push_back(c);
   }
   {
-    ListCase c{"an actor", {}, EventOrder::kEventDateDesc,
+    ListCase c{"an actor",
+               {},
+               EventOrder::kEventDateDesc,
                {{"SEARCH event_actors USING PRIMARY KEY (actor_id=?)",
                  "SEARCH e USING INDEX sqlite_autoindex_events_1 (id=?)"},
                 {},
