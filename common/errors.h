@@ -48,6 +48,16 @@ inline absl::Status DependencyUnavailable(absl::string_view dependency, absl::st
   return absl::UnavailableError(absl::StrCat(dependency, " is unavailable: ", detail));
 }
 
+// FAILED_PRECONDITION naming `field`: the caller's position (a sequence, a change log id)
+// belongs to another change log than the one served now (recreated or restored): what the
+// caller built from the old log must be rebuilt from sequence 0.
+inline absl::Status ChangeLogReplaced(absl::string_view field, absl::string_view detail) {
+  absl::Status status = absl::FailedPreconditionError(
+      absl::StrCat(field, ": ", detail, "; start again from sequence 0"));
+  status.SetPayload(kFieldPayload, absl::Cord(field));
+  return status;
+}
+
 }  // namespace lookout::errors
 
 #endif  // LOOKOUT_COMMON_ERRORS_H_

@@ -79,6 +79,70 @@ constexpr char kActorFilterSql[] = R"sql(
   AND (?3 = '' OR EXISTS (SELECT 1 FROM actor_names n
                           WHERE n.actor_id = a.id AND instr(n.name_key, ?3) > 0)))sql";
 
+// ListActors walks the actors in name order (the name_key index) and stops after the page; the
+// filters are tested on the way. Two statements rather than "?4 = 0 OR ..." so the keyset
+// condition can use the index.
+const std::string& ListActorsFirstPage() {
+  static const std::string* const sql =
+      new std::string(absl::StrCat("SELECT a.name_key, a.proto FROM actors a WHERE",
+                                   kActorFilterSql, " ORDER BY a.name_key, a.id LIMIT ?4"));
+  return *sql;
+}
+const std::string& ListActorsNextPage() {
+  static const std::string* const sql = new std::string(
+      absl::StrCat("SELECT a.name_key, a.proto FROM actors a WHERE", kActorFilterSql,
+                   " AND (a.name_key, a.id) > (?5, ?6) ORDER BY a.name_key, a.id LIMIT ?4"));
+  return *sql;
+}
+const std::string& CountActorsSql() {
+  static const std::string* const sql =
+      new std::string(absl::StrCat("SELECT count(*) FROM actors a WHERE", kActorFilterSql));
+  return *sql;
+}
+
+// ListRelationships: the conditions both statements share; ?2 type, ?3 as_of_date.
+constexpr char kRelationshipFilterSql[] =
+    " AND (?2 = 0 OR type = ?2)"
+    " AND (?3 = '' OR ((start_date = '' OR start_date <= ?3)"
+    " AND (end_date = '' OR end_date >= ?3)))";
+// Every relationship, in id order: a walk of the primary key from the cursor (?4).
+const std::string& ListRelationshipsSql() {
+  static const std::string* const sql =
+      new std::string(absl::StrCat("SELECT id, proto FROM relationships WHERE id > ?4",
+                                   kRelationshipFilterSql, " ORDER BY id LIMIT ?5"));
+  return *sql;
+}
+// One actor's (?1). "subject_id = ?1 OR object_id = ?1" cannot walk an index in id order, so
+// the two index walks (by subject, by object, each in id order) are merged and stop after the
+// page; the second skips what the first finds (an actor related to itself).
+const std::string& ListRelationshipsOfActorSql() {
+  static const std::string* const sql = new std::string(
+      absl::StrCat("SELECT id, proto FROM relationships WHERE subject_id = ?1 AND id > ?4",
+                   kRelationshipFilterSql,
+                   " UNION ALL SELECT id, proto FROM relationships"
+                   " WHERE object_id = ?1 AND subject_id <> ?1 AND id > ?4",
+                   kRelationshipFilterSql, " ORDER BY id LIMIT ?5"));
+  return *sql;
+}
+
+constexpr char kGetActor[] = "SELECT proto FROM actors WHERE id = ?1";
+constexpr char kFindIdByNameKey[] = "SELECT id FROM actors WHERE name_key = ?1";
+constexpr char kFindIdByAliasKey[] =
+    "SELECT n.actor_id FROM actor_names n JOIN actors a ON a.id = n.actor_id "
+    "WHERE n.name_key = ?1 AND n.is_alias = 1 ORDER BY a.seq LIMIT 1";
+constexpr char kHasChildren[] = "SELECT 1 FROM actors WHERE parent_id = ?1 LIMIT 1";
+constexpr char kGetRelationship[] = "SELECT proto FROM relationships WHERE id = ?1";
+constexpr char kGetRequest[] =
+    "SELECT payload_hash, result_id FROM request_ids WHERE method = ?1 AND request_id = ?2";
+constexpr char kUpdateActor[] =
+    "UPDATE actors SET name_key = ?2, type = ?3, country_code = ?4, parent_id = ?5, proto = ?6 "
+    "WHERE id = ?1";
+constexpr char kDeleteActor[] = "DELETE FROM actors WHERE id = ?1";
+constexpr char kDeleteRelationship[] = "DELETE FROM relationships WHERE id = ?1";
+constexpr char kDeleteRelationshipsOf[] =
+    "DELETE FROM relationships WHERE subject_id = ?1 OR object_id = ?1";
+constexpr char kDeleteKeys[] = "DELETE FROM actor_names WHERE actor_id = ?1";
+
 void BindActorFilter(Statement& statement, const ActorFilter& filter) {
   statement.Bind(1, static_cast<int64_t>(filter.type))
       .Bind(2, filter.country_code)
@@ -91,8 +155,7 @@ class SqliteTransaction final : public ActorStore::Writer {
   explicit SqliteTransaction(SqliteConnection& db) : db_(db) {}
 
   absl::StatusOr<std::optional<v1::Actor>> GetActor(absl::string_view id) override {
-    LOOKOUT_ASSIGN_OR_RETURN(Statement query,
-                             db_.Prepare("SELECT proto FROM actors WHERE id = ?1"));
+    LOOKOUT_ASSIGN_OR_RETURN(Statement query, db_.Prepare(kGetActor));
     query.Bind(1, id);
     LOOKOUT_ASSIGN_OR_RETURN(bool found, query.Step());
     if (!found) return std::nullopt;
@@ -100,8 +163,7 @@ class SqliteTransaction final : public ActorStore::Writer {
   }
 
   absl::StatusOr<std::optional<std::string>> FindIdByNameKey(absl::string_view key) override {
-    LOOKOUT_ASSIGN_OR_RETURN(Statement query,
-                             db_.Prepare("SELECT id FROM actors WHERE name_key = ?1"));
+    LOOKOUT_ASSIGN_OR_RETURN(Statement query, db_.Prepare(kFindIdByNameKey));
     query.Bind(1, key);
     LOOKOUT_ASSIGN_OR_RETURN(bool found, query.Step());
     if (!found) return std::nullopt;
@@ -109,10 +171,7 @@ class SqliteTransaction final : public ActorStore::Writer {
   }
 
   absl::StatusOr<std::optional<std::string>> FindIdByAliasKey(absl::string_view key) override {
-    LOOKOUT_ASSIGN_OR_RETURN(
-        Statement query,
-        db_.Prepare("SELECT n.actor_id FROM actor_names n JOIN actors a ON a.id = n.actor_id "
-                    "WHERE n.name_key = ?1 AND n.is_alias = 1 ORDER BY a.seq LIMIT 1"));
+    LOOKOUT_ASSIGN_OR_RETURN(Statement query, db_.Prepare(kFindIdByAliasKey));
     query.Bind(1, key);
     LOOKOUT_ASSIGN_OR_RETURN(bool found, query.Step());
     if (!found) return std::nullopt;
@@ -120,8 +179,7 @@ class SqliteTransaction final : public ActorStore::Writer {
   }
 
   absl::StatusOr<bool> HasChildren(absl::string_view id) override {
-    LOOKOUT_ASSIGN_OR_RETURN(Statement query,
-                             db_.Prepare("SELECT 1 FROM actors WHERE parent_id = ?1 LIMIT 1"));
+    LOOKOUT_ASSIGN_OR_RETURN(Statement query, db_.Prepare(kHasChildren));
     query.Bind(1, id);
     return query.Step();
   }
@@ -129,15 +187,9 @@ class SqliteTransaction final : public ActorStore::Writer {
   absl::StatusOr<std::vector<ListedActor>> ListActors(const ActorFilter& filter,
                                                       const std::optional<ActorPosition>& after,
                                                       int limit) override {
-    // Two statements rather than "?4 = 0 OR ..." so the keyset condition can use the index.
-    static const std::string kFirstPage =
-        absl::StrCat("SELECT a.name_key, a.proto FROM actors a WHERE", kActorFilterSql,
-                     " ORDER BY a.name_key, a.id LIMIT ?4");
-    static const std::string kNextPage =
-        absl::StrCat("SELECT a.name_key, a.proto FROM actors a WHERE", kActorFilterSql,
-                     " AND (a.name_key, a.id) > (?5, ?6) ORDER BY a.name_key, a.id LIMIT ?4");
-    LOOKOUT_ASSIGN_OR_RETURN(Statement query,
-                             db_.Prepare(after.has_value() ? kNextPage : kFirstPage));
+    LOOKOUT_ASSIGN_OR_RETURN(
+        Statement query,
+        db_.Prepare(after.has_value() ? ListActorsNextPage() : ListActorsFirstPage()));
     BindActorFilter(query, filter);
     query.Bind(4, limit);
     if (after.has_value()) query.Bind(5, after->name_key).Bind(6, after->id);
@@ -152,17 +204,14 @@ class SqliteTransaction final : public ActorStore::Writer {
   }
 
   absl::StatusOr<int64_t> CountActors(const ActorFilter& filter) override {
-    static const std::string kCount =
-        absl::StrCat("SELECT count(*) FROM actors a WHERE", kActorFilterSql);
-    LOOKOUT_ASSIGN_OR_RETURN(Statement query, db_.Prepare(kCount));
+    LOOKOUT_ASSIGN_OR_RETURN(Statement query, db_.Prepare(CountActorsSql()));
     BindActorFilter(query, filter);
     LOOKOUT_ASSIGN_OR_RETURN(bool row, query.Step());
     return row ? query.Int64(0) : 0;
   }
 
   absl::StatusOr<std::optional<v1::Relationship>> GetRelationship(absl::string_view id) override {
-    LOOKOUT_ASSIGN_OR_RETURN(Statement query,
-                             db_.Prepare("SELECT proto FROM relationships WHERE id = ?1"));
+    LOOKOUT_ASSIGN_OR_RETURN(Statement query, db_.Prepare(kGetRelationship));
     query.Bind(1, id);
     LOOKOUT_ASSIGN_OR_RETURN(bool found, query.Step());
     if (!found) return std::nullopt;
@@ -172,16 +221,11 @@ class SqliteTransaction final : public ActorStore::Writer {
   absl::StatusOr<std::vector<v1::Relationship>> ListRelationships(const RelationshipFilter& filter,
                                                                   absl::string_view after_id,
                                                                   int limit) override {
-    LOOKOUT_ASSIGN_OR_RETURN(Statement query, db_.Prepare(R"sql(
-        SELECT proto FROM relationships
-        WHERE (?1 = '' OR subject_id = ?1 OR object_id = ?1)
-          AND (?2 = 0 OR type = ?2)
-          AND (?3 = '' OR ((start_date = '' OR start_date <= ?3)
-                           AND (end_date = '' OR end_date >= ?3)))
-          AND id > ?4
-        ORDER BY id LIMIT ?5)sql"));
-    query.Bind(1, filter.actor_id)
-        .Bind(2, static_cast<int64_t>(filter.type))
+    LOOKOUT_ASSIGN_OR_RETURN(Statement query,
+                             db_.Prepare(filter.actor_id.empty() ? ListRelationshipsSql()
+                                                                 : ListRelationshipsOfActorSql()));
+    if (!filter.actor_id.empty()) query.Bind(1, filter.actor_id);
+    query.Bind(2, static_cast<int64_t>(filter.type))
         .Bind(3, filter.as_of_date)
         .Bind(4, after_id)
         .Bind(5, limit);
@@ -190,7 +234,7 @@ class SqliteTransaction final : public ActorStore::Writer {
       LOOKOUT_ASSIGN_OR_RETURN(bool row, query.Step());
       if (!row) break;
       LOOKOUT_ASSIGN_OR_RETURN(v1::Relationship relationship,
-                               ParseRow<v1::Relationship>(query.Blob(0), "relationships"));
+                               ParseRow<v1::Relationship>(query.Blob(1), "relationships"));
       relationships.push_back(std::move(relationship));
     }
     return relationships;
@@ -198,9 +242,7 @@ class SqliteTransaction final : public ActorStore::Writer {
 
   absl::StatusOr<std::optional<RequestRecord>> GetRequest(absl::string_view method,
                                                           absl::string_view request_id) override {
-    LOOKOUT_ASSIGN_OR_RETURN(Statement query,
-                             db_.Prepare("SELECT payload_hash, result_id FROM request_ids "
-                                         "WHERE method = ?1 AND request_id = ?2"));
+    LOOKOUT_ASSIGN_OR_RETURN(Statement query, db_.Prepare(kGetRequest));
     query.Bind(1, method).Bind(2, request_id);
     LOOKOUT_ASSIGN_OR_RETURN(bool found, query.Step());
     if (!found) return std::nullopt;
@@ -219,10 +261,7 @@ class SqliteTransaction final : public ActorStore::Writer {
 
   absl::Status UpdateActor(const StoredActor& stored) override {
     {
-      LOOKOUT_ASSIGN_OR_RETURN(
-          Statement update,
-          db_.Prepare("UPDATE actors SET name_key = ?2, type = ?3, country_code = ?4, "
-                      "parent_id = ?5, proto = ?6 WHERE id = ?1"));
+      LOOKOUT_ASSIGN_OR_RETURN(Statement update, db_.Prepare(kUpdateActor));
       BindActorColumns(update, stored);
       LOOKOUT_RETURN_IF_ERROR(update.Run());
       if (db_.Changes() != 1) {
@@ -235,7 +274,7 @@ class SqliteTransaction final : public ActorStore::Writer {
 
   absl::Status DeleteActor(absl::string_view id) override {
     LOOKOUT_RETURN_IF_ERROR(DeleteKeys(id));
-    LOOKOUT_ASSIGN_OR_RETURN(Statement remove, db_.Prepare("DELETE FROM actors WHERE id = ?1"));
+    LOOKOUT_ASSIGN_OR_RETURN(Statement remove, db_.Prepare(kDeleteActor));
     remove.Bind(1, id);
     return remove.Run();
   }
@@ -257,17 +296,14 @@ class SqliteTransaction final : public ActorStore::Writer {
   }
 
   absl::StatusOr<bool> DeleteRelationship(absl::string_view id) override {
-    LOOKOUT_ASSIGN_OR_RETURN(Statement remove,
-                             db_.Prepare("DELETE FROM relationships WHERE id = ?1"));
+    LOOKOUT_ASSIGN_OR_RETURN(Statement remove, db_.Prepare(kDeleteRelationship));
     remove.Bind(1, id);
     LOOKOUT_RETURN_IF_ERROR(remove.Run());
     return db_.Changes() > 0;
   }
 
   absl::Status DeleteRelationshipsOf(absl::string_view actor_id) override {
-    LOOKOUT_ASSIGN_OR_RETURN(
-        Statement remove,
-        db_.Prepare("DELETE FROM relationships WHERE subject_id = ?1 OR object_id = ?1"));
+    LOOKOUT_ASSIGN_OR_RETURN(Statement remove, db_.Prepare(kDeleteRelationshipsOf));
     remove.Bind(1, actor_id);
     return remove.Run();
   }
@@ -315,8 +351,7 @@ class SqliteTransaction final : public ActorStore::Writer {
   }
 
   absl::Status DeleteKeys(absl::string_view actor_id) {
-    LOOKOUT_ASSIGN_OR_RETURN(Statement remove,
-                             db_.Prepare("DELETE FROM actor_names WHERE actor_id = ?1"));
+    LOOKOUT_ASSIGN_OR_RETURN(Statement remove, db_.Prepare(kDeleteKeys));
     remove.Bind(1, actor_id);
     return remove.Run();
   }
@@ -325,6 +360,27 @@ class SqliteTransaction final : public ActorStore::Writer {
 };
 
 }  // namespace
+
+std::vector<std::pair<std::string, std::string>> SqliteActorStore::Queries() {
+  return {
+      {"GetActor", kGetActor},
+      {"FindIdByNameKey", kFindIdByNameKey},
+      {"FindIdByAliasKey", kFindIdByAliasKey},
+      {"HasChildren", kHasChildren},
+      {"ListActorsFirstPage", ListActorsFirstPage()},
+      {"ListActorsNextPage", ListActorsNextPage()},
+      {"CountActors", CountActorsSql()},
+      {"GetRelationship", kGetRelationship},
+      {"ListRelationships", ListRelationshipsSql()},
+      {"ListRelationshipsOfActor", ListRelationshipsOfActorSql()},
+      {"GetRequest", kGetRequest},
+      {"UpdateActor", kUpdateActor},
+      {"DeleteActor", kDeleteActor},
+      {"DeleteRelationship", kDeleteRelationship},
+      {"DeleteRelationshipsOf", kDeleteRelationshipsOf},
+      {"DeleteKeys", kDeleteKeys},
+  };
+}
 
 const std::vector<Migration>& SqliteActorStore::Migrations() {
   static const auto* migrations = new std::vector<Migration>{{1, kSchemaV1}};

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -20,6 +21,9 @@ class SqliteActorStore final : public ActorStore {
 
   // The schema, oldest first. Append new versions; never edit a released one.
   static const std::vector<Migration>& Migrations();
+  // Every statement with a WHERE clause the store prepares, by name, so a test can check that
+  // each one's query plan uses the index meant for it.
+  static std::vector<std::pair<std::string, std::string>> Queries();
 
   absl::Status Read(absl::FunctionRef<absl::Status(Reader&)> fn) override;
   absl::Status Write(absl::FunctionRef<absl::Status(Writer&)> fn) override;

@@ -24,14 +24,28 @@ absl::Status ChangeFeed::Watch(const v1::WatchEventsRequest& request, const Sink
                                        request.after_sequence()));
   }
   LOOKOUT_RETURN_IF_ERROR(event_filter::ValidateFilter(request.filter()));
+  const std::string& log_id = store_->change_log_id();
+  if (!request.change_log_id().empty() && request.change_log_id() != log_id) {
+    return errors::ChangeLogReplaced(
+        "change_log_id", absl::StrCat("the change log is \"", log_id, "\" now, not \"",
+                                      request.change_log_id(), "\" (recreated or restored)"));
+  }
+  // Every sequence a client was ever given is at most the durable head, which never goes back
+  // while the log lives: one above it comes from a log that was recreated or restored.
+  LOOKOUT_ASSIGN_OR_RETURN(const int64_t head, store_->HeadSequence());
+  if (request.after_sequence() > head) {
+    return errors::ChangeLogReplaced(
+        "after_sequence",
+        absl::StrCat(request.after_sequence(), " is past the head of the change log \"", log_id,
+                     "\" (", head, "): the log was recreated or restored"));
+  }
 
   // Without follow the stream ends at the head as it is now; changes committed later are for
   // the next call, which resumes from the last sequence this one sent.
-  int64_t up_to = std::numeric_limits<int64_t>::max();
-  if (!request.follow()) {
-    LOOKOUT_ASSIGN_OR_RETURN(up_to, store_->HeadSequence());
-  }
+  const int64_t up_to = request.follow() ? std::numeric_limits<int64_t>::max() : head;
   int64_t cursor = request.after_sequence();
+  // The first message names the log, so a consumer learns which one its sequences belong to.
+  bool first = true;
   // Without a filter nothing looks inside an event, so its stored bytes go out as they are:
   // kept as field 3 among the message's unknown fields, they serialize exactly as a set `event`
   // would (same number, same length-delimited encoding), and the client parses an Event.
@@ -47,6 +61,7 @@ absl::Status ChangeFeed::Watch(const v1::WatchEventsRequest& request, const Sink
       message.Clear();
       message.set_sequence(change.sequence);
       message.set_type(change.type);
+      if (first) message.set_change_log_id(log_id);
       if (pass_through) {
         *message.GetReflection()->MutableUnknownFields(&message)->AddLengthDelimited(
             v1::WatchEventsResponse::kEventFieldNumber) = std::move(change.event_bytes);
@@ -58,6 +73,7 @@ absl::Status ChangeFeed::Watch(const v1::WatchEventsRequest& request, const Sink
         if (!event_filter::MatchesFilter(event, request.filter())) continue;
         message.mutable_event()->Swap(&event);
       }
+      first = false;
       if (!send(message)) return absl::CancelledError("the client went away");
     }
     if (static_cast<int>(changes.size()) == options_.batch_size) continue;  // more backlog

@@ -121,6 +121,18 @@ std::string AfterCursorCondition(EventOrder order) {
                       order == EventOrder::kEventDateAsc ? ">" : "<", " (?, ?)");
 }
 
+std::string ListCountSql(const SqlCondition& condition) {
+  return absl::StrCat("SELECT COUNT(*) FROM events e WHERE ", condition.where);
+}
+
+std::string ListPageSql(const SqlCondition& condition, EventOrder order, bool after_cursor) {
+  std::string sql = absl::StrCat("SELECT e.event, ", SortColumn(order),
+                                 ", e.id FROM events e WHERE ", condition.where);
+  if (after_cursor) sql += AfterCursorCondition(order);
+  absl::StrAppend(&sql, " ", OrderByClause(order), " LIMIT ?");
+  return sql;
+}
+
 void BindAll(Statement& statement, const std::vector<SqlValue>& params, int first_index) {
   int index = first_index;
   for (const SqlValue& value : params) {

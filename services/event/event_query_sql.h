@@ -33,6 +33,12 @@ const char* OrderByClause(EventOrder order);
 // " AND (sort, id) < (?, ?)" (or > for ascending): the rows after `cursor`.
 std::string AfterCursorCondition(EventOrder order);
 
+// ListEvents' statements over `condition`: the count of every match, and a page (the event, its
+// sort key and id; parameters: the condition's, then the cursor's two when `after_cursor`, then
+// the limit).
+std::string ListCountSql(const SqlCondition& condition);
+std::string ListPageSql(const SqlCondition& condition, EventOrder order, bool after_cursor);
+
 // Binds `params` to parameters first_index, first_index + 1, ...
 void BindAll(Statement& statement, const std::vector<SqlValue>& params, int first_index = 1);
 

@@ -106,6 +106,13 @@ INSERT INTO events_fts_v3 (rowid, notes) SELECT rowid, notes FROM events_fts;
 DROP TABLE events_fts;
 ALTER TABLE events_fts_v3 RENAME TO events_fts;
 )sql"},
+      // The change log's identity: sequences mean something only within one log, so a follower
+      // or a cache that keeps a sequence keeps this id with it, and a recreated or restored
+      // file (sequences starting again) is told apart. Created here for new and existing files
+      // alike; random, so two files never share one.
+      {4, R"sql(
+INSERT OR IGNORE INTO meta (key, value) VALUES ('change_log_id', lower(hex(randomblob(16))));
+)sql"},
   };
   return *migrations;
 }

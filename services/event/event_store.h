@@ -117,6 +117,11 @@ class EventStore {
 
   // The secret that keys page tokens; kept in the store so tokens survive a restart.
   virtual const std::string& page_token_secret() const = 0;
+
+  // The identity of the change log, created with the store and kept across restarts. A sequence
+  // names a change only together with it: a recreated or restored store starts its sequences
+  // again under another id.
+  virtual const std::string& change_log_id() const = 0;
 };
 
 }  // namespace lookout::event

@@ -19,6 +19,29 @@ namespace {
 using ::lookout::event::v1::ChangeType;
 using ::lookout::event::v1::Event;
 
+// The statements with a WHERE clause (see SqliteEventStore::Queries).
+constexpr char kGetLiveSql[] = "SELECT event FROM events WHERE id = ? AND deleted = 0";
+constexpr char kLiveRowSql[] = "SELECT pk, event FROM events WHERE id = ? AND deleted = 0";
+constexpr char kFindRequestSql[] =
+    "SELECT payload_hash, result FROM request_ids WHERE request_id = ?";
+constexpr char kOwnerOfSql[] =
+    "SELECT event_id FROM event_external_ids WHERE scheme = ? AND value = ?";
+constexpr char kNextSequenceSql[] =
+    "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'changes'), 0)";
+constexpr char kUpdateRowSql[] =
+    "UPDATE events SET event_day = ?, end_day = ?, country = ?, admin1 = ?, event_type = ?, "
+    "sub_event_type = ?, fatalities = ?, lat = ?, lon = ?, sequence = ?, event = ?, deleted = ? "
+    "WHERE pk = ?";
+constexpr char kRemoveActorRowSql[] =
+    "DELETE FROM event_actors WHERE actor_id = ? AND event_id = ?";
+constexpr char kRemoveTagRowSql[] = "DELETE FROM event_tags WHERE tag = ? AND event_id = ?";
+constexpr char kRemoveExternalIdRowSql[] =
+    "DELETE FROM event_external_ids WHERE scheme = ? AND value = ? AND event_id = ?";
+constexpr char kChangesAfterSql[] =
+    "SELECT sequence, type, event FROM changes WHERE sequence > ? AND sequence <= ? "
+    "ORDER BY sequence LIMIT ?";
+constexpr char kNewestChangeSql[] = "SELECT COALESCE(MAX(sequence), 0) FROM changes";
+
 absl::StatusOr<Event> ParseEvent(const std::string& blob) {
   Event event;
   if (!event.ParseFromString(blob)) return errors::StorageFailure("unreadable event record");
@@ -58,8 +81,7 @@ class SqliteEventTransaction : public EventTransaction {
   int64_t head() const { return head_; }
 
   absl::StatusOr<std::optional<Event>> GetLive(const std::string& id) override {
-    LOOKOUT_ASSIGN_OR_RETURN(Statement s,
-                             db_.Prepare("SELECT event FROM events WHERE id = ? AND deleted = 0"));
+    LOOKOUT_ASSIGN_OR_RETURN(Statement s, db_.Prepare(kGetLiveSql));
     s.Bind(1, id);
     LOOKOUT_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) return std::nullopt;
@@ -74,9 +96,7 @@ class SqliteEventTransaction : public EventTransaction {
   }
 
   absl::StatusOr<std::optional<RequestRecord>> FindRequest(const std::string& request_id) override {
-    LOOKOUT_ASSIGN_OR_RETURN(
-        Statement s,
-        db_.Prepare("SELECT payload_hash, result FROM request_ids WHERE request_id = ?"));
+    LOOKOUT_ASSIGN_OR_RETURN(Statement s, db_.Prepare(kFindRequestSql));
     s.Bind(1, request_id);
     LOOKOUT_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) return std::nullopt;
@@ -160,9 +180,7 @@ class SqliteEventTransaction : public EventTransaction {
   }
 
   absl::StatusOr<std::optional<std::string>> OwnerOf(const lookout::type::v1::ExternalId& id) {
-    LOOKOUT_ASSIGN_OR_RETURN(
-        Statement s,
-        db_.Prepare("SELECT event_id FROM event_external_ids WHERE scheme = ? AND value = ?"));
+    LOOKOUT_ASSIGN_OR_RETURN(Statement s, db_.Prepare(kOwnerOfSql));
     s.Bind(1, id.scheme()).Bind(2, id.value());
     LOOKOUT_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) return std::nullopt;
@@ -172,10 +190,7 @@ class SqliteEventTransaction : public EventTransaction {
   // The next sequence of the change log. sqlite_sequence holds the largest ever used (rolled
   // back with a savepoint, so an undone import row does not leave a gap).
   absl::StatusOr<int64_t> NextSequence() {
-    LOOKOUT_ASSIGN_OR_RETURN(
-        Statement s,
-        db_.Prepare(
-            "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'changes'), 0)"));
+    LOOKOUT_ASSIGN_OR_RETURN(Statement s, db_.Prepare(kNextSequenceSql));
     LOOKOUT_ASSIGN_OR_RETURN(bool row, s.Step());
     return (row ? s.Int64(0) : 0) + 1;
   }
@@ -186,8 +201,7 @@ class SqliteEventTransaction : public EventTransaction {
   };
 
   absl::StatusOr<StoredRow> LiveRow(const std::string& id) {
-    LOOKOUT_ASSIGN_OR_RETURN(
-        Statement s, db_.Prepare("SELECT pk, event FROM events WHERE id = ? AND deleted = 0"));
+    LOOKOUT_ASSIGN_OR_RETURN(Statement s, db_.Prepare(kLiveRowSql));
     s.Bind(1, id);
     LOOKOUT_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) return errors::NotFound("event", id);
@@ -227,11 +241,7 @@ class SqliteEventTransaction : public EventTransaction {
 
   absl::Status UpdateRow(int64_t pk, const Event& event, const EventColumns& columns,
                          const std::string& blob, bool deleted) {
-    LOOKOUT_ASSIGN_OR_RETURN(
-        Statement s,
-        db_.Prepare("UPDATE events SET event_day = ?, end_day = ?, country = ?, admin1 = ?, "
-                    "event_type = ?, sub_event_type = ?, fatalities = ?, lat = ?, lon = ?, "
-                    "sequence = ?, event = ?, deleted = ? WHERE pk = ?"));
+    LOOKOUT_ASSIGN_OR_RETURN(Statement s, db_.Prepare(kUpdateRowSql));
     BindColumns(s, event, columns, blob);
     s.Bind(12, deleted ? 1 : 0).Bind(13, pk);
     return s.Run();
@@ -249,19 +259,18 @@ class SqliteEventTransaction : public EventTransaction {
     for (const v1::Participant& p : event.participants()) {
       LOOKOUT_RETURN_IF_ERROR(
           RunWithText(add ? "INSERT OR IGNORE INTO event_actors (actor_id, event_id) VALUES (?, ?)"
-                          : "DELETE FROM event_actors WHERE actor_id = ? AND event_id = ?",
+                          : kRemoveActorRowSql,
                       {p.actor_id(), event.id()}));
     }
     for (const std::string& tag : event.tags()) {
-      LOOKOUT_RETURN_IF_ERROR(
-          RunWithText(add ? "INSERT OR IGNORE INTO event_tags (tag, event_id) VALUES (?, ?)"
-                          : "DELETE FROM event_tags WHERE tag = ? AND event_id = ?",
-                      {tag, event.id()}));
+      LOOKOUT_RETURN_IF_ERROR(RunWithText(
+          add ? "INSERT OR IGNORE INTO event_tags (tag, event_id) VALUES (?, ?)" : kRemoveTagRowSql,
+          {tag, event.id()}));
     }
     for (const lookout::type::v1::ExternalId& id : event.external_ids()) {
       LOOKOUT_RETURN_IF_ERROR(RunWithText(
           add ? "INSERT INTO event_external_ids (scheme, value, event_id) VALUES (?, ?, ?)"
-              : "DELETE FROM event_external_ids WHERE scheme = ? AND value = ? AND event_id = ?",
+              : kRemoveExternalIdRowSql,
           {id.scheme(), id.value(), event.id()}));
     }
     if (event.notes().empty()) return absl::OkStatus();
@@ -289,6 +298,22 @@ class SqliteEventTransaction : public EventTransaction {
 
 }  // namespace
 
+std::vector<std::pair<std::string, std::string>> SqliteEventStore::Queries() {
+  return {
+      {"GetLive", kGetLiveSql},
+      {"LiveRow", kLiveRowSql},
+      {"FindRequest", kFindRequestSql},
+      {"OwnerOf", kOwnerOfSql},
+      {"NextSequence", kNextSequenceSql},
+      {"UpdateRow", kUpdateRowSql},
+      {"RemoveActorRow", kRemoveActorRowSql},
+      {"RemoveTagRow", kRemoveTagRowSql},
+      {"RemoveExternalIdRow", kRemoveExternalIdRowSql},
+      {"ChangesAfter", kChangesAfterSql},
+      {"NewestChange", kNewestChangeSql},
+  };
+}
+
 absl::StatusOr<std::unique_ptr<SqliteEventStore>> SqliteEventStore::Open(
     const std::string& path, std::function<void()> before_sync) {
   SqliteDatabase::Options options;
@@ -298,9 +323,13 @@ absl::StatusOr<std::unique_ptr<SqliteEventStore>> SqliteEventStore::Open(
                            SqliteDatabase::Open(options, EventStoreMigrations()));
   auto store = std::unique_ptr<SqliteEventStore>(new SqliteEventStore(std::move(db)));
   LOOKOUT_RETURN_IF_ERROR(store->LoadSecret());
+  LOOKOUT_RETURN_IF_ERROR(store->LoadChangeLogId());
   // Opening synced the WAL, so everything stored is durable now.
   LOOKOUT_ASSIGN_OR_RETURN(int64_t head, store->StoredHead());
-  store->durable_head_.store(head);
+  {
+    absl::MutexLock lock(&store->head_mu_);
+    store->durable_head_ = head;
+  }
   return store;
 }
 
@@ -324,6 +353,15 @@ absl::Status SqliteEventStore::LoadSecret() {
   });
 }
 
+absl::Status SqliteEventStore::LoadChangeLogId() {
+  // Migration 4 created it. An operator who restores the file from a backup deletes it (see
+  // README.md), and the log is then given a new one here: the restored log's sequences are
+  // reused by new changes and must not be confused with those the old log handed out.
+  LOOKOUT_ASSIGN_OR_RETURN(change_log_id_,
+                           LoadOrCreateMetaValue(*db_, "change_log_id", RandomHex(16)));
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::optional<Event>> SqliteEventStore::GetLive(const std::string& id) {
   std::optional<Event> result;
   LOOKOUT_RETURN_IF_ERROR(db_->Read([&](SqliteConnection& db) -> absl::Status {
@@ -331,6 +369,7 @@ absl::StatusOr<std::optional<Event>> SqliteEventStore::GetLive(const std::string
     LOOKOUT_ASSIGN_OR_RETURN(result, reader.GetLive(id));
     return absl::OkStatus();
   }));
+  if (result.has_value()) LOOKOUT_RETURN_IF_ERROR(AwaitDurableHead(result->sequence()));
   return result;
 }
 
@@ -350,24 +389,26 @@ absl::StatusOr<std::optional<RequestRecord>> SqliteEventStore::FindRequest(
 
 absl::StatusOr<EventPage> SqliteEventStore::List(const EventQuery& query) {
   EventPage page;
+  int64_t snapshot_head = 0;
   const SqlCondition condition = FilterCondition(query.filter);
   LOOKOUT_RETURN_IF_ERROR(db_->Read([&](SqliteConnection& db) -> absl::Status {
     // One read transaction: the total and the page come from the same snapshot.
     LOOKOUT_RETURN_IF_ERROR(db.Exec("BEGIN"));
     {
-      LOOKOUT_ASSIGN_OR_RETURN(
-          Statement count,
-          db.Prepare(absl::StrCat("SELECT COUNT(*) FROM events e WHERE ", condition.where)));
+      // The snapshot's newest change: the page may reflect any change up to it.
+      LOOKOUT_ASSIGN_OR_RETURN(Statement head, db.Prepare(kNewestChangeSql));
+      LOOKOUT_ASSIGN_OR_RETURN(bool row, head.Step());
+      snapshot_head = row ? head.Int64(0) : 0;
+    }
+    {
+      LOOKOUT_ASSIGN_OR_RETURN(Statement count, db.Prepare(ListCountSql(condition)));
       BindAll(count, condition.params);
       LOOKOUT_ASSIGN_OR_RETURN(bool row, count.Step());
       page.total_size = row ? count.Int64(0) : 0;
     }
     {
-      std::string sql = absl::StrCat("SELECT e.event, ", SortColumn(query.order),
-                                     ", e.id FROM events e WHERE ", condition.where);
-      if (query.after.has_value()) sql += AfterCursorCondition(query.order);
-      absl::StrAppend(&sql, " ", OrderByClause(query.order), " LIMIT ?");
-      LOOKOUT_ASSIGN_OR_RETURN(Statement rows, db.Prepare(sql));
+      LOOKOUT_ASSIGN_OR_RETURN(
+          Statement rows, db.Prepare(ListPageSql(condition, query.order, query.after.has_value())));
       BindAll(rows, condition.params);
       int next = static_cast<int>(condition.params.size()) + 1;
       if (query.after.has_value()) {
@@ -393,18 +434,17 @@ absl::StatusOr<EventPage> SqliteEventStore::List(const EventQuery& query) {
     }
     return db.Exec("COMMIT");
   }));
+  LOOKOUT_RETURN_IF_ERROR(AwaitDurableHead(snapshot_head));
   return page;
 }
 
 absl::StatusOr<std::vector<Change>> SqliteEventStore::ChangesAfter(int64_t after, int64_t up_to,
                                                                    int limit) {
   std::vector<Change> changes;
-  up_to = std::min(up_to, durable_head_.load());
+  up_to = std::min(up_to, durable_head());
   if (after >= up_to) return changes;
   LOOKOUT_RETURN_IF_ERROR(db_->Read([&](SqliteConnection& db) -> absl::Status {
-    LOOKOUT_ASSIGN_OR_RETURN(
-        Statement s, db.Prepare("SELECT sequence, type, event FROM changes "
-                                "WHERE sequence > ? AND sequence <= ? ORDER BY sequence LIMIT ?"));
+    LOOKOUT_ASSIGN_OR_RETURN(Statement s, db.Prepare(kChangesAfterSql));
     s.Bind(1, after).Bind(2, up_to).Bind(3, static_cast<int64_t>(limit));
     while (true) {
       LOOKOUT_ASSIGN_OR_RETURN(bool row, s.Step());
@@ -419,13 +459,30 @@ absl::StatusOr<std::vector<Change>> SqliteEventStore::ChangesAfter(int64_t after
   return changes;
 }
 
-absl::StatusOr<int64_t> SqliteEventStore::HeadSequence() { return durable_head_.load(); }
+absl::StatusOr<int64_t> SqliteEventStore::HeadSequence() { return durable_head(); }
+
+int64_t SqliteEventStore::durable_head() const {
+  absl::MutexLock lock(&head_mu_);
+  return durable_head_;
+}
+
+absl::Status SqliteEventStore::AwaitDurableHead(int64_t sequence) {
+  absl::MutexLock lock(&head_mu_);
+  auto durable = [this, sequence]()
+                     ABSL_EXCLUSIVE_LOCKS_REQUIRED(head_mu_) { return durable_head_ >= sequence; };
+  // The sync normally lands within milliseconds, and a failed one ends the process; the bound
+  // only keeps a reader from hanging on a store that stopped syncing.
+  if (head_mu_.AwaitWithTimeout(absl::Condition(&durable), absl::Seconds(30))) {
+    return absl::OkStatus();
+  }
+  return absl::UnavailableError(absl::StrCat("storage: change ", sequence,
+                                             " is committed but not yet on disk; retry shortly"));
+}
 
 absl::StatusOr<int64_t> SqliteEventStore::StoredHead() {
   int64_t head = 0;
   LOOKOUT_RETURN_IF_ERROR(db_->Read([&](SqliteConnection& db) -> absl::Status {
-    LOOKOUT_ASSIGN_OR_RETURN(Statement s,
-                             db.Prepare("SELECT COALESCE(MAX(sequence), 0) FROM changes"));
+    LOOKOUT_ASSIGN_OR_RETURN(Statement s, db.Prepare(kNewestChangeSql));
     LOOKOUT_ASSIGN_OR_RETURN(bool row, s.Step());
     head = row ? s.Int64(0) : 0;
     return absl::OkStatus();
@@ -445,7 +502,10 @@ absl::Status SqliteEventStore::Write(absl::FunctionRef<absl::Status(EventTransac
       [&] {
         // Runs once the commit is durable, in commit order, so heads only grow.
         if (head <= 0) return;
-        durable_head_.store(head);
+        {
+          absl::MutexLock lock(&head_mu_);
+          durable_head_ = head;
+        }
         if (listener_) listener_(head);
       });
 }

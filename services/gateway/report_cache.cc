@@ -4,11 +4,13 @@
 
 namespace lookout::gateway {
 
-std::string ReportCache::Key(const v1::GetSituationReportRequest& request, int64_t sequence) {
-  // Every part is validated (country code, dates) or numeric, so ':' cannot be forged into it.
-  return absl::StrCat("lookout:gw:report:v1:", request.country_code(), ":",
+std::string ReportCache::Key(const v1::GetSituationReportRequest& request,
+                             const std::string& change_log_id, int64_t sequence) {
+  // Every part is validated (country code, dates), numeric or hex (the log id), so ':' cannot
+  // be forged into it.
+  return absl::StrCat("lookout:gw:report:v2:", request.country_code(), ":",
                       request.period().start_date(), ":", request.period().end_date(), ":",
-                      request.recent_events(), ":", sequence);
+                      request.recent_events(), ":", change_log_id, ":", sequence);
 }
 
 std::optional<v1::GetSituationReportResponse> ReportCache::Get(const std::string& key) {

@@ -125,12 +125,14 @@ void ReportBuilder::AfterTotals() {
   response_->set_event_count(totals_.response.total_events());
   response_->set_fatalities(totals_.response.total_fatalities());
   response_->set_as_of_sequence(totals_.response.as_of_sequence());
+  response_->set_as_of_change_log_id(totals_.response.as_of_change_log_id());
   *response_->mutable_by_event_type() = totals_.response.rows();
   if (deps_->cache == nullptr) {
     StartFanOut();
     return;
   }
-  std::string key = ReportCache::Key(request_, totals_.response.as_of_sequence());
+  std::string key = ReportCache::Key(request_, totals_.response.as_of_change_log_id(),
+                                     totals_.response.as_of_sequence());
   deps_->pool->Submit([this, key] {
     std::optional<v1::GetSituationReportResponse> cached = deps_->cache->Get(key);
     if (cached.has_value()) {
@@ -272,7 +274,8 @@ void ReportBuilder::AfterJoin() {
   }
   if (warnings_.empty() && deps_->cache != nullptr) {
     // Only whole reports are cached: a partial one would hide the recovery of a dependency.
-    std::string key = ReportCache::Key(request_, response_->as_of_sequence());
+    std::string key =
+        ReportCache::Key(request_, response_->as_of_change_log_id(), response_->as_of_sequence());
     auto copy = std::make_shared<v1::GetSituationReportResponse>(*response_);
     ReportCache* cache = deps_->cache;
     deps_->pool->Submit([cache, key, copy] { cache->Put(key, *copy); });

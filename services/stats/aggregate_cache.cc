@@ -23,25 +23,32 @@ std::string AggregateCache::RequestDigest(const AggregateEventsRequest& normaliz
   return Sha256Hex(bytes);
 }
 
-std::string AggregateCache::Key(const std::string& digest, int64_t sequence) {
-  return absl::StrCat(kAggregateKeyPrefix, digest, ":", sequence);
+std::string AggregateCache::Key(const std::string& digest, const LogPosition& position) {
+  // The log id is hex (or empty), so it cannot forge a ':' into the key.
+  return absl::StrCat(kAggregateKeyPrefix, digest, ":", position.change_log_id, ":",
+                      position.sequence);
 }
 
 std::optional<AggregateEventsResponse> AggregateCache::Get(const std::string& digest,
-                                                           int64_t sequence) {
+                                                           const LogPosition& position) {
   if (redis_ == nullptr) return std::nullopt;
-  absl::StatusOr<std::optional<std::string>> value = redis_->Get(Key(digest, sequence));
+  absl::StatusOr<std::optional<std::string>> value = redis_->Get(Key(digest, position));
   if (!value.ok() || !value->has_value()) return std::nullopt;
   AggregateEventsResponse answer;
   // A value that does not parse (another version wrote it) is a miss.
-  if (!answer.ParseFromString(**value) || answer.as_of_sequence() != sequence) return std::nullopt;
+  if (!answer.ParseFromString(**value) || answer.as_of_sequence() != position.sequence ||
+      answer.as_of_change_log_id() != position.change_log_id) {
+    return std::nullopt;
+  }
   return answer;
 }
 
 void AggregateCache::Put(const std::string& digest, const AggregateEventsResponse& answer) {
   if (redis_ == nullptr) return;
   // Best effort: a failed write only costs a later recomputation.
-  redis_->Set(Key(digest, answer.as_of_sequence()), answer.SerializeAsString(), JitteredTtl(ttl_))
+  redis_
+      ->Set(Key(digest, LogPosition{answer.as_of_change_log_id(), answer.as_of_sequence()}),
+            answer.SerializeAsString(), JitteredTtl(ttl_))
       .IgnoreError();
 }
 

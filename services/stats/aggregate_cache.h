@@ -1,7 +1,8 @@
-// AggregateEvents answers cached in Redis. The key is the normalised request plus the sequence
-// the answer was computed at, so a new change (a new sequence) simply misses: nothing is ever
-// invalidated and a stale answer cannot be served. Redis failures fall through to computing
-// the answer; the cache never makes a call fail.
+// AggregateEvents answers cached in Redis. The key is the normalised request plus the change
+// log and sequence the answer was computed at, so a new change (a new sequence) simply misses:
+// nothing is ever invalidated and a stale answer cannot be served. The log id keeps a recreated
+// or restored event store, whose sequences start again, from hitting the old log's answers.
+// Redis failures fall through to computing the answer; the cache never makes a call fail.
 #ifndef LOOKOUT_SERVICES_STATS_AGGREGATE_CACHE_H_
 #define LOOKOUT_SERVICES_STATS_AGGREGATE_CACHE_H_
 
@@ -12,11 +13,12 @@
 #include "absl/time/time.h"
 #include "common/redis_cache.h"
 #include "lookout/stats/v1/stats_service.pb.h"
+#include "services/stats/read_model.h"
 
 namespace lookout::stats {
 
 // The version in every key: bump it when the answer's meaning or encoding changes.
-inline constexpr char kAggregateKeyPrefix[] = "lookout:stats:v1:aggregate:";
+inline constexpr char kAggregateKeyPrefix[] = "lookout:stats:v2:aggregate:";
 
 class AggregateCache {
  public:
@@ -25,10 +27,10 @@ class AggregateCache {
 
   // A digest of a normalised request (AggregateQuery::normalized).
   static std::string RequestDigest(const lookout::stats::v1::AggregateEventsRequest& normalized);
-  static std::string Key(const std::string& digest, int64_t sequence);
+  static std::string Key(const std::string& digest, const LogPosition& position);
 
   std::optional<lookout::stats::v1::AggregateEventsResponse> Get(const std::string& digest,
-                                                                 int64_t sequence);
+                                                                 const LogPosition& position);
   void Put(const std::string& digest, const lookout::stats::v1::AggregateEventsResponse& answer);
 
   bool enabled() const { return redis_ != nullptr; }

@@ -72,6 +72,18 @@ absl::Status EventStats::CheckCaughtUp() const {
       model_->applied_sequence(), "); retry shortly"));
 }
 
+absl::Status EventStats::CheckChangeLog(const std::string& as_of_change_log_id) const {
+  if (as_of_change_log_id.empty()) return absl::OkStatus();
+  const std::string current = model_->change_log_id();
+  if (as_of_change_log_id == current) return absl::OkStatus();
+  return errors::ChangeLogReplaced(
+      "as_of_change_log_id",
+      absl::StrCat("the read model follows change log \"", current, "\", not \"",
+                   as_of_change_log_id,
+                   "\" (the event store was recreated or restored), so as_of_sequence means "
+                   "another change"));
+}
+
 absl::Time EventStats::WaitDeadline(const grpc::ServerContext* serving) const {
   absl::Time deadline = absl::Now() + options_.max_sequence_wait;
   if (serving != nullptr) {
@@ -99,6 +111,7 @@ absl::StatusOr<AggregateEventsResponse> EventStats::Aggregate(const AggregateEve
                                                               const grpc::ServerContext* serving) {
   LOOKOUT_ASSIGN_OR_RETURN(AggregateQuery query, ParseAggregateRequest(request));
   LOOKOUT_RETURN_IF_ERROR(CheckCaughtUp());
+  LOOKOUT_RETURN_IF_ERROR(CheckChangeLog(request.as_of_change_log_id()));
   if (query.min_sequence > 0) {
     LOOKOUT_RETURN_IF_ERROR(model_->WaitForSequence(query.min_sequence, WaitDeadline(serving)));
   }
@@ -111,16 +124,16 @@ absl::StatusOr<AggregateEventsResponse> EventStats::Aggregate(const AggregateEve
   std::string digest;
   if (cacheable) {
     digest = AggregateCache::RequestDigest(query.normalized);
-    if (auto hit = cache_->Get(digest, model_->applied_sequence())) return *std::move(hit);
+    if (auto hit = cache_->Get(digest, model_->position())) return *std::move(hit);
   }
 
   struct Computed {
     Grouping grouping;
     std::vector<KeyedRow> rows;
     GapRange range;
-    int64_t sequence;
+    LogPosition position;
   };
-  Computed computed = model_->Read([&](const EventColumns& columns, int64_t sequence) {
+  Computed computed = model_->ReadAt([&](const EventColumns& columns, LogPosition position) {
     absl::flat_hash_set<uint32_t> text_slots = SlotsOf(columns, text_ids);
     CompiledFilter compiled(filter, columns, &text_slots);
     Computed out;
@@ -128,7 +141,7 @@ absl::StatusOr<AggregateEventsResponse> EventStats::Aggregate(const AggregateEve
     out.rows = KeyRows(columns, out.grouping, query.dimensions);
     out.range = GapRange{compiled.has_first_day(), compiled.has_last_day(), compiled.first_day(),
                          compiled.last_day()};
-    out.sequence = sequence;
+    out.position = std::move(position);
     return out;
   });
   if (computed.grouping.too_many_groups) {
@@ -152,7 +165,8 @@ absl::StatusOr<AggregateEventsResponse> EventStats::Aggregate(const AggregateEve
   }
   response.set_total_events(computed.grouping.total_events);
   response.set_total_fatalities(computed.grouping.total_fatalities);
-  response.set_as_of_sequence(computed.sequence);
+  response.set_as_of_sequence(computed.position.sequence);
+  response.set_as_of_change_log_id(computed.position.change_log_id);
   if (cacheable) cache_->Put(digest, response);
   return response;
 }
@@ -169,17 +183,17 @@ absl::StatusOr<GetTrendsResponse> EventStats::Trends(const GetTrendsRequest& req
 
   struct Windows {
     absl::flat_hash_map<std::string, TrendCounts> current, previous;
-    int64_t sequence;
+    LogPosition position;
   };
   // Both windows from one snapshot, so they describe the same state of the log.
-  Windows windows = model_->Read([&](const EventColumns& columns, int64_t sequence) {
+  Windows windows = model_->ReadAt([&](const EventColumns& columns, LogPosition position) {
     absl::flat_hash_set<uint32_t> text_slots = SlotsOf(columns, text_ids);
     Windows out;
     out.current =
         CountByKey(columns, CompiledFilter(current_filter, columns, &text_slots), query.dimension);
     out.previous =
         CountByKey(columns, CompiledFilter(previous_filter, columns, &text_slots), query.dimension);
-    out.sequence = sequence;
+    out.position = std::move(position);
     return out;
   });
 
@@ -225,7 +239,8 @@ absl::StatusOr<GetTrendsResponse> EventStats::Trends(const GetTrendsRequest& req
   for (v1::TrendRow& row : rows) *response.add_rows() = std::move(row);
   *response.mutable_current_period() = current_filter.date_range();
   *response.mutable_previous_period() = previous_filter.date_range();
-  response.set_as_of_sequence(windows.sequence);
+  response.set_as_of_sequence(windows.position.sequence);
+  response.set_as_of_change_log_id(windows.position.change_log_id);
   return response;
 }
 

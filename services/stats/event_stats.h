@@ -48,6 +48,8 @@ class EventStats {
 
  private:
   absl::Status CheckCaughtUp() const;
+  // FAILED_PRECONDITION when a request's as_of_change_log_id is set and not the model's log.
+  absl::Status CheckChangeLog(const std::string& as_of_change_log_id) const;
   absl::Time WaitDeadline(const grpc::ServerContext* serving) const;
   // For a filter with text: the matching ids from the event service, after the read model has
   // (within the wait bound) applied every change those ids reflect. Empty for other filters.

@@ -48,6 +48,11 @@ int64_t FeedFollower::stream_failures() const {
   return stream_failures_;
 }
 
+int64_t FeedFollower::rebuilds() const {
+  absl::MutexLock lock(&mu_);
+  return rebuilds_;
+}
+
 bool FeedFollower::Sleep(absl::Duration delay) {
   absl::MutexLock lock(&mu_);
   mu_.AwaitWithTimeout(absl::Condition(&stopping_), delay);
@@ -68,6 +73,25 @@ void FeedFollower::Run() {
     {
       absl::MutexLock lock(&mu_);
       if (stopping_) return;
+    }
+    // The event service's log is not the one the model holds (recreated or restored): what
+    // the model applied is not part of it. A model that holds nothing yet cannot be refused for
+    // that reason, so this cannot loop.
+    const LogPosition position = model_->position();
+    if (status.code() == absl::StatusCode::kFailedPrecondition &&
+        (position.sequence > 0 || !position.change_log_id.empty())) {
+      LogWarning(
+          "the event service's change log was replaced; rebuilding the read model from "
+          "sequence 0",
+          {{"error", status.ToString()},
+           {"change_log_id", position.change_log_id},
+           {"applied_sequence", absl::StrCat(position.sequence)}});
+      model_->Reset();
+      caught_up = false;
+      backoff = options_.initial_backoff;
+      absl::MutexLock lock(&mu_);
+      ++rebuilds_;
+      continue;
     }
     if (status.ok() && !caught_up) {
       caught_up = true;
@@ -112,8 +136,10 @@ absl::Status FeedFollower::Stream(bool follow) {
     active_ = &context;
     ++streams_opened_;
   }
+  const LogPosition position = model_->position();
   WatchEventsRequest request;
-  request.set_after_sequence(model_->applied_sequence());
+  request.set_after_sequence(position.sequence);
+  request.set_change_log_id(position.change_log_id);
   request.set_follow(follow);
   std::unique_ptr<grpc::ClientReaderInterface<WatchEventsResponse>> reader =
       stub_->WatchEvents(&context, request);
@@ -136,7 +162,18 @@ absl::Status FeedFollower::Stream(bool follow) {
   };
   fresh_ring();
   size_t filled = 0;
+  absl::Status replaced;
   while (reader->Read(ring[filled])) {
+    // The service checked the id the request named; a model that named none learns it from
+    // the first change (ReadModel::Apply), and one that did must never see another.
+    const std::string& log_id = ring[filled]->change_log_id();
+    if (!log_id.empty() && !position.change_log_id.empty() && log_id != position.change_log_id) {
+      replaced = absl::FailedPreconditionError(
+          absl::StrCat("change_log_id: the stream is from change log \"", log_id,
+                       "\", the model follows \"", position.change_log_id, "\""));
+      context.TryCancel();
+      break;
+    }
     if (++filled == ring_size) {
       model_->Apply(ring.data(), filled);
       filled = 0;
@@ -150,6 +187,7 @@ absl::Status FeedFollower::Stream(bool follow) {
     absl::MutexLock lock(&mu_);
     active_ = nullptr;
   }
+  if (!replaced.ok()) return replaced;
   if (status.ok() && follow) {
     return absl::UnavailableError("the follow stream ended (the event service is stopping?)");
   }

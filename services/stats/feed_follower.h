@@ -6,6 +6,12 @@
 // WatchEvents(after_sequence = applied, follow = true) for as long as the stream lives. When the
 // event service goes away it retries with exponential back-off (with jitter), always from the
 // last sequence applied, so no change is lost and none is applied twice.
+//
+// A sequence means something only within one change log: each request carries the log id the
+// model follows (learnt from the first change of a stream), and the event service refuses it
+// (FAILED_PRECONDITION) when its log has another id or its head is below the applied sequence
+// (the event store was recreated or restored). The follower then resets the model and rebuilds
+// it from sequence 0, as a catch-up again.
 #ifndef LOOKOUT_SERVICES_STATS_FEED_FOLLOWER_H_
 #define LOOKOUT_SERVICES_STATS_FEED_FOLLOWER_H_
 
@@ -47,6 +53,8 @@ class FeedFollower {
   // Streams opened so far and how many ended in an error (for tests and logs).
   int64_t streams_opened() const;
   int64_t stream_failures() const;
+  // Rebuilds from sequence 0 because the event service's change log was replaced.
+  int64_t rebuilds() const;
 
  private:
   void Run();
@@ -66,6 +74,7 @@ class FeedFollower {
   grpc::ClientContext* active_ ABSL_GUARDED_BY(mu_) = nullptr;
   int64_t streams_opened_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t stream_failures_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t rebuilds_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace lookout::stats

@@ -25,11 +25,16 @@ void ReadModel::Apply(const WatchEventsResponse& change) {
 }
 
 void ReadModel::ApplyLocked(const WatchEventsResponse& change) {
+  // Only a model that holds nothing from a log adopts one (the follower resets a model before
+  // it follows another log).
+  if (!change.change_log_id().empty() && change_log_id_.empty() && applied_sequence_ == 0) {
+    change_log_id_ = change.change_log_id();
+  }
   if (change.sequence() <= applied_sequence_) return;
   switch (change.type()) {
     case event::v1::CHANGE_TYPE_CREATED:
     case event::v1::CHANGE_TYPE_UPDATED: {
-      absl::Status stored = columns_.Upsert(change.event());
+      absl::Status stored = columns_->Upsert(change.event());
       if (!stored.ok()) {
         ++rejected_changes_;
         LogError("read model skipped a change",
@@ -38,7 +43,7 @@ void ReadModel::ApplyLocked(const WatchEventsResponse& change) {
       break;
     }
     case event::v1::CHANGE_TYPE_DELETED:
-      columns_.Remove(change.event().id());
+      columns_->Remove(change.event().id());
       break;
     default:
       ++rejected_changes_;
@@ -55,6 +60,28 @@ int64_t ReadModel::applied_sequence() const {
   return applied_sequence_;
 }
 
+std::string ReadModel::change_log_id() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return change_log_id_;
+}
+
+LogPosition ReadModel::position() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return LogPosition{change_log_id_, applied_sequence_};
+}
+
+void ReadModel::Reset() {
+  auto fresh = std::make_unique<EventColumns>();
+  {
+    absl::MutexLock lock(&mu_);
+    columns_.swap(fresh);
+    applied_sequence_ = 0;
+    change_log_id_.clear();
+    caught_up_ = false;
+  }
+  // The old columns are freed here, outside the lock (a million events take a while).
+}
+
 bool ReadModel::caught_up() const {
   absl::ReaderMutexLock lock(&mu_);
   return caught_up_;
@@ -64,7 +91,7 @@ void ReadModel::MarkCaughtUp() {
   absl::MutexLock lock(&mu_);
   // A rebuild grows columns and postings by doubling; hand the spare capacity back once.
   if (!caught_up_) {
-    columns_.Compact();
+    columns_->Compact();
     // The old, larger buffers were freed to the heap; return them to the system (glibc).
     malloc_trim(0);
   }

@@ -45,6 +45,34 @@ CREATE TABLE meta (
 ) WITHOUT ROWID;
 )sql";
 
+constexpr char kGetSql[] = "SELECT proto FROM observations WHERE id = ?1";
+constexpr char kGetRequestSql[] =
+    "SELECT payload_hash, proto FROM request_ids WHERE request_id = ?1";
+constexpr char kDeleteSql[] = "DELETE FROM observations WHERE id = ?1";
+constexpr char kListWithinSql[] =
+    "SELECT proto FROM observations WHERE metric = ?1 AND country_code = ?2"
+    " AND admin1 = '' AND start_day >= ?3 AND end_day <= ?4 ORDER BY pos LIMIT ?5";
+
+// ListObservations, one statement per combination of the indexed filters (?2 metric, ?3
+// country): an "?2 = 0 OR metric = ?2" test cannot use an index, and SQLite then walks the
+// whole table by pos. With either set, the index written for it finds the matches (and the
+// period's start_day bound narrows the walk when the country is set), and only those are sorted
+// by pos; without, the walk by pos from the cursor stops after the page.
+const std::string& ListSql(bool by_metric, bool by_country) {
+  static const auto* const statements = [] {
+    auto* all = new std::vector<std::string>();
+    for (const char* key : {"", "country_code = ?3 AND ", "metric = ?2 AND ",
+                            "metric = ?2 AND country_code = ?3 AND "}) {
+      all->push_back(absl::StrCat(
+          "SELECT pos, proto FROM observations WHERE ", key,
+          "pos > ?1 AND (?4 = '' OR source_name = ?4) AND end_day >= ?5 AND start_day <= ?6"
+          " ORDER BY pos LIMIT ?7"));
+    }
+    return all;
+  }();
+  return (*statements)[(by_metric ? 2 : 0) + (by_country ? 1 : 0)];
+}
+
 absl::StatusOr<Observation> ParseRow(const std::string& blob) {
   Observation observation;
   if (!observation.ParseFromString(blob)) {
@@ -54,6 +82,19 @@ absl::StatusOr<Observation> ParseRow(const std::string& blob) {
 }
 
 }  // namespace
+
+std::vector<std::pair<std::string, std::string>> SqliteObservationStore::Queries() {
+  return {
+      {"Get", kGetSql},
+      {"GetRequest", kGetRequestSql},
+      {"Delete", kDeleteSql},
+      {"ListWithin", kListWithinSql},
+      {"List", ListSql(false, false)},
+      {"ListByCountry", ListSql(false, true)},
+      {"ListByMetric", ListSql(true, false)},
+      {"ListByMetricAndCountry", ListSql(true, true)},
+  };
+}
 
 const std::vector<Migration>& SqliteObservationStore::Migrations() {
   static const std::vector<Migration>* const migrations =
@@ -85,9 +126,7 @@ absl::StatusOr<Observation> SqliteObservationStore::Record(const Observation& ob
   Observation result = observation;
   LOOKOUT_RETURN_IF_ERROR(db_->Write([&](SqliteConnection& c) -> absl::Status {
     if (!request_id.empty()) {
-      LOOKOUT_ASSIGN_OR_RETURN(
-          Statement query,
-          c.Prepare("SELECT payload_hash, proto FROM request_ids WHERE request_id = ?1"));
+      LOOKOUT_ASSIGN_OR_RETURN(Statement query, c.Prepare(kGetRequestSql));
       query.Bind(1, request_id);
       LOOKOUT_ASSIGN_OR_RETURN(bool seen, query.Step());
       if (seen) {
@@ -123,8 +162,7 @@ absl::StatusOr<Observation> SqliteObservationStore::Record(const Observation& ob
 absl::StatusOr<std::optional<Observation>> SqliteObservationStore::Get(const std::string& id) {
   std::optional<Observation> result;
   LOOKOUT_RETURN_IF_ERROR(db_->Read([&](SqliteConnection& c) -> absl::Status {
-    LOOKOUT_ASSIGN_OR_RETURN(Statement query,
-                             c.Prepare("SELECT proto FROM observations WHERE id = ?1"));
+    LOOKOUT_ASSIGN_OR_RETURN(Statement query, c.Prepare(kGetSql));
     query.Bind(1, id);
     LOOKOUT_ASSIGN_OR_RETURN(bool found, query.Step());
     if (!found) return absl::OkStatus();
@@ -138,16 +176,13 @@ absl::StatusOr<ObservationPage> SqliteObservationStore::List(const ObservationFi
                                                              int64_t after, int limit) {
   ObservationPage page;
   LOOKOUT_RETURN_IF_ERROR(db_->Read([&](SqliteConnection& c) -> absl::Status {
-    LOOKOUT_ASSIGN_OR_RETURN(
-        Statement query,
-        c.Prepare("SELECT pos, proto FROM observations WHERE pos > ?1"
-                  " AND (?2 = 0 OR metric = ?2) AND (?3 = '' OR country_code = ?3)"
-                  " AND (?4 = '' OR source_name = ?4) AND end_day >= ?5 AND start_day <= ?6"
-                  " ORDER BY pos LIMIT ?7"));
+    const bool by_metric = filter.metric != 0;
+    const bool by_country = !filter.country_code.empty();
+    LOOKOUT_ASSIGN_OR_RETURN(Statement query, c.Prepare(ListSql(by_metric, by_country)));
+    if (by_metric) query.Bind(2, static_cast<int64_t>(filter.metric));
+    if (by_country) query.Bind(3, filter.country_code);
     // One row more than asked tells whether another page follows.
     query.Bind(1, after)
-        .Bind(2, static_cast<int64_t>(filter.metric))
-        .Bind(3, filter.country_code)
         .Bind(4, filter.source_name)
         .Bind(5, static_cast<int64_t>(filter.first_day))
         .Bind(6, static_cast<int64_t>(filter.last_day))
@@ -173,10 +208,7 @@ absl::StatusOr<std::vector<Observation>> SqliteObservationStore::ListWithin(
     int metric, const std::string& country_code, int32_t first_day, int32_t last_day, int limit) {
   std::vector<Observation> observations;
   LOOKOUT_RETURN_IF_ERROR(db_->Read([&](SqliteConnection& c) -> absl::Status {
-    LOOKOUT_ASSIGN_OR_RETURN(
-        Statement query,
-        c.Prepare("SELECT proto FROM observations WHERE metric = ?1 AND country_code = ?2"
-                  " AND admin1 = '' AND start_day >= ?3 AND end_day <= ?4 ORDER BY pos LIMIT ?5"));
+    LOOKOUT_ASSIGN_OR_RETURN(Statement query, c.Prepare(kListWithinSql));
     query.Bind(1, static_cast<int64_t>(metric))
         .Bind(2, country_code)
         .Bind(3, static_cast<int64_t>(first_day))
@@ -196,8 +228,7 @@ absl::StatusOr<std::vector<Observation>> SqliteObservationStore::ListWithin(
 absl::StatusOr<bool> SqliteObservationStore::Delete(const std::string& id) {
   bool deleted = false;
   LOOKOUT_RETURN_IF_ERROR(db_->Write([&](SqliteConnection& c) -> absl::Status {
-    LOOKOUT_ASSIGN_OR_RETURN(Statement statement,
-                             c.Prepare("DELETE FROM observations WHERE id = ?1"));
+    LOOKOUT_ASSIGN_OR_RETURN(Statement statement, c.Prepare(kDeleteSql));
     statement.Bind(1, id);
     LOOKOUT_RETURN_IF_ERROR(statement.Run());
     deleted = c.Changes() > 0;

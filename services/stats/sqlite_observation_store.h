@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/sqlite_db.h"
@@ -18,6 +19,9 @@ class SqliteObservationStore final : public ObservationStore {
   static absl::StatusOr<std::unique_ptr<SqliteObservationStore>> Open(const std::string& path);
   // The schema, oldest first. Append new versions; never edit a released one.
   static const std::vector<Migration>& Migrations();
+  // Every statement with a WHERE clause the store prepares, by name, so a test can check that
+  // each one's query plan uses the index meant for it.
+  static std::vector<std::pair<std::string, std::string>> Queries();
 
   absl::StatusOr<lookout::stats::v1::Observation> Record(
       const lookout::stats::v1::Observation& observation, const std::string& request_id,

@@ -1087,6 +1087,22 @@ TEST_F(ActorServiceTest, ListRelationshipsByActorTypeAndDate) {
   EXPECT_THAT(ids("", U, "2030-05-05"),
               UnorderedElementsAreArray({open_end.id(), always.id(), other.id()}));
   EXPECT_TRUE(ids("act_0000000000000000", U, "").empty());
+  // One actor's relationships (found as subject and as object) come in id order, one a page,
+  // none twice.
+  v1::ListRelationshipsRequest by_page;
+  by_page.set_actor_id(a.id());
+  by_page.set_page_size(1);
+  std::vector<std::string> paged;
+  do {
+    v1::ListRelationshipsResponse response;
+    ASSERT_TRUE(ListRelationships(by_page, &response).ok());
+    ASSERT_LE(response.relationships_size(), 1);
+    for (const auto& r : response.relationships()) paged.push_back(r.id());
+    by_page.set_page_token(response.next_page_token());
+  } while (!by_page.page_token().empty());
+  std::vector<std::string> sorted = {closed.id(), open_end.id(), open_start.id(), always.id()};
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(paged, sorted);
 
   v1::ListRelationshipsRequest bad;
   v1::ListRelationshipsResponse response;

@@ -1,13 +1,16 @@
 // The event store's change log never runs ahead of durability: a commit readers can already see
-// is not served to followers (WatchEvents) until its fsync, because a power cut before the
-// fsync would take the change back and hand its sequence to another one.
+// is not served to followers (WatchEvents) until its fsync, and no read hands out its sequence
+// before then, because a power cut before the fsync would take the change back and hand its
+// sequence to another one.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "common/sqlite_db.h"
 #include "services/event/sqlite_event_store.h"
 #include "tests/testing/temp_dir.h"
 
@@ -47,10 +50,14 @@ TEST(EventStoreDurabilityTest, TheChangeLogStopsAtTheLastDurableCommit) {
   hold = true;
   std::thread writer([&] { EXPECT_TRUE(Create(**store, "evt_0000000000000002").ok()); });
   held.WaitForNotification();
-  // The second event is committed and readable...
-  auto visible = (*store)->GetLive("evt_0000000000000002");
+  // The second event is committed and visible to readers of the file...
+  auto reader = SqliteConnection::Open(dir.File("event.db"), /*read_only=*/true);
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  auto visible = (*reader)->Prepare("SELECT count(*) FROM events WHERE id = ?");
   ASSERT_TRUE(visible.ok()) << visible.status();
-  EXPECT_TRUE(visible->has_value());
+  visible->Bind(1, "evt_0000000000000002");
+  ASSERT_TRUE(*visible->Step());
+  EXPECT_EQ(visible->Int64(0), 1);
   // ...but the change log still ends at the first, and no listener heard of it.
   EXPECT_EQ(*(*store)->HeadSequence(), 1);
   auto changes = (*store)->ChangesAfter(0, 1000, 100);
@@ -66,6 +73,61 @@ TEST(EventStoreDurabilityTest, TheChangeLogStopsAtTheLastDurableCommit) {
   ASSERT_TRUE(changes.ok()) << changes.status();
   EXPECT_EQ(changes->size(), 2u);
   EXPECT_EQ(published.load(), 2);
+}
+
+// GetEvent and ListEvents hand out sequences: a client may watch from the highest it saw. A
+// read that sees a commit not yet on disk answers only once it is, so that sequence is never
+// above the durable head (a power cut could otherwise take it back and give it to another
+// change, which the client's watch would then skip).
+TEST(EventStoreDurabilityTest, ReadsNeverReturnASequenceAboveTheDurableHead) {
+  testing::TempDir dir;
+  std::atomic<bool> hold{false};
+  absl::Notification held, release;
+  auto store = SqliteEventStore::Open(dir.File("event.db"), [&] {
+    if (!hold.load()) return;
+    held.Notify();
+    release.WaitForNotification();
+  });
+  ASSERT_TRUE(store.ok()) << store.status();
+  ASSERT_TRUE(Create(**store, "evt_0000000000000001").ok());
+
+  hold = true;
+  std::thread writer([&] { EXPECT_TRUE(Create(**store, "evt_0000000000000002").ok()); });
+  held.WaitForNotification();
+  hold = false;
+
+  // Each reader records the highest sequence it was given and the durable head right after.
+  struct Seen {
+    int64_t sequence = 0;
+    int64_t head_after = 0;
+  };
+  Seen got, listed;
+  std::thread getter([&] {
+    auto event = (*store)->GetLive("evt_0000000000000002");
+    ASSERT_TRUE(event.ok()) << event.status();
+    ASSERT_TRUE(event->has_value());
+    got.sequence = (*event)->sequence();
+    got.head_after = *(*store)->HeadSequence();
+  });
+  std::thread lister([&] {
+    auto page = (*store)->List(EventQuery{});
+    ASSERT_TRUE(page.ok()) << page.status();
+    for (const v1::Event& event : page->events) {
+      listed.sequence = std::max(listed.sequence, event.sequence());
+    }
+    listed.head_after = *(*store)->HeadSequence();
+  });
+  // Gives the readers time to answer early if they would.
+  absl::SleepFor(absl::Milliseconds(200));
+  release.Notify();
+  getter.join();
+  lister.join();
+  writer.join();
+
+  EXPECT_EQ(got.sequence, 2);
+  EXPECT_LE(got.sequence, got.head_after);
+  EXPECT_EQ(listed.sequence, 2);
+  EXPECT_LE(listed.sequence, listed.head_after);
 }
 
 TEST(EventStoreDurabilityTest, AReopenedStoreServesEverythingItFinds) {

@@ -1,6 +1,7 @@
 // A database written by an earlier version of the event store opens with the newest schema and
 // keeps working: the full-text index moved to a table that keeps no copy of the notes (version
-// 3), so what version 2 indexed must still be found, and forgotten when the event changes.
+// 3), so what version 2 indexed must still be found, and forgotten when the event changes; and
+// the change log gets its identity (version 4).
 #include <gtest/gtest.h>
 
 #include <vector>
@@ -110,6 +111,38 @@ TEST(EventStoreMigrationTest, NotesIndexedByVersion2AreFoundAndForgottenAfterUpg
   tagged = (*store)->List(by_tag);
   ASSERT_TRUE(tagged.ok()) << tagged.status();
   EXPECT_EQ(tagged->total_size, 0);
+}
+
+// The change log's identity (migration 4) is created for a file written before it existed,
+// kept by every later open of that file, and differs between files.
+TEST(EventStoreMigrationTest, AFileGetsAChangeLogIdThatSurvivesReopening) {
+  testing::TempDir dir;
+  const std::string path = dir.File("event.db");
+  {
+    std::vector<Migration> up_to_3;
+    for (const Migration& m : EventStoreMigrations()) {
+      if (m.version <= 3) up_to_3.push_back(m);
+    }
+    SqliteDatabase::Options options;
+    options.path = path;
+    ASSERT_TRUE(SqliteDatabase::Open(options, up_to_3).ok());
+  }
+  std::string id;
+  {
+    auto store = SqliteEventStore::Open(path);
+    ASSERT_TRUE(store.ok()) << store.status();
+    id = (*store)->change_log_id();
+  }
+  EXPECT_EQ(id.size(), 32u);
+  EXPECT_EQ(id.find_first_not_of("0123456789abcdef"), std::string::npos) << id;
+  auto reopened = SqliteEventStore::Open(path);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  EXPECT_EQ((*reopened)->change_log_id(), id);
+
+  auto other = SqliteEventStore::Open(dir.File("other.db"));
+  ASSERT_TRUE(other.ok()) << other.status();
+  EXPECT_EQ((*other)->change_log_id().size(), 32u);
+  EXPECT_NE((*other)->change_log_id(), id);
 }
 
 }  // namespace

@@ -29,6 +29,7 @@ using testing::KeyContext;
 class ScriptedStats final : public StatsService::Service {
  public:
   std::atomic<int64_t> sequence{7};
+  std::atomic<int> change_log{1};  // answers carry "log<change_log>"
   std::atomic<int> delay_ms{0};
   std::atomic<int> by_type_calls{0};
   std::atomic<int> by_month_calls{0};
@@ -44,6 +45,7 @@ class ScriptedStats final : public StatsService::Service {
       return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "unexpected report question");
     }
     response->set_as_of_sequence(sequence);
+    response->set_as_of_change_log_id(absl::StrCat("log", change_log.load()));
     response->set_total_events(12);
     response->set_total_fatalities(30);
     switch (request->group_by(0)) {
@@ -323,6 +325,17 @@ TEST_F(GatewayReportTest, CachedUntilTheEventSequenceMoves) {
   ASSERT_TRUE(Report(Request(), &third).ok());
   EXPECT_EQ(stats_->by_month_calls, months + 2) << "a new sequence is computed afresh";
   EXPECT_EQ(third.as_of_sequence(), first.as_of_sequence() + 1);
+
+  // The event store recreated: the first report's sequence again, in another change log, is
+  // another report (issue 24.11).
+  stats_->change_log = 2;
+  stats_->sequence = first.as_of_sequence();
+  v1::GetSituationReportResponse fourth;
+  ASSERT_TRUE(Report(Request(), &fourth).ok());
+  EXPECT_EQ(stats_->by_month_calls, months + 3) << "another change log is computed afresh";
+  EXPECT_EQ(fourth.as_of_sequence(), first.as_of_sequence());
+  EXPECT_EQ(first.as_of_change_log_id(), "log1");
+  EXPECT_EQ(fourth.as_of_change_log_id(), "log2");
 }
 
 TEST_F(GatewayReportTest, StatsDownGivesAWarningAndTheEvents) {

@@ -1,8 +1,10 @@
 // The change feed keeps the read model exact across interruptions: a stream cut at random
 // points by a flaky event service, the real event service restarted, and the stats service
 // itself restarted. After each, the model must hold every change once: no loss, no double count.
+// And when the event store is replaced (recreated, restored), the model is rebuilt from zero.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
@@ -14,6 +16,7 @@
 #include "services/stats/grouping.h"
 #include "services/stats/read_model.h"
 #include "tests/integration/stats_cluster.h"
+#include "tests/testing/redis_server.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/unit/stats_test_events.h"
 
@@ -222,6 +225,139 @@ TEST_F(StatsRestartTest, ResumesAfterTheStatsServiceRestarts) {
   for (int i = 0; i < before.rows_size(); ++i) {
     EXPECT_EQ(after.rows(i).SerializeAsString(), before.rows(i).SerializeAsString());
   }
+}
+
+// Issue 24.11: the event store recreated or restored from an older copy starts its sequences
+// again. The follower must notice (another log id, or a head below what it applied) and rebuild
+// from sequence 0 instead of waiting for sequences the new log already gave to other changes,
+// and no cached answer of the old log may be served for the new log's equal sequence.
+class StatsReplacedLogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    redis_.Start();
+    cluster_.StartActor();
+    cluster_.StartEvent();
+    testing::StatsOptions options;
+    options.redis_port = redis_.port();
+    cluster_.StartStats(options);
+    ASSERT_TRUE(cluster_.WaitStatsServing());
+  }
+
+  void Create(int count, const std::string& country, int killed) {
+    for (int i = 0; i < count; ++i) {
+      Event e = testing::BasicEvent("2024-03-01", country);
+      auto* c = e.add_casualties();
+      c->set_kind(event::v1::CASUALTY_KIND_KILLED);
+      c->mutable_count()->set_best(killed);
+      cluster_.CreateEvent(e);
+    }
+  }
+
+  grpc::Status Aggregate(AggregateEventsRequest request, AggregateEventsResponse* response) {
+    request.add_group_by(v1::DIMENSION_COUNTRY);
+    return cluster_.stats().AggregateEvents(StatsCluster::Context().get(), request, response);
+  }
+
+  // Polls until the answer is `events` events of `country` (within 20 s) and returns it.
+  AggregateEventsResponse WaitFor(int64_t events, const std::string& country) {
+    AggregateEventsResponse answer;
+    const absl::Time deadline = absl::Now() + absl::Seconds(20);
+    while (absl::Now() < deadline) {
+      answer.Clear();
+      grpc::Status status = Aggregate({}, &answer);
+      if (status.ok() && answer.total_events() == events && answer.rows_size() == 1 &&
+          answer.rows(0).keys(0) == country) {
+        break;
+      }
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+    EXPECT_EQ(answer.total_events(), events) << answer.DebugString();
+    EXPECT_EQ(answer.rows_size(), 1) << answer.DebugString();
+    if (answer.rows_size() == 1) {
+      EXPECT_EQ(answer.rows(0).keys(0), country);
+    }
+    return answer;
+  }
+
+  void RemoveEventDatabase() {
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      std::filesystem::remove(dir_.File(std::string("event.db") + suffix));
+    }
+  }
+
+  lookout::testing::RedisServer redis_;
+  lookout::testing::TempDir dir_;
+  StatsCluster cluster_{dir_.path()};
+};
+
+TEST_F(StatsReplacedLogTest, ARecreatedEventStoreIsFollowedFromZeroAndOldAnswersAreNotServed) {
+  Create(3, "HTI", 1);
+  AggregateEventsRequest at_3;
+  at_3.set_as_of_sequence(3);
+  AggregateEventsResponse old_answer;
+  ASSERT_TRUE(Aggregate(at_3, &old_answer).ok());
+  ASSERT_EQ(old_answer.total_events(), 3);
+  const std::string old_log = old_answer.as_of_change_log_id();
+  EXPECT_EQ(old_log.size(), 32u);
+  // Cached now under the old log's sequence 3.
+
+  cluster_.StopEvent();
+  RemoveEventDatabase();
+  cluster_.StartEvent();  // same port, a new, empty store: sequences start again at 1
+  Create(3, "KEN", 10);   // sequences 1..3 of the new log
+
+  AggregateEventsResponse answer = WaitFor(3, "KEN");
+  EXPECT_EQ(answer.total_fatalities(), 30);
+  EXPECT_EQ(answer.as_of_sequence(), 3);
+  EXPECT_EQ(answer.as_of_change_log_id().size(), 32u);
+  EXPECT_NE(answer.as_of_change_log_id(), old_log);
+  EXPECT_EQ(cluster_.follower().rebuilds(), 1);
+  // The same question at the same sequence is the new log's answer, cached or not.
+  AggregateEventsResponse again;
+  ASSERT_TRUE(Aggregate(at_3, &again).ok());
+  EXPECT_EQ(again.SerializeAsString(), answer.SerializeAsString());
+
+  // A position from the old log is refused, naming the field, instead of answered as if it
+  // meant the new log's change 3.
+  at_3.set_as_of_change_log_id(old_log);
+  AggregateEventsResponse refused;
+  grpc::Status status = Aggregate(at_3, &refused);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << status.error_message();
+  EXPECT_EQ(status.error_message().rfind("as_of_change_log_id: ", 0), 0u) << status.error_message();
+  at_3.set_as_of_change_log_id(answer.as_of_change_log_id());
+  EXPECT_TRUE(Aggregate(at_3, &again).ok());
+}
+
+TEST_F(StatsReplacedLogTest, AStoreRestoredFromAnOlderCopyIsFollowedFromZero) {
+  Create(2, "HTI", 1);
+  cluster_.StopEvent();
+  const std::string backup = dir_.File("event.db.backup");
+  std::filesystem::copy_file(dir_.File("event.db"), backup);
+  ASSERT_FALSE(std::filesystem::exists(dir_.File("event.db-wal")));  // closed cleanly
+  cluster_.StartEvent();
+  Create(2, "KEN", 10);
+  AggregateEventsRequest at_4;
+  at_4.set_as_of_sequence(4);
+  AggregateEventsResponse four;
+  grpc::Status status;
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    status = Aggregate(at_4, &four);
+    if (status.ok()) break;
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(four.total_events(), 4);
+
+  // The restored copy has the same log id but its head (2) is below what the model applied.
+  cluster_.StopEvent();
+  RemoveEventDatabase();
+  std::filesystem::copy_file(backup, dir_.File("event.db"));
+  cluster_.StartEvent();
+
+  AggregateEventsResponse answer = WaitFor(2, "HTI");
+  EXPECT_EQ(answer.as_of_sequence(), 2);
+  EXPECT_EQ(answer.as_of_change_log_id(), four.as_of_change_log_id());
+  EXPECT_EQ(cluster_.follower().rebuilds(), 1);
 }
 
 }  // namespace

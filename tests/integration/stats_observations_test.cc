@@ -167,6 +167,27 @@ TEST_F(StatsObservationsTest, ListFiltersAndPages) {
   // May (i = 4, 16) overlap March 15 - May 2.
   EXPECT_EQ(ListAll(filtered).size(), 3u);
 
+  // Each combination of the indexed filters (its own statement) pages in creation order and
+  // returns exactly the matching rows.
+  const std::vector<Observation> everything = ListAll();
+  for (int metric : {0, static_cast<int>(v1::METRIC_KILLED), static_cast<int>(v1::METRIC_IDPS)}) {
+    for (const std::string& country : {std::string(), std::string("KEN")}) {
+      v1::ListObservationsRequest one;
+      one.set_metric(static_cast<v1::Metric>(metric));
+      one.set_country_code(country);
+      one.set_page_size(2);
+      std::vector<std::string> expected, got;
+      for (const Observation& o : everything) {
+        const bool metric_matches = metric == 0 || o.metric() == metric;
+        if (metric_matches && (country.empty() || o.country_code() == country)) {
+          expected.push_back(o.id());
+        }
+      }
+      for (const Observation& o : ListAll(one)) got.push_back(o.id());
+      EXPECT_EQ(got, expected) << "metric " << metric << ", country " << country;
+    }
+  }
+
   // A token from another query, a forged token and a negative page size are refused.
   v1::ListObservationsRequest first;
   first.set_page_size(2);

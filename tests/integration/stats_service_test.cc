@@ -381,7 +381,9 @@ TEST_F(StatsServiceTest, AnswersAreCachedByRequestAndSequenceAndSurviveRedisGoin
   RedisCache client(redis_options);
   const std::string digest =
       AggregateCache::RequestDigest(ParseAggregateRequest(request)->normalized);
-  const std::string key = AggregateCache::Key(digest, answer.as_of_sequence());
+  ASSERT_FALSE(answer.as_of_change_log_id().empty());
+  const std::string key =
+      AggregateCache::Key(digest, {answer.as_of_change_log_id(), answer.as_of_sequence()});
   auto stored = client.Get(key);
   ASSERT_TRUE(stored.ok() && stored->has_value());
   // Prove the next identical question is answered from Redis: plant a marked answer there.

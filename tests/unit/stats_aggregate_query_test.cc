@@ -110,7 +110,9 @@ TEST(StatsAggregateQueryTest, EquivalentRequestsShareOneCacheDigest) {
   // A different question gets a different digest.
   b.set_limit(3);
   EXPECT_NE(AggregateCache::RequestDigest(ParseAggregateRequest(b)->normalized), digest_a);
-  EXPECT_NE(AggregateCache::Key(digest_a, 1), AggregateCache::Key(digest_a, 2));
+  EXPECT_NE(AggregateCache::Key(digest_a, {"a1", 1}), AggregateCache::Key(digest_a, {"a1", 2}));
+  // The same sequence in another change log (a recreated event store) is another answer.
+  EXPECT_NE(AggregateCache::Key(digest_a, {"a1", 1}), AggregateCache::Key(digest_a, {"b2", 1}));
 }
 
 TEST(StatsTrendsQueryTest, ComputesAdjacentWindows) {

@@ -44,6 +44,34 @@ TEST(StatsReadModelTest, AppliesCreatesUpdatesAndDeletesInOrder) {
   EXPECT_EQ(model.applied_sequence(), 4);
 }
 
+TEST(StatsReadModelTest, KeepsTheLogItsChangesComeFromUntilReset) {
+  ReadModel model;
+  event::v1::WatchEventsResponse first =
+      Change(1, event::v1::CHANGE_TYPE_CREATED, Simple("evt_a", "2024-01-01", 3));
+  first.set_change_log_id("0a1b");
+  model.Apply(first);
+  model.Apply(Change(2, event::v1::CHANGE_TYPE_CREATED, Simple("evt_b", "2024-01-02", 4)));
+  model.MarkCaughtUp();
+  EXPECT_EQ(model.change_log_id(), "0a1b");
+  model.ReadAt([](const EventColumns&, const LogPosition& position) {
+    EXPECT_EQ(position.change_log_id, "0a1b");
+    EXPECT_EQ(position.sequence, 2);
+  });
+
+  model.Reset();
+  EXPECT_EQ(Totals(model), std::make_pair(int64_t{0}, int64_t{0}));
+  EXPECT_EQ(model.applied_sequence(), 0);
+  EXPECT_EQ(model.change_log_id(), "");
+  EXPECT_FALSE(model.caught_up());
+  // The rebuilt model takes the new log's id, and its sequence 1 is applied again.
+  event::v1::WatchEventsResponse other =
+      Change(1, event::v1::CHANGE_TYPE_CREATED, Simple("evt_c", "2024-01-03", 5));
+  other.set_change_log_id("2c3d");
+  model.Apply(other);
+  EXPECT_EQ(model.position().change_log_id, "2c3d");
+  EXPECT_EQ(Totals(model), std::make_pair(int64_t{1}, int64_t{5}));
+}
+
 TEST(StatsReadModelTest, ARepeatedChangeIsNotCountedTwice) {
   ReadModel model;
   model.Apply({Change(1, event::v1::CHANGE_TYPE_CREATED, Simple("evt_a", "2024-01-01", 3)),
