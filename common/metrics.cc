@@ -111,17 +111,24 @@ void MetricsRegistry::RecordCache(absl::string_view cache, CacheOutcome outcome,
       static_cast<uint64_t>(count);
 }
 
+void MetricsRegistry::SetStorageDiskFull(absl::string_view store, bool full) {
+  absl::MutexLock lock(&mu_);
+  FindOrInsert(disk_full_, {store, "", ""}) = full ? 1 : 0;
+}
+
 std::string MetricsRegistry::RenderText() const {
   // Copy under the lock, format without it, so a scrape never stalls RPCs
   // for longer than the copy.
   std::vector<std::pair<Labels, uint64_t>> requests;
   std::vector<std::pair<Labels, Histogram>> latency;
   std::vector<std::pair<Labels, uint64_t>> cache;
+  std::vector<std::pair<Labels, uint64_t>> disk_full;
   {
     absl::MutexLock lock(&mu_);
     requests.assign(requests_.begin(), requests_.end());
     latency.assign(latency_.begin(), latency_.end());
     cache.assign(cache_.begin(), cache_.end());
+    disk_full.assign(disk_full_.begin(), disk_full_.end());
   }
   auto by_labels = [](const auto& a, const auto& b) {
     return a.first < b.first;
@@ -129,6 +136,7 @@ std::string MetricsRegistry::RenderText() const {
   std::sort(requests.begin(), requests.end(), by_labels);
   std::sort(latency.begin(), latency.end(), by_labels);
   std::sort(cache.begin(), cache.end(), by_labels);
+  std::sort(disk_full.begin(), disk_full.end(), by_labels);
 
   std::string out;
   AppendHeader(&out, "lookout_requests_total",
@@ -170,6 +178,16 @@ std::string MetricsRegistry::RenderText() const {
     absl::StrAppend(&out, "lookout_cache_requests_total{cache=\"",
                     EscapeLabelValue(l[0]), "\",outcome=\"", l[1], "\"} ", n,
                     "\n");
+  }
+
+  if (!disk_full.empty()) {
+    AppendHeader(&out, "lookout_storage_disk_full",
+                 "1 while a store refuses writes because its disk is full, else 0.",
+                 "gauge");
+  }
+  for (const auto& [l, n] : disk_full) {
+    absl::StrAppend(&out, "lookout_storage_disk_full{store=\"",
+                    EscapeLabelValue(l[0]), "\"} ", n, "\n");
   }
   return out;
 }

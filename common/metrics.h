@@ -5,6 +5,7 @@
 //   lookout_requests_total{service,method,code}           counter
 //   lookout_request_duration_seconds{service,method}      histogram
 //   lookout_cache_requests_total{cache,outcome}           counter
+//   lookout_storage_disk_full{store}                      gauge (1 while writes are refused)
 
 #ifndef LOOKOUT_COMMON_METRICS_H_
 #define LOOKOUT_COMMON_METRICS_H_
@@ -45,6 +46,9 @@ class MetricsRegistry {
   void RecordCache(absl::string_view cache, CacheOutcome outcome,
                    int64_t count = 1);
 
+  // Whether a store's writes are being refused for a full disk.
+  void SetStorageDiskFull(absl::string_view store, bool full);
+
   // All series, sorted by labels, with # HELP and # TYPE lines.
   std::string RenderText() const;
 
@@ -82,6 +86,7 @@ class MetricsRegistry {
   SeriesMap<uint64_t> requests_ ABSL_GUARDED_BY(mu_);  // service,method,code
   SeriesMap<Histogram> latency_ ABSL_GUARDED_BY(mu_);  // service,method,""
   SeriesMap<uint64_t> cache_ ABSL_GUARDED_BY(mu_);     // cache,outcome,""
+  SeriesMap<uint64_t> disk_full_ ABSL_GUARDED_BY(mu_);  // store,"",""
 };
 
 // RedisCache counts hits, misses and errors straight into the registry.
