@@ -90,19 +90,20 @@ std::unique_ptr<grpc::ClientContext> Ctx() {
   return context;
 }
 
-Event NewEvent(int i) {
+Event NewEvent(int i, int notes_bytes) {
   Event event;
   event.set_event_date("2024-03-01");
   event.set_event_type(v1::EVENT_TYPE_BATTLES);
   event.mutable_location()->set_country_code("HTI");
   // Notes of a few KB, so each event takes a few pages.
-  event.set_notes(absl::StrCat("event ", i, " ", std::string(3000, 'n')));
+  event.set_notes(absl::StrCat("event ", i, " ", std::string(notes_bytes, 'n')));
   return event;
 }
 
-grpc::Status Create(EventServer& server, int i, const std::string& request_id, Event* out) {
+grpc::Status Create(EventServer& server, int i, const std::string& request_id, Event* out,
+                    int notes_bytes = 3000) {
   v1::CreateEventRequest request;
-  *request.mutable_event() = NewEvent(i);
+  *request.mutable_event() = NewEvent(i, notes_bytes);
   request.set_request_id(request_id);
   v1::CreateEventResponse response;
   grpc::Status status = server.stub->CreateEvent(Ctx().get(), request, &response);
@@ -131,8 +132,9 @@ TEST(EventStoreFullDiskTest, WritesAreRefusedReadsAndStreamsGoOnAndWritesResume)
   });
 
   ASSERT_TRUE(fs.Fill().ok());
+  // The longest notes there are: this event takes about twice the pages of the others.
   for (int attempt = 0; attempt < 2; ++attempt) {
-    grpc::Status refused = Create(server, 10, "retry-me", nullptr);
+    grpc::Status refused = Create(server, 10, "retry-me", nullptr, /*notes_bytes=*/9900);
     EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
         << refused.error_message();
     EXPECT_THAT(refused.error_message(), HasSubstr("disk is full"));
@@ -160,17 +162,23 @@ TEST(EventStoreFullDiskTest, WritesAreRefusedReadsAndStreamsGoOnAndWritesResume)
   EXPECT_TRUE(stream->Finish().ok());
   EXPECT_EQ(streamed, 3);
 
-  // Room for a few events, far less than the database or its WAL: writes resume at once, and
-  // the retry of the refused request (same request_id) creates the event once.
-  ASSERT_TRUE(fs.Free(256 << 10).ok());
-  Event retried;
-  grpc::Status resumed = Create(server, 10, "retry-me", &retried);
+  // Room for one smaller event (it takes about 70 KB), less than the refused one took: the next
+  // write goes through at once.
+  ASSERT_TRUE(fs.Free(96 << 10).ok());
+  Event small;
+  grpc::Status resumed = Create(server, 11, "", &small);
   ASSERT_TRUE(resumed.ok()) << resumed.error_message();
-  EXPECT_EQ(retried.sequence(), 4);
+  EXPECT_EQ(small.sequence(), 4);
+  // With more room the retry of the refused request (same request_id) creates its event once.
+  ASSERT_TRUE(fs.Free(512 << 10).ok());
+  Event retried;
+  grpc::Status retry = Create(server, 10, "retry-me", &retried, /*notes_bytes=*/9900);
+  ASSERT_TRUE(retry.ok()) << retry.error_message();
+  EXPECT_EQ(retried.sequence(), 5);
   EXPECT_THAT(MetricsRegistry::Global().RenderText(),
               HasSubstr("lookout_storage_disk_full{store=\"event\"} 0\n"));
-  for (int i = 0; i < 50 && followed.load() < 4; ++i) absl::SleepFor(absl::Milliseconds(20));
-  EXPECT_EQ(followed.load(), 4);
+  for (int i = 0; i < 50 && followed.load() < 5; ++i) absl::SleepFor(absl::Milliseconds(20));
+  EXPECT_EQ(followed.load(), 5);
   follow_context->TryCancel();
   follow_thread.join();
 }
