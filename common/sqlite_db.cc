@@ -22,6 +22,9 @@ namespace lookout {
 
 namespace {
 
+// How long a connection waits for a lock another holds (a reader behind a WAL restart).
+constexpr int kBusyTimeoutMs = 5000;
+
 // A write refused for lack of space: SQLITE_FULL from the unix VFS, or an I/O error whose errno
 // says so (the WAL buffer reports its failures as I/O errors; see sqlite_wal_buffer.h).
 bool IsOutOfSpace(sqlite3* db, int rc) {
@@ -128,7 +131,7 @@ absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const s
   }
   auto connection = std::unique_ptr<SqliteConnection>(new SqliteConnection(db));
   // Readers wait briefly instead of failing while a checkpoint holds a lock.
-  sqlite3_busy_timeout(db, 5000);
+  sqlite3_busy_timeout(db, kBusyTimeoutMs);
   LOOKOUT_RETURN_IF_ERROR(connection->Exec("PRAGMA foreign_keys = ON"));
   return connection;
 }
@@ -286,28 +289,19 @@ absl::StatusOr<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(
   // sqlite3_wal_checkpoint_v2 on it is a silent no-op (it reports -1 frames), and every
   // checkpoint fell to the writer's forced one, copying a 128 MB WAL inside a write.
   LOOKOUT_RETURN_IF_ERROR(database->checkpointer_->Exec("PRAGMA journal_mode = WAL"));
-  // Bounds how long a WAL restart holds commits back waiting for older reads (RestartWal):
-  // short sleeps until the try's deadline (SQLite's own handler sleeps up to 100 ms at a time).
-  sqlite3_busy_handler(
-      database->checkpointer_->raw(),
-      +[](void* self, int /*count*/) {
-        if (absl::Now() >= static_cast<SqliteDatabase*>(self)->RestartDeadline()) return 0;
-        absl::SleepFor(absl::Microseconds(200));
-        return 1;
-      },
-      database.get());
   if (!database->metrics_name_.empty()) {
     MetricsRegistry::Global().SetStorageDiskFull(database->metrics_name_, false);
   }
   LOOKOUT_RETURN_IF_ERROR(writer.Exec("PRAGMA wal_autocheckpoint = 0"));
-  // When the writer starts the WAL over by itself (every frame copied, no read on it), the file
-  // is cut back to the limit at the next commit instead of keeping its largest size.
+  // When the WAL starts over, the file is cut back to the hard bound at the next commit if it
+  // grew past it (a read kept it from starting over), and otherwise written over in place.
   {
     LOOKOUT_ASSIGN_OR_RETURN(Statement page_size, writer.Prepare("PRAGMA page_size"));
     LOOKOUT_ASSIGN_OR_RETURN(bool row, page_size.Step());
     const int64_t frame_bytes = (row ? page_size.Int64(0) : 4096) + 24;
-    LOOKOUT_RETURN_IF_ERROR(writer.Exec(absl::StrCat(
-        "PRAGMA journal_size_limit = ", frame_bytes * database->wal_limit_frames_)));
+    const int64_t bound_frames = database->wal_limit_frames_ + database->wal_limit_frames_ / 2;
+    LOOKOUT_RETURN_IF_ERROR(
+        writer.Exec(absl::StrCat("PRAGMA journal_size_limit = ", frame_bytes * bound_frames)));
   }
   sqlite3_wal_hook(
       writer.raw(),
@@ -350,8 +344,6 @@ SqliteDatabase::~SqliteDatabase() {
     checkpoint_stopping_ = true;
   }
   if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
-  // The handler uses checkpoint_mu_, which goes before the connection does.
-  if (checkpointer_ != nullptr) sqlite3_busy_handler(checkpointer_->raw(), nullptr, nullptr);
 }
 
 absl::Status SqliteDatabase::Read(absl::FunctionRef<absl::Status(SqliteConnection&)> fn) {
@@ -554,75 +546,99 @@ void SqliteDatabase::NoteGroupOutcome(const std::vector<PendingWrite*>& group,
 void SqliteDatabase::MaybeRequestCheckpoint() {
   const int frames = wal_frames_.load(std::memory_order_relaxed);
   if (frames < frames_at_checkpoint_request_) frames_at_checkpoint_request_ = 0;  // started over
-  // Asked for every checkpoint_frames new frames rather than whenever the WAL is that long (it
-  // stays long until it starts over), and after every group while it is over the limit (the
-  // checkpoint thread merges requests and backs off when restarts fail).
-  if (frames < wal_limit_frames_ && frames - frames_at_checkpoint_request_ < checkpoint_frames_) {
-    return;
-  }
+  // Asked for every checkpoint_frames new frames rather than whenever the WAL is that long: it
+  // stays long until it starts over, and every commit would ask again.
+  if (frames - frames_at_checkpoint_request_ < checkpoint_frames_) return;
   frames_at_checkpoint_request_ = frames;
   absl::MutexLock lock(&checkpoint_mu_);
   checkpoint_requested_ = true;
 }
 
-void SqliteDatabase::YieldToCheckpoint() {
-  const bool over_bound =
-      wal_frames_.load(std::memory_order_relaxed) >= wal_limit_frames_ + wal_limit_frames_ / 2;
-  if (!over_bound && !restarting_.load(std::memory_order_acquire)) return;
-  absl::MutexLock lock(&checkpoint_mu_);
-  // Past the hard bound no group begins before the checkpoint thread has had a turn at
-  // restarting the WAL. While tries are failing a read is holding an old snapshot: waiting
-  // would only stall writes (the WAL grows past the bound until that read ends).
-  if (over_bound && absl::Now() >= next_restart_) {
-    const int64_t seen = checkpoint_rounds_;
-    checkpoint_requested_ = true;
-    auto tried = [this, seen]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(checkpoint_mu_) {
-      return checkpoint_rounds_ > seen || checkpoint_stopping_;
-    };
-    checkpoint_mu_.Await(absl::Condition(&tried));
+void SqliteDatabase::MaybeRestartWal() {
+  const int frames = wal_frames_.load(std::memory_order_relaxed);
+  if (frames < wal_limit_frames_) return;
+  {
+    absl::MutexLock lock(&checkpoint_mu_);
+    // While tries are failing a read is holding an old snapshot: trying again at once would
+    // only stall writes (the WAL grows past the bound until that read ends).
+    if (absl::Now() < next_restart_) return;
+    // Up to the hard bound the checkpoint thread first copies what it can, so the try below
+    // has little left to copy while commits wait.
+    if (!restart_due_ && frames < wal_limit_frames_ + wal_limit_frames_ / 2) return;
+    restart_due_ = false;
   }
-  // A restart needs the write lock between two groups; SQLite's busy handler polls for it
-  // with sleeps and would rarely find the writer between groups.
-  auto restarted = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(checkpoint_mu_) {
-    return !restarting_.load(std::memory_order_relaxed) || checkpoint_stopping_;
-  };
-  checkpoint_mu_.Await(absl::Condition(&restarted));
+  const absl::Time deadline = absl::Now() + restart_wait_;
+  const int rc = RestartWal();
+  constexpr absl::Duration kFirstBackoff = absl::Milliseconds(100);
+  constexpr absl::Duration kMaxBackoff = absl::Seconds(5);
+  absl::MutexLock lock(&checkpoint_mu_);
+  if (rc == SQLITE_OK) {
+    ++wal_stats_.restarts;
+    restart_backoff_ = absl::ZeroDuration();
+    next_restart_ = absl::InfinitePast();
+    return;
+  }
+  if (rc == SQLITE_BUSY && absl::Now() < deadline) {
+    // Refused at once: the checkpoint thread was copying (a checkpoint takes a lock of its own
+    // without waiting). The next group tries again.
+    restart_due_ = true;
+    return;
+  }
+  ++wal_stats_.failed_restarts;
+  restart_backoff_ = std::min(kMaxBackoff, std::max(kFirstBackoff, 2 * restart_backoff_));
+  next_restart_ = absl::Now() + restart_backoff_;
+  if (wal_stats_.failed_restarts == 1 || restart_backoff_ == kMaxBackoff) {
+    LogWarning(rc == SQLITE_BUSY ? "storage: a read kept an old snapshot; the WAL cannot restart yet"
+                                : "storage: the WAL cannot restart yet",
+               {{"path", path_},
+                {"wal_frames", absl::StrCat(frames)},
+                {"retry_in_ms", absl::StrCat(absl::ToInt64Milliseconds(restart_backoff_))}});
+  }
 }
 
-bool SqliteDatabase::RestartWal() {
-  // TRUNCATE takes the write lock (the writer's next BEGIN waits), copies what PASSIVE could
-  // not, waits for reads on older snapshots (busy timeout: restart_wait) and empties the file.
-  // It runs here, never on the writer thread, so a read that keeps its snapshot costs the
-  // writer at most restart_wait per try, and tries back off.
-  int log_frames = 0, checkpointed = 0;
+int SqliteDatabase::RestartWal() {
+  // RESTART copies what the checkpoint thread has not and waits until no read is on the WAL,
+  // so that the next group writes it from the start. It runs on the writer's connection,
+  // between two groups: it needs the write lock, which another connection would rarely find
+  // free. Its waits end at restart_wait (before, SQLite's busy timeout of 5 s, on every group,
+  // behind a read that kept its snapshot); reads that begin meanwhile wait for it. Not
+  // TRUNCATE: a WAL grown again from nothing costs an allocation and a journaled size change
+  // in every fsync (measured here: about a third fewer creates per second than a WAL written
+  // over in place).
+  SqliteConnection& db = *writer_;
   {
     absl::MutexLock lock(&checkpoint_mu_);
     restarting_.store(true, std::memory_order_release);
     restart_deadline_ = absl::Now() + restart_wait_;
   }
-  const int rc = sqlite3_wal_checkpoint_v2(checkpointer_->raw(), nullptr,
-                                           SQLITE_CHECKPOINT_TRUNCATE, &log_frames, &checkpointed);
+  sqlite3_busy_handler(
+      db.raw(),
+      +[](void* self, int /*count*/) {
+        // Short sleeps until the try's deadline (SQLite's own handler sleeps up to 100 ms).
+        if (absl::Now() >= static_cast<SqliteDatabase*>(self)->RestartDeadline()) return 0;
+        absl::SleepFor(absl::Microseconds(200));
+        return 1;
+      },
+      this);
+  int log_frames = 0, checkpointed = 0;
+  const int rc = sqlite3_wal_checkpoint_v2(db.raw(), nullptr, SQLITE_CHECKPOINT_RESTART,
+                                           &log_frames, &checkpointed);
+  if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+    LogWarning("storage: restarting the WAL failed",
+               {{"path", path_}, {"error", sqlite3_errmsg(db.raw())}});
+  }
+  sqlite3_busy_timeout(db.raw(), kBusyTimeoutMs);
   {
     absl::MutexLock lock(&checkpoint_mu_);
     restarting_.store(false, std::memory_order_release);
   }
-  if (rc == SQLITE_OK) {
-    wal_frames_.store(0, std::memory_order_relaxed);
-    return true;
-  }
-  if (rc != SQLITE_BUSY) {
-    LogWarning("storage: restarting the WAL failed",
-               {{"path", path_}, {"error", sqlite3_errmsg(checkpointer_->raw())}});
-  }
-  return false;
+  if (rc == SQLITE_OK) wal_frames_.store(0, std::memory_order_relaxed);
+  return rc;
 }
 
 void SqliteDatabase::CheckpointLoop() {
-  constexpr absl::Duration kFirstBackoff = absl::Milliseconds(100);
-  constexpr absl::Duration kMaxBackoff = absl::Seconds(5);
   bool passive_failing = false;
   while (true) {
-    bool may_restart = false;
     {
       absl::MutexLock lock(&checkpoint_mu_);
       checkpoint_mu_.Await(absl::Condition(
@@ -632,7 +648,6 @@ void SqliteDatabase::CheckpointLoop() {
           this));
       if (checkpoint_stopping_) return;
       checkpoint_requested_ = false;
-      may_restart = absl::Now() >= next_restart_;
     }
     // PASSIVE never blocks the writer or readers; pages still in use are copied next time.
     int log_frames = 0, checkpointed = 0;
@@ -647,26 +662,10 @@ void SqliteDatabase::CheckpointLoop() {
         LogInfo("storage: checkpoints work again", {{"path", path_}});
       }
     }
-    const bool try_restart = may_restart && rc == SQLITE_OK && log_frames >= wal_limit_frames_;
-    const bool restarted = try_restart && RestartWal();
+    // Past the limit the writer restarts the WAL between two groups, now that little is left
+    // to copy.
     absl::MutexLock lock(&checkpoint_mu_);
-    ++checkpoint_rounds_;
-    if (!try_restart) continue;
-    if (restarted) {
-      ++wal_stats_.restarts;
-      restart_backoff_ = absl::ZeroDuration();
-      next_restart_ = absl::InfinitePast();
-    } else {
-      ++wal_stats_.failed_restarts;
-      restart_backoff_ = std::min(kMaxBackoff, std::max(kFirstBackoff, 2 * restart_backoff_));
-      next_restart_ = absl::Now() + restart_backoff_;
-      if (wal_stats_.failed_restarts == 1 || restart_backoff_ == kMaxBackoff) {
-        LogWarning("storage: a read kept an old snapshot; the WAL cannot restart yet",
-                   {{"path", path_},
-                    {"wal_frames", absl::StrCat(log_frames)},
-                    {"retry_in_ms", absl::StrCat(absl::ToInt64Milliseconds(restart_backoff_))}});
-      }
-    }
+    restart_due_ = rc == SQLITE_OK && log_frames >= wal_limit_frames_;
   }
 }
 
@@ -691,7 +690,7 @@ void SqliteDatabase::WriterLoop() {
       write_mu_.Await(absl::Condition(&ready));
       if (queue_.empty() && stopping_) return;
     }
-    YieldToCheckpoint();
+    MaybeRestartWal();
     {
       absl::MutexLock lock(&write_mu_);
       while (!queue_.empty() && static_cast<int>(group.size()) < max_group_size_) {

@@ -115,13 +115,13 @@ class SqliteDatabase {
     // New WAL frames (pages) after which the checkpoint thread copies them into the database
     // file (PASSIVE: it never blocks the writer or readers).
     int checkpoint_frames = 4000;
-    // The WAL's size limit, in frames. Past it the checkpoint thread restarts the WAL: it holds
-    // new commits and new reads back while it copies the last frames and waits, at most
-    // `restart_wait`, for reads still on older data, then truncates the file. A failed try (a
-    // read kept its snapshot longer) is retried after 0.1 s, doubling up to 5 s. Past 1.5
-    // times the limit the writer waits for the next try before it begins another group,
-    // unless tries are failing. When the writer starts the WAL over by itself, the file is cut
-    // back to the limit.
+    // The WAL's size limit, in frames. Once the checkpoint thread has copied a WAL past it, the
+    // writer restarts it between two groups: it copies the last frames and waits, at most
+    // `restart_wait`, for reads still on older data (new reads wait for it meanwhile); the
+    // next group writes the file over from the start. Past 1.5 times the limit (the hard
+    // bound) it tries without waiting for the checkpoint thread. A failed try (a read kept its
+    // snapshot longer) is retried after 0.1 s, doubling up to 5 s. A file that grew past the
+    // hard bound meanwhile is cut back to it when the WAL starts over.
     int wal_limit_frames = 8000;
     absl::Duration restart_wait = absl::Milliseconds(100);
     // Page cache of the writer and of each reader, KiB. SQLite's default (2 MiB) makes the
@@ -174,8 +174,8 @@ class SqliteDatabase {
   int64_t commit_count() const;
 
   struct WalStats {
-    int64_t restarts = 0;         // WAL truncated by the checkpoint thread
-    int64_t failed_restarts = 0;  // tries given up because a read kept an older snapshot
+    int64_t restarts = 0;         // WAL restarts the writer made
+    int64_t failed_restarts = 0;  // tries given up (a read kept an older snapshot, I/O errors)
   };
   WalStats wal_stats() const;
 
@@ -190,14 +190,15 @@ class SqliteDatabase {
   // Writer thread: disk-full state changes, logged and exported once per change.
   void NoteGroupOutcome(const std::vector<PendingWrite*>& group, GroupResult result);
   void MaybeRequestCheckpoint();
-  // Writer thread, between groups: lets a WAL restart that is under way have the write lock,
-  // and past the WAL's hard bound waits for the checkpoint thread's next round.
-  void YieldToCheckpoint();
+  // Writer thread, between groups: restarts the WAL once the checkpoint thread has copied
+  // most of it past the limit, or at once past the hard bound; backs off after failures.
+  void MaybeRestartWal();
+  // Copies the rest of the WAL into the database file and waits until no read is on it, so the
+  // next group starts it over. SQLITE_BUSY when reads on older snapshots outlasted
+  // restart_wait (or, at once, while a checkpoint was running).
+  int RestartWal();
   absl::Time RestartDeadline();
   void CheckpointLoop();
-  // Checkpoint thread: copies the WAL into the database file and truncates it; false when
-  // reads on older snapshots outlasted restart_wait.
-  bool RestartWal();
   void SyncLoop();
   // fdatasync of the WAL; exits the process when it fails (see the definition).
   void SyncWal();
@@ -243,11 +244,12 @@ class SqliteDatabase {
   mutable absl::Mutex checkpoint_mu_;
   bool checkpoint_requested_ ABSL_GUARDED_BY(checkpoint_mu_) = false;
   bool checkpoint_stopping_ ABSL_GUARDED_BY(checkpoint_mu_) = false;
-  int64_t checkpoint_rounds_ ABSL_GUARDED_BY(checkpoint_mu_) = 0;  // finished, for the writer
+  // Set by the checkpoint thread when it has copied a WAL that is past the limit.
+  bool restart_due_ ABSL_GUARDED_BY(checkpoint_mu_) = false;
   // No restart is tried before this (back-off after a failed try).
   absl::Time next_restart_ ABSL_GUARDED_BY(checkpoint_mu_) = absl::InfinitePast();
   absl::Duration restart_backoff_ ABSL_GUARDED_BY(checkpoint_mu_) = absl::ZeroDuration();
-  // Set while the checkpoint thread tries a restart (written under checkpoint_mu_).
+  // Set while the writer tries a restart (written under checkpoint_mu_), for readers.
   std::atomic<bool> restarting_{false};
   absl::Time restart_deadline_ ABSL_GUARDED_BY(checkpoint_mu_) = absl::InfinitePast();
   WalStats wal_stats_ ABSL_GUARDED_BY(checkpoint_mu_);
