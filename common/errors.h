@@ -44,6 +44,22 @@ inline absl::Status StorageFailure(absl::string_view what) {
   return absl::InternalError(absl::StrCat("storage: ", what));
 }
 
+// The payload key that marks a write refused because the disk holding the data is full.
+inline constexpr absl::string_view kDiskFullPayload = "lookout.disk_full";
+
+// RESOURCE_EXHAUSTED for a write the disk had no room for. Clients see the message: it names
+// no file. Nothing of the write was stored, so retrying it once space is freed is safe.
+inline absl::Status DiskFull() {
+  absl::Status status = absl::ResourceExhaustedError(
+      "storage: the disk is full; writes are refused until space is freed (reads still work)");
+  status.SetPayload(kDiskFullPayload, absl::Cord("1"));
+  return status;
+}
+
+inline bool IsDiskFull(const absl::Status& status) {
+  return status.GetPayload(kDiskFullPayload).has_value();
+}
+
 inline absl::Status DependencyUnavailable(absl::string_view dependency, absl::string_view detail) {
   return absl::UnavailableError(absl::StrCat(dependency, " is unavailable: ", detail));
 }

@@ -143,6 +143,11 @@ void MetricsRegistry::SetGauge(absl::string_view name, absl::string_view help,
   family.values[std::string()] = value;
 }
 
+void MetricsRegistry::SetStorageDiskFull(absl::string_view store, bool full) {
+  absl::MutexLock lock(&mu_);
+  FindOrInsert(disk_full_, {store, "", ""}) = full ? 1 : 0;
+}
+
 std::string MetricsRegistry::RenderText() const {
   // Copy under the lock, format without it, so a scrape never stalls RPCs
   // for longer than the copy.
@@ -150,12 +155,14 @@ std::string MetricsRegistry::RenderText() const {
   std::vector<std::pair<Labels, Histogram>> latency;
   std::vector<std::pair<Labels, uint64_t>> cache;
   std::map<std::string, Family> families;
+  std::vector<std::pair<Labels, uint64_t>> disk_full;
   {
     absl::MutexLock lock(&mu_);
     families = families_;
     requests.assign(requests_.begin(), requests_.end());
     latency.assign(latency_.begin(), latency_.end());
     cache.assign(cache_.begin(), cache_.end());
+    disk_full.assign(disk_full_.begin(), disk_full_.end());
   }
   auto by_labels = [](const auto& a, const auto& b) {
     return a.first < b.first;
@@ -163,6 +170,7 @@ std::string MetricsRegistry::RenderText() const {
   std::sort(requests.begin(), requests.end(), by_labels);
   std::sort(latency.begin(), latency.end(), by_labels);
   std::sort(cache.begin(), cache.end(), by_labels);
+  std::sort(disk_full.begin(), disk_full.end(), by_labels);
 
   std::string out;
   AppendHeader(&out, "lookout_requests_total",
@@ -217,6 +225,16 @@ std::string MetricsRegistry::RenderText() const {
                         "\n");
       }
     }
+  }
+
+  if (!disk_full.empty()) {
+    AppendHeader(&out, "lookout_storage_disk_full",
+                 "1 while a store refuses writes because its disk is full, else 0.",
+                 "gauge");
+  }
+  for (const auto& [l, n] : disk_full) {
+    absl::StrAppend(&out, "lookout_storage_disk_full{store=\"",
+                    EscapeLabelValue(l[0]), "\"} ", n, "\n");
   }
   return out;
 }

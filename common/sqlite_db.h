@@ -25,6 +25,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 
 namespace lookout {
 
@@ -111,12 +112,18 @@ class SqliteDatabase {
     int read_connections = 16;
     // Most writes one commit may carry.
     int max_group_size = 256;
-    // New WAL frames (pages) after which a background checkpoint is asked for, and the WAL
-    // size at which the writer copies the last frames itself between two groups so the WAL can
-    // start over (background checkpoints stay a group or two behind a writer that never
-    // pauses); at twice that size it waits for readers and truncates the WAL.
+    // New WAL frames (pages) after which the checkpoint thread copies them into the database
+    // file (PASSIVE: it never blocks the writer or readers).
     int checkpoint_frames = 4000;
-    int force_checkpoint_frames = 32000;
+    // The WAL's size limit, in frames. Once the checkpoint thread has copied a WAL past it, the
+    // writer restarts it between two groups: it copies the last frames and waits, at most
+    // `restart_wait`, for reads still on older data (new reads wait for it meanwhile); the
+    // next group writes the file over from the start. Past 1.5 times the limit (the hard
+    // bound) it tries without waiting for the checkpoint thread. A failed try (a read kept its
+    // snapshot longer) is retried after 0.1 s, doubling up to 5 s. A file that grew past the
+    // hard bound meanwhile is cut back to it when the WAL starts over.
+    int wal_limit_frames = 8000;
+    absl::Duration restart_wait = absl::Milliseconds(100);
     // Page cache of the writer and of each reader, KiB. SQLite's default (2 MiB) makes the
     // writer re-read index pages on nearly every insert into a random-keyed index once the
     // database outgrows it. Bigger is not free either: a commit ends by truncating the cache,
@@ -130,6 +137,9 @@ class SqliteDatabase {
     // For tests: runs on the sync thread before each fsync of the WAL, so a test can hold a
     // commit in the window between "visible to readers" and "durable".
     std::function<void()> before_sync;
+    // Label of the store's series in MetricsRegistry::Global() (lookout_storage_disk_full);
+    // empty exports none.
+    std::string metrics_name;
   };
 
   // Opens (creating if needed) and migrates to the newest version.
@@ -137,7 +147,8 @@ class SqliteDatabase {
       const Options& options, const std::vector<Migration>& migrations);
   ~SqliteDatabase();
 
-  // Runs `fn` on a read connection of its own (it sees committed data only).
+  // Runs `fn` on a read connection of its own (it sees committed data only). A read that
+  // begins while the WAL is being restarted waits for that first (at most restart_wait).
   absl::Status Read(absl::FunctionRef<absl::Status(SqliteConnection&)> fn);
 
   using WriteFn = std::function<absl::Status(SqliteConnection&)>;
@@ -150,6 +161,9 @@ class SqliteDatabase {
   // Readers may see a commit a few milliseconds before it is durable (the writer does not wait
   // for the fsync before starting the next group); what must not be seen before then has to be
   // published from `after_commit`.
+  // A write the disk has no room for fails with errors::DiskFull (RESOURCE_EXHAUSTED) and
+  // stores nothing; the next one tries again. When SQLite itself rolls a group's transaction
+  // back (it does on an I/O error), every write of the group fails with that error.
   absl::Status Write(WriteFn fn, std::function<void()> after_commit = nullptr);
 
   // Returns once every commit that had begun before the call is durable: a reader that found a
@@ -159,21 +173,42 @@ class SqliteDatabase {
   // Number of durable commits so far (for tests and benchmarks of grouping).
   int64_t commit_count() const;
 
+  struct WalStats {
+    int64_t restarts = 0;         // WAL restarts the writer made
+    int64_t failed_restarts = 0;  // tries given up (a read kept an older snapshot, I/O errors)
+  };
+  WalStats wal_stats() const;
+
  private:
   struct PendingWrite;
+  enum class GroupResult { kCommitted, kFailed, kRedoIsolated };
   SqliteDatabase() = default;
   void WriterLoop();
-  // One transaction over the group. Without isolation, the first failure aborts the group
-  // (ABORTED) so the caller can redo it with isolate_each.
-  absl::Status RunGroup(const std::vector<PendingWrite*>& group, bool isolate_each);
+  // One transaction over the group. Without isolation, the first failure makes it undo the
+  // group and return kRedoIsolated so the caller can redo it with a savepoint per write.
+  GroupResult RunGroup(const std::vector<PendingWrite*>& group, bool isolate_each);
+  // Writer thread: disk-full state changes, logged and exported once per change.
+  void NoteGroupOutcome(const std::vector<PendingWrite*>& group, GroupResult result);
   void MaybeRequestCheckpoint();
+  // Writer thread, between groups: restarts the WAL once the checkpoint thread has copied
+  // most of it past the limit, or at once past the hard bound; backs off after failures.
+  void MaybeRestartWal();
+  // Copies the rest of the WAL into the database file and waits until no read is on it, so the
+  // next group starts it over. SQLITE_BUSY when reads on older snapshots outlasted
+  // restart_wait (or, at once, while a checkpoint was running).
+  int RestartWal();
+  absl::Time RestartDeadline();
   void CheckpointLoop();
   void SyncLoop();
   // fdatasync of the WAL; exits the process when it fails (see the definition).
   void SyncWal();
 
+  std::string path_;
+  std::string metrics_name_;
   int checkpoint_frames_ = 4000;
-  int force_checkpoint_frames_ = 32000;
+  int wal_limit_frames_ = 8000;
+  absl::Duration restart_wait_ = absl::Milliseconds(100);
+  bool disk_full_ = false;  // writer thread only
 
   std::unique_ptr<SqliteConnection> writer_;
   int max_group_size_ = 256;
@@ -203,12 +238,21 @@ class SqliteDatabase {
   std::thread sync_thread_;
 
   std::unique_ptr<SqliteConnection> checkpointer_;
+  // WAL frames after the writer's last commit (its wal hook), or 0 once a restart truncated it.
   std::atomic<int> wal_frames_{0};
   int frames_at_checkpoint_request_ = 0;  // writer thread only
-  int frames_at_tail_copy_ = 0;           // writer thread only
-  absl::Mutex checkpoint_mu_;
+  mutable absl::Mutex checkpoint_mu_;
   bool checkpoint_requested_ ABSL_GUARDED_BY(checkpoint_mu_) = false;
   bool checkpoint_stopping_ ABSL_GUARDED_BY(checkpoint_mu_) = false;
+  // Set by the checkpoint thread when it has copied a WAL that is past the limit.
+  bool restart_due_ ABSL_GUARDED_BY(checkpoint_mu_) = false;
+  // No restart is tried before this (back-off after a failed try).
+  absl::Time next_restart_ ABSL_GUARDED_BY(checkpoint_mu_) = absl::InfinitePast();
+  absl::Duration restart_backoff_ ABSL_GUARDED_BY(checkpoint_mu_) = absl::ZeroDuration();
+  // Set while the writer tries a restart (written under checkpoint_mu_), for readers.
+  std::atomic<bool> restarting_{false};
+  absl::Time restart_deadline_ ABSL_GUARDED_BY(checkpoint_mu_) = absl::InfinitePast();
+  WalStats wal_stats_ ABSL_GUARDED_BY(checkpoint_mu_);
   std::thread checkpoint_thread_;
 };
 

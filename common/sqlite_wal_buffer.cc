@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -53,11 +54,29 @@ bool IsCommitFrameHeader(const void* data) {
   return (bytes[4] | bytes[5] | bytes[6] | bytes[7]) != 0;
 }
 
-// On failure what was not written stays in the buffer and every later call that needs it
-// written fails too, until a retry succeeds: no call may report success while a write SQLite
-// was told had succeeded is missing from the file (SQLite may have listed those frames in the
-// WAL index already).
-int Flush(BufferedFile* file) {
+// The errno of the last buffer write that failed on this thread, until a write succeeds (see
+// LastWalWriteErrno). Also what xGetLastError reports meanwhile, for sqlite3_system_errno.
+thread_local int t_failed_write_errno = 0;
+
+int FailedWriteErrno(sqlite3_file* real, int rc) {
+  // The unix VFS reports ENOSPC as SQLITE_FULL and clears its own record of the errno.
+  if ((rc & 0xff) == SQLITE_FULL) return ENOSPC;
+  int last_errno = 0;
+  if (real->pMethods->xFileControl(real, SQLITE_FCNTL_LAST_ERRNO, &last_errno) == SQLITE_OK &&
+      last_errno != 0) {
+    return last_errno;
+  }
+  return EIO;
+}
+
+// Writes the buffer. On failure what could not be written is dropped: every failure is reported
+// to SQLite as an I/O error, which rolls the whole transaction back (a failed COMMIT rolls back
+// too), so the frames belong to a transaction that will never commit. Kept, they would be
+// written by the writer's next call and leave a complete, valid copy of that transaction after
+// the last commit in the file, which recovery after a crash would replay. `keep_on_failure` is
+// for the one caller that cannot report the failure (see ShmBarrier).
+int Flush(BufferedFile* file, bool keep_on_failure = false) {
+  if (file->buffer.empty()) return SQLITE_OK;
   size_t written = 0;
   int rc = SQLITE_OK;
   while (written < file->buffer.size()) {
@@ -68,11 +87,18 @@ int Flush(BufferedFile* file) {
     if (rc != SQLITE_OK) break;
     written += size;
   }
+  if (rc != SQLITE_OK && !keep_on_failure) written = file->buffer.size();
   file->buffer.erase(0, written);
   file->buffer_offset += static_cast<sqlite3_int64>(written);
-  // Reported as a failed write whichever call it surfaces in: SQLITE_FULL from a read could
-  // make SQLite undo one statement and go on with the transaction.
-  return rc == SQLITE_OK ? SQLITE_OK : SQLITE_IOERR_WRITE;
+  if (rc == SQLITE_OK) {
+    t_failed_write_errno = 0;
+    return SQLITE_OK;
+  }
+  file->flush_after_next_write = false;
+  t_failed_write_errno = FailedWriteErrno(file->real, rc);
+  // Reported as a failed write whichever call it surfaces in: SQLITE_FULL would make SQLite
+  // undo only the statement and go on with a transaction whose frames were dropped.
+  return SQLITE_IOERR_WRITE;
 }
 
 int Close(sqlite3_file* file) {
@@ -113,8 +139,14 @@ int Write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 offset
     // Either a commit of one frame or SQLite rewriting the checksums of frames it overwrote
     // (walRewriteChecksums reads each frame, then writes its header, the commit frame's last):
     // no page write may follow, so the header is written now and its failure fails the commit.
-    self->flush_after_next_write = true;
-    return RealMethods(file).xWrite(self->real, data, amount, offset);
+    const int rc = RealMethods(file).xWrite(self->real, data, amount, offset);
+    if (rc == SQLITE_OK) {
+      t_failed_write_errno = 0;
+      self->flush_after_next_write = true;
+      return SQLITE_OK;
+    }
+    t_failed_write_errno = FailedWriteErrno(self->real, rc);
+    return SQLITE_IOERR_WRITE;
   }
   if (self->buffer.empty()) self->buffer_offset = offset;
   self->buffer.append(static_cast<const char*>(data), static_cast<size_t>(amount));
@@ -159,10 +191,11 @@ int ShmLock(sqlite3_file* file, int offset, int n, int flags) {
 // the copies (walIndexWriteHdr), after writing every frame. Write() has written a commit's
 // frames by then; should any still be buffered (a write order this file does not foresee), they
 // are written here, before the commit is visible. A barrier returns nothing: a failure there
-// stays buffered and fails the WAL's next call.
+// keeps them buffered (they may belong to a commit being published) and fails the WAL's next
+// call, which writes them again.
 void ShmBarrier(sqlite3_file* file) {
   BufferedFile* self = Self(file);
-  if (self->wal != nullptr) Flush(self->wal);
+  if (self->wal != nullptr) Flush(self->wal, /*keep_on_failure=*/true);
   RealMethods(file).xShmBarrier(self->real);
 }
 int ShmUnmap(sqlite3_file* file, int delete_flag) {
@@ -250,6 +283,7 @@ sqlite3_vfs* Register() {
     return Real(v)->xCurrentTime(Real(v), now);
   };
   vfs->xGetLastError = +[](sqlite3_vfs* v, int size, char* out) {
+    if (t_failed_write_errno != 0) return t_failed_write_errno;
     return Real(v)->xGetLastError(Real(v), size, out);
   };
   vfs->xCurrentTimeInt64 = +[](sqlite3_vfs* v, sqlite3_int64* now) {
@@ -260,6 +294,8 @@ sqlite3_vfs* Register() {
 }
 
 }  // namespace
+
+int LastWalWriteErrno() { return t_failed_write_errno; }
 
 const char* WalWriteBufferVfs() {
   // Registering initializes SQLite, after which process-wide settings can no longer change.

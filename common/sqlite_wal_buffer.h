@@ -8,8 +8,8 @@
 // never miss a committed frame. Anything else SQLite asks of the file (read, size, sync,
 // truncate, close) writes the buffer first, so the file is always as SQLite believes it to be.
 // A failed write of the buffer fails the call that triggered it (for the commit frame, the
-// COMMIT), and what it could not write stays buffered and fails every later call until it is
-// written.
+// COMMIT) as an I/O error, which makes SQLite roll the transaction back, and what it could not
+// write is dropped, so a failed commit never reaches the file whole.
 //
 // Only files opened as WAL files are buffered; the database file and everything else pass
 // straight through to the default VFS, which this one wraps.
@@ -21,6 +21,11 @@ namespace lookout {
 // Registers the VFS on first use (not as the default) and returns its name, for
 // sqlite3_open_v2.
 const char* WalWriteBufferVfs();
+
+// The errno (ENOSPC for a full disk) of the last WAL write through this VFS that failed on the
+// calling thread, or 0 if none has or one has succeeded since. SQLite 3.40 does not pass it on
+// to sqlite3_system_errno for a failed COMMIT.
+int LastWalWriteErrno();
 
 }  // namespace lookout
 

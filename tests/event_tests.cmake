@@ -11,3 +11,6 @@ lookout_test(event_store_durability_test LABEL integration
 lookout_test(event_store_migration_test LABEL integration
   SOURCES integration/event_store_migration_test.cc
   LIBS event_service_lib)
+lookout_test(event_store_full_disk_test LABEL integration
+  SOURCES integration/event_store_full_disk_test.cc
+  LIBS event_service_lib)

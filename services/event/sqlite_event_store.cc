@@ -164,6 +164,12 @@ class SqliteEventTransaction : public EventTransaction {
  private:
   absl::Status InSavepoint(absl::FunctionRef<absl::Status()> fn, bool always_undo) {
     // Savepoint names are per depth so nesting works; the writer's own savepoint is "w".
+    // An I/O error or a full disk earlier in this write made SQLite roll the whole transaction
+    // back; a savepoint now would begin a transaction of its own and commit outside the group.
+    if (sqlite3_get_autocommit(db_.raw()) != 0) {
+      return SqliteError(db_.raw(), sqlite3_extended_errcode(db_.raw()),
+                         "the transaction was rolled back");
+    }
     const std::string name = absl::StrCat("event_sp", depth_++);
     const int64_t head_before = head_;
     absl::Status status = db_.Exec(absl::StrCat("SAVEPOINT ", name));
@@ -319,6 +325,7 @@ absl::StatusOr<std::unique_ptr<SqliteEventStore>> SqliteEventStore::Open(
   SqliteDatabase::Options options;
   options.path = path;
   options.before_sync = std::move(before_sync);
+  options.metrics_name = "event";
   LOOKOUT_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDatabase> db,
                            SqliteDatabase::Open(options, EventStoreMigrations()));
   auto store = std::unique_ptr<SqliteEventStore>(new SqliteEventStore(std::move(db)));

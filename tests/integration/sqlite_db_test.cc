@@ -4,17 +4,27 @@
 
 #include <atomic>
 #include <filesystem>
+#include <iostream>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "common/errors.h"
+#include "common/metrics.h"
 #include "common/status_macros.h"
+#include "gmock/gmock.h"
+#include "tests/testing/small_filesystem.h"
 #include "tests/testing/temp_dir.h"
 
 namespace lookout {
 namespace {
+
+using ::testing::HasSubstr;
+
+// A WAL frame: its header and a page of the default size.
+constexpr int64_t kFrameBytes = 24 + 4096;
 
 const std::vector<Migration> kMigrations = {
     {1, "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)"},
@@ -31,6 +41,26 @@ absl::StatusOr<int64_t> CountItems(SqliteDatabase& db) {
   });
   if (!status.ok()) return status;
   return count;
+}
+
+absl::StatusOr<int64_t> CountNamed(SqliteDatabase& db, const std::string& like) {
+  int64_t count = -1;
+  absl::Status status = db.Read([&](SqliteConnection& c) -> absl::Status {
+    LOOKOUT_ASSIGN_OR_RETURN(Statement stmt,
+                             c.Prepare("SELECT COUNT(*) FROM items WHERE name LIKE ?"));
+    stmt.Bind(1, like);
+    LOOKOUT_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (row) count = stmt.Int64(0);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return count;
+}
+
+int64_t FileSize(const std::string& path) {
+  std::error_code ec;
+  const uintmax_t size = std::filesystem::file_size(path, ec);
+  return ec ? 0 : static_cast<int64_t>(size);
 }
 
 absl::Status Insert(SqliteConnection& c, const std::string& name) {
@@ -172,7 +202,7 @@ TEST_F(SqliteDatabaseTest, AcknowledgedWritesSurviveReopen) {
 
 TEST_F(SqliteDatabaseTest, TheWalStaysBoundedUnderNonStopWrites) {
   auto db = OpenDb(
-      {.path = dir_.File("wal.db"), .checkpoint_frames = 50, .force_checkpoint_frames = 200});
+      {.path = dir_.File("wal.db"), .checkpoint_frames = 50, .wal_limit_frames = 200});
   ASSERT_NE(db, nullptr);
   std::vector<std::thread> threads;
   for (int t = 0; t < 8; ++t) {
@@ -187,7 +217,7 @@ TEST_F(SqliteDatabaseTest, TheWalStaysBoundedUnderNonStopWrites) {
   for (auto& th : threads) th.join();
   EXPECT_EQ(*CountItems(*db), 1200);
   // 1200 rows of 4 KB written through a WAL: without checkpoints it would hold well over
-  // 1200 pages (about 5 MB); bounded, it stays near force_checkpoint_frames plus one group.
+  // 1200 pages (about 5 MB); bounded, it stays near wal_limit_frames plus one group.
   std::error_code ec;
   auto wal_bytes = std::filesystem::file_size(dir_.File("wal.db-wal"), ec);
   ASSERT_FALSE(ec);
@@ -266,10 +296,10 @@ TEST_F(SqliteDatabaseTest, AwaitDurableWaitsForACommitSeenBeforeItsSync) {
 }
 
 TEST_F(SqliteDatabaseTest, BackgroundCheckpointsCopyTheWalIntoTheDatabaseFile) {
-  // The writer's own checkpoint (force_checkpoint_frames) is out of reach here, so only the
-  // background checkpointer can move pages from the WAL into the database file.
+  // The WAL's limit is out of reach here, so only the checkpoints asked for every
+  // checkpoint_frames move pages from the WAL into the database file.
   auto db = OpenDb(
-      {.path = dir_.File("ckpt.db"), .checkpoint_frames = 20, .force_checkpoint_frames = 1000000});
+      {.path = dir_.File("ckpt.db"), .checkpoint_frames = 20, .wal_limit_frames = 1000000});
   ASSERT_NE(db, nullptr);
   for (int i = 0; i < 100; ++i) {
     ASSERT_TRUE(
@@ -293,6 +323,246 @@ TEST_F(SqliteDatabaseTest, BadSqlIsAnErrorNotACrash) {
     return c.Prepare("SELECT nope FROM nowhere").status();
   });
   EXPECT_EQ(status.code(), absl::StatusCode::kInternal);
+}
+
+// A write the disk has no room for is refused as RESOURCE_EXHAUSTED, reads go on, the state
+// shows in the metrics, and the next write after a little space is freed (far less than the
+// refused write took) goes through by itself.
+TEST_F(SqliteDatabaseTest, AFullDiskRefusesWritesAndTheyResumeOnceSpaceIsFreed) {
+  testing::SmallFilesystem fs(4 << 20);
+  ASSERT_TRUE(fs.status().ok()) << fs.status();
+  // No checkpoints: they would take space of their own.
+  auto db = OpenDb({.path = fs.File("full.db"),
+                    .checkpoint_frames = 1000000,
+                    .wal_limit_frames = 1000000,
+                    .metrics_name = "full_disk_test"});
+  ASSERT_NE(db, nullptr);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(db->Write([&](SqliteConnection& c) {
+                    return Insert(c, PageSizedName(absl::StrCat("before", i)));
+                  }).ok());
+  }
+  ASSERT_TRUE(fs.Fill().ok());
+
+  // About 100 pages in one commit.
+  bool published = false;
+  absl::Status full = db->Write(
+      [](SqliteConnection& c) -> absl::Status {
+        for (int i = 0; i < 50; ++i) {
+          LOOKOUT_RETURN_IF_ERROR(Insert(c, PageSizedName(absl::StrCat("big", i))));
+        }
+        return absl::OkStatus();
+      },
+      [&] { published = true; });
+  EXPECT_EQ(full.code(), absl::StatusCode::kResourceExhausted) << full;
+  EXPECT_THAT(full.message(), HasSubstr("disk is full"));
+  EXPECT_TRUE(errors::IsDiskFull(full));
+  EXPECT_FALSE(published);
+  EXPECT_EQ(*CountItems(*db), 5);
+  EXPECT_THAT(MetricsRegistry::Global().RenderText(),
+              HasSubstr("lookout_storage_disk_full{store=\"full_disk_test\"} 1\n"));
+  absl::Status again = db->Write([](SqliteConnection& c) { return Insert(c, "small"); });
+  EXPECT_EQ(again.code(), absl::StatusCode::kResourceExhausted) << again;
+
+  ASSERT_TRUE(fs.Free(64 << 10).ok());
+  absl::Status resumed = db->Write([](SqliteConnection& c) { return Insert(c, "small"); });
+  EXPECT_TRUE(resumed.ok()) << resumed;
+  EXPECT_EQ(*CountItems(*db), 6);
+  EXPECT_THAT(MetricsRegistry::Global().RenderText(),
+              HasSubstr("lookout_storage_disk_full{store=\"full_disk_test\"} 0\n"));
+}
+
+// When a write fails the group is redone with a savepoint per write. An I/O error inside that
+// redo (here a full disk under a write whose pages spill to the WAL) makes SQLite roll back the
+// whole transaction: the group fails whole, and no later write of it runs and commits on its
+// own, outside the group and its fsync.
+TEST_F(SqliteDatabaseTest, AnIoErrorInTheRedoOfAGroupFailsTheGroupAndCommitsNothingAlone) {
+  testing::SmallFilesystem fs(4 << 20);
+  ASSERT_TRUE(fs.status().ok()) << fs.status();
+  // A writer cache of 16 pages: a big write spills its pages to the WAL and reads them back.
+  auto db = OpenDb({.path = fs.File("redo.db"),
+                    .checkpoint_frames = 1000000,
+                    .wal_limit_frames = 1000000,
+                    .writer_cache_kib = 64});
+  ASSERT_NE(db, nullptr);
+  ASSERT_TRUE(db->Write([](SqliteConnection& c) { return Insert(c, "dup"); }).ok());
+  ASSERT_TRUE(fs.Fill(/*leave_free=*/256 << 10).ok());
+
+  // A write that holds the writer, so the writes below queue up and share the next group.
+  absl::Notification holding, release;
+  std::thread first([&] {
+    EXPECT_TRUE(db->Write([&](SqliteConnection& c) {
+                    holding.Notify();
+                    release.WaitForNotification();
+                    return Insert(c, "first");
+                  }).ok());
+  });
+  holding.WaitForNotification();
+  struct Outcome {
+    absl::Status status;
+    std::atomic<bool> published{false};
+  };
+  Outcome dup, big, small[3];
+  std::vector<std::thread> threads;
+  auto queue = [&](Outcome& out, SqliteDatabase::WriteFn fn) {
+    threads.emplace_back([&db, &out, fn] {
+      out.status = db->Write(fn, [&out] { out.published = true; });
+    });
+    absl::SleepFor(absl::Milliseconds(50));  // queued in this order
+  };
+  // Fails first, so the group is redone with a savepoint per write...
+  queue(dup, [](SqliteConnection& c) { return Insert(c, "dup"); });
+  // ...in which these pages no longer fit: read back from the WAL, they fail on the full disk.
+  queue(big, [](SqliteConnection& c) -> absl::Status {
+    for (int i = 0; i < 120; ++i) {
+      LOOKOUT_RETURN_IF_ERROR(Insert(c, PageSizedName(absl::StrCat("big", i))));
+    }
+    LOOKOUT_ASSIGN_OR_RETURN(Statement scan, c.Prepare("SELECT SUM(LENGTH(name)) FROM items"));
+    return scan.Run();
+  });
+  for (int i = 0; i < 3; ++i) {
+    queue(small[i], [i](SqliteConnection& c) { return Insert(c, absl::StrCat("small", i)); });
+  }
+  release.Notify();
+  first.join();
+  for (auto& thread : threads) thread.join();
+
+  EXPECT_FALSE(dup.status.ok());
+  EXPECT_FALSE(errors::IsDiskFull(dup.status)) << dup.status;
+  EXPECT_TRUE(errors::IsDiskFull(big.status)) << big.status;
+  for (const Outcome& outcome : small) {
+    EXPECT_EQ(outcome.status.code(), absl::StatusCode::kResourceExhausted) << outcome.status;
+    EXPECT_FALSE(outcome.published.load());
+  }
+  EXPECT_FALSE(big.published.load());
+  EXPECT_EQ(*CountNamed(*db, "small%"), 0);
+  EXPECT_EQ(*CountItems(*db), 2);  // "dup" and "first"
+
+  ASSERT_TRUE(fs.Free(1 << 20).ok());
+  EXPECT_TRUE(db->Write([](SqliteConnection& c) { return Insert(c, "small0"); }).ok());
+  EXPECT_EQ(*CountNamed(*db, "small%"), 1);
+}
+
+// Reads that each keep a snapshot for a moment, one after another, and a follower paging
+// through the table: at almost any moment some read is on data older than the WAL's end, which
+// a WAL can only restart behind. The WAL still restarts at its limit and never passes the hard
+// bound (1.5 times the limit plus one group).
+TEST_F(SqliteDatabaseTest, TheWalStaysBoundedWhileReadersAndAFollowerRun) {
+  constexpr int kLimit = 200;
+  auto db = OpenDb({.path = dir_.File("busy.db"),
+                    .max_group_size = 8,
+                    .checkpoint_frames = 50,
+                    .wal_limit_frames = kLimit});
+  ASSERT_NE(db, nullptr);
+  std::atomic<bool> done{false};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 3; ++r) {
+    readers.emplace_back([&] {
+      while (!done.load()) {
+        ASSERT_TRUE(db->Read([](SqliteConnection& c) -> absl::Status {
+                        LOOKOUT_RETURN_IF_ERROR(c.Exec("BEGIN"));
+                        LOOKOUT_ASSIGN_OR_RETURN(Statement s,
+                                                 c.Prepare("SELECT COUNT(*) FROM items"));
+                        LOOKOUT_RETURN_IF_ERROR(s.Run());
+                        absl::SleepFor(absl::Milliseconds(2));
+                        return c.Exec("COMMIT");
+                      }).ok());
+      }
+    });
+  }
+  readers.emplace_back([&] {
+    int64_t after = 0;
+    while (!done.load()) {
+      ASSERT_TRUE(db->Read([&](SqliteConnection& c) -> absl::Status {
+                      LOOKOUT_ASSIGN_OR_RETURN(
+                          Statement s,
+                          c.Prepare("SELECT id FROM items WHERE id > ? ORDER BY id LIMIT 20"));
+                      s.Bind(1, after);
+                      while (true) {
+                        LOOKOUT_ASSIGN_OR_RETURN(bool row, s.Step());
+                        if (!row) break;
+                        after = s.Int64(0);
+                        absl::SleepFor(absl::Microseconds(100));
+                      }
+                      return absl::OkStatus();
+                    }).ok());
+    }
+  });
+  std::atomic<int64_t> max_wal{0};
+  std::vector<std::thread> writers;
+  for (int t = 0; t < 4; ++t) {
+    writers.emplace_back([&, t] {
+      for (int i = 0; i < 150; ++i) {
+        ASSERT_TRUE(db->Write([&](SqliteConnection& c) {
+                        return Insert(c, PageSizedName(absl::StrCat(t, "-", i)));
+                      }).ok());
+        int64_t size = FileSize(dir_.File("busy.db-wal"));
+        int64_t seen = max_wal.load();
+        while (size > seen && !max_wal.compare_exchange_weak(seen, size)) {
+        }
+      }
+    });
+  }
+  for (auto& thread : writers) thread.join();
+  done = true;
+  for (auto& thread : readers) thread.join();
+  EXPECT_EQ(*CountItems(*db), 600);
+  EXPECT_GT(db->wal_stats().restarts, 0);
+  // The hard bound (1.5 times the limit) plus one group of at most 8 writes, each a row and
+  // an index entry of 4 KB (a few pages), stays under twice the limit, where the writer used
+  // to truncate the WAL itself once readers had kept it from starting over.
+  const int64_t bound = 2 * kLimit * kFrameBytes;
+  EXPECT_LT(max_wal.load(), bound) << "frames: " << max_wal.load() / kFrameBytes;
+  std::cout << "max WAL: " << max_wal.load() << " bytes (" << max_wal.load() / kFrameBytes
+            << " frames), limit " << kLimit << " frames, restarts " << db->wal_stats().restarts
+            << "\n";
+}
+
+// A read that keeps one snapshot stops the WAL from restarting. A restart try waits for it at
+// most restart_wait (100 ms) and tries back off, so writes go on: before, the writer waited out
+// SQLite's 5-second busy timeout behind that read on every group past the limit.
+TEST_F(SqliteDatabaseTest, AReadOnAnOldSnapshotDoesNotHoldWritesUp) {
+  constexpr int kLimit = 100;
+  auto db = OpenDb(
+      {.path = dir_.File("old.db"), .checkpoint_frames = 20, .wal_limit_frames = kLimit});
+  ASSERT_NE(db, nullptr);
+  ASSERT_TRUE(db->Write([](SqliteConnection& c) { return Insert(c, "x"); }).ok());
+  absl::Notification snapshot_taken, writes_done;
+  std::atomic<bool> released_by_timeout{false};
+  std::thread reader([&] {
+    EXPECT_TRUE(db->Read([&](SqliteConnection& c) -> absl::Status {
+                    LOOKOUT_RETURN_IF_ERROR(c.Exec("BEGIN"));
+                    LOOKOUT_ASSIGN_OR_RETURN(Statement s, c.Prepare("SELECT COUNT(*) FROM items"));
+                    LOOKOUT_RETURN_IF_ERROR(s.Run());
+                    snapshot_taken.Notify();
+                    // Far longer than the writes need unless each waits for this read.
+                    released_by_timeout =
+                        !writes_done.WaitForNotificationWithTimeout(absl::Seconds(60));
+                    return c.Exec("COMMIT");
+                  }).ok());
+  });
+  snapshot_taken.WaitForNotification();
+  // Several times the limit, one write at a time.
+  for (int i = 0; i < 150; ++i) {
+    ASSERT_TRUE(db->Write([&](SqliteConnection& c) {
+                    return Insert(c, PageSizedName(absl::StrCat("w", i)));
+                  }).ok());
+  }
+  writes_done.Notify();
+  reader.join();
+  EXPECT_FALSE(released_by_timeout.load()) << "writes waited for the old read";
+  EXPECT_GT(db->wal_stats().failed_restarts, 0);
+
+  // Once the read is gone the WAL starts over, and its file is cut back to the hard bound.
+  const int64_t bound = (kLimit + kLimit / 2) * kFrameBytes;
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  for (int i = 0; FileSize(dir_.File("old.db-wal")) > bound && absl::Now() < deadline; ++i) {
+    ASSERT_TRUE(db->Write([&](SqliteConnection& c) {
+                    return Insert(c, absl::StrCat("after", i));
+                  }).ok());
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_LE(FileSize(dir_.File("old.db-wal")), bound);
 }
 
 }  // namespace

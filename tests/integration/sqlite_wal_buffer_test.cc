@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 
+#include <cerrno>
 #include <csignal>
 #include <cstdint>
 #include <filesystem>
@@ -172,6 +173,39 @@ TEST_F(WalWriteBufferTest, AWriteTheFileSystemRefusesFailsTheCommitAndKeepsNothi
   std::unique_ptr<SqliteConnection> reader = OpenReader();
   ASSERT_NE(reader, nullptr);
   EXPECT_EQ(QueryInt(*reader, "SELECT COUNT(*) FROM blobs"), 15);
+}
+
+// SQLite rolls back a transaction whose COMMIT failed; the frames the buffer could not write
+// belong to it and must never reach the file. Kept, they were written by the writer's next call
+// and left a complete, valid copy of the rolled-back transaction after the last commit, which
+// recovery after a crash replays (210 rows instead of 10).
+TEST_F(WalWriteBufferTest, AFailedCommitNeverReachesTheFileLater) {
+  ASSERT_TRUE(InsertRows(1, 10).ok());
+  const uintmax_t wal_size = std::filesystem::file_size(path_ + "-wal");
+  rlimit saved{};
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &saved), 0);
+  auto* previous_handler = std::signal(SIGXFSZ, SIG_IGN);
+  rlimit limited = saved;
+  limited.rlim_cur = wal_size + 64 * 1024;
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &limited), 0);
+  ASSERT_TRUE(writer_->Exec("BEGIN").ok());
+  absl::Status insert = InsertRows(11, 200);
+  absl::Status commit = writer_->Exec("COMMIT");
+  const int error = LastWalWriteErrno();
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &saved), 0);
+  std::signal(SIGXFSZ, previous_handler);
+  ASSERT_TRUE(insert.ok()) << insert;
+  ASSERT_FALSE(commit.ok());
+  // The kernel's reason reaches the caller (a full disk is told apart by it).
+  EXPECT_EQ(error, EFBIG);
+  writer_->Exec("ROLLBACK").IgnoreError();
+
+  // The writer reads the WAL again, the file may grow again: nothing of the failed commit may
+  // be written now.
+  EXPECT_EQ(QueryInt(*writer_, "SELECT COUNT(*) FROM blobs"), 10);
+  std::unique_ptr<SqliteConnection> reader = OpenReader(CopyAsAfterACrash());
+  ASSERT_NE(reader, nullptr);
+  EXPECT_EQ(QueryInt(*reader, "SELECT COUNT(*) FROM blobs"), 10);
 }
 
 }  // namespace
