@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "common/open_streams.h"
 #include "services/gateway/admission.h"
 #include "services/gateway/backend_context.h"
 #include "services/gateway/backends.h"
@@ -23,6 +24,9 @@ struct ProxyEnv {
   // The pause before the one retry of an idempotent read that got UNAVAILABLE: long enough for
   // a reconnect to a restarted backend, short against any deadline.
   absl::Duration retry_delay = absl::Milliseconds(50);
+  // The server's open streams: forwarded WatchEvents calls count against its cap and end with
+  // UNAVAILABLE when the gateway stops. May be null.
+  OpenStreams* streams = nullptr;
 };
 
 // Copies a backend's response metadata to the caller, leaving out what gRPC itself manages

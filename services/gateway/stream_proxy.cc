@@ -21,6 +21,14 @@ StreamProxy::StreamProxy(grpc::CallbackServerContext* context, const Route* rout
     return;
   }
   principal_ = *std::move(principal);
+  if (!client_streaming() && env_->streams != nullptr) {
+    absl::Status added = env_->streams->Add(this);
+    if (!added.ok()) {
+      Finish(ToGrpcStatus(added));
+      return;
+    }
+    registered_ = true;
+  }
   identity_.principal = principal_.name;
   identity_.role = principal_.role;
   identity_.request_id = RequestIdOf(*context_);
@@ -43,9 +51,11 @@ void StreamProxy::StartAttempt() {
   std::unique_ptr<grpc::ClientContext> backend_context = MakeBackendContext(
       *context_, identity_, env_->internal_token, env_->deadlines.For(route_->kind));
   BackendStream* stream = nullptr;
+  bool stopping = false;
   {
     absl::MutexLock lock(&mu_);
-    if (!cancelled_) {
+    stopping = stopping_;
+    if (!cancelled_ && !stopping_) {
       attempts_.push_back(std::make_unique<BackendStream>(this, std::move(backend_context)));
       stream = current_ = attempts_.back().get();
       downstream_hold_ = true;
@@ -53,7 +63,8 @@ void StreamProxy::StartAttempt() {
     }
   }
   if (stream == nullptr) {
-    Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the caller cancelled the call"));
+    Finish(stopping ? ToGrpcStatus(StoppingStatus())
+                     : grpc::Status(grpc::StatusCode::CANCELLED, "the caller cancelled the call"));
     return;
   }
   env_->backends->generic(route_->backend)
@@ -153,10 +164,13 @@ void StreamProxy::OnWriteDone(bool ok) {
   Finish(finish_with);
 }
 
-void StreamProxy::BackendDone(const grpc::Status& status) {
+void StreamProxy::BackendDone(const grpc::Status& backend_status) {
+  grpc::Status status = backend_status;
   {
     absl::MutexLock lock(&mu_);
-    if (!client_streaming() && route_->idempotent &&
+    // Cancelled by EndForStop: the caller resumes elsewhere, or here after the restart.
+    if (stopping_) status = ToGrpcStatus(StoppingStatus());
+    if (!stopping_ && !client_streaming() && route_->idempotent &&
         status.error_code() == grpc::StatusCode::UNAVAILABLE && attempts_.size() == 1 &&
         !headers_sent_ && !cancelled_ && RetryFits(*context_, env_->retry_delay)) {
       retry_alarm_ = std::make_unique<grpc::Alarm>();
@@ -179,6 +193,17 @@ void StreamProxy::OnCancel() {
   absl::MutexLock lock(&mu_);
   cancelled_ = true;
   if (current_ != nullptr) current_->context()->TryCancel();
+}
+
+void StreamProxy::EndForStop(const absl::Status& /*status*/) {
+  absl::MutexLock lock(&mu_);
+  stopping_ = true;
+  if (current_ != nullptr) current_->context()->TryCancel();
+}
+
+void StreamProxy::OnDone() {
+  if (registered_) env_->streams->Remove(this);
+  delete this;
 }
 
 void StreamProxy::ReleaseUpstreamLocked() {
