@@ -18,10 +18,10 @@ absl::Status OpenStreams::Add(OpenStream* stream) {
   absl::MutexLock lock(&mu_);
   if (ending_) return StoppingStatus();
   if (max_open_ > 0 && static_cast<int>(streams_.size()) >= max_open_) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "too many open streams on this server: ", max_open_, " at most",
-        cap_setting_.empty() ? "" : absl::StrCat(" (", cap_setting_, ")"),
-        "; retry later or on another replica"));
+    return absl::ResourceExhaustedError(
+        absl::StrCat("too many open streams on this server: ", max_open_, " at most",
+                     cap_setting_.empty() ? "" : absl::StrCat(" (", cap_setting_, ")"),
+                     "; retry later or on another replica"));
   }
   streams_.insert(stream);
   return absl::OkStatus();

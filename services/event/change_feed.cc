@@ -4,9 +4,9 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/unknown_field_set.h"
 #include "common/errors.h"
 #include "common/status_macros.h"
+#include "google/protobuf/unknown_field_set.h"
 #include "services/event/event_filter_matcher.h"
 #include "services/event/event_validation.h"
 
@@ -68,9 +68,9 @@ absl::StatusOr<ChangeFeed::Batch> ChangeFeed::ReadBatch(const v1::WatchEventsReq
       LOOKOUT_ASSIGN_OR_RETURN(position->up_to, store_->HeadSequence());
     }
   }
-  LOOKOUT_ASSIGN_OR_RETURN(std::vector<Change> changes,
-                           store_->ChangesAfter(position->after, position->up_to,
-                                                options_.batch_size));
+  LOOKOUT_ASSIGN_OR_RETURN(
+      std::vector<Change> changes,
+      store_->ChangesAfter(position->after, position->up_to, options_.batch_size));
   // Without a filter nothing looks inside an event, so its stored bytes go out as they are:
   // kept as field 3 among the message's unknown fields, they serialize exactly as a set `event`
   // would (same number, same length-delimited encoding), and the client parses an Event.

@@ -64,7 +64,7 @@ void StreamProxy::StartAttempt() {
   }
   if (stream == nullptr) {
     Finish(stopping ? ToGrpcStatus(StoppingStatus())
-                     : grpc::Status(grpc::StatusCode::CANCELLED, "the caller cancelled the call"));
+                    : grpc::Status(grpc::StatusCode::CANCELLED, "the caller cancelled the call"));
     return;
   }
   env_->backends->generic(route_->backend)

@@ -180,7 +180,8 @@ class BinariesTest : public ::testing::Test {
  protected:
   void StartActor(const std::vector<std::string>& extra = {}) {
     actor_port_ = testing::PickFreePort();
-    std::vector<std::string> argv = {LOOKOUT_ACTOR_BINARY, "--host=127.0.0.1",
+    std::vector<std::string> argv = {LOOKOUT_ACTOR_BINARY,
+                                     "--host=127.0.0.1",
                                      absl::StrCat("--port=", actor_port_),
                                      absl::StrCat("--data_dir=", dir_.path(), "/actor"),
                                      absl::StrCat("--internal_token=", kInternalToken),
@@ -192,12 +193,14 @@ class BinariesTest : public ::testing::Test {
 
   void StartEvent(const std::vector<std::string>& extra) {
     if (event_port_ == 0) event_port_ = testing::PickFreePort();
-    std::vector<std::string> argv = {LOOKOUT_EVENT_BINARY, "--host=127.0.0.1",
+    std::vector<std::string> argv = {LOOKOUT_EVENT_BINARY,
+                                     "--host=127.0.0.1",
                                      absl::StrCat("--port=", event_port_),
                                      absl::StrCat("--data_dir=", dir_.path(), "/event"),
                                      absl::StrCat("--internal_token=", kInternalToken),
                                      absl::StrCat("--actor_addr=", actor_addr()),
-                                     "--redis_addr=", "--metrics_port=-1"};
+                                     "--redis_addr=",
+                                     "--metrics_port=-1"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     event_.Start(argv, dir_.File("event.log"));
     ASSERT_TRUE(WaitServing(event_addr(), absl::Seconds(20))) << "event service did not start";
@@ -432,6 +435,22 @@ TEST_F(GatewayStopTest, GatewayStopEndsForwardedFollowStreams) {
   EXPECT_EQ(status, 0);
   std::cout << "gateway SIGTERM to exit with a forwarded follow stream: "
             << absl::FormatDuration(absl::Now() - sigterm) << " (shutdown delay 1 s)\n";
+}
+
+// The gateway has its own cap on the WatchEvents streams it forwards.
+TEST_F(GatewayStopTest, GatewayCapsTheStreamsItForwards) {
+  StartActor();
+  StartEvent({"--drain_grace_seconds=1", "--shutdown_delay_seconds=0"});
+  StartGateway({"--max_watchers=1", "--shutdown_delay_seconds=0"});
+  int64_t first = 0;
+  ASSERT_TRUE(CreateEvent(*event_stub_, 1, &first).ok());
+  Follower open(NewConnection(gateway_->address()), KeyContext());
+  ASSERT_TRUE(open.WaitFor(first, absl::Seconds(10)));
+  Follower refused(NewConnection(gateway_->address()), KeyContext());
+  ASSERT_TRUE(refused.WaitEnded(absl::Seconds(10)));
+  EXPECT_EQ(refused.status().error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_TRUE(absl::StrContains(refused.status().error_message(), "--max_watchers"))
+      << refused.status().error_message();
 }
 
 // Issue 14.8: connections that would otherwise be held for as long as the process runs.
