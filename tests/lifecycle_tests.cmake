@@ -6,3 +6,6 @@ lookout_test(server_lifecycle_test LABEL integration
 target_compile_definitions(server_lifecycle_test PRIVATE
   LOOKOUT_ACTOR_BINARY="$<TARGET_FILE:lookout-actor>"
   LOOKOUT_EVENT_BINARY="$<TARGET_FILE:lookout-event>")
+lookout_test(lifecycle_unit_test LABEL unit
+  SOURCES unit/open_streams_test.cc
+  LIBS event_service_lib)
