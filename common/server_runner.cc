@@ -275,16 +275,17 @@ void ServerRunner::Stop() {
     SetHealthLocked(false);
   }
   LogInfo("stopping", {{"shutdown_delay_ms",
-                        absl::StrCat(absl::ToInt64Milliseconds(options_.shutdown_delay))},
-                       {"grace_ms", absl::StrCat(absl::ToInt64Milliseconds(options_.drain_grace))},
-                       {"open_streams", absl::StrCat(open_streams_.open())}});
+                        absl::StrCat(absl::ToInt64Milliseconds(options_.shutdown_delay))}});
   // Still serving: whoever routes by health (a load balancer, a probe) has this long to notice
   // NOT_SERVING and send new calls elsewhere before the port closes.
   if (options_.shutdown_delay > absl::ZeroDuration()) absl::SleepFor(options_.shutdown_delay);
   // Follow streams never end by themselves: ended now with UNAVAILABLE, their clients reconnect
   // (elsewhere, or here after the restart) and resume from their last sequence, and the drain
   // below waits only for calls that do end.
+  const int open_streams = open_streams_.open();
   open_streams_.EndAll();
+  LogInfo("draining", {{"grace_ms", absl::StrCat(absl::ToInt64Milliseconds(options_.drain_grace))},
+                       {"streams_ended", absl::StrCat(open_streams)}});
   // Calls still running at the deadline are cancelled; handlers watch IsCancelled.
   // Shutdown also waits for every client to close its connection after the GOAWAY, and an idle
   // client may take seconds to read it (a synchronous gRPC client polls an idle connection only
