@@ -188,9 +188,9 @@ absl::Status ServerRunner::Start() {
 
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
   // First, so that the metrics record the status the caller gets.
-  factories.push_back(std::make_unique<CallCounterFactory>(&calls_in_flight_));
   factories.push_back(std::make_unique<MalformedRequestInterceptorFactory>());
   factories.push_back(std::make_unique<MetricsInterceptorFactory>(&MetricsRegistry::Global()));
+  factories.push_back(std::make_unique<CallCounterFactory>(&calls_in_flight_));
   builder.experimental().SetInterceptorCreators(std::move(factories));
 
   server_ = builder.BuildAndStart();
@@ -289,16 +289,19 @@ void ServerRunner::Stop() {
   // Calls still running at the deadline are cancelled; handlers watch IsCancelled.
   // Shutdown also waits for every client to close its connection after the GOAWAY, and an idle
   // client may take seconds to read it (a synchronous gRPC client polls an idle connection only
-  // every 5 s): once no call is left, the connections are closed from this side.
+  // every 5 s): once no call is left, the connections are closed from this side. (Should the
+  // check run a moment before Shutdown has begun, it only drops idle connections early.)
+  std::atomic<bool> shutting_down{false};
   absl::Notification shut_down;
-  std::thread closer([this, &shut_down] {
+  std::thread closer([this, &shutting_down, &shut_down] {
     while (!shut_down.WaitForNotificationWithTimeout(absl::Milliseconds(10))) {
-      if (calls_in_flight_.load() == 0) {
+      if (shutting_down.load() && calls_in_flight_.load() == 0) {
         grpc_server_cancel_all_calls(server_->c_server());  // none left: only disconnects
         return;
       }
     }
   });
+  shutting_down.store(true);
   server_->Shutdown(std::chrono::system_clock::now() +
                     absl::ToChronoMilliseconds(options_.drain_grace));
   shut_down.Notify();
