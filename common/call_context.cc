@@ -10,7 +10,7 @@
 namespace lookout {
 namespace {
 
-std::string MetadataValue(const grpc::ServerContext& context, absl::string_view key) {
+std::string MetadataValue(const grpc::ServerContextBase& context, absl::string_view key) {
   const auto& metadata = context.client_metadata();
   auto it = metadata.find(grpc::string_ref(key.data(), key.size()));
   if (it == metadata.end()) return "";
@@ -28,7 +28,7 @@ std::string SanitizedRequestId(std::string id) {
 
 }  // namespace
 
-absl::Status InternalAuth::Check(const grpc::ServerContext& context) const {
+absl::Status InternalAuth::Check(const grpc::ServerContextBase& context) const {
   std::string presented = MetadataValue(context, kInternalTokenHeader);
   if (presented.empty() || !SecureEquals(presented, token_)) {
     return absl::UnauthenticatedError(
@@ -37,21 +37,23 @@ absl::Status InternalAuth::Check(const grpc::ServerContext& context) const {
   return absl::OkStatus();
 }
 
-grpc::Status ServeCall(grpc::ServerContext* context, const InternalAuth& auth,
-                       absl::string_view method, absl::FunctionRef<absl::Status()> body) {
-  std::string request_id = SanitizedRequestId(MetadataValue(*context, kRequestIdHeader));
+std::string ServedRequestId(const grpc::ServerContextBase& context) {
+  std::string request_id = SanitizedRequestId(MetadataValue(context, kRequestIdHeader));
   if (request_id.empty()) request_id = RandomIdHex(8);
-  ScopedRequestId scoped(request_id);
-  absl::Status status = auth.Check(*context);
-  if (status.ok()) status = body();
+  return request_id;
+}
+
+grpc::Status EdgeStatus(const grpc::ServerContextBase& context, absl::string_view method,
+                        const std::string& request_id, absl::Status status) {
   if (!status.ok()) {
+    ScopedRequestId scoped(request_id);
     LogLevel level = status.code() == absl::StatusCode::kInternal ? LogLevel::kError
                                                                   : LogLevel::kInfo;
     Log(level, "call failed",
         {{"method", std::string(method)},
          {"code", absl::StatusCodeToString(status.code())},
          {"error", std::string(status.message())},
-         {"principal", MetadataValue(*context, kPrincipalHeader)}});
+         {"principal", MetadataValue(context, kPrincipalHeader)}});
   }
   if (status.code() == absl::StatusCode::kInternal) {
     // The details (SQL, file paths) are in the log line above; the caller gets the request id
@@ -60,6 +62,15 @@ grpc::Status ServeCall(grpc::ServerContext* context, const InternalAuth& auth,
         absl::StrCat("internal error; quote request id ", request_id, " when reporting it"));
   }
   return ToGrpcStatus(status);
+}
+
+grpc::Status ServeCall(grpc::ServerContext* context, const InternalAuth& auth,
+                       absl::string_view method, absl::FunctionRef<absl::Status()> body) {
+  const std::string request_id = ServedRequestId(*context);
+  ScopedRequestId scoped(request_id);
+  absl::Status status = auth.Check(*context);
+  if (status.ok()) status = body();
+  return EdgeStatus(*context, method, request_id, std::move(status));
 }
 
 void PrepareClientContext(grpc::ClientContext* client, const std::string& internal_token,

@@ -25,7 +25,7 @@ class InternalAuth {
  public:
   explicit InternalAuth(std::string token) : token_(std::move(token)) {}
   // UNAUTHENTICATED unless the call carries the token.
-  absl::Status Check(const grpc::ServerContext& context) const;
+  absl::Status Check(const grpc::ServerContextBase& context) const;
   const std::string& token() const { return token_; }
 
  private:
@@ -35,6 +35,14 @@ class InternalAuth {
 // Runs `body` for a call: token check, request id, one log line on failure, status conversion.
 grpc::Status ServeCall(grpc::ServerContext* context, const InternalAuth& auth,
                        absl::string_view method, absl::FunctionRef<absl::Status()> body);
+
+// For a call served on the callback API, whose status comes later than its handler returns: the
+// request id ServeCall would use (the caller's, sanitized, or a fresh one) ...
+std::string ServedRequestId(const grpc::ServerContextBase& context);
+// ... and the edge conversion ServeCall applies to a body's status: one log line on failure,
+// internal details replaced by the request id.
+grpc::Status EdgeStatus(const grpc::ServerContextBase& context, absl::string_view method,
+                        const std::string& request_id, absl::Status status);
 
 // Prepares an outgoing call to another backend: the internal token, the current request id and
 // principal, and a deadline that is the sooner of `timeout` from now and the serving call's own.

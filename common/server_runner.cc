@@ -1,5 +1,6 @@
 #include "common/server_runner.h"
 
+#include <grpc/grpc.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/impl/server_builder_option.h>
@@ -9,12 +10,17 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "grpc/health/v1/health.pb.h"
 #include "common/logging.h"
 #include "common/metrics.h"
@@ -65,6 +71,47 @@ class HealthPortOtherMethods final : public grpc::CallbackGenericService {
   };
 };
 
+int Millis(absl::Duration duration) {
+  return static_cast<int>(std::min<int64_t>(absl::ToInt64Milliseconds(duration), INT32_MAX));
+}
+
+// Without these a peer that vanished, one that connects and sends nothing, and one that just
+// stays connected each hold a connection (and its memory) for as long as the process runs.
+void AddConnectionLimits(const ServerOptions& options, grpc::ServerBuilder* builder) {
+  builder->AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, Millis(options.keepalive_time));
+  builder->AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, Millis(options.keepalive_timeout));
+  // Pings idle connections too: a half-open one without calls is found as well.
+  builder->AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder->AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS,
+                              Millis(options.max_connection_idle));
+  builder->AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS,
+                              Millis(options.handshake_timeout));
+}
+
+// Counts the calls a server has in flight: an interceptor lives exactly as long as its call.
+class CallCounterFactory final : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  explicit CallCounterFactory(std::atomic<int>* count) : count_(count) {}
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo*) override {
+    return new Counter(count_);
+  }
+
+ private:
+  class Counter final : public grpc::experimental::Interceptor {
+   public:
+    explicit Counter(std::atomic<int>* count) : count_(count) { count_->fetch_add(1); }
+    ~Counter() override { count_->fetch_sub(1); }
+    void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+      methods->Proceed();
+    }
+
+   private:
+    std::atomic<int>* const count_;
+  };
+  std::atomic<int>* const count_;
+};
+
 sigset_t StopSignals() {
   sigset_t set;
   sigemptyset(&set);
@@ -86,7 +133,9 @@ void InstallProcessSignalHandling() {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
-ServerRunner::ServerRunner(ServerOptions options) : options_(std::move(options)) {}
+ServerRunner::ServerRunner(ServerOptions options)
+    : options_(std::move(options)),
+      open_streams_(options_.max_open_streams, options_.max_open_streams_flag) {}
 
 ServerRunner::~ServerRunner() { Stop(); }
 
@@ -123,9 +172,7 @@ absl::Status ServerRunner::Start() {
   grpc::ServerBuilder builder;
   // An occupied port must be an error, not a silent share with a stale process.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
-  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
-  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  AddConnectionLimits(options_, &builder);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
   // The sync server otherwise keeps only two polling threads and starts and stops threads
   // under load as handlers wait for storage; a bounded quota keeps the count finite.
@@ -143,6 +190,7 @@ absl::Status ServerRunner::Start() {
   // First, so that the metrics record the status the caller gets.
   factories.push_back(std::make_unique<MalformedRequestInterceptorFactory>());
   factories.push_back(std::make_unique<MetricsInterceptorFactory>(&MetricsRegistry::Global()));
+  factories.push_back(std::make_unique<CallCounterFactory>(&calls_in_flight_));
   builder.experimental().SetInterceptorCreators(std::move(factories));
 
   server_ = builder.BuildAndStart();
@@ -182,6 +230,7 @@ absl::Status ServerRunner::StartHealthServer() {
   grpc::ServerBuilder builder;
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetOption(std::make_unique<NoPluginsOption>());
+  AddConnectionLimits(options_, &builder);
   builder.SetMaxReceiveMessageSize(64 * 1024);
   health_port_other_methods_ = std::make_unique<HealthPortOtherMethods>();
   builder.RegisterCallbackGenericService(health_port_other_methods_.get());
@@ -225,11 +274,38 @@ void ServerRunner::Stop() {
     draining_ = true;
     SetHealthLocked(false);
   }
-  LogInfo("draining", {{"grace_ms", absl::StrCat(absl::ToInt64Milliseconds(
-                                        options_.drain_grace))}});
+  LogInfo("stopping", {{"shutdown_delay_ms",
+                        absl::StrCat(absl::ToInt64Milliseconds(options_.shutdown_delay))}});
+  // Still serving: whoever routes by health (a load balancer, a probe) has this long to notice
+  // NOT_SERVING and send new calls elsewhere before the port closes.
+  if (options_.shutdown_delay > absl::ZeroDuration()) absl::SleepFor(options_.shutdown_delay);
+  // Follow streams never end by themselves: ended now with UNAVAILABLE, their clients reconnect
+  // (elsewhere, or here after the restart) and resume from their last sequence, and the drain
+  // below waits only for calls that do end.
+  const int open_streams = open_streams_.open();
+  open_streams_.EndAll();
+  LogInfo("draining", {{"grace_ms", absl::StrCat(absl::ToInt64Milliseconds(options_.drain_grace))},
+                       {"streams_ended", absl::StrCat(open_streams)}});
   // Calls still running at the deadline are cancelled; handlers watch IsCancelled.
+  // Shutdown also waits for every client to close its connection after the GOAWAY, and an idle
+  // client may take seconds to read it (a synchronous gRPC client polls an idle connection only
+  // every 5 s): once no call is left, the connections are closed from this side. (Should the
+  // check run a moment before Shutdown has begun, it only drops idle connections early.)
+  std::atomic<bool> shutting_down{false};
+  absl::Notification shut_down;
+  std::thread closer([this, &shutting_down, &shut_down] {
+    while (!shut_down.WaitForNotificationWithTimeout(absl::Milliseconds(10))) {
+      if (shutting_down.load() && calls_in_flight_.load() == 0) {
+        grpc_server_cancel_all_calls(server_->c_server());  // none left: only disconnects
+        return;
+      }
+    }
+  });
+  shutting_down.store(true);
   server_->Shutdown(std::chrono::system_clock::now() +
                     absl::ToChronoMilliseconds(options_.drain_grace));
+  shut_down.Notify();
+  closer.join();
   server_->Wait();
   // The health port outlives the drain, so probes read NOT_SERVING rather than a refused
   // connection while calls finish; open Watch streams end here.

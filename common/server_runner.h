@@ -1,12 +1,13 @@
 // One way to run a gRPC server, used by every binary: bind (port 0 reads the real port back),
-// health per service name, reflection, keepalive, message limits, metrics, an optional plaintext
-// health-only port, and a graceful stop.
+// health per service name, reflection, keepalive and connection timeouts, message limits, metrics,
+// an optional plaintext health-only port, a cap on open streams, and a graceful stop.
 #ifndef LOOKOUT_COMMON_SERVER_RUNNER_H_
 #define LOOKOUT_COMMON_SERVER_RUNNER_H_
 
 #include <grpcpp/generic/async_generic_service.h>
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/open_streams.h"
 
 namespace lookout {
 
@@ -26,8 +28,24 @@ struct ServerOptions {
   bool reflection = true;
   // Prometheus /metrics; -1 turns it off, 0 picks a free port.
   int metrics_port = -1;
-  // How long in-flight calls may run after a stop is asked for.
+  // After a stop is asked for: health reports NOT_SERVING at once, but calls are still accepted
+  // for `shutdown_delay`, so that load balancers and probes route away first. Then open streams
+  // (OpenStreams) end with UNAVAILABLE, the port closes, and the calls in flight get up to
+  // `drain_grace` to finish.
+  absl::Duration shutdown_delay = absl::ZeroDuration();
   absl::Duration drain_grace = absl::Seconds(10);
+  // Long-lived streams open at once (see open_streams()); 0 means no cap. `max_open_streams_flag`
+  // names the setting in the RESOURCE_EXHAUSTED message.
+  int max_open_streams = 0;
+  std::string max_open_streams_flag;
+  // Connections: a keepalive ping after `keepalive_time` without activity, the connection closed
+  // when it is not acknowledged within `keepalive_timeout` (a half-open peer); a connection with
+  // no call for `max_connection_idle` is closed (GOAWAY); one that has not finished its HTTP/2
+  // (and TLS) handshake within `handshake_timeout` is dropped.
+  absl::Duration keepalive_time = absl::Seconds(30);
+  absl::Duration keepalive_timeout = absl::Seconds(10);
+  absl::Duration max_connection_idle = absl::Seconds(60);
+  absl::Duration handshake_timeout = absl::Seconds(10);
   int max_message_bytes = 4 * 1024 * 1024;
   // Upper bound on the sync server's handler threads.
   int max_threads = 256;
@@ -53,6 +71,9 @@ class ServerRunner {
   void AddService(grpc::Service* service, std::string full_name);
   void AddGenericService(grpc::CallbackGenericService* service);
 
+  // The server's long-lived streams: their handlers Add and Remove themselves; Stop ends them.
+  OpenStreams* open_streams() { return &open_streams_; }
+
   absl::Status Start();
   int port() const { return port_; }
   int metrics_port() const;
@@ -62,7 +83,8 @@ class ServerRunner {
   // Sets every registered name and the overall "" status, on the serving port and the health
   // port alike. Ignored once Stop has begun: a stopping server stays NOT_SERVING.
   void SetServing(bool serving);
-  // Health NOT_SERVING (both ports at once), then shut down letting calls finish within
+  // Health NOT_SERVING (both ports at once); calls still accepted for shutdown_delay; then open
+  // streams end with UNAVAILABLE and the server shuts down letting calls finish within
   // drain_grace; the health port answers NOT_SERVING until the serving port has shut down.
   void Stop();
   // Blocks until SIGTERM or SIGINT (or Stop from another thread), then stops. Returns 0.
@@ -75,6 +97,8 @@ class ServerRunner {
   absl::Status StartHealthServer();
   void SetHealthLocked(bool serving) ABSL_EXCLUSIVE_LOCKS_REQUIRED(health_mu_);
 
+  OpenStreams open_streams_;
+  std::atomic<int> calls_in_flight_{0};
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<grpc::CallbackGenericService> health_port_other_methods_;
   std::unique_ptr<grpc::Server> health_server_;

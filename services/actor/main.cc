@@ -23,6 +23,9 @@ ABSL_FLAG(std::string, internal_token, "",
 ABSL_FLAG(int, metrics_port, 9453, "Prometheus /metrics port (-1 turns it off, 0 picks one).");
 ABSL_FLAG(bool, reflection, true, "Serve gRPC server reflection.");
 ABSL_FLAG(double, drain_grace_seconds, 10, "How long in-flight calls may finish on shutdown.");
+ABSL_FLAG(double, shutdown_delay_seconds, 1,
+          "After SIGTERM, how long health reports NOT_SERVING while calls are still accepted, "
+          "before the drain begins.");
 
 int main(int argc, char** argv) {
   // First, before any thread exists, so every thread inherits the signal mask.
@@ -36,6 +39,7 @@ int main(int argc, char** argv) {
   const std::string internal_token = absl::GetFlag(FLAGS_internal_token);
   const int metrics_port = absl::GetFlag(FLAGS_metrics_port);
   const double drain_grace_seconds = absl::GetFlag(FLAGS_drain_grace_seconds);
+  const double shutdown_delay_seconds = absl::GetFlag(FLAGS_shutdown_delay_seconds);
 
   lookout::ConfigErrors errors;
   errors.CheckNonEmpty("host", host);
@@ -49,6 +53,10 @@ int main(int argc, char** argv) {
   if (drain_grace_seconds < 0) {
     errors.Add("drain_grace_seconds",
                absl::StrCat("must not be negative, got ", drain_grace_seconds));
+  }
+  if (shutdown_delay_seconds < 0) {
+    errors.Add("shutdown_delay_seconds",
+               absl::StrCat("must not be negative, got ", shutdown_delay_seconds));
   }
   errors.ExitIfAny();
 
@@ -68,7 +76,8 @@ int main(int argc, char** argv) {
                               {"database", db_path},
                               {"metrics_port", absl::StrCat(metrics_port)},
                               {"reflection", absl::GetFlag(FLAGS_reflection) ? "on" : "off"},
-                              {"drain_grace_seconds", absl::StrCat(drain_grace_seconds)}});
+                              {"drain_grace_seconds", absl::StrCat(drain_grace_seconds)},
+                              {"shutdown_delay_seconds", absl::StrCat(shutdown_delay_seconds)}});
 
   auto store = lookout::actor::SqliteActorStore::Open(db_path);
   if (!store.ok()) {
@@ -85,6 +94,7 @@ int main(int argc, char** argv) {
   options.reflection = absl::GetFlag(FLAGS_reflection);
   options.metrics_port = metrics_port;
   options.drain_grace = absl::Seconds(drain_grace_seconds);
+  options.shutdown_delay = absl::Seconds(shutdown_delay_seconds);
   lookout::ServerRunner runner(options);
   runner.AddService(&service, lookout::actor::kActorServiceName);
   absl::Status started = runner.Start();

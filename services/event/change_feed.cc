@@ -1,6 +1,6 @@
 #include "services/event/change_feed.h"
 
-#include <limits>
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -13,11 +13,42 @@
 namespace lookout::event {
 
 ChangeFeed::ChangeFeed(EventStore* store, ChangeNotifier* notifier, ChangeFeedOptions options)
-    : store_(store), notifier_(notifier), options_(options) {}
+    : store_(store), notifier_(notifier), options_(options) {
+  for (int i = 0; i < std::max(1, options_.reader_threads); ++i) {
+    readers_.emplace_back([this] { ReaderLoop(); });
+  }
+}
 
-absl::Status ChangeFeed::Watch(const v1::WatchEventsRequest& request, const Sink& send,
-                               const std::function<bool()>& cancelled,
-                               const std::function<bool()>& flush) {
+ChangeFeed::~ChangeFeed() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  for (std::thread& reader : readers_) reader.join();
+}
+
+void ChangeFeed::RunOnReader(std::function<void()> task) {
+  absl::MutexLock lock(&mu_);
+  tasks_.push_back(std::move(task));
+}
+
+void ChangeFeed::ReaderLoop() {
+  while (true) {
+    std::function<void()> task;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(this, &ChangeFeed::ReaderHasWork));
+      if (stopping_) return;
+      task = std::move(tasks_.front());
+      tasks_.pop_front();
+    }
+    task();
+  }
+}
+
+bool ChangeFeed::ReaderHasWork() const { return stopping_ || !tasks_.empty(); }
+
+absl::Status ChangeFeed::CheckRequest(const v1::WatchEventsRequest& request) const {
   if (request.after_sequence() < 0) {
     return errors::InvalidField(
         "after_sequence", absl::StrCat("must not be negative (0 starts from the beginning), got ",
@@ -39,51 +70,54 @@ absl::Status ChangeFeed::Watch(const v1::WatchEventsRequest& request, const Sink
         absl::StrCat(request.after_sequence(), " is past the head of the change log \"", log_id,
                      "\" (", head, "): the log was recreated or restored"));
   }
+  return absl::OkStatus();
+}
 
-  // Without follow the stream ends at the head as it is now; changes committed later are for
-  // the next call, which resumes from the last sequence this one sent.
-  const int64_t up_to = request.follow() ? std::numeric_limits<int64_t>::max() : head;
-  int64_t cursor = request.after_sequence();
-  // The first message names the log, so a consumer learns which one its sequences belong to.
-  bool first = true;
+absl::StatusOr<ChangeFeed::Batch> ChangeFeed::ReadBatch(const v1::WatchEventsRequest& request,
+                                                        Position* position) {
+  if (!position->started) {
+    position->started = true;
+    position->after = request.after_sequence();
+    // Without follow the stream ends at the head as it is now; changes committed later are for
+    // the next call, which resumes from the last sequence this one sent.
+    if (!request.follow()) {
+      LOOKOUT_ASSIGN_OR_RETURN(position->up_to, store_->HeadSequence());
+    }
+  }
+  LOOKOUT_ASSIGN_OR_RETURN(
+      std::vector<Change> changes,
+      store_->ChangesAfter(position->after, position->up_to, options_.batch_size));
   // Without a filter nothing looks inside an event, so its stored bytes go out as they are:
   // kept as field 3 among the message's unknown fields, they serialize exactly as a set `event`
   // would (same number, same length-delimited encoding), and the client parses an Event.
   const bool pass_through = request.filter().ByteSizeLong() == 0;  // no field set at all
-  v1::WatchEventsResponse message;
+  Batch batch;
+  batch.more = static_cast<int>(changes.size()) == options_.batch_size;
+  batch.changes.reserve(changes.size());
   v1::Event event;
-  while (true) {
-    if (cancelled()) return absl::CancelledError("the client cancelled the watch");
-    LOOKOUT_ASSIGN_OR_RETURN(std::vector<Change> changes,
-                             store_->ChangesAfter(cursor, up_to, options_.batch_size));
-    for (Change& change : changes) {
-      cursor = change.sequence;
-      message.Clear();
-      message.set_sequence(change.sequence);
-      message.set_type(change.type);
-      if (first) message.set_change_log_id(log_id);
-      if (pass_through) {
-        *message.GetReflection()->MutableUnknownFields(&message)->AddLengthDelimited(
-            v1::WatchEventsResponse::kEventFieldNumber) = std::move(change.event_bytes);
-      } else {
-        if (!event.ParseFromString(change.event_bytes)) {
-          return errors::StorageFailure(
-              absl::StrCat("unreadable event record at sequence ", change.sequence));
-        }
-        if (!event_filter::MatchesFilter(event, request.filter())) continue;
-        message.mutable_event()->Swap(&event);
+  for (Change& change : changes) {
+    position->after = change.sequence;
+    v1::WatchEventsResponse message;
+    message.set_sequence(change.sequence);
+    message.set_type(change.type);
+    // The stream's first message names the log, so a consumer learns which one its sequences
+    // belong to.
+    if (!position->log_id_sent) message.set_change_log_id(store_->change_log_id());
+    if (pass_through) {
+      *message.GetReflection()->MutableUnknownFields(&message)->AddLengthDelimited(
+          v1::WatchEventsResponse::kEventFieldNumber) = std::move(change.event_bytes);
+    } else {
+      if (!event.ParseFromString(change.event_bytes)) {
+        return errors::StorageFailure(
+            absl::StrCat("unreadable event record at sequence ", change.sequence));
       }
-      first = false;
-      if (!send(message)) return absl::CancelledError("the client went away");
+      if (!event_filter::MatchesFilter(event, request.filter())) continue;
+      message.mutable_event()->Swap(&event);
     }
-    if (static_cast<int>(changes.size()) == options_.batch_size) continue;  // more backlog
-    if (flush && !flush()) return absl::CancelledError("the client went away");
-    if (!request.follow()) return absl::OkStatus();
-    // Caught up: sleep until a commit passes the cursor, waking now and then to notice a
-    // cancelled client. The store is read again either way, so a wake-up is never trusted
-    // blindly and a missed one costs at most one poll interval.
-    notifier_->WaitForNewerThan(cursor, options_.poll_interval);
+    position->log_id_sent = true;
+    batch.changes.push_back(std::move(message));
   }
+  return batch;
 }
 
 }  // namespace lookout::event

@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "common/status_macros.h"
+#include "services/event/watch_reactor.h"
 
 namespace lookout::event {
 
@@ -72,36 +73,9 @@ grpc::Status EventServiceImpl::ImportEvents(grpc::ServerContext* context,
   });
 }
 
-grpc::Status EventServiceImpl::WatchEvents(grpc::ServerContext* context,
-                                           const v1::WatchEventsRequest* request,
-                                           grpc::ServerWriter<v1::WatchEventsResponse>* writer) {
-  return ServeCall(context, auth_, "WatchEvents", [&] {
-    // A backlog goes out with buffer hints, so gRPC packs many changes into one write (a stats
-    // rebuild streams the whole log; unhinted, each change costs a flush). A hinted change leaves
-    // with the next unhinted write, so each change is held until the next one arrives, and the
-    // feed's flush (all available changes sent) writes the held one unhinted: live changes are
-    // never delayed. The first write is never hinted: it carries the headers, which gRPC would
-    // otherwise hold back for a while.
-    std::optional<v1::WatchEventsResponse> held;
-    bool first = true;
-    auto write_held = [&](bool hint) {
-      grpc::WriteOptions options;
-      if (hint && !first) options.set_buffer_hint();
-      first = false;
-      const bool sent = writer->Write(*held, options);
-      held.reset();
-      return sent;
-    };
-    return feed_.Watch(
-        *request,
-        [&](const v1::WatchEventsResponse& change) {
-          const bool sent = !held.has_value() || write_held(/*hint=*/true);
-          held = change;
-          return sent;
-        },
-        [context] { return context->IsCancelled(); },
-        [&] { return !held.has_value() || write_held(/*hint=*/false); });
-  });
+grpc::ServerWriteReactor<v1::WatchEventsResponse>* EventServiceImpl::WatchEvents(
+    grpc::CallbackServerContext* context, const v1::WatchEventsRequest* request) {
+  return WatchReactor::Start(context, *request, &auth_, &feed_, streams_);
 }
 
 }  // namespace lookout::event

@@ -1,9 +1,12 @@
 // The gRPC adapter of lookout.event.v1.EventService: each method checks the internal token (via
-// ServeCall), hands the request to the domain and converts the status at the edge.
+// ServeCall), hands the request to the domain and converts the status at the edge. WatchEvents
+// runs on the callback API (WatchReactor): a follow stream lives for hours and must not hold one
+// of the server's threads.
 #ifndef LOOKOUT_SERVICES_EVENT_EVENT_SERVICE_H_
 #define LOOKOUT_SERVICES_EVENT_EVENT_SERVICE_H_
 
 #include "common/call_context.h"
+#include "common/open_streams.h"
 #include "lookout/event/v1/event_service.grpc.pb.h"
 #include "services/event/change_feed.h"
 #include "services/event/event_importer.h"
@@ -13,12 +16,14 @@ namespace lookout::event {
 
 inline constexpr char kEventServiceName[] = "lookout.event.v1.EventService";
 
-class EventServiceImpl final : public v1::EventService::Service {
+class EventServiceImpl final
+    : public v1::EventService::WithCallbackMethod_WatchEvents<v1::EventService::Service> {
  public:
-  // All must outlive the service.
+  // All must outlive the service. `streams` (the server runner's open_streams(): the cap on
+  // open watchers, ended when the server stops) may be null.
   EventServiceImpl(const InternalAuth* auth, EventManager* manager, EventImporter* importer,
-                   ChangeFeed* feed)
-      : auth_(*auth), manager_(*manager), importer_(*importer), feed_(*feed) {}
+                   ChangeFeed* feed, OpenStreams* streams = nullptr)
+      : auth_(*auth), manager_(*manager), importer_(*importer), feed_(*feed), streams_(streams) {}
 
   grpc::Status CreateEvent(grpc::ServerContext* context, const v1::CreateEventRequest* request,
                            v1::CreateEventResponse* response) override;
@@ -33,14 +38,15 @@ class EventServiceImpl final : public v1::EventService::Service {
   grpc::Status ImportEvents(grpc::ServerContext* context,
                             grpc::ServerReader<v1::ImportEventsRequest>* reader,
                             v1::ImportEventsResponse* response) override;
-  grpc::Status WatchEvents(grpc::ServerContext* context, const v1::WatchEventsRequest* request,
-                           grpc::ServerWriter<v1::WatchEventsResponse>* writer) override;
+  grpc::ServerWriteReactor<v1::WatchEventsResponse>* WatchEvents(
+      grpc::CallbackServerContext* context, const v1::WatchEventsRequest* request) override;
 
  private:
   const InternalAuth& auth_;
   EventManager& manager_;
   EventImporter& importer_;
   ChangeFeed& feed_;
+  OpenStreams* const streams_;
 };
 
 }  // namespace lookout::event

@@ -39,6 +39,11 @@ ABSL_FLAG(bool, event_cache, false,
 ABSL_FLAG(int, metrics_port, 9452, "Prometheus /metrics port (-1 disables, 0 picks one).");
 ABSL_FLAG(bool, reflection, true, "Serve gRPC reflection.");
 ABSL_FLAG(double, drain_grace_seconds, 10, "How long in-flight calls may finish after SIGTERM.");
+ABSL_FLAG(double, shutdown_delay_seconds, 1,
+          "After SIGTERM, how long health reports NOT_SERVING while calls are still accepted, "
+          "before follow streams end (UNAVAILABLE) and the drain begins.");
+ABSL_FLAG(int, max_watchers, 1000,
+          "Most WatchEvents streams open at once; beyond it RESOURCE_EXHAUSTED (0: no cap).");
 
 namespace lookout::event {
 namespace {
@@ -72,6 +77,12 @@ int Run() {
   if (absl::GetFlag(FLAGS_drain_grace_seconds) < 0) {
     config.Add("drain_grace_seconds", "must not be negative");
   }
+  if (absl::GetFlag(FLAGS_shutdown_delay_seconds) < 0) {
+    config.Add("shutdown_delay_seconds", "must not be negative");
+  }
+  if (absl::GetFlag(FLAGS_max_watchers) < 0) {
+    config.Add("max_watchers", "must not be negative (0 turns the cap off)");
+  }
   HostPort redis_address;
   const std::string redis_addr = absl::GetFlag(FLAGS_redis_addr);
   if (!redis_addr.empty() && !ParseHostPort(redis_addr, &redis_address)) {
@@ -93,7 +104,10 @@ int Run() {
            {"redis_addr", redis_addr},
            {"event_cache", absl::GetFlag(FLAGS_event_cache) ? "on" : "off"},
            {"metrics_port", absl::StrCat(absl::GetFlag(FLAGS_metrics_port))},
-           {"reflection", absl::GetFlag(FLAGS_reflection) ? "on" : "off"}});
+           {"reflection", absl::GetFlag(FLAGS_reflection) ? "on" : "off"},
+           {"drain_grace_seconds", absl::StrCat(absl::GetFlag(FLAGS_drain_grace_seconds))},
+           {"shutdown_delay_seconds", absl::StrCat(absl::GetFlag(FLAGS_shutdown_delay_seconds))},
+           {"max_watchers", absl::StrCat(absl::GetFlag(FLAGS_max_watchers))}});
 
   std::error_code dir_error;
   std::filesystem::create_directories(absl::GetFlag(FLAGS_data_dir), dir_error);
@@ -141,7 +155,6 @@ int Run() {
   EventImporter importer(store->get(), &actors, &cache);
   ChangeFeed feed(store->get(), &notifier);
   InternalAuth auth(token);
-  EventServiceImpl service(&auth, &manager, &importer, &feed);
 
   ServerOptions server_options;
   server_options.host = absl::GetFlag(FLAGS_host);
@@ -149,7 +162,11 @@ int Run() {
   server_options.reflection = absl::GetFlag(FLAGS_reflection);
   server_options.metrics_port = absl::GetFlag(FLAGS_metrics_port);
   server_options.drain_grace = absl::Seconds(absl::GetFlag(FLAGS_drain_grace_seconds));
+  server_options.shutdown_delay = absl::Seconds(absl::GetFlag(FLAGS_shutdown_delay_seconds));
+  server_options.max_open_streams = absl::GetFlag(FLAGS_max_watchers);
+  server_options.max_open_streams_flag = "--max_watchers";
   ServerRunner runner(server_options);
+  EventServiceImpl service(&auth, &manager, &importer, &feed, runner.open_streams());
   runner.AddService(&service, kEventServiceName);
   absl::Status started = runner.Start();
   if (!started.ok()) {

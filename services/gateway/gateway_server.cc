@@ -91,6 +91,7 @@ absl::Status GatewayServer::Init() {
   report_deps_.pool = pool_.get();
 
   runner_ = std::make_unique<ServerRunner>(config_.server);
+  proxy_env_.streams = runner_->open_streams();
   for (const std::string& service : ForwardedServices()) {
     forwarding_.push_back(std::make_unique<ForwardingService>(service, &proxy_env_));
     runner_->AddService(forwarding_.back().get(), service);

@@ -18,6 +18,11 @@ ABSL_FLAG(int, port, 50051, "Public gRPC port (0 picks a free one).");
 ABSL_FLAG(int, metrics_port, 9451, "Prometheus /metrics port (-1 turns it off, 0 picks one).");
 ABSL_FLAG(bool, reflection, true, "Serve gRPC server reflection (no key needed).");
 ABSL_FLAG(double, drain_grace_seconds, 10, "How long in-flight calls may finish on shutdown.");
+ABSL_FLAG(double, shutdown_delay_seconds, 1,
+          "After SIGTERM, how long health reports NOT_SERVING while calls are still accepted, "
+          "before forwarded WatchEvents streams end (UNAVAILABLE) and the drain begins.");
+ABSL_FLAG(int, max_watchers, 1000,
+          "Most WatchEvents streams forwarded at once; beyond it RESOURCE_EXHAUSTED (0: no cap).");
 ABSL_FLAG(std::string, tls_cert_file, "", "PEM certificate chain: serve TLS on the public port.");
 ABSL_FLAG(std::string, tls_key_file, "", "PEM private key for --tls_cert_file.");
 ABSL_FLAG(int, health_port, -1,
@@ -106,6 +111,10 @@ int main(int argc, char** argv) {
   config.server.health_port = absl::GetFlag(FLAGS_health_port);
   const double drain = absl::GetFlag(FLAGS_drain_grace_seconds);
   config.server.drain_grace = absl::Seconds(drain);
+  const double shutdown_delay = absl::GetFlag(FLAGS_shutdown_delay_seconds);
+  config.server.shutdown_delay = absl::Seconds(shutdown_delay);
+  config.server.max_open_streams = absl::GetFlag(FLAGS_max_watchers);
+  config.server.max_open_streams_flag = "--max_watchers";
   config.backends.event = absl::GetFlag(FLAGS_event_addr);
   config.backends.actor = absl::GetFlag(FLAGS_actor_addr);
   config.backends.stats = absl::GetFlag(FLAGS_stats_addr);
@@ -144,6 +153,10 @@ int main(int argc, char** argv) {
                absl::StrCat("must differ from --port and --metrics_port, got ", health_port));
   }
   if (drain < 0) errors.Add("drain_grace_seconds", "must not be negative");
+  if (shutdown_delay < 0) errors.Add("shutdown_delay_seconds", "must not be negative");
+  if (config.server.max_open_streams < 0) {
+    errors.Add("max_watchers", "must not be negative (0 turns the cap off)");
+  }
   if (config.server.tls_cert_file.empty() != config.server.tls_key_file.empty()) {
     errors.Add("tls_cert_file", "--tls_cert_file and --tls_key_file go together");
   }

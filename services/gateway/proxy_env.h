@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "common/open_streams.h"
 #include "services/gateway/admission.h"
 #include "services/gateway/backend_context.h"
 #include "services/gateway/backends.h"
@@ -27,6 +28,9 @@ struct ProxyEnv {
   // tests turn it off, to see that the stream proxy never half-closes a cancelled stream whatever
   // order gRPC reports the cancel and the failed read in.
   bool propagate_cancellation = true;
+  // The server's open streams: forwarded WatchEvents calls count against its cap and end with
+  // UNAVAILABLE when the gateway stops. May be null.
+  OpenStreams* streams = nullptr;
 };
 
 // Copies a backend's response metadata to the caller, leaving out what gRPC itself manages

@@ -21,6 +21,14 @@ StreamProxy::StreamProxy(grpc::CallbackServerContext* context, const Route* rout
     return;
   }
   principal_ = *std::move(principal);
+  if (!client_streaming() && env_->streams != nullptr) {
+    absl::Status added = env_->streams->Add(this);
+    if (!added.ok()) {
+      Finish(ToGrpcStatus(added));
+      return;
+    }
+    registered_ = true;
+  }
   identity_.principal = principal_.name;
   identity_.role = principal_.role;
   identity_.request_id = RequestIdOf(*context_);
@@ -48,6 +56,7 @@ void StreamProxy::Admitted(const grpc::Status& status) {
 void StreamProxy::OnDone() {
   // Waits for a revocation in progress, which may still touch this proxy.
   key_watch_.reset();
+  if (registered_) env_->streams->Remove(this);
   delete this;
 }
 
@@ -69,10 +78,12 @@ void StreamProxy::StartAttempt() {
                          env_->deadlines.For(route_->kind), env_->propagate_cancellation);
   BackendStream* stream = nullptr;
   bool revoked = false;
+  bool stopping = false;
   {
     absl::MutexLock lock(&mu_);
     revoked = revoked_;
-    if (!cancelled_ && !revoked_) {
+    stopping = stopping_;
+    if (!cancelled_ && !revoked_ && !stopping_) {
       attempts_.push_back(std::make_unique<BackendStream>(this, std::move(backend_context)));
       stream = current_ = attempts_.back().get();
       downstream_hold_ = true;
@@ -80,8 +91,9 @@ void StreamProxy::StartAttempt() {
     }
   }
   if (stream == nullptr) {
-    Finish(revoked ? grpc::Status(grpc::StatusCode::UNAUTHENTICATED, kUnauthenticatedMessage)
-                   : grpc::Status(grpc::StatusCode::CANCELLED, "the caller cancelled the call"));
+    Finish(revoked    ? grpc::Status(grpc::StatusCode::UNAUTHENTICATED, kUnauthenticatedMessage)
+           : stopping ? ToGrpcStatus(StoppingStatus())
+                      : grpc::Status(grpc::StatusCode::CANCELLED, "the caller cancelled the call"));
     return;
   }
   env_->backends->generic(route_->backend)
@@ -196,8 +208,11 @@ void StreamProxy::BackendDone(const grpc::Status& backend_status) {
     // The cancel was ours (a backend that finished first keeps its own status).
     if (revoked_ && status.error_code() == grpc::StatusCode::CANCELLED) {
       status = grpc::Status(grpc::StatusCode::UNAUTHENTICATED, kUnauthenticatedMessage);
+    } else if (stopping_) {
+      // Cancelled by EndForStop: the caller resumes elsewhere, or here after the restart.
+      status = ToGrpcStatus(StoppingStatus());
     }
-    if (!revoked_ && !client_streaming() && route_->idempotent &&
+    if (!revoked_ && !stopping_ && !client_streaming() && route_->idempotent &&
         status.error_code() == grpc::StatusCode::UNAVAILABLE && attempts_.size() == 1 &&
         !headers_sent_ && !cancelled_ && RetryFits(*context_, env_->retry_delay)) {
       retry_alarm_ = std::make_unique<grpc::Alarm>();
@@ -219,6 +234,12 @@ void StreamProxy::BackendDone(const grpc::Status& backend_status) {
 void StreamProxy::OnCancel() {
   absl::MutexLock lock(&mu_);
   cancelled_ = true;
+  if (current_ != nullptr) current_->context()->TryCancel();
+}
+
+void StreamProxy::EndForStop(const absl::Status& /*status*/) {
+  absl::MutexLock lock(&mu_);
+  stopping_ = true;
   if (current_ != nullptr) current_->context()->TryCancel();
 }
 

@@ -4,7 +4,8 @@
 // (HTTP/2 flow control then pushes back to the sender) instead of buffering without bound.
 //
 // A server-streaming idempotent read that gets UNAVAILABLE before anything reached the caller is
-// tried once more.
+// tried once more. A server-streaming call (a WatchEvents that may follow for hours) counts as an
+// open stream of the gateway: refused beyond the cap, ended with UNAVAILABLE when it stops.
 //
 // A stream ends when the caller cancels it (the backend call is cancelled too, never half-closed:
 // an import cancelled mid-stream must not commit its last rows), and ends UNAUTHENTICATED, its
@@ -24,6 +25,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "common/open_streams.h"
 #include "services/gateway/proxy_env.h"
 
 namespace lookout::gateway {
@@ -47,7 +49,8 @@ class BackendStream final : public grpc::ClientBidiReactor<grpc::ByteBuffer, grp
   const std::unique_ptr<grpc::ClientContext> context_;
 };
 
-class StreamProxy final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
+class StreamProxy final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>,
+                          public OpenStream {
  public:
   // Deletes itself when the call is done.
   StreamProxy(grpc::CallbackServerContext* context, const Route* route, const ProxyEnv* env);
@@ -57,6 +60,7 @@ class StreamProxy final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc:
   void OnWriteDone(bool ok) override;
   void OnCancel() override;
   void OnDone() override;
+  void EndForStop(const absl::Status& status) override;
 
   // Backend side, from BackendStream.
   void BackendHeaders(bool ok);
@@ -93,6 +97,8 @@ class StreamProxy final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc:
   BackendStream* current_ ABSL_GUARDED_BY(mu_) = nullptr;
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
   bool revoked_ ABSL_GUARDED_BY(mu_) = false;
+  bool registered_ = false;  // in env_->streams
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   // Holds on the backend stream while the caller side may still start operations on it.
   bool upstream_hold_ ABSL_GUARDED_BY(mu_) = false;
   bool downstream_hold_ ABSL_GUARDED_BY(mu_) = false;

@@ -52,6 +52,9 @@ ABSL_FLAG(int, observations_timeout_ms, 10000,
 ABSL_FLAG(int, metrics_port, 9454, "Prometheus /metrics port (-1 turns it off, 0 picks one).");
 ABSL_FLAG(bool, reflection, true, "Serve gRPC server reflection.");
 ABSL_FLAG(double, drain_grace_seconds, 10, "How long in-flight calls may finish on shutdown.");
+ABSL_FLAG(double, shutdown_delay_seconds, 1,
+          "After SIGTERM, how long health reports NOT_SERVING while calls are still accepted, "
+          "before the drain begins.");
 
 namespace lookout::stats {
 namespace {
@@ -73,6 +76,7 @@ int Run() {
   const std::string redis_addr = absl::GetFlag(FLAGS_redis_addr);
   const int metrics_port = absl::GetFlag(FLAGS_metrics_port);
   const double drain_grace_seconds = absl::GetFlag(FLAGS_drain_grace_seconds);
+  const double shutdown_delay_seconds = absl::GetFlag(FLAGS_shutdown_delay_seconds);
 
   ConfigErrors config;
   config.CheckNonEmpty("host", absl::GetFlag(FLAGS_host));
@@ -116,6 +120,7 @@ int Run() {
   }
   if (metrics_port != -1) config.CheckPort("metrics_port", metrics_port, /*allow_zero=*/true);
   if (drain_grace_seconds < 0) config.Add("drain_grace_seconds", "must not be negative");
+  if (shutdown_delay_seconds < 0) config.Add("shutdown_delay_seconds", "must not be negative");
   config.ExitIfAny();
 
   InitLogging("stats");
@@ -140,7 +145,8 @@ int Run() {
            {"sequence_wait_ms", absl::StrCat(absl::GetFlag(FLAGS_sequence_wait_ms))},
            {"metrics_port", absl::StrCat(metrics_port)},
            {"reflection", absl::GetFlag(FLAGS_reflection) ? "on" : "off"},
-           {"drain_grace_seconds", absl::StrCat(drain_grace_seconds)}});
+           {"drain_grace_seconds", absl::StrCat(drain_grace_seconds)},
+           {"shutdown_delay_seconds", absl::StrCat(shutdown_delay_seconds)}});
 
   // A replica with observations_addr keeps no observation store of its own.
   std::unique_ptr<SqliteObservationStore> store;
@@ -191,6 +197,7 @@ int Run() {
   server_options.reflection = absl::GetFlag(FLAGS_reflection);
   server_options.metrics_port = metrics_port;
   server_options.drain_grace = absl::Seconds(drain_grace_seconds);
+  server_options.shutdown_delay = absl::Seconds(shutdown_delay_seconds);
   // Aggregations would be wrong until the model holds the whole log: probes must not route
   // traffic here before the feed's first catch-up.
   server_options.serving_at_start = false;

@@ -87,8 +87,9 @@ expect_eq "$total" 22 "ListEvents total after restart"
 changes=$(call "$EP" lookout.event.v1.EventService/WatchEvents '{"afterSequence":"0"}' | grep -c '"CHANGE_TYPE_CREATED"')
 expect_eq "$changes" 22 "change log has one change per acknowledged create"
 
-# SIGTERM with a follow=true stream open: NOT_SERVING, drain, exit within the grace period
-# (run.sh sets none, so the default of 10 s applies; the stream is cancelled at the deadline).
+# SIGTERM with a follow=true stream open: NOT_SERVING, still serving for the shutdown delay
+# (default 1 s), then the stream ends with UNAVAILABLE (buf exits 8 x 14) and the process exits
+# long before the drain grace (default 10 s) is up.
 "$BUF" curl --protocol grpc --http2-prior-knowledge --timeout 60s \
   -H "x-lookout-internal-token: $LOOKOUT_INTERNAL_TOKEN" --data '{"follow":true}' \
   "http://127.0.0.1:$EP/lookout.event.v1.EventService/WatchEvents" >/dev/null 2>&1 &
@@ -101,8 +102,10 @@ start=$SECONDS
 alive() { local st; st=$(ps -o stat= -p "$1" 2>/dev/null) && [[ -n $st && $st != Z* ]]; }
 while alive "$pid" && [ $((SECONDS - start)) -lt 20 ]; do sleep 0.2; done
 if alive "$pid"; then fail "event service exits within the grace period"; else pass "event service exits after SIGTERM"; fi
+[ $((SECONDS - start)) -lt 8 ] && pass "exit before the grace is up" || fail "exit before the grace is up: $((SECONDS - start)) s"
+wait "$watcher"
+expect_eq "$?" 112 "the follow stream ends with UNAVAILABLE"
 grep -q '"msg":"draining"' "$LOOKOUT_VAR_DIR/log/event.log" && pass "drain logged" || fail "drain logged"
 grep -q '"msg":"stopped"' "$LOOKOUT_VAR_DIR/log/event.log" && pass "clean stop logged" || fail "clean stop logged"
-kill "$watcher" 2>/dev/null
 
 finish

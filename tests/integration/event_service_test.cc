@@ -112,12 +112,11 @@ struct EventServer {
                                                /*batch_size=*/50);
     ChangeFeedOptions feed_options;
     feed_options.batch_size = 16;
-    feed_options.poll_interval = absl::Milliseconds(200);
     feed = std::make_unique<ChangeFeed>(store.get(), notifier.get(), feed_options);
     auth = std::make_unique<InternalAuth>(kToken);
-    service =
-        std::make_unique<EventServiceImpl>(auth.get(), manager.get(), importer.get(), feed.get());
     runner = std::make_unique<ServerRunner>(TestServerOptions());
+    service = std::make_unique<EventServiceImpl>(auth.get(), manager.get(), importer.get(),
+                                                 feed.get(), runner->open_streams());
     runner->AddService(service.get(), kEventServiceName);
     absl::Status started = runner->Start();
     EXPECT_TRUE(started.ok()) << started;

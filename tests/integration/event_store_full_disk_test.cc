@@ -50,8 +50,7 @@ struct EventServer {
     cache = std::make_unique<EventCache>(nullptr);
     manager = std::make_unique<EventManager>(store.get(), actors.get(), cache.get());
     importer = std::make_unique<EventImporter>(store.get(), actors.get(), cache.get());
-    feed = std::make_unique<ChangeFeed>(
-        store.get(), notifier.get(), ChangeFeedOptions{.poll_interval = absl::Milliseconds(50)});
+    feed = std::make_unique<ChangeFeed>(store.get(), notifier.get());
     auth = std::make_unique<InternalAuth>(kToken);
     service =
         std::make_unique<EventServiceImpl>(auth.get(), manager.get(), importer.get(), feed.get());

@@ -133,12 +133,13 @@ void StatsCluster::StartEvent() {
   event_->importer = std::make_unique<event::EventImporter>(
       event_->store.get(), event_->actors.get(), event_->cache.get());
   event::ChangeFeedOptions feed_options;
-  feed_options.poll_interval = absl::Milliseconds(100);  // prompt shutdowns in tests
   event_->feed = std::make_unique<event::ChangeFeed>(event_->store.get(), notifier, feed_options);
   event_->auth = std::make_unique<InternalAuth>(kToken);
-  event_->service = std::make_unique<event::EventServiceImpl>(
-      event_->auth.get(), event_->manager.get(), event_->importer.get(), event_->feed.get());
   event_->runner = std::make_unique<ServerRunner>(TestServerOptions(event_port_));
+  // Follow streams end (UNAVAILABLE) as soon as the server stops.
+  event_->service = std::make_unique<event::EventServiceImpl>(
+      event_->auth.get(), event_->manager.get(), event_->importer.get(), event_->feed.get(),
+      event_->runner->open_streams());
   event_->runner->AddService(event_->service.get(), event::kEventServiceName);
   ASSERT_TRUE(event_->runner->Start().ok());
   if (event_port_ == 0) {
