@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <thread>
 
 #include "absl/synchronization/notification.h"
@@ -31,15 +32,23 @@ absl::Status Create(SqliteEventStore& store, const std::string& id) {
   });
 }
 
-TEST(EventStoreDurabilityTest, TheChangeLogStopsAtTheLastDurableCommit) {
-  testing::TempDir dir;
+// Holds the store's next fsync once `hold` is set: the commit is visible, not yet durable.
+struct SyncGate {
+  std::function<void()> BeforeSync() {
+    return [this] {
+      if (!hold.load()) return;
+      held.Notify();
+      release.WaitForNotification();
+    };
+  }
   std::atomic<bool> hold{false};
   absl::Notification held, release;
-  auto store = SqliteEventStore::Open(dir.File("event.db"), [&] {
-    if (!hold.load()) return;
-    held.Notify();
-    release.WaitForNotification();
-  });
+};
+
+TEST(EventStoreDurabilityTest, TheChangeLogStopsAtTheLastDurableCommit) {
+  testing::TempDir dir;
+  SyncGate gate;
+  auto store = SqliteEventStore::Open(dir.File("event.db"), gate.BeforeSync());
   ASSERT_TRUE(store.ok()) << store.status();
   std::atomic<int64_t> published{0};
   (*store)->SetCommitListener([&](int64_t head) { published = head; });
@@ -47,9 +56,9 @@ TEST(EventStoreDurabilityTest, TheChangeLogStopsAtTheLastDurableCommit) {
   ASSERT_TRUE(Create(**store, "evt_0000000000000001").ok());
   ASSERT_EQ(*(*store)->HeadSequence(), 1);
 
-  hold = true;
+  gate.hold = true;
   std::thread writer([&] { EXPECT_TRUE(Create(**store, "evt_0000000000000002").ok()); });
-  held.WaitForNotification();
+  gate.held.WaitForNotification();
   // The second event is committed and visible to readers of the file...
   auto reader = SqliteConnection::Open(dir.File("event.db"), /*read_only=*/true);
   ASSERT_TRUE(reader.ok()) << reader.status();
@@ -66,7 +75,7 @@ TEST(EventStoreDurabilityTest, TheChangeLogStopsAtTheLastDurableCommit) {
   EXPECT_EQ((*changes)[0].sequence, 1);
   EXPECT_EQ(published.load(), 1);
 
-  release.Notify();
+  gate.release.Notify();
   writer.join();
   EXPECT_EQ(*(*store)->HeadSequence(), 2);
   changes = (*store)->ChangesAfter(0, 1000, 100);
@@ -81,20 +90,15 @@ TEST(EventStoreDurabilityTest, TheChangeLogStopsAtTheLastDurableCommit) {
 // change, which the client's watch would then skip).
 TEST(EventStoreDurabilityTest, ReadsNeverReturnASequenceAboveTheDurableHead) {
   testing::TempDir dir;
-  std::atomic<bool> hold{false};
-  absl::Notification held, release;
-  auto store = SqliteEventStore::Open(dir.File("event.db"), [&] {
-    if (!hold.load()) return;
-    held.Notify();
-    release.WaitForNotification();
-  });
+  SyncGate gate;
+  auto store = SqliteEventStore::Open(dir.File("event.db"), gate.BeforeSync());
   ASSERT_TRUE(store.ok()) << store.status();
   ASSERT_TRUE(Create(**store, "evt_0000000000000001").ok());
 
-  hold = true;
+  gate.hold = true;
   std::thread writer([&] { EXPECT_TRUE(Create(**store, "evt_0000000000000002").ok()); });
-  held.WaitForNotification();
-  hold = false;
+  gate.held.WaitForNotification();
+  gate.hold = false;
 
   // Each reader records the highest sequence it was given and the durable head right after.
   struct Seen {
@@ -119,7 +123,7 @@ TEST(EventStoreDurabilityTest, ReadsNeverReturnASequenceAboveTheDurableHead) {
   });
   // Gives the readers time to answer early if they would.
   absl::SleepFor(absl::Milliseconds(200));
-  release.Notify();
+  gate.release.Notify();
   getter.join();
   lister.join();
   writer.join();

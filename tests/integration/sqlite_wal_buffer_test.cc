@@ -70,6 +70,28 @@ class WalWriteBufferTest : public ::testing::Test {
         first + rows - 1, ") INSERT INTO blobs SELECT i, randomblob(3000) FROM n"));
   }
 
+  // Rows 11-210 in one transaction whose COMMIT must grow the WAL past what the kernel lets
+  // this process write (EFBIG instead of the signal). The transaction fits the page cache, so
+  // nothing reaches the WAL before the COMMIT. Returns the COMMIT's status; `wal_errno` gets the
+  // errno of the buffer's refused write.
+  absl::Status CommitPastAFileSizeLimit(int* wal_errno = nullptr) {
+    const uintmax_t wal_size = std::filesystem::file_size(path_ + "-wal");
+    rlimit saved{};
+    EXPECT_EQ(getrlimit(RLIMIT_FSIZE, &saved), 0);
+    auto* previous_handler = std::signal(SIGXFSZ, SIG_IGN);
+    rlimit limited = saved;
+    limited.rlim_cur = wal_size + 64 * 1024;
+    EXPECT_EQ(setrlimit(RLIMIT_FSIZE, &limited), 0);
+    EXPECT_TRUE(writer_->Exec("BEGIN").ok());
+    const absl::Status insert = InsertRows(11, 200);
+    const absl::Status commit = writer_->Exec("COMMIT");
+    if (wal_errno != nullptr) *wal_errno = LastWalWriteErrno();
+    EXPECT_EQ(setrlimit(RLIMIT_FSIZE, &saved), 0);
+    std::signal(SIGXFSZ, previous_handler);
+    EXPECT_TRUE(insert.ok()) << insert;
+    return commit;
+  }
+
   // A connection through the default VFS, as the services' readers are.
   std::unique_ptr<SqliteConnection> OpenReader(const std::string& path) {
     absl::StatusOr<std::unique_ptr<SqliteConnection>> reader =
@@ -144,24 +166,7 @@ TEST_F(WalWriteBufferTest, PagesSpilledAndRewrittenBeforeTheCommitAreReadBackAnd
 
 TEST_F(WalWriteBufferTest, AWriteTheFileSystemRefusesFailsTheCommitAndKeepsNothing) {
   ASSERT_TRUE(InsertRows(1, 10).ok());
-  // The kernel refuses to grow any file of this process past the limit (EFBIG instead of the
-  // signal), which the 200-page transaction's WAL frames must.
-  const uintmax_t wal_size = std::filesystem::file_size(path_ + "-wal");
-  rlimit saved{};
-  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &saved), 0);
-  auto* previous_handler = std::signal(SIGXFSZ, SIG_IGN);
-  rlimit limited = saved;
-  limited.rlim_cur = wal_size + 64 * 1024;
-  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &limited), 0);
-  ASSERT_TRUE(writer_->Exec("BEGIN").ok());
-  // The transaction fits the page cache, so nothing reaches the WAL before the COMMIT.
-  absl::Status insert = InsertRows(11, 200);
-  absl::Status commit = writer_->Exec("COMMIT");
-  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &saved), 0);
-  std::signal(SIGXFSZ, previous_handler);
-
-  EXPECT_TRUE(insert.ok()) << insert;
-  EXPECT_FALSE(commit.ok());
+  EXPECT_FALSE(CommitPastAFileSizeLimit().ok());
   writer_->Exec("ROLLBACK").IgnoreError();
   for (const std::string& path : {path_, CopyAsAfterACrash()}) {
     std::unique_ptr<SqliteConnection> reader = OpenReader(path);
@@ -181,21 +186,8 @@ TEST_F(WalWriteBufferTest, AWriteTheFileSystemRefusesFailsTheCommitAndKeepsNothi
 // recovery after a crash replays (210 rows instead of 10).
 TEST_F(WalWriteBufferTest, AFailedCommitNeverReachesTheFileLater) {
   ASSERT_TRUE(InsertRows(1, 10).ok());
-  const uintmax_t wal_size = std::filesystem::file_size(path_ + "-wal");
-  rlimit saved{};
-  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &saved), 0);
-  auto* previous_handler = std::signal(SIGXFSZ, SIG_IGN);
-  rlimit limited = saved;
-  limited.rlim_cur = wal_size + 64 * 1024;
-  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &limited), 0);
-  ASSERT_TRUE(writer_->Exec("BEGIN").ok());
-  absl::Status insert = InsertRows(11, 200);
-  absl::Status commit = writer_->Exec("COMMIT");
-  const int error = LastWalWriteErrno();
-  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &saved), 0);
-  std::signal(SIGXFSZ, previous_handler);
-  ASSERT_TRUE(insert.ok()) << insert;
-  ASSERT_FALSE(commit.ok());
+  int error = 0;
+  ASSERT_FALSE(CommitPastAFileSizeLimit(&error).ok());
   // The kernel's reason reaches the caller (a full disk is told apart by it).
   EXPECT_EQ(error, EFBIG);
   writer_->Exec("ROLLBACK").IgnoreError();
