@@ -1,4 +1,4 @@
-#include "services/gateway/access_control.h"
+#include "services/gateway/access/access_control.h"
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"

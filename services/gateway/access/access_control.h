@@ -1,7 +1,7 @@
 // Who is calling and may they: the API key from "authorization: Bearer <key>", its role against
 // the route's needed role, and the rate limit that applies to the key.
-#ifndef LOOKOUT_SERVICES_GATEWAY_ACCESS_CONTROL_H_
-#define LOOKOUT_SERVICES_GATEWAY_ACCESS_CONTROL_H_
+#ifndef LOOKOUT_SERVICES_GATEWAY_ACCESS_ACCESS_CONTROL_H_
+#define LOOKOUT_SERVICES_GATEWAY_ACCESS_ACCESS_CONTROL_H_
 
 #include <grpcpp/server_context.h>
 
@@ -9,9 +9,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "services/gateway/api_keys.h"
-#include "services/gateway/rate_limit.h"
-#include "services/gateway/role.h"
+#include "services/gateway/access/api_keys.h"
+#include "services/gateway/access/rate_limit.h"
+#include "services/gateway/access/role.h"
 
 namespace lookout::gateway {
 
@@ -55,4 +55,4 @@ absl::string_view BearerToken(absl::string_view authorization);
 
 }  // namespace lookout::gateway
 
-#endif  // LOOKOUT_SERVICES_GATEWAY_ACCESS_CONTROL_H_
+#endif  // LOOKOUT_SERVICES_GATEWAY_ACCESS_ACCESS_CONTROL_H_

@@ -1,7 +1,7 @@
-#include "services/gateway/admission.h"
+#include "services/gateway/access/admission.h"
 
 #include "absl/strings/str_cat.h"
-#include "services/gateway/retry_info.h"
+#include "services/gateway/access/retry_info.h"
 
 namespace lookout::gateway {
 

@@ -1,8 +1,8 @@
 // The checks every call passes before the gateway does any work for it, in order: the API key
 // (UNAUTHENTICATED), the route's role (PERMISSION_DENIED), a request-dependent role where the
 // route has one, and the key's rate limit (RESOURCE_EXHAUSTED with the wait).
-#ifndef LOOKOUT_SERVICES_GATEWAY_ADMISSION_H_
-#define LOOKOUT_SERVICES_GATEWAY_ADMISSION_H_
+#ifndef LOOKOUT_SERVICES_GATEWAY_ACCESS_ADMISSION_H_
+#define LOOKOUT_SERVICES_GATEWAY_ACCESS_ADMISSION_H_
 
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/byte_buffer.h>
@@ -11,9 +11,9 @@
 #include <functional>
 
 #include "absl/status/statusor.h"
-#include "services/gateway/access_control.h"
-#include "services/gateway/rate_limiter.h"
-#include "services/gateway/route_table.h"
+#include "services/gateway/access/access_control.h"
+#include "services/gateway/access/rate_limiter.h"
+#include "services/gateway/forwarding/route_table.h"
 
 namespace lookout::gateway {
 
@@ -48,4 +48,4 @@ class Admission {
 
 }  // namespace lookout::gateway
 
-#endif  // LOOKOUT_SERVICES_GATEWAY_ADMISSION_H_
+#endif  // LOOKOUT_SERVICES_GATEWAY_ACCESS_ADMISSION_H_

@@ -1,4 +1,4 @@
-#include "services/gateway/api_keys.h"
+#include "services/gateway/access/api_keys.h"
 
 #include <sys/stat.h>
 

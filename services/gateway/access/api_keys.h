@@ -6,8 +6,8 @@
 //
 // in a keys file and/or an environment variable (lines separated by newlines or ';'). The
 // optional last column overrides the role's rate limit for that key.
-#ifndef LOOKOUT_SERVICES_GATEWAY_API_KEYS_H_
-#define LOOKOUT_SERVICES_GATEWAY_API_KEYS_H_
+#ifndef LOOKOUT_SERVICES_GATEWAY_ACCESS_API_KEYS_H_
+#define LOOKOUT_SERVICES_GATEWAY_ACCESS_API_KEYS_H_
 
 #include <functional>
 #include <memory>
@@ -22,8 +22,8 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "common/metrics.h"
-#include "services/gateway/rate_limit.h"
-#include "services/gateway/role.h"
+#include "services/gateway/access/rate_limit.h"
+#include "services/gateway/access/role.h"
 
 namespace lookout::gateway {
 
@@ -160,4 +160,4 @@ inline constexpr char kKeysInForceMetric[] = "lookout_gateway_api_keys";
 
 }  // namespace lookout::gateway
 
-#endif  // LOOKOUT_SERVICES_GATEWAY_API_KEYS_H_
+#endif  // LOOKOUT_SERVICES_GATEWAY_ACCESS_API_KEYS_H_

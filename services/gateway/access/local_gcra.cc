@@ -1,4 +1,4 @@
-#include "services/gateway/local_gcra.h"
+#include "services/gateway/access/local_gcra.h"
 
 #include <algorithm>
 

@@ -1,8 +1,8 @@
 // The generic cell rate algorithm in process memory: the rate limit each key gets when the
 // shared state in Redis cannot be reached. Per process, so N replicas allow up to N times the
 // limit while Redis is down: limited, never unlimited, and nobody is refused for Redis's sake.
-#ifndef LOOKOUT_SERVICES_GATEWAY_LOCAL_GCRA_H_
-#define LOOKOUT_SERVICES_GATEWAY_LOCAL_GCRA_H_
+#ifndef LOOKOUT_SERVICES_GATEWAY_ACCESS_LOCAL_GCRA_H_
+#define LOOKOUT_SERVICES_GATEWAY_ACCESS_LOCAL_GCRA_H_
 
 #include <functional>
 #include <string>
@@ -13,7 +13,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "services/gateway/rate_limit.h"
+#include "services/gateway/access/rate_limit.h"
 
 namespace lookout::gateway {
 
@@ -45,4 +45,4 @@ class LocalGcra {
 
 }  // namespace lookout::gateway
 
-#endif  // LOOKOUT_SERVICES_GATEWAY_LOCAL_GCRA_H_
+#endif  // LOOKOUT_SERVICES_GATEWAY_ACCESS_LOCAL_GCRA_H_

@@ -1,4 +1,4 @@
-#include "services/gateway/rate_limit.h"
+#include "services/gateway/access/rate_limit.h"
 
 #include <cmath>
 

@@ -1,6 +1,6 @@
 // Rate limits: how many calls a key may make per second on average, and how many at once.
-#ifndef LOOKOUT_SERVICES_GATEWAY_RATE_LIMIT_H_
-#define LOOKOUT_SERVICES_GATEWAY_RATE_LIMIT_H_
+#ifndef LOOKOUT_SERVICES_GATEWAY_ACCESS_RATE_LIMIT_H_
+#define LOOKOUT_SERVICES_GATEWAY_ACCESS_RATE_LIMIT_H_
 
 #include <cstdint>
 #include <string>
@@ -9,7 +9,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "services/gateway/role.h"
+#include "services/gateway/access/role.h"
 
 namespace lookout::gateway {
 
@@ -52,4 +52,4 @@ struct RateDecision {
 
 }  // namespace lookout::gateway
 
-#endif  // LOOKOUT_SERVICES_GATEWAY_RATE_LIMIT_H_
+#endif  // LOOKOUT_SERVICES_GATEWAY_ACCESS_RATE_LIMIT_H_

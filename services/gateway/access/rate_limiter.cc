@@ -1,4 +1,4 @@
-#include "services/gateway/rate_limiter.h"
+#include "services/gateway/access/rate_limiter.h"
 
 #include <algorithm>
 #include <cmath>

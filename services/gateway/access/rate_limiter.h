@@ -11,8 +11,8 @@
 // share one round trip; the rest are decided inline. A pool task makes one round trip and, if
 // calls for the key are still waiting, queues the next trip behind the other tasks, so busy keys
 // never hold the pool's threads against other keys and the report cache.
-#ifndef LOOKOUT_SERVICES_GATEWAY_RATE_LIMITER_H_
-#define LOOKOUT_SERVICES_GATEWAY_RATE_LIMITER_H_
+#ifndef LOOKOUT_SERVICES_GATEWAY_ACCESS_RATE_LIMITER_H_
+#define LOOKOUT_SERVICES_GATEWAY_ACCESS_RATE_LIMITER_H_
 
 #include <atomic>
 #include <functional>
@@ -25,10 +25,10 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
+#include "services/gateway/access/local_gcra.h"
+#include "services/gateway/access/rate_limit.h"
+#include "services/gateway/access/redis_gcra.h"
 #include "services/gateway/blocking_pool.h"
-#include "services/gateway/local_gcra.h"
-#include "services/gateway/rate_limit.h"
-#include "services/gateway/redis_gcra.h"
 
 namespace lookout::gateway {
 
@@ -108,4 +108,4 @@ std::string RateLimitedMessage(const std::string& key, const RateLimit& limit,
 
 }  // namespace lookout::gateway
 
-#endif  // LOOKOUT_SERVICES_GATEWAY_RATE_LIMITER_H_
+#endif  // LOOKOUT_SERVICES_GATEWAY_ACCESS_RATE_LIMITER_H_

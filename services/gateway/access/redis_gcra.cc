@@ -1,4 +1,4 @@
-#include "services/gateway/redis_gcra.h"
+#include "services/gateway/access/redis_gcra.h"
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"

@@ -5,8 +5,8 @@
 // A call may take several tokens at once (a lease the replica spends locally), which is how the
 // gateway avoids a Redis round trip per call; the script caps a lease at a fraction of what is
 // left, so leases only form when the bucket is far from empty and the limit stays exact near it.
-#ifndef LOOKOUT_SERVICES_GATEWAY_REDIS_GCRA_H_
-#define LOOKOUT_SERVICES_GATEWAY_REDIS_GCRA_H_
+#ifndef LOOKOUT_SERVICES_GATEWAY_ACCESS_REDIS_GCRA_H_
+#define LOOKOUT_SERVICES_GATEWAY_ACCESS_REDIS_GCRA_H_
 
 #include <cstdint>
 #include <string>
@@ -18,7 +18,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/redis_cache.h"
-#include "services/gateway/rate_limit.h"
+#include "services/gateway/access/rate_limit.h"
 
 namespace lookout::gateway {
 
@@ -78,4 +78,4 @@ class RedisGcra {
 
 }  // namespace lookout::gateway
 
-#endif  // LOOKOUT_SERVICES_GATEWAY_REDIS_GCRA_H_
+#endif  // LOOKOUT_SERVICES_GATEWAY_ACCESS_REDIS_GCRA_H_

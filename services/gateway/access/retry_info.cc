@@ -1,4 +1,4 @@
-#include "services/gateway/retry_info.h"
+#include "services/gateway/access/retry_info.h"
 
 #include <google/protobuf/any.pb.h>
 #include <google/protobuf/duration.pb.h>

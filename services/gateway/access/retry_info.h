@@ -1,8 +1,8 @@
 // The rich error model's google.rpc.Status with a google.rpc.RetryInfo detail, encoded by hand
 // (Debian ships no generated code for google/rpc), for RESOURCE_EXHAUSTED answers: clients that
 // read grpc-status-details-bin learn how long to wait without parsing the message.
-#ifndef LOOKOUT_SERVICES_GATEWAY_RETRY_INFO_H_
-#define LOOKOUT_SERVICES_GATEWAY_RETRY_INFO_H_
+#ifndef LOOKOUT_SERVICES_GATEWAY_ACCESS_RETRY_INFO_H_
+#define LOOKOUT_SERVICES_GATEWAY_ACCESS_RETRY_INFO_H_
 
 #include <grpcpp/support/status.h>
 
@@ -18,4 +18,4 @@ grpc::Status StatusWithRetryInfo(grpc::StatusCode code, const std::string& messa
 
 }  // namespace lookout::gateway
 
-#endif  // LOOKOUT_SERVICES_GATEWAY_RETRY_INFO_H_
+#endif  // LOOKOUT_SERVICES_GATEWAY_ACCESS_RETRY_INFO_H_

@@ -1,4 +1,4 @@
-#include "services/gateway/role.h"
+#include "services/gateway/access/role.h"
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"

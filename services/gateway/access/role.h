@@ -1,7 +1,7 @@
 // API key roles as the access rules of API.md define them: READER < EDITOR < ADMIN, each role
 // allowed everything the ones below it are.
-#ifndef LOOKOUT_SERVICES_GATEWAY_ROLE_H_
-#define LOOKOUT_SERVICES_GATEWAY_ROLE_H_
+#ifndef LOOKOUT_SERVICES_GATEWAY_ACCESS_ROLE_H_
+#define LOOKOUT_SERVICES_GATEWAY_ACCESS_ROLE_H_
 
 #include <optional>
 #include <string>
@@ -26,4 +26,4 @@ inline bool RoleSatisfies(Role held, Role needed) {
 
 }  // namespace lookout::gateway
 
-#endif  // LOOKOUT_SERVICES_GATEWAY_ROLE_H_
+#endif  // LOOKOUT_SERVICES_GATEWAY_ACCESS_ROLE_H_

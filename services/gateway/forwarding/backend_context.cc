@@ -1,4 +1,4 @@
-#include "services/gateway/backend_context.h"
+#include "services/gateway/forwarding/backend_context.h"
 
 #include <chrono>
 

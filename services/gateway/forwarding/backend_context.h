@@ -1,7 +1,7 @@
 // The client side of a call the gateway makes for a caller: the caller's deadline (or a default
 // per call kind when it set none), the caller's cancellation, and the identity backends trust.
-#ifndef LOOKOUT_SERVICES_GATEWAY_BACKEND_CONTEXT_H_
-#define LOOKOUT_SERVICES_GATEWAY_BACKEND_CONTEXT_H_
+#ifndef LOOKOUT_SERVICES_GATEWAY_FORWARDING_BACKEND_CONTEXT_H_
+#define LOOKOUT_SERVICES_GATEWAY_FORWARDING_BACKEND_CONTEXT_H_
 
 #include <grpcpp/client_context.h>
 #include <grpcpp/server_context.h>
@@ -10,8 +10,8 @@
 #include <string>
 
 #include "absl/time/time.h"
-#include "services/gateway/access_control.h"
-#include "services/gateway/route_table.h"
+#include "services/gateway/access/access_control.h"
+#include "services/gateway/forwarding/route_table.h"
 
 namespace lookout::gateway {
 
@@ -50,4 +50,4 @@ std::unique_ptr<grpc::ClientContext> MakeBackendContext(const grpc::CallbackServ
 
 }  // namespace lookout::gateway
 
-#endif  // LOOKOUT_SERVICES_GATEWAY_BACKEND_CONTEXT_H_
+#endif  // LOOKOUT_SERVICES_GATEWAY_FORWARDING_BACKEND_CONTEXT_H_

@@ -1,4 +1,4 @@
-#include "services/gateway/backends.h"
+#include "services/gateway/forwarding/backends.h"
 
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>

@@ -1,8 +1,8 @@
 // One channel per backend, reused by every call, with a short reconnect back-off so a backend
 // that comes back is used again within about a second (gRPC's default back-off grows to two
 // minutes).
-#ifndef LOOKOUT_SERVICES_GATEWAY_BACKENDS_H_
-#define LOOKOUT_SERVICES_GATEWAY_BACKENDS_H_
+#ifndef LOOKOUT_SERVICES_GATEWAY_FORWARDING_BACKENDS_H_
+#define LOOKOUT_SERVICES_GATEWAY_FORWARDING_BACKENDS_H_
 
 #include <grpcpp/channel.h>
 #include <grpcpp/generic/generic_stub.h>
@@ -10,7 +10,7 @@
 #include <memory>
 #include <string>
 
-#include "services/gateway/route_table.h"
+#include "services/gateway/forwarding/route_table.h"
 
 namespace lookout::gateway {
 
@@ -44,4 +44,4 @@ std::shared_ptr<grpc::Channel> MakeBackendChannel(const std::string& address,
 
 }  // namespace lookout::gateway
 
-#endif  // LOOKOUT_SERVICES_GATEWAY_BACKENDS_H_
+#endif  // LOOKOUT_SERVICES_GATEWAY_FORWARDING_BACKENDS_H_

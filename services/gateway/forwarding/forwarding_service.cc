@@ -1,4 +1,4 @@
-#include "services/gateway/forwarding_service.h"
+#include "services/gateway/forwarding/forwarding_service.h"
 
 #include <grpcpp/impl/codegen/server_callback_handlers.h>
 #include <grpcpp/impl/rpc_service_method.h>
@@ -9,8 +9,8 @@
 #include "lookout/event/v1/event_service.pb.h"
 #include "lookout/gateway/v1/gateway_service.pb.h"
 #include "lookout/stats/v1/stats_service.pb.h"
-#include "services/gateway/stream_proxy.h"
-#include "services/gateway/unary_proxy.h"
+#include "services/gateway/forwarding/stream_proxy.h"
+#include "services/gateway/forwarding/unary_proxy.h"
 
 namespace lookout::gateway {
 

@@ -2,15 +2,15 @@
 // route of that service, registered under the service's real method paths. Registering them (a
 // generic handler alone would not be a registered service) is what lets reflection list and
 // describe the forwarded services, from the descriptors linked into the binary.
-#ifndef LOOKOUT_SERVICES_GATEWAY_FORWARDING_SERVICE_H_
-#define LOOKOUT_SERVICES_GATEWAY_FORWARDING_SERVICE_H_
+#ifndef LOOKOUT_SERVICES_GATEWAY_FORWARDING_FORWARDING_SERVICE_H_
+#define LOOKOUT_SERVICES_GATEWAY_FORWARDING_FORWARDING_SERVICE_H_
 
 #include <grpcpp/generic/async_generic_service.h>
 #include <grpcpp/impl/service_type.h>
 
 #include <string>
 
-#include "services/gateway/proxy_env.h"
+#include "services/gateway/forwarding/proxy_env.h"
 
 namespace lookout::gateway {
 
@@ -33,4 +33,4 @@ void LinkApiDescriptors();
 
 }  // namespace lookout::gateway
 
-#endif  // LOOKOUT_SERVICES_GATEWAY_FORWARDING_SERVICE_H_
+#endif  // LOOKOUT_SERVICES_GATEWAY_FORWARDING_FORWARDING_SERVICE_H_

@@ -1,4 +1,4 @@
-#include "services/gateway/proxy_env.h"
+#include "services/gateway/forwarding/proxy_env.h"
 
 #include <chrono>
 

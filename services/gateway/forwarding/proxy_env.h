@@ -1,7 +1,7 @@
 // What the forwarding reactors share: admission, the backends, the internal token and the
 // deadline and retry policy. Owned by GatewayServer; outlives every call.
-#ifndef LOOKOUT_SERVICES_GATEWAY_PROXY_ENV_H_
-#define LOOKOUT_SERVICES_GATEWAY_PROXY_ENV_H_
+#ifndef LOOKOUT_SERVICES_GATEWAY_FORWARDING_PROXY_ENV_H_
+#define LOOKOUT_SERVICES_GATEWAY_FORWARDING_PROXY_ENV_H_
 
 #include <grpcpp/client_context.h>
 #include <grpcpp/server_context.h>
@@ -10,9 +10,9 @@
 
 #include "absl/time/time.h"
 #include "common/open_streams.h"
-#include "services/gateway/admission.h"
-#include "services/gateway/backend_context.h"
-#include "services/gateway/backends.h"
+#include "services/gateway/access/admission.h"
+#include "services/gateway/forwarding/backend_context.h"
+#include "services/gateway/forwarding/backends.h"
 
 namespace lookout::gateway {
 
@@ -43,4 +43,4 @@ bool RetryFits(const grpc::ServerContextBase& serving, absl::Duration delay);
 
 }  // namespace lookout::gateway
 
-#endif  // LOOKOUT_SERVICES_GATEWAY_PROXY_ENV_H_
+#endif  // LOOKOUT_SERVICES_GATEWAY_FORWARDING_PROXY_ENV_H_

@@ -1,4 +1,4 @@
-#include "services/gateway/request_peek.h"
+#include "services/gateway/forwarding/request_peek.h"
 
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/wire_format_lite.h>

@@ -1,7 +1,7 @@
 // Reads one field of a serialized request without decoding the whole message, for the few
 // access rules that depend on the request (the gateway otherwise forwards bytes untouched).
-#ifndef LOOKOUT_SERVICES_GATEWAY_REQUEST_PEEK_H_
-#define LOOKOUT_SERVICES_GATEWAY_REQUEST_PEEK_H_
+#ifndef LOOKOUT_SERVICES_GATEWAY_FORWARDING_REQUEST_PEEK_H_
+#define LOOKOUT_SERVICES_GATEWAY_FORWARDING_REQUEST_PEEK_H_
 
 #include <grpcpp/support/byte_buffer.h>
 
@@ -14,4 +14,4 @@ bool ReadBoolField(const grpc::ByteBuffer& message, int field_number);
 
 }  // namespace lookout::gateway
 
-#endif  // LOOKOUT_SERVICES_GATEWAY_REQUEST_PEEK_H_
+#endif  // LOOKOUT_SERVICES_GATEWAY_FORWARDING_REQUEST_PEEK_H_

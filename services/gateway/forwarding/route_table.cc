@@ -1,4 +1,4 @@
-#include "services/gateway/route_table.h"
+#include "services/gateway/forwarding/route_table.h"
 
 #include <google/protobuf/descriptor.h>
 
@@ -6,7 +6,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "lookout/actor/v1/actor_service.pb.h"
-#include "services/gateway/request_peek.h"
+#include "services/gateway/forwarding/request_peek.h"
 
 namespace lookout::gateway {
 namespace {

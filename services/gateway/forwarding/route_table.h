@@ -1,8 +1,8 @@
 // The routing table: every public method the gateway serves, the backend that owns it, the least
 // role that may call it, whether a failed call may be retried, and its call kind. Adding a method
 // to a backend's proto needs one line in route_table.cc and nothing else.
-#ifndef LOOKOUT_SERVICES_GATEWAY_ROUTE_TABLE_H_
-#define LOOKOUT_SERVICES_GATEWAY_ROUTE_TABLE_H_
+#ifndef LOOKOUT_SERVICES_GATEWAY_FORWARDING_ROUTE_TABLE_H_
+#define LOOKOUT_SERVICES_GATEWAY_FORWARDING_ROUTE_TABLE_H_
 
 #include <grpcpp/support/byte_buffer.h>
 
@@ -11,7 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "services/gateway/role.h"
+#include "services/gateway/access/role.h"
 
 namespace lookout::gateway {
 
@@ -59,4 +59,4 @@ absl::Status CheckRoutesAgainstDescriptors();
 
 }  // namespace lookout::gateway
 
-#endif  // LOOKOUT_SERVICES_GATEWAY_ROUTE_TABLE_H_
+#endif  // LOOKOUT_SERVICES_GATEWAY_FORWARDING_ROUTE_TABLE_H_

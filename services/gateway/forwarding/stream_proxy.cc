@@ -1,4 +1,4 @@
-#include "services/gateway/stream_proxy.h"
+#include "services/gateway/forwarding/stream_proxy.h"
 
 #include <chrono>
 

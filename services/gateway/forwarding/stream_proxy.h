@@ -10,8 +10,8 @@
 // A stream ends when the caller cancels it (the backend call is cancelled too, never half-closed:
 // an import cancelled mid-stream must not commit its last rows), and ends UNAUTHENTICATED, its
 // backend call cancelled, when a keys reload revokes the key it was opened with.
-#ifndef LOOKOUT_SERVICES_GATEWAY_STREAM_PROXY_H_
-#define LOOKOUT_SERVICES_GATEWAY_STREAM_PROXY_H_
+#ifndef LOOKOUT_SERVICES_GATEWAY_FORWARDING_STREAM_PROXY_H_
+#define LOOKOUT_SERVICES_GATEWAY_FORWARDING_STREAM_PROXY_H_
 
 #include <grpcpp/alarm.h>
 #include <grpcpp/client_context.h>
@@ -26,7 +26,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "common/open_streams.h"
-#include "services/gateway/proxy_env.h"
+#include "services/gateway/forwarding/proxy_env.h"
 
 namespace lookout::gateway {
 
@@ -110,4 +110,4 @@ class StreamProxy final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc:
 
 }  // namespace lookout::gateway
 
-#endif  // LOOKOUT_SERVICES_GATEWAY_STREAM_PROXY_H_
+#endif  // LOOKOUT_SERVICES_GATEWAY_FORWARDING_STREAM_PROXY_H_

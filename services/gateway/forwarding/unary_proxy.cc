@@ -1,4 +1,4 @@
-#include "services/gateway/unary_proxy.h"
+#include "services/gateway/forwarding/unary_proxy.h"
 
 #include <chrono>
 

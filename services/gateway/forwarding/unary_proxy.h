@@ -1,7 +1,7 @@
 // Forwards one unary call as bytes: read the request, admit it, call the backend, write its
 // answer or status back unchanged. An idempotent read that gets UNAVAILABLE is tried once more.
-#ifndef LOOKOUT_SERVICES_GATEWAY_UNARY_PROXY_H_
-#define LOOKOUT_SERVICES_GATEWAY_UNARY_PROXY_H_
+#ifndef LOOKOUT_SERVICES_GATEWAY_FORWARDING_UNARY_PROXY_H_
+#define LOOKOUT_SERVICES_GATEWAY_FORWARDING_UNARY_PROXY_H_
 
 #include <grpcpp/alarm.h>
 #include <grpcpp/client_context.h>
@@ -13,7 +13,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
-#include "services/gateway/proxy_env.h"
+#include "services/gateway/forwarding/proxy_env.h"
 
 namespace lookout::gateway {
 
@@ -49,4 +49,4 @@ class UnaryProxy final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::
 
 }  // namespace lookout::gateway
 
-#endif  // LOOKOUT_SERVICES_GATEWAY_UNARY_PROXY_H_
+#endif  // LOOKOUT_SERVICES_GATEWAY_FORWARDING_UNARY_PROXY_H_

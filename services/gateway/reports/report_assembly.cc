@@ -1,4 +1,4 @@
-#include "services/gateway/report_assembly.h"
+#include "services/gateway/reports/report_assembly.h"
 
 #include <algorithm>
 
@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "common/validation.h"
-#include "services/gateway/role.h"
+#include "services/gateway/access/role.h"
 
 namespace lookout::gateway {
 namespace {

@@ -1,7 +1,7 @@
 // The pure parts of a situation report: which actors to fetch, how the answers of the backends
 // are joined into the report, and the wording of a warning. No RPCs here.
-#ifndef LOOKOUT_SERVICES_GATEWAY_REPORT_ASSEMBLY_H_
-#define LOOKOUT_SERVICES_GATEWAY_REPORT_ASSEMBLY_H_
+#ifndef LOOKOUT_SERVICES_GATEWAY_REPORTS_REPORT_ASSEMBLY_H_
+#define LOOKOUT_SERVICES_GATEWAY_REPORTS_REPORT_ASSEMBLY_H_
 
 #include <grpcpp/support/status.h>
 
@@ -55,4 +55,4 @@ std::string DependencyWarning(absl::string_view dependency, const grpc::Status& 
 
 }  // namespace lookout::gateway
 
-#endif  // LOOKOUT_SERVICES_GATEWAY_REPORT_ASSEMBLY_H_
+#endif  // LOOKOUT_SERVICES_GATEWAY_REPORTS_REPORT_ASSEMBLY_H_

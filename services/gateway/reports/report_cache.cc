@@ -1,4 +1,4 @@
-#include "services/gateway/report_cache.h"
+#include "services/gateway/reports/report_cache.h"
 
 #include "absl/strings/str_cat.h"
 

@@ -4,8 +4,8 @@
 // invalidating; a recreated or restored event store (sequences starting again) has another log
 // id. Figures come from observations, which do not move the sequence; the TTL bounds how stale
 // those can be.
-#ifndef LOOKOUT_SERVICES_GATEWAY_REPORT_CACHE_H_
-#define LOOKOUT_SERVICES_GATEWAY_REPORT_CACHE_H_
+#ifndef LOOKOUT_SERVICES_GATEWAY_REPORTS_REPORT_CACHE_H_
+#define LOOKOUT_SERVICES_GATEWAY_REPORTS_REPORT_CACHE_H_
 
 #include <cstdint>
 #include <optional>
@@ -37,4 +37,4 @@ class ReportCache {
 
 }  // namespace lookout::gateway
 
-#endif  // LOOKOUT_SERVICES_GATEWAY_REPORT_CACHE_H_
+#endif  // LOOKOUT_SERVICES_GATEWAY_REPORTS_REPORT_CACHE_H_

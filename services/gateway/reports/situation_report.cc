@@ -1,4 +1,4 @@
-#include "services/gateway/situation_report.h"
+#include "services/gateway/reports/situation_report.h"
 
 #include <atomic>
 #include <chrono>
@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "absl/strings/str_join.h"
-#include "services/gateway/report_assembly.h"
+#include "services/gateway/reports/report_assembly.h"
 
 namespace lookout::gateway {
 namespace {

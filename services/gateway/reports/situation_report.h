@@ -3,8 +3,8 @@
 // recent events and the observations, then one BatchGetActors for every actor named and one
 // SummarizeMetric per metric reported. A dependency that fails costs its part of the report and
 // adds one warning; the rest is still returned.
-#ifndef LOOKOUT_SERVICES_GATEWAY_SITUATION_REPORT_H_
-#define LOOKOUT_SERVICES_GATEWAY_SITUATION_REPORT_H_
+#ifndef LOOKOUT_SERVICES_GATEWAY_REPORTS_SITUATION_REPORT_H_
+#define LOOKOUT_SERVICES_GATEWAY_REPORTS_SITUATION_REPORT_H_
 
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/status.h>
@@ -17,9 +17,9 @@
 #include "lookout/event/v1/event_service.grpc.pb.h"
 #include "lookout/gateway/v1/gateway_service.pb.h"
 #include "lookout/stats/v1/stats_service.grpc.pb.h"
-#include "services/gateway/backend_context.h"
 #include "services/gateway/blocking_pool.h"
-#include "services/gateway/report_cache.h"
+#include "services/gateway/forwarding/backend_context.h"
+#include "services/gateway/reports/report_cache.h"
 
 namespace lookout::gateway {
 
@@ -45,4 +45,4 @@ void BuildSituationReport(const ReportDeps* deps, grpc::CallbackServerContext* s
 
 }  // namespace lookout::gateway
 
-#endif  // LOOKOUT_SERVICES_GATEWAY_SITUATION_REPORT_H_
+#endif  // LOOKOUT_SERVICES_GATEWAY_REPORTS_SITUATION_REPORT_H_
