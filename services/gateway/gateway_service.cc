@@ -2,7 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
-#include "services/gateway/report_assembly.h"
+#include "services/gateway/reports/report_assembly.h"
 
 namespace lookout::gateway {
 namespace {

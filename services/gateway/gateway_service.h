@@ -4,8 +4,8 @@
 #define LOOKOUT_SERVICES_GATEWAY_GATEWAY_SERVICE_H_
 
 #include "lookout/gateway/v1/gateway_service.grpc.pb.h"
-#include "services/gateway/admission.h"
-#include "services/gateway/situation_report.h"
+#include "services/gateway/access/admission.h"
+#include "services/gateway/reports/situation_report.h"
 
 namespace lookout::gateway {
 

@@ -10,7 +10,7 @@
 #include "common/config.h"
 #include "common/logging.h"
 #include "common/server_runner.h"
-#include "services/gateway/api_keys.h"
+#include "services/gateway/access/api_keys.h"
 #include "services/gateway/gateway_server.h"
 
 ABSL_FLAG(std::string, host, "0.0.0.0", "Address to listen on.");

@@ -23,7 +23,7 @@
 #include "lookout/actor/v1/actor_service.pb.h"
 #include "lookout/event/v1/event_service.pb.h"
 #include "lookout/gateway/v1/gateway_service.grpc.pb.h"
-#include "services/gateway/route_table.h"
+#include "services/gateway/forwarding/route_table.h"
 #include "tests/integration/gateway_cluster.h"
 #include "tests/testing/temp_dir.h"
 

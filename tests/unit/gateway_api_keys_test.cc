@@ -10,8 +10,8 @@
 #include "common/crypto.h"
 #include "common/metrics.h"
 #include "gtest/gtest.h"
-#include "services/gateway/access_control.h"
-#include "services/gateway/api_keys.h"
+#include "services/gateway/access/access_control.h"
+#include "services/gateway/access/api_keys.h"
 #include "tests/testing/temp_dir.h"
 
 namespace lookout::gateway {

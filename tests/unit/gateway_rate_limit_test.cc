@@ -2,9 +2,9 @@
 // integration tests), the in-process fallback with an injected clock, and limit parsing.
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
-#include "services/gateway/local_gcra.h"
-#include "services/gateway/rate_limit.h"
-#include "services/gateway/rate_limiter.h"
+#include "services/gateway/access/local_gcra.h"
+#include "services/gateway/access/rate_limit.h"
+#include "services/gateway/access/rate_limiter.h"
 
 namespace lookout::gateway {
 namespace {

@@ -2,7 +2,7 @@
 // joins, the metrics list and the warning wording.
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
-#include "services/gateway/report_assembly.h"
+#include "services/gateway/reports/report_assembly.h"
 
 namespace lookout::gateway {
 namespace {

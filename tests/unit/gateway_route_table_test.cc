@@ -5,9 +5,9 @@
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
 #include "lookout/actor/v1/actor_service.pb.h"
-#include "services/gateway/forwarding_service.h"
-#include "services/gateway/request_peek.h"
-#include "services/gateway/route_table.h"
+#include "services/gateway/forwarding/forwarding_service.h"
+#include "services/gateway/forwarding/request_peek.h"
+#include "services/gateway/forwarding/route_table.h"
 
 namespace lookout::gateway {
 namespace {

@@ -1,0 +1,68 @@
+#include "services/gateway/access/rate_limit.h"
+
+#include <cmath>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+
+namespace lookout::gateway {
+
+int64_t RateLimit::interval_us() const {
+  int64_t us = static_cast<int64_t>(std::llround(1e6 / per_second));
+  return us < 1 ? 1 : us;
+}
+
+absl::StatusOr<RateLimit> ParseRateLimit(absl::string_view text) {
+  std::pair<absl::string_view, absl::string_view> parts =
+      absl::StrSplit(absl::StripAsciiWhitespace(text), absl::MaxSplits(':', 1));
+  RateLimit limit;
+  if (!absl::SimpleAtod(parts.first, &limit.per_second) || !(limit.per_second > 0) ||
+      limit.per_second > kMaxRatePerSecond) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "rate limit \"", text, "\": the rate must be a number of calls per second in (0, ",
+        kMaxRatePerSecond, "]"));
+  }
+  if (!absl::SimpleAtoi(parts.second, &limit.burst) || limit.burst < 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "rate limit \"", text, "\": expected <calls per second>:<burst>, burst at least 1"));
+  }
+  return limit;
+}
+
+std::string FormatRateLimit(const RateLimit& limit) {
+  return absl::StrCat(limit.per_second, ":", limit.burst);
+}
+
+RoleRateLimits::RoleRateLimits() {
+  // Defaults sized for people and scripts, not for bulk loads (ImportEvents is one call).
+  by_role_[v1::ROLE_READER] = RateLimit{50, 100};
+  by_role_[v1::ROLE_EDITOR] = RateLimit{50, 100};
+  by_role_[v1::ROLE_ADMIN] = RateLimit{100, 200};
+}
+
+absl::Status RoleRateLimits::Parse(absl::string_view text) {
+  for (absl::string_view item : absl::StrSplit(text, ',', absl::SkipWhitespace())) {
+    std::pair<absl::string_view, absl::string_view> kv =
+        absl::StrSplit(item, absl::MaxSplits('=', 1));
+    std::optional<Role> role = ParseRole(kv.first);
+    if (!role.has_value()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("\"", item,
+                       "\": expected ROLE=<calls per second>:<burst> with ROLE one of READER, "
+                       "EDITOR, ADMIN"));
+    }
+    absl::StatusOr<RateLimit> limit = ParseRateLimit(kv.second);
+    if (!limit.ok()) return limit.status();
+    by_role_[*role] = *limit;
+  }
+  return absl::OkStatus();
+}
+
+const RateLimit& RoleRateLimits::For(Role role) const {
+  auto it = by_role_.find(role);
+  return it != by_role_.end() ? it->second : by_role_.at(v1::ROLE_READER);
+}
+
+}  // namespace lookout::gateway

@@ -1,0 +1,61 @@
+#include "services/gateway/forwarding/backend_context.h"
+
+#include <chrono>
+
+#include "common/call_context.h"
+#include "common/crypto.h"
+
+namespace lookout::gateway {
+
+absl::Duration DeadlinePolicy::For(CallKind kind) const {
+  switch (kind) {
+    case CallKind::kUnary:
+      return unary;
+    case CallKind::kClientStreaming:
+      return client_streaming;
+    case CallKind::kServerStreaming:
+      return server_streaming;
+  }
+  return unary;
+}
+
+std::string RequestIdOf(const grpc::ServerContextBase& serving) {
+  const auto& metadata = serving.client_metadata();
+  auto it = metadata.find(kRequestIdHeader);
+  if (it == metadata.end() || it->second.empty()) return RandomIdHex(8);
+  // Request ids come from clients and end up in every log line: short and printable only.
+  std::string id(it->second.data(), std::min<size_t>(it->second.size(), 64));
+  for (char& c : id) {
+    if (c < 0x21 || c > 0x7e) c = '_';
+  }
+  return id;
+}
+
+bool HasDeadline(const grpc::ServerContextBase& serving) {
+  // Anything more than ten years out is gRPC's "infinite".
+  return serving.deadline() < std::chrono::system_clock::now() + std::chrono::hours(24 * 365 * 10);
+}
+
+std::unique_ptr<grpc::ClientContext> MakeBackendContext(const grpc::CallbackServerContext& serving,
+                                                        const CallIdentity& identity,
+                                                        const std::string& internal_token,
+                                                        absl::Duration default_timeout,
+                                                        bool propagate_cancellation) {
+  // Propagates the caller's deadline and cancellation: when the caller goes away, so does the
+  // backend call.
+  grpc::PropagationOptions propagation;
+  if (!propagate_cancellation) propagation.disable_cancellation_propagation();
+  std::unique_ptr<grpc::ClientContext> context =
+      grpc::ClientContext::FromCallbackServerContext(serving, propagation);
+  if (!HasDeadline(serving) && default_timeout != absl::InfiniteDuration()) {
+    context->set_deadline(std::chrono::system_clock::now() +
+                          absl::ToChronoMilliseconds(default_timeout));
+  }
+  context->AddMetadata(kInternalTokenHeader, internal_token);
+  context->AddMetadata(kPrincipalHeader, identity.principal);
+  context->AddMetadata(kRoleHeader, RoleName(identity.role));
+  context->AddMetadata(kRequestIdHeader, identity.request_id);
+  return context;
+}
+
+}  // namespace lookout::gateway

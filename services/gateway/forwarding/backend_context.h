@@ -1,0 +1,53 @@
+// The client side of a call the gateway makes for a caller: the caller's deadline (or a default
+// per call kind when it set none), the caller's cancellation, and the identity backends trust.
+#ifndef LOOKOUT_SERVICES_GATEWAY_FORWARDING_BACKEND_CONTEXT_H_
+#define LOOKOUT_SERVICES_GATEWAY_FORWARDING_BACKEND_CONTEXT_H_
+
+#include <grpcpp/client_context.h>
+#include <grpcpp/server_context.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/time/time.h"
+#include "services/gateway/access/access_control.h"
+#include "services/gateway/forwarding/route_table.h"
+
+namespace lookout::gateway {
+
+// The deadline a call gets when its caller set none. InfiniteDuration means none.
+struct DeadlinePolicy {
+  absl::Duration unary = absl::Seconds(15);
+  absl::Duration client_streaming = absl::Minutes(10);
+  // A following WatchEvents is meant to stay open for hours: no deadline, keepalive instead.
+  absl::Duration server_streaming = absl::InfiniteDuration();
+
+  absl::Duration For(CallKind kind) const;
+};
+
+// What every backend call made for one caller carries.
+struct CallIdentity {
+  std::string principal;
+  Role role = v1::ROLE_UNSPECIFIED;
+  std::string request_id;
+};
+
+// The caller's request id (x-request-id, made printable and short) or a new random one.
+std::string RequestIdOf(const grpc::ServerContextBase& serving);
+
+// True when the caller set a deadline (gRPC reports "none" as a time far in the future).
+bool HasDeadline(const grpc::ServerContextBase& serving);
+
+// A client context propagating the caller's deadline and cancellation, with `default_timeout`
+// as the deadline when the caller set none, and the internal token, principal, role and
+// request id in metadata. `propagate_cancellation` false (tests only) leaves the caller's
+// cancellation to the proxy's own handling.
+std::unique_ptr<grpc::ClientContext> MakeBackendContext(const grpc::CallbackServerContext& serving,
+                                                        const CallIdentity& identity,
+                                                        const std::string& internal_token,
+                                                        absl::Duration default_timeout,
+                                                        bool propagate_cancellation = true);
+
+}  // namespace lookout::gateway
+
+#endif  // LOOKOUT_SERVICES_GATEWAY_FORWARDING_BACKEND_CONTEXT_H_

@@ -1,0 +1,258 @@
+#include "services/gateway/forwarding/stream_proxy.h"
+
+#include <chrono>
+
+#include "common/grpc_status.h"
+
+namespace lookout::gateway {
+
+void BackendStream::OnReadInitialMetadataDone(bool ok) { proxy_->BackendHeaders(ok); }
+void BackendStream::OnReadDone(bool ok) { proxy_->BackendRead(ok); }
+void BackendStream::OnWriteDone(bool ok) { proxy_->BackendWriteDone(ok); }
+// Nothing may follow: the proxy can finish (and be deleted) from here.
+void BackendStream::OnDone(const grpc::Status& status) { proxy_->BackendDone(status); }
+
+StreamProxy::StreamProxy(grpc::CallbackServerContext* context, const Route* route,
+                         const ProxyEnv* env)
+    : context_(context), route_(route), env_(env) {
+  absl::StatusOr<Principal> principal = env_->admission->Identify(*context_, *route_);
+  if (!principal.ok()) {
+    Finish(ToGrpcStatus(principal.status()));
+    return;
+  }
+  principal_ = *std::move(principal);
+  if (!client_streaming() && env_->streams != nullptr) {
+    absl::Status added = env_->streams->Add(this);
+    if (!added.ok()) {
+      Finish(ToGrpcStatus(added));
+      return;
+    }
+    registered_ = true;
+  }
+  identity_.principal = principal_.name;
+  identity_.role = principal_.role;
+  identity_.request_id = RequestIdOf(*context_);
+  // Streams can outlive their key: the watch ends them when a reload revokes it.
+  key_watch_ = env_->admission->WatchKey(principal_, [this] { Revoke(); });
+  if (key_watch_->revoked_at_start()) {
+    Finish(grpc::Status(grpc::StatusCode::UNAUTHENTICATED, kUnauthenticatedMessage));
+    return;
+  }
+  env_->admission->Limit(principal_, [this](grpc::Status status) { Admitted(status); });
+}
+
+void StreamProxy::Admitted(const grpc::Status& status) {
+  if (!status.ok()) {
+    Finish(status);
+    return;
+  }
+  if (client_streaming()) {
+    StartAttempt();
+  } else {
+    StartRead(&first_request_);
+  }
+}
+
+void StreamProxy::OnDone() {
+  // Waits for a revocation in progress, which may still touch this proxy.
+  key_watch_.reset();
+  if (registered_) env_->streams->Remove(this);
+  delete this;
+}
+
+void StreamProxy::Revoke() {
+  grpc::ClientContext* backend = nullptr;
+  {
+    absl::MutexLock lock(&mu_);
+    revoked_ = true;
+    if (current_ != nullptr) backend = current_->context();
+  }
+  // The backend's end (BackendDone) finishes the call UNAUTHENTICATED; before the backend call
+  // starts, StartAttempt does.
+  if (backend != nullptr) backend->TryCancel();
+}
+
+void StreamProxy::StartAttempt() {
+  std::unique_ptr<grpc::ClientContext> backend_context =
+      MakeBackendContext(*context_, identity_, env_->internal_token,
+                         env_->deadlines.For(route_->kind), env_->propagate_cancellation);
+  BackendStream* stream = nullptr;
+  bool revoked = false;
+  bool stopping = false;
+  {
+    absl::MutexLock lock(&mu_);
+    revoked = revoked_;
+    stopping = stopping_;
+    if (!cancelled_ && !revoked_ && !stopping_) {
+      attempts_.push_back(std::make_unique<BackendStream>(this, std::move(backend_context)));
+      stream = current_ = attempts_.back().get();
+      downstream_hold_ = true;
+      upstream_hold_ = client_streaming();
+    }
+  }
+  if (stream == nullptr) {
+    Finish(revoked    ? grpc::Status(grpc::StatusCode::UNAUTHENTICATED, kUnauthenticatedMessage)
+           : stopping ? ToGrpcStatus(StoppingStatus())
+                      : grpc::Status(grpc::StatusCode::CANCELLED, "the caller cancelled the call"));
+    return;
+  }
+  env_->backends->generic(route_->backend)
+      ->PrepareBidiStreamingCall(stream->context(), route_->path, grpc::StubOptions(), stream);
+  // The caller's side starts operations on this stream from its own reactions, so the stream
+  // must not end while either direction may still do so.
+  stream->AddMultipleHolds(client_streaming() ? 2 : 1);
+  if (!client_streaming()) stream->StartWriteLast(&first_request_, grpc::WriteOptions());
+  stream->StartRead(&downstream_);
+  stream->StartCall();
+  if (client_streaming()) StartRead(&upstream_);
+}
+
+void StreamProxy::OnReadDone(bool ok) {
+  if (!client_streaming()) {
+    if (!ok) {
+      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the call ended before its request"));
+      return;
+    }
+    StartAttempt();
+    return;
+  }
+  absl::MutexLock lock(&mu_);
+  // The backend already finished: what the caller still sends has nowhere to go.
+  if (!upstream_hold_) return;
+  if (ok) {
+    current_->StartWrite(&upstream_);
+    return;
+  }
+  // A read also fails when the caller cancelled or its deadline passed, and that may be seen
+  // here before OnCancel: half-closing then would let the backend finish (an import would
+  // commit its last rows). gRPC marks the call cancelled before reporting such a read.
+  if (context_->IsCancelled()) {
+    cancelled_ = true;
+    current_->context()->TryCancel();
+  } else {
+    current_->StartWritesDone();
+  }
+  ReleaseUpstreamLocked();
+}
+
+void StreamProxy::BackendWriteDone(bool ok) {
+  if (!client_streaming()) return;  // the single request of a server-streaming call
+  absl::MutexLock lock(&mu_);
+  if (!upstream_hold_) return;
+  if (ok) {
+    StartRead(&upstream_);  // only now: one message in flight toward the backend
+    return;
+  }
+  // The backend stream broke; its status follows in BackendDone.
+  ReleaseUpstreamLocked();
+}
+
+void StreamProxy::BackendHeaders(bool ok) {
+  if (!ok) return;
+  absl::MutexLock lock(&mu_);
+  if (headers_sent_ || current_ == nullptr) return;
+  // Headers go out early only when the backend put something in them; otherwise they leave with
+  // the first message and a failed first try can still be retried unseen.
+  bool any = false;
+  for (const auto& entry : current_->context()->GetServerInitialMetadata()) {
+    (void)entry;
+    any = true;
+    break;
+  }
+  if (!any) return;
+  headers_sent_ = true;
+  CopyInitialMetadata(*current_->context(), context_);
+  StartSendInitialMetadata();
+}
+
+void StreamProxy::BackendRead(bool ok) {
+  absl::MutexLock lock(&mu_);
+  if (ok) {
+    headers_sent_ = true;
+    write_pending_ = true;
+    StartWrite(&downstream_);
+    return;
+  }
+  // The backend's stream ended: nothing more comes from it or goes to it.
+  ReleaseDownstreamLocked();
+  ReleaseUpstreamLocked();
+}
+
+void StreamProxy::OnWriteDone(bool ok) {
+  grpc::Status finish_with;
+  {
+    absl::MutexLock lock(&mu_);
+    write_pending_ = false;
+    if (finish_pending_) {
+      finish_pending_ = false;
+      finish_with = final_status_;
+    } else {
+      if (!downstream_hold_) return;
+      if (ok) {
+        current_->StartRead(&downstream_);  // only now: one message in flight toward the caller
+        return;
+      }
+      // The caller is gone: stop the backend as well.
+      current_->context()->TryCancel();
+      ReleaseDownstreamLocked();
+      return;
+    }
+  }
+  Finish(finish_with);
+}
+
+void StreamProxy::BackendDone(const grpc::Status& backend_status) {
+  grpc::Status status = backend_status;
+  {
+    absl::MutexLock lock(&mu_);
+    // The cancel was ours (a backend that finished first keeps its own status).
+    if (revoked_ && status.error_code() == grpc::StatusCode::CANCELLED) {
+      status = grpc::Status(grpc::StatusCode::UNAUTHENTICATED, kUnauthenticatedMessage);
+    } else if (stopping_) {
+      // Cancelled by EndForStop: the caller resumes elsewhere, or here after the restart.
+      status = ToGrpcStatus(StoppingStatus());
+    }
+    if (!revoked_ && !stopping_ && !client_streaming() && route_->idempotent &&
+        status.error_code() == grpc::StatusCode::UNAVAILABLE && attempts_.size() == 1 &&
+        !headers_sent_ && !cancelled_ && RetryFits(*context_, env_->retry_delay)) {
+      retry_alarm_ = std::make_unique<grpc::Alarm>();
+      retry_alarm_->Set(
+          std::chrono::system_clock::now() + absl::ToChronoMilliseconds(env_->retry_delay),
+          [this](bool) { StartAttempt(); });
+      return;
+    }
+    if (!revoked_) CopyTrailingMetadata(*current_->context(), context_);
+    if (write_pending_) {
+      finish_pending_ = true;
+      final_status_ = status;
+      return;
+    }
+  }
+  Finish(status);
+}
+
+void StreamProxy::OnCancel() {
+  absl::MutexLock lock(&mu_);
+  cancelled_ = true;
+  if (current_ != nullptr) current_->context()->TryCancel();
+}
+
+void StreamProxy::EndForStop(const absl::Status& /*status*/) {
+  absl::MutexLock lock(&mu_);
+  stopping_ = true;
+  if (current_ != nullptr) current_->context()->TryCancel();
+}
+
+void StreamProxy::ReleaseUpstreamLocked() {
+  if (!upstream_hold_) return;
+  upstream_hold_ = false;
+  current_->RemoveHold();
+}
+
+void StreamProxy::ReleaseDownstreamLocked() {
+  if (!downstream_hold_) return;
+  downstream_hold_ = false;
+  current_->RemoveHold();
+}
+
+}  // namespace lookout::gateway

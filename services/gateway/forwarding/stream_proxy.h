@@ -1,0 +1,113 @@
+// Forwards one streaming call (ImportEvents: client streaming; WatchEvents: server streaming) as
+// bytes, one message in flight per direction: a message is read from one side only after the
+// previous one was written to the other, so a slow reader makes the gateway stop reading
+// (HTTP/2 flow control then pushes back to the sender) instead of buffering without bound.
+//
+// A server-streaming idempotent read that gets UNAVAILABLE before anything reached the caller is
+// tried once more. A server-streaming call (a WatchEvents that may follow for hours) counts as an
+// open stream of the gateway: refused beyond the cap, ended with UNAVAILABLE when it stops.
+//
+// A stream ends when the caller cancels it (the backend call is cancelled too, never half-closed:
+// an import cancelled mid-stream must not commit its last rows), and ends UNAUTHENTICATED, its
+// backend call cancelled, when a keys reload revokes the key it was opened with.
+#ifndef LOOKOUT_SERVICES_GATEWAY_FORWARDING_STREAM_PROXY_H_
+#define LOOKOUT_SERVICES_GATEWAY_FORWARDING_STREAM_PROXY_H_
+
+#include <grpcpp/alarm.h>
+#include <grpcpp/client_context.h>
+#include <grpcpp/server_context.h>
+#include <grpcpp/support/byte_buffer.h>
+#include <grpcpp/support/client_callback.h>
+#include <grpcpp/support/server_callback.h>
+
+#include <memory>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "common/open_streams.h"
+#include "services/gateway/forwarding/proxy_env.h"
+
+namespace lookout::gateway {
+
+class StreamProxy;
+
+// One try at the backend: the client half of a streaming call, reporting to its StreamProxy.
+class BackendStream final : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
+ public:
+  BackendStream(StreamProxy* proxy, std::unique_ptr<grpc::ClientContext> context)
+      : proxy_(proxy), context_(std::move(context)) {}
+  grpc::ClientContext* context() const { return context_.get(); }
+
+  void OnReadInitialMetadataDone(bool ok) override;
+  void OnReadDone(bool ok) override;
+  void OnWriteDone(bool ok) override;
+  void OnDone(const grpc::Status& status) override;
+
+ private:
+  StreamProxy* const proxy_;
+  const std::unique_ptr<grpc::ClientContext> context_;
+};
+
+class StreamProxy final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>,
+                          public OpenStream {
+ public:
+  // Deletes itself when the call is done.
+  StreamProxy(grpc::CallbackServerContext* context, const Route* route, const ProxyEnv* env);
+
+  // Caller side.
+  void OnReadDone(bool ok) override;
+  void OnWriteDone(bool ok) override;
+  void OnCancel() override;
+  void OnDone() override;
+  void EndForStop(const absl::Status& status) override;
+
+  // Backend side, from BackendStream.
+  void BackendHeaders(bool ok);
+  void BackendRead(bool ok);
+  void BackendWriteDone(bool ok);
+  void BackendDone(const grpc::Status& status);
+
+ private:
+  bool client_streaming() const { return route_->kind == CallKind::kClientStreaming; }
+  void Admitted(const grpc::Status& status);
+  // From the key watch, on the keys-reloading thread: the caller's key was revoked.
+  void Revoke();
+  void StartAttempt();
+  // Let the backend stream end once neither direction will start operations on it.
+  void ReleaseUpstreamLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ReleaseDownstreamLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  grpc::CallbackServerContext* const context_;
+  const Route* const route_;
+  const ProxyEnv* const env_;
+  Principal principal_;
+  CallIdentity identity_;
+  std::unique_ptr<KeyWatch> key_watch_;
+  // Made only for a retry: an Alarm costs a trip through gRPC's global init on every call.
+  std::unique_ptr<grpc::Alarm> retry_alarm_;
+
+  grpc::ByteBuffer first_request_;  // server streaming: the one request, kept for a retry
+  grpc::ByteBuffer upstream_;       // client streaming: caller -> backend
+  grpc::ByteBuffer downstream_;     // backend -> caller
+
+  absl::Mutex mu_;
+  // Every try, kept until the call is done (a try's OnDone runs inside its own code).
+  std::vector<std::unique_ptr<BackendStream>> attempts_ ABSL_GUARDED_BY(mu_);
+  BackendStream* current_ ABSL_GUARDED_BY(mu_) = nullptr;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  bool revoked_ ABSL_GUARDED_BY(mu_) = false;
+  bool registered_ = false;  // in env_->streams
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // Holds on the backend stream while the caller side may still start operations on it.
+  bool upstream_hold_ ABSL_GUARDED_BY(mu_) = false;
+  bool downstream_hold_ ABSL_GUARDED_BY(mu_) = false;
+  bool headers_sent_ ABSL_GUARDED_BY(mu_) = false;
+  bool write_pending_ ABSL_GUARDED_BY(mu_) = false;
+  bool finish_pending_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::Status final_status_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace lookout::gateway
+
+#endif  // LOOKOUT_SERVICES_GATEWAY_FORWARDING_STREAM_PROXY_H_

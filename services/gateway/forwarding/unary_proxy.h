@@ -1,0 +1,52 @@
+// Forwards one unary call as bytes: read the request, admit it, call the backend, write its
+// answer or status back unchanged. An idempotent read that gets UNAVAILABLE is tried once more.
+#ifndef LOOKOUT_SERVICES_GATEWAY_FORWARDING_UNARY_PROXY_H_
+#define LOOKOUT_SERVICES_GATEWAY_FORWARDING_UNARY_PROXY_H_
+
+#include <grpcpp/alarm.h>
+#include <grpcpp/client_context.h>
+#include <grpcpp/server_context.h>
+#include <grpcpp/support/byte_buffer.h>
+#include <grpcpp/support/server_callback.h>
+
+#include <memory>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "services/gateway/forwarding/proxy_env.h"
+
+namespace lookout::gateway {
+
+class UnaryProxy final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
+ public:
+  // Deletes itself when the call is done.
+  UnaryProxy(grpc::CallbackServerContext* context, const Route* route, const ProxyEnv* env);
+
+  void OnReadDone(bool ok) override;
+  void OnCancel() override;
+  void OnDone() override { delete this; }
+
+ private:
+  void Admitted(const grpc::Status& status);
+  void CallBackend();
+  void BackendDone(const grpc::Status& status);
+
+  grpc::CallbackServerContext* const context_;
+  const Route* const route_;
+  const ProxyEnv* const env_;
+  Principal principal_;
+  CallIdentity identity_;
+  grpc::ByteBuffer request_;
+  grpc::ByteBuffer response_;
+  int attempts_ = 0;
+  // Made only for a retry: an Alarm costs a trip through gRPC's global init on every call.
+  std::unique_ptr<grpc::Alarm> retry_alarm_;
+
+  absl::Mutex mu_;
+  std::unique_ptr<grpc::ClientContext> backend_context_ ABSL_GUARDED_BY(mu_);
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace lookout::gateway
+
+#endif  // LOOKOUT_SERVICES_GATEWAY_FORWARDING_UNARY_PROXY_H_

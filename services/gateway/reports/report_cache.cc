@@ -1,0 +1,29 @@
+#include "services/gateway/reports/report_cache.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace lookout::gateway {
+
+std::string ReportCache::Key(const v1::GetSituationReportRequest& request,
+                             const std::string& change_log_id, int64_t sequence) {
+  // Every part is validated (country code, dates), numeric or hex (the log id), so ':' cannot
+  // be forged into it.
+  return absl::StrCat("lookout:gw:report:v2:", request.country_code(), ":",
+                      request.period().start_date(), ":", request.period().end_date(), ":",
+                      request.recent_events(), ":", change_log_id, ":", sequence);
+}
+
+std::optional<v1::GetSituationReportResponse> ReportCache::Get(const std::string& key) {
+  absl::StatusOr<std::optional<std::string>> value = redis_->Get(key);
+  if (!value.ok() || !value->has_value()) return std::nullopt;
+  v1::GetSituationReportResponse report;
+  if (!report.ParseFromString(**value)) return std::nullopt;
+  return report;
+}
+
+void ReportCache::Put(const std::string& key, const v1::GetSituationReportResponse& report) {
+  // Best effort: a failed write only means the next request computes the report again.
+  redis_->Set(key, report.SerializeAsString(), JitteredTtl(ttl_)).IgnoreError();
+}
+
+}  // namespace lookout::gateway
