@@ -24,8 +24,9 @@ Rules (ids):
                          container ports named grpc / metrics / health
   references             every ConfigMap a container reads is in the manifests, every Secret it
                          reads is one that deploy/scripts/create-secrets.sh creates
-  termination-grace      terminationGracePeriodSeconds exceeds LOOKOUT_DRAIN_GRACE_SECONDS plus
-                         any preStop sleep
+  termination-grace      terminationGracePeriodSeconds exceeds any preStop sleep plus
+                         LOOKOUT_SHUTDOWN_DELAY_SECONDS (default 1) plus
+                         LOOKOUT_DRAIN_GRACE_SECONDS
   service-links          enableServiceLinks is false (Kubernetes would inject LOOKOUT_*_PORT
                          variables for Services named lookout-*, the binaries' flag prefix)
   service-account-token  automountServiceAccountToken is false (no Lookout pod calls the API)
@@ -542,12 +543,18 @@ def check_termination_grace(docs) -> List[Finding]:
                 drain = float(env.get("LOOKOUT_DRAIN_GRACE_SECONDS", 0))
             except ValueError:
                 drain = 0
-            needed = drain + sleep
+            # After SIGTERM a binary keeps serving for the shutdown delay before the drain starts.
+            try:
+                delay = float(env.get("LOOKOUT_SHUTDOWN_DELAY_SECONDS", 1))
+            except ValueError:
+                delay = 1
+            needed = drain + delay + sleep
             if not grace > needed:
                 findings.append(Finding(
                     "termination-grace", f"{w.id} container {c.get('name')}",
                     f"terminationGracePeriodSeconds {grace} is not longer than the drain "
-                    f"({drain:g} s) plus the preStop sleep ({sleep} s)"))
+                    f"({drain:g} s) plus the shutdown delay ({delay:g} s) plus the preStop "
+                    f"sleep ({sleep} s)"))
     return findings
 
 
