@@ -152,6 +152,52 @@ TEST_F(GatewayStreamingEdgeTest, ARevokedKeysWatchEndsUnauthenticated) {
   EXPECT_EQ(gateway_->key_ring().watch_count(), 0u) << "the ended stream's watch is gone";
 }
 
+// A key lowered below a stream's method (EDITOR to READER during an import) ends the stream
+// PERMISSION_DENIED naming the role, and the rows of its unwritten batch are not kept.
+TEST_F(GatewayStreamingEdgeTest, AnImportWhoseKeyIsLoweredToReaderEndsPermissionDenied) {
+  auto channel = testing::Connect(GatewayAddress());
+  auto stub = EventService::NewStub(channel);
+  auto gateway_stub = v1::GatewayService::NewStub(channel);
+  const std::string importer_key = testing::MakeTestKeys().reader;
+  const std::string base = keys_->FileText();
+  const std::string hash = Sha256Hex(importer_key);
+  testing::WriteFile(keys_file_, base + "importer EDITOR " + hash + "\n");
+  auto role_is = [&](v1::Role role) {
+    v1::WhoAmIResponse who;
+    auto context = KeyContext(importer_key);
+    return gateway_stub->WhoAmI(context.get(), v1::WhoAmIRequest(), &who).ok() &&
+           who.role() == role;
+  };
+  absl::Time end = absl::Now() + absl::Seconds(5);
+  while (!role_is(v1::ROLE_EDITOR) && absl::Now() < end) absl::SleepFor(absl::Milliseconds(20));
+  ASSERT_TRUE(role_is(v1::ROLE_EDITOR)) << "the new key line is picked up";
+
+  auto context = KeyContext(importer_key, absl::Seconds(20));
+  event::v1::ImportEventsResponse imported;
+  auto writer = stub->ImportEvents(context.get(), &imported);
+  auto write_row = [&](int i) {
+    event::v1::ImportEventsRequest row;
+    *row.mutable_event() = MakeEvent(i);
+    row.mutable_event()->set_notes(absl::StrCat("lowered import row ", i));
+    return writer->Write(row);
+  };
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(write_row(i));  // far below a batch of 500
+
+  testing::WriteFile(keys_file_, base + "importer READER " + hash + "\n");
+  const absl::Time lowered = absl::Now();
+  // Rows go on until the gateway ends the stream (a write fails once it has).
+  for (int i = 10; absl::Now() - lowered < absl::Seconds(10) && write_row(i); ++i) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  grpc::Status status = writer->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << status.error_message();
+  EXPECT_NE(status.error_message().find("EDITOR"), std::string::npos) << status.error_message();
+  EXPECT_LT(absl::Now() - lowered, absl::Seconds(5));
+  EXPECT_TRUE(role_is(v1::ROLE_READER));
+  absl::SleepFor(absl::Milliseconds(300));
+  EXPECT_EQ(CountChangesWithNotes(stub.get(), keys_->reader, "lowered import"), 0);
+}
+
 // Issue 24.9: a cancelled import could commit its last, partial batch: the gateway took the
 // failed read of a cancelled call for the end of the stream and half-closed toward the event
 // service. The contract: rows of a batch not yet written when the caller cancels are not kept.

@@ -2,6 +2,8 @@
 // bearer header.
 #include <cstdio>
 #include <fstream>
+#include <optional>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -201,8 +203,8 @@ TEST(ApiKeysTest, AWatchRunsOnceWhenAReloadDropsItsKey) {
   ring.Replace(*ParseApiKeys("alice READER " + kHashA + "\nbob EDITOR " + kHashB, "t"));
   int alice_revoked = 0;
   int bob_revoked = 0;
-  auto alice = ring.Watch(kHashA, [&] { ++alice_revoked; });
-  auto bob = ring.Watch(kHashB, [&] { ++bob_revoked; });
+  auto alice = ring.Watch(kHashA, v1::ROLE_READER, [&](auto) { ++alice_revoked; });
+  auto bob = ring.Watch(kHashB, v1::ROLE_READER, [&](auto) { ++bob_revoked; });
   EXPECT_FALSE(alice->revoked_at_start());
   EXPECT_EQ(ring.watch_count(), 2u);
 
@@ -213,7 +215,7 @@ TEST(ApiKeysTest, AWatchRunsOnceWhenAReloadDropsItsKey) {
   EXPECT_EQ(bob_revoked, 1) << "once";
 
   // A watch that begins after the key went knows it at once.
-  auto late = ring.Watch(kHashB, [&] { ++bob_revoked; });
+  auto late = ring.Watch(kHashB, v1::ROLE_READER, [&](auto) { ++bob_revoked; });
   EXPECT_TRUE(late->revoked_at_start());
   bob.reset();
   late.reset();
@@ -221,6 +223,24 @@ TEST(ApiKeysTest, AWatchRunsOnceWhenAReloadDropsItsKey) {
   alice.reset();
   ring.Replace({});
   EXPECT_EQ(alice_revoked, 0) << "a destroyed watch never runs";
+}
+
+// A stream keeps the role it was admitted with only while the key still holds it: a reload that
+// lowers the key below the role the watch needs runs it with the new role; one that keeps or
+// raises the role does not.
+TEST(ApiKeysTest, AWatchRunsWhenAReloadLowersItsKeyBelowTheRoleNeeded) {
+  ApiKeyRing ring;
+  ring.Replace(*ParseApiKeys("alice EDITOR " + kHashA, "t"));
+  std::vector<std::optional<Role>> runs;
+  auto watch = ring.Watch(kHashA, v1::ROLE_EDITOR, [&](std::optional<Role> now) {
+    runs.push_back(now);
+  });
+  ring.Replace(*ParseApiKeys("alice ADMIN " + kHashA, "t"));
+  EXPECT_TRUE(runs.empty()) << "a raised role still satisfies the watch";
+  ring.Replace(*ParseApiKeys("alice READER " + kHashA, "t"));
+  ASSERT_EQ(runs.size(), 1u);
+  ASSERT_TRUE(runs[0].has_value()) << "the key is still there";
+  EXPECT_EQ(*runs[0], v1::ROLE_READER);
 }
 
 TEST(ApiKeysTest, InlineKeysJoinTheFileButMayNotRepeatIt) {

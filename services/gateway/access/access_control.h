@@ -36,10 +36,11 @@ class AccessControl {
   // UNAUTHENTICATED (kUnauthenticatedMessage) unless the call carries a configured key.
   absl::StatusOr<Principal> Authenticate(const grpc::ServerContextBase& context) const;
 
-  // Runs `on_revoked` when a keys reload drops the principal's key (see ApiKeyRing::Watch).
-  std::unique_ptr<KeyWatch> WatchKey(const Principal& principal,
-                                     std::function<void()> on_revoked) const {
-    return keys_->Watch(principal.key_sha256, std::move(on_revoked));
+  // Runs `on_revoked` when a keys reload drops the principal's key, or leaves it below `needed`
+  // (see ApiKeyRing::Watch).
+  std::unique_ptr<KeyWatch> WatchKey(const Principal& principal, Role needed,
+                                     KeyWatch::OnRevoked on_revoked) const {
+    return keys_->Watch(principal.key_sha256, needed, std::move(on_revoked));
   }
 
   // PERMISSION_DENIED naming the role held and the role needed.

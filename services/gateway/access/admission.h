@@ -31,10 +31,11 @@ class Admission {
   absl::Status CheckRequest(const Principal& principal, const Route& route,
                             const grpc::ByteBuffer& request) const;
 
-  // A watch that runs `on_revoked` if the principal's key is revoked while a stream uses it.
-  std::unique_ptr<KeyWatch> WatchKey(const Principal& principal,
-                                     std::function<void()> on_revoked) const {
-    return access_->WatchKey(principal, std::move(on_revoked));
+  // A watch that runs `on_revoked` if the principal's key is revoked, or loses the route's
+  // least role, while a stream uses it.
+  std::unique_ptr<KeyWatch> WatchKey(const Principal& principal, const Route& route,
+                                     KeyWatch::OnRevoked on_revoked) const {
+    return access_->WatchKey(principal, route.min_role, std::move(on_revoked));
   }
 
   // The rate limit; `done` gets OK or RESOURCE_EXHAUSTED (with RetryInfo), inline or later on

@@ -139,11 +139,19 @@ void ApiKeyRing::Replace(std::vector<ApiKeyRecord> records) {
   // After the swap: a watch that begins from here on sees the new keys itself.
   absl::MutexLock lock(&watch_mu_);
   for (KeyWatch* watch : watches_) {
-    if (!watch->on_revoked_ || Contains(watch->sha256_hex_)) continue;
-    std::function<void()> on_revoked = std::move(watch->on_revoked_);
+    if (!watch->on_revoked_) continue;
+    std::shared_ptr<const ApiKeyRecord> record = FindHash(watch->sha256_hex_);
+    if (record != nullptr && RoleSatisfies(record->role, watch->needed_)) continue;
+    KeyWatch::OnRevoked on_revoked = std::move(watch->on_revoked_);
     watch->on_revoked_ = nullptr;
-    on_revoked();
+    on_revoked(record == nullptr ? std::nullopt : std::optional<Role>(record->role));
   }
+}
+
+std::shared_ptr<const ApiKeyRecord> ApiKeyRing::FindHash(const std::string& sha256_hex) const {
+  absl::MutexLock lock(&mu_);
+  auto it = by_hash_->find(sha256_hex);
+  return it == by_hash_->end() ? nullptr : it->second;
 }
 
 bool ApiKeyRing::Contains(const std::string& sha256_hex) const {
@@ -168,9 +176,10 @@ size_t ApiKeyRing::size() const {
   return by_hash_->size();
 }
 
-std::unique_ptr<KeyWatch> ApiKeyRing::Watch(const std::string& sha256_hex,
-                                            std::function<void()> on_revoked) const {
-  std::unique_ptr<KeyWatch> watch(new KeyWatch(this, sha256_hex, std::move(on_revoked)));
+std::unique_ptr<KeyWatch> ApiKeyRing::Watch(const std::string& sha256_hex, Role needed,
+                                            KeyWatch::OnRevoked on_revoked) const {
+  std::unique_ptr<KeyWatch> watch(
+      new KeyWatch(this, sha256_hex, needed, std::move(on_revoked)));
   absl::MutexLock lock(&watch_mu_);
   if (!Contains(sha256_hex)) {
     watch->revoked_at_start_ = true;

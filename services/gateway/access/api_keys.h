@@ -61,10 +61,13 @@ absl::StatusOr<NewApiKey> GenerateApiKey(absl::string_view name, absl::string_vi
 class ApiKeyRing;
 
 // A watch on one key while a long call (a stream) uses it: `on_revoked` runs once, on the thread
-// that replaced the keys, when a reload drops the key. Destroying the watch unregisters it and
-// waits for a run in progress, so what the callback touches may go right after.
+// that replaced the keys, when a reload drops the key (with nullopt) or leaves it a role below
+// `needed` (with that role). Destroying the watch unregisters it and waits for a run in
+// progress, so what the callback touches may go right after.
 class KeyWatch {
  public:
+  using OnRevoked = std::function<void(std::optional<Role> role_now)>;
+
   ~KeyWatch();
   KeyWatch(const KeyWatch&) = delete;
   KeyWatch& operator=(const KeyWatch&) = delete;
@@ -73,19 +76,24 @@ class KeyWatch {
 
  private:
   friend class ApiKeyRing;
-  KeyWatch(const ApiKeyRing* ring, std::string sha256_hex, std::function<void()> on_revoked)
-      : ring_(ring), sha256_hex_(std::move(sha256_hex)), on_revoked_(std::move(on_revoked)) {}
+  KeyWatch(const ApiKeyRing* ring, std::string sha256_hex, Role needed, OnRevoked on_revoked)
+      : ring_(ring),
+        sha256_hex_(std::move(sha256_hex)),
+        needed_(needed),
+        on_revoked_(std::move(on_revoked)) {}
 
   const ApiKeyRing* const ring_;
   const std::string sha256_hex_;
-  std::function<void()> on_revoked_;  // cleared once run
+  const Role needed_;
+  OnRevoked on_revoked_;  // cleared once run
   bool revoked_at_start_ = false;
 };
 
 // The keys in force, replaced as a whole on reload so a lookup never sees half a file.
 class ApiKeyRing {
  public:
-  // Installs `records`, then runs the watches of keys no longer among them.
+  // Installs `records`, then runs the watches of keys no longer among them, or no longer
+  // holding the role their watch needs.
   void Replace(std::vector<ApiKeyRecord> records);
   // The record whose hash matches the presented key, or nullptr. Keys are looked up by their
   // SHA-256, so the stored value is never compared with the secret itself.
@@ -94,8 +102,8 @@ class ApiKeyRing {
 
   // Watches the key with this hash (see KeyWatch). `on_revoked` must not block, nor destroy a
   // watch itself.
-  std::unique_ptr<KeyWatch> Watch(const std::string& sha256_hex,
-                                  std::function<void()> on_revoked) const;
+  std::unique_ptr<KeyWatch> Watch(const std::string& sha256_hex, Role needed,
+                                  KeyWatch::OnRevoked on_revoked) const;
   // Streams being watched, for tests.
   size_t watch_count() const;
 
@@ -103,6 +111,7 @@ class ApiKeyRing {
   friend class KeyWatch;
   using Index = absl::flat_hash_map<std::string, std::shared_ptr<const ApiKeyRecord>>;
   bool Contains(const std::string& sha256_hex) const;
+  std::shared_ptr<const ApiKeyRecord> FindHash(const std::string& sha256_hex) const;
 
   mutable absl::Mutex mu_;
   std::shared_ptr<const Index> by_hash_ ABSL_GUARDED_BY(mu_) = std::make_shared<Index>();

@@ -33,7 +33,8 @@ StreamProxy::StreamProxy(grpc::CallbackServerContext* context, const Route* rout
   identity_.role = principal_.role;
   identity_.request_id = RequestIdOf(*context_);
   // Streams can outlive their key: the watch ends them when a reload revokes it.
-  key_watch_ = env_->admission->WatchKey(principal_, [this] { Revoke(); });
+  key_watch_ = env_->admission->WatchKey(
+      principal_, *route_, [this](std::optional<Role> role_now) { Revoke(role_now); });
   if (key_watch_->revoked_at_start()) {
     Finish(grpc::Status(grpc::StatusCode::UNAUTHENTICATED, kUnauthenticatedMessage));
     return;
@@ -60,11 +61,18 @@ void StreamProxy::OnDone() {
   delete this;
 }
 
-void StreamProxy::Revoke() {
+void StreamProxy::Revoke(std::optional<Role> role_now) {
   grpc::ClientContext* backend = nullptr;
   {
     absl::MutexLock lock(&mu_);
     revoked_ = true;
+    if (role_now.has_value()) {
+      // The key stays but its new role is below the method's: PERMISSION_DENIED naming both.
+      Principal lowered = principal_;
+      lowered.role = *role_now;
+      revoked_status_ =
+          ToGrpcStatus(AccessControl::Authorize(lowered, route_->min_role, route_->path));
+    }
     if (current_ != nullptr) backend = current_->context();
   }
   // The backend's end (BackendDone) finishes the call UNAUTHENTICATED; before the backend call
@@ -79,9 +87,11 @@ void StreamProxy::StartAttempt() {
   BackendStream* stream = nullptr;
   bool revoked = false;
   bool stopping = false;
+  grpc::Status revoked_status;
   {
     absl::MutexLock lock(&mu_);
     revoked = revoked_;
+    revoked_status = revoked_status_;
     stopping = stopping_;
     if (!cancelled_ && !revoked_ && !stopping_) {
       attempts_.push_back(std::make_unique<BackendStream>(this, std::move(backend_context)));
@@ -91,7 +101,7 @@ void StreamProxy::StartAttempt() {
     }
   }
   if (stream == nullptr) {
-    Finish(revoked    ? grpc::Status(grpc::StatusCode::UNAUTHENTICATED, kUnauthenticatedMessage)
+    Finish(revoked    ? revoked_status
            : stopping ? ToGrpcStatus(StoppingStatus())
                       : grpc::Status(grpc::StatusCode::CANCELLED, "the caller cancelled the call"));
     return;
@@ -207,7 +217,7 @@ void StreamProxy::BackendDone(const grpc::Status& backend_status) {
     absl::MutexLock lock(&mu_);
     // The cancel was ours (a backend that finished first keeps its own status).
     if (revoked_ && status.error_code() == grpc::StatusCode::CANCELLED) {
-      status = grpc::Status(grpc::StatusCode::UNAUTHENTICATED, kUnauthenticatedMessage);
+      status = revoked_status_;
     } else if (stopping_) {
       // Cancelled by EndForStop: the caller resumes elsewhere, or here after the restart.
       status = ToGrpcStatus(StoppingStatus());

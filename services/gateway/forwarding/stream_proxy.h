@@ -21,11 +21,13 @@
 #include <grpcpp/support/server_callback.h>
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "common/open_streams.h"
+#include "services/gateway/access/access_control.h"
 #include "services/gateway/forwarding/proxy_env.h"
 
 namespace lookout::gateway {
@@ -72,7 +74,8 @@ class StreamProxy final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc:
   bool client_streaming() const { return route_->kind == CallKind::kClientStreaming; }
   void Admitted(const grpc::Status& status);
   // From the key watch, on the keys-reloading thread: the caller's key was revoked.
-  void Revoke();
+  // A keys reload removed the key (`role_now` empty) or left it below the method's role.
+  void Revoke(std::optional<Role> role_now);
   void StartAttempt();
   // Let the backend stream end once neither direction will start operations on it.
   void ReleaseUpstreamLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -97,6 +100,10 @@ class StreamProxy final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc:
   BackendStream* current_ ABSL_GUARDED_BY(mu_) = nullptr;
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
   bool revoked_ ABSL_GUARDED_BY(mu_) = false;
+  // How a revoked stream ends: UNAUTHENTICATED for a removed key, PERMISSION_DENIED for a role
+  // lowered below the method's.
+  grpc::Status revoked_status_ ABSL_GUARDED_BY(mu_) =
+      grpc::Status(grpc::StatusCode::UNAUTHENTICATED, kUnauthenticatedMessage);
   bool registered_ = false;  // in env_->streams
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   // Holds on the backend stream while the caller side may still start operations on it.
