@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "common/status_macros.h"
+#include "common/validation.h"
 #include "event_filter/event_validation.h"
 #include "event_filter/matcher.h"
 #include "google/protobuf/unknown_field_set.h"
@@ -54,6 +55,12 @@ absl::Status ChangeFeed::CheckRequest(const v1::WatchEventsRequest& request) con
         "after_sequence", absl::StrCat("must not be negative (0 starts from the beginning), got ",
                                        request.after_sequence()));
   }
+  LOOKOUT_RETURN_IF_ERROR(validation::CheckText("after_etag", request.after_etag(),
+                                                validation::kMaxIdLength, /*required=*/false));
+  if (!request.after_etag().empty() && request.after_sequence() == 0) {
+    return errors::InvalidField("after_etag",
+                                "names the change at after_sequence, so it needs after_sequence > 0");
+  }
   LOOKOUT_RETURN_IF_ERROR(event_filter::ValidateFilter(request.filter()));
   const std::string& log_id = store_->change_log_id();
   if (!request.change_log_id().empty() && request.change_log_id() != log_id) {
@@ -73,6 +80,31 @@ absl::Status ChangeFeed::CheckRequest(const v1::WatchEventsRequest& request) con
   return absl::OkStatus();
 }
 
+absl::Status ChangeFeed::CheckAfterEtag(const v1::WatchEventsRequest& request) {
+  if (request.after_etag().empty()) return absl::OkStatus();
+  const int64_t at = request.after_sequence();
+  LOOKOUT_ASSIGN_OR_RETURN(std::vector<Change> changes, store_->ChangesAfter(at - 1, at, 1));
+  // A copy restored from an older file keeps the log's id, and once it takes new writes its head
+  // passes the caller's sequence again; but every write draws a new etag, so the change there is
+  // not the one the caller received.
+  if (changes.empty() || changes.front().sequence != at) {
+    return errors::ChangeLogReplaced(
+        "after_etag", absl::StrCat("the change log \"", store_->change_log_id(),
+                                   "\" has no change at sequence ", at, " (restored)"));
+  }
+  v1::Event event;
+  if (!event.ParseFromString(changes.front().event_bytes)) {
+    return errors::StorageFailure(absl::StrCat("unreadable event record at sequence ", at));
+  }
+  if (event.etag() != request.after_etag()) {
+    return errors::ChangeLogReplaced(
+        "after_etag",
+        absl::StrCat("the change at sequence ", at, " has etag \"", event.etag(), "\", not \"",
+                     request.after_etag(), "\": the log was restored from an older copy"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<ChangeFeed::Batch> ChangeFeed::ReadBatch(const v1::WatchEventsRequest& request,
                                                         Position* position) {
   if (!position->started) {
@@ -83,6 +115,7 @@ absl::StatusOr<ChangeFeed::Batch> ChangeFeed::ReadBatch(const v1::WatchEventsReq
     if (!request.follow()) {
       LOOKOUT_ASSIGN_OR_RETURN(position->up_to, store_->HeadSequence());
     }
+    LOOKOUT_RETURN_IF_ERROR(CheckAfterEtag(request));
   }
   LOOKOUT_ASSIGN_OR_RETURN(
       std::vector<Change> changes,

@@ -56,11 +56,13 @@ class ChangeFeed {
   ChangeFeed& operator=(const ChangeFeed&) = delete;
 
   // INVALID_ARGUMENT naming the field for a request that cannot be served; FAILED_PRECONDITION
-  // when its position (change_log_id, after_sequence) belongs to another change log.
+  // when its position (change_log_id, after_sequence) belongs to another change log. Reads no
+  // table, so it may run on gRPC's callback thread.
   absl::Status CheckRequest(const v1::WatchEventsRequest& request) const;
 
   // The next batch after `position` (which it advances). Blocks on the store: call it from a
-  // task given to RunOnReader.
+  // task given to RunOnReader. The first read of a stream also checks after_etag (it reads the
+  // change at after_sequence): FAILED_PRECONDITION naming it when that change is another one.
   absl::StatusOr<Batch> ReadBatch(const v1::WatchEventsRequest& request, Position* position);
 
   // Runs `task` on a reader thread.
@@ -69,6 +71,8 @@ class ChangeFeed {
   ChangeNotifier* notifier() const { return notifier_; }
 
  private:
+  // FAILED_PRECONDITION unless the change at after_sequence carries after_etag (when given).
+  absl::Status CheckAfterEtag(const v1::WatchEventsRequest& request);
   void ReaderLoop();
   bool ReaderHasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 

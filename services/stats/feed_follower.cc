@@ -140,6 +140,7 @@ absl::Status FeedFollower::Stream(bool follow) {
   WatchEventsRequest request;
   request.set_after_sequence(position.sequence);
   request.set_change_log_id(position.change_log_id);
+  request.set_after_etag(position.etag);
   request.set_follow(follow);
   std::unique_ptr<grpc::ClientReaderInterface<WatchEventsResponse>> reader =
       stub_->WatchEvents(&context, request);

@@ -8,10 +8,11 @@
 // last sequence applied, so no change is lost and none is applied twice.
 //
 // A sequence means something only within one change log: each request carries the log id the
-// model follows (learnt from the first change of a stream), and the event service refuses it
-// (FAILED_PRECONDITION) when its log has another id or its head is below the applied sequence
-// (the event store was recreated or restored). The follower then resets the model and rebuilds
-// it from sequence 0, as a catch-up again.
+// model follows (learnt from the first change of a stream) and the etag of the last change
+// applied, and the event service refuses it (FAILED_PRECONDITION) when its log has another id,
+// its head is below the applied sequence, or its change at that sequence has another etag (the
+// event store was recreated, or restored from an older copy). The follower then resets the model
+// and rebuilds it from sequence 0, as a catch-up again.
 #ifndef LOOKOUT_SERVICES_STATS_FEED_FOLLOWER_H_
 #define LOOKOUT_SERVICES_STATS_FEED_FOLLOWER_H_
 

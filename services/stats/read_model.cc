@@ -53,6 +53,7 @@ void ReadModel::ApplyLocked(const WatchEventsResponse& change) {
       break;
   }
   applied_sequence_ = change.sequence();
+  applied_etag_ = change.event().etag();
 }
 
 int64_t ReadModel::applied_sequence() const {
@@ -67,7 +68,7 @@ std::string ReadModel::change_log_id() const {
 
 LogPosition ReadModel::position() const {
   absl::ReaderMutexLock lock(&mu_);
-  return LogPosition{change_log_id_, applied_sequence_};
+  return LogPosition{change_log_id_, applied_sequence_, applied_etag_};
 }
 
 void ReadModel::Reset() {
@@ -77,6 +78,7 @@ void ReadModel::Reset() {
     columns_.swap(fresh);
     applied_sequence_ = 0;
     change_log_id_.clear();
+    applied_etag_.clear();
     caught_up_ = false;
   }
   // The old columns are freed here, outside the lock (a million events take a while).

@@ -22,6 +22,9 @@ namespace lookout::stats {
 struct LogPosition {
   std::string change_log_id;  // "" until a change named it
   int64_t sequence = 0;
+  // The etag of the event in the change at `sequence`: a change the log drew at random, so the
+  // event service can tell its own change there from a restored copy's (WatchEvents' after_etag).
+  std::string etag;
 };
 
 class ReadModel {
@@ -59,7 +62,7 @@ class ReadModel {
   auto ReadAt(Fn&& fn) const {
     absl::ReaderMutexLock lock(&mu_);
     return fn(static_cast<const EventColumns&>(*columns_),
-              LogPosition{change_log_id_, applied_sequence_});
+              LogPosition{change_log_id_, applied_sequence_, applied_etag_});
   }
 
   // Changes skipped because their event could not be stored (see EventColumns::Upsert).
@@ -74,6 +77,7 @@ class ReadModel {
   std::unique_ptr<EventColumns> columns_ ABSL_GUARDED_BY(mu_) = std::make_unique<EventColumns>();
   int64_t applied_sequence_ ABSL_GUARDED_BY(mu_) = 0;
   std::string change_log_id_ ABSL_GUARDED_BY(mu_);
+  std::string applied_etag_ ABSL_GUARDED_BY(mu_);
   bool caught_up_ ABSL_GUARDED_BY(mu_) = false;
   int64_t rejected_changes_ ABSL_GUARDED_BY(mu_) = 0;
 };

@@ -1578,6 +1578,56 @@ TEST_F(EventServiceTest, WatchNamesItsChangeLogAndRefusesPositionsFromAnother) {
   }
 }
 
+// A copy restored from an older file keeps the log's id, and once it takes new writes its head
+// passes a consumer's sequence again: only the change at that sequence tells the logs apart.
+TEST_F(EventServiceTest, WatchRefusesAnAfterEtagThatIsNotTheChangeAtAfterSequence) {
+  std::vector<Event> created;
+  for (int i = 0; i < 3; ++i) created.push_back(MustCreate(BasicEvent()));
+  ASSERT_TRUE(Delete(created[0].id()).ok());  // sequence 4: carries the last state's etag
+  std::vector<WatchEventsResponse> all = WatchOnce(0);
+  ASSERT_EQ(all.size(), 4u);
+
+  auto watch = [&](int64_t after, const std::string& etag, bool follow, int* received) {
+    v1::WatchEventsRequest request;
+    request.set_after_sequence(after);
+    request.set_after_etag(etag);
+    request.set_follow(follow);
+    auto context = Ctx();
+    auto reader = stub_->WatchEvents(context.get(), request);
+    WatchEventsResponse change;
+    *received = 0;
+    while (reader->Read(&change)) {
+      EXPECT_EQ(change.sequence(), after + 1 + *received);
+      ++*received;
+      if (follow && change.sequence() == 4) context->TryCancel();
+    }
+    return reader->Finish();
+  };
+  int received = 0;
+  grpc::Status status = watch(2, all[1].event().etag(), /*follow=*/false, &received);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(received, 2);
+  status = watch(4, all[3].event().etag(), /*follow=*/false, &received);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(received, 0);
+  status = watch(2, all[1].event().etag(), /*follow=*/true, &received);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED) << status.error_message();
+  EXPECT_EQ(received, 2);
+
+  for (bool follow : {false, true}) {
+    // Change 3's etag is a real one of this log, but not the change at sequence 2.
+    status = watch(2, all[2].event().etag(), follow, &received);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << status.error_message();
+    EXPECT_THAT(status.error_message(), StartsWith("after_etag: "));
+    EXPECT_THAT(status.error_message(), HasSubstr(all[1].event().etag()));
+    EXPECT_EQ(received, 0);
+  }
+  status = watch(0, all[0].event().etag(), /*follow=*/false, &received);
+  ExpectInvalidField(status, "after_etag");
+  status = watch(1, std::string(65, 'a'), /*follow=*/false, &received);
+  ExpectInvalidField(status, "after_etag");
+}
+
 TEST_F(EventServiceTest, FollowingWatchNoticesCancellationWhileIdle) {
   v1::WatchEventsRequest request;
   request.set_follow(true);

@@ -360,5 +360,60 @@ TEST_F(StatsReplacedLogTest, AStoreRestoredFromAnOlderCopyIsFollowedFromZero) {
   EXPECT_EQ(cluster_.follower().rebuilds(), 1);
 }
 
+// The restored copy takes new writes before the follower reconnects, so its head is past the
+// follower's sequence again and the id is the same: only the change at that sequence, which
+// carries another etag, tells the restored log from the one the model applied.
+TEST_F(StatsReplacedLogTest, ARestoredStoreThatTookNewWritesIsStillFollowedFromZero) {
+  Create(2, "HTI", 1);
+  cluster_.StopEvent();
+  const std::string backup = dir_.File("event.db.backup");
+  std::filesystem::copy_file(dir_.File("event.db"), backup);
+  ASSERT_FALSE(std::filesystem::exists(dir_.File("event.db-wal")));  // closed cleanly
+  cluster_.StartEvent();
+  Create(2, "KEN", 10);
+  AggregateEventsRequest at_4;
+  at_4.set_as_of_sequence(4);
+  AggregateEventsResponse four;
+  grpc::Status status;
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    status = Aggregate(at_4, &four);
+    if (status.ok()) break;
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(four.total_events(), 4);
+
+  // The restored copy is started where the follower cannot reach it (another cluster's event
+  // service, on another port) and takes three writes: sequences 3..5, head 5 > 4.
+  cluster_.StopEvent();
+  lookout::testing::TempDir restore_dir;
+  {
+    StatsCluster restored{restore_dir.path()};
+    std::filesystem::copy_file(backup, restore_dir.File("event.db"));
+    restored.StartActor();
+    restored.StartEvent();
+    for (int i = 0; i < 3; ++i) {
+      Event e = testing::BasicEvent("2024-03-02", "HTI");
+      auto* c = e.add_casualties();
+      c->set_kind(event::v1::CASUALTY_KIND_KILLED);
+      c->mutable_count()->set_best(100);
+      restored.CreateEvent(e);
+    }
+    ASSERT_EQ(restored.Head(), 5);
+    restored.StopEvent();
+  }
+  ASSERT_FALSE(std::filesystem::exists(restore_dir.File("event.db-wal")));
+  RemoveEventDatabase();
+  std::filesystem::copy_file(restore_dir.File("event.db"), dir_.File("event.db"));
+  // Only now can the follower reconnect, from sequence 4.
+  cluster_.StartEvent();
+
+  AggregateEventsResponse answer = WaitFor(5, "HTI");
+  EXPECT_EQ(answer.total_fatalities(), 2 * 1 + 3 * 100);
+  EXPECT_EQ(answer.as_of_sequence(), 5);
+  EXPECT_EQ(answer.as_of_change_log_id(), four.as_of_change_log_id());
+  EXPECT_EQ(cluster_.follower().rebuilds(), 1);
+}
+
 }  // namespace
 }  // namespace lookout::stats

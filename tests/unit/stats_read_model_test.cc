@@ -72,6 +72,30 @@ TEST(StatsReadModelTest, KeepsTheLogItsChangesComeFromUntilReset) {
   EXPECT_EQ(Totals(model), std::make_pair(int64_t{1}, int64_t{5}));
 }
 
+// The follower sends the etag of the last change applied (WatchEvents' after_etag), so the event
+// service can tell a restored copy's change at that sequence from the one applied.
+TEST(StatsReadModelTest, KeepsTheEtagOfTheLastChangeAppliedUntilReset) {
+  ReadModel model;
+  event::v1::WatchEventsResponse created =
+      Change(1, event::v1::CHANGE_TYPE_CREATED, Simple("evt_a", "2024-01-01", 3));
+  created.mutable_event()->set_etag("e1");
+  model.Apply(created);
+  EXPECT_EQ(model.position().etag, "e1");
+  event::v1::WatchEventsResponse deleted = created;
+  deleted.set_sequence(2);
+  deleted.set_type(event::v1::CHANGE_TYPE_DELETED);  // carries the last state's etag
+  model.Apply(deleted);
+  EXPECT_EQ(model.position().sequence, 2);
+  EXPECT_EQ(model.position().etag, "e1");
+  // A repeated change does not move the position.
+  event::v1::WatchEventsResponse repeated = created;
+  repeated.mutable_event()->set_etag("e0");
+  model.Apply(repeated);
+  EXPECT_EQ(model.position().etag, "e1");
+  model.Reset();
+  EXPECT_EQ(model.position().etag, "");
+}
+
 TEST(StatsReadModelTest, ARepeatedChangeIsNotCountedTwice) {
   ReadModel model;
   model.Apply({Change(1, event::v1::CHANGE_TYPE_CREATED, Simple("evt_a", "2024-01-01", 3)),
