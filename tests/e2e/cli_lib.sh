@@ -28,6 +28,13 @@ run_lookout() {
   ERR=$(cat "$err_file")
 }
 
+# Whether a backend's grpc.health.v1 reports SERVING for `service` on 127.0.0.1:`port`.
+serving() {
+  "$ROOT/node_modules/.bin/buf" curl --protocol grpc --http2-prior-knowledge --timeout 2s \
+    --data "{\"service\":\"$2\"}" "http://127.0.0.1:$1/grpc.health.v1.Health/Check" \
+    2>/dev/null | grep -q '"SERVING"'
+}
+
 start_process() {  # name, then the command
   local name=$1
   shift
@@ -74,8 +81,24 @@ start_system() {
   local ready=(whoami)
   [ -z "${CLI_TEST_TLS_CERT:-}" ] ||
     ready=(--ca-cert "$CLI_TEST_TLS_CERT" --tls-server-name localhost whoami)
+  # Ready: the gateway answers, and every backend reports SERVING (the stats service once its
+  # read model has caught up with the event log), as scripts/run.sh waits for.
+  local gateway_up=0 name port service
   for _ in $(seq 150); do
-    if env -u LOOKOUT_INTERNAL_TOKEN "$LOOKOUT_BIN" "${ready[@]}" >/dev/null 2>&1; then return 0; fi
+    if [ "$gateway_up" = 0 ] &&
+      env -u LOOKOUT_INTERNAL_TOKEN "$LOOKOUT_BIN" "${ready[@]}" >/dev/null 2>&1; then
+      gateway_up=1
+    fi
+    if [ "$gateway_up" = 1 ]; then
+      local all=1
+      for name in actor:$actor_port:lookout.actor.v1.ActorService \
+        event:$event_port:lookout.event.v1.EventService \
+        stats:$stats_port:lookout.stats.v1.StatsService; do
+        IFS=: read -r _ port service <<<"$name"
+        serving "$port" "$service" || { all=0; break; }
+      done
+      [ "$all" = 0 ] || return 0
+    fi
     sleep 0.2
   done
   echo "FAIL: the system did not start; logs in $SYSTEM_DIR" >&2
