@@ -279,6 +279,27 @@ class StatsReplacedLogTest : public ::testing::Test {
     return answer;
   }
 
+  // Two HTI events, a clean copy of the event store at `backup`, then two KEN events: the
+  // model answers 4 events as of sequence 4 (`four`).
+  void BackUpAfterTwoThenWriteTwoMore(const std::string& backup, AggregateEventsResponse* four) {
+    Create(2, "HTI", 1);
+    cluster_.StopEvent();
+    std::filesystem::copy_file(dir_.File("event.db"), backup);
+    ASSERT_FALSE(std::filesystem::exists(dir_.File("event.db-wal")));  // closed cleanly
+    cluster_.StartEvent();
+    Create(2, "KEN", 10);
+    AggregateEventsRequest at_4;
+    at_4.set_as_of_sequence(4);
+    grpc::Status status;
+    for (int attempt = 0; attempt < 10; ++attempt) {
+      status = Aggregate(at_4, four);
+      if (status.ok()) break;
+      absl::SleepFor(absl::Milliseconds(200));
+    }
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    ASSERT_EQ(four->total_events(), 4);
+  }
+
   void RemoveEventDatabase() {
     for (const char* suffix : {"", "-wal", "-shm"}) {
       std::filesystem::remove(dir_.File(std::string("event.db") + suffix));
@@ -329,24 +350,9 @@ TEST_F(StatsReplacedLogTest, ARecreatedEventStoreIsFollowedFromZeroAndOldAnswers
 }
 
 TEST_F(StatsReplacedLogTest, AStoreRestoredFromAnOlderCopyIsFollowedFromZero) {
-  Create(2, "HTI", 1);
-  cluster_.StopEvent();
   const std::string backup = dir_.File("event.db.backup");
-  std::filesystem::copy_file(dir_.File("event.db"), backup);
-  ASSERT_FALSE(std::filesystem::exists(dir_.File("event.db-wal")));  // closed cleanly
-  cluster_.StartEvent();
-  Create(2, "KEN", 10);
-  AggregateEventsRequest at_4;
-  at_4.set_as_of_sequence(4);
   AggregateEventsResponse four;
-  grpc::Status status;
-  for (int attempt = 0; attempt < 10; ++attempt) {
-    status = Aggregate(at_4, &four);
-    if (status.ok()) break;
-    absl::SleepFor(absl::Milliseconds(200));
-  }
-  ASSERT_TRUE(status.ok()) << status.error_message();
-  ASSERT_EQ(four.total_events(), 4);
+  ASSERT_NO_FATAL_FAILURE(BackUpAfterTwoThenWriteTwoMore(backup, &four));
 
   // The restored copy has the same log id but its head (2) is below what the model applied.
   cluster_.StopEvent();
@@ -364,24 +370,9 @@ TEST_F(StatsReplacedLogTest, AStoreRestoredFromAnOlderCopyIsFollowedFromZero) {
 // follower's sequence again and the id is the same: only the change at that sequence, which
 // carries another etag, tells the restored log from the one the model applied.
 TEST_F(StatsReplacedLogTest, ARestoredStoreThatTookNewWritesIsStillFollowedFromZero) {
-  Create(2, "HTI", 1);
-  cluster_.StopEvent();
   const std::string backup = dir_.File("event.db.backup");
-  std::filesystem::copy_file(dir_.File("event.db"), backup);
-  ASSERT_FALSE(std::filesystem::exists(dir_.File("event.db-wal")));  // closed cleanly
-  cluster_.StartEvent();
-  Create(2, "KEN", 10);
-  AggregateEventsRequest at_4;
-  at_4.set_as_of_sequence(4);
   AggregateEventsResponse four;
-  grpc::Status status;
-  for (int attempt = 0; attempt < 10; ++attempt) {
-    status = Aggregate(at_4, &four);
-    if (status.ok()) break;
-    absl::SleepFor(absl::Milliseconds(200));
-  }
-  ASSERT_TRUE(status.ok()) << status.error_message();
-  ASSERT_EQ(four.total_events(), 4);
+  ASSERT_NO_FATAL_FAILURE(BackUpAfterTwoThenWriteTwoMore(backup, &four));
 
   // The restored copy is started where the follower cannot reach it (another cluster's event
   // service, on another port) and takes three writes: sequences 3..5, head 5 > 4.
