@@ -134,18 +134,20 @@ void MetricsRegistry::AddToCounter(absl::string_view name, absl::string_view hel
 
 void MetricsRegistry::SetGauge(absl::string_view name, absl::string_view help,
                                double value) {
+  SetGauge(name, help, "", "", value);
+}
+
+void MetricsRegistry::SetGauge(absl::string_view name, absl::string_view help,
+                               absl::string_view label, absl::string_view label_value,
+                               double value) {
   absl::MutexLock lock(&mu_);
   Family& family = families_[std::string(name)];
   if (family.type.empty()) {
     family.help = std::string(help);
     family.type = "gauge";
+    family.label = std::string(label);
   }
-  family.values[std::string()] = value;
-}
-
-void MetricsRegistry::SetStorageDiskFull(absl::string_view store, bool full) {
-  absl::MutexLock lock(&mu_);
-  FindOrInsert(disk_full_, {store, "", ""}) = full ? 1 : 0;
+  family.values[label.empty() ? std::string() : std::string(label_value)] = value;
 }
 
 std::string MetricsRegistry::RenderText() const {
@@ -155,14 +157,12 @@ std::string MetricsRegistry::RenderText() const {
   std::vector<std::pair<Labels, Histogram>> latency;
   std::vector<std::pair<Labels, uint64_t>> cache;
   std::map<std::string, Family> families;
-  std::vector<std::pair<Labels, uint64_t>> disk_full;
   {
     absl::MutexLock lock(&mu_);
     families = families_;
     requests.assign(requests_.begin(), requests_.end());
     latency.assign(latency_.begin(), latency_.end());
     cache.assign(cache_.begin(), cache_.end());
-    disk_full.assign(disk_full_.begin(), disk_full_.end());
   }
   auto by_labels = [](const auto& a, const auto& b) {
     return a.first < b.first;
@@ -170,7 +170,6 @@ std::string MetricsRegistry::RenderText() const {
   std::sort(requests.begin(), requests.end(), by_labels);
   std::sort(latency.begin(), latency.end(), by_labels);
   std::sort(cache.begin(), cache.end(), by_labels);
-  std::sort(disk_full.begin(), disk_full.end(), by_labels);
 
   std::string out;
   AppendHeader(&out, "lookout_requests_total",
@@ -225,16 +224,6 @@ std::string MetricsRegistry::RenderText() const {
                         "\n");
       }
     }
-  }
-
-  if (!disk_full.empty()) {
-    AppendHeader(&out, "lookout_storage_disk_full",
-                 "1 while a store refuses writes because its disk is full, else 0.",
-                 "gauge");
-  }
-  for (const auto& [l, n] : disk_full) {
-    absl::StrAppend(&out, "lookout_storage_disk_full{store=\"",
-                    EscapeLabelValue(l[0]), "\"} ", n, "\n");
   }
   return out;
 }

@@ -5,8 +5,8 @@
 //   lookout_requests_total{service,method,code}           counter
 //   lookout_request_duration_seconds{service,method}      histogram
 //   lookout_cache_requests_total{cache,outcome}           counter
-//   lookout_storage_disk_full{store}                      gauge (1 while writes are refused)
-//   named counters and gauges a service adds (AddToCounter, SetGauge)
+//   named counters and gauges a service adds (AddToCounter, SetGauge), e.g.
+//   lookout_storage_disk_full{store} (1 while a store refuses writes for a full disk)
 //
 // Every label value a client can influence is bounded: the interceptor labels a method the
 // server does not serve as "unknown", and past kMaxRequestSeries label sets new ones are
@@ -63,9 +63,9 @@ class MetricsRegistry {
                     absl::string_view value, int64_t count = 1);
   // A gauge without labels, set to `value`.
   void SetGauge(absl::string_view name, absl::string_view help, double value);
-
-  // Whether a store's writes are being refused for a full disk.
-  void SetStorageDiskFull(absl::string_view store, bool full);
+  // A gauge with one label, as AddToCounter: the series `label`=`label_value` set to `value`.
+  void SetGauge(absl::string_view name, absl::string_view help, absl::string_view label,
+                absl::string_view label_value, double value);
 
   // All series, sorted by labels, with # HELP and # TYPE lines.
   std::string RenderText() const;
@@ -113,7 +113,6 @@ class MetricsRegistry {
   SeriesMap<uint64_t> requests_ ABSL_GUARDED_BY(mu_);  // service,method,code
   SeriesMap<Histogram> latency_ ABSL_GUARDED_BY(mu_);  // service,method,""
   SeriesMap<uint64_t> cache_ ABSL_GUARDED_BY(mu_);     // cache,outcome,""
-  SeriesMap<uint64_t> disk_full_ ABSL_GUARDED_BY(mu_);  // store,"",""
 };
 
 // RedisCache counts hits, misses and errors straight into the registry.

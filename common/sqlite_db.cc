@@ -27,6 +27,12 @@ constexpr int kBusyTimeoutMs = 5000;
 
 // A write refused for lack of space: SQLITE_FULL from the unix VFS, or an I/O error whose errno
 // says so (the WAL buffer reports its failures as I/O errors; see sqlite_wal_buffer.h).
+void SetDiskFullGauge(absl::string_view store, bool full) {
+  MetricsRegistry::Global().SetGauge(
+      "lookout_storage_disk_full", "1 while a store refuses writes because its disk is full, else 0.",
+      "store", store, full ? 1 : 0);
+}
+
 bool IsOutOfSpace(sqlite3* db, int rc) {
   if ((rc & 0xff) == SQLITE_FULL) return true;
   if ((rc & 0xff) != SQLITE_IOERR) return false;
@@ -290,7 +296,7 @@ absl::StatusOr<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(
   // checkpoint fell to the writer's forced one, copying a 128 MB WAL inside a write.
   LOOKOUT_RETURN_IF_ERROR(database->checkpointer_->Exec("PRAGMA journal_mode = WAL"));
   if (!database->metrics_name_.empty()) {
-    MetricsRegistry::Global().SetStorageDiskFull(database->metrics_name_, false);
+    SetDiskFullGauge(database->metrics_name_, false);
   }
   LOOKOUT_RETURN_IF_ERROR(writer.Exec("PRAGMA wal_autocheckpoint = 0"));
   // When the WAL starts over, the file is cut back to the hard bound at the next commit if it
@@ -540,7 +546,7 @@ void SqliteDatabase::NoteGroupOutcome(const std::vector<PendingWrite*>& group,
     LogInfo("storage: writes resumed after a full disk",
             {{"path", path_}, {"free_bytes", absl::StrCat(FreeBytes(path_))}});
   }
-  if (!metrics_name_.empty()) MetricsRegistry::Global().SetStorageDiskFull(metrics_name_, full);
+  if (!metrics_name_.empty()) SetDiskFullGauge(metrics_name_, full);
 }
 
 void SqliteDatabase::MaybeRequestCheckpoint() {

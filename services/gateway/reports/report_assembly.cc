@@ -6,33 +6,12 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
+#include "common/metrics_interceptor.h"
 #include "common/validation.h"
 #include "services/gateway/access/role.h"
 
 namespace lookout::gateway {
 namespace {
-
-std::string CodeName(grpc::StatusCode code) {
-  static constexpr const char* kNames[] = {"OK",
-                                           "CANCELLED",
-                                           "UNKNOWN",
-                                           "INVALID_ARGUMENT",
-                                           "DEADLINE_EXCEEDED",
-                                           "NOT_FOUND",
-                                           "ALREADY_EXISTS",
-                                           "PERMISSION_DENIED",
-                                           "RESOURCE_EXHAUSTED",
-                                           "FAILED_PRECONDITION",
-                                           "ABORTED",
-                                           "OUT_OF_RANGE",
-                                           "UNIMPLEMENTED",
-                                           "INTERNAL",
-                                           "UNAVAILABLE",
-                                           "DATA_LOSS",
-                                           "UNAUTHENTICATED"};
-  int index = static_cast<int>(code);
-  return index >= 0 && index < 17 ? kNames[index] : absl::StrCat("CODE_", index);
-}
 
 actor::v1::Actor ActorOrId(const std::string& id, const ActorIndex& actors) {
   auto it = actors.find(id);
@@ -134,7 +113,7 @@ std::vector<stats::v1::Metric> MetricsReported(const stats::v1::ListObservations
 
 std::string DependencyWarning(absl::string_view dependency, const grpc::Status& status,
                               absl::string_view missing) {
-  return absl::StrCat(dependency, " service failed (", CodeName(status.error_code()), ": ",
+  return absl::StrCat(dependency, " service failed (", StatusCodeName(status.error_code()), ": ",
                       status.error_message(), "): ", missing, " missing from this report");
 }
 
