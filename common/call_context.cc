@@ -3,6 +3,8 @@
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/call_deadline.h"
 #include "common/crypto.h"
 #include "common/grpc_status.h"
 #include "common/logging.h"
@@ -64,10 +66,20 @@ grpc::Status EdgeStatus(const grpc::ServerContextBase& context, absl::string_vie
   return ToGrpcStatus(status);
 }
 
+// gRPC reports "no deadline" as the largest time point, past what absl::Time converts exactly.
+static absl::Time CallDeadlineOf(const grpc::ServerContext& context) {
+  const auto deadline = context.deadline();
+  if (deadline - std::chrono::system_clock::now() > std::chrono::hours(24 * 365)) {
+    return absl::InfiniteFuture();
+  }
+  return absl::FromChrono(deadline);
+}
+
 grpc::Status ServeCall(grpc::ServerContext* context, const InternalAuth& auth,
                        absl::string_view method, absl::FunctionRef<absl::Status()> body) {
   const std::string request_id = ServedRequestId(*context);
   ScopedRequestId scoped(request_id);
+  ScopedCallDeadline deadline(CallDeadlineOf(*context));
   absl::Status status = auth.Check(*context);
   if (status.ok()) status = body();
   return EdgeStatus(*context, method, request_id, std::move(status));

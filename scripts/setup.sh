@@ -10,9 +10,9 @@ DEBIAN_ONLY=0
 DEBIAN_PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
-  libabsl-dev libhiredis-dev libsqlite3-dev libssl-dev
+  libabsl-dev libhiredis-dev libsqlite3-dev libssl-dev libpq-dev
   libgtest-dev libgmock-dev
-  redis-server sqlite3 curl ca-certificates
+  redis-server sqlite3 postgresql-15 curl ca-certificates
   python3-yaml python3-jsonschema
   clang-14 libclang-rt-14-dev
 )

@@ -8,3 +8,6 @@ lookout_test(sqlite_db_test LABEL integration
 lookout_test(sqlite_wal_buffer_test LABEL integration
   SOURCES integration/sqlite_wal_buffer_test.cc
   LIBS lookout_common)
+lookout_test(pg_pool_test LABEL integration
+  SOURCES integration/pg_pool_test.cc
+  LIBS lookout_pg)
