@@ -116,6 +116,10 @@ absl::Status CheckText(absl::string_view field, absl::string_view value, size_t 
         field, absl::StrCat("must be at most ", max, " bytes, got ", value.size()));
   }
   if (!IsValidUtf8(value)) return errors::InvalidField(field, "must be valid UTF-8");
+  // U+0000 is valid UTF-8, but PostgreSQL's text cannot hold it: refused on every backend alike.
+  if (value.find('\0') != absl::string_view::npos) {
+    return errors::InvalidField(field, "must not contain the NUL character (U+0000)");
+  }
   return absl::OkStatus();
 }
 

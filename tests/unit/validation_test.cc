@@ -66,6 +66,12 @@ TEST(CheckTextTest, LengthRequiredAndUtf8) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST(CheckTextTest, NulIsRefusedOnEveryBackend) {
+  const absl::Status status = CheckText("notes", std::string("a\0b", 3), 200, false);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(), "notes: must not contain the NUL character (U+0000)");
+}
+
 TEST(CheckCoordinatesTest, Ranges) {
   EXPECT_TRUE(CheckLatitude("lat", 18.5).ok());
   EXPECT_EQ(CheckLatitude("lat", 90.5).code(), absl::StatusCode::kInvalidArgument);
