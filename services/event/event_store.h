@@ -74,6 +74,12 @@ class EventTransaction {
       const lookout::type::v1::ExternalId& external_id) = 0;
   virtual absl::StatusOr<std::optional<RequestRecord>> FindRequest(
       const std::string& request_id) = 0;
+  // Says which of `ids` are taken, in one go, so the checks that follow (Apply's uniqueness
+  // check, FindLiveByExternalId) need no round trip each. Only a hint: a store may ignore it.
+  virtual absl::Status PrefetchExternalIds(
+      const std::vector<lookout::type::v1::ExternalId>& ids) {
+    return absl::OkStatus();
+  }
 
   // Stores `event` (CREATED inserts, UPDATED replaces, DELETED soft-deletes keeping the last
   // state) and appends the change. Returns the event with `sequence` set to the change's.
