@@ -118,7 +118,9 @@ class EventStore {
   // once the commit is durable and the commit listener has seen the new head.
   virtual absl::Status Write(absl::FunctionRef<absl::Status(EventTransaction&)> fn) = 0;
 
-  // Called after each commit that appended changes, in commit order, with the newest sequence.
+  // Called after each commit that appended changes, in commit order, with the newest sequence
+  // (on a store several replicas share, also for the other replicas' commits, from a thread of
+  // the store's). nullptr stops the calls: clear it before the listener is destroyed.
   virtual void SetCommitListener(std::function<void(int64_t head)> listener) = 0;
 
   // The secret that keys page tokens; kept in the store so tokens survive a restart.

@@ -185,7 +185,9 @@ int Run() {
     LogError("cannot start", {{"error", std::string(started.message())}});
     return 1;
   }
-  return runner.RunUntilSignal();
+  const int exit_code = runner.RunUntilSignal();
+  (*store)->SetCommitListener(nullptr);  // before the notifier goes
+  return exit_code;
 }
 
 }  // namespace

@@ -634,7 +634,13 @@ absl::Status PostgresEventStore::Write(absl::FunctionRef<absl::Status(EventTrans
 }
 
 void PostgresEventStore::SetCommitListener(std::function<void(int64_t head)> listener) {
-  listener_ = std::move(listener);
+  other_replicas_.reset();  // joins its thread: no call to the old listener after this
+  const bool listening = listener != nullptr;
+  {
+    absl::MutexLock lock(&announce_mu_);
+    listener_ = std::move(listener);
+  }
+  if (!listening) return;
   other_replicas_ = std::make_unique<pg::ChannelListener>(
       *pool_, kChangesChannel, absl::Seconds(1), [this](const std::string& payload) {
         int64_t head = 0;

@@ -41,7 +41,8 @@ class PostgresEventStore : public EventStore {
                                                    int limit) override;
   absl::StatusOr<int64_t> HeadSequence() override;
   absl::Status Write(absl::FunctionRef<absl::Status(EventTransaction&)> fn) override;
-  // Also starts following the other replicas' commits. Call before the first Write.
+  // Also starts following the other replicas' commits (on a thread of its own). Call before the
+  // first Write; nullptr stops the calls.
   void SetCommitListener(std::function<void(int64_t head)> listener) override;
   const std::string& page_token_secret() const override { return secret_; }
   const std::string& change_log_id() const override { return change_log_id_; }
@@ -55,8 +56,8 @@ class PostgresEventStore : public EventStore {
   std::unique_ptr<pg::Pool> pool_;
   std::string secret_;
   std::string change_log_id_;
-  std::function<void(int64_t)> listener_;
   absl::Mutex announce_mu_;
+  std::function<void(int64_t)> listener_ ABSL_GUARDED_BY(announce_mu_);
   int64_t announced_head_ ABSL_GUARDED_BY(announce_mu_) = 0;
   std::unique_ptr<pg::ChannelListener> other_replicas_;
 };
