@@ -37,9 +37,8 @@ std::string FolderOf(const std::string& path) {
   return folder.empty() ? "." : folder;
 }
 
-absl::Status CheckPaths(const std::string& from, const std::string& to) {
+absl::Status CheckSource(const std::string& from) {
   if (from.empty()) return absl::InvalidArgumentError("the database to back up is not named");
-  if (to.empty()) return absl::InvalidArgumentError("the backup file is not named");
   struct stat info {};
   if (stat(from.c_str(), &info) != 0) {
     if (errno == ENOENT) return absl::NotFoundError(absl::StrCat("no database at ", from));
@@ -48,6 +47,11 @@ absl::Status CheckPaths(const std::string& from, const std::string& to) {
   if (!S_ISREG(info.st_mode)) {
     return absl::InvalidArgumentError(absl::StrCat(from, " is not a regular file"));
   }
+  return absl::OkStatus();
+}
+
+absl::Status CheckDestination(const std::string& to) {
+  if (to.empty()) return absl::InvalidArgumentError("the backup file is not named");
   if (Exists(to)) {
     return absl::AlreadyExistsError(
         absl::StrCat(to, " already exists; a backup never replaces a file"));
@@ -60,6 +64,7 @@ absl::Status CheckPaths(const std::string& from, const std::string& to) {
     }
   }
   const std::string folder = FolderOf(to);
+  struct stat info {};
   if (stat(folder.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
     return absl::NotFoundError(absl::StrCat("the folder ", folder, " does not exist"));
   }
@@ -244,15 +249,9 @@ absl::StatusOr<SqliteBackupResult> WriteCopy(const std::string& from, const std:
   return result;
 }
 
-}  // namespace
-
-absl::StatusOr<SqliteBackupResult> BackupSqliteDatabase(const std::string& from,
-                                                        const std::string& to,
-                                                        const SqliteBackupOptions& options) {
-  LOOKOUT_RETURN_IF_ERROR(CheckPaths(from, to));
-  // Written under another name and given its own only when checked and synced, so a file named
-  // `to` is always a whole backup.
-  const std::string partial = absl::StrCat(to, ".partial-", getpid());
+// The checked, synced copy at `partial` (a new name), or nothing there on failure.
+absl::StatusOr<SqliteBackupResult> MakeCopy(const std::string& from, const std::string& partial,
+                                            const SqliteBackupOptions& options) {
   const int fd = open(partial.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) {
     if (errno == EEXIST) {
@@ -263,11 +262,66 @@ absl::StatusOr<SqliteBackupResult> BackupSqliteDatabase(const std::string& from,
   }
   close(fd);  // SQLite takes an empty file for an empty database
   absl::StatusOr<SqliteBackupResult> result = WriteCopy(from, partial, options);
-  if (result.ok()) {
-    const absl::Status placed = PutInPlace(partial, to);
-    if (!placed.ok()) result = placed;
-  }
   if (!result.ok()) RemovePartial(partial);
+  return result;
+}
+
+absl::Status WriteAll(int fd, const char* data, size_t size) {
+  while (size > 0) {
+    const ssize_t written = write(fd, data, size);
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      return absl::InternalError(absl::StrCat("writing the backup out: ", ErrnoText()));
+    }
+    data += written;
+    size -= static_cast<size_t>(written);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CopyFileTo(const std::string& path, int out_fd) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return absl::InternalError(absl::StrCat("opening ", path, ": ", ErrnoText()));
+  std::vector<char> buffer(size_t{1} << 20);
+  absl::Status status;
+  while (status.ok()) {
+    const ssize_t got = read(fd, buffer.data(), buffer.size());
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) status = absl::InternalError(absl::StrCat("reading ", path, ": ", ErrnoText()));
+    if (got <= 0) break;
+    status = WriteAll(out_fd, buffer.data(), static_cast<size_t>(got));
+  }
+  close(fd);
+  return status;
+}
+
+}  // namespace
+
+absl::StatusOr<SqliteBackupResult> BackupSqliteDatabase(const std::string& from,
+                                                        const std::string& to,
+                                                        const SqliteBackupOptions& options) {
+  LOOKOUT_RETURN_IF_ERROR(CheckSource(from));
+  LOOKOUT_RETURN_IF_ERROR(CheckDestination(to));
+  // Written under another name and given its own only when checked and synced, so a file named
+  // `to` is always a whole backup.
+  const std::string partial = absl::StrCat(to, ".partial-", getpid());
+  LOOKOUT_ASSIGN_OR_RETURN(SqliteBackupResult result, MakeCopy(from, partial, options));
+  const absl::Status placed = PutInPlace(partial, to);
+  if (!placed.ok()) {
+    RemovePartial(partial);
+    return placed;
+  }
+  return result;
+}
+
+absl::StatusOr<SqliteBackupResult> StreamSqliteBackup(const std::string& from, int out_fd,
+                                                      const SqliteBackupOptions& options) {
+  LOOKOUT_RETURN_IF_ERROR(CheckSource(from));
+  const std::string partial = absl::StrCat(from, ".partial-", getpid());
+  LOOKOUT_ASSIGN_OR_RETURN(SqliteBackupResult result, MakeCopy(from, partial, options));
+  const absl::Status sent = CopyFileTo(partial, out_fd);
+  RemovePartial(partial);
+  if (!sent.ok()) return sent;
   return result;
 }
 

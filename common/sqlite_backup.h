@@ -42,6 +42,14 @@ absl::StatusOr<SqliteBackupResult> BackupSqliteDatabase(const std::string& from,
                                                         const std::string& to,
                                                         const SqliteBackupOptions& options = {});
 
+// The same backup written to `out_fd` (a pipe or a file) instead of a new file, for copying
+// it out of a container (kubectl exec ... > event.db). It is made and checked first as
+// `from`.partial-<pid> beside the source (that folder needs room for it), then written out and
+// removed. Refusals as above for `from`; a failed write (a closed pipe: ignore SIGPIPE) fails
+// the call, and whatever reached `out_fd` by then is no backup.
+absl::StatusOr<SqliteBackupResult> StreamSqliteBackup(const std::string& from, int out_fd,
+                                                      const SqliteBackupOptions& options = {});
+
 }  // namespace lookout
 
 #endif  // LOOKOUT_COMMON_SQLITE_BACKUP_H_

@@ -47,15 +47,20 @@ std::unique_ptr<grpc::ClientContext> Internal() {
   return context;
 }
 
-// Runs the command, its output appended to `log`; its exit status, or -1 when it did not exit.
-int RunCommand(const std::vector<std::string>& argv, const std::string& log) {
+// Runs the command, its output appended to `log` (only stderr when `stdout_fd` is given: stdout
+// goes there); its exit status, or -1 when it did not exit.
+int RunCommand(const std::vector<std::string>& argv, const std::string& log, int stdout_fd = -1) {
   std::vector<char*> args;
   for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  if (stdout_fd >= 0) {
+    posix_spawn_file_actions_adddup2(&actions, stdout_fd, 1);
+  } else {
+    posix_spawn_file_actions_adddup2(&actions, 2, 1);
+  }
   pid_t pid = -1;
   const int spawned = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
@@ -291,6 +296,41 @@ TEST_F(SqliteBackupTest, TheCommandBacksUpARunningServiceWithoutLosingAnAcknowle
   const ChangeLog live_log = ReadChangeLog(live.event_addr());
   ASSERT_EQ(live_log.changes.size(), load.Acked().size());
   CheckRestoredCopy(backup, before, live_log, /*sent_after_snapshot=*/{});
+}
+
+// --to=- (for kubectl exec): the backup on stdout, made beside the source first and removed;
+// a reader that goes away fails the command and leaves nothing beside the source either.
+TEST_F(SqliteBackupTest, TheCommandWritesTheBackupToStdout) {
+  BackendProcesses live(dir_.File("live"), /*redis_port=*/0);
+  live.StartEvent();
+  WriteLoad load(live.event_addr(), /*threads=*/8);
+  ASSERT_TRUE(load.WaitForAcks(2000, absl::Seconds(60)));
+  const std::vector<std::string> data_dir = Listing(dir_.File("live/event"));
+
+  // A closed pipe: exit 1.
+  int pipe_fds[2];
+  ASSERT_EQ(pipe(pipe_fds), 0);
+  close(pipe_fds[0]);
+  const std::vector<std::string> argv = {LOOKOUT_BACKUP_BINARY,
+                                         absl::StrCat("--from=", live_db()), "--to=-"};
+  EXPECT_EQ(RunCommand(argv, dir_.File("backup.log"), pipe_fds[1]), 1);
+  close(pipe_fds[1]);
+  EXPECT_NE(ReadText(dir_.File("backup.log")).find("Broken pipe"), std::string::npos)
+      << ReadText(dir_.File("backup.log"));
+
+  const std::vector<Ack> before = load.Acked();
+  const std::string backup = dir_.File("backups/event.db");
+  const int out = open(backup.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
+  ASSERT_GE(out, 0);
+  const int exit_code = RunCommand(argv, dir_.File("backup.log"), out);
+  close(out);
+  ASSERT_TRUE(load.WaitForAcks(load.AckedCount() + 300, absl::Seconds(30)));
+  load.Stop();
+
+  ASSERT_EQ(exit_code, 0) << ReadText(dir_.File("backup.log"));
+  EXPECT_EQ(Listing(dir_.File("live/event")), data_dir) << "a partial copy was left behind";
+  EXPECT_EQ(load.Failures(), std::vector<std::string>{});
+  CheckRestoredCopy(backup, before, ReadChangeLog(live.event_addr()), /*sent_after_snapshot=*/{});
 }
 
 // In-process, to hold the snapshot open: writes go on being acknowledged meanwhile, and the copy
