@@ -160,14 +160,14 @@ absl::StatusOr<int64_t> Number(SqliteConnection& db, const char* sql) {
 // which would make every reader of the backup need a -shm file beside it (read-only media
 // included). The service turns WAL on again when it opens a restored file.
 absl::StatusOr<SqliteBackupResult> CheckAndSettle(SqliteConnection& copy) {
-  LOOKOUT_ASSIGN_OR_RETURN(std::vector<std::string> problems,
-                           Rows(copy, "PRAGMA integrity_check"));
+  LOOKOUT_ASSIGN_OR_RETURN(std::vector<std::string> problems, Rows(copy, "PRAGMA integrity_check"));
   if (problems != std::vector<std::string>{"ok"}) {
     if (problems.size() > 5) problems.resize(5);
-    return absl::DataLossError(absl::StrCat("the copy fails PRAGMA integrity_check: ",
-                                            absl::StrJoin(problems, "; ")));
+    return absl::DataLossError(
+        absl::StrCat("the copy fails PRAGMA integrity_check: ", absl::StrJoin(problems, "; ")));
   }
-  LOOKOUT_ASSIGN_OR_RETURN(std::vector<std::string> mode, Rows(copy, "PRAGMA journal_mode = DELETE"));
+  LOOKOUT_ASSIGN_OR_RETURN(std::vector<std::string> mode,
+                           Rows(copy, "PRAGMA journal_mode = DELETE"));
   if (mode != std::vector<std::string>{"delete"}) {
     return absl::InternalError("the copy could not leave WAL mode");
   }
@@ -255,8 +255,9 @@ absl::StatusOr<SqliteBackupResult> MakeCopy(const std::string& from, const std::
   const int fd = open(partial.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) {
     if (errno == EEXIST) {
-      return absl::AlreadyExistsError(absl::StrCat(partial, " exists (left by a backup that "
-                                                            "did not finish?): remove it"));
+      return absl::AlreadyExistsError(absl::StrCat(partial,
+                                                   " exists (left by a backup that "
+                                                   "did not finish?): remove it"));
     }
     return absl::InvalidArgumentError(absl::StrCat("cannot create ", partial, ": ", ErrnoText()));
   }

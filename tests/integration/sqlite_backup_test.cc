@@ -4,8 +4,10 @@
 // backup began, a change log without gaps that is a prefix of the live one (same change_log_id,
 // same sequences, ids and etags), and pass PRAGMA integrity_check. Bad input to the command
 // exits 2 and writes nothing.
-#include <grpcpp/grpcpp.h>
+#include "common/sqlite_backup.h"
+
 #include <fcntl.h>
+#include <grpcpp/grpcpp.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,6 +16,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <memory>
 #include <set>
 #include <string>
@@ -25,7 +28,6 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/call_context.h"
-#include "common/sqlite_backup.h"
 #include "common/sqlite_db.h"
 #include "gtest/gtest.h"
 #include "lookout/event/v1/event_service.grpc.pb.h"
@@ -139,9 +141,8 @@ class WriteLoad {
     return acked_.size();
   }
   bool WaitForAcks(size_t count, absl::Duration timeout) {
-    auto reached = [this, count]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return acked_.size() >= count;
-    };
+    auto reached = [this, count]()
+                       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return acked_.size() >= count; };
     absl::MutexLock lock(&mu_);
     return mu_.AwaitWithTimeout(absl::Condition(&reached), timeout);
   }
@@ -175,7 +176,8 @@ struct ChangeLog {
 
 // The whole change log, read with WatchEvents from the start without following.
 ChangeLog ReadChangeLog(const std::string& address) {
-  auto stub = EventService::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  auto stub =
+      EventService::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
   event::v1::WatchEventsRequest request;
   request.set_after_sequence(0);
   auto context = Internal();
@@ -279,9 +281,9 @@ TEST_F(SqliteBackupTest, TheCommandBacksUpARunningServiceWithoutLosingAnAcknowle
   const std::vector<Ack> before = load.Acked();
   const std::string backup = dir_.File("backups/event.db");
   const absl::Time began = absl::Now();
-  const int exit_code =
-      RunCommand({LOOKOUT_BACKUP_BINARY, absl::StrCat("--from=", live_db()), absl::StrCat("--to=", backup)},
-          dir_.File("backup.log"));
+  const int exit_code = RunCommand(
+      {LOOKOUT_BACKUP_BINARY, absl::StrCat("--from=", live_db()), absl::StrCat("--to=", backup)},
+      dir_.File("backup.log"));
   const absl::Duration took = absl::Now() - began;
   const size_t acked_during = load.AckedCount() - before.size();
   ASSERT_TRUE(load.WaitForAcks(load.AckedCount() + 300, absl::Seconds(30)));
@@ -291,8 +293,8 @@ TEST_F(SqliteBackupTest, TheCommandBacksUpARunningServiceWithoutLosingAnAcknowle
   EXPECT_EQ(load.Failures(), std::vector<std::string>{});
   // Only the backup itself: no partial file, no -wal or -shm beside it.
   EXPECT_EQ(Listing(dir_.File("backups")), std::vector<std::string>{"event.db"});
-  std::cout << "backup of " << before.size() << "+ events took " << took << "; "
-            << acked_during << " writes were acknowledged meanwhile\n";
+  std::cout << "backup of " << before.size() << "+ events took " << took << "; " << acked_during
+            << " writes were acknowledged meanwhile\n";
   const ChangeLog live_log = ReadChangeLog(live.event_addr());
   ASSERT_EQ(live_log.changes.size(), load.Acked().size());
   CheckRestoredCopy(backup, before, live_log, /*sent_after_snapshot=*/{});
@@ -311,8 +313,8 @@ TEST_F(SqliteBackupTest, TheCommandWritesTheBackupToStdout) {
   int pipe_fds[2];
   ASSERT_EQ(pipe(pipe_fds), 0);
   close(pipe_fds[0]);
-  const std::vector<std::string> argv = {LOOKOUT_BACKUP_BINARY,
-                                         absl::StrCat("--from=", live_db()), "--to=-"};
+  const std::vector<std::string> argv = {LOOKOUT_BACKUP_BINARY, absl::StrCat("--from=", live_db()),
+                                         "--to=-"};
   EXPECT_EQ(RunCommand(argv, dir_.File("backup.log"), pipe_fds[1]), 1);
   close(pipe_fds[1]);
   EXPECT_NE(ReadText(dir_.File("backup.log")).find("Broken pipe"), std::string::npos)
@@ -393,18 +395,24 @@ TEST_F(SqliteBackupTest, BadInputExitsTwoAndWritesNothing) {
   const std::vector<Case> cases = {
       {"no flags", {}, "--from (LOOKOUT_FROM): must be set"},
       {"no --to", {"--from=" + source}, "--to (LOOKOUT_TO): must be set"},
-      {"a positional argument", {"--from=" + source, "--to=" + out + "/a.db", "extra"},
+      {"a positional argument",
+       {"--from=" + source, "--to=" + out + "/a.db", "extra"},
        "unexpected argument"},
-      {"missing source", {"--from=" + dir_.File("nowhere/event.db"), "--to=" + out + "/a.db"},
+      {"missing source",
+       {"--from=" + dir_.File("nowhere/event.db"), "--to=" + out + "/a.db"},
        "no database at"},
-      {"source is a folder", {"--from=" + dir_.path(), "--to=" + out + "/a.db"},
+      {"source is a folder",
+       {"--from=" + dir_.path(), "--to=" + out + "/a.db"},
        "is not a regular file"},
-      {"source is not a database", {"--from=" + not_a_database, "--to=" + out + "/a.db"},
+      {"source is not a database",
+       {"--from=" + not_a_database, "--to=" + out + "/a.db"},
        "is not an SQLite database"},
       {"destination exists", {"--from=" + source, "--to=" + existing}, "already exists"},
-      {"the destination's -wal exists", {"--from=" + source, "--to=" + out + "/stale.db"},
+      {"the destination's -wal exists",
+       {"--from=" + source, "--to=" + out + "/stale.db"},
        "stale.db-wal exists"},
-      {"no destination folder", {"--from=" + source, "--to=" + dir_.File("nowhere/a.db")},
+      {"no destination folder",
+       {"--from=" + source, "--to=" + dir_.File("nowhere/a.db")},
        "does not exist"},
   };
   for (const Case& c : cases) {
@@ -425,7 +433,7 @@ TEST_F(SqliteBackupTest, BadInputExitsTwoAndWritesNothing) {
 
   // The same source and folder do take a backup once the input is right.
   EXPECT_EQ(RunCommand({LOOKOUT_BACKUP_BINARY, "--from=" + source, "--to=" + out + "/a.db"},
-                dir_.File("ok.log")),
+                       dir_.File("ok.log")),
             0)
       << ReadText(dir_.File("ok.log"));
   EXPECT_EQ(IntegrityCheck(out + "/a.db"), std::vector<std::string>{"ok"});
