@@ -162,9 +162,10 @@ absl::StatusOr<int64_t> Number(SqliteConnection& db, const char* sql) {
 absl::StatusOr<SqliteBackupResult> CheckAndSettle(SqliteConnection& copy) {
   LOOKOUT_ASSIGN_OR_RETURN(std::vector<std::string> problems, Rows(copy, "PRAGMA integrity_check"));
   if (problems != std::vector<std::string>{"ok"}) {
-    if (problems.size() > 5) problems.resize(5);
-    return absl::DataLossError(
-        absl::StrCat("the copy fails PRAGMA integrity_check: ", absl::StrJoin(problems, "; ")));
+    // The first problems are enough to go on (a damaged page alone yields one per cell).
+    std::string found = absl::StrJoin(problems, "; ");
+    if (found.size() > 400) found = absl::StrCat(found.substr(0, 400), "...");
+    return absl::DataLossError(absl::StrCat("the copy fails PRAGMA integrity_check: ", found));
   }
   LOOKOUT_ASSIGN_OR_RETURN(std::vector<std::string> mode,
                            Rows(copy, "PRAGMA journal_mode = DELETE"));

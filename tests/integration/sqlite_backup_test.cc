@@ -2,8 +2,9 @@
 // taken while writes go on, restored as README.md says (the file put in place as event.db, no
 // -wal or -shm) under a fresh event service, and must hold every write acknowledged before the
 // backup began, a change log without gaps that is a prefix of the live one (same change_log_id,
-// same sequences, ids and etags), and pass PRAGMA integrity_check. Bad input to the command
-// exits 2 and writes nothing.
+// same sequences, ids and etags), and pass PRAGMA integrity_check; likewise with --to=- (the
+// backup on stdout). Bad input to the command exits 2 and writes nothing; a copy failing its
+// integrity check exits 1 and leaves nothing.
 #include "common/sqlite_backup.h"
 
 #include <fcntl.h>
@@ -437,6 +438,34 @@ TEST_F(SqliteBackupTest, BadInputExitsTwoAndWritesNothing) {
             0)
       << ReadText(dir_.File("ok.log"));
   EXPECT_EQ(IntegrityCheck(out + "/a.db"), std::vector<std::string>{"ok"});
+}
+
+// A source SQLite can read but whose pages are damaged: the copy fails its integrity check, the
+// command exits 1, and nothing is left at --to or beside it.
+TEST_F(SqliteBackupTest, ACopyFailingItsIntegrityCheckExitsOneAndLeavesNothing) {
+  const std::string source = dir_.File("damaged.db");
+  {
+    auto db = SqliteConnection::Open(source, /*read_only=*/false);
+    ASSERT_TRUE(db.ok()) << db.status();
+    ASSERT_TRUE((*db)->Exec("CREATE TABLE t (x TEXT); CREATE INDEX t_x ON t (x)").ok());
+    ASSERT_TRUE((*db)
+                    ->Exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+                           "WHERE i < 3000) INSERT INTO t SELECT 'value ' || i FROM n")
+                    .ok());
+  }
+  {
+    // Cell offsets of a b-tree page past the page's end.
+    std::fstream file(source, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(4096 * 5 + 200);
+    file << std::string(64, '\xff');
+  }
+  const std::string log = dir_.File("damaged.log");
+  EXPECT_EQ(RunCommand({LOOKOUT_BACKUP_BINARY, "--from=" + source,
+                        "--to=" + dir_.File("backups/damaged.db")},
+                       log),
+            1);
+  EXPECT_NE(ReadText(log).find("integrity_check"), std::string::npos) << ReadText(log);
+  EXPECT_EQ(Listing(dir_.File("backups")), std::vector<std::string>{});
 }
 
 }  // namespace
