@@ -20,7 +20,7 @@
 #include "services/event/event_importer.h"
 #include "services/event/event_manager.h"
 #include "services/event/event_service.h"
-#include "services/event/sqlite_event_store.h"
+#include "services/event/event_store_factory.h"
 #include "services/stats/aggregate_cache.h"
 #include "services/stats/backend_channel.h"
 #include "services/stats/event_stats.h"
@@ -61,7 +61,7 @@ struct StatsCluster::ActorServer {
 };
 
 struct StatsCluster::EventServer {
-  std::unique_ptr<event::SqliteEventStore> store;
+  std::unique_ptr<event::EventStore> store;
   std::unique_ptr<event::ChangeNotifier> notifier;
   std::unique_ptr<event::GrpcActorChecker> actors;
   std::unique_ptr<event::EventCache> cache;
@@ -115,7 +115,9 @@ void StatsCluster::StartActor() {
 void StatsCluster::StartEvent() {
   ASSERT_NE(actor_port_, 0) << "start the actor service first";
   event_ = std::make_unique<EventServer>();
-  auto store = event::SqliteEventStore::Open(dir_ + "/event.db");
+  StoreLocation location = event_location_;
+  if (!location.postgres.has_value()) location.sqlite_path = dir_ + "/event.db";
+  auto store = event::OpenEventStore(location);
   ASSERT_TRUE(store.ok()) << store.status();
   event_->store = std::move(*store);
   auto head = event_->store->HeadSequence();
@@ -151,6 +153,7 @@ void StatsCluster::StartEvent() {
 void StatsCluster::StopEvent() {
   if (event_ == nullptr) return;
   event_->runner->Stop();
+  event_->store->SetCommitListener(nullptr);  // before the notifier goes
   event_.reset();
 }
 

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "common/store_location.h"
 #include "absl/time/time.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "lookout/actor/v1/actor_service.grpc.pb.h"
@@ -48,6 +49,9 @@ class StatsCluster {
   ~StatsCluster();
 
   void StartActor();
+  // Where the event service keeps its store (by default an SQLite file in `dir`). Call before
+  // StartEvent.
+  void SetEventStore(StoreLocation location) { event_location_ = std::move(location); }
   // Starts the event service; after a stop, on the same port with the same database.
   void StartEvent();
   void StopEvent();
@@ -82,6 +86,7 @@ class StatsCluster {
   struct StatsServer;
 
   const std::string dir_;
+  StoreLocation event_location_;
   std::unique_ptr<ActorServer> actor_;
   std::unique_ptr<EventServer> event_;
   std::unique_ptr<StatsServer> stats_;
