@@ -45,3 +45,11 @@ add_test(NAME e2e.stats_binary
 set_tests_properties(e2e.stats_binary PROPERTIES
   LABELS e2e TIMEOUT 300
   ENVIRONMENT "LOOKOUT_BUILD_DIR=${CMAKE_BINARY_DIR}")
+
+# The lookout-stats binary started while its PostgreSQL server is down.
+lookout_test(stats_database_startup_test LABEL integration
+  SOURCES integration/stats_database_startup_test.cc
+  LIBS lookout_proto lookout_common)
+target_compile_definitions(stats_database_startup_test PRIVATE
+  LOOKOUT_STATS_BINARY="$<TARGET_FILE:lookout-stats>")
+add_dependencies(stats_database_startup_test lookout-stats)
