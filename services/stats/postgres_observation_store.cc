@@ -198,11 +198,13 @@ absl::StatusOr<ObservationPage> PostgresObservationStore::List(const Observation
                                 .Add(static_cast<int64_t>(filter.first_day))
                                 .Add(static_cast<int64_t>(filter.last_day))
                                 .Add(static_cast<int64_t>(limit) + 1)));
+    int64_t last_position = 0;
     for (int row = 0; row < rows.rows(); ++row) {
       if (row == limit) {
-        page.next_after = rows.Int64(row - 1, 0);
+        page.next_after = last_position;
         break;
       }
+      last_position = rows.Int64(row, 0);
       LOOKOUT_ASSIGN_OR_RETURN(Observation observation, ParseRow(rows.View(row, 1)));
       page.observations.push_back(std::move(observation));
     }

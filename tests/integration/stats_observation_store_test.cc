@@ -216,6 +216,31 @@ TEST_P(ObservationStoreTest, FiltersOverlapPeriodsAndCompareTextByteWise) {
   EXPECT_TRUE(store->List(filter, 0, 10)->observations.empty());
 }
 
+TEST_P(ObservationStoreTest, DeletedPositionsAreNeverHandedOutAgain) {
+  auto store = Open();
+  for (const char* id : {"obs_a", "obs_b", "obs_c"}) {
+    ASSERT_TRUE(store->Record(Stored(id), "", "").ok());
+  }
+  auto first = store->List({}, 0, 1);
+  ASSERT_TRUE(first.ok() && first->next_after.has_value());
+  auto second = store->List({}, *first->next_after, 1);
+  ASSERT_TRUE(second.ok() && second->next_after.has_value());
+  ASSERT_EQ(second->observations.size(), 1u);
+  EXPECT_EQ(second->observations[0].id(), "obs_b");
+  // A client holds a cursor after obs_b; the newest rows go, and a new one arrives.
+  EXPECT_TRUE(*store->Delete("obs_c"));
+  EXPECT_TRUE(*store->Delete("obs_b"));
+  EXPECT_FALSE(*store->Delete("obs_b"));
+  ASSERT_TRUE(store->Record(Stored("obs_d"), "", "").ok());
+  auto rest = store->List({}, *second->next_after, 10);
+  ASSERT_TRUE(rest.ok());
+  ASSERT_EQ(rest->observations.size(), 1u);
+  EXPECT_EQ(rest->observations[0].id(), "obs_d");
+  EXPECT_FALSE(rest->next_after.has_value());
+  EXPECT_FALSE(store->Get("obs_b")->has_value());
+  EXPECT_EQ((*store->Get("obs_d"))->id(), "obs_d");
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ObservationStoreTest, lookout::testing::AllStoreBackends(),
                          lookout::testing::StoreBackendName);
 
