@@ -121,8 +121,7 @@ absl::StatusOr<std::unique_ptr<PostgresObservationStore>> PostgresObservationSto
       std::unique_ptr<PostgresObservationStore>(new PostgresObservationStore(std::move(pool)));
   // Replicas starting together each offer a secret; the first committed is everyone's.
   LOOKOUT_RETURN_IF_ERROR(store->pool_->Run([&](Session& s) -> absl::Status {
-    LOOKOUT_RETURN_IF_ERROR(
-        s.Run(kCreateSecretSql, Params().Add(kSecretKey).Add(RandomHex(32))));
+    LOOKOUT_RETURN_IF_ERROR(s.Run(kCreateSecretSql, Params().Add(kSecretKey).Add(RandomHex(32))));
     LOOKOUT_ASSIGN_OR_RETURN(Result secret, s.Exec(kReadSecretSql, Params().Add(kSecretKey)));
     if (secret.rows() != 1) return errors::StorageFailure("the page-token secret is missing");
     store->page_token_secret_ = secret.Bytes(0, 0);
@@ -152,8 +151,8 @@ absl::StatusOr<Observation> PostgresObservationStore::Record(const Observation& 
         LOOKOUT_ASSIGN_OR_RETURN(result, ParseRow(seen.View(0, 1)));
         return absl::OkStatus();
       }
-      LOOKOUT_RETURN_IF_ERROR(s.Run(
-          kRememberRequestSql, Params().Add(request_id).Add(payload_hash).AddBytes(blob)));
+      LOOKOUT_RETURN_IF_ERROR(
+          s.Run(kRememberRequestSql, Params().Add(request_id).Add(payload_hash).AddBytes(blob)));
     }
     // Last, so the counter row stays locked only for the insert and the commit.
     LOOKOUT_ASSIGN_OR_RETURN(Result position, s.Exec(kNextPositionSql));
@@ -188,16 +187,16 @@ absl::StatusOr<ObservationPage> PostgresObservationStore::List(const Observation
   ObservationPage page;
   LOOKOUT_RETURN_IF_ERROR(pool_->Run([&](Session& s) -> absl::Status {
     // One row more than asked tells whether another page follows.
-    LOOKOUT_ASSIGN_OR_RETURN(
-        Result rows, s.Exec(ListSql(filter.metric != 0, !filter.country_code.empty()),
-                            Params()
-                                .Add(after)
-                                .Add(static_cast<int64_t>(filter.metric))
-                                .Add(filter.country_code)
-                                .Add(filter.source_name)
-                                .Add(static_cast<int64_t>(filter.first_day))
-                                .Add(static_cast<int64_t>(filter.last_day))
-                                .Add(static_cast<int64_t>(limit) + 1)));
+    LOOKOUT_ASSIGN_OR_RETURN(Result rows,
+                             s.Exec(ListSql(filter.metric != 0, !filter.country_code.empty()),
+                                    Params()
+                                        .Add(after)
+                                        .Add(static_cast<int64_t>(filter.metric))
+                                        .Add(filter.country_code)
+                                        .Add(filter.source_name)
+                                        .Add(static_cast<int64_t>(filter.first_day))
+                                        .Add(static_cast<int64_t>(filter.last_day))
+                                        .Add(static_cast<int64_t>(limit) + 1)));
     int64_t last_position = 0;
     for (int row = 0; row < rows.rows(); ++row) {
       if (row == limit) {
@@ -217,13 +216,13 @@ absl::StatusOr<std::vector<Observation>> PostgresObservationStore::ListWithin(
     int metric, const std::string& country_code, int32_t first_day, int32_t last_day, int limit) {
   std::vector<Observation> observations;
   LOOKOUT_RETURN_IF_ERROR(pool_->Run([&](Session& s) -> absl::Status {
-    LOOKOUT_ASSIGN_OR_RETURN(Result rows, s.Exec(kListWithinSql,
-                                                 Params()
-                                                     .Add(static_cast<int64_t>(metric))
-                                                     .Add(country_code)
-                                                     .Add(static_cast<int64_t>(first_day))
-                                                     .Add(static_cast<int64_t>(last_day))
-                                                     .Add(static_cast<int64_t>(limit))));
+    LOOKOUT_ASSIGN_OR_RETURN(Result rows,
+                             s.Exec(kListWithinSql, Params()
+                                                        .Add(static_cast<int64_t>(metric))
+                                                        .Add(country_code)
+                                                        .Add(static_cast<int64_t>(first_day))
+                                                        .Add(static_cast<int64_t>(last_day))
+                                                        .Add(static_cast<int64_t>(limit))));
     for (int row = 0; row < rows.rows(); ++row) {
       LOOKOUT_ASSIGN_OR_RETURN(Observation observation, ParseRow(rows.View(row, 0)));
       observations.push_back(std::move(observation));

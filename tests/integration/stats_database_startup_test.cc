@@ -59,8 +59,7 @@ class StatsProcess {
     args.push_back(nullptr);
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND,
-                                     0644);
+    posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     posix_spawn_file_actions_adddup2(&actions, 1, 2);
     EXPECT_EQ(posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ), 0);
     posix_spawn_file_actions_destroy(&actions);
@@ -101,12 +100,9 @@ class StatsDatabaseStartupTest : public ::testing::Test {
   }
 
   std::vector<std::string> Flags() const {
-    return {"--host=127.0.0.1",
-            absl::StrCat("--port=", port_),
+    return {"--host=127.0.0.1", absl::StrCat("--port=", port_),
             absl::StrCat("--internal_token=", kToken),
-            absl::StrCat("--data_dir=", dir_.File("data")),
-            "--metrics_port=-1",
-            "--redis_addr=",
+            absl::StrCat("--data_dir=", dir_.File("data")), "--metrics_port=-1", "--redis_addr=",
             // No event service: the observations do not need one.
             absl::StrCat("--event_addr=127.0.0.1:", lookout::testing::PickFreePort()),
             absl::StrCat("--database_url=", url_),
@@ -137,8 +133,8 @@ TEST_F(StatsDatabaseStartupTest, WaitsForTheDatabaseThenServes) {
   ASSERT_TRUE(WaitRetries(2, absl::Seconds(20))) << ReadFile(log_);
   server_.Resume();
 
-  auto stub = v1::StatsService::NewStub(grpc::CreateChannel(
-      absl::StrCat("127.0.0.1:", port_), grpc::InsecureChannelCredentials()));
+  auto stub = v1::StatsService::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_), grpc::InsecureChannelCredentials()));
   v1::RecordObservationRequest request;
   *request.mutable_observation() = testing::Killed("BINUH", 1100);
   request.set_request_id("req-startup");

@@ -125,8 +125,7 @@ TEST_P(ObservationStoreTest, APagingReaderNeverPassesAnAcknowledgedObservation) 
     absl::MutexLock lock(&mu);
     for (; verified < acknowledged_before_page; ++verified) {
       ASSERT_EQ(seen.count(acknowledged[verified]), 1u)
-          << acknowledged[verified] << " was acknowledged before the reader's last page "
-          << ends;
+          << acknowledged[verified] << " was acknowledged before the reader's last page " << ends;
     }
     if (!writing) break;
   }
