@@ -23,10 +23,12 @@ constexpr char kSecretKey[] = "page_token_secret";
 //
 // Positions follow commit order. An identity column would not: a value is taken at INSERT, so
 // with two writers position 11 can commit before 10, and a reader paging "after 11" would never
-// see 10, an observation acknowledged before that reader's next page. SQLite, with one writer,
-// never does this. So each Record takes the next position from a counter row, as its last step
-// before COMMIT: the row lock is held to commit, the next writer waits only for that commit,
-// and every position lower than a visible one is visible too.
+// see 10, although it was acknowledged before that reader's next page. The API's rule (no row
+// that existed when paging started is skipped) would still hold, but SQLite, with one writer,
+// never skips such a late row, and the backends behave alike. So each Record takes the next
+// position from a counter row just before its INSERT and COMMIT: the row lock is held to commit,
+// the next writer waits only for that commit, and every position lower than a visible one is
+// visible too.
 constexpr char kSchemaV1[] = R"sql(
 CREATE TABLE observations (
   pos bigint PRIMARY KEY,
