@@ -26,7 +26,7 @@
 #include "services/stats/event_stats.h"
 #include "services/stats/observation_manager.h"
 #include "services/stats/observation_owner.h"
-#include "services/stats/sqlite_observation_store.h"
+#include "services/stats/observation_store_factory.h"
 #include "services/stats/stats_service.h"
 #include "services/stats/text_search.h"
 
@@ -74,7 +74,7 @@ struct StatsCluster::EventServer {
 };
 
 struct StatsCluster::StatsServer {
-  std::unique_ptr<SqliteObservationStore> store;
+  std::unique_ptr<ObservationStore> store;
   std::unique_ptr<ObservationOwnerClient> owner;
   std::unique_ptr<RedisCache> redis;
   std::unique_ptr<AggregateCache> cache;
@@ -161,7 +161,9 @@ void StatsCluster::StartStats(StatsOptions options) {
   stats_ = std::make_unique<StatsServer>();
   StatsServer& s = *stats_;
   if (options.observations_addr.empty()) {
-    auto store = SqliteObservationStore::Open(dir_ + "/stats.db");
+    StoreLocation location;
+    location.sqlite_path = dir_ + "/stats.db";
+    auto store = OpenObservationStore(options.observation_store.value_or(location));
     ASSERT_TRUE(store.ok()) << store.status();
     s.store = std::move(*store);
   } else {

@@ -1,5 +1,6 @@
 // The stats service with the real actor and event services, all in-process on loopback ports,
-// each with its own SQLite file under one directory. Each service can be stopped and started
+// each with its own SQLite file under one directory (the observations may live in PostgreSQL
+// instead: StatsOptions::observation_store). Each service can be stopped and started
 // again (the event service on the same port, with the same database), as a process restart
 // would, so tests can cut the change feed and check that the stats service resumes exactly.
 #ifndef LOOKOUT_TESTS_INTEGRATION_STATS_CLUSTER_H_
@@ -8,10 +9,12 @@
 #include <grpcpp/grpcpp.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/store_location.h"
 #include "absl/time/time.h"
+#include "common/store_location.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "lookout/actor/v1/actor_service.grpc.pb.h"
 #include "lookout/event/v1/event_service.grpc.pb.h"
@@ -40,6 +43,9 @@ struct StatsOptions {
   absl::Duration observations_timeout = absl::Seconds(3);
   // The page size a replica's SummarizeMetric reads the owner's observations with.
   int observations_page_size = 1000;
+  // Where the observations live (unset: stats.db in the cluster's directory). Ignored with
+  // `observations_addr`.
+  std::optional<StoreLocation> observation_store;
 };
 
 class StatsCluster {
