@@ -352,23 +352,27 @@ absl::StatusOr<v1::ResolveActorsResponse> ActorManager::ResolveActors(
   };
   // Keyed by matching key, so repeated names in one request share one answer (and one create).
   absl::flat_hash_map<std::string, Match> matches;
-  const auto lookup = [&](ActorStore::Reader& tx, const std::string& key) -> absl::Status {
+  const auto lookup = [](ActorStore::Reader& tx,
+                         const std::string& key) -> absl::StatusOr<std::optional<Match>> {
     LOOKOUT_ASSIGN_OR_RETURN(std::optional<std::string> by_name, tx.FindIdByNameKey(key));
-    if (by_name.has_value()) {
-      matches[key] = {*by_name, v1::RESOLUTION_MATCH_EXACT};
-      return absl::OkStatus();
-    }
+    if (by_name.has_value()) return Match{*by_name, v1::RESOLUTION_MATCH_EXACT};
     LOOKOUT_ASSIGN_OR_RETURN(std::optional<std::string> by_alias, tx.FindIdByAliasKey(key));
-    if (by_alias.has_value()) matches[key] = {*by_alias, v1::RESOLUTION_MATCH_ALIAS};
-    return absl::OkStatus();
+    if (by_alias.has_value()) return Match{*by_alias, v1::RESOLUTION_MATCH_ALIAS};
+    return std::nullopt;
   };
 
   bool any_missing = false;
   LOOKOUT_RETURN_IF_ERROR(store_->Read([&](ActorStore::Reader& tx) -> absl::Status {
+    matches.clear();  // a read may run again too
+    any_missing = false;
     for (const std::string& key : keys) {
       if (matches.contains(key)) continue;
-      LOOKOUT_RETURN_IF_ERROR(lookup(tx, key));
-      any_missing = any_missing || !matches.contains(key);
+      LOOKOUT_ASSIGN_OR_RETURN(std::optional<Match> found, lookup(tx, key));
+      if (found.has_value()) {
+        matches[key] = *found;
+      } else {
+        any_missing = true;
+      }
     }
     return absl::OkStatus();
   }));
@@ -378,13 +382,21 @@ absl::StatusOr<v1::ResolveActorsResponse> ActorManager::ResolveActors(
     const v1::ActorType type = request.default_type() == v1::ACTOR_TYPE_UNSPECIFIED
                                    ? v1::ACTOR_TYPE_OTHER
                                    : request.default_type();
+    // What the write found or created. A store may run the function more than once (a
+    // PostgreSQL transaction that lost a race, an SQLite group redone), so each run starts
+    // from the read's matches: a run undone must leave no id behind.
+    absl::flat_hash_map<std::string, Match> written;
     LOOKOUT_RETURN_IF_ERROR(store_->Write([&](ActorStore::Writer& tx) -> absl::Status {
+      written = matches;
       for (int i = 0; i < request.names_size(); ++i) {
         const std::string& key = keys[i];
-        if (matches.contains(key)) continue;
+        if (written.contains(key)) continue;
         // Another caller may have created it since the read above.
-        LOOKOUT_RETURN_IF_ERROR(lookup(tx, key));
-        if (matches.contains(key)) continue;
+        LOOKOUT_ASSIGN_OR_RETURN(std::optional<Match> found, lookup(tx, key));
+        if (found.has_value()) {
+          written[key] = *found;
+          continue;
+        }
         v1::Actor actor;
         actor.set_id(NewId("act_"));
         actor.set_name(request.names(i));  // the first spelling seen becomes the name
@@ -393,10 +405,11 @@ absl::StatusOr<v1::ResolveActorsResponse> ActorManager::ResolveActors(
         *actor.mutable_create_time() = ToTimestamp(now);
         StoredActor stored = Stamp(std::move(actor), now);
         LOOKOUT_RETURN_IF_ERROR(tx.InsertActor(stored));
-        matches[key] = {stored.actor.id(), v1::RESOLUTION_MATCH_CREATED};
+        written[key] = {stored.actor.id(), v1::RESOLUTION_MATCH_CREATED};
       }
       return absl::OkStatus();
     }));
+    matches = std::move(written);
   }
 
   v1::ResolveActorsResponse response;
