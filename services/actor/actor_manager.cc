@@ -4,6 +4,7 @@
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/util/time_util.h>
 
+#include <algorithm>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -386,11 +387,22 @@ absl::StatusOr<v1::ResolveActorsResponse> ActorManager::ResolveActors(
     // PostgreSQL transaction that lost a race, an SQLite group redone), so each run starts
     // from the read's matches: a run undone must leave no id behind.
     absl::flat_hash_map<std::string, Match> written;
+    // The first spelling of each key, created in key order: two calls creating the same names
+    // in different orders would otherwise each hold a name the other waits for (a deadlock on
+    // PostgreSQL's unique index, resolved only by undoing one of them).
+    std::vector<int> to_create;
+    {
+      absl::flat_hash_set<std::string> seen;
+      for (int i = 0; i < request.names_size(); ++i) {
+        if (!matches.contains(keys[i]) && seen.insert(keys[i]).second) to_create.push_back(i);
+      }
+      std::sort(to_create.begin(), to_create.end(),
+                [&](int a, int b) { return keys[a] < keys[b]; });
+    }
     LOOKOUT_RETURN_IF_ERROR(store_->Write([&](ActorStore::Writer& tx) -> absl::Status {
       written = matches;
-      for (int i = 0; i < request.names_size(); ++i) {
+      for (int i : to_create) {
         const std::string& key = keys[i];
-        if (written.contains(key)) continue;
         // Another caller may have created it since the read above.
         LOOKOUT_ASSIGN_OR_RETURN(std::optional<Match> found, lookup(tx, key));
         if (found.has_value()) {
