@@ -94,6 +94,12 @@ constexpr char kHasChildren[] = "SELECT 1 FROM actors WHERE parent_id = $1 LIMIT
 constexpr char kGetRelationship[] = "SELECT proto FROM relationships WHERE id = $1";
 constexpr char kGetRequest[] =
     "SELECT payload_hash, result_id FROM request_ids WHERE method = $1 AND request_id = $2";
+// In a writer, before reading a request id: holds the id until commit, so a second write with
+// it waits for the first and then reads its record. Without this, READ COMMITTED would let the
+// second miss the record (not committed yet) and then see the first's actor by name (committed
+// by then): ALREADY_EXISTS instead of the first result, which SQLite's single writer never gives.
+constexpr char kLockRequest[] =
+    "SELECT pg_advisory_xact_lock(hashtextextended('actor.request_ids/' || $1 || '/' || $2, 0))";
 constexpr char kInsertActor[] =
     "INSERT INTO actors (id, name_key, type, country_code, parent_id, proto) "
     "VALUES ($1, $2, $3, $4, $5, $6)";
@@ -218,6 +224,9 @@ class PostgresTransaction final : public ActorStore::Writer {
 
   absl::StatusOr<std::optional<RequestRecord>> GetRequest(absl::string_view method,
                                                           absl::string_view request_id) override {
+    if (for_write_) {
+      LOOKOUT_RETURN_IF_ERROR(session_.Run(kLockRequest, Params().Add(method).Add(request_id)));
+    }
     LOOKOUT_ASSIGN_OR_RETURN(Result rows,
                              session_.Exec(kGetRequest, Params().Add(method).Add(request_id)));
     if (rows.rows() == 0) return std::nullopt;

@@ -4,7 +4,9 @@
 // - uniqueness (a name key, a request id) is a unique index, and the loser of a race fails with
 //   23505 and runs again (Pool::Transaction), so ActorManager's check then sees the winner;
 // - GetActor inside a writer locks the row (FOR NO KEY UPDATE) until commit, so an etag check,
-//   a parent's existence or an actor's children cannot change between the check and the write.
+//   a parent's existence or an actor's children cannot change between the check and the write;
+// - GetRequest inside a writer holds the request id (an advisory lock) until commit, so two
+//   writes with one request id run one after the other and the second returns the first's result.
 #ifndef LOOKOUT_SERVICES_ACTOR_POSTGRES_ACTOR_STORE_H_
 #define LOOKOUT_SERVICES_ACTOR_POSTGRES_ACTOR_STORE_H_
 
