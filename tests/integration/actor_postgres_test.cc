@@ -275,6 +275,100 @@ TEST(ActorPostgresTest, OneRequestIdOnTwoReplicasAtOnceCreatesOnce) {
   }
 }
 
+TEST(ActorPostgresTest, DeletingAParentWhileAChildIsCreatedOnAnotherReplicaLeavesNoOrphan) {
+  const StoreLocation location = PostgresLocation(lookout::testing::NewTestDatabase());
+  Replica first(location);
+  Replica second(location);
+  ASSERT_TRUE(first.ok() && second.ok());
+  int deleted = 0;
+  int adopted = 0;
+  for (int round = 0; round < 10; ++round) {
+    SCOPED_TRACE(absl::StrCat("round ", round));
+    const v1::Actor parent = first.MustCreate(absl::StrCat("Parent ", round));
+    grpc::Status removed, created;
+    RunTogether(2, [&](int t) {
+      if (t == 0) {
+        v1::DeleteActorRequest request;
+        request.set_id(parent.id());
+        v1::DeleteActorResponse response;
+        removed = first.Call(&v1::ActorService::Stub::DeleteActor, request, &response);
+      } else {
+        v1::CreateActorRequest request;
+        request.mutable_actor()->set_name(absl::StrCat("Child ", round));
+        request.mutable_actor()->set_type(v1::ACTOR_TYPE_OTHER);
+        request.mutable_actor()->set_parent_id(parent.id());
+        v1::CreateActorResponse response;
+        created = second.Call(&v1::ActorService::Stub::CreateActor, request, &response);
+      }
+    });
+    // Exactly one of them wins, and the loser gets the contract's code.
+    if (removed.ok()) {
+      ++deleted;
+      EXPECT_EQ(created.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+          << created.error_message();
+      EXPECT_NE(created.error_message().find("actor.parent_id"), std::string::npos);
+    } else {
+      ++adopted;
+      EXPECT_EQ(removed.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+          << removed.error_message();
+      EXPECT_TRUE(created.ok()) << created.error_message();
+    }
+  }
+  EXPECT_EQ(deleted + adopted, 10);
+  // Whatever the interleaving: every stored child's parent exists.
+  v1::ListActorsRequest list;
+  list.set_page_size(1000);
+  v1::ListActorsResponse all;
+  ASSERT_TRUE(first.Call(&v1::ActorService::Stub::ListActors, list, &all).ok());
+  std::set<std::string> ids;
+  for (const v1::Actor& actor : all.actors()) ids.insert(actor.id());
+  for (const v1::Actor& actor : all.actors()) {
+    if (!actor.parent_id().empty()) {
+      EXPECT_EQ(ids.count(actor.parent_id()), 1u) << actor.name();
+    }
+  }
+}
+
+TEST(ActorPostgresTest, DeletingAnActorWhileARelationshipToItIsCreatedLeavesNoDanglingSide) {
+  const StoreLocation location = PostgresLocation(lookout::testing::NewTestDatabase());
+  Replica first(location);
+  Replica second(location);
+  ASSERT_TRUE(first.ok() && second.ok());
+  const v1::Actor hub = first.MustCreate("Hub");
+  for (int round = 0; round < 10; ++round) {
+    SCOPED_TRACE(absl::StrCat("round ", round));
+    const v1::Actor doomed = first.MustCreate(absl::StrCat("Doomed ", round));
+    grpc::Status removed, related;
+    RunTogether(2, [&](int t) {
+      if (t == 0) {
+        v1::DeleteActorRequest request;
+        request.set_id(doomed.id());
+        v1::DeleteActorResponse response;
+        removed = first.Call(&v1::ActorService::Stub::DeleteActor, request, &response);
+      } else {
+        v1::CreateRelationshipRequest request;
+        request.mutable_relationship()->set_subject_id(doomed.id());
+        request.mutable_relationship()->set_object_id(hub.id());
+        request.mutable_relationship()->set_type(v1::RELATIONSHIP_TYPE_MEMBER_OF);
+        v1::CreateRelationshipResponse response;
+        related = second.Call(&v1::ActorService::Stub::CreateRelationship, request, &response);
+      }
+    });
+    EXPECT_TRUE(removed.ok()) << removed.error_message();
+    if (!related.ok()) {
+      EXPECT_EQ(related.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+          << related.error_message();
+      EXPECT_NE(related.error_message().find("relationship.subject_id"), std::string::npos);
+    }
+  }
+  // A relationship created before the delete went with it; none created after it exists.
+  v1::ListRelationshipsRequest list;
+  list.set_page_size(1000);
+  v1::ListRelationshipsResponse all;
+  ASSERT_TRUE(second.Call(&v1::ActorService::Stub::ListRelationships, list, &all).ok());
+  EXPECT_EQ(all.relationships_size(), 0);
+}
+
 TEST(ActorPostgresTest, AnOutageIsUnavailableWithinTheDeadlineAndTheServiceRecovers) {
   lookout::testing::PostgresServer server;
   server.Start();
@@ -321,6 +415,40 @@ TEST(ActorPostgresTest, AnOutageIsUnavailableWithinTheDeadlineAndTheServiceRecov
   v1::GetActorResponse fetched;
   ASSERT_TRUE(replica.Call(&v1::ActorService::Stub::GetActor, get, &fetched).ok());
   EXPECT_EQ(fetched.actor().name(), "Before the outage");
+}
+
+TEST(ActorPostgresTest, ADatabaseThatStopsAnsweringCostsTheDeadlineNotAHang) {
+  lookout::testing::PostgresServer server;
+  server.Start();
+  Replica replica(PostgresLocation(server.Url()));
+  ASSERT_TRUE(replica.ok());
+  const v1::Actor before = replica.MustCreate("Before the freeze");
+
+  // Connections stay open and nothing answers, as with a host lost behind a firewall.
+  server.Freeze();
+  v1::GetActorRequest get;
+  get.set_id(before.id());
+  v1::GetActorResponse fetched;
+  const absl::Time start = absl::Now();
+  grpc::Status status =
+      replica.Call(&v1::ActorService::Stub::GetActor, get, &fetched, absl::Seconds(1));
+  const absl::Duration took = absl::Now() - start;
+  server.Thaw();
+  // The server gives up at the call's deadline: the client sees its deadline pass or the
+  // server's UNAVAILABLE, whichever arrives first, and never waits much longer.
+  EXPECT_TRUE(status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED ||
+              status.error_code() == grpc::StatusCode::UNAVAILABLE)
+      << status.error_code() << ": " << status.error_message();
+  EXPECT_LT(took, absl::Seconds(3));
+
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    fetched.Clear();
+    status = replica.Call(&v1::ActorService::Stub::GetActor, get, &fetched);
+    if (status.ok()) break;
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(fetched.actor().name(), "Before the freeze");
 }
 
 // A database whose default collation is ICU's English: there "a_b" sorts before "a1" and "a{"
