@@ -189,7 +189,8 @@ class PostgresTransaction final : public ActorStore::Writer {
   }
 
   absl::StatusOr<int64_t> CountActors(const ActorFilter& filter) override {
-    LOOKOUT_ASSIGN_OR_RETURN(Result rows, session_.Exec(CountActorsSql(), ActorFilterParams(filter)));
+    LOOKOUT_ASSIGN_OR_RETURN(Result rows,
+                             session_.Exec(CountActorsSql(), ActorFilterParams(filter)));
     return rows.rows() > 0 ? rows.Int64(0, 0) : 0;
   }
 
@@ -253,15 +254,14 @@ class PostgresTransaction final : public ActorStore::Writer {
   }
 
   absl::Status InsertRelationship(const v1::Relationship& relationship) override {
-    return session_.Run(kInsertRelationship,
-                        Params()
-                            .Add(relationship.id())
-                            .Add(relationship.subject_id())
-                            .Add(relationship.object_id())
-                            .Add(static_cast<int64_t>(relationship.type()))
-                            .Add(relationship.start_date())
-                            .Add(relationship.end_date())
-                            .AddBytes(relationship.SerializeAsString()));
+    return session_.Run(kInsertRelationship, Params()
+                                                 .Add(relationship.id())
+                                                 .Add(relationship.subject_id())
+                                                 .Add(relationship.object_id())
+                                                 .Add(static_cast<int64_t>(relationship.type()))
+                                                 .Add(relationship.start_date())
+                                                 .Add(relationship.end_date())
+                                                 .AddBytes(relationship.SerializeAsString()));
   }
 
   absl::StatusOr<bool> DeleteRelationship(absl::string_view id) override {

@@ -2,8 +2,8 @@
 // database is down it waits (logging, retrying) instead of exiting, serves once the database
 // is back, names the store in its log without the password, and stops on SIGTERM even while
 // it waits.
-#include <grpcpp/grpcpp.h>
 #include <fcntl.h>
+#include <grpcpp/grpcpp.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -163,8 +163,8 @@ TEST(ActorBinaryPostgresTest, StartedWhileTheDatabaseIsDownItWaitsThenServes) {
   const int port = actor.ServingPort();
   ASSERT_GT(port, 0) << actor.log();
 
-  auto stub = v1::ActorService::NewStub(grpc::CreateChannel(
-      absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+  auto stub = v1::ActorService::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
   v1::CreateActorRequest request;
   request.mutable_actor()->set_name("Stored in PostgreSQL");
   request.mutable_actor()->set_type(v1::ACTOR_TYPE_OTHER);

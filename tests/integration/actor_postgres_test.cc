@@ -83,8 +83,8 @@ class Replica {
 
   int64_t ActorCount() {
     v1::ListActorsResponse response;
-    grpc::Status status = Call(&v1::ActorService::Stub::ListActors, v1::ListActorsRequest(),
-                               &response);
+    grpc::Status status =
+        Call(&v1::ActorService::Stub::ListActors, v1::ListActorsRequest(), &response);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return response.total_size();
   }
@@ -216,8 +216,7 @@ TEST(ActorPostgresTest, ConflictingUpdatesOnTwoReplicasHaveOneWinnerPerEtag) {
         winner_description = response.actor().description();
       } else {
         EXPECT_EQ(status.error_code(), grpc::StatusCode::ABORTED) << status.error_message();
-        EXPECT_NE(status.error_message().find("etag"), std::string::npos)
-            << status.error_message();
+        EXPECT_NE(status.error_message().find("etag"), std::string::npos) << status.error_message();
         ++aborted;
       }
     });
@@ -383,8 +382,8 @@ TEST(ActorPostgresTest, AnOutageIsUnavailableWithinTheDeadlineAndTheServiceRecov
     request.mutable_actor()->set_type(v1::ACTOR_TYPE_OTHER);
     v1::CreateActorResponse response;
     const absl::Time start = absl::Now();
-    grpc::Status status = replica.Call(&v1::ActorService::Stub::CreateActor, request, &response,
-                                       absl::Seconds(5));
+    grpc::Status status =
+        replica.Call(&v1::ActorService::Stub::CreateActor, request, &response, absl::Seconds(5));
     EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
     EXPECT_LT(absl::Now() - start, absl::Seconds(5));
     v1::GetActorRequest get;
@@ -476,8 +475,8 @@ TEST(ActorPostgresTest, ListingIsInByteOrderWhateverTheDatabaseCollation) {
   Replica on_sqlite(lookout::testing::TestStoreLocation(lookout::testing::StoreBackend::kSqlite,
                                                         dir.File("actor.db"), "actor"));
   ASSERT_TRUE(on_postgres.ok() && on_sqlite.ok());
-  const std::vector<std::string> names = {"ab", "a_b", "a1", "a{", "a b", "a-b", "a~", "ab1",
-                                          "a.b", "aB c", "Ab d", "b", "_b", "1b", "ж", "z"};
+  const std::vector<std::string> names = {"ab",  "a_b",  "a1",   "a{", "a b", "a-b", "a~", "ab1",
+                                          "a.b", "aB c", "Ab d", "b",  "_b",  "1b",  "ж",  "z"};
   for (const std::string& name : names) {
     on_postgres.MustCreate(name);
     on_sqlite.MustCreate(name);
