@@ -416,6 +416,32 @@ TEST(ActorPostgresTest, AnOutageIsUnavailableWithinTheDeadlineAndTheServiceRecov
   EXPECT_EQ(fetched.actor().name(), "Before the outage");
 }
 
+TEST(ActorPostgresTest, OnceTheDatabaseIsBackNoCallFailsOnAConnectionLostInTheOutage) {
+  lookout::testing::PostgresServer server;
+  server.Start();
+  Replica replica(PostgresLocation(server.Url()));
+  ASSERT_TRUE(replica.ok());
+  const v1::Actor before = replica.MustCreate("Before the restart");
+  // Calls at once, so the pool holds several open connections.
+  RunTogether(8, [&](int) {
+    v1::ListActorsResponse response;
+    EXPECT_TRUE(
+        replica.Call(&v1::ActorService::Stub::ListActors, v1::ListActorsRequest(), &response)
+            .ok());
+  });
+
+  // A restart nobody called through: every pooled connection died with the old server.
+  server.Pause();
+  server.Resume();
+  for (int call = 0; call < 12; ++call) {
+    v1::GetActorRequest get;
+    get.set_id(before.id());
+    v1::GetActorResponse fetched;
+    grpc::Status status = replica.Call(&v1::ActorService::Stub::GetActor, get, &fetched);
+    EXPECT_TRUE(status.ok()) << "call " << call << ": " << status.error_message();
+  }
+}
+
 TEST(ActorPostgresTest, ADatabaseThatStopsAnsweringCostsTheDeadlineNotAHang) {
   lookout::testing::PostgresServer server;
   server.Start();
