@@ -99,8 +99,8 @@ absl::StatusOr<std::unique_ptr<Connection>> Pool::Acquire(absl::Time deadline) {
       };
       if (!mu_.AwaitWithDeadline(absl::Condition(&available), deadline)) {
         return errors::DependencyUnavailable(
-            "database", absl::StrCat("all ", options_.size,
-                                     " connections stayed busy until the deadline"));
+            "database",
+            absl::StrCat("all ", options_.size, " connections stayed busy until the deadline"));
       }
       if (idle_.empty()) {
         ++open_;

@@ -426,8 +426,7 @@ TEST(ActorPostgresTest, OnceTheDatabaseIsBackNoCallFailsOnAConnectionLostInTheOu
   RunTogether(8, [&](int) {
     v1::ListActorsResponse response;
     EXPECT_TRUE(
-        replica.Call(&v1::ActorService::Stub::ListActors, v1::ListActorsRequest(), &response)
-            .ok());
+        replica.Call(&v1::ActorService::Stub::ListActors, v1::ListActorsRequest(), &response).ok());
   });
 
   // A restart nobody called through: every pooled connection died with the old server.
