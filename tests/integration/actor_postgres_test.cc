@@ -134,6 +134,39 @@ void RunTogether(int threads, Body body) {
   for (std::thread& thread : running) thread.join();
 }
 
+TEST(ActorPostgresTest, ReplicasStartingTogetherShareOneSchemaAndPageTokenSecret) {
+  const StoreLocation location = PostgresLocation(lookout::testing::NewTestDatabase());
+  constexpr int kReplicas = 4;
+  std::vector<std::unique_ptr<ActorStore>> stores(kReplicas);
+  RunTogether(kReplicas, [&](int t) {
+    auto store = OpenActorStore(location);
+    ASSERT_TRUE(store.ok()) << store.status();
+    stores[t] = std::move(*store);
+  });
+  for (const auto& store : stores) ASSERT_NE(store, nullptr);
+  for (const auto& store : stores) {
+    EXPECT_EQ(store->page_token_secret(), stores[0]->page_token_secret());
+  }
+  EXPECT_EQ(stores[0]->page_token_secret().size(), 64u);
+  stores.clear();
+
+  // So a page token one replica issued is good on another.
+  Replica first(location);
+  Replica second(location);
+  ASSERT_TRUE(first.ok() && second.ok());
+  for (int i = 0; i < 5; ++i) first.MustCreate(absl::StrCat("Listed ", i));
+  v1::ListActorsRequest request;
+  request.set_page_size(2);
+  v1::ListActorsResponse page;
+  ASSERT_TRUE(first.Call(&v1::ActorService::Stub::ListActors, request, &page).ok());
+  ASSERT_FALSE(page.next_page_token().empty());
+  request.set_page_token(page.next_page_token());
+  grpc::Status status = second.Call(&v1::ActorService::Stub::ListActors, request, &page);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(page.actors_size(), 2);
+  EXPECT_EQ(page.actors(0).name(), "Listed 2");
+}
+
 TEST(ActorPostgresTest, TwoReplicasResolvingTheSameNewNamesCreateOneActorPerName) {
   const StoreLocation location = PostgresLocation(lookout::testing::NewTestDatabase());
   Replica first(location);
