@@ -91,23 +91,34 @@ absl::StatusOr<std::unique_ptr<Connection>> Pool::Dedicated(absl::Time deadline)
 
 absl::StatusOr<std::unique_ptr<Connection>> Pool::Acquire(absl::Time deadline, bool* reused) {
   if (reused != nullptr) *reused = false;
-  {
-    absl::MutexLock lock(&mu_);
-    auto available = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return !idle_.empty() || open_ < options_.size;
-    };
-    if (!mu_.AwaitWithDeadline(absl::Condition(&available), deadline)) {
-      return errors::DependencyUnavailable(
-          "database", absl::StrCat("all ", options_.size,
-                                   " connections stayed busy until the deadline"));
-    }
-    if (!idle_.empty()) {
-      std::unique_ptr<Connection> connection = std::move(idle_.back());
+  while (true) {
+    std::unique_ptr<Connection> idle;
+    {
+      absl::MutexLock lock(&mu_);
+      auto available = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return !idle_.empty() || open_ < options_.size;
+      };
+      if (!mu_.AwaitWithDeadline(absl::Condition(&available), deadline)) {
+        return errors::DependencyUnavailable(
+            "database",
+            absl::StrCat("all ", options_.size, " connections stayed busy until the deadline"));
+      }
+      if (idle_.empty()) {
+        ++open_;
+        break;
+      }
+      idle = std::move(idle_.back());
       idle_.pop_back();
-      if (reused != nullptr) *reused = true;
-      return connection;
     }
-    ++open_;
+    // One the server closed while it sat idle (a restart, a failover) would fail the call
+    // once the database is back: drop it and take the next, or a new one.
+    if (idle->PeerStillOpen()) {
+      if (reused != nullptr) *reused = true;
+      return idle;
+    }
+    idle.reset();
+    absl::MutexLock lock(&mu_);
+    --open_;
   }
   absl::StatusOr<std::unique_ptr<Connection>> opened = Dedicated(deadline);
   if (!opened.ok()) {

@@ -173,6 +173,27 @@ TEST(PgPoolTest, AStoppedServerIsUnavailableWithinTheDeadlineAndRecoveredFrom) {
   EXPECT_TRUE(pool->Transaction([](Session& s) { return s.Run("INSERT INTO t VALUES (2)"); }).ok());
 }
 
+TEST(PgPoolTest, ConnectionsTheServerClosedWhileIdleAreReplacedNotUsed) {
+  testing::PostgresServer server;
+  server.Start();
+  auto pool = MigratedPool(server.Url(), {});
+  // Four calls at once leave four idle connections in the pool.
+  std::vector<std::thread> callers;
+  for (int i = 0; i < 4; ++i) {
+    callers.emplace_back([&] {
+      EXPECT_TRUE(pool->Run([](Session& s) { return s.Run("SELECT pg_sleep(0.2)"); }).ok());
+    });
+  }
+  for (std::thread& caller : callers) caller.join();
+  // A restart no call went through: each pooled connection is closed by the old server.
+  server.Pause();
+  server.Resume();
+  for (int call = 0; call < 6; ++call) {
+    absl::Status status = pool->Run([](Session& s) { return s.Run("SELECT 1"); });
+    EXPECT_TRUE(status.ok()) << "call " << call << ": " << status;
+  }
+}
+
 TEST(PgPoolTest, AFrozenServerCostsTheDeadlineNotAHang) {
   testing::PostgresServer server;
   server.Start();
