@@ -18,10 +18,10 @@ target_compile_definitions(sqlite_backup_test PRIVATE
   LOOKOUT_BACKUP_BINARY="$<TARGET_FILE:lookout-backup>")
 add_dependencies(sqlite_backup_test lookout-backup lookout-event)
 
-# PostgreSQL's own pg_dump and pg_restore, run as README.md says, against the real event service
-# on PostgreSQL under CreateEvent/UpdateEvent load: the restored database under a fresh event
-# service holds every write acknowledged before the dump began and a change log without gaps;
-# followers that went past its head are told to rebuild.
+# PostgreSQL's own pg_dump and pg_restore (and pg_basebackup with its WAL), run as README.md
+# says, against the real event service on PostgreSQL under CreateEvent/UpdateEvent load: the
+# restored database under a fresh event service holds every write acknowledged before the backup
+# began and a change log without gaps; followers that went past its head are told to rebuild.
 lookout_test(postgres_backup_test LABEL integration
   SOURCES integration/postgres_backup_test.cc
   LIBS backup_testing)

@@ -5,9 +5,12 @@
 // began at its sequence with its etag, and a change log without gaps that is a prefix of the live
 // one (same change_log_id); new writes continue after its head; followers of the live log that
 // went past that head are told to rebuild (FAILED_PRECONDITION), as with a restored SQLite file.
+// Likewise `pg_basebackup` with its WAL, checked with `pg_verifybackup` and recovered by a server
+// started on a copy of it.
 // With an exported snapshot held open, writes go on, and a dump of that snapshot holds no write
 // sent after it.
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -72,25 +75,33 @@ class PostgresBackupTest : public ::testing::Test {
     return absl::StrCat(lookout::testing::PostgresBinDir(), "/", name);
   }
 
-  // pg_dump as README.md has it, with `flags` before the database URL; its exit status.
-  int Dump(const std::vector<std::string>& flags, const std::string& file) {
-    std::vector<std::string> argv = {Tool("pg_dump"), "--format=custom", "--file=" + file};
+  // pg_dump as README.md has it, with `flags` before the URL of the live database.
+  std::vector<std::string> Dump(const std::vector<std::string>& flags) {
+    std::vector<std::string> argv = {Tool("pg_dump"), "--format=custom", "--file=" + dump_};
     argv.insert(argv.end(), flags.begin(), flags.end());
     argv.push_back(live_url_);
-    return RunCommand(argv, dir_.File("pg_dump.log"));
+    return argv;
   }
 
-  // Restores `dump` as README.md says into a fresh empty database, starts a fresh event service
-  // on it, and checks the copy against what the live service acknowledged. `before` were
-  // acknowledged before the dump began; `live` is the live change log once the load stopped.
-  void CheckRestoredCopy(const std::string& dump, const std::vector<Ack>& before,
-                         const ChangeLog& live, const std::vector<Ack>& sent_after_snapshot) {
+  // Restores the dump as README.md says into a fresh empty database; its URL ("" if it failed).
+  std::string RestoreDump() {
     const std::string restored_url = lookout::testing::NewTestDatabase();
-    ASSERT_EQ(RunCommand({Tool("pg_restore"), "--exit-on-error", "--single-transaction",
-                          "--no-owner", "--dbname=" + restored_url, dump},
-                         dir_.File("pg_restore.log")),
-              0)
-        << ReadText(dir_.File("pg_restore.log"));
+    const std::string log = dir_.File("pg_restore.log");
+    if (RunCommand({Tool("pg_restore"), "--exit-on-error", "--single-transaction", "--no-owner",
+                    "--dbname=" + restored_url, dump_},
+                   log) != 0) {
+      ADD_FAILURE() << "pg_restore failed: " << ReadText(log);
+      return "";
+    }
+    return restored_url;
+  }
+
+  // Starts a fresh event service on the restored database and checks the copy against what
+  // the live service acknowledged. `before` were acknowledged before the backup began; `live` is
+  // the live change log once the load stopped.
+  void CheckRestoredCopy(const std::string& restored_url, const std::vector<Ack>& before,
+                         const ChangeLog& live, const std::vector<Ack>& sent_after_snapshot) {
+    ASSERT_FALSE(restored_url.empty());
     EventOnPostgres service(restored_url, dir_.File("restored"));
     ASSERT_TRUE(service.started()) << ReadText(dir_.File("restored/event.log"));
     const ChangeLog copy = ReadChangeLog(service.address());
@@ -98,44 +109,72 @@ class PostgresBackupTest : public ::testing::Test {
     CheckFollowersOfRestoredCopy(service.address(), copy, live);
   }
 
-  // Dumps the live database with `flags` while the load goes on, then restores and checks it.
-  void DumpUnderLoadAndRestore(const std::vector<std::string>& flags) {
-    EventOnPostgres live(live_url_, dir_.File("live"));
+  // Runs the backup command `backup` while the load goes on against the event service on
+  // `live_url`; then `restore` makes a database of the backup and returns its URL, and the copy
+  // there is checked.
+  void BackupUnderLoadAndRestore(const std::string& live_url,
+                                 const std::vector<std::string>& backup,
+                                 const std::function<std::string()>& restore) {
+    EventOnPostgres live(live_url, dir_.File("live"));
     ASSERT_TRUE(live.started()) << ReadText(dir_.File("live/event.log"));
     WriteLoad load(live.address(), /*threads=*/8);
     ASSERT_TRUE(load.WaitForAcks(3000, absl::Seconds(120))) << load.AckedCount();
 
     const std::vector<Ack> before = load.Acked();
-    const std::string dump = dir_.File("backups/lookout.dump");
+    const std::string log = dir_.File("backup.log");
     const absl::Time began = absl::Now();
-    const int exit_code = Dump(flags, dump);
+    const int exit_code = RunCommand(backup, log);
     const absl::Duration took = absl::Now() - began;
     const size_t acked_during = load.AckedCount() - before.size();
     ASSERT_TRUE(load.WaitForAcks(load.AckedCount() + 300, absl::Seconds(30)));
     load.Stop();
 
-    ASSERT_EQ(exit_code, 0) << ReadText(dir_.File("pg_dump.log"));
+    ASSERT_EQ(exit_code, 0) << ReadText(log);
     EXPECT_EQ(load.Failures(), std::vector<std::string>{});
     EXPECT_GT(load.UpdateCount(), 0u);
-    std::cout << "pg_dump of " << before.size() << "+ writes took " << took << "; " << acked_during
+    std::cout << fs::path(backup[0]).filename().string() << " with " << before.size()
+              << "+ writes took " << took << "; " << acked_during
               << " writes were acknowledged meanwhile\n";
     const ChangeLog live_log = ReadChangeLog(live.address());
     ASSERT_EQ(live_log.changes.size(), load.Acked().size());
-    CheckRestoredCopy(dump, before, live_log, /*sent_after_snapshot=*/{});
+    CheckRestoredCopy(restore(), before, live_log, /*sent_after_snapshot=*/{});
   }
 
   lookout::testing::TempDir dir_;
+  const std::string dump_ = dir_.File("backups/lookout.dump");
   const std::string live_url_ = lookout::testing::NewTestDatabase();
 };
 
 TEST_F(PostgresBackupTest, ADumpOfTheWholeDatabaseRestoresEveryAcknowledgedWrite) {
-  DumpUnderLoadAndRestore({});
+  BackupUnderLoadAndRestore(live_url_, Dump({}), [this] { return RestoreDump(); });
 }
 
 // The services' schemas only (README.md: for a database that holds other things too). The
 // actor and stats schemas are not in this database: pg_dump takes the schemas it finds.
 TEST_F(PostgresBackupTest, ADumpOfTheServicesSchemasRestoresEveryAcknowledgedWrite) {
-  DumpUnderLoadAndRestore({"--schema=event", "--schema=actor", "--schema=stats"});
+  BackupUnderLoadAndRestore(live_url_, Dump({"--schema=event", "--schema=actor", "--schema=stats"}),
+                            [this] { return RestoreDump(); });
+}
+
+// pg_basebackup of a server of its own (it copies every database of the server) with the WAL
+// written meanwhile, checked with pg_verifybackup; a server started on a copy of it recovers to
+// the backup's end.
+TEST_F(PostgresBackupTest, ABaseBackupWithItsWalRestoresEveryAcknowledgedWrite) {
+  lookout::testing::PostgresServer live_server;
+  live_server.Start();
+  const std::string live_url = live_server.CreateDatabase("lookout");
+  const std::string base = dir_.File("backups/base");
+  lookout::testing::PostgresServer restored_server;
+  BackupUnderLoadAndRestore(
+      live_url,
+      {Tool("pg_basebackup"), "--dbname=" + live_url, "--pgdata=" + base, "--wal-method=stream",
+       "--checkpoint=fast"},
+      [&] {
+        const std::string log = dir_.File("pg_verifybackup.log");
+        EXPECT_EQ(RunCommand({Tool("pg_verifybackup"), base}, log), 0) << ReadText(log);
+        restored_server.StartFromBaseBackup(base, {});
+        return restored_server.Url("lookout");
+      });
 }
 
 // A snapshot exported from a transaction held open: writes go on being acknowledged meanwhile,
@@ -156,8 +195,8 @@ TEST_F(PostgresBackupTest, TheDumpIsOneSnapshotAndWritesGoOnWhileItIsHeld) {
   load.MarkSnapshot();
   EXPECT_TRUE(load.WaitForAcks(load.AckedCount() + 500, absl::Seconds(30)))
       << "writes stalled while a snapshot was held";
-  const std::string dump = dir_.File("backups/lookout.dump");
-  const int exit_code = Dump({"--snapshot=" + snapshot->Bytes(0, 0)}, dump);
+  const int exit_code =
+      RunCommand(Dump({"--snapshot=" + snapshot->Bytes(0, 0)}), dir_.File("pg_dump.log"));
   ASSERT_TRUE((*holder)->ExecScript("COMMIT", deadline).ok());
   ASSERT_TRUE(load.WaitForAcks(load.AckedCount() + 300, absl::Seconds(30)));
   load.Stop();
@@ -166,7 +205,7 @@ TEST_F(PostgresBackupTest, TheDumpIsOneSnapshotAndWritesGoOnWhileItIsHeld) {
   EXPECT_EQ(load.Failures(), std::vector<std::string>{});
   EXPECT_GE(load.SentAfterSnapshot().size(), 500u);
   const ChangeLog live_log = ReadChangeLog(live.address());
-  CheckRestoredCopy(dump, before, live_log, load.SentAfterSnapshot());
+  CheckRestoredCopy(RestoreDump(), before, live_log, load.SentAfterSnapshot());
 }
 
 }  // namespace
