@@ -1,0 +1,612 @@
+// Three real lookout-event processes on one PostgreSQL database (issue 15, item 3): concurrent
+// writers spread over the replicas, a follower that moves from replica to replica mid-run, and
+// a stats service following one replica must all see one change log, in commit order, with
+// every acknowledged write exactly once. Conflicting requests that reach two replicas at the
+// same moment get the contract's answers: one event per request_id, one winner per etag, one
+// holder per external id.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <random>
+#include <set>
+#include <thread>
+#include <tuple>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "tests/integration/event_replica_cluster.h"
+
+namespace lookout::event::testing {
+namespace {
+
+using ::lookout::event::v1::ChangeType;
+using ::lookout::event::v1::Event;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+constexpr int kReplicas = 3;
+
+// One change to one event, as the change log or a response names it.
+struct Change {
+  int64_t sequence = 0;
+  ChangeType type = v1::CHANGE_TYPE_UNSPECIFIED;
+  std::string event_id;
+  std::string etag;
+
+  bool operator==(const Change& other) const {
+    return std::tie(sequence, type, event_id, etag) ==
+           std::tie(other.sequence, other.type, other.event_id, other.etag);
+  }
+};
+
+std::ostream& operator<<(std::ostream& out, const Change& c) {
+  return out << "{" << c.sequence << " " << v1::ChangeType_Name(c.type) << " " << c.event_id << " "
+             << c.etag << "}";
+}
+
+Change ChangeOf(const v1::WatchEventsResponse& message) {
+  return Change{message.sequence(), message.type(), message.event().id(), message.event().etag()};
+}
+
+std::vector<Change> ChangesOf(const std::vector<v1::WatchEventsResponse>& log) {
+  std::vector<Change> changes;
+  for (const auto& message : log) changes.push_back(ChangeOf(message));
+  return changes;
+}
+
+// Where two lists first differ, for a readable failure (the lists hold thousands of changes).
+std::string FirstDifference(const std::vector<Change>& got, const std::vector<Change>& want) {
+  for (size_t i = 0; i < std::max(got.size(), want.size()); ++i) {
+    if (i >= got.size()) return absl::StrCat("missing from index ", i);
+    if (i >= want.size()) return absl::StrCat("extra from index ", i);
+    if (!(got[i] == want[i])) {
+      std::ostringstream out;
+      out << "index " << i << ": got " << got[i] << ", the log has " << want[i];
+      return out.str();
+    }
+  }
+  return "none";
+}
+
+// Runs `first` and `second` on two threads released at the same moment.
+void AtTheSameMoment(const std::function<void()>& first, const std::function<void()>& second) {
+  std::atomic<int> ready{0};
+  std::atomic<bool> go{false};
+  auto start = [&](const std::function<void()>& fn) {
+    return std::thread([&ready, &go, &fn] {
+      ready.fetch_add(1);
+      while (!go.load()) std::this_thread::yield();
+      fn();
+    });
+  };
+  std::thread a = start(first);
+  std::thread b = start(second);
+  while (ready.load() < 2) std::this_thread::yield();
+  go.store(true);
+  a.join();
+  b.join();
+}
+
+// A client writing on every replica in turn: creates (some with a request_id, retried on
+// another replica), updates and deletes of its own events. It records every acknowledged write.
+class Writer {
+ public:
+  struct LiveEvent {
+    std::string etag;
+    int64_t fatalities = 0;
+  };
+
+  Writer(EventReplicaCluster& cluster, int index, std::string actor_id)
+      : cluster_(cluster), index_(index), actor_id_(std::move(actor_id)), random_(index) {}
+
+  void Run(int operations) {
+    for (int op = 0; op < operations; ++op) {
+      const int replica = (index_ + op) % kReplicas;
+      const int choice = static_cast<int>(random_() % 100);
+      if (live_.empty() || choice < 45) {
+        Create(replica, op);
+      } else if (choice < 80) {
+        Update(replica, op);
+      } else {
+        Delete(replica);
+      }
+    }
+  }
+
+  const std::vector<Change>& acks() const { return acks_; }
+  const std::vector<std::string>& failures() const { return failures_; }
+  const std::map<std::string, LiveEvent>& live() const { return live_; }
+  int replays() const { return replays_; }
+
+ private:
+  void Create(int replica, int op) {
+    v1::CreateEventRequest request;
+    Event& event = *request.mutable_event();
+    event = MinimalEvent(absl::StrCat("2024-0", 1 + op % 9, "-1", index_ % 10));
+    event.set_notes(absl::StrCat("writer ", index_, " operation ", op));
+    SetKilled(&event, static_cast<int64_t>(random_() % 50));
+    if (op % 2 == 0) {
+      v1::Participant* participant = event.add_participants();
+      participant->set_actor_id(actor_id_);
+      participant->set_role(v1::PARTICIPANT_ROLE_PRIMARY);
+    }
+    if (op % 3 == 0) {
+      auto* external = event.add_external_ids();
+      external->set_scheme("ACLED");
+      external->set_value(absl::StrCat("W", index_, "-", op));
+    }
+    if (op % 3 == 1) request.set_request_id(absl::StrCat("writer-", index_, "-op-", op));
+    v1::CreateEventResponse response;
+    grpc::Status status = cluster_.event(replica).CreateEvent(
+        EventReplicaCluster::Context().get(), request, &response);
+    if (!Check(status, "CreateEvent", replica)) return;
+    const Event& created = response.event();
+    acks_.push_back(Change{created.sequence(), v1::CHANGE_TYPE_CREATED, created.id(), created.etag()});
+    live_[created.id()] = LiveEvent{created.etag(), created.fatalities()};
+    if (!request.request_id().empty() && random_() % 2 == 0) {
+      // The client's retry, on another replica: the first answer again, and no second event.
+      const int other = (replica + 1) % kReplicas;
+      v1::CreateEventResponse again;
+      status = cluster_.event(other).CreateEvent(EventReplicaCluster::Context().get(), request,
+                                                 &again);
+      if (!Check(status, "CreateEvent retry", other)) return;
+      if (again.event().id() != created.id() || again.event().sequence() != created.sequence() ||
+          again.event().etag() != created.etag()) {
+        failures_.push_back(absl::StrCat("retry of ", request.request_id(), " on replica ", other,
+                                         " answered ", again.event().id(), "@",
+                                         again.event().sequence(), ", first answer ",
+                                         created.id(), "@", created.sequence()));
+      }
+      ++replays_;
+    }
+  }
+
+  void Update(int replica, int op) {
+    auto it = PickLive();
+    v1::UpdateEventRequest request;
+    Event& event = *request.mutable_event();
+    event.set_id(it->first);
+    // Half the updates pin the etag: nobody else writes this writer's events, so it matches.
+    if (op % 2 == 1) event.set_etag(it->second.etag);
+    event.set_notes(absl::StrCat("writer ", index_, " updated at operation ", op));
+    SetKilled(&event, static_cast<int64_t>(random_() % 50));
+    request.mutable_update_mask()->add_paths("notes");
+    request.mutable_update_mask()->add_paths("casualties");
+    v1::UpdateEventResponse response;
+    const grpc::Status status = cluster_.event(replica).UpdateEvent(
+        EventReplicaCluster::Context().get(), request, &response);
+    if (!Check(status, "UpdateEvent", replica)) return;
+    const Event& updated = response.event();
+    acks_.push_back(Change{updated.sequence(), v1::CHANGE_TYPE_UPDATED, updated.id(), updated.etag()});
+    it->second = LiveEvent{updated.etag(), updated.fatalities()};
+  }
+
+  void Delete(int replica) {
+    auto it = PickLive();
+    v1::DeleteEventRequest request;
+    request.set_id(it->first);
+    request.set_etag(it->second.etag);
+    v1::DeleteEventResponse response;
+    const grpc::Status status = cluster_.event(replica).DeleteEvent(
+        EventReplicaCluster::Context().get(), request, &response);
+    if (!Check(status, "DeleteEvent", replica)) return;
+    // The response carries no sequence: the DELETED change is found by id (and the last
+    // state's etag, which the call pinned).
+    acks_.push_back(Change{0, v1::CHANGE_TYPE_DELETED, it->first, it->second.etag});
+    live_.erase(it);
+  }
+
+  std::map<std::string, LiveEvent>::iterator PickLive() {
+    auto it = live_.begin();
+    std::advance(it, random_() % live_.size());
+    return it;
+  }
+
+  static void SetKilled(Event* event, int64_t killed) {
+    v1::Casualty* casualty = event->add_casualties();
+    casualty->set_kind(v1::CASUALTY_KIND_KILLED);
+    casualty->mutable_count()->set_best(killed);
+  }
+
+  bool Check(const grpc::Status& status, absl::string_view call, int replica) {
+    if (status.ok()) return true;
+    failures_.push_back(absl::StrCat(call, " on replica ", replica, ": code ",
+                                     status.error_code(), " ", status.error_message()));
+    return false;
+  }
+
+  EventReplicaCluster& cluster_;
+  const int index_;
+  const std::string actor_id_;
+  std::mt19937 random_;
+  std::vector<Change> acks_;
+  std::vector<std::string> failures_;
+  std::map<std::string, LiveEvent> live_;
+  int replays_ = 0;
+};
+
+// WatchEvents with follow that starts on replica 0 and, each time it has received the next
+// count in `move_after`, cancels its stream and resumes on the next replica from the last
+// change it received (after_sequence, after_etag and change_log_id, as the stats service does).
+class MovingFollower {
+ public:
+  struct Move {
+    int to_replica = 0;
+    size_t received = 0;
+    bool while_writing = false;
+  };
+
+  MovingFollower(EventReplicaCluster& cluster, std::vector<size_t> move_after,
+                 const std::atomic<bool>& writing)
+      : cluster_(cluster), move_after_(std::move(move_after)), writing_(writing) {}
+
+  void Run() {
+    int replica = 0;
+    while (true) {
+      v1::WatchEventsRequest request;
+      request.set_follow(true);
+      request.set_after_sequence(after_.load());
+      request.set_after_etag(after_etag_);
+      request.set_change_log_id(change_log_id_);
+      auto context = EventReplicaCluster::Context(absl::Minutes(10));
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (stopping_) return;
+        stream_ = context.get();
+      }
+      auto reader = cluster_.event(replica).WatchEvents(context.get(), request);
+      bool moving = false;
+      v1::WatchEventsResponse message;
+      while (reader->Read(&message)) {
+        if (!message.change_log_id().empty()) {
+          if (change_log_id_.empty()) change_log_id_ = message.change_log_id();
+          if (message.change_log_id() != change_log_id_) {
+            errors_.push_back(absl::StrCat("replica ", replica, " names change log ",
+                                           message.change_log_id(), ", not ", change_log_id_));
+          }
+        }
+        received_.push_back(ChangeOf(message));
+        after_etag_ = message.event().etag();
+        after_.store(message.sequence());
+        if (moves_.size() < move_after_.size() && received_.size() >= move_after_[moves_.size()]) {
+          replica = (replica + 1) % kReplicas;
+          moves_.push_back(Move{replica, received_.size(), writing_.load()});
+          context->TryCancel();
+          moving = true;
+          break;
+        }
+      }
+      while (moving && reader->Read(&message)) {
+        // Sent before the cancellation took effect: dropped, the next stream resends them.
+      }
+      const grpc::Status status = reader->Finish();
+      bool stopping = false;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        stream_ = nullptr;
+        stopping = stopping_;
+      }
+      if (moving) continue;
+      if (!stopping) {
+        errors_.push_back(absl::StrCat("stream on replica ", replica, " ended: code ",
+                                       status.error_code(), " ", status.error_message()));
+      }
+      return;
+    }
+  }
+
+  // Waits until the follower received the change at `head` (false after `timeout`), then
+  // ends its stream.
+  bool StopAt(int64_t head, absl::Duration timeout) {
+    const absl::Time deadline = absl::Now() + timeout;
+    while (after_.load() < head && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(10));
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    if (stream_ != nullptr) stream_->TryCancel();
+    return after_.load() >= head;
+  }
+
+  // Read these once Run returned.
+  const std::vector<Change>& received() const { return received_; }
+  const std::vector<Move>& moves() const { return moves_; }
+  const std::vector<std::string>& errors() const { return errors_; }
+
+ private:
+  EventReplicaCluster& cluster_;
+  const std::vector<size_t> move_after_;
+  const std::atomic<bool>& writing_;
+  std::atomic<int64_t> after_{0};
+  std::string after_etag_;
+  std::string change_log_id_;
+  std::vector<Change> received_;
+  std::vector<Move> moves_;
+  std::vector<std::string> errors_;
+  std::mutex mu_;
+  grpc::ClientContext* stream_ = nullptr;  // guarded by mu_
+  bool stopping_ = false;                  // guarded by mu_
+};
+
+TEST(EventReplicasTest, WritersOnThreeReplicasAMovingFollowerAndStatsSeeOneLog) {
+  constexpr int kWriters = 32;
+  constexpr int kOperationsPerWriter = 60;
+  EventReplicaCluster cluster;
+  ASSERT_NO_FATAL_FAILURE(cluster.Start(kReplicas));
+  const std::string actor_id = cluster.CreateActor("Viv Ansanm");
+  ASSERT_FALSE(actor_id.empty());
+  ASSERT_NO_FATAL_FAILURE(cluster.StartStats(/*replica=*/1));
+
+  std::atomic<bool> writing{true};
+  // About 1,800 changes in all: the moves fall well inside the run.
+  MovingFollower follower(cluster, {400, 900}, writing);
+  std::thread following([&follower] { follower.Run(); });
+
+  const absl::Time start = absl::Now();
+  std::vector<std::unique_ptr<Writer>> writers;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kWriters; ++i) {
+    writers.push_back(std::make_unique<Writer>(cluster, i, actor_id));
+  }
+  for (auto& writer : writers) {
+    threads.emplace_back([&writer] { writer->Run(kOperationsPerWriter); });
+  }
+  for (std::thread& thread : threads) thread.join();
+  const absl::Duration writing_time = absl::Now() - start;
+  writing.store(false);
+
+  const std::vector<v1::WatchEventsResponse> log = cluster.ReadLog(2);
+  ASSERT_FALSE(log.empty());
+  const int64_t head = log.back().sequence();
+  const bool caught_up = follower.StopAt(head, absl::Seconds(60));
+  following.join();
+  EXPECT_TRUE(caught_up) << "the follower did not reach the head " << head;
+
+  std::vector<Change> acks;
+  std::vector<std::string> failures;
+  int64_t live_events = 0;
+  int64_t live_fatalities = 0;
+  int replays = 0;
+  for (const auto& writer : writers) {
+    acks.insert(acks.end(), writer->acks().begin(), writer->acks().end());
+    failures.insert(failures.end(), writer->failures().begin(), writer->failures().end());
+    for (const auto& [id, event] : writer->live()) {
+      ++live_events;
+      live_fatalities += event.fatalities;
+    }
+    replays += writer->replays();
+  }
+  const int calls = static_cast<int>(acks.size()) + replays;
+  std::cout << acks.size() << " acknowledged writes (+" << replays
+            << " request_id retries, " << calls << " calls) by " << kWriters
+            << " writers on " << kReplicas << " replicas in " << writing_time << " ("
+            << static_cast<int>(calls / absl::ToDoubleSeconds(writing_time))
+            << " calls/s); change log head " << head << "\n";
+  EXPECT_THAT(failures, ::testing::IsEmpty());
+
+  // One log: sequences 1..head, no gap, no repeat, and the same on every replica.
+  const std::vector<Change> changes = ChangesOf(log);
+  for (size_t i = 0; i < changes.size(); ++i) {
+    ASSERT_EQ(changes[i].sequence, static_cast<int64_t>(i + 1)) << "at index " << i;
+  }
+  for (int replica = 0; replica < 2; ++replica) {
+    const std::vector<Change> other = ChangesOf(cluster.ReadLog(replica));
+    EXPECT_TRUE(other == changes) << "replica " << replica << " differs from replica 2 at "
+                                  << FirstDifference(other, changes);
+  }
+
+  // The follower moved twice while the writers were running, and received exactly the log.
+  EXPECT_THAT(follower.errors(), ::testing::IsEmpty());
+  ASSERT_EQ(follower.moves().size(), 2u);
+  for (const MovingFollower::Move& move : follower.moves()) {
+    EXPECT_TRUE(move.while_writing) << "the move to replica " << move.to_replica << " after "
+                                    << move.received << " changes came after the writes";
+  }
+  EXPECT_TRUE(follower.received() == changes)
+      << "the follower differs from the log at " << FirstDifference(follower.received(), changes);
+
+  // Every acknowledged write is in the log, with the sequence and etag its response carried;
+  // and nothing else is (every call was acknowledged).
+  std::map<std::string, std::vector<Change>> deletions;
+  for (const Change& change : changes) {
+    if (change.type == v1::CHANGE_TYPE_DELETED) deletions[change.event_id].push_back(change);
+  }
+  for (const Change& ack : acks) {
+    if (ack.type == v1::CHANGE_TYPE_DELETED) {
+      const auto it = deletions.find(ack.event_id);
+      ASSERT_TRUE(it != deletions.end()) << "no DELETED change for " << ack;
+      ASSERT_EQ(it->second.size(), 1u) << ack.event_id;
+      EXPECT_EQ(it->second.front().etag, ack.etag) << ack.event_id;
+      continue;
+    }
+    ASSERT_GE(ack.sequence, 1) << ack;
+    ASSERT_LE(ack.sequence, head) << ack;
+    EXPECT_EQ(changes[ack.sequence - 1], ack);
+  }
+  EXPECT_EQ(changes.size(), acks.size());
+
+  // The live events are those the writers hold, and the stats service following replica 1 counted
+  // every change exactly once.
+  EXPECT_EQ(cluster.LiveEvents(0), live_events);
+  stats::v1::AggregateEventsRequest aggregate;
+  aggregate.set_as_of_sequence(head);
+  aggregate.set_as_of_change_log_id(log.front().change_log_id());
+  stats::v1::AggregateEventsResponse totals;
+  grpc::Status status;
+  for (const absl::Time deadline = absl::Now() + absl::Seconds(30); absl::Now() < deadline;) {
+    status = cluster.stats().AggregateEvents(EventReplicaCluster::Context().get(), aggregate,
+                                             &totals);
+    if (status.ok()) break;
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  ASSERT_TRUE(status.ok()) << status.error_code() << " " << status.error_message();
+  EXPECT_EQ(totals.as_of_sequence(), head);
+  EXPECT_EQ(totals.total_events(), live_events);
+  EXPECT_EQ(totals.total_fatalities(), live_fatalities);
+}
+
+// Replicas a and b of each round: every pair in turn.
+std::pair<int, int> PairOf(int round) { return {round % kReplicas, (round + 1) % kReplicas}; }
+
+constexpr int kRounds = 60;
+
+TEST(EventReplicasTest, SameRequestIdOnTwoReplicasAtOnceCreatesOneEvent) {
+  EventReplicaCluster cluster;
+  ASSERT_NO_FATAL_FAILURE(cluster.Start(kReplicas));
+  std::set<std::string> created;
+  for (int round = 0; round < kRounds; ++round) {
+    const auto [a, b] = PairOf(round);
+    v1::CreateEventRequest request;
+    *request.mutable_event() = MinimalEvent();
+    request.mutable_event()->set_notes(absl::StrCat("round ", round));
+    request.set_request_id(absl::StrCat("same-request-", round));
+    v1::CreateEventResponse first, second;
+    grpc::Status first_status, second_status;
+    AtTheSameMoment(
+        [&] {
+          first_status = cluster.event(a).CreateEvent(EventReplicaCluster::Context().get(),
+                                                      request, &first);
+        },
+        [&] {
+          second_status = cluster.event(b).CreateEvent(EventReplicaCluster::Context().get(),
+                                                       request, &second);
+        });
+    ASSERT_TRUE(first_status.ok()) << round << ": " << first_status.error_message();
+    ASSERT_TRUE(second_status.ok()) << round << ": " << second_status.error_message();
+    EXPECT_EQ(first.event().id(), second.event().id()) << "round " << round;
+    EXPECT_EQ(first.event().sequence(), second.event().sequence()) << "round " << round;
+    EXPECT_EQ(first.event().etag(), second.event().etag()) << "round " << round;
+    created.insert(first.event().id());
+  }
+  EXPECT_EQ(created.size(), static_cast<size_t>(kRounds));
+  EXPECT_EQ(cluster.LiveEvents(2), kRounds);
+  const std::vector<Change> log = ChangesOf(cluster.ReadLog(2));
+  ASSERT_EQ(log.size(), static_cast<size_t>(kRounds));
+  std::set<std::string> logged;
+  for (const Change& change : log) {
+    EXPECT_EQ(change.type, v1::CHANGE_TYPE_CREATED) << change;
+    logged.insert(change.event_id);
+  }
+  EXPECT_EQ(logged, created);
+  // Nothing else rolls back here: each rollback is a round whose two creates met inside the
+  // database, where the second one's request_id insert failed and it replayed the first's.
+  const int64_t raced = cluster.StopEventsAndCountRollbacks();
+  std::cout << raced << " of " << kRounds << " rounds raced inside the database\n";
+  EXPECT_GT(raced, 0) << "no round raced past the services' own request_id lookup";
+}
+
+TEST(EventReplicasTest, SameEtagOnTwoReplicasAtOnceLetsOneUpdateWin) {
+  EventReplicaCluster cluster;
+  ASSERT_NO_FATAL_FAILURE(cluster.Start(kReplicas));
+  v1::CreateEventRequest create;
+  *create.mutable_event() = MinimalEvent();
+  v1::CreateEventResponse created;
+  ASSERT_TRUE(cluster.event(0).CreateEvent(EventReplicaCluster::Context().get(), create, &created)
+                  .ok());
+  const std::string id = created.event().id();
+  std::string etag = created.event().etag();
+  for (int round = 0; round < kRounds; ++round) {
+    const auto [a, b] = PairOf(round);
+    auto update = [&](int replica) {
+      v1::UpdateEventRequest request;
+      request.mutable_event()->set_id(id);
+      request.mutable_event()->set_etag(etag);
+      request.mutable_event()->set_notes(absl::StrCat("round ", round, " on replica ", replica));
+      request.mutable_update_mask()->add_paths("notes");
+      return request;
+    };
+    const v1::UpdateEventRequest first_request = update(a), second_request = update(b);
+    v1::UpdateEventResponse first, second;
+    grpc::Status first_status, second_status;
+    AtTheSameMoment(
+        [&] {
+          first_status = cluster.event(a).UpdateEvent(EventReplicaCluster::Context().get(),
+                                                      first_request, &first);
+        },
+        [&] {
+          second_status = cluster.event(b).UpdateEvent(EventReplicaCluster::Context().get(),
+                                                       second_request, &second);
+        });
+    ASSERT_NE(first_status.ok(), second_status.ok())
+        << "round " << round << ": " << first_status.error_message() << " / "
+        << second_status.error_message();
+    const grpc::Status& lost = first_status.ok() ? second_status : first_status;
+    const Event& won = first_status.ok() ? first.event() : second.event();
+    const std::string& won_notes =
+        first_status.ok() ? first_request.event().notes() : second_request.event().notes();
+    EXPECT_EQ(lost.error_code(), grpc::StatusCode::ABORTED) << lost.error_message();
+    EXPECT_THAT(lost.error_message(), StartsWith("etag: "));
+    EXPECT_NE(won.etag(), etag);
+    etag = won.etag();
+    // Every replica reads the winner's write.
+    v1::GetEventRequest get;
+    get.set_id(id);
+    v1::GetEventResponse stored;
+    ASSERT_TRUE(cluster.event((round + 2) % kReplicas)
+                    .GetEvent(EventReplicaCluster::Context().get(), get, &stored)
+                    .ok());
+    EXPECT_EQ(stored.event().notes(), won_notes);
+    EXPECT_EQ(stored.event().etag(), etag);
+  }
+  // One change per round: the losers wrote nothing.
+  const std::vector<Change> log = ChangesOf(cluster.ReadLog(1));
+  ASSERT_EQ(log.size(), static_cast<size_t>(1 + kRounds));
+  for (size_t i = 1; i < log.size(); ++i) EXPECT_EQ(log[i].type, v1::CHANGE_TYPE_UPDATED);
+  EXPECT_EQ(log.back().etag, etag);
+  // Each rollback is a loser that read the old etag before the winner committed and was
+  // refused inside its transaction, on the winner's row.
+  const int64_t raced = cluster.StopEventsAndCountRollbacks();
+  std::cout << raced << " of " << kRounds << " rounds raced inside the database\n";
+  EXPECT_GT(raced, 0) << "no loser got past the services' own etag check";
+}
+
+TEST(EventReplicasTest, SameExternalIdOnTwoReplicasAtOnceLetsOneCreateWin) {
+  EventReplicaCluster cluster;
+  ASSERT_NO_FATAL_FAILURE(cluster.Start(kReplicas));
+  std::set<std::string> created;
+  for (int round = 0; round < kRounds; ++round) {
+    const auto [a, b] = PairOf(round);
+    auto create = [&](int replica) {
+      v1::CreateEventRequest request;
+      *request.mutable_event() = MinimalEvent();
+      request.mutable_event()->set_notes(absl::StrCat("round ", round, " on replica ", replica));
+      auto* external = request.mutable_event()->add_external_ids();
+      external->set_scheme("ACLED");
+      external->set_value(absl::StrCat("HTI-RACE-", round));
+      return request;
+    };
+    const v1::CreateEventRequest first_request = create(a), second_request = create(b);
+    v1::CreateEventResponse first, second;
+    grpc::Status first_status, second_status;
+    AtTheSameMoment(
+        [&] {
+          first_status = cluster.event(a).CreateEvent(EventReplicaCluster::Context().get(),
+                                                      first_request, &first);
+        },
+        [&] {
+          second_status = cluster.event(b).CreateEvent(EventReplicaCluster::Context().get(),
+                                                       second_request, &second);
+        });
+    ASSERT_NE(first_status.ok(), second_status.ok())
+        << "round " << round << ": " << first_status.error_message() << " / "
+        << second_status.error_message();
+    const grpc::Status& lost = first_status.ok() ? second_status : first_status;
+    const Event& won = first_status.ok() ? first.event() : second.event();
+    EXPECT_EQ(lost.error_code(), grpc::StatusCode::ALREADY_EXISTS) << lost.error_message();
+    EXPECT_THAT(lost.error_message(), StartsWith("event.external_ids[0]: "));
+    EXPECT_THAT(lost.error_message(), HasSubstr(won.id()));
+    created.insert(won.id());
+  }
+  EXPECT_EQ(cluster.LiveEvents(0), kRounds);
+  const std::vector<Change> log = ChangesOf(cluster.ReadLog(0));
+  ASSERT_EQ(log.size(), static_cast<size_t>(kRounds));
+  std::set<std::string> logged;
+  for (const Change& change : log) logged.insert(change.event_id);
+  EXPECT_EQ(logged, created);
+}
+
+}  // namespace
+}  // namespace lookout::event::testing
