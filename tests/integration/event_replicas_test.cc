@@ -398,15 +398,16 @@ TEST(EventReplicasTest, WritersOnThreeReplicasAMovingFollowerAndStatsSeeOneLog) 
                                   << FirstDifference(other, changes);
   }
 
-  // The follower moved twice while the writers were running, and received exactly the log.
+  // The follower received exactly the log, and moved twice while the writers were running.
   EXPECT_THAT(follower.errors(), ::testing::IsEmpty());
-  ASSERT_EQ(follower.moves().size(), 2u);
+  EXPECT_TRUE(follower.received() == changes)
+      << "the follower (" << follower.received().size() << " changes) differs from the log ("
+      << changes.size() << ") at " << FirstDifference(follower.received(), changes);
+  EXPECT_EQ(follower.moves().size(), 2u);
   for (const MovingFollower::Move& move : follower.moves()) {
     EXPECT_TRUE(move.while_writing) << "the move to replica " << move.to_replica << " after "
                                     << move.received << " changes came after the writes";
   }
-  EXPECT_TRUE(follower.received() == changes)
-      << "the follower differs from the log at " << FirstDifference(follower.received(), changes);
 
   // Every acknowledged write is in the log, with the sequence and etag its response carried;
   // and nothing else is (every call was acknowledged).
