@@ -7,10 +7,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <thread>
@@ -447,6 +449,56 @@ TEST(EventReplicasTest, WritersOnThreeReplicasAMovingFollowerAndStatsSeeOneLog) 
   EXPECT_EQ(totals.as_of_sequence(), head);
   EXPECT_EQ(totals.total_events(), live_events);
   EXPECT_EQ(totals.total_fatalities(), live_fatalities);
+}
+
+// A follower on one replica is woken by the NOTIFY of each commit on another, not by the
+// store's once-a-second check of the head: the median delay stays far below that second.
+TEST(EventReplicasTest, FollowerHearsOtherReplicasCommitsPromptly) {
+  constexpr int kWrites = 20;
+  EventReplicaCluster cluster;
+  ASSERT_NO_FATAL_FAILURE(cluster.Start(kReplicas));
+  std::mutex mu;
+  std::map<int64_t, absl::Time> arrivals;  // guarded by mu
+  v1::WatchEventsRequest request;
+  request.set_follow(true);
+  auto context = EventReplicaCluster::Context(absl::Minutes(2));
+  auto reader = cluster.event(0).WatchEvents(context.get(), request);
+  std::thread following([&] {
+    v1::WatchEventsResponse message;
+    while (reader->Read(&message)) {
+      std::lock_guard<std::mutex> lock(mu);
+      arrivals[message.sequence()] = absl::Now();
+    }
+  });
+  std::vector<absl::Duration> delays;
+  for (int i = 0; i < kWrites; ++i) {
+    v1::CreateEventRequest create;
+    *create.mutable_event() = MinimalEvent();
+    v1::CreateEventResponse created;
+    const grpc::Status status = cluster.event(1 + i % 2).CreateEvent(
+        EventReplicaCluster::Context().get(), create, &created);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    const absl::Time acknowledged = absl::Now();
+    const int64_t sequence = created.event().sequence();
+    std::optional<absl::Time> arrived;
+    for (const absl::Time deadline = absl::Now() + absl::Seconds(5); absl::Now() < deadline;) {
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        if (auto it = arrivals.find(sequence); it != arrivals.end()) arrived = it->second;
+      }
+      if (arrived.has_value()) break;
+      absl::SleepFor(absl::Milliseconds(1));
+    }
+    ASSERT_TRUE(arrived.has_value()) << "the follower on replica 0 never received " << sequence;
+    delays.push_back(std::max(*arrived - acknowledged, absl::ZeroDuration()));
+  }
+  context->TryCancel();
+  following.join();
+  reader->Finish();
+  std::sort(delays.begin(), delays.end());
+  std::cout << "delay from a commit on replica 1 or 2 to the follower on replica 0: median "
+            << delays[kWrites / 2] << ", max " << delays.back() << "\n";
+  EXPECT_LT(delays[kWrites / 2], absl::Milliseconds(300));
 }
 
 // Replicas a and b of each round: every pair in turn.
