@@ -232,6 +232,103 @@ class Writer {
   int replays_ = 0;
 };
 
+// A client importing batches on every replica in turn (ImportEvents: COPY, and savepoints
+// when a row fails). Each call creates kRows events with external ids of their own; from the
+// second call on it also resends the first two rows of the call before: rejected as
+// ALREADY_EXISTS on even calls, updated through upsert_by_external_id on odd ones.
+class Importer {
+ public:
+  static constexpr char kScheme[] = "IMPORT";
+  static constexpr int kRows = 30;
+
+  Importer(EventReplicaCluster& cluster, int index) : cluster_(cluster), index_(index) {}
+
+  void Run(int calls) {
+    for (int call = 0; call < calls; ++call) Import(call);
+  }
+
+  int64_t created() const { return created_; }
+  int64_t updated() const { return updated_; }
+  // The fatalities of each imported event's last acknowledged state, by external id value.
+  const std::map<std::string, int64_t>& fatalities() const { return fatalities_; }
+  const std::vector<std::string>& failures() const { return failures_; }
+
+ private:
+  std::string ValueOf(int call, int row) const {
+    return absl::StrCat("I", index_, "-", call, "-", row);
+  }
+
+  v1::ImportEventsRequest Row(int call, const std::string& value, int64_t killed) const {
+    v1::ImportEventsRequest request;
+    Event& event = *request.mutable_event();
+    event = MinimalEvent(absl::StrCat("2023-1", call % 3, "-0", 1 + index_));
+    event.set_notes(absl::StrCat("importer ", index_, " call ", call));
+    v1::Casualty* casualty = event.add_casualties();
+    casualty->set_kind(v1::CASUALTY_KIND_KILLED);
+    casualty->mutable_count()->set_best(killed);
+    auto* external = event.add_external_ids();
+    external->set_scheme(kScheme);
+    external->set_value(value);
+    return request;
+  }
+
+  void Import(int call) {
+    const int replica = (index_ + call) % kReplicas;
+    const bool upsert = call % 2 == 1;
+    std::map<std::string, int64_t> accepted;
+    auto context = EventReplicaCluster::Context();
+    v1::ImportEventsResponse response;
+    auto writer = cluster_.event(replica).ImportEvents(context.get(), &response);
+    bool first = true;
+    // `counts`: the row's state is the event's last if the import succeeds.
+    auto send = [&](v1::ImportEventsRequest request, bool counts) {
+      if (first) request.mutable_options()->set_upsert_by_external_id(upsert);
+      first = false;
+      if (counts) {
+        accepted[request.event().external_ids(0).value()] =
+            request.event().casualties(0).count().best();
+      }
+      writer->Write(request);
+    };
+    for (int row = 0; row < kRows; ++row) {
+      send(Row(call, ValueOf(call, row), (call * kRows + row) % 40), /*counts=*/true);
+    }
+    const int resent = call > 0 ? 2 : 0;
+    for (int row = 0; row < resent; ++row) {
+      send(Row(call, ValueOf(call - 1, row), 40 + call), /*counts=*/upsert);
+    }
+    writer->WritesDone();
+    const grpc::Status status = writer->Finish();
+    if (!status.ok()) {
+      failures_.push_back(absl::StrCat("ImportEvents on replica ", replica, ": code ",
+                                       status.error_code(), " ", status.error_message()));
+      return;
+    }
+    const int64_t want_updated = upsert ? resent : 0;
+    const int64_t want_rejected = upsert ? 0 : resent;
+    if (response.created() != kRows || response.updated() != want_updated ||
+        response.rejected() != want_rejected) {
+      failures_.push_back(absl::StrCat("ImportEvents call ", call, " of importer ", index_,
+                                       " on replica ", replica, ": ", response.ShortDebugString()));
+    }
+    for (const v1::ImportError& error : response.errors()) {
+      if (error.field() != "event.external_ids[0]") {
+        failures_.push_back(absl::StrCat("rejected row: ", error.ShortDebugString()));
+      }
+    }
+    created_ += response.created();
+    updated_ += response.updated();
+    for (const auto& [value, killed] : accepted) fatalities_[value] = killed;
+  }
+
+  EventReplicaCluster& cluster_;
+  const int index_;
+  int64_t created_ = 0;
+  int64_t updated_ = 0;
+  std::map<std::string, int64_t> fatalities_;
+  std::vector<std::string> failures_;
+};
+
 // WatchEvents with follow that starts on replica 0 and, each time it has received the next
 // count in `move_after`, cancels its stream and resumes on the next replica from the last
 // change it received (after_sequence, after_etag and change_log_id, as the stats service does).
@@ -336,6 +433,9 @@ class MovingFollower {
 TEST(EventReplicasTest, WritersOnThreeReplicasAMovingFollowerAndStatsSeeOneLog) {
   constexpr int kWriters = 32;
   constexpr int kOperationsPerWriter = 60;
+  // Beside the writers: imports of about 30 rows a call, on every replica in turn.
+  constexpr int kImporters = 2;
+  constexpr int kImportCalls = 8;
   EventReplicaCluster cluster;
   ASSERT_NO_FATAL_FAILURE(cluster.Start(kReplicas));
   const std::string actor_id = cluster.CreateActor("Viv Ansanm");
@@ -343,7 +443,7 @@ TEST(EventReplicasTest, WritersOnThreeReplicasAMovingFollowerAndStatsSeeOneLog) 
   ASSERT_NO_FATAL_FAILURE(cluster.StartStats(/*replica=*/1));
 
   std::atomic<bool> writing{true};
-  // About 1,800 changes in all: the moves fall well inside the run.
+  // About 2,400 changes in all: the moves fall well inside the run.
   MovingFollower follower(cluster, {400, 900}, writing);
   std::thread following([&follower] { follower.Run(); });
 
@@ -355,6 +455,11 @@ TEST(EventReplicasTest, WritersOnThreeReplicasAMovingFollowerAndStatsSeeOneLog) 
   }
   for (auto& writer : writers) {
     threads.emplace_back([&writer] { writer->Run(kOperationsPerWriter); });
+  }
+  std::vector<std::unique_ptr<Importer>> importers;
+  for (int i = 0; i < kImporters; ++i) importers.push_back(std::make_unique<Importer>(cluster, i));
+  for (auto& importer : importers) {
+    threads.emplace_back([&importer] { importer->Run(kImportCalls); });
   }
   for (std::thread& thread : threads) thread.join();
   const absl::Duration writing_time = absl::Now() - start;
@@ -381,11 +486,23 @@ TEST(EventReplicasTest, WritersOnThreeReplicasAMovingFollowerAndStatsSeeOneLog) 
     }
     replays += writer->replays();
   }
+  int64_t imported = 0;
+  int64_t import_updates = 0;
+  for (const auto& importer : importers) {
+    imported += importer->created();
+    import_updates += importer->updated();
+    failures.insert(failures.end(), importer->failures().begin(), importer->failures().end());
+    for (const auto& [value, fatalities] : importer->fatalities()) {
+      ++live_events;
+      live_fatalities += fatalities;
+    }
+  }
   const int calls = static_cast<int>(acks.size()) + replays;
   std::cout << acks.size() << " acknowledged writes (+" << replays
             << " request_id retries, " << calls << " calls) by " << kWriters
-            << " writers on " << kReplicas << " replicas in " << writing_time << " ("
-            << static_cast<int>(calls / absl::ToDoubleSeconds(writing_time))
+            << " writers on " << kReplicas << " replicas, and " << imported << " events created and "
+            << import_updates << " updated by " << kImporters * kImportCalls << " imports, in "
+            << writing_time << " (" << static_cast<int>(calls / absl::ToDoubleSeconds(writing_time))
             << " calls/s); change log head " << head << "\n";
   EXPECT_THAT(failures, ::testing::IsEmpty());
 
@@ -412,7 +529,8 @@ TEST(EventReplicasTest, WritersOnThreeReplicasAMovingFollowerAndStatsSeeOneLog) 
   }
 
   // Every acknowledged write is in the log, with the sequence and etag its response carried;
-  // and nothing else is (every call was acknowledged).
+  // and nothing else is (every call was acknowledged). Imports answer with counts: their
+  // changes are known by their external ids' scheme.
   std::map<std::string, std::vector<Change>> deletions;
   for (const Change& change : changes) {
     if (change.type == v1::CHANGE_TYPE_DELETED) deletions[change.event_id].push_back(change);
@@ -429,9 +547,21 @@ TEST(EventReplicasTest, WritersOnThreeReplicasAMovingFollowerAndStatsSeeOneLog) 
     ASSERT_LE(ack.sequence, head) << ack;
     EXPECT_EQ(changes[ack.sequence - 1], ack);
   }
-  EXPECT_EQ(changes.size(), acks.size());
+  std::map<std::string, int> import_creations;
+  int64_t logged_import_updates = 0;
+  for (const v1::WatchEventsResponse& message : log) {
+    const auto& ids = message.event().external_ids();
+    if (ids.empty() || ids[0].scheme() != Importer::kScheme) continue;
+    if (message.type() == v1::CHANGE_TYPE_CREATED) ++import_creations[ids[0].value()];
+    if (message.type() == v1::CHANGE_TYPE_UPDATED) ++logged_import_updates;
+  }
+  EXPECT_EQ(static_cast<int64_t>(import_creations.size()), imported);
+  for (const auto& [value, count] : import_creations) EXPECT_EQ(count, 1) << value;
+  EXPECT_EQ(logged_import_updates, import_updates);
+  EXPECT_EQ(static_cast<int64_t>(changes.size()),
+            static_cast<int64_t>(acks.size()) + imported + import_updates);
 
-  // The live events are those the writers hold, and the stats service following replica 1 counted
+  // The live events are those the writers hold and the imports made, and the stats service following replica 1 counted
   // every change exactly once.
   EXPECT_EQ(cluster.LiveEvents(0), live_events);
   stats::v1::AggregateEventsRequest aggregate;
