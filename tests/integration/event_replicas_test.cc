@@ -528,6 +528,7 @@ TEST(EventReplicasTest, WritersOnThreeReplicasAMovingFollowerAndStatsSeeOneLog) 
                                     << move.received << " changes came after the writes";
   }
 
+  grpc::Status status;
   // Every acknowledged write is in the log, with the sequence and etag its response carried;
   // and nothing else is (every call was acknowledged). Imports answer with counts: their
   // changes are known by their external ids' scheme.
@@ -564,11 +565,27 @@ TEST(EventReplicasTest, WritersOnThreeReplicasAMovingFollowerAndStatsSeeOneLog) 
   // The live events are those the writers hold and the imports made, and the stats service following replica 1 counted
   // every change exactly once.
   EXPECT_EQ(cluster.LiveEvents(0), live_events);
+  // Paged through with each page on the next replica: the replicas sign page tokens with the
+  // one secret they share.
+  std::set<std::string> listed;
+  v1::ListEventsRequest page;
+  page.set_page_size(200);
+  for (int replica = 0;; replica = (replica + 1) % kReplicas) {
+    v1::ListEventsResponse events;
+    status = cluster.event(replica).ListEvents(EventReplicaCluster::Context().get(), page, &events);
+    ASSERT_TRUE(status.ok()) << "replica " << replica << ": " << status.error_message();
+    for (const Event& event : events.events()) {
+      EXPECT_TRUE(listed.insert(event.id()).second) << "listed twice: " << event.id();
+    }
+    if (events.next_page_token().empty()) break;
+    page.set_page_token(events.next_page_token());
+  }
+  EXPECT_EQ(static_cast<int64_t>(listed.size()), live_events);
+
   stats::v1::AggregateEventsRequest aggregate;
   aggregate.set_as_of_sequence(head);
   aggregate.set_as_of_change_log_id(log.front().change_log_id());
   stats::v1::AggregateEventsResponse totals;
-  grpc::Status status;
   for (const absl::Time deadline = absl::Now() + absl::Seconds(30); absl::Now() < deadline;) {
     status = cluster.stats().AggregateEvents(EventReplicaCluster::Context().get(), aggregate,
                                              &totals);
@@ -636,6 +653,28 @@ std::pair<int, int> PairOf(int round) { return {round % kReplicas, (round + 1) %
 
 constexpr int kRounds = 60;
 
+struct CreateResult {
+  grpc::Status status;
+  v1::CreateEventResponse response;
+};
+
+// Sends `first` to replica a and `second` to replica b at the same moment.
+std::pair<CreateResult, CreateResult> CreateAtOnce(EventReplicaCluster& cluster, int a, int b,
+                                                   const v1::CreateEventRequest& first,
+                                                   const v1::CreateEventRequest& second) {
+  std::pair<CreateResult, CreateResult> results;
+  AtTheSameMoment(
+      [&] {
+        results.first.status = cluster.event(a).CreateEvent(EventReplicaCluster::Context().get(),
+                                                            first, &results.first.response);
+      },
+      [&] {
+        results.second.status = cluster.event(b).CreateEvent(
+            EventReplicaCluster::Context().get(), second, &results.second.response);
+      });
+  return results;
+}
+
 TEST(EventReplicasTest, SameRequestIdOnTwoReplicasAtOnceCreatesOneEvent) {
   EventReplicaCluster cluster;
   ASSERT_NO_FATAL_FAILURE(cluster.Start(kReplicas));
@@ -646,23 +685,15 @@ TEST(EventReplicasTest, SameRequestIdOnTwoReplicasAtOnceCreatesOneEvent) {
     *request.mutable_event() = MinimalEvent();
     request.mutable_event()->set_notes(absl::StrCat("round ", round));
     request.set_request_id(absl::StrCat("same-request-", round));
-    v1::CreateEventResponse first, second;
-    grpc::Status first_status, second_status;
-    AtTheSameMoment(
-        [&] {
-          first_status = cluster.event(a).CreateEvent(EventReplicaCluster::Context().get(),
-                                                      request, &first);
-        },
-        [&] {
-          second_status = cluster.event(b).CreateEvent(EventReplicaCluster::Context().get(),
-                                                       request, &second);
-        });
-    ASSERT_TRUE(first_status.ok()) << round << ": " << first_status.error_message();
-    ASSERT_TRUE(second_status.ok()) << round << ": " << second_status.error_message();
-    EXPECT_EQ(first.event().id(), second.event().id()) << "round " << round;
-    EXPECT_EQ(first.event().sequence(), second.event().sequence()) << "round " << round;
-    EXPECT_EQ(first.event().etag(), second.event().etag()) << "round " << round;
-    created.insert(first.event().id());
+    const auto [first, second] = CreateAtOnce(cluster, a, b, request, request);
+    ASSERT_TRUE(first.status.ok()) << round << ": " << first.status.error_message();
+    ASSERT_TRUE(second.status.ok()) << round << ": " << second.status.error_message();
+    const Event& one = first.response.event();
+    const Event& other = second.response.event();
+    EXPECT_EQ(one.id(), other.id()) << "round " << round;
+    EXPECT_EQ(one.sequence(), other.sequence()) << "round " << round;
+    EXPECT_EQ(one.etag(), other.etag()) << "round " << round;
+    created.insert(one.id());
   }
   EXPECT_EQ(created.size(), static_cast<size_t>(kRounds));
   EXPECT_EQ(cluster.LiveEvents(2), kRounds);
@@ -679,6 +710,36 @@ TEST(EventReplicasTest, SameRequestIdOnTwoReplicasAtOnceCreatesOneEvent) {
   const int64_t raced = cluster.StopEventsAndCountRollbacks();
   std::cout << raced << " of " << kRounds << " rounds raced inside the database\n";
   EXPECT_GT(raced, 0) << "no round raced past the services' own request_id lookup";
+}
+
+TEST(EventReplicasTest, SameRequestIdWithOtherPayloadsOnTwoReplicasAtOnceCreatesOneEvent) {
+  EventReplicaCluster cluster;
+  ASSERT_NO_FATAL_FAILURE(cluster.Start(kReplicas));
+  std::set<std::string> created;
+  for (int round = 0; round < kRounds; ++round) {
+    const auto [a, b] = PairOf(round);
+    auto create = [&](int replica) {
+      v1::CreateEventRequest request;
+      *request.mutable_event() = MinimalEvent();
+      request.mutable_event()->set_notes(absl::StrCat("round ", round, " on replica ", replica));
+      request.set_request_id(absl::StrCat("reused-request-", round));
+      return request;
+    };
+    const auto [first, second] = CreateAtOnce(cluster, a, b, create(a), create(b));
+    ASSERT_NE(first.status.ok(), second.status.ok())
+        << "round " << round << ": " << first.status.error_message() << " / "
+        << second.status.error_message();
+    const grpc::Status& lost = first.status.ok() ? second.status : first.status;
+    EXPECT_EQ(lost.error_code(), grpc::StatusCode::ALREADY_EXISTS) << lost.error_message();
+    EXPECT_THAT(lost.error_message(), StartsWith("request_id: "));
+    created.insert(first.status.ok() ? first.response.event().id() : second.response.event().id());
+  }
+  EXPECT_EQ(cluster.LiveEvents(0), kRounds);
+  const std::vector<Change> log = ChangesOf(cluster.ReadLog(0));
+  ASSERT_EQ(log.size(), static_cast<size_t>(kRounds));
+  std::set<std::string> logged;
+  for (const Change& change : log) logged.insert(change.event_id);
+  EXPECT_EQ(logged, created);
 }
 
 TEST(EventReplicasTest, SameEtagOnTwoReplicasAtOnceLetsOneUpdateWin) {
@@ -761,23 +822,12 @@ TEST(EventReplicasTest, SameExternalIdOnTwoReplicasAtOnceLetsOneCreateWin) {
       external->set_value(absl::StrCat("HTI-RACE-", round));
       return request;
     };
-    const v1::CreateEventRequest first_request = create(a), second_request = create(b);
-    v1::CreateEventResponse first, second;
-    grpc::Status first_status, second_status;
-    AtTheSameMoment(
-        [&] {
-          first_status = cluster.event(a).CreateEvent(EventReplicaCluster::Context().get(),
-                                                      first_request, &first);
-        },
-        [&] {
-          second_status = cluster.event(b).CreateEvent(EventReplicaCluster::Context().get(),
-                                                       second_request, &second);
-        });
-    ASSERT_NE(first_status.ok(), second_status.ok())
-        << "round " << round << ": " << first_status.error_message() << " / "
-        << second_status.error_message();
-    const grpc::Status& lost = first_status.ok() ? second_status : first_status;
-    const Event& won = first_status.ok() ? first.event() : second.event();
+    const auto [first, second] = CreateAtOnce(cluster, a, b, create(a), create(b));
+    ASSERT_NE(first.status.ok(), second.status.ok())
+        << "round " << round << ": " << first.status.error_message() << " / "
+        << second.status.error_message();
+    const grpc::Status& lost = first.status.ok() ? second.status : first.status;
+    const Event& won = first.status.ok() ? first.response.event() : second.response.event();
     EXPECT_EQ(lost.error_code(), grpc::StatusCode::ALREADY_EXISTS) << lost.error_message();
     EXPECT_THAT(lost.error_message(), StartsWith("event.external_ids[0]: "));
     EXPECT_THAT(lost.error_message(), HasSubstr(won.id()));
