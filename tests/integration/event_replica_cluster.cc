@@ -22,9 +22,7 @@ std::shared_ptr<grpc::Channel> Channel(const std::string& address) {
   return grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
 }
 
-std::string LocalAddress() {
-  return absl::StrCat("127.0.0.1:", lookout::testing::PickFreePort());
-}
+std::string LocalAddress() { return absl::StrCat("127.0.0.1:", lookout::testing::PickFreePort()); }
 
 std::string PortOf(const std::string& address) { return address.substr(address.rfind(':') + 1); }
 
@@ -89,8 +87,8 @@ void EventReplicaCluster::StartStats(int replica) {
   stats_.Start(flags, Log("stats"));
   stats_stub_ = stats::v1::StatsService::NewStub(Channel(address));
   // SERVING once the read model caught up with the change log.
-  ASSERT_TRUE(lookout::testing::WaitServing(address, "lookout.stats.v1.StatsService",
-                                            absl::Seconds(30)))
+  ASSERT_TRUE(
+      lookout::testing::WaitServing(address, "lookout.stats.v1.StatsService", absl::Seconds(30)))
       << "lookout-stats did not serve:\n"
       << lookout::testing::TailOfFile(Log("stats"));
 }
@@ -145,11 +143,12 @@ int64_t EventReplicaCluster::StopEventsAndCountRollbacks() {
   auto read = [&]() -> std::optional<std::pair<int64_t, int64_t>> {
     // Outside a transaction, each read takes a fresh snapshot of the statistics.
     auto rows = (*connection)
-                    ->Exec("SELECT (SELECT count(*) FROM pg_stat_activity WHERE datname = "
-                           "current_database() AND pid <> pg_backend_pid()), (SELECT "
-                           "xact_rollback FROM pg_stat_database WHERE datname = "
-                           "current_database())",
-                           absl::Now() + absl::Seconds(5));
+                    ->Exec(
+                        "SELECT (SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                        "current_database() AND pid <> pg_backend_pid()), (SELECT "
+                        "xact_rollback FROM pg_stat_database WHERE datname = "
+                        "current_database())",
+                        absl::Now() + absl::Seconds(5));
     EXPECT_TRUE(rows.ok()) << rows.status();
     if (!rows.ok()) return std::nullopt;
     return std::make_pair(rows->Int64(0, 0), rows->Int64(0, 1));

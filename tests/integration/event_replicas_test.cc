@@ -10,13 +10,18 @@
 #include <algorithm>
 #include <atomic>
 #include <functional>
+#include <iostream>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <random>
 #include <set>
+#include <sstream>
+#include <string>
 #include <thread>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -144,25 +149,26 @@ class Writer {
     }
     if (op % 3 == 1) request.set_request_id(absl::StrCat("writer-", index_, "-op-", op));
     v1::CreateEventResponse response;
-    grpc::Status status = cluster_.event(replica).CreateEvent(
-        EventReplicaCluster::Context().get(), request, &response);
+    grpc::Status status = cluster_.event(replica).CreateEvent(EventReplicaCluster::Context().get(),
+                                                              request, &response);
     if (!Check(status, "CreateEvent", replica)) return;
     const Event& created = response.event();
-    acks_.push_back(Change{created.sequence(), v1::CHANGE_TYPE_CREATED, created.id(), created.etag()});
+    acks_.push_back(
+        Change{created.sequence(), v1::CHANGE_TYPE_CREATED, created.id(), created.etag()});
     live_[created.id()] = LiveEvent{created.etag(), created.fatalities()};
     if (!request.request_id().empty() && random_() % 2 == 0) {
       // The client's retry, on another replica: the first answer again, and no second event.
       const int other = (replica + 1) % kReplicas;
       v1::CreateEventResponse again;
-      status = cluster_.event(other).CreateEvent(EventReplicaCluster::Context().get(), request,
-                                                 &again);
+      status =
+          cluster_.event(other).CreateEvent(EventReplicaCluster::Context().get(), request, &again);
       if (!Check(status, "CreateEvent retry", other)) return;
       if (again.event().id() != created.id() || again.event().sequence() != created.sequence() ||
           again.event().etag() != created.etag()) {
         failures_.push_back(absl::StrCat("retry of ", request.request_id(), " on replica ", other,
                                          " answered ", again.event().id(), "@",
-                                         again.event().sequence(), ", first answer ",
-                                         created.id(), "@", created.sequence()));
+                                         again.event().sequence(), ", first answer ", created.id(),
+                                         "@", created.sequence()));
       }
       ++replays_;
     }
@@ -184,7 +190,8 @@ class Writer {
         EventReplicaCluster::Context().get(), request, &response);
     if (!Check(status, "UpdateEvent", replica)) return;
     const Event& updated = response.event();
-    acks_.push_back(Change{updated.sequence(), v1::CHANGE_TYPE_UPDATED, updated.id(), updated.etag()});
+    acks_.push_back(
+        Change{updated.sequence(), v1::CHANGE_TYPE_UPDATED, updated.id(), updated.etag()});
     it->second = LiveEvent{updated.etag(), updated.fatalities()};
   }
 
@@ -217,8 +224,8 @@ class Writer {
 
   bool Check(const grpc::Status& status, absl::string_view call, int replica) {
     if (status.ok()) return true;
-    failures_.push_back(absl::StrCat(call, " on replica ", replica, ": code ",
-                                     status.error_code(), " ", status.error_message()));
+    failures_.push_back(absl::StrCat(call, " on replica ", replica, ": code ", status.error_code(),
+                                     " ", status.error_message()));
     return false;
   }
 
@@ -498,11 +505,11 @@ TEST(EventReplicasTest, WritersOnThreeReplicasAMovingFollowerAndStatsSeeOneLog) 
     }
   }
   const int calls = static_cast<int>(acks.size()) + replays;
-  std::cout << acks.size() << " acknowledged writes (+" << replays
-            << " request_id retries, " << calls << " calls) by " << kWriters
-            << " writers on " << kReplicas << " replicas, and " << imported << " events created and "
-            << import_updates << " updated by " << kImporters * kImportCalls << " imports, in "
-            << writing_time << " (" << static_cast<int>(calls / absl::ToDoubleSeconds(writing_time))
+  std::cout << acks.size() << " acknowledged writes (+" << replays << " request_id retries, "
+            << calls << " calls) by " << kWriters << " writers on " << kReplicas
+            << " replicas, and " << imported << " events created and " << import_updates
+            << " updated by " << kImporters * kImportCalls << " imports, in " << writing_time
+            << " (" << static_cast<int>(calls / absl::ToDoubleSeconds(writing_time))
             << " calls/s); change log head " << head << "\n";
   EXPECT_THAT(failures, ::testing::IsEmpty());
 
@@ -562,8 +569,8 @@ TEST(EventReplicasTest, WritersOnThreeReplicasAMovingFollowerAndStatsSeeOneLog) 
   EXPECT_EQ(static_cast<int64_t>(changes.size()),
             static_cast<int64_t>(acks.size()) + imported + import_updates);
 
-  // The live events are those the writers hold and the imports made, and the stats service following replica 1 counted
-  // every change exactly once.
+  // The live events are those the writers hold and the imports made, and the stats service
+  // following replica 1 counted every change exactly once.
   EXPECT_EQ(cluster.LiveEvents(0), live_events);
   // Paged through with each page on the next replica: the replicas sign page tokens with the
   // one secret they share.
@@ -587,8 +594,8 @@ TEST(EventReplicasTest, WritersOnThreeReplicasAMovingFollowerAndStatsSeeOneLog) 
   aggregate.set_as_of_change_log_id(log.front().change_log_id());
   stats::v1::AggregateEventsResponse totals;
   for (const absl::Time deadline = absl::Now() + absl::Seconds(30); absl::Now() < deadline;) {
-    status = cluster.stats().AggregateEvents(EventReplicaCluster::Context().get(), aggregate,
-                                             &totals);
+    status =
+        cluster.stats().AggregateEvents(EventReplicaCluster::Context().get(), aggregate, &totals);
     if (status.ok()) break;
     absl::SleepFor(absl::Milliseconds(200));
   }
@@ -669,8 +676,8 @@ std::pair<CreateResult, CreateResult> CreateAtOnce(EventReplicaCluster& cluster,
                                                             first, &results.first.response);
       },
       [&] {
-        results.second.status = cluster.event(b).CreateEvent(
-            EventReplicaCluster::Context().get(), second, &results.second.response);
+        results.second.status = cluster.event(b).CreateEvent(EventReplicaCluster::Context().get(),
+                                                             second, &results.second.response);
       });
   return results;
 }
@@ -748,8 +755,8 @@ TEST(EventReplicasTest, SameEtagOnTwoReplicasAtOnceLetsOneUpdateWin) {
   v1::CreateEventRequest create;
   *create.mutable_event() = MinimalEvent();
   v1::CreateEventResponse created;
-  ASSERT_TRUE(cluster.event(0).CreateEvent(EventReplicaCluster::Context().get(), create, &created)
-                  .ok());
+  ASSERT_TRUE(
+      cluster.event(0).CreateEvent(EventReplicaCluster::Context().get(), create, &created).ok());
   const std::string id = created.event().id();
   std::string etag = created.event().etag();
   for (int round = 0; round < kRounds; ++round) {
