@@ -6,6 +6,7 @@
 #define LOOKOUT_TESTS_INTEGRATION_EVENT_REPLICA_CLUSTER_H_
 
 #include <grpcpp/grpcpp.h>
+#include <signal.h>
 
 #include <memory>
 #include <string>
@@ -30,6 +31,12 @@ class EventReplicaCluster {
   void Start(int replicas);
   // Starts lookout-stats following replica `replica` and waits until it serves (caught up).
   void StartStats(int replica);
+
+  // Stops every thread of replica `replica` (SIGSTOP): its connections stay open and nothing
+  // answers, as with a host lost behind a firewall or a long pause ...
+  void FreezeEvent(int replica) { event_processes_[replica]->Signal(SIGSTOP); }
+  // ... and lets it go on.
+  void ThawEvent(int replica) { event_processes_[replica]->Signal(SIGCONT); }
 
   int replicas() const { return static_cast<int>(events_.size()); }
   v1::EventService::Stub& event(int replica) { return *events_[replica]; }

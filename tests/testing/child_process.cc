@@ -38,6 +38,10 @@ void ChildProcess::Start(const std::vector<std::string>& argv, const std::string
   pid_ = pid;
 }
 
+void ChildProcess::Signal(int signal) {
+  if (pid_ > 0) kill(pid_, signal);
+}
+
 int ChildProcess::Stop(int signal) {
   if (pid_ <= 0) return -1;
   kill(pid_, signal);

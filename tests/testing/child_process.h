@@ -24,6 +24,8 @@ class ChildProcess {
   void Start(const std::vector<std::string>& argv, const std::string& log_path);
   // Sends `signal`, waits for the exit and returns the waitpid status (-1 when none ran).
   int Stop(int signal);
+  // Sends `signal` without waiting (SIGSTOP and SIGCONT freeze and thaw it).
+  void Signal(int signal);
   bool running() const { return pid_ > 0; }
 
  private:
