@@ -32,6 +32,8 @@ class EventReplicaCluster {
   // Starts lookout-stats following replica `replica` and waits until it serves (caught up).
   void StartStats(int replica);
 
+  // kill -9, as a crash or the loss of its node would.
+  void KillEvent(int replica) { event_processes_[replica]->Stop(SIGKILL); }
   // Stops every thread of replica `replica` (SIGSTOP): its connections stay open and nothing
   // answers, as with a host lost behind a firewall or a long pause ...
   void FreezeEvent(int replica) { event_processes_[replica]->Signal(SIGSTOP); }
