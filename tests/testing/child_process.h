@@ -20,7 +20,8 @@ class ChildProcess {
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
 
-  // argv[0] is the binary's path.
+  // argv[0] is the binary's path. Call it from a thread that outlives the child: the kernel's
+  // parent-death signal follows the thread that forked, not the process.
   void Start(const std::vector<std::string>& argv, const std::string& log_path);
   // Sends `signal`, waits for the exit and returns the waitpid status (-1 when none ran).
   int Stop(int signal);
