@@ -823,6 +823,67 @@ TEST(EventReplicasTest, SameEtagOnTwoReplicasAtOnceLetsOneUpdateWin) {
   EXPECT_GT(raced, 0) << "no loser got past the services' own etag check";
 }
 
+// An update and a delete pinning the same etag: one wins. A delete that lost finds another
+// etag (ABORTED); an update that lost finds no live event (NOT_FOUND), as on one replica.
+TEST(EventReplicasTest, UpdateAndDeleteWithOneEtagOnTwoReplicasAtOnceLetOneWin) {
+  EventReplicaCluster cluster;
+  ASSERT_NO_FATAL_FAILURE(cluster.Start(kReplicas));
+  int deletes_won = 0;
+  for (int round = 0; round < kRounds; ++round) {
+    const auto [a, b] = PairOf(round);
+    v1::CreateEventRequest create;
+    *create.mutable_event() = MinimalEvent();
+    v1::CreateEventResponse created;
+    ASSERT_TRUE(
+        cluster.event(a).CreateEvent(EventReplicaCluster::Context().get(), create, &created).ok());
+    v1::UpdateEventRequest update;
+    update.mutable_event()->set_id(created.event().id());
+    update.mutable_event()->set_etag(created.event().etag());
+    update.mutable_event()->set_notes(absl::StrCat("round ", round));
+    update.mutable_update_mask()->add_paths("notes");
+    v1::DeleteEventRequest remove;
+    remove.set_id(created.event().id());
+    remove.set_etag(created.event().etag());
+    v1::UpdateEventResponse updated;
+    v1::DeleteEventResponse deleted;
+    grpc::Status update_status, delete_status;
+    AtTheSameMoment(
+        [&] {
+          update_status =
+              cluster.event(a).UpdateEvent(EventReplicaCluster::Context().get(), update, &updated);
+        },
+        [&] {
+          delete_status =
+              cluster.event(b).DeleteEvent(EventReplicaCluster::Context().get(), remove, &deleted);
+        });
+    ASSERT_NE(update_status.ok(), delete_status.ok())
+        << "round " << round << ": " << update_status.error_message() << " / "
+        << delete_status.error_message();
+    if (delete_status.ok()) {
+      ++deletes_won;
+      EXPECT_EQ(update_status.error_code(), grpc::StatusCode::NOT_FOUND)
+          << update_status.error_message();
+    } else {
+      EXPECT_EQ(delete_status.error_code(), grpc::StatusCode::ABORTED)
+          << delete_status.error_message();
+      EXPECT_THAT(delete_status.error_message(), StartsWith("etag: "));
+    }
+  }
+  std::cout << "deletes won " << deletes_won << " of " << kRounds << " rounds\n";
+  EXPECT_EQ(cluster.LiveEvents(0), kRounds - deletes_won);
+  // Per round: the create and the winner's change, nothing from the loser.
+  const std::vector<Change> log = ChangesOf(cluster.ReadLog(0));
+  ASSERT_EQ(log.size(), static_cast<size_t>(2 * kRounds));
+  int deletions = 0;
+  for (size_t i = 0; i < log.size(); i += 2) {
+    EXPECT_EQ(log[i].type, v1::CHANGE_TYPE_CREATED);
+    EXPECT_EQ(log[i + 1].event_id, log[i].event_id);
+    EXPECT_NE(log[i + 1].type, v1::CHANGE_TYPE_CREATED);
+    if (log[i + 1].type == v1::CHANGE_TYPE_DELETED) ++deletions;
+  }
+  EXPECT_EQ(deletions, deletes_won);
+}
+
 TEST(EventReplicasTest, SameExternalIdOnTwoReplicasAtOnceLetsOneCreateWin) {
   EventReplicaCluster cluster;
   ASSERT_NO_FATAL_FAILURE(cluster.Start(kReplicas));
