@@ -71,7 +71,14 @@ absl::StatusOr<std::unique_ptr<Pool>> Pool::Create(PoolOptions options) {
   auto pool = std::unique_ptr<Pool>(new Pool(std::move(options)));
   auto& extra = pool->connect_extra_;
   if (!pool->options_.password.empty()) extra.emplace_back("password", pool->options_.password);
-  extra.emplace_back("options", absl::StrCat("-c search_path=", pool->options_.schema));
+  // The server ends what a stalled client holds (a replica frozen or cut off mid-write keeps
+  // its locks, and every replica's writes would queue behind them): a transaction left idle,
+  // and a statement running past any call's bound. Healthy calls never come near either.
+  const int64_t statement_ms =
+      absl::ToInt64Milliseconds(pool->options_.default_timeout + absl::Seconds(5));
+  extra.emplace_back("options", absl::StrCat("-c search_path=", pool->options_.schema,
+                                             " -c statement_timeout=", statement_ms,
+                                             " -c idle_in_transaction_session_timeout=5000"));
   extra.emplace_back("application_name", pool->options_.application_name);
   // A dead peer is noticed by the call deadlines; keepalives also free the server's side.
   extra.emplace_back("keepalives", "1");
@@ -201,6 +208,9 @@ absl::Status Pool::Migrate(const std::vector<Migration>& migrations) {
   absl::StatusOr<std::unique_ptr<Connection>> opened = Dedicated(deadline);
   if (!opened.ok()) return opened.status();
   Connection& conn = **opened;
+  // A migration may rebuild an index over millions of rows: no statement bound here.
+  absl::Status unbounded = conn.ExecScript("SET statement_timeout = 0", deadline);
+  if (!unbounded.ok()) return unbounded;
   const std::string lock_key = absl::StrCat("lookout.migrations.", options_.schema);
   // A session lock: replicas starting together wait here, then find the work done.
   absl::Status status =

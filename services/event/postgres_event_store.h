@@ -8,27 +8,30 @@
 // commit after 11, and a follower resuming after 11 would never see it). Every commit NOTIFYs
 // the new head, so each replica's watchers hear of changes other replicas committed.
 //
-// Creates are gathered in the transaction and written with COPY when it ends (an import batch
-// is a few COPY statements, not thousands of round trips); reads inside the transaction see
-// them through an in-memory overlay.
+// Concurrent writes of one replica are grouped into one transaction, each undone alone when it
+// fails (postgres_event_transaction.h), so the head lock and the commit's flush to disk are
+// paid per group. Creates are gathered and written with COPY when the transaction ends.
 #ifndef LOOKOUT_SERVICES_EVENT_POSTGRES_EVENT_STORE_H_
 #define LOOKOUT_SERVICES_EVENT_POSTGRES_EVENT_STORE_H_
 
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "common/pg_pool.h"
 #include "services/event/event_store.h"
+#include "services/event/postgres_event_transaction.h"
 
 namespace lookout::event {
 
 class PostgresEventStore : public EventStore {
  public:
   // The NOTIFY channel carrying each commit's new head.
-  static constexpr char kChangesChannel[] = "lookout_event_changes";
+  static constexpr const char* kChangesChannel = PostgresEventTransaction::kChangesChannel;
 
   // Connects, creates or upgrades the schema, and loads the shared secrets.
   static absl::StatusOr<std::unique_ptr<PostgresEventStore>> Open(pg::PoolOptions options);
@@ -48,7 +51,18 @@ class PostgresEventStore : public EventStore {
   const std::string& change_log_id() const override { return change_log_id_; }
 
  private:
+  // A Write waiting for its group to commit.
+  struct GroupedWrite {
+    absl::FunctionRef<absl::Status(EventTransaction&)> fn;
+    absl::Status status;
+    int attempts = 0;
+    bool done = false;
+  };
+
   explicit PostgresEventStore(std::unique_ptr<pg::Pool> pool) : pool_(std::move(pool)) {}
+  // Runs `group` in one transaction and settles each write's status (or leaves it to run
+  // again when it lost a race).
+  void RunGroup(const std::vector<GroupedWrite*>& group);
   absl::Status LoadMeta();
   // Tells the listener about `head` unless it has heard of it (heads it hears only grow).
   void Announce(int64_t head);
@@ -60,6 +74,9 @@ class PostgresEventStore : public EventStore {
   std::function<void(int64_t)> listener_ ABSL_GUARDED_BY(announce_mu_);
   int64_t announced_head_ ABSL_GUARDED_BY(announce_mu_) = 0;
   std::unique_ptr<pg::ChannelListener> other_replicas_;
+  absl::Mutex group_mu_;
+  std::deque<GroupedWrite*> queue_ ABSL_GUARDED_BY(group_mu_);
+  bool leading_ ABSL_GUARDED_BY(group_mu_) = false;
 };
 
 }  // namespace lookout::event

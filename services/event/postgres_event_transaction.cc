@@ -1,0 +1,542 @@
+#include "services/event/postgres_event_transaction.h"
+
+#include <algorithm>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/cord.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/errors.h"
+#include "common/status_macros.h"
+#include "common/validation.h"
+#include "services/event/postgres_event_query.h"
+
+namespace lookout::event {
+namespace {
+
+using ::lookout::event::v1::ChangeType;
+using ::lookout::event::v1::Event;
+using ::lookout::type::v1::ExternalId;
+
+// Inside a write: the row stays locked to the commit, so a concurrent update or delete of the
+// same event on another replica waits and then reads the new state (etag checks are exact).
+constexpr char kLockLiveEventSql[] =
+    "SELECT event FROM events WHERE id = $1 AND NOT deleted FOR UPDATE";
+
+absl::Status ExternalIdTaken(int index, const ExternalId& id, absl::string_view owner) {
+  const std::string field = absl::StrCat("event.external_ids[", index, "]");
+  absl::Status status = absl::AlreadyExistsError(absl::StrCat(
+      field, ": ", id.scheme(), " id \"", id.value(), "\" already belongs to event ", owner));
+  status.SetPayload(errors::kFieldPayload, absl::Cord(field));
+  return status;
+}
+
+// A field of COPY's text format: backslash, newline, carriage return and tab escaped.
+void CopyText(std::string& out, absl::string_view value) {
+  for (char c : value) {
+    switch (c) {
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        out += c;
+    }
+  }
+}
+
+// bytea in its hex form, the form's backslash escaped for COPY.
+void CopyBytes(std::string& out, absl::string_view bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  size_t at = out.size();
+  out.resize(at + 3 + 2 * bytes.size());
+  out[at++] = '\\';
+  out[at++] = '\\';
+  out[at++] = 'x';
+  for (unsigned char c : bytes) {
+    out[at++] = kHex[c >> 4];
+    out[at++] = kHex[c & 0xF];
+  }
+}
+
+// Rows of one table in COPY's text format.
+class CopyRows {
+ public:
+  CopyRows& Text(absl::string_view value) {
+    Separate();
+    CopyText(data_, value);
+    return *this;
+  }
+  CopyRows& Int(int64_t value) {
+    Separate();
+    absl::StrAppend(&data_, value);
+    return *this;
+  }
+  CopyRows& Double(double value) {
+    Separate();
+    absl::StrAppend(&data_, absl::StrFormat("%.17g", value));
+    return *this;
+  }
+  CopyRows& Null() {
+    Separate();
+    data_ += "\\N";
+    return *this;
+  }
+  CopyRows& Bytes(absl::string_view bytes) {
+    Separate();
+    CopyBytes(data_, bytes);
+    return *this;
+  }
+  void EndRow() {
+    data_ += '\n';
+    first_ = true;
+  }
+  const std::string& data() const { return data_; }
+
+ private:
+  void Separate() {
+    if (!first_) data_ += '\t';
+    first_ = false;
+  }
+  std::string data_;
+  bool first_ = true;
+};
+
+// One actor in two roles, or a tag given twice, is one index row.
+std::vector<std::string> ActorIdsOf(const Event& event) {
+  std::vector<std::string> ids;
+  absl::flat_hash_set<std::string> seen;
+  for (const v1::Participant& p : event.participants()) {
+    if (seen.insert(p.actor_id()).second) ids.push_back(p.actor_id());
+  }
+  return ids;
+}
+
+std::vector<std::string> TagsOf(const Event& event) {
+  std::vector<std::string> tags;
+  absl::flat_hash_set<std::string> seen;
+  for (const std::string& tag : event.tags()) {
+    if (seen.insert(tag).second) tags.push_back(tag);
+  }
+  return tags;
+}
+
+std::pair<std::string, std::string> KeyOf(const ExternalId& id) {
+  return {id.scheme(), id.value()};
+}
+
+}  // namespace
+
+absl::StatusOr<Event> ParseStoredEvent(absl::string_view blob) {
+  Event event;
+  if (!event.ParseFromArray(blob.data(), static_cast<int>(blob.size()))) {
+    return errors::StorageFailure("unreadable event record");
+  }
+  return event;
+}
+
+absl::StatusOr<std::optional<Event>> PostgresEventTransaction::GetLive(const std::string& id) {
+  if (auto it = pending_events_.find(id); it != pending_events_.end()) return it->second;
+  // The head before any event row: every write locks in that order, so none deadlocks.
+  LOOKOUT_RETURN_IF_ERROR(LockHead());
+  LOOKOUT_ASSIGN_OR_RETURN(pg::Result rows, s_.Exec(kLockLiveEventSql, pg::Params().Add(id)));
+  if (rows.rows() == 0) return std::nullopt;
+  return ParseStoredEvent(rows.View(0, 0));
+}
+
+absl::StatusOr<std::optional<Event>> PostgresEventTransaction::FindLiveByExternalId(
+    const ExternalId& external_id) {
+  LOOKOUT_ASSIGN_OR_RETURN(std::optional<std::string> owner, OwnerOf(external_id));
+  if (!owner.has_value()) return std::nullopt;
+  return GetLive(*owner);
+}
+
+absl::StatusOr<std::optional<RequestRecord>> PostgresEventTransaction::FindRequest(
+    const std::string& request_id) {
+  if (auto it = pending_requests_.find(request_id); it != pending_requests_.end()) {
+    return it->second;
+  }
+  LOOKOUT_ASSIGN_OR_RETURN(
+      pg::Result rows,
+      s_.Exec("SELECT payload_hash, result FROM request_ids WHERE request_id = $1",
+              pg::Params().Add(request_id)));
+  if (rows.rows() == 0) return std::nullopt;
+  RequestRecord record;
+  record.payload_hash = rows.Bytes(0, 0);
+  LOOKOUT_ASSIGN_OR_RETURN(record.result, ParseStoredEvent(rows.View(0, 1)));
+  return record;
+}
+
+absl::Status PostgresEventTransaction::PrefetchExternalIds(const std::vector<ExternalId>& ids) {
+  LOOKOUT_RETURN_IF_ERROR(LockHead());  // first, so the owners read stay true to the commit
+  std::vector<std::string> schemes, values;
+  for (const ExternalId& id : ids) {
+    if (owners_.contains(KeyOf(id))) continue;
+    schemes.push_back(id.scheme());
+    values.push_back(id.value());
+  }
+  if (schemes.empty()) return absl::OkStatus();
+  LOOKOUT_ASSIGN_OR_RETURN(
+      pg::Result rows,
+      s_.Exec("SELECT x.scheme, x.value, o.event_id FROM unnest($1::text[], $2::text[]) AS "
+              "x(scheme, value) LEFT JOIN event_external_ids o ON o.scheme = x.scheme COLLATE "
+              "\"C\" AND o.value = x.value COLLATE \"C\"",
+              pg::Params().AddTextArray(schemes).AddTextArray(values)));
+  for (int i = 0; i < rows.rows(); ++i) {
+    std::optional<std::string> owner;
+    if (!rows.IsNull(i, 2)) owner = rows.Bytes(i, 2);
+    // Not undone with a member: what the server holds outside this transaction is a fact.
+    owners_.emplace(std::make_pair(rows.Bytes(i, 0), rows.Bytes(i, 1)), std::move(owner));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Event> PostgresEventTransaction::Apply(ChangeType type, Event event) {
+  LOOKOUT_ASSIGN_OR_RETURN(int64_t event_day, validation::ParseDate(event.event_date()));
+  int64_t end_day = event_day;
+  if (!event.end_date().empty()) {
+    LOOKOUT_ASSIGN_OR_RETURN(end_day, validation::ParseDate(event.end_date()));
+  }
+  // Locked first, so the owners read below are those every earlier write committed.
+  LOOKOUT_RETURN_IF_ERROR(LockHead());
+  if (type != v1::CHANGE_TYPE_DELETED) {
+    for (int i = 0; i < event.external_ids_size(); ++i) {
+      LOOKOUT_ASSIGN_OR_RETURN(std::optional<std::string> owner, OwnerOf(event.external_ids(i)));
+      if (owner.has_value() && *owner != event.id()) {
+        return ExternalIdTaken(i, event.external_ids(i), *owner);
+      }
+    }
+  }
+  event.set_sequence(head_ + 1);
+  std::string blob = event.SerializeAsString();
+
+  std::optional<Event> stored;
+  if (type == v1::CHANGE_TYPE_CREATED) {
+    const std::string id = event.id();
+    undo_.push_back([this, id] { pending_events_.erase(id); });
+    pending_events_[id] = event;
+    events_.push_back(GatheredEvent{event, event_day, end_day, blob});
+  } else {
+    LOOKOUT_RETURN_IF_ERROR(BeforeServerWrite());
+    // An event created earlier in this transaction is written first, so it can be rewritten.
+    if (pending_events_.contains(event.id())) LOOKOUT_RETURN_IF_ERROR(Flush());
+    // The state being replaced, from the row itself, so the index rows removed are exactly
+    // those its addition wrote.
+    LOOKOUT_ASSIGN_OR_RETURN(pg::Result rows,
+                             s_.Exec(kLockLiveEventSql, pg::Params().Add(event.id())));
+    if (rows.rows() == 0) return errors::NotFound("event", event.id());
+    LOOKOUT_ASSIGN_OR_RETURN(stored, ParseStoredEvent(rows.View(0, 0)));
+    LOOKOUT_RETURN_IF_ERROR(
+        UpdateRow(event, event_day, end_day, blob, type == v1::CHANGE_TYPE_DELETED));
+    LOOKOUT_RETURN_IF_ERROR(RemoveIndexRows(*stored));
+    if (type != v1::CHANGE_TYPE_DELETED) LOOKOUT_RETURN_IF_ERROR(AddIndexRows(event));
+  }
+  TrackOwners(stored.has_value() ? &*stored : nullptr,
+              type == v1::CHANGE_TYPE_DELETED ? nullptr : &event);
+  changes_.push_back(
+      GatheredChange{head_ + 1, event.id(), static_cast<int64_t>(type), std::move(blob)});
+  ++head_;
+  return event;
+}
+
+absl::Status PostgresEventTransaction::RecordRequest(const std::string& request_id,
+                                                     const std::string& payload_hash,
+                                                     const Event& result) {
+  // Gathered like the create it records. A concurrent create with the same request_id on
+  // another replica makes one of the two COPYs fail on the key; that transaction runs again and
+  // finds the other's record.
+  undo_.push_back([this, request_id] { pending_requests_.erase(request_id); });
+  pending_requests_[request_id] = RequestRecord{payload_hash, result};
+  requests_.push_back(
+      GatheredRequest{request_id, payload_hash, result.id(), result.SerializeAsString()});
+  return absl::OkStatus();
+}
+
+absl::Status PostgresEventTransaction::Isolated(absl::FunctionRef<absl::Status()> fn) {
+  return InSavepoint(fn, /*always_undo=*/false);
+}
+
+absl::Status PostgresEventTransaction::Rehearse(absl::FunctionRef<absl::Status()> fn) {
+  return InSavepoint(fn, /*always_undo=*/true);
+}
+
+absl::Status PostgresEventTransaction::RunMember(
+    absl::FunctionRef<absl::Status(EventTransaction&)> fn) {
+  member_ = Here();
+  member_savepoint_ = false;
+  absl::Status status = fn(*this);
+  if (status.ok() && member_savepoint_) {
+    status = s_.ExecScript("RELEASE lookout_member");
+  }
+  if (!status.ok()) {
+    if (member_savepoint_) {
+      absl::Status undone = s_.ExecScript("ROLLBACK TO lookout_member; RELEASE lookout_member");
+      if (!undone.ok()) status = undone;  // the transaction cannot go on: the group fails
+    }
+    UndoTo(*member_);
+  }
+  member_.reset();
+  member_savepoint_ = false;
+  return status;
+}
+
+absl::Status PostgresEventTransaction::Finish() {
+  LOOKOUT_RETURN_IF_ERROR(Flush());
+  if (head_ <= base_) return absl::OkStatus();
+  // The notification is delivered at commit, in commit order.
+  return s_.Run("WITH moved AS (UPDATE change_head SET sequence = $1) SELECT pg_notify($2, $3)",
+                pg::Params().Add(head_).Add(kChangesChannel).Add(std::to_string(head_)));
+}
+
+PostgresEventTransaction::Mark PostgresEventTransaction::Here() const {
+  return Mark{events_written_ + events_.size(), changes_written_ + changes_.size(),
+              requests_written_ + requests_.size(), undo_.size(), head_};
+}
+
+void PostgresEventTransaction::UndoTo(const Mark& mark) {
+  // Items written after the mark were rolled back with the savepoint: gathered again, they
+  // would be written again, so the written counts move back with the lists.
+  auto cut = [](auto& items, size_t& written, size_t keep) {
+    if (keep < written) {
+      items.clear();
+      written = keep;
+    } else if (keep - written < items.size()) {
+      items.resize(keep - written);
+    }
+  };
+  cut(events_, events_written_, mark.events);
+  cut(changes_, changes_written_, mark.changes);
+  cut(requests_, requests_written_, mark.requests);
+  while (undo_.size() > mark.undo) {
+    undo_.back()();
+    undo_.pop_back();
+  }
+  head_ = mark.head;
+}
+
+absl::Status PostgresEventTransaction::Flush(std::optional<Mark> until) {
+  const Mark end = until.value_or(Here());
+  const size_t events = std::min(events_.size(), end.events - std::min(end.events, events_written_));
+  const size_t changes =
+      std::min(changes_.size(), end.changes - std::min(end.changes, changes_written_));
+  const size_t requests =
+      std::min(requests_.size(), end.requests - std::min(end.requests, requests_written_));
+
+  CopyRows event_rows, actor_rows, tag_rows, external_id_rows, change_rows, request_rows;
+  for (size_t i = 0; i < events; ++i) {
+    const GatheredEvent& g = events_[i];
+    const Event& event = g.event;
+    const auto& location = event.location();
+    event_rows.Text(event.id()).Int(g.event_day).Int(g.end_day).Text(location.country_code());
+    event_rows.Text(location.admin1()).Int(static_cast<int64_t>(event.event_type()));
+    event_rows.Text(event.sub_event_type()).Int(event.fatalities());
+    if (location.has_latitude() && location.has_longitude()) {
+      event_rows.Double(location.latitude()).Double(location.longitude());
+    } else {
+      event_rows.Null().Null();
+    }
+    event_rows.Text("f").Int(event.sequence());
+    const std::string words = NotesTsVector(event.notes());
+    if (words.empty()) {
+      event_rows.Null();
+    } else {
+      event_rows.Text(words);
+    }
+    event_rows.Bytes(g.blob).EndRow();
+    for (const std::string& actor : ActorIdsOf(event)) {
+      actor_rows.Text(actor).Text(event.id()).EndRow();
+    }
+    for (const std::string& tag : TagsOf(event)) tag_rows.Text(tag).Text(event.id()).EndRow();
+    for (const ExternalId& id : event.external_ids()) {
+      external_id_rows.Text(id.scheme()).Text(id.value()).Text(event.id()).EndRow();
+    }
+  }
+  for (size_t i = 0; i < changes; ++i) {
+    const GatheredChange& c = changes_[i];
+    change_rows.Int(c.sequence).Text(c.event_id).Int(c.type).Bytes(c.blob).EndRow();
+  }
+  for (size_t i = 0; i < requests; ++i) {
+    const GatheredRequest& r = requests_[i];
+    request_rows.Text(r.request_id).Text(r.payload_hash).Text(r.event_id).Bytes(r.result).EndRow();
+  }
+  struct Table {
+    const CopyRows* rows;
+    const char* copy;
+  };
+  for (const Table& table : {
+           Table{&event_rows,
+                 "COPY events (id, event_day, end_day, country, admin1, event_type, "
+                 "sub_event_type, fatalities, lat, lon, deleted, sequence, words, event) FROM "
+                 "STDIN"},
+           Table{&actor_rows, "COPY event_actors (actor_id, event_id) FROM STDIN"},
+           Table{&tag_rows, "COPY event_tags (tag, event_id) FROM STDIN"},
+           Table{&external_id_rows, "COPY event_external_ids (scheme, value, event_id) FROM STDIN"},
+           Table{&change_rows, "COPY changes (sequence, event_id, type, event) FROM STDIN"},
+           Table{&request_rows,
+                 "COPY request_ids (request_id, payload_hash, event_id, result) FROM STDIN"},
+       }) {
+    if (table.rows->data().empty()) continue;
+    LOOKOUT_RETURN_IF_ERROR(s_.CopyIn(table.copy, table.rows->data()).status());
+  }
+  // Written: out of the lists and the overlays (the server answers for them now).
+  for (size_t i = 0; i < events; ++i) pending_events_.erase(events_[i].event.id());
+  for (size_t i = 0; i < requests; ++i) pending_requests_.erase(requests_[i].request_id);
+  events_.erase(events_.begin(), events_.begin() + events);
+  changes_.erase(changes_.begin(), changes_.begin() + changes);
+  requests_.erase(requests_.begin(), requests_.begin() + requests);
+  events_written_ += events;
+  changes_written_ += changes;
+  requests_written_ += requests;
+  return absl::OkStatus();
+}
+
+absl::Status PostgresEventTransaction::BeforeServerWrite() {
+  // Never first inside a savepoint: rolled back, it would release the lock behind our back.
+  LOOKOUT_RETURN_IF_ERROR(LockHead());
+  if (!member_.has_value() || member_savepoint_) return absl::OkStatus();
+  LOOKOUT_RETURN_IF_ERROR(Flush(*member_));
+  LOOKOUT_RETURN_IF_ERROR(s_.ExecScript("SAVEPOINT lookout_member"));
+  member_savepoint_ = true;
+  return absl::OkStatus();
+}
+
+absl::Status PostgresEventTransaction::InSavepoint(absl::FunctionRef<absl::Status()> fn,
+                                                   bool always_undo) {
+  // Whatever was gathered before goes to the server first, so the savepoint undoes only fn's.
+  LOOKOUT_RETURN_IF_ERROR(BeforeServerWrite());
+  LOOKOUT_RETURN_IF_ERROR(Flush());
+  const std::string name = absl::StrCat("event_sp", depth_++);
+  const Mark mark = Here();
+  absl::Status status = s_.ExecScript(absl::StrCat("SAVEPOINT ", name));
+  if (status.ok()) status = fn();
+  if (status.ok() && !always_undo) {
+    // fn's gathered items are written with the rest of the transaction.
+    status = s_.ExecScript(absl::StrCat("RELEASE ", name));
+  } else {
+    absl::Status undone = s_.ExecScript(absl::StrCat("ROLLBACK TO ", name, "; RELEASE ", name));
+    UndoTo(mark);
+    if (!undone.ok() && status.ok()) status = undone;
+  }
+  --depth_;
+  return status;
+}
+
+absl::Status PostgresEventTransaction::LockHead() {
+  if (head_locked_) return absl::OkStatus();
+  LOOKOUT_ASSIGN_OR_RETURN(pg::Result rows,
+                           s_.Exec("SELECT sequence FROM change_head FOR UPDATE"));
+  if (rows.rows() != 1) return errors::StorageFailure("change_head has no row");
+  base_ = head_ = rows.Int64(0, 0);
+  head_locked_ = true;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<std::string>> PostgresEventTransaction::OwnerOf(const ExternalId& id) {
+  auto key = KeyOf(id);
+  if (auto it = owners_.find(key); it != owners_.end()) return it->second;
+  LOOKOUT_ASSIGN_OR_RETURN(
+      pg::Result rows,
+      s_.Exec("SELECT event_id FROM event_external_ids WHERE scheme = $1 AND value = $2",
+              pg::Params().Add(id.scheme()).Add(id.value())));
+  std::optional<std::string> owner;
+  if (rows.rows() > 0) owner = rows.Bytes(0, 0);
+  owners_.emplace(std::move(key), owner);
+  return owner;
+}
+
+void PostgresEventTransaction::TrackOwners(const Event* removed, const Event* added) {
+  auto set = [this](const std::pair<std::string, std::string>& key,
+                    std::optional<std::string> owner) {
+    auto it = owners_.find(key);
+    const bool had = it != owners_.end();
+    std::optional<std::string> before = had ? it->second : std::nullopt;
+    undo_.push_back([this, key, had, before] {
+      if (had) {
+        owners_[key] = before;
+      } else {
+        owners_.erase(key);
+      }
+    });
+    owners_[key] = std::move(owner);
+  };
+  if (removed != nullptr) {
+    for (const ExternalId& id : removed->external_ids()) set(KeyOf(id), std::nullopt);
+  }
+  if (added != nullptr) {
+    for (const ExternalId& id : added->external_ids()) set(KeyOf(id), added->id());
+  }
+}
+
+absl::Status PostgresEventTransaction::UpdateRow(const Event& event, int64_t event_day,
+                                                 int64_t end_day, const std::string& blob,
+                                                 bool deleted) {
+  const auto& location = event.location();
+  pg::Params params;
+  params.Add(event_day).Add(end_day).Add(location.country_code());
+  params.Add(location.admin1()).Add(static_cast<int64_t>(event.event_type()));
+  params.Add(event.sub_event_type()).Add(event.fatalities());
+  if (location.has_latitude() && location.has_longitude()) {
+    params.Add(location.latitude()).Add(location.longitude());
+  } else {
+    params.AddNull().AddNull();
+  }
+  params.Add(event.sequence()).AddBytes(blob).Add(deleted);
+  const std::string words = deleted ? "" : NotesTsVector(event.notes());
+  if (words.empty()) {
+    params.AddNull();
+  } else {
+    params.Add(words);
+  }
+  params.Add(event.id());
+  return s_.Run(
+      "UPDATE events SET event_day = $1, end_day = $2, country = $3, admin1 = $4, "
+      "event_type = $5, sub_event_type = $6, fatalities = $7, lat = $8, lon = $9, "
+      "sequence = $10, event = $11, deleted = $12, words = $13::text::tsvector WHERE id = $14",
+      params);
+}
+
+absl::Status PostgresEventTransaction::RemoveIndexRows(const Event& stored) {
+  LOOKOUT_RETURN_IF_ERROR(
+      s_.Run("DELETE FROM event_actors WHERE actor_id = ANY($1) AND event_id = $2",
+             pg::Params().AddTextArray(ActorIdsOf(stored)).Add(stored.id())));
+  LOOKOUT_RETURN_IF_ERROR(s_.Run("DELETE FROM event_tags WHERE tag = ANY($1) AND event_id = $2",
+                                 pg::Params().AddTextArray(TagsOf(stored)).Add(stored.id())));
+  std::vector<std::string> schemes, values;
+  for (const ExternalId& id : stored.external_ids()) {
+    schemes.push_back(id.scheme());
+    values.push_back(id.value());
+  }
+  return s_.Run(
+      "DELETE FROM event_external_ids o USING unnest($1::text[], $2::text[]) AS x(scheme, "
+      "value) WHERE o.scheme = x.scheme COLLATE \"C\" AND o.value = x.value COLLATE \"C\" AND "
+      "o.event_id = $3",
+      pg::Params().AddTextArray(schemes).AddTextArray(values).Add(stored.id()));
+}
+
+absl::Status PostgresEventTransaction::AddIndexRows(const Event& event) {
+  LOOKOUT_RETURN_IF_ERROR(
+      s_.Run("INSERT INTO event_actors (actor_id, event_id) SELECT unnest($1::text[]), $2",
+             pg::Params().AddTextArray(ActorIdsOf(event)).Add(event.id())));
+  LOOKOUT_RETURN_IF_ERROR(
+      s_.Run("INSERT INTO event_tags (tag, event_id) SELECT unnest($1::text[]), $2",
+             pg::Params().AddTextArray(TagsOf(event)).Add(event.id())));
+  std::vector<std::string> schemes, values;
+  for (const ExternalId& id : event.external_ids()) {
+    schemes.push_back(id.scheme());
+    values.push_back(id.value());
+  }
+  return s_.Run(
+      "INSERT INTO event_external_ids (scheme, value, event_id) SELECT s, v, $3 FROM "
+      "unnest($1::text[], $2::text[]) AS x(s, v)",
+      pg::Params().AddTextArray(schemes).AddTextArray(values).Add(event.id()));
+}
+
+}  // namespace lookout::event
