@@ -451,6 +451,7 @@ class PostgresEventTransaction : public EventTransaction {
     LOOKOUT_RETURN_IF_ERROR(Flush());
     const std::string name = absl::StrCat("event_sp", depth_++);
     const int64_t head_before = head_;
+    const bool locked_before = head_locked_;
     const size_t undo_mark = undo_.size();
     absl::Status status = s_.ExecScript(absl::StrCat("SAVEPOINT ", name));
     if (status.ok()) status = fn();
@@ -469,6 +470,12 @@ class PostgresEventTransaction : public EventTransaction {
       }
       pending_.clear();
       head_ = head_before;
+      if (!locked_before) {
+        // The head was locked inside the savepoint, and ROLLBACK TO released that lock: the
+        // next write must lock and read it again, and the owners read under it may be stale.
+        head_locked_ = false;
+        owners_.clear();
+      }
       if (!undone.ok() && status.ok()) status = undone;
     }
     --depth_;
