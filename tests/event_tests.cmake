@@ -14,3 +14,8 @@ lookout_test(event_store_migration_test LABEL integration
 lookout_test(event_store_full_disk_test LABEL integration
   SOURCES integration/event_store_full_disk_test.cc
   LIBS event_service_lib)
+
+# The EventStore interface's promises, on the store itself, on SQLite and on PostgreSQL.
+lookout_test(event_store_contract_test LABEL integration
+  SOURCES integration/event_store_contract_test.cc
+  LIBS event_service_lib)
