@@ -220,7 +220,7 @@ TEST_P(EventStoreContractTest, ChangesAfterServesExactlyAfterToUpToAtMostLimit) 
   };
   EXPECT_EQ(sequences(0, 6, 100), (std::vector<int64_t>{1, 2, 3, 4, 5, 6}));
   EXPECT_EQ(sequences(2, 5, 100), (std::vector<int64_t>{3, 4, 5}));  // after excluded, up_to in
-  EXPECT_EQ(sequences(0, 6, 2), (std::vector<int64_t>{1, 2}));        // oldest first
+  EXPECT_EQ(sequences(0, 6, 2), (std::vector<int64_t>{1, 2}));       // oldest first
   EXPECT_EQ(sequences(4, 6, 1), (std::vector<int64_t>{5}));
   EXPECT_EQ(sequences(3, 1'000, 100), (std::vector<int64_t>{4, 5, 6}));  // nothing past the head
   EXPECT_TRUE(sequences(3, 3, 100).empty());
@@ -240,8 +240,8 @@ TEST_P(EventStoreContractTest, AFailedWriteKeepsNothingAndReturnsItsStatus) {
     update.set_notes("updated");
     // Writes what came before to the database (PostgreSQL sends gathered creates here).
     EXPECT_TRUE(tx.Apply(v1::CHANGE_TYPE_UPDATED, update).ok());
-    EXPECT_TRUE(tx.Isolated([&] { return tx.Apply(v1::CHANGE_TYPE_CREATED, NewEvent(3)).status(); })
-                    .ok());
+    EXPECT_TRUE(
+        tx.Isolated([&] { return tx.Apply(v1::CHANGE_TYPE_CREATED, NewEvent(3)).status(); }).ok());
     EXPECT_TRUE(tx.RecordRequest("req-1", "hash", NewEvent(2)).ok());
     Event with_id = NewEvent(4);
     *with_id.add_external_ids() = Acled("A-4");
@@ -321,9 +321,9 @@ TEST_P(EventStoreContractTest, IsolatedUndoesOnlyItsOwnWritesAndLeavesNoGap) {
                     EXPECT_EQ(applied->sequence(), 3);
                     // A failing row nested in a kept one is undone alone.
                     EXPECT_FALSE(tx.Isolated([&] {
-                                     EXPECT_EQ(tx.Apply(v1::CHANGE_TYPE_CREATED, NewEvent(5))
-                                                   ->sequence(),
-                                               4);
+                                     EXPECT_EQ(
+                                         tx.Apply(v1::CHANGE_TYPE_CREATED, NewEvent(5))->sequence(),
+                                         4);
                                      return absl::AbortedError("inner");
                                    }).ok());
                     return applied.status();
@@ -432,9 +432,8 @@ TEST_P(EventStoreContractTest, ATakenExternalIdIsAlreadyExistsNamingItsIndex) {
   Event clash = NewEvent(2);
   *clash.add_external_ids() = Acled("A-2");
   *clash.add_external_ids() = Acled("A-1");
-  absl::Status status = store_->Write([&](EventTransaction& tx) {
-    return tx.Apply(v1::CHANGE_TYPE_CREATED, clash).status();
-  });
+  absl::Status status = store_->Write(
+      [&](EventTransaction& tx) { return tx.Apply(v1::CHANGE_TYPE_CREATED, clash).status(); });
   EXPECT_EQ(status.code(), absl::StatusCode::kAlreadyExists) << status;
   EXPECT_EQ(status.message().rfind("event.external_ids[1]: ", 0), 0u) << status;
   EXPECT_NE(status.message().find(Id(1)), absl::string_view::npos) << status;
@@ -534,11 +533,9 @@ TEST_P(EventStoreContractTest, AReopenedStoreKeepsEverythingAndItsIdentity) {
   Create(a);
   Create(NewEvent(2, "2024-01-02", 7));
   Apply(v1::CHANGE_TYPE_DELETED, NewEvent(2, "2024-01-02", 7));
-  ASSERT_TRUE(store_
-                  ->Write([&](EventTransaction& tx) {
-                    return tx.RecordRequest("req-1", "hash-1", a);
-                  })
-                  .ok());
+  ASSERT_TRUE(
+      store_->Write([&](EventTransaction& tx) { return tx.RecordRequest("req-1", "hash-1", a); })
+          .ok());
   const auto log = Log();
 
   ASSERT_NO_FATAL_FAILURE(Reopen());
@@ -558,9 +555,8 @@ TEST_P(EventStoreContractTest, AReopenedStoreKeepsEverythingAndItsIdentity) {
   // The external id is still held, and the log goes on from its head.
   Event clash = NewEvent(3);
   *clash.add_external_ids() = Acled("A-1");
-  absl::Status status = store_->Write([&](EventTransaction& tx) {
-    return tx.Apply(v1::CHANGE_TYPE_CREATED, clash).status();
-  });
+  absl::Status status = store_->Write(
+      [&](EventTransaction& tx) { return tx.Apply(v1::CHANGE_TYPE_CREATED, clash).status(); });
   EXPECT_EQ(status.code(), absl::StatusCode::kAlreadyExists) << status;
   EXPECT_EQ(Create(NewEvent(4)).sequence(), 4);
 }
@@ -656,8 +652,8 @@ TEST_P(EventStoreContractTest, AKeysetCursorNeitherRepeatsNorSkipsWhenRowsArrive
     Create(NewEvent(21, "2024-02-01"));
     Create(NewEvent(0, "2024-02-15"));
   });
-  EXPECT_EQ(ids, (std::vector<std::string>{Id(6), Id(5), Id(0), Id(4), Id(3), Id(2), Id(1),
-                                           Id(21)}));
+  EXPECT_EQ(ids,
+            (std::vector<std::string>{Id(6), Id(5), Id(0), Id(4), Id(3), Id(2), Id(1), Id(21)}));
   EXPECT_EQ(totals, (std::vector<int64_t>{6, 9, 9, 9}));
 }
 

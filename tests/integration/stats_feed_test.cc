@@ -287,8 +287,7 @@ class StatsReplacedLogTest : public ::testing::TestWithParam<lookout::testing::S
 
   // Two HTI events, a clean copy of the event store at `backup`, then two KEN events: the
   // model answers 4 events as of sequence 4 (`four`).
-  void BackUpAfterTwoThenWriteTwoMore(const StoreLocation& backup,
-                                      AggregateEventsResponse* four) {
+  void BackUpAfterTwoThenWriteTwoMore(const StoreLocation& backup, AggregateEventsResponse* four) {
     Create(2, "HTI", 1);
     cluster_.StopEvent();
     ASSERT_NO_FATAL_FAILURE(lookout::testing::CopyStore(event_store_, backup));
@@ -384,8 +383,8 @@ TEST_P(StatsReplacedLogTest, ARestoredStoreThatTookNewWritesIsStillFollowedFromZ
   // service, on another port) and takes three writes: sequences 3..5, head 5 > 4.
   cluster_.StopEvent();
   lookout::testing::TempDir restore_dir;
-  const StoreLocation restored_store = lookout::testing::CopyLocation(
-      event_store_, restore_dir.File("event.db"), "_restored");
+  const StoreLocation restored_store =
+      lookout::testing::CopyLocation(event_store_, restore_dir.File("event.db"), "_restored");
   {
     StatsCluster restored{restore_dir.path()};
     ASSERT_NO_FATAL_FAILURE(lookout::testing::CopyStore(backup, restored_store));
