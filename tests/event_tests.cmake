@@ -34,3 +34,8 @@ if(TARGET lookout-event AND TARGET lookout-actor AND TARGET lookout-stats)
     SOURCES integration/event_replica_races_test.cc
     LIBS event_replica_testing)
 endif()
+
+# The EventStore interface's promises, on the store itself, on SQLite and on PostgreSQL.
+lookout_test(event_store_contract_test LABEL integration
+  SOURCES integration/event_store_contract_test.cc
+  LIBS event_service_lib)

@@ -47,6 +47,12 @@ absl::StatusOr<std::unique_ptr<PostgresEventStore>> PostgresEventStore::Open(
   LOOKOUT_RETURN_IF_ERROR(pool->Migrate(PostgresEventStoreMigrations()));
   auto store = std::unique_ptr<PostgresEventStore>(new PostgresEventStore(std::move(pool)));
   LOOKOUT_RETURN_IF_ERROR(store->LoadMeta());
+  // Commits up to the head found now came before any listener: it hears only of later ones.
+  LOOKOUT_ASSIGN_OR_RETURN(const int64_t head, store->HeadSequence());
+  {
+    absl::MutexLock lock(&store->announce_mu_);
+    store->announced_head_ = head;
+  }
   return store;
 }
 

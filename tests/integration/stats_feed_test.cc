@@ -2,9 +2,10 @@
 // points by a flaky event service, the real event service restarted, and the stats service
 // itself restarted. After each, the model must hold every change once: no loss, no double count.
 // And when the event store is replaced (recreated, restored), the model is rebuilt from zero.
+// The tests with a real event service run with its events in SQLite and in PostgreSQL (where a
+// replaced store is a dropped and recreated database, or one copied back from an older copy).
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
@@ -17,6 +18,8 @@
 #include "services/stats/read_model.h"
 #include "tests/integration/stats_cluster.h"
 #include "tests/testing/redis_server.h"
+#include "tests/testing/store_backend.h"
+#include "tests/testing/store_copy.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/unit/stats_test_events.h"
 
@@ -142,9 +145,11 @@ TEST(StatsFeedTest, StreamsCutAtRandomPointsLoseAndRepeatNothing) {
   for (size_t i = 1; i < requests.size(); ++i) EXPECT_GE(requests[i], requests[i - 1]);
 }
 
-class StatsRestartTest : public ::testing::Test {
+class StatsRestartTest : public ::testing::TestWithParam<lookout::testing::StoreBackend> {
  protected:
   void SetUp() override {
+    cluster_.SetEventStore(
+        lookout::testing::TestStoreLocation(GetParam(), dir_.File("event.db"), "event"));
     cluster_.StartActor();
     cluster_.StartEvent();
     cluster_.StartStats();
@@ -180,7 +185,7 @@ class StatsRestartTest : public ::testing::Test {
   StatsCluster cluster_{dir_.path()};
 };
 
-TEST_F(StatsRestartTest, ResumesAfterTheEventServiceRestarts) {
+TEST_P(StatsRestartTest, ResumesAfterTheEventServiceRestarts) {
   std::vector<Event> events;
   for (int i = 1; i <= 10; ++i) events.push_back(Create(i, i));
   EXPECT_EQ(ByCountry(events.back().sequence()).total_events(), 10);
@@ -210,7 +215,7 @@ TEST_F(StatsRestartTest, ResumesAfterTheEventServiceRestarts) {
   EXPECT_GE(cluster_.follower().stream_failures(), 1);
 }
 
-TEST_F(StatsRestartTest, ResumesAfterTheStatsServiceRestarts) {
+TEST_P(StatsRestartTest, ResumesAfterTheStatsServiceRestarts) {
   for (int i = 1; i <= 10; ++i) Create(i, i);
   const AggregateEventsResponse before = ByCountry(cluster_.Head());
   cluster_.StopStats();
@@ -231,10 +236,11 @@ TEST_F(StatsRestartTest, ResumesAfterTheStatsServiceRestarts) {
 // again. The follower must notice (another log id, or a head below what it applied) and rebuild
 // from sequence 0 instead of waiting for sequences the new log already gave to other changes,
 // and no cached answer of the old log may be served for the new log's equal sequence.
-class StatsReplacedLogTest : public ::testing::Test {
+class StatsReplacedLogTest : public ::testing::TestWithParam<lookout::testing::StoreBackend> {
  protected:
   void SetUp() override {
     redis_.Start();
+    cluster_.SetEventStore(event_store_);
     cluster_.StartActor();
     cluster_.StartEvent();
     testing::StatsOptions options;
@@ -281,11 +287,10 @@ class StatsReplacedLogTest : public ::testing::Test {
 
   // Two HTI events, a clean copy of the event store at `backup`, then two KEN events: the
   // model answers 4 events as of sequence 4 (`four`).
-  void BackUpAfterTwoThenWriteTwoMore(const std::string& backup, AggregateEventsResponse* four) {
+  void BackUpAfterTwoThenWriteTwoMore(const StoreLocation& backup, AggregateEventsResponse* four) {
     Create(2, "HTI", 1);
     cluster_.StopEvent();
-    std::filesystem::copy_file(dir_.File("event.db"), backup);
-    ASSERT_FALSE(std::filesystem::exists(dir_.File("event.db-wal")));  // closed cleanly
+    ASSERT_NO_FATAL_FAILURE(lookout::testing::CopyStore(event_store_, backup));
     cluster_.StartEvent();
     Create(2, "KEN", 10);
     AggregateEventsRequest at_4;
@@ -300,18 +305,19 @@ class StatsReplacedLogTest : public ::testing::Test {
     ASSERT_EQ(four->total_events(), 4);
   }
 
-  void RemoveEventDatabase() {
-    for (const char* suffix : {"", "-wal", "-shm"}) {
-      std::filesystem::remove(dir_.File(std::string("event.db") + suffix));
-    }
+  // A copy of the event store beside it: another file, or another database.
+  StoreLocation Beside(const std::string& name) {
+    return lookout::testing::CopyLocation(event_store_, dir_.File("event.db." + name), "_" + name);
   }
 
   lookout::testing::RedisServer redis_;
   lookout::testing::TempDir dir_;
+  const StoreLocation event_store_ =
+      lookout::testing::TestStoreLocation(GetParam(), dir_.File("event.db"), "event");
   StatsCluster cluster_{dir_.path()};
 };
 
-TEST_F(StatsReplacedLogTest, ARecreatedEventStoreIsFollowedFromZeroAndOldAnswersAreNotServed) {
+TEST_P(StatsReplacedLogTest, ARecreatedEventStoreIsFollowedFromZeroAndOldAnswersAreNotServed) {
   Create(3, "HTI", 1);
   AggregateEventsRequest at_3;
   at_3.set_as_of_sequence(3);
@@ -323,7 +329,7 @@ TEST_F(StatsReplacedLogTest, ARecreatedEventStoreIsFollowedFromZeroAndOldAnswers
   // Cached now under the old log's sequence 3.
 
   cluster_.StopEvent();
-  RemoveEventDatabase();
+  ASSERT_NO_FATAL_FAILURE(lookout::testing::RecreateStore(event_store_));
   cluster_.StartEvent();  // same port, a new, empty store: sequences start again at 1
   Create(3, "KEN", 10);   // sequences 1..3 of the new log
 
@@ -349,15 +355,14 @@ TEST_F(StatsReplacedLogTest, ARecreatedEventStoreIsFollowedFromZeroAndOldAnswers
   EXPECT_TRUE(Aggregate(at_3, &again).ok());
 }
 
-TEST_F(StatsReplacedLogTest, AStoreRestoredFromAnOlderCopyIsFollowedFromZero) {
-  const std::string backup = dir_.File("event.db.backup");
+TEST_P(StatsReplacedLogTest, AStoreRestoredFromAnOlderCopyIsFollowedFromZero) {
+  const StoreLocation backup = Beside("backup");
   AggregateEventsResponse four;
   ASSERT_NO_FATAL_FAILURE(BackUpAfterTwoThenWriteTwoMore(backup, &four));
 
   // The restored copy has the same log id but its head (2) is below what the model applied.
   cluster_.StopEvent();
-  RemoveEventDatabase();
-  std::filesystem::copy_file(backup, dir_.File("event.db"));
+  ASSERT_NO_FATAL_FAILURE(lookout::testing::CopyStore(backup, event_store_));
   cluster_.StartEvent();
 
   AggregateEventsResponse answer = WaitFor(2, "HTI");
@@ -369,8 +374,8 @@ TEST_F(StatsReplacedLogTest, AStoreRestoredFromAnOlderCopyIsFollowedFromZero) {
 // The restored copy takes new writes before the follower reconnects, so its head is past the
 // follower's sequence again and the id is the same: only the change at that sequence, which
 // carries another etag, tells the restored log from the one the model applied.
-TEST_F(StatsReplacedLogTest, ARestoredStoreThatTookNewWritesIsStillFollowedFromZero) {
-  const std::string backup = dir_.File("event.db.backup");
+TEST_P(StatsReplacedLogTest, ARestoredStoreThatTookNewWritesIsStillFollowedFromZero) {
+  const StoreLocation backup = Beside("backup");
   AggregateEventsResponse four;
   ASSERT_NO_FATAL_FAILURE(BackUpAfterTwoThenWriteTwoMore(backup, &four));
 
@@ -378,9 +383,12 @@ TEST_F(StatsReplacedLogTest, ARestoredStoreThatTookNewWritesIsStillFollowedFromZ
   // service, on another port) and takes three writes: sequences 3..5, head 5 > 4.
   cluster_.StopEvent();
   lookout::testing::TempDir restore_dir;
+  const StoreLocation restored_store =
+      lookout::testing::CopyLocation(event_store_, restore_dir.File("event.db"), "_restored");
   {
     StatsCluster restored{restore_dir.path()};
-    std::filesystem::copy_file(backup, restore_dir.File("event.db"));
+    ASSERT_NO_FATAL_FAILURE(lookout::testing::CopyStore(backup, restored_store));
+    restored.SetEventStore(restored_store);
     restored.StartActor();
     restored.StartEvent();
     for (int i = 0; i < 3; ++i) {
@@ -393,9 +401,7 @@ TEST_F(StatsReplacedLogTest, ARestoredStoreThatTookNewWritesIsStillFollowedFromZ
     ASSERT_EQ(restored.Head(), 5);
     restored.StopEvent();
   }
-  ASSERT_FALSE(std::filesystem::exists(restore_dir.File("event.db-wal")));
-  RemoveEventDatabase();
-  std::filesystem::copy_file(restore_dir.File("event.db"), dir_.File("event.db"));
+  ASSERT_NO_FATAL_FAILURE(lookout::testing::CopyStore(restored_store, event_store_));
   // Only now can the follower reconnect, from sequence 4.
   cluster_.StartEvent();
 
@@ -405,6 +411,11 @@ TEST_F(StatsReplacedLogTest, ARestoredStoreThatTookNewWritesIsStillFollowedFromZ
   EXPECT_EQ(answer.as_of_change_log_id(), four.as_of_change_log_id());
   EXPECT_EQ(cluster_.follower().rebuilds(), 1);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, StatsRestartTest, lookout::testing::AllStoreBackends(),
+                         lookout::testing::StoreBackendName);
+INSTANTIATE_TEST_SUITE_P(Backends, StatsReplacedLogTest, lookout::testing::AllStoreBackends(),
+                         lookout::testing::StoreBackendName);
 
 }  // namespace
 }  // namespace lookout::stats

@@ -1,9 +1,9 @@
 // A stats replica without observations of its own (--observations_addr) in front of the
 // lookout-stats that owns them, both real servers in-process on loopback ports, following one
 // real event service: the observation calls through the replica reach the owner's store (its
-// SQLite file or PostgreSQL: each test runs on both) and come back unchanged (results, codes,
-// messages), SummarizeMetric through the replica equals the owner's, and an owner that is gone or
-// silent is UNAVAILABLE within the deadline.
+// SQLite file or PostgreSQL: each test runs on both, the events on the same backend) and come back
+// unchanged (results, codes, messages), SummarizeMetric through the replica equals the owner's, and
+// an owner that is gone or silent is UNAVAILABLE within the deadline.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -79,6 +79,8 @@ class StatsReplicaTest : public ::testing::TestWithParam<lookout::testing::Store
   void SetUp() override {
     owner_options_.observation_store =
         lookout::testing::TestStoreLocation(GetParam(), owner_dir_.File("stats.db"), "stats");
+    owner_.SetEventStore(
+        lookout::testing::TestStoreLocation(GetParam(), owner_dir_.File("event.db"), "event"));
     owner_.StartActor();
     owner_.StartEvent();
     owner_.StartStats(owner_options_);

@@ -17,6 +17,7 @@
 #include "services/stats/aggregate_query.h"
 #include "tests/integration/stats_cluster.h"
 #include "tests/testing/redis_server.h"
+#include "tests/testing/store_backend.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/unit/stats_test_events.h"
 
@@ -35,8 +36,14 @@ const std::vector<std::string>& Words() {
   return *words;
 }
 
-class StatsServiceTest : public ::testing::Test {
+// The events live on each backend in turn: what the stats service counts must not depend on it.
+class StatsServiceTest : public ::testing::TestWithParam<lookout::testing::StoreBackend> {
  protected:
+  void SetUp() override {
+    cluster_.SetEventStore(
+        lookout::testing::TestStoreLocation(GetParam(), dir_.File("event.db"), "event"));
+  }
+
   void StartAll(testing::StatsOptions options = {}) {
     cluster_.StartActor();
     cluster_.StartEvent();
@@ -131,7 +138,7 @@ class StatsServiceTest : public ::testing::Test {
   absl::BitGen gen_;
 };
 
-TEST_F(StatsServiceTest, NotServingUntilTheFirstCatchUp) {
+TEST_P(StatsServiceTest, NotServingUntilTheFirstCatchUp) {
   cluster_.StartActor();
   cluster_.StartEvent();
   for (int i = 0; i < 3; ++i)
@@ -149,7 +156,7 @@ TEST_F(StatsServiceTest, NotServingUntilTheFirstCatchUp) {
   EXPECT_EQ(AggregateOk(AggregateEventsRequest()).total_events(), 3);
 }
 
-TEST_F(StatsServiceTest, RandomFiltersCountTheSameEventsAsListEvents) {
+TEST_P(StatsServiceTest, RandomFiltersCountTheSameEventsAsListEvents) {
   StartAll();
   std::vector<Event> events = Import(250);
   // Some updates and deletes, so the model has replaced and dropped events too.
@@ -192,7 +199,7 @@ TEST_F(StatsServiceTest, RandomFiltersCountTheSameEventsAsListEvents) {
   EXPECT_GT(nonzero, 50);  // the comparison must not be between mostly empty answers
 }
 
-TEST_F(StatsServiceTest, WritesShowUpWithinOneSecond) {
+TEST_P(StatsServiceTest, WritesShowUpWithinOneSecond) {
   StartAll();
   EventFilter filter;
   filter.add_country_codes("HTI");
@@ -242,7 +249,7 @@ TEST_F(StatsServiceTest, WritesShowUpWithinOneSecond) {
   RecordProperty("slowest_visibility_ms", absl::StrCat(absl::ToInt64Milliseconds(slowest)));
 }
 
-TEST_F(StatsServiceTest, AsOfSequenceWaitsBrieflyThenIsUnavailable) {
+TEST_P(StatsServiceTest, AsOfSequenceWaitsBrieflyThenIsUnavailable) {
   testing::StatsOptions options;
   options.sequence_wait = absl::Milliseconds(300);
   StartAll(options);
@@ -261,7 +268,7 @@ TEST_F(StatsServiceTest, AsOfSequenceWaitsBrieflyThenIsUnavailable) {
   EXPECT_GE(absl::Now() - start, absl::Milliseconds(250));
 }
 
-TEST_F(StatsServiceTest, GroupsAndTrendsThroughGrpc) {
+TEST_P(StatsServiceTest, GroupsAndTrendsThroughGrpc) {
   StartAll();
   auto event = [&](const std::string& date, event::v1::EventType type, const char* sub, int killed,
                    std::vector<std::string> actors) {
@@ -335,7 +342,7 @@ TEST_F(StatsServiceTest, GroupsAndTrendsThroughGrpc) {
   EXPECT_EQ(trend.previous_period().end_date(), "2024-02-29");
 }
 
-TEST_F(StatsServiceTest, BadInputIsInvalidArgumentAndAuthIsRequired) {
+TEST_P(StatsServiceTest, BadInputIsInvalidArgumentAndAuthIsRequired) {
   StartAll();
   AggregateEventsRequest request;
   request.add_group_by(v1::DIMENSION_DAY);
@@ -362,7 +369,7 @@ TEST_F(StatsServiceTest, BadInputIsInvalidArgumentAndAuthIsRequired) {
       grpc::StatusCode::UNAUTHENTICATED);
 }
 
-TEST_F(StatsServiceTest, AnswersAreCachedByRequestAndSequenceAndSurviveRedisGoingAway) {
+TEST_P(StatsServiceTest, AnswersAreCachedByRequestAndSequenceAndSurviveRedisGoingAway) {
   lookout::testing::RedisServer redis;
   redis.Start();
   testing::StatsOptions options;
@@ -406,6 +413,9 @@ TEST_F(StatsServiceTest, AnswersAreCachedByRequestAndSequenceAndSurviveRedisGoin
   EXPECT_EQ(AggregateOk(request).total_events(), 3);
   EXPECT_EQ(AggregateOk(request).total_events(), 3);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, StatsServiceTest, lookout::testing::AllStoreBackends(),
+                         lookout::testing::StoreBackendName);
 
 }  // namespace
 }  // namespace lookout::stats

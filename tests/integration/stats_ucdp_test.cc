@@ -14,6 +14,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "tests/integration/stats_cluster.h"
+#include "tests/testing/store_backend.h"
 #include "tests/testing/temp_dir.h"
 
 namespace lookout::stats {
@@ -126,7 +127,10 @@ Event ToEvent(const UcdpRow& row) {
   return e;
 }
 
-TEST(StatsUcdpTest, YearAndTypeTotalsMatchTheCsv) {
+// The same import and totals with the events on each backend.
+class StatsUcdpTest : public ::testing::TestWithParam<lookout::testing::StoreBackend> {};
+
+TEST_P(StatsUcdpTest, YearAndTypeTotalsMatchTheCsv) {
   if (!std::filesystem::exists(kFile)) GTEST_SKIP() << "no UCDP sample at " << kFile;
   const std::vector<UcdpRow> rows = ReadUcdp();
   // The facts shared/data/README.md states about the file, so the parser is known good.
@@ -159,6 +163,8 @@ TEST(StatsUcdpTest, YearAndTypeTotalsMatchTheCsv) {
 
   lookout::testing::TempDir dir;
   StatsCluster cluster(dir.path());
+  cluster.SetEventStore(
+      lookout::testing::TestStoreLocation(GetParam(), dir.File("event.db"), "event"));
   cluster.StartActor();
   cluster.StartEvent();
   cluster.StartStats();
@@ -195,6 +201,9 @@ TEST(StatsUcdpTest, YearAndTypeTotalsMatchTheCsv) {
   EXPECT_EQ(response.total_events(), expected_events);
   EXPECT_EQ(response.total_fatalities(), expected_deaths);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, StatsUcdpTest, lookout::testing::AllStoreBackends(),
+                         lookout::testing::StoreBackendName);
 
 }  // namespace
 }  // namespace lookout::stats
