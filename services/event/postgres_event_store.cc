@@ -33,6 +33,8 @@ constexpr char kHeadSql[] = "SELECT sequence FROM change_head";
 constexpr size_t kMaxGroupSize = 256;
 // Times one write is run again after losing a race to another replica inside its group.
 constexpr int kMaxWriteAttempts = 5;
+// What RunGroup's transaction returns to be rolled back when none of its writes succeeded.
+constexpr char kNothingKept[] = "every write of the group failed";
 
 bool IsRetryableRace(const absl::Status& status) {
   const std::string state = pg::SqlStateOf(status);
@@ -220,15 +222,23 @@ void PostgresEventStore::RunGroup(const std::vector<GroupedWrite*>& group) {
     // A race the server resolved by aborting the transaction runs the whole group again.
     head = 0;
     PostgresEventTransaction transaction(s);
-    for (GroupedWrite* write : group) write->status = transaction.RunMember(write->fn);
+    bool any_kept = false;
+    for (GroupedWrite* write : group) {
+      write->status = transaction.RunMember(write->fn);
+      any_kept = any_kept || write->status.ok();
+    }
+    // Every write failed on its own: nothing to keep, so the transaction is rolled back.
+    if (!any_kept) return absl::CancelledError(kNothingKept);
     LOOKOUT_RETURN_IF_ERROR(transaction.Finish());
     head = transaction.head();
     return absl::OkStatus();
   });
   if (committed.ok() && head > 0) Announce(head);
+  const bool nothing_kept =
+      committed.code() == absl::StatusCode::kCancelled && committed.message() == kNothingKept;
   for (GroupedWrite* write : group) {
     ++write->attempts;
-    if (!committed.ok()) {
+    if (!committed.ok() && !nothing_kept) {
       // Nothing was kept; a write that had failed on its own keeps its own answer.
       if (write->status.ok()) write->status = committed;
     } else if (IsRetryableRace(write->status) && write->attempts < kMaxWriteAttempts) {

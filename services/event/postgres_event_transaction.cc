@@ -168,7 +168,10 @@ absl::StatusOr<std::optional<RequestRecord>> PostgresEventTransaction::FindReque
       pg::Result rows,
       s_.Exec("SELECT payload_hash, result FROM request_ids WHERE request_id = $1",
               pg::Params().Add(request_id)));
-  if (rows.rows() == 0) return std::nullopt;
+  if (rows.rows() == 0) {
+    absent_requests_.insert(request_id);
+    return std::nullopt;
+  }
   RequestRecord record;
   record.payload_hash = rows.Bytes(0, 0);
   LOOKOUT_ASSIGN_OR_RETURN(record.result, ParseStoredEvent(rows.View(0, 1)));
@@ -253,6 +256,19 @@ absl::Status PostgresEventTransaction::RecordRequest(const std::string& request_
   // Gathered like the create it records. A concurrent create with the same request_id on
   // another replica makes one of the two COPYs fail on the key; that transaction runs again and
   // finds the other's record.
+  // A request id is recorded once, refused at once as the SQLite store's key refuses it (the
+  // domain looks first, so this means a race within the transaction's own writes).
+  bool taken = pending_requests_.contains(request_id);
+  if (!taken && !absent_requests_.contains(request_id)) {
+    LOOKOUT_ASSIGN_OR_RETURN(std::optional<RequestRecord> stored, FindRequest(request_id));
+    taken = stored.has_value();
+  }
+  if (taken) {
+    absl::Status status = absl::AlreadyExistsError(
+        absl::StrCat("storage: request_id \"", request_id, "\" is recorded already"));
+    status.SetPayload(pg::kSqlStatePayload, absl::Cord("23505"));
+    return status;
+  }
   undo_.push_back([this, request_id] { pending_requests_.erase(request_id); });
   pending_requests_[request_id] = RequestRecord{payload_hash, result};
   requests_.push_back(

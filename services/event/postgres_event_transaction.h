@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "common/pg_pool.h"
 #include "services/event/event_store.h"
 
@@ -119,6 +120,8 @@ class PostgresEventTransaction : public EventTransaction {
   // Overlays: gathered creates and request records, readable by this transaction.
   absl::flat_hash_map<std::string, lookout::event::v1::Event> pending_events_;
   absl::flat_hash_map<std::string, RequestRecord> pending_requests_;
+  // Request ids the server had no record of when this transaction asked.
+  absl::flat_hash_set<std::string> absent_requests_;
   // Owners of external ids as this transaction sees them (nullopt: free).
   absl::flat_hash_map<std::pair<std::string, std::string>, std::optional<std::string>> owners_;
   std::vector<std::function<void()>> undo_;
