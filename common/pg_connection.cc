@@ -10,6 +10,7 @@
 
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
 #include "common/errors.h"
 
@@ -111,6 +112,59 @@ Params& Params::AddIntArray(const std::vector<int64_t>& values) {
   Push(kInt8ArrayOid, std::move(literal), 0);
   return *this;
 }
+
+Params& Params::AddLiteral(std::string text) {
+  Push(0, std::move(text), 0);
+  return *this;
+}
+
+void ArrayLiteral::Separate() {
+  if (text_.size() > 1) text_ += ',';
+}
+
+ArrayLiteral& ArrayLiteral::Text(absl::string_view value) {
+  Separate();
+  AppendArrayElement(text_, value);
+  return *this;
+}
+
+ArrayLiteral& ArrayLiteral::Int(int64_t value) {
+  Separate();
+  absl::StrAppend(&text_, value);
+  return *this;
+}
+
+ArrayLiteral& ArrayLiteral::Double(double value) {
+  Separate();
+  absl::StrAppend(&text_, absl::StrFormat("%.17g", value));
+  return *this;
+}
+
+ArrayLiteral& ArrayLiteral::Bytes(absl::string_view bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  Separate();
+  // "\\x..." in the array's text: the element is bytea's hex form \x..., its backslash escaped.
+  size_t at = text_.size();
+  text_.resize(at + 5 + 2 * bytes.size());
+  text_[at++] = '"';
+  text_[at++] = '\\';
+  text_[at++] = '\\';
+  text_[at++] = 'x';
+  for (unsigned char c : bytes) {
+    text_[at++] = kHex[c >> 4];
+    text_[at++] = kHex[c & 0xF];
+  }
+  text_[at++] = '"';
+  return *this;
+}
+
+ArrayLiteral& ArrayLiteral::Null() {
+  Separate();
+  text_ += "NULL";
+  return *this;
+}
+
+std::string ArrayLiteral::Finish() && { return std::move(text_) + "}"; }
 
 std::vector<const char*> Params::ValuePointers() const {
   std::vector<const char*> pointers;

@@ -43,6 +43,8 @@ class Params {
   Params& AddNull();
   Params& AddTextArray(const std::vector<std::string>& values);
   Params& AddIntArray(const std::vector<int64_t>& values);
+  // A value in the server's text form, its type left to the statement ("$1::bytea[]").
+  Params& AddLiteral(std::string text);
 
   int size() const { return static_cast<int>(values_.size()); }
   const std::vector<Oid>& types() const { return types_; }
@@ -58,6 +60,25 @@ class Params {
   std::vector<std::string> values_;
   std::vector<int> formats_;
   std::vector<bool> nulls_;
+};
+
+// The text form of a one-dimensional array, element by element (for Params::AddLiteral): many
+// rows travel as one array per column and one INSERT ... SELECT FROM unnest(...).
+class ArrayLiteral {
+ public:
+  ArrayLiteral& Text(absl::string_view value);
+  ArrayLiteral& Int(int64_t value);
+  // Exact: 17 significant digits.
+  ArrayLiteral& Double(double value);
+  // bytea elements, in bytea's hex form.
+  ArrayLiteral& Bytes(absl::string_view bytes);
+  ArrayLiteral& Null();
+  bool empty() const { return text_.size() == 1; }
+  std::string Finish() &&;
+
+ private:
+  void Separate();
+  std::string text_ = "{";
 };
 
 // Rows of a statement's result, in binary form. Columns are 0-based.

@@ -5,7 +5,6 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "common/errors.h"
 #include "common/status_macros.h"
 #include "common/validation.h"
@@ -17,6 +16,10 @@ namespace {
 using ::lookout::event::v1::ChangeType;
 using ::lookout::event::v1::Event;
 using ::lookout::type::v1::ExternalId;
+
+// The bound of each statement a writer runs once it holds the head lock: far above what a
+// healthy one needs (a COPY of a 500-row batch takes milliseconds), far below a client's patience.
+constexpr int kHeadHolderStatementMs = 5000;
 
 // Inside a write: the row stays locked to the commit, so a concurrent update or delete of the
 // same event on another replica waits and then reads the new state (etag checks are exact).
@@ -30,85 +33,6 @@ absl::Status ExternalIdTaken(int index, const ExternalId& id, absl::string_view 
   status.SetPayload(errors::kFieldPayload, absl::Cord(field));
   return status;
 }
-
-// A field of COPY's text format: backslash, newline, carriage return and tab escaped.
-void CopyText(std::string& out, absl::string_view value) {
-  for (char c : value) {
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        out += c;
-    }
-  }
-}
-
-// bytea in its hex form, the form's backslash escaped for COPY.
-void CopyBytes(std::string& out, absl::string_view bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  size_t at = out.size();
-  out.resize(at + 3 + 2 * bytes.size());
-  out[at++] = '\\';
-  out[at++] = '\\';
-  out[at++] = 'x';
-  for (unsigned char c : bytes) {
-    out[at++] = kHex[c >> 4];
-    out[at++] = kHex[c & 0xF];
-  }
-}
-
-// Rows of one table in COPY's text format.
-class CopyRows {
- public:
-  CopyRows& Text(absl::string_view value) {
-    Separate();
-    CopyText(data_, value);
-    return *this;
-  }
-  CopyRows& Int(int64_t value) {
-    Separate();
-    absl::StrAppend(&data_, value);
-    return *this;
-  }
-  CopyRows& Double(double value) {
-    Separate();
-    absl::StrAppend(&data_, absl::StrFormat("%.17g", value));
-    return *this;
-  }
-  CopyRows& Null() {
-    Separate();
-    data_ += "\\N";
-    return *this;
-  }
-  CopyRows& Bytes(absl::string_view bytes) {
-    Separate();
-    CopyBytes(data_, bytes);
-    return *this;
-  }
-  void EndRow() {
-    data_ += '\n';
-    first_ = true;
-  }
-  const std::string& data() const { return data_; }
-
- private:
-  void Separate() {
-    if (!first_) data_ += '\t';
-    first_ = false;
-  }
-  std::string data_;
-  bool first_ = true;
-};
 
 // One actor in two roles, or a tag given twice, is one index row.
 std::vector<std::string> ActorIdsOf(const Event& event) {
@@ -346,61 +270,120 @@ absl::Status PostgresEventTransaction::Flush(std::optional<Mark> until) {
   const size_t requests =
       std::min(requests_.size(), end.requests - std::min(end.requests, requests_written_));
 
-  CopyRows event_rows, actor_rows, tag_rows, external_id_rows, change_rows, request_rows;
+  // Each table's rows go as one array per column in one INSERT: one message the server reads
+  // whole, so a stalled client never leaves it waiting inside a statement (as COPY would,
+  // where no statement timeout reaches it) while the head lock is held.
+  pg::ArrayLiteral ids, event_days, end_days, countries, admin1s, types, sub_types, fatalities,
+      lats, lons, sequences, words, blobs;
+  pg::ArrayLiteral actor_ids, actor_events, tags, tag_events, schemes, values, owner_events;
   for (size_t i = 0; i < events; ++i) {
     const GatheredEvent& g = events_[i];
     const Event& event = g.event;
     const auto& location = event.location();
-    event_rows.Text(event.id()).Int(g.event_day).Int(g.end_day).Text(location.country_code());
-    event_rows.Text(location.admin1()).Int(static_cast<int64_t>(event.event_type()));
-    event_rows.Text(event.sub_event_type()).Int(event.fatalities());
+    ids.Text(event.id());
+    event_days.Int(g.event_day);
+    end_days.Int(g.end_day);
+    countries.Text(location.country_code());
+    admin1s.Text(location.admin1());
+    types.Int(static_cast<int64_t>(event.event_type()));
+    sub_types.Text(event.sub_event_type());
+    fatalities.Int(event.fatalities());
     if (location.has_latitude() && location.has_longitude()) {
-      event_rows.Double(location.latitude()).Double(location.longitude());
+      lats.Double(location.latitude());
+      lons.Double(location.longitude());
     } else {
-      event_rows.Null().Null();
+      lats.Null();
+      lons.Null();
     }
-    event_rows.Text("f").Int(event.sequence());
-    const std::string words = NotesTsVector(event.notes());
-    if (words.empty()) {
-      event_rows.Null();
+    sequences.Int(event.sequence());
+    const std::string notes_words = NotesTsVector(event.notes());
+    if (notes_words.empty()) {
+      words.Null();
     } else {
-      event_rows.Text(words);
+      words.Text(notes_words);
     }
-    event_rows.Bytes(g.blob).EndRow();
+    blobs.Bytes(g.blob);
     for (const std::string& actor : ActorIdsOf(event)) {
-      actor_rows.Text(actor).Text(event.id()).EndRow();
+      actor_ids.Text(actor);
+      actor_events.Text(event.id());
     }
-    for (const std::string& tag : TagsOf(event)) tag_rows.Text(tag).Text(event.id()).EndRow();
+    for (const std::string& tag : TagsOf(event)) {
+      tags.Text(tag);
+      tag_events.Text(event.id());
+    }
     for (const ExternalId& id : event.external_ids()) {
-      external_id_rows.Text(id.scheme()).Text(id.value()).Text(event.id()).EndRow();
+      schemes.Text(id.scheme());
+      values.Text(id.value());
+      owner_events.Text(event.id());
     }
   }
-  for (size_t i = 0; i < changes; ++i) {
-    const GatheredChange& c = changes_[i];
-    change_rows.Int(c.sequence).Text(c.event_id).Int(c.type).Bytes(c.blob).EndRow();
+  if (events > 0) {
+    pg::Params params;
+    for (pg::ArrayLiteral* column : {&ids, &event_days, &end_days, &countries, &admin1s, &types,
+                                     &sub_types, &fatalities, &lats, &lons, &sequences, &words,
+                                     &blobs}) {
+      params.AddLiteral(std::move(*column).Finish());
+    }
+    LOOKOUT_RETURN_IF_ERROR(s_.Run(
+        "INSERT INTO events (id, event_day, end_day, country, admin1, event_type, "
+        "sub_event_type, fatalities, lat, lon, deleted, sequence, words, event) SELECT id, d, e, "
+        "c, a, t, s, f, la, lo, false, q, w::tsvector, b FROM unnest($1::text[], $2::int8[], "
+        "$3::int8[], $4::text[], $5::text[], $6::int8[], $7::text[], $8::int8[], $9::float8[], "
+        "$10::float8[], $11::int8[], $12::text[], $13::bytea[]) AS x(id, d, e, c, a, t, s, f, "
+        "la, lo, q, w, b)",
+        params));
+    if (!actor_ids.empty()) LOOKOUT_RETURN_IF_ERROR(s_.Run(
+        "INSERT INTO event_actors (actor_id, event_id) SELECT * FROM unnest($1::text[], "
+        "$2::text[])",
+        pg::Params()
+            .AddLiteral(std::move(actor_ids).Finish())
+            .AddLiteral(std::move(actor_events).Finish())));
+    if (!tags.empty()) LOOKOUT_RETURN_IF_ERROR(s_.Run(
+        "INSERT INTO event_tags (tag, event_id) SELECT * FROM unnest($1::text[], $2::text[])",
+        pg::Params().AddLiteral(std::move(tags).Finish()).AddLiteral(std::move(tag_events).Finish())));
+    if (!schemes.empty()) LOOKOUT_RETURN_IF_ERROR(s_.Run(
+        "INSERT INTO event_external_ids (scheme, value, event_id) SELECT * FROM "
+        "unnest($1::text[], $2::text[], $3::text[])",
+        pg::Params()
+            .AddLiteral(std::move(schemes).Finish())
+            .AddLiteral(std::move(values).Finish())
+            .AddLiteral(std::move(owner_events).Finish())));
   }
-  for (size_t i = 0; i < requests; ++i) {
-    const GatheredRequest& r = requests_[i];
-    request_rows.Text(r.request_id).Text(r.payload_hash).Text(r.event_id).Bytes(r.result).EndRow();
+  if (changes > 0) {
+    pg::ArrayLiteral sequence, event_id, type, blob;
+    for (size_t i = 0; i < changes; ++i) {
+      const GatheredChange& c = changes_[i];
+      sequence.Int(c.sequence);
+      event_id.Text(c.event_id);
+      type.Int(c.type);
+      blob.Bytes(c.blob);
+    }
+    LOOKOUT_RETURN_IF_ERROR(s_.Run(
+        "INSERT INTO changes (sequence, event_id, type, event) SELECT * FROM unnest($1::int8[], "
+        "$2::text[], $3::int8[], $4::bytea[])",
+        pg::Params()
+            .AddLiteral(std::move(sequence).Finish())
+            .AddLiteral(std::move(event_id).Finish())
+            .AddLiteral(std::move(type).Finish())
+            .AddLiteral(std::move(blob).Finish())));
   }
-  struct Table {
-    const CopyRows* rows;
-    const char* copy;
-  };
-  for (const Table& table : {
-           Table{&event_rows,
-                 "COPY events (id, event_day, end_day, country, admin1, event_type, "
-                 "sub_event_type, fatalities, lat, lon, deleted, sequence, words, event) FROM "
-                 "STDIN"},
-           Table{&actor_rows, "COPY event_actors (actor_id, event_id) FROM STDIN"},
-           Table{&tag_rows, "COPY event_tags (tag, event_id) FROM STDIN"},
-           Table{&external_id_rows, "COPY event_external_ids (scheme, value, event_id) FROM STDIN"},
-           Table{&change_rows, "COPY changes (sequence, event_id, type, event) FROM STDIN"},
-           Table{&request_rows,
-                 "COPY request_ids (request_id, payload_hash, event_id, result) FROM STDIN"},
-       }) {
-    if (table.rows->data().empty()) continue;
-    LOOKOUT_RETURN_IF_ERROR(s_.CopyIn(table.copy, table.rows->data()).status());
+  if (requests > 0) {
+    pg::ArrayLiteral request_id, payload_hash, event_id, result;
+    for (size_t i = 0; i < requests; ++i) {
+      const GatheredRequest& r = requests_[i];
+      request_id.Text(r.request_id);
+      payload_hash.Text(r.payload_hash);
+      event_id.Text(r.event_id);
+      result.Bytes(r.result);
+    }
+    LOOKOUT_RETURN_IF_ERROR(s_.Run(
+        "INSERT INTO request_ids (request_id, payload_hash, event_id, result) SELECT * FROM "
+        "unnest($1::text[], $2::text[], $3::text[], $4::bytea[])",
+        pg::Params()
+            .AddLiteral(std::move(request_id).Finish())
+            .AddLiteral(std::move(payload_hash).Finish())
+            .AddLiteral(std::move(event_id).Finish())
+            .AddLiteral(std::move(result).Finish())));
   }
   // Written: out of the lists and the overlays (the server answers for them now).
   for (size_t i = 0; i < events; ++i) pending_events_.erase(events_[i].event.id());
@@ -447,10 +430,18 @@ absl::Status PostgresEventTransaction::InSavepoint(absl::FunctionRef<absl::Statu
 
 absl::Status PostgresEventTransaction::LockHead() {
   if (head_locked_) return absl::OkStatus();
-  LOOKOUT_ASSIGN_OR_RETURN(pg::Result rows,
-                           s_.Exec("SELECT sequence FROM change_head FOR UPDATE"));
+  // Every writer on every replica waits for this lock, so whoever holds it is bounded more
+  // tightly: each statement after it gets kHeadHolderStatementMs (set here, it does not bound
+  // the wait for the lock itself, which is this statement's). A replica frozen or cut off while
+  // holding it (inside a COPY waiting for data) is ended by the server then; between
+  // statements, idle_in_transaction_session_timeout does it (pg_pool.cc).
+  LOOKOUT_ASSIGN_OR_RETURN(
+      pg::Result rows,
+      s_.Exec("SELECT set_config('statement_timeout', $1, true), sequence FROM change_head FOR "
+              "UPDATE",
+              pg::Params().Add(std::to_string(kHeadHolderStatementMs))));
   if (rows.rows() != 1) return errors::StorageFailure("change_head has no row");
-  base_ = head_ = rows.Int64(0, 0);
+  base_ = head_ = rows.Int64(0, 1);
   head_locked_ = true;
   return absl::OkStatus();
 }

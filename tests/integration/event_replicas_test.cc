@@ -681,18 +681,11 @@ TEST(EventReplicasTest, AReplicaKilledMidRunLosesNoAcknowledgedCreate) {
       << "the follower differs from the log at " << FirstDifference(follower.received(), changes);
 }
 
-// DISABLED: fails today (see below); enable it with the fix.
-//
 // A replica that stops answering in the middle of a write (frozen, or cut off by the network)
-// must not stop the others' writes for long. Today it stops them until it comes back: its
-// transaction holds the change_head row lock, and its server process waits for the client's
-// next message (idle in transaction, or inside COPY FROM STDIN waiting for the data, which
-// idle_in_transaction_session_timeout does not cover), so every write on every replica queues
-// behind it until its RPC deadline. A fix needs a server-side bound on a stalled holder
-// (statement_timeout for the COPY, idle_in_transaction_session_timeout between statements; the
-// frozen replica's queued writes then each take the lock in turn and cost one bound each), or
-// a write that holds the lock only in its last statement before COMMIT.
-TEST(EventReplicasTest, DISABLED_FrozenReplicaDoesNotStopTheOthersWrites) {
+// must not stop the others' writes for long. Its transaction holds the change_head row lock;
+// the server ends it (each statement after the lock is bounded, and so is a transaction left
+// idle), and no statement ever waits on the client mid-way (rows go in one INSERT, not COPY).
+TEST(EventReplicasTest, FrozenReplicaDoesNotStopTheOthersWrites) {
   EventReplicaCluster cluster;
   ASSERT_NO_FATAL_FAILURE(cluster.Start(kReplicas));
   // Writers keep replica 1 busy, so when it freezes one of its transactions most likely holds
