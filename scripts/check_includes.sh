@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Services meet only through protobuf contracts: no file in one service's folder includes a file
 # of another service, or links another service's library; shared code lives in common/ and
-# event_filter/, which include no service at all, and neither does the cli/ client.
+# event_filter/, which include no service at all, and neither do the cli/ client and the
+# tools/ commands.
 #   scripts/check_includes.sh [ROOT]     exits 1 and names each offending line
 set -euo pipefail
 ROOT=${1:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -46,8 +47,8 @@ for dir in services/*/; do
   done
 done
 
-# Shared code and the client include no service.
-for dir in common event_filter cli; do
+# Shared code, the client and the operator commands include no service.
+for dir in common event_filter cli tools; do
   [ -d "$dir" ] || continue
   mapfile -t files < <(sources "$dir")
   [ ${#files[@]} -eq 0 ] && continue

@@ -20,6 +20,9 @@
 #   OUT/<service>/rootfs/                 the image's filesystem (Dockerfile: COPY rootfs/ /)
 #     usr/local/bin/lookout-<service>     the binary, stripped
 #     usr/local/bin/lookout-service       symlink to it (the image's entrypoint)
+#     usr/local/bin/lookout-backup        event, actor and stats only: the online backup of their
+#                                         SQLite file, for kubectl exec (README.md, "Backup and
+#                                         restore")
 #     <interpreter path>                  e.g. lib64/ld-linux-x86-64.so.2
 #     usr/lib/<multiarch>/<soname>        one file per library, under the name the loader looks for
 #   OUT/<service>/runtime-files.txt       every file and symlink of rootfs, one absolute path per line
@@ -65,6 +68,9 @@ for service in "${SERVICES[@]}"; do
 done
 
 binary_of() { echo "$BUILD_DIR/services/$1/lookout-$1"; }
+# The commands an image carries besides its service: the stores' images carry lookout-backup.
+tools_of() { case "$1" in event | actor | stats) echo lookout-backup ;; esac; }
+tool_binary() { echo "$BUILD_DIR/tools/$1"; }
 
 # --- build ---------------------------------------------------------------------------------------
 if [ "$SKIP_BUILD" = 0 ]; then
@@ -72,7 +78,8 @@ if [ "$SKIP_BUILD" = 0 ]; then
     cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="${LOOKOUT_BUILD_TYPE:-RelWithDebInfo}"
   fi
   targets=()
-  for service in "${SERVICES[@]}"; do targets+=("lookout-$service"); done
+  for service in "${SERVICES[@]}"; do targets+=("lookout-$service" $(tools_of "$service")); done
+  mapfile -t targets < <(printf '%s\n' "${targets[@]}" | awk '!seen[$0]++')
   echo "build.sh: building ${targets[*]} (ninja -j$JOBS)"
   ninja -C "$BUILD_DIR" -j"$JOBS" "${targets[@]}"
 fi
@@ -89,9 +96,14 @@ interpreter_of() {
 }
 
 stage_service() {
-  local service=$1 binary stage rootfs interp line name path
+  local service=$1 binary stage rootfs interp line name path tool
   binary=$(binary_of "$service")
   [ -x "$binary" ] || die "$binary is missing: build target lookout-$service first"
+  local binaries=("$binary")
+  for tool in $(tools_of "$service"); do
+    [ -x "$(tool_binary "$tool")" ] || die "$(tool_binary "$tool") is missing: build target $tool first"
+    binaries+=("$(tool_binary "$tool")")
+  done
   stage=$OUT/$service
   rootfs=$stage/rootfs
   rm -rf "$stage"
@@ -101,6 +113,10 @@ stage_service() {
   strip --strip-unneeded -o "$rootfs/usr/local/bin/lookout-$service" "$binary"
   chmod 0755 "$rootfs/usr/local/bin/lookout-$service"
   ln -s "lookout-$service" "$rootfs/usr/local/bin/lookout-service"
+  for tool in $(tools_of "$service"); do
+    strip --strip-unneeded -o "$rootfs/usr/local/bin/$tool" "$(tool_binary "$tool")"
+    chmod 0755 "$rootfs/usr/local/bin/$tool"
+  done
 
   interp=$(interpreter_of "$binary")
   [ -n "$interp" ] || die "$binary has no program interpreter (static binaries are not expected)"
@@ -119,7 +135,7 @@ stage_service() {
       cp -L "$path" "$rootfs$LIB_DIR/$name"
       chmod 0644 "$rootfs$LIB_DIR/$name"
     fi  # otherwise linux-vdso (in the kernel) or the interpreter line (staged above)
-  done < <(ldd "$binary")
+  done < <(for b in "${binaries[@]}"; do ldd "$b"; done)
 
   (cd "$rootfs" && find . \( -type f -o -type l \) -printf '/%P\n' | LC_ALL=C sort) \
     >"$stage/runtime-files.txt"

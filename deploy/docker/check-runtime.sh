@@ -7,9 +7,10 @@
 #   3. the program interpreter the binary asks for is there;
 #   4. with only rootfs's library directories on the library path, ldd resolves every library the
 #      binary needs, directly or through other libraries, to a staged file: nothing "not found",
-#      nothing taken from the host;
-#   5. every staged library is one the binary needs (nothing extra in the image);
-#   6. when run as root: the binary starts inside a chroot of rootfs as user 65532 (the loader
+#      nothing taken from the host; likewise for every other command in usr/local/bin (the
+#      stores' lookout-backup);
+#   5. every staged library is one these binaries need (nothing extra in the image);
+#   6. when run as root: each of them starts inside a chroot of rootfs as user 65532 (the loader
 #      finds everything in the image's own filesystem) and prints its flags.
 #
 #   deploy/docker/check-runtime.sh OUT/gateway OUT/event ...
@@ -69,28 +70,35 @@ check_stage() {
   # lists the whole closure (libraries of libraries too).
   libpath=$(cd "$rootfs" && find . -name '*.so*' -type f -printf '%h\n' | sort -u |
     sed "s#^\.#$rootfs#" | paste -sd:)
-  local needed="" missing=0 resolved=0
+  local needed="" program programs=("$binary")
   local pattern='^[[:space:]]*([^[:space:]]+) => (/[^[:space:]]+) '
-  while IFS= read -r line; do
-    if [[ $line == *"not found"* ]]; then
-      fail "$service: needs $(sed 's/^[[:space:]]*//; s/ .*//' <<<"$line"), not staged"
-      missing=1
-    elif [[ $line =~ $pattern ]]; then
-      name=${BASH_REMATCH[1]}
-      path=${BASH_REMATCH[2]}
-      resolved=$((resolved + 1))
-      if [[ $path != "$rootfs"/* ]]; then
-        fail "$service: needs $name, found only on the host at $path"
+  # The other commands the image carries (regular files; the entrypoint is a symlink).
+  while IFS= read -r program; do
+    [ "$program" = "$binary" ] || programs+=("$program")
+  done < <(cd "$rootfs" && find usr/local/bin -maxdepth 1 -type f -printf '/%p\n' | LC_ALL=C sort)
+  for program in "${programs[@]}"; do
+    local missing=0 resolved=0
+    while IFS= read -r line; do
+      if [[ $line == *"not found"* ]]; then
+        fail "$service: $program needs $(sed 's/^[[:space:]]*//; s/ .*//' <<<"$line"), not staged"
         missing=1
+      elif [[ $line =~ $pattern ]]; then
+        name=${BASH_REMATCH[1]}
+        path=${BASH_REMATCH[2]}
+        resolved=$((resolved + 1))
+        if [[ $path != "$rootfs"/* ]]; then
+          fail "$service: $program needs $name, found only on the host at $path"
+          missing=1
+        fi
+        needed+="$name"$'\n'
       fi
-      needed+="$name"$'\n'
+    done < <(env -i LD_LIBRARY_PATH="$libpath" ldd "$rootfs$program" 2>&1)
+    if [ "$missing" = 0 ] && [ "$resolved" -gt 0 ]; then
+      ok "$service: ldd finds all $resolved libraries of $program among the staged files"
+    elif [ "$resolved" = 0 ]; then
+      fail "$service: ldd resolved no library of $program at all"
     fi
-  done < <(env -i LD_LIBRARY_PATH="$libpath" ldd "$rootfs$binary" 2>&1)
-  if [ "$missing" = 0 ] && [ "$resolved" -gt 0 ]; then
-    ok "$service: ldd finds all $resolved libraries among the staged files"
-  elif [ "$resolved" = 0 ]; then
-    fail "$service: ldd resolved no library at all"
-  fi
+  done
 
   # 5. Nothing extra.
   local staged extra
@@ -114,6 +122,15 @@ check_stage() {
     else
       fail "$service: does not start in a chroot of rootfs (exit $status): $(head -c 300 <<<"$output")"
     fi
+    for program in "${programs[@]:1}"; do
+      output=$(env -i "$chroot_bin" --userspec=65532:65532 "$rootfs" "$program" --helpfull 2>&1)
+      status=$?
+      if grep -q -- 'Flags from' <<<"$output"; then
+        ok "$service: $program starts in a chroot of rootfs as uid 65532 (exit $status)"
+      else
+        fail "$service: $program does not start in a chroot of rootfs (exit $status): $(head -c 300 <<<"$output")"
+      fi
+    done
   else
     echo "check-runtime: note: $service: not root, chroot start-up check skipped"
   fi

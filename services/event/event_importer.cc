@@ -96,8 +96,15 @@ absl::Status EventImporter::Session::Flush() {
   std::vector<std::string> updated_ids;
   bool isolate_rows = false;
   bool row_failed = false;
+  std::vector<lookout::type::v1::ExternalId> batch_external_ids;
+  for (const Row& row : batch) {
+    if (!row.error.ok()) continue;
+    batch_external_ids.insert(batch_external_ids.end(), row.payload.external_ids().begin(),
+                              row.payload.external_ids().end());
+  }
   auto write_batch = [&](EventTransaction& tx) -> absl::Status {
     // The store may run this more than once: every attempt starts afresh.
+    LOOKOUT_RETURN_IF_ERROR(tx.PrefetchExternalIds(batch_external_ids));
     write_errors.assign(batch.size(), absl::OkStatus());
     outcomes.assign(batch.size(), Outcome::kRejected);
     updated_ids.clear();

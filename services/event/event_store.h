@@ -74,6 +74,12 @@ class EventTransaction {
       const lookout::type::v1::ExternalId& external_id) = 0;
   virtual absl::StatusOr<std::optional<RequestRecord>> FindRequest(
       const std::string& request_id) = 0;
+  // Says which of `ids` are taken, in one go, so the checks that follow (Apply's uniqueness
+  // check, FindLiveByExternalId) need no round trip each. Only a hint: a store may ignore it.
+  virtual absl::Status PrefetchExternalIds(
+      const std::vector<lookout::type::v1::ExternalId>& ids) {
+    return absl::OkStatus();
+  }
 
   // Stores `event` (CREATED inserts, UPDATED replaces, DELETED soft-deletes keeping the last
   // state) and appends the change. Returns the event with `sequence` set to the change's.
@@ -112,7 +118,9 @@ class EventStore {
   // once the commit is durable and the commit listener has seen the new head.
   virtual absl::Status Write(absl::FunctionRef<absl::Status(EventTransaction&)> fn) = 0;
 
-  // Called after each commit that appended changes, in commit order, with the newest sequence.
+  // Called after each commit that appended changes, in commit order, with the newest sequence
+  // (on a store several replicas share, also for the other replicas' commits, from a thread of
+  // the store's). nullptr stops the calls: clear it before the listener is destroyed.
   virtual void SetCommitListener(std::function<void(int64_t head)> listener) = 0;
 
   // The secret that keys page tokens; kept in the store so tokens survive a restart.

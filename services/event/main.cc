@@ -11,8 +11,10 @@
 #include "absl/strings/str_cat.h"
 #include "common/call_context.h"
 #include "common/config.h"
+#include "common/database_flags.h"
 #include "common/logging.h"
 #include "common/metrics.h"
+#include "common/open_when_reachable.h"
 #include "common/redis_cache.h"
 #include "common/server_runner.h"
 #include "services/event/actor_checker.h"
@@ -22,11 +24,12 @@
 #include "services/event/event_importer.h"
 #include "services/event/event_manager.h"
 #include "services/event/event_service.h"
-#include "services/event/sqlite_event_store.h"
+#include "services/event/event_store_factory.h"
 
 ABSL_FLAG(std::string, host, "0.0.0.0", "Address to listen on.");
 ABSL_FLAG(int, port, 50052, "gRPC port (0 picks a free one).");
-ABSL_FLAG(std::string, data_dir, "var/data", "Directory of the database file event.db.");
+ABSL_FLAG(std::string, data_dir, "var/data",
+          "Directory of the database file event.db (unused with --database_url).");
 ABSL_FLAG(std::string, internal_token, "",
           "Shared secret the gateway and the stats service present (required).");
 ABSL_FLAG(std::string, actor_addr, "127.0.0.1:50053", "Actor service address, host:port.");
@@ -91,6 +94,8 @@ int Run() {
   if (absl::GetFlag(FLAGS_event_cache) && redis_addr.empty()) {
     config.Add("event_cache", "needs --redis_addr");
   }
+  std::optional<pg::PoolOptions> database =
+      DatabaseOptionsFromFlags("event", "lookout-event", config);
   config.ExitIfAny();
 
   InitLogging("event");
@@ -99,6 +104,7 @@ int Run() {
           {{"host", absl::GetFlag(FLAGS_host)},
            {"port", absl::StrCat(absl::GetFlag(FLAGS_port))},
            {"data_dir", absl::GetFlag(FLAGS_data_dir)},
+           {"store", DescribeStoreFromFlags()},
            {"actor_addr", absl::GetFlag(FLAGS_actor_addr)},
            {"actor_timeout_ms", absl::StrCat(absl::GetFlag(FLAGS_actor_timeout_ms))},
            {"redis_addr", redis_addr},
@@ -109,14 +115,20 @@ int Run() {
            {"shutdown_delay_seconds", absl::StrCat(absl::GetFlag(FLAGS_shutdown_delay_seconds))},
            {"max_watchers", absl::StrCat(absl::GetFlag(FLAGS_max_watchers))}});
 
-  std::error_code dir_error;
-  std::filesystem::create_directories(absl::GetFlag(FLAGS_data_dir), dir_error);
-  if (dir_error) {
-    LogError("cannot create data_dir", {{"error", dir_error.message()}});
-    return 1;
+  StoreLocation location;
+  location.sqlite_path =
+      (std::filesystem::path(absl::GetFlag(FLAGS_data_dir)) / "event.db").string();
+  location.postgres = std::move(database);
+  if (!location.postgres.has_value()) {
+    std::error_code dir_error;
+    std::filesystem::create_directories(absl::GetFlag(FLAGS_data_dir), dir_error);
+    if (dir_error) {
+      LogError("cannot create data_dir", {{"error", dir_error.message()}});
+      return 1;
+    }
   }
-  auto store = SqliteEventStore::Open(
-      (std::filesystem::path(absl::GetFlag(FLAGS_data_dir)) / "event.db").string());
+  auto store = OpenWhenReachable<std::unique_ptr<EventStore>>(
+      "event", [&location] { return OpenEventStore(location); });
   if (!store.ok()) {
     LogError("cannot open the event store", {{"error", std::string(store.status().message())}});
     return 1;
@@ -173,7 +185,9 @@ int Run() {
     LogError("cannot start", {{"error", std::string(started.message())}});
     return 1;
   }
-  return runner.RunUntilSignal();
+  const int exit_code = runner.RunUntilSignal();
+  (*store)->SetCommitListener(nullptr);  // before the notifier goes
+  return exit_code;
 }
 
 }  // namespace

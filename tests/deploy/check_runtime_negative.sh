@@ -56,6 +56,12 @@ add_library() {
   return 1
 }
 unlisted_file() { echo x >rootfs/usr/local/bin/stray; }
+# A second command (as the stores carry lookout-backup) needing a library nothing staged: the
+# host's sqlite3 shell, which needs libreadline.
+command_missing_library() {
+  cp /usr/bin/sqlite3 rootfs/usr/local/bin/sqlite3 && echo /usr/local/bin/sqlite3 >>runtime-files.txt &&
+    LC_ALL=C sort -o runtime-files.txt runtime-files.txt
+}
 drop_interpreter() {
   local interp
   interp=$(grep -m1 '/ld-linux' runtime-files.txt)
@@ -69,5 +75,6 @@ expect_failure missing-library "found only on the host" drop_library
 expect_failure extra-library "staged but not needed" add_library
 expect_failure unlisted-file "runtime-files.txt and rootfs differ" unlisted_file
 expect_failure missing-interpreter "interpreter" drop_interpreter
+expect_failure command-missing-library "/usr/local/bin/sqlite3 needs libreadline" command_missing_library
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

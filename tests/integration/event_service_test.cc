@@ -40,8 +40,9 @@
 #include "services/event/event_importer.h"
 #include "services/event/event_manager.h"
 #include "event_filter/event_validation.h"
-#include "services/event/sqlite_event_store.h"
+#include "services/event/event_store_factory.h"
 #include "tests/testing/redis_server.h"
+#include "tests/testing/store_backend.h"
 #include "tests/testing/temp_dir.h"
 
 namespace lookout::event {
@@ -88,8 +89,8 @@ struct ActorServer {
 
 // The event service, wired the way services/event/main.cc wires it.
 struct EventServer {
-  EventServer(const std::string& path, int actor_port, int redis_port, bool event_cache) {
-    auto opened = SqliteEventStore::Open(path);
+  EventServer(const StoreLocation& location, int actor_port, int redis_port, bool event_cache) {
+    auto opened = OpenEventStore(location);
     EXPECT_TRUE(opened.ok()) << opened.status();
     store = std::move(*opened);
     notifier = std::make_unique<ChangeNotifier>(*store->HeadSequence());
@@ -121,9 +122,12 @@ struct EventServer {
     absl::Status started = runner->Start();
     EXPECT_TRUE(started.ok()) << started;
   }
-  ~EventServer() { runner->Stop(); }
+  ~EventServer() {
+    runner->Stop();
+    store->SetCommitListener(nullptr);  // before the notifier goes
+  }
 
-  std::unique_ptr<SqliteEventStore> store;
+  std::unique_ptr<EventStore> store;
   std::unique_ptr<ChangeNotifier> notifier;
   std::unique_ptr<RedisCache> actor_redis;
   std::unique_ptr<RedisCache> event_redis;
@@ -159,9 +163,11 @@ void AddKilled(Event* e, int64_t best) {
   c->mutable_count()->set_best(best);
 }
 
-class EventServiceTest : public ::testing::Test {
+// Every test runs on SQLite and on PostgreSQL: the contract is the same on both.
+class EventServiceTest : public ::testing::TestWithParam<testing::StoreBackend> {
  protected:
   void SetUp() override {
+    location_ = testing::TestStoreLocation(GetParam(), dir_.File("event.db"), "event");
     redis_.Start();
     actor_server_ = std::make_unique<ActorServer>(dir_.File("actor.db"));
     StartEventServer(/*event_cache=*/true);
@@ -177,8 +183,8 @@ class EventServiceTest : public ::testing::Test {
 
   void StartEventServer(bool event_cache) {
     event_server_.reset();
-    event_server_ = std::make_unique<EventServer>(
-        dir_.File("event.db"), actor_server_->runner->port(), redis_.port(), event_cache);
+    event_server_ = std::make_unique<EventServer>(location_, actor_server_->runner->port(),
+                                                  redis_.port(), event_cache);
     stub_ = v1::EventService::NewStub(
         grpc::CreateChannel(absl::StrCat("127.0.0.1:", event_server_->runner->port()),
                             grpc::InsecureChannelCredentials()));
@@ -316,6 +322,7 @@ class EventServiceTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
+  StoreLocation location_;
   testing::RedisServer redis_;
   std::unique_ptr<ActorServer> actor_server_;
   std::unique_ptr<EventServer> event_server_;
@@ -330,7 +337,7 @@ void ExpectInvalidField(const grpc::Status& status, const std::string& field) {
 
 // ---- CreateEvent / GetEvent ----
 
-TEST_F(EventServiceTest, CreateAssignsOutputFieldsAndGetReturnsTheEvent) {
+TEST_P(EventServiceTest, CreateAssignsOutputFieldsAndGetReturnsTheEvent) {
   const std::string gang = CreateActor("G9 an fanmi");
   Event input = BasicEvent();
   input.set_id("evt_chosen_by_client");  // output only: ignored
@@ -373,7 +380,7 @@ TEST_F(EventServiceTest, CreateAssignsOutputFieldsAndGetReturnsTheEvent) {
   EXPECT_TRUE(cached->has_value());
 }
 
-TEST_F(EventServiceTest, InvalidCreateNamesTheFieldAndWritesNothing) {
+TEST_P(EventServiceTest, InvalidCreateNamesTheFieldAndWritesNothing) {
   struct Case {
     std::string field;
     std::function<void(Event*)> spoil;
@@ -413,7 +420,7 @@ TEST_F(EventServiceTest, InvalidCreateNamesTheFieldAndWritesNothing) {
 
 // proto3 strings must be UTF-8, so gRPC itself rejects such a request before any handler runs;
 // the caller is still told it is their mistake (not INTERNAL), and nothing is written.
-TEST_F(EventServiceTest, RequestThatDoesNotParseIsInvalidArgument) {
+TEST_P(EventServiceTest, RequestThatDoesNotParseIsInvalidArgument) {
   Event e = BasicEvent();
   e.set_notes("bad \xff utf8");
   grpc::Status status = Create(e);
@@ -443,7 +450,7 @@ TEST_F(EventServiceTest, RequestThatDoesNotParseIsInvalidArgument) {
   EXPECT_THAT(status.error_message(), HasSubstr("request: "));
 }
 
-TEST_F(EventServiceTest, MissingActorIsInvalidArgumentNamingIt) {
+TEST_P(EventServiceTest, MissingActorIsInvalidArgumentNamingIt) {
   const std::string police = CreateActor("Police Nationale d'Haïti");
   Event e = BasicEvent();
   e.add_participants()->set_actor_id(police);
@@ -459,7 +466,7 @@ TEST_F(EventServiceTest, MissingActorIsInvalidArgumentNamingIt) {
   EXPECT_TRUE(Create(e).ok());
 }
 
-TEST_F(EventServiceTest, RequestIdMakesCreateIdempotent) {
+TEST_P(EventServiceTest, RequestIdMakesCreateIdempotent) {
   Event first;
   ASSERT_TRUE(Create(BasicEvent(), &first, "req-1").ok());
   Event again;
@@ -493,7 +500,7 @@ TEST_F(EventServiceTest, RequestIdMakesCreateIdempotent) {
   EXPECT_EQ(Total(), 2);
 }
 
-TEST_F(EventServiceTest, DuplicateExternalIdAmongLiveEventsIsAlreadyExists) {
+TEST_P(EventServiceTest, DuplicateExternalIdAmongLiveEventsIsAlreadyExists) {
   Event e = BasicEvent();
   auto* x = e.add_external_ids();
   x->set_scheme("ACLED");
@@ -508,13 +515,13 @@ TEST_F(EventServiceTest, DuplicateExternalIdAmongLiveEventsIsAlreadyExists) {
   EXPECT_TRUE(Create(e).ok());
 }
 
-TEST_F(EventServiceTest, GetErrors) {
+TEST_P(EventServiceTest, GetErrors) {
   EXPECT_EQ(Get("evt_0000000000000000").error_code(), grpc::StatusCode::NOT_FOUND);
   ExpectInvalidField(Get(""), "id");
   ExpectInvalidField(Get(std::string(65, 'e')), "id");
 }
 
-TEST_F(EventServiceTest, EveryMethodNeedsTheInternalToken) {
+TEST_P(EventServiceTest, EveryMethodNeedsTheInternalToken) {
   Event created = MustCreate(BasicEvent());
   const int64_t head = Head();
   for (bool wrong_token : {false, true}) {
@@ -582,7 +589,7 @@ TEST_F(EventServiceTest, EveryMethodNeedsTheInternalToken) {
 
 // ---- UpdateEvent ----
 
-TEST_F(EventServiceTest, UpdateChangesOnlyMaskedFieldsAndRenewsTheEtag) {
+TEST_P(EventServiceTest, UpdateChangesOnlyMaskedFieldsAndRenewsTheEtag) {
   Event e = BasicEvent();
   e.set_notes("first report");
   e.add_tags("keep");
@@ -630,7 +637,7 @@ TEST_F(EventServiceTest, UpdateChangesOnlyMaskedFieldsAndRenewsTheEtag) {
   EXPECT_EQ(changes[1].event().notes(), "revised report");
 }
 
-TEST_F(EventServiceTest, WatchedEventsAreTheStoredEventsWithOrWithoutAFilter) {
+TEST_P(EventServiceTest, WatchedEventsAreTheStoredEventsWithOrWithoutAFilter) {
   // Unfiltered watches pass the stored bytes through; filtered ones decode and re-encode.
   Event created = MustCreate(BasicEvent());
   Event other = BasicEvent();
@@ -656,7 +663,7 @@ TEST_F(EventServiceTest, WatchedEventsAreTheStoredEventsWithOrWithoutAFilter) {
   EXPECT_EQ(filtered[0].SerializeAsString(), all[0].SerializeAsString());
 }
 
-TEST_F(EventServiceTest, UpdateErrors) {
+TEST_P(EventServiceTest, UpdateErrors) {
   Event created = MustCreate(BasicEvent());
   const int64_t head = Head();
   Event patch;
@@ -698,7 +705,7 @@ TEST_F(EventServiceTest, UpdateErrors) {
   EXPECT_EQ(Update(patch, {"notes"}).error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
-TEST_F(EventServiceTest, ConcurrentUpdatesAreNeitherLostNorSpuriouslyAborted) {
+TEST_P(EventServiceTest, ConcurrentUpdatesAreNeitherLostNorSpuriouslyAborted) {
   Event created = MustCreate(BasicEvent());
   std::vector<std::thread> threads;
   std::atomic<int> failures{0};
@@ -743,7 +750,7 @@ TEST_F(EventServiceTest, ConcurrentUpdatesAreNeitherLostNorSpuriouslyAborted) {
   EXPECT_EQ(aborted.load(), 1);
 }
 
-TEST_F(EventServiceTest, UpdateLocationSubpathsAndParticipants) {
+TEST_P(EventServiceTest, UpdateLocationSubpathsAndParticipants) {
   const std::string a = CreateActor("Actor A");
   Event e = BasicEvent();
   e.mutable_location()->set_place("Delmas");
@@ -771,7 +778,7 @@ TEST_F(EventServiceTest, UpdateLocationSubpathsAndParticipants) {
 
 // Index rows are removed through the stored state of the event (the full-text index keeps no
 // copy of the notes), so every filter must forget exactly what an update replaced.
-TEST_F(EventServiceTest, UpdateAndDeleteKeepEveryFilterIndexInStep) {
+TEST_P(EventServiceTest, UpdateAndDeleteKeepEveryFilterIndexInStep) {
   const std::string before_actor = CreateActor("Actor Before");
   const std::string after_actor = CreateActor("Actor After");
   auto filter = [](const std::string& text, const std::string& tag, const std::string& actor) {
@@ -835,7 +842,7 @@ TEST_F(EventServiceTest, UpdateAndDeleteKeepEveryFilterIndexInStep) {
 
 // ---- DeleteEvent ----
 
-TEST_F(EventServiceTest, DeleteIsSoftAndAppearsInTheChangeLog) {
+TEST_P(EventServiceTest, DeleteIsSoftAndAppearsInTheChangeLog) {
   Event e = BasicEvent();
   e.set_notes("to be retracted");
   Event created = MustCreate(e);
@@ -998,7 +1005,7 @@ class EventListTest : public EventServiceTest {
   std::vector<Known> known_;
 };
 
-TEST_F(EventListTest, EveryFilterFieldMatchesTheIndependentExpectation) {
+TEST_P(EventListTest, EveryFilterFieldMatchesTheIndependentExpectation) {
   Check("all", EventFilter(), [](const Known&) { return true; });
   {
     EventFilter f;
@@ -1104,7 +1111,7 @@ TEST_F(EventListTest, EveryFilterFieldMatchesTheIndependentExpectation) {
   }
 }
 
-TEST_F(EventListTest, BadListInputIsInvalidArgument) {
+TEST_P(EventListTest, BadListInputIsInvalidArgument) {
   auto list_status = [&](const v1::ListEventsRequest& request) {
     v1::ListEventsResponse response;
     return List(request, &response);
@@ -1160,7 +1167,7 @@ TEST_F(EventListTest, BadListInputIsInvalidArgument) {
   EXPECT_TRUE(list_status(other).ok());
 }
 
-TEST_F(EventListTest, PageSizeDefaultsAndOrderByIsForgiving) {
+TEST_P(EventListTest, PageSizeDefaultsAndOrderByIsForgiving) {
   v1::ListEventsRequest r;
   v1::ListEventsResponse page;
   ASSERT_TRUE(List(r, &page).ok());
@@ -1172,7 +1179,7 @@ TEST_F(EventListTest, PageSizeDefaultsAndOrderByIsForgiving) {
   EXPECT_EQ(page.events(0).event_date(), January(1));
 }
 
-TEST_F(EventServiceTest, PageSizeAboveTheLimitIsClampedTo1000) {
+TEST_P(EventServiceTest, PageSizeAboveTheLimitIsClampedTo1000) {
   std::vector<Event> rows;
   for (int i = 0; i < 1001; ++i) rows.push_back(ImportRow(i));
   v1::ImportEventsResponse imported;
@@ -1187,7 +1194,7 @@ TEST_F(EventServiceTest, PageSizeAboveTheLimitIsClampedTo1000) {
   EXPECT_FALSE(page.next_page_token().empty());
 }
 
-TEST_F(EventListTest, PagingWhileInsertingNeitherRepeatsNorSkips) {
+TEST_P(EventListTest, PagingWhileInsertingNeitherRepeatsNorSkips) {
   std::set<std::string> original;
   for (const Known& k : known_) original.insert(k.id);
   // A writer inserts all along, on both sides of any cursor and with tied sort keys.
@@ -1228,7 +1235,7 @@ TEST_F(EventListTest, PagingWhileInsertingNeitherRepeatsNorSkips) {
   EXPECT_GT(background_inserts.load(), 0);
 }
 
-TEST_F(EventListTest, PageTokensSurviveAReopenedStore) {
+TEST_P(EventListTest, PageTokensSurviveAReopenedStore) {
   v1::ListEventsRequest r;
   r.set_page_size(10);
   v1::ListEventsResponse first;
@@ -1243,7 +1250,7 @@ TEST_F(EventListTest, PageTokensSurviveAReopenedStore) {
 
 // ---- ImportEvents ----
 
-TEST_F(EventServiceTest, ImportRejectsBadRowsWithIndexAndFieldAndKeepsTheRest) {
+TEST_P(EventServiceTest, ImportRejectsBadRowsWithIndexAndFieldAndKeepsTheRest) {
   const std::string actor = CreateActor("Actor A");
   std::vector<Event> rows;
   for (int i = 0; i < 120; ++i) {
@@ -1300,7 +1307,7 @@ TEST_F(EventServiceTest, ImportRejectsBadRowsWithIndexAndFieldAndKeepsTheRest) {
   EXPECT_EQ(second.errors(0).field(), "event");
 }
 
-TEST_F(EventServiceTest, ReimportWithUpsertChangesNothingAndUpdatesWhatDiffers) {
+TEST_P(EventServiceTest, ReimportWithUpsertChangesNothingAndUpdatesWhatDiffers) {
   std::vector<Event> rows;
   for (int i = 0; i < 60; ++i) rows.push_back(ImportRow(i));
   v1::ImportEventsResponse response;
@@ -1337,7 +1344,7 @@ TEST_F(EventServiceTest, ReimportWithUpsertChangesNothingAndUpdatesWhatDiffers) 
 
 // Two events with INT64_MAX killed once added up to -2 fatalities downstream: every write path
 // refuses a count above event_filter::kMaxCasualtyCount, naming the field, and writes nothing.
-TEST_F(EventServiceTest, CasualtyCountsAboveTheBoundAreRefusedOnEveryWritePath) {
+TEST_P(EventServiceTest, CasualtyCountsAboveTheBoundAreRefusedOnEveryWritePath) {
   const std::string rule = "must be at most 1000000000 (the largest casualty count)";
   Event huge = BasicEvent();
   AddKilled(&huge, INT64_MAX);
@@ -1375,7 +1382,7 @@ TEST_F(EventServiceTest, CasualtyCountsAboveTheBoundAreRefusedOnEveryWritePath) 
   EXPECT_EQ(WatchOnce(0).size(), 2u);
 }
 
-TEST_F(EventServiceTest, ImportKeepsTheFirst1000ErrorsAndCountsAll) {
+TEST_P(EventServiceTest, ImportKeepsTheFirst1000ErrorsAndCountsAll) {
   std::vector<Event> rows;
   for (int i = 0; i < 1100; ++i) {
     Event e = ImportRow(i);
@@ -1396,7 +1403,7 @@ TEST_F(EventServiceTest, ImportKeepsTheFirst1000ErrorsAndCountsAll) {
 
 // A batch is first written whole; a row the store refuses (an external id already taken) sends
 // the batch back to be written a row at a time. The outcome is as if each row had been alone.
-TEST_F(EventServiceTest, ImportRowsRefusedByTheStoreUndoOnlyThemselves) {
+TEST_P(EventServiceTest, ImportRowsRefusedByTheStoreUndoOnlyThemselves) {
   v1::ImportEventsResponse response;
   ASSERT_TRUE(Import({ImportRow(5)}, &response).ok());
   ASSERT_EQ(response.created(), 1);
@@ -1423,7 +1430,7 @@ TEST_F(EventServiceTest, ImportRowsRefusedByTheStoreUndoOnlyThemselves) {
   for (size_t i = 0; i < changes.size(); ++i) EXPECT_EQ(changes[i].sequence(), int64_t(i) + 1);
 }
 
-TEST_F(EventServiceTest, DryRunImportCountsButWritesNothing) {
+TEST_P(EventServiceTest, DryRunImportCountsButWritesNothing) {
   std::vector<Event> rows;
   for (int i = 0; i < 80; ++i) rows.push_back(ImportRow(i));
   rows[3].clear_event_date();
@@ -1445,7 +1452,7 @@ TEST_F(EventServiceTest, DryRunImportCountsButWritesNothing) {
 
 // ---- WatchEvents ----
 
-TEST_F(EventServiceTest, WatchWithoutFollowSendsTheLogInOrderAndEnds) {
+TEST_P(EventServiceTest, WatchWithoutFollowSendsTheLogInOrderAndEnds) {
   std::vector<std::string> ids;
   for (int i = 0; i < 40; ++i) ids.push_back(MustCreate(BasicEvent()).id());
   Event patch;
@@ -1490,7 +1497,7 @@ TEST_F(EventServiceTest, WatchWithoutFollowSendsTheLogInOrderAndEnds) {
   ExpectInvalidField(status, "filter.event_types[0]");
 }
 
-TEST_F(EventServiceTest, WatchWithFollowSendsNewChangesAndResumesExactly) {
+TEST_P(EventServiceTest, WatchWithFollowSendsNewChangesAndResumesExactly) {
   for (int i = 0; i < 5; ++i) MustCreate(BasicEvent());
   v1::WatchEventsRequest request;
   request.set_after_sequence(2);
@@ -1533,7 +1540,7 @@ TEST_F(EventServiceTest, WatchWithFollowSendsNewChangesAndResumesExactly) {
 // every stream names the log; the id survives a restart; a position from another log (another
 // id, or a sequence past the head: the log was recreated or restored) is refused, so a follower
 // knows to rebuild instead of waiting for sequences the new log has already given to others.
-TEST_F(EventServiceTest, WatchNamesItsChangeLogAndRefusesPositionsFromAnother) {
+TEST_P(EventServiceTest, WatchNamesItsChangeLogAndRefusesPositionsFromAnother) {
   for (int i = 0; i < 3; ++i) MustCreate(BasicEvent());
   std::vector<WatchEventsResponse> all = WatchOnce(0);
   ASSERT_EQ(all.size(), 3u);
@@ -1580,7 +1587,7 @@ TEST_F(EventServiceTest, WatchNamesItsChangeLogAndRefusesPositionsFromAnother) {
 
 // A copy restored from an older file keeps the log's id, and once it takes new writes its head
 // passes a consumer's sequence again: only the change at that sequence tells the logs apart.
-TEST_F(EventServiceTest, WatchRefusesAnAfterEtagThatIsNotTheChangeAtAfterSequence) {
+TEST_P(EventServiceTest, WatchRefusesAnAfterEtagThatIsNotTheChangeAtAfterSequence) {
   std::vector<Event> created;
   for (int i = 0; i < 3; ++i) created.push_back(MustCreate(BasicEvent()));
   ASSERT_TRUE(Delete(created[0].id()).ok());  // sequence 4: carries the last state's etag
@@ -1628,7 +1635,7 @@ TEST_F(EventServiceTest, WatchRefusesAnAfterEtagThatIsNotTheChangeAtAfterSequenc
   ExpectInvalidField(status, "after_etag");
 }
 
-TEST_F(EventServiceTest, FollowingWatchNoticesCancellationWhileIdle) {
+TEST_P(EventServiceTest, FollowingWatchNoticesCancellationWhileIdle) {
   v1::WatchEventsRequest request;
   request.set_follow(true);
   auto context = Ctx();
@@ -1646,7 +1653,7 @@ TEST_F(EventServiceTest, FollowingWatchNoticesCancellationWhileIdle) {
 
 // ---- Dependencies failing ----
 
-TEST_F(EventServiceTest, ActorServiceDownIsUnavailableAndWritesNothing) {
+TEST_P(EventServiceTest, ActorServiceDownIsUnavailableAndWritesNothing) {
   const std::string actor = CreateActor("Actor A");
   actor_server_->runner->Stop();
   Event e = BasicEvent();
@@ -1664,7 +1671,7 @@ TEST_F(EventServiceTest, ActorServiceDownIsUnavailableAndWritesNothing) {
   EXPECT_TRUE(Create(BasicEvent()).ok());
 }
 
-TEST_F(EventServiceTest, RedisStoppedOrFlushedNeverBreaksOrStalesCalls) {
+TEST_P(EventServiceTest, RedisStoppedOrFlushedNeverBreaksOrStalesCalls) {
   const std::string actor = CreateActor("Actor A");
   Event e = BasicEvent();
   e.add_participants()->set_actor_id(actor);
@@ -1699,7 +1706,7 @@ TEST_F(EventServiceTest, RedisStoppedOrFlushedNeverBreaksOrStalesCalls) {
   EXPECT_TRUE(Create(e).ok());
 }
 
-TEST_F(EventServiceTest, WorksWithTheEventCacheOff) {
+TEST_P(EventServiceTest, WorksWithTheEventCacheOff) {
   StartEventServer(/*event_cache=*/false);
   Event created = MustCreate(BasicEvent());
   Event patch;
@@ -1712,7 +1719,7 @@ TEST_F(EventServiceTest, WorksWithTheEventCacheOff) {
   EXPECT_EQ(fetched.SerializeAsString(), updated.SerializeAsString());
 }
 
-TEST_F(EventServiceTest, ReopenedStoreKeepsEventsAndTheChangeLog) {
+TEST_P(EventServiceTest, ReopenedStoreKeepsEventsAndTheChangeLog) {
   const std::string actor = CreateActor("Actor A");
   Event e = BasicEvent();
   e.add_participants()->set_actor_id(actor);
@@ -1751,7 +1758,7 @@ TEST_F(EventServiceTest, ReopenedStoreKeepsEventsAndTheChangeLog) {
 // The measurement behind --event_cache defaulting to off: GetEvent's domain call served from
 // SQLite versus from the Redis cache (hits only), without gRPC around it. Run it with
 // --gtest_also_run_disabled_tests --gtest_filter='*MeasureGet*'.
-TEST_F(EventServiceTest, DISABLED_MeasureGetWithAndWithoutTheCache) {
+TEST_P(EventServiceTest, DISABLED_MeasureGetWithAndWithoutTheCache) {
   Event created = MustCreate(BasicEvent());
   EventCache no_cache(nullptr);
   EventManager uncached(event_server_->store.get(), event_server_->actors.get(), &no_cache);
@@ -1766,6 +1773,11 @@ TEST_F(EventServiceTest, DISABLED_MeasureGetWithAndWithoutTheCache) {
                 absl::ToDoubleMicroseconds(per_read));
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, EventServiceTest, testing::AllStoreBackends(),
+                         testing::StoreBackendName);
+INSTANTIATE_TEST_SUITE_P(Backends, EventListTest, testing::AllStoreBackends(),
+                         testing::StoreBackendName);
 
 }  // namespace
 }  // namespace lookout::event

@@ -51,6 +51,11 @@ echo '#include "services/stats/grouping.h"' >"$TMP/root/cli/main.cc"
 expect_fail "the client including a service" "cli/ must not include"
 
 tree
+mkdir -p "$TMP/root/tools"
+echo '#include "services/event/sqlite_event_store.h"' >"$TMP/root/tools/lookout_backup.cc"
+expect_fail "an operator command including a service" "tools/ must not include"
+
+tree
 echo 'target_link_libraries(stats_service_lib PUBLIC event_service_lib)' \
   >>"$TMP/root/services/stats/CMakeLists.txt"
 expect_fail "stats linking event_service_lib" "services/stats links event_service_lib"

@@ -1,0 +1,175 @@
+#include "services/event/postgres_event_query.h"
+
+#include <set>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/validation.h"
+#include "event_filter/event_validation.h"
+#include "event_filter/text_words.h"
+#include "services/event/event_query_sql.h"
+
+namespace lookout::event {
+namespace {
+
+// Longer than any word a filter's text can hold, shorter than PostgreSQL's lexeme limit.
+constexpr size_t kLongWord = 1000;
+static_assert(kLongWord > event_filter::kMaxFilterTextLength);
+
+// `word` cut to at most `max` bytes on a UTF-8 character boundary.
+absl::string_view CutUtf8(absl::string_view word, size_t max) {
+  if (word.size() <= max) return word;
+  size_t end = max;
+  while (end > 0 && (static_cast<unsigned char>(word[end]) & 0xC0) == 0x80) --end;
+  return word.substr(0, end);
+}
+
+// A quoted tsvector/tsquery lexeme. Words are letters and digits; escaping keeps it so.
+std::string Lexeme(absl::string_view word) {
+  std::string quoted = "'";
+  for (char c : word) {
+    if (c == '\'' || c == '\\') quoted += '\\';
+    quoted += c;
+  }
+  return quoted + "'";
+}
+
+template <typename Repeated>
+std::vector<std::string> Strings(const Repeated& values) {
+  return std::vector<std::string>(values.begin(), values.end());
+}
+
+}  // namespace
+
+std::string NotesTsVector(absl::string_view notes) {
+  std::set<std::string> lexemes;
+  for (const std::string& word : event_filter::TextWords(notes)) {
+    if (word.size() <= kLongWord) {
+      lexemes.insert(word);
+    } else {
+      lexemes.insert(absl::StrCat("~", CutUtf8(word, kLongWord)));
+    }
+  }
+  std::string vector;
+  for (const std::string& lexeme : lexemes) {
+    absl::StrAppend(&vector, vector.empty() ? "" : " ", Lexeme(lexeme));
+  }
+  return vector;
+}
+
+std::string TextTsQuery(absl::string_view text) {
+  std::string query;
+  for (const event_filter::QueryWord& word : event_filter::QueryWords(text)) {
+    absl::StrAppend(&query, query.empty() ? "" : " & ");
+    if (word.prefix) {
+      absl::StrAppend(&query, "(", Lexeme(word.folded), ":* | ",
+                      Lexeme(absl::StrCat("~", word.folded)), ":*)");
+    } else {
+      absl::StrAppend(&query, Lexeme(word.folded));
+    }
+  }
+  return query;
+}
+
+PgCondition PostgresFilterCondition(const v1::EventFilter& filter) {
+  PgCondition c;
+  // Literal "NOT e.deleted" lets the planner use the partial indexes defined WHERE NOT deleted.
+  c.where = "NOT e.deleted";
+  // The next parameter's placeholder.
+  auto next = [&c] { return absl::StrCat("$", c.params.size() + 1); };
+  if (filter.country_codes_size() == 1) {
+    absl::StrAppend(&c.where, " AND e.country = ", next());
+    c.params.Add(filter.country_codes(0));
+  } else if (!filter.country_codes().empty()) {
+    absl::StrAppend(&c.where, " AND e.country = ANY(", next(), ")");
+    c.params.AddTextArray(Strings(filter.country_codes()));
+  }
+  if (!filter.admin1().empty()) {
+    absl::StrAppend(&c.where, " AND e.admin1 = ", next());
+    c.params.Add(filter.admin1());
+  }
+  if (filter.event_types_size() == 1) {
+    absl::StrAppend(&c.where, " AND e.event_type = ", next());
+    c.params.Add(static_cast<int64_t>(filter.event_types(0)));
+  } else if (!filter.event_types().empty()) {
+    absl::StrAppend(&c.where, " AND e.event_type = ANY(", next(), ")");
+    c.params.AddIntArray(std::vector<int64_t>(filter.event_types().begin(),
+                                              filter.event_types().end()));
+  }
+  if (filter.sub_event_types_size() == 1) {
+    absl::StrAppend(&c.where, " AND e.sub_event_type = ", next());
+    c.params.Add(filter.sub_event_types(0));
+  } else if (!filter.sub_event_types().empty()) {
+    absl::StrAppend(&c.where, " AND e.sub_event_type = ANY(", next(), ")");
+    c.params.AddTextArray(Strings(filter.sub_event_types()));
+  }
+  if (!filter.actor_id().empty()) {
+    absl::StrAppend(&c.where, " AND e.id IN (SELECT event_id FROM event_actors WHERE actor_id = ",
+                    next(), ")");
+    c.params.Add(filter.actor_id());
+  }
+  // Overlap of [event_day, end_day] with the range; end_day equals event_day for one-day events.
+  if (!filter.date_range().start_date().empty()) {
+    absl::StrAppend(&c.where, " AND e.end_day >= ", next());
+    c.params.Add(static_cast<int64_t>(*validation::ParseDate(filter.date_range().start_date())));
+  }
+  if (!filter.date_range().end_date().empty()) {
+    absl::StrAppend(&c.where, " AND e.event_day <= ", next());
+    c.params.Add(static_cast<int64_t>(*validation::ParseDate(filter.date_range().end_date())));
+  }
+  if (filter.min_fatalities() > 0) {
+    absl::StrAppend(&c.where, " AND e.fatalities >= ", next());
+    c.params.Add(static_cast<int64_t>(filter.min_fatalities()));
+  }
+  if (!filter.text().empty()) {
+    const std::string query = TextTsQuery(filter.text());
+    if (query.empty()) {
+      c.where += " AND false";  // no word to find (ValidateFilter refuses such text)
+    } else {
+      absl::StrAppend(&c.where, " AND e.words @@ ", next(), "::text::tsquery");
+      c.params.Add(query);
+    }
+  }
+  if (event_filter::HasBoundingBox(filter)) {
+    // NULL coordinates fail BETWEEN, so events without a point never match a box.
+    const v1::BoundingBox& box = filter.bbox();
+    const std::string a = next();
+    c.params.Add(box.min_latitude());
+    const std::string b = next();
+    c.params.Add(box.max_latitude());
+    const std::string d = next();
+    c.params.Add(box.min_longitude());
+    const std::string f = next();
+    c.params.Add(box.max_longitude());
+    absl::StrAppend(&c.where, " AND e.lat BETWEEN ", a, " AND ", b, " AND e.lon BETWEEN ", d,
+                    " AND ", f);
+  }
+  if (!filter.tags().empty()) {
+    absl::StrAppend(&c.where,
+                    " AND e.id IN (SELECT event_id FROM event_tags WHERE tag = ANY(", next(),
+                    "))");
+    c.params.AddTextArray(Strings(filter.tags()));
+  }
+  return c;
+}
+
+std::string PostgresListCountSql(const PgCondition& condition) {
+  return absl::StrCat("SELECT count(*) FROM events e WHERE ", condition.where);
+}
+
+std::string PostgresListPageSql(const PgCondition& condition, EventOrder order,
+                                bool after_cursor) {
+  int index = condition.params.size() + 1;
+  std::string sql = absl::StrCat("SELECT e.event, ", SortColumn(order),
+                                 ", e.id FROM events e WHERE ", condition.where);
+  if (after_cursor) {
+    absl::StrAppend(&sql, " AND (", SortColumn(order), ", e.id) ",
+                    order == EventOrder::kEventDateAsc ? ">" : "<", " ($", index, ", $",
+                    index + 1, ")");
+    index += 2;
+  }
+  absl::StrAppend(&sql, " ", OrderByClause(order), " LIMIT $", index);
+  return sql;
+}
+
+}  // namespace lookout::event
