@@ -240,6 +240,22 @@ Connection::~Connection() { PQfinish(conn_); }
 
 bool Connection::idle() const { return PQtransactionStatus(conn_) == PQTRANS_IDLE; }
 
+bool Connection::PeerStillOpen() {
+  if (broken_) return false;
+  pollfd fd{PQsocket(conn_), static_cast<short>(POLLIN | POLLRDHUP), 0};
+  if (fd.fd < 0) return false;
+  const int ready = poll(&fd, 1, 0);
+  if (ready <= 0) return true;  // nothing arrived while idle
+  // The server closed its side (after its "terminating connection" message), or reset it.
+  if ((fd.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0) {
+    broken_ = true;
+    return false;
+  }
+  // Something else arrived while idle (a notice): read it, which also notices a closed socket.
+  if (PQconsumeInput(conn_) == 0 || PQstatus(conn_) == CONNECTION_BAD) broken_ = true;
+  return !broken_;
+}
+
 absl::Status Connection::Fail(absl::string_view what) {
   broken_ = true;
   // libpq's messages name the host and port, never the password.

@@ -112,6 +112,9 @@ class Connection {
 
   // True once the connection failed or timed out: it must not be used again.
   bool broken() const { return broken_; }
+  // For an idle connection, without a round trip: false when the server has closed it (or it
+  // is broken). A peer lost without closing is not noticed here; call deadlines bound that.
+  bool PeerStillOpen();
   // False when the last statement left a transaction open (or failed inside one).
   bool idle() const;
 

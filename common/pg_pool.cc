@@ -89,23 +89,36 @@ absl::StatusOr<std::unique_ptr<Connection>> Pool::Dedicated(absl::Time deadline)
   return Connection::Open(options_.conninfo, connect_extra_, deadline);
 }
 
-absl::StatusOr<std::unique_ptr<Connection>> Pool::Acquire(absl::Time deadline) {
-  {
-    absl::MutexLock lock(&mu_);
-    auto available = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return !idle_.empty() || open_ < options_.size;
-    };
-    if (!mu_.AwaitWithDeadline(absl::Condition(&available), deadline)) {
-      return errors::DependencyUnavailable(
-          "database", absl::StrCat("all ", options_.size,
-                                   " connections stayed busy until the deadline"));
-    }
-    if (!idle_.empty()) {
-      std::unique_ptr<Connection> connection = std::move(idle_.back());
+absl::StatusOr<std::unique_ptr<Connection>> Pool::Acquire(absl::Time deadline, bool* reused) {
+  if (reused != nullptr) *reused = false;
+  while (true) {
+    std::unique_ptr<Connection> idle;
+    {
+      absl::MutexLock lock(&mu_);
+      auto available = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return !idle_.empty() || open_ < options_.size;
+      };
+      if (!mu_.AwaitWithDeadline(absl::Condition(&available), deadline)) {
+        return errors::DependencyUnavailable(
+            "database",
+            absl::StrCat("all ", options_.size, " connections stayed busy until the deadline"));
+      }
+      if (idle_.empty()) {
+        ++open_;
+        break;
+      }
+      idle = std::move(idle_.back());
       idle_.pop_back();
-      return connection;
     }
-    ++open_;
+    // One the server closed while it sat idle (a restart, a failover) would fail the call
+    // once the database is back: drop it and take the next, or a new one.
+    if (idle->PeerStillOpen()) {
+      if (reused != nullptr) *reused = true;
+      return idle;
+    }
+    idle.reset();
+    absl::MutexLock lock(&mu_);
+    --open_;
   }
   absl::StatusOr<std::unique_ptr<Connection>> opened = Dedicated(deadline);
   if (!opened.ok()) {
@@ -130,23 +143,34 @@ void Pool::Release(std::unique_ptr<Connection> connection) {
 
 absl::Status Pool::Run(absl::FunctionRef<absl::Status(Session&)> fn) {
   const absl::Time deadline = CallDeadline();
-  absl::StatusOr<std::unique_ptr<Connection>> connection = Acquire(deadline);
-  if (!connection.ok()) return connection.status();
-  Session session(**connection, deadline);
-  absl::Status status = fn(session);
-  if (!(*connection)->broken() && !(*connection)->idle()) {
-    // fn began a transaction and failed inside it.
-    (*connection)->ExecScript("ROLLBACK", deadline).IgnoreError();
+  while (true) {
+    bool reused = false;
+    absl::StatusOr<std::unique_ptr<Connection>> connection = Acquire(deadline, &reused);
+    if (!connection.ok()) return connection.status();
+    Session session(**connection, deadline);
+    absl::Status status = fn(session);
+    const bool broken = (*connection)->broken();
+    if (!broken && !(*connection)->idle()) {
+      // fn began a transaction and failed inside it.
+      (*connection)->ExecScript("ROLLBACK", deadline).IgnoreError();
+    }
+    Release(std::move(*connection));
+    // A pooled connection the server dropped while it was idle (a restart, a failover) fails
+    // its first use; the call goes on with a fresh one rather than failing for it.
+    if (broken && reused && status.code() == absl::StatusCode::kUnavailable &&
+        absl::Now() < deadline) {
+      continue;
+    }
+    return status;
   }
-  Release(std::move(*connection));
-  return status;
 }
 
 absl::Status Pool::Transaction(absl::FunctionRef<absl::Status(Session&)> fn, Mode mode) {
   const absl::Time deadline = CallDeadline();
   absl::Status status;
   for (int attempt = 1; attempt <= kMaxTransactionAttempts; ++attempt) {
-    absl::StatusOr<std::unique_ptr<Connection>> connection = Acquire(deadline);
+    bool reused = false;
+    absl::StatusOr<std::unique_ptr<Connection>> connection = Acquire(deadline, &reused);
     if (!connection.ok()) return connection.status();
     Connection& conn = **connection;
     Session session(conn, deadline);
@@ -154,6 +178,12 @@ absl::Status Pool::Transaction(absl::FunctionRef<absl::Status(Session&)> fn, Mod
                                  ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
                                  : "BEGIN",
                              deadline);
+    if (!status.ok() && conn.broken() && reused && absl::Now() < deadline) {
+      // Dropped by the server while idle: nothing ran, so another connection may try.
+      Release(std::move(*connection));
+      --attempt;
+      continue;
+    }
     if (status.ok()) status = fn(session);
     if (status.ok()) {
       status = conn.ExecScript("COMMIT", deadline);

@@ -78,7 +78,8 @@ class Pool {
   absl::Status Migrate(const std::vector<Migration>& migrations);
 
   // Runs `fn` on one connection outside any transaction (each statement sees its own snapshot
-  // unless `fn` begins one).
+  // unless `fn` begins one). For reads: when a pooled connection turns out to have died while
+  // idle, `fn` runs again on a fresh one.
   absl::Status Run(absl::FunctionRef<absl::Status(Session&)> fn);
 
   enum class Mode { kReadWrite, kReadOnly };
@@ -99,7 +100,8 @@ class Pool {
 
  private:
   explicit Pool(PoolOptions options) : options_(std::move(options)) {}
-  absl::StatusOr<std::unique_ptr<Connection>> Acquire(absl::Time deadline);
+  // `reused`: whether the connection comes from the idle list (it may have died there).
+  absl::StatusOr<std::unique_ptr<Connection>> Acquire(absl::Time deadline, bool* reused = nullptr);
   void Release(std::unique_ptr<Connection> connection);
 
   PoolOptions options_;

@@ -8,3 +8,14 @@ lookout_test(actor_validation_test LABEL unit
 lookout_test(actor_service_test LABEL integration
   SOURCES integration/actor_service_test.cc
   LIBS actor_service_lib)
+# PostgreSQL only: replicas racing on one database, an outage, a non-byte-order collation.
+lookout_test(actor_postgres_test LABEL integration
+  SOURCES integration/actor_postgres_test.cc
+  LIBS actor_service_lib)
+# The lookout-actor binary on PostgreSQL: waits for the database at start-up, logs no password.
+lookout_test(actor_binary_postgres_test LABEL integration
+  SOURCES integration/actor_binary_postgres_test.cc
+  LIBS actor_service_lib)
+target_compile_definitions(actor_binary_postgres_test PRIVATE
+  LOOKOUT_ACTOR_BINARY="$<TARGET_FILE:lookout-actor>")
+add_dependencies(actor_binary_postgres_test lookout-actor)

@@ -13,7 +13,11 @@ lookout_test(stats_unit_test LABEL unit
 lookout_test(stats_aggregation_test LABEL unit
   SOURCES unit/stats_aggregation_test.cc
   LIBS stats_service_lib)
-# The stats service in-process over a real SQLite file and a real Redis.
+# The observation store itself under concurrency and outages, on SQLite and PostgreSQL.
+lookout_test(stats_observation_store_test LABEL integration
+  SOURCES integration/stats_observation_store_test.cc
+  LIBS stats_service_lib)
+# The stats service in-process, its observations on SQLite and on PostgreSQL.
 lookout_test(stats_observations_test LABEL integration
   SOURCES integration/stats_observations_test.cc integration/stats_cluster.cc
   LIBS stats_service_lib event_service_lib actor_service_lib)
@@ -41,3 +45,11 @@ add_test(NAME e2e.stats_binary
 set_tests_properties(e2e.stats_binary PROPERTIES
   LABELS e2e TIMEOUT 300
   ENVIRONMENT "LOOKOUT_BUILD_DIR=${CMAKE_BINARY_DIR}")
+
+# The lookout-stats binary started while its PostgreSQL server is down.
+lookout_test(stats_database_startup_test LABEL integration
+  SOURCES integration/stats_database_startup_test.cc
+  LIBS lookout_proto lookout_common)
+target_compile_definitions(stats_database_startup_test PRIVATE
+  LOOKOUT_STATS_BINARY="$<TARGET_FILE:lookout-stats>")
+add_dependencies(stats_database_startup_test lookout-stats)

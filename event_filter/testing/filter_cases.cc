@@ -281,6 +281,16 @@ std::vector<FilterCase> BuildCases() {
   t.Match("text unbalanced quote", Text("\"kidnapped"));
   t.Miss("text column filter is words", Text("notes:armed"));
   t.Match("text FTS5 syntax characters separate", Text("(armed) + {calm}: ^soleil *"));
+  // A word longer than any query (PostgreSQL keeps words of at most 2 KB in its index; the
+  // store keeps the start of a longer one for prefixes): a prefix still finds it, and a query
+  // word that is only its start does not.
+  const std::string long_word = std::string(1200, 'x') + "tail";
+  t.Match("text prefix of a word longer than any query",
+          Text((std::string(400, 'x') + "*").c_str()), WithNotes(("Graffiti " + long_word).c_str()));
+  t.Miss("text start of a long word is not the word", Text(std::string(400, 'x').c_str()),
+         WithNotes(("Graffiti " + long_word).c_str()));
+  t.Match("text word after a long word", Text("graffiti"),
+          WithNotes((long_word + " graffiti").c_str()));
   t.Invalid("text too long", Text(std::string(501, 'w').c_str()), "filter.text", "500");
   t.Invalid("text without a word", Text("\"*\" - ( ) :"), "filter.text", "must contain a word");
   t.Invalid("text blank", Text("   "), "filter.text", "must contain a word");

@@ -4,6 +4,7 @@
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/util/time_util.h>
 
+#include <algorithm>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -352,23 +353,27 @@ absl::StatusOr<v1::ResolveActorsResponse> ActorManager::ResolveActors(
   };
   // Keyed by matching key, so repeated names in one request share one answer (and one create).
   absl::flat_hash_map<std::string, Match> matches;
-  const auto lookup = [&](ActorStore::Reader& tx, const std::string& key) -> absl::Status {
+  const auto lookup = [](ActorStore::Reader& tx,
+                         const std::string& key) -> absl::StatusOr<std::optional<Match>> {
     LOOKOUT_ASSIGN_OR_RETURN(std::optional<std::string> by_name, tx.FindIdByNameKey(key));
-    if (by_name.has_value()) {
-      matches[key] = {*by_name, v1::RESOLUTION_MATCH_EXACT};
-      return absl::OkStatus();
-    }
+    if (by_name.has_value()) return Match{*by_name, v1::RESOLUTION_MATCH_EXACT};
     LOOKOUT_ASSIGN_OR_RETURN(std::optional<std::string> by_alias, tx.FindIdByAliasKey(key));
-    if (by_alias.has_value()) matches[key] = {*by_alias, v1::RESOLUTION_MATCH_ALIAS};
-    return absl::OkStatus();
+    if (by_alias.has_value()) return Match{*by_alias, v1::RESOLUTION_MATCH_ALIAS};
+    return std::nullopt;
   };
 
   bool any_missing = false;
   LOOKOUT_RETURN_IF_ERROR(store_->Read([&](ActorStore::Reader& tx) -> absl::Status {
+    matches.clear();  // a read may run again too
+    any_missing = false;
     for (const std::string& key : keys) {
       if (matches.contains(key)) continue;
-      LOOKOUT_RETURN_IF_ERROR(lookup(tx, key));
-      any_missing = any_missing || !matches.contains(key);
+      LOOKOUT_ASSIGN_OR_RETURN(std::optional<Match> found, lookup(tx, key));
+      if (found.has_value()) {
+        matches[key] = *found;
+      } else {
+        any_missing = true;
+      }
     }
     return absl::OkStatus();
   }));
@@ -378,13 +383,32 @@ absl::StatusOr<v1::ResolveActorsResponse> ActorManager::ResolveActors(
     const v1::ActorType type = request.default_type() == v1::ACTOR_TYPE_UNSPECIFIED
                                    ? v1::ACTOR_TYPE_OTHER
                                    : request.default_type();
-    LOOKOUT_RETURN_IF_ERROR(store_->Write([&](ActorStore::Writer& tx) -> absl::Status {
+    // What the write found or created. A store may run the function more than once (a
+    // PostgreSQL transaction that lost a race, an SQLite group redone), so each run starts
+    // from the read's matches: a run undone must leave no id behind.
+    absl::flat_hash_map<std::string, Match> written;
+    // The first spelling of each key, created in key order: two calls creating the same names
+    // in different orders would otherwise each hold a name the other waits for (a deadlock on
+    // PostgreSQL's unique index, resolved only by undoing one of them).
+    std::vector<int> to_create;
+    {
+      absl::flat_hash_set<std::string> seen;
       for (int i = 0; i < request.names_size(); ++i) {
+        if (!matches.contains(keys[i]) && seen.insert(keys[i]).second) to_create.push_back(i);
+      }
+      std::sort(to_create.begin(), to_create.end(),
+                [&](int a, int b) { return keys[a] < keys[b]; });
+    }
+    LOOKOUT_RETURN_IF_ERROR(store_->Write([&](ActorStore::Writer& tx) -> absl::Status {
+      written = matches;
+      for (int i : to_create) {
         const std::string& key = keys[i];
-        if (matches.contains(key)) continue;
         // Another caller may have created it since the read above.
-        LOOKOUT_RETURN_IF_ERROR(lookup(tx, key));
-        if (matches.contains(key)) continue;
+        LOOKOUT_ASSIGN_OR_RETURN(std::optional<Match> found, lookup(tx, key));
+        if (found.has_value()) {
+          written[key] = *found;
+          continue;
+        }
         v1::Actor actor;
         actor.set_id(NewId("act_"));
         actor.set_name(request.names(i));  // the first spelling seen becomes the name
@@ -393,10 +417,11 @@ absl::StatusOr<v1::ResolveActorsResponse> ActorManager::ResolveActors(
         *actor.mutable_create_time() = ToTimestamp(now);
         StoredActor stored = Stamp(std::move(actor), now);
         LOOKOUT_RETURN_IF_ERROR(tx.InsertActor(stored));
-        matches[key] = {stored.actor.id(), v1::RESOLUTION_MATCH_CREATED};
+        written[key] = {stored.actor.id(), v1::RESOLUTION_MATCH_CREATED};
       }
       return absl::OkStatus();
     }));
+    matches = std::move(written);
   }
 
   v1::ResolveActorsResponse response;

@@ -1,4 +1,5 @@
-// lookout-actor: wires configuration, the SQLite store, the domain and the gRPC service. No logic.
+// lookout-actor: wires configuration, the store (SQLite or PostgreSQL), the domain and the gRPC
+// service. No logic.
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -9,15 +10,20 @@
 #include "absl/time/time.h"
 #include "common/call_context.h"
 #include "common/config.h"
+#include "common/database_flags.h"
 #include "common/logging.h"
 #include "common/server_runner.h"
+#include "common/startup_retry.h"
+#include "common/store_location.h"
 #include "services/actor/actor_manager.h"
 #include "services/actor/actor_service.h"
-#include "services/actor/sqlite_actor_store.h"
+#include "services/actor/actor_store_factory.h"
 
 ABSL_FLAG(std::string, host, "0.0.0.0", "Address to listen on.");
 ABSL_FLAG(int, port, 50053, "gRPC port (0 picks a free one).");
-ABSL_FLAG(std::string, data_dir, "var/data", "Directory of actor.db; created if missing.");
+ABSL_FLAG(std::string, data_dir, "var/data",
+          "Directory of actor.db (the SQLite store, used when --database_url is empty); created "
+          "if missing.");
 ABSL_FLAG(std::string, internal_token, "",
           "Shared secret callers must present (required; prefer LOOKOUT_INTERNAL_TOKEN).");
 ABSL_FLAG(int, metrics_port, 9453, "Prometheus /metrics port (-1 turns it off, 0 picks one).");
@@ -58,34 +64,50 @@ int main(int argc, char** argv) {
     errors.Add("shutdown_delay_seconds",
                absl::StrCat("must not be negative, got ", shutdown_delay_seconds));
   }
+  lookout::StoreLocation location;
+  location.postgres = lookout::DatabaseOptionsFromFlags("actor", "lookout-actor", errors);
   errors.ExitIfAny();
 
-  std::error_code error;
-  std::filesystem::create_directories(data_dir, error);
-  if (error) {
-    lookout::LogError("cannot create data_dir",
-                      {{"data_dir", data_dir}, {"error", error.message()}});
-    return 1;
+  if (!location.postgres.has_value()) {
+    std::error_code error;
+    std::filesystem::create_directories(data_dir, error);
+    if (error) {
+      lookout::LogError("cannot create data_dir",
+                        {{"data_dir", data_dir}, {"error", error.message()}});
+      return 1;
+    }
+    location.sqlite_path = (std::filesystem::path(data_dir) / "actor.db").string();
   }
-  const std::string db_path = (std::filesystem::path(data_dir) / "actor.db").string();
+  // What the log may say about the store: the file, or the server without its password.
+  const std::string store_description = location.postgres.has_value()
+                                            ? lookout::DescribeStoreFromFlags()
+                                            : "sqlite " + location.sqlite_path;
 
   // The effective configuration, once; the token is a secret and stays out of logs.
   lookout::LogInfo("config", {{"host", host},
                               {"port", absl::StrCat(port)},
                               {"data_dir", data_dir},
-                              {"database", db_path},
+                              {"store", store_description},
                               {"metrics_port", absl::StrCat(metrics_port)},
                               {"reflection", absl::GetFlag(FLAGS_reflection) ? "on" : "off"},
                               {"drain_grace_seconds", absl::StrCat(drain_grace_seconds)},
                               {"shutdown_delay_seconds", absl::StrCat(shutdown_delay_seconds)}});
 
-  auto store = lookout::actor::SqliteActorStore::Open(db_path);
-  if (!store.ok()) {
-    lookout::LogError("cannot open the database",
-                      {{"database", db_path}, {"error", store.status().ToString()}});
+  // A database that does not answer yet (starting, failing over) is waited for, not fatal.
+  std::unique_ptr<lookout::actor::ActorStore> store;
+  absl::Status opened = lookout::RetryWhileUnavailable(store_description, [&]() -> absl::Status {
+    auto attempt = lookout::actor::OpenActorStore(location);
+    if (!attempt.ok()) return attempt.status();
+    store = std::move(*attempt);
+    return absl::OkStatus();
+  });
+  if (absl::IsCancelled(opened)) return 0;
+  if (!opened.ok()) {
+    lookout::LogError("cannot open the store",
+                      {{"store", store_description}, {"error", opened.ToString()}});
     return 1;
   }
-  lookout::actor::ActorManager manager(store->get());
+  lookout::actor::ActorManager manager(store.get());
   lookout::actor::ActorServiceImpl service(&manager, lookout::InternalAuth(internal_token));
 
   lookout::ServerOptions options;

@@ -14,9 +14,9 @@
 #include "common/database_flags.h"
 #include "common/logging.h"
 #include "common/metrics.h"
-#include "common/open_when_reachable.h"
 #include "common/redis_cache.h"
 #include "common/server_runner.h"
+#include "common/startup_retry.h"
 #include "services/event/actor_checker.h"
 #include "services/event/change_feed.h"
 #include "services/event/change_notifier.h"
@@ -127,10 +127,15 @@ int Run() {
       return 1;
     }
   }
-  auto store = OpenWhenReachable<std::unique_ptr<EventStore>>(
-      "event", [&location] { return OpenEventStore(location); });
-  if (!store.ok()) {
-    LogError("cannot open the event store", {{"error", std::string(store.status().message())}});
+  // A database server still starting (or failing over) is waited for, not a reason to exit.
+  absl::StatusOr<std::unique_ptr<EventStore>> store;
+  absl::Status opened = RetryWhileUnavailable("event database", [&]() -> absl::Status {
+    store = OpenEventStore(location);
+    return store.status();
+  });
+  if (opened.code() == absl::StatusCode::kCancelled) return 0;
+  if (!opened.ok()) {
+    LogError("cannot open the event store", {{"error", std::string(opened.message())}});
     return 1;
   }
   auto head = (*store)->HeadSequence();

@@ -3,6 +3,7 @@
 // NOT_SERVING until the read model has caught up with the event service's change log.
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <system_error>
 
@@ -12,25 +13,28 @@
 #include "absl/strings/strip.h"
 #include "common/call_context.h"
 #include "common/config.h"
+#include "common/database_flags.h"
 #include "common/logging.h"
 #include "common/metrics.h"
 #include "common/redis_cache.h"
 #include "common/server_runner.h"
+#include "common/startup_retry.h"
+#include "common/store_location.h"
 #include "services/stats/aggregate_cache.h"
 #include "services/stats/backend_channel.h"
 #include "services/stats/event_stats.h"
 #include "services/stats/feed_follower.h"
 #include "services/stats/observation_manager.h"
 #include "services/stats/observation_owner.h"
+#include "services/stats/observation_store_factory.h"
 #include "services/stats/read_model.h"
-#include "services/stats/sqlite_observation_store.h"
 #include "services/stats/stats_service.h"
 #include "services/stats/text_search.h"
 
 ABSL_FLAG(std::string, host, "0.0.0.0", "Address to listen on.");
 ABSL_FLAG(int, port, 50054, "gRPC port (0 picks a free one).");
 ABSL_FLAG(std::string, data_dir, "var/data",
-          "Directory of stats.db (observations); created if "
+          "Directory of stats.db (observations) when --database_url is empty; created if "
           "missing.");
 ABSL_FLAG(std::string, internal_token, "",
           "Shared secret callers must present, and the stats service presents to the event "
@@ -45,8 +49,8 @@ ABSL_FLAG(int, sequence_wait_ms, 2000,
           "How long a request's as_of_sequence may wait for the read model before UNAVAILABLE.");
 ABSL_FLAG(std::string, observations_addr, "",
           "Another lookout-stats (host:port or dns:///host:port) that owns the observations; "
-          "when set this one keeps no stats.db and forwards the observation calls there. Empty: "
-          "observations live in data_dir/stats.db.");
+          "when set this one keeps no store and forwards the observation calls there. Empty: "
+          "observations live in data_dir/stats.db, or in PostgreSQL with --database_url.");
 ABSL_FLAG(int, observations_timeout_ms, 10000,
           "Deadline of a call forwarded to observations_addr when the caller set none sooner.");
 ABSL_FLAG(int, metrics_port, 9454, "Prometheus /metrics port (-1 turns it off, 0 picks one).");
@@ -112,6 +116,8 @@ int Run() {
                  "observations");
     }
   }
+  const std::optional<pg::PoolOptions> database =
+      DatabaseOptionsFromFlags("stats", "lookout-stats", config);
   config.CheckPositive("observations_timeout_ms", absl::GetFlag(FLAGS_observations_timeout_ms));
   config.CheckPositive("aggregate_cache_ttl_seconds",
                        absl::GetFlag(FLAGS_aggregate_cache_ttl_seconds));
@@ -125,18 +131,26 @@ int Run() {
 
   InitLogging("stats");
   std::error_code dir_error;
-  // A replica forwarding its observations writes nothing to disk.
-  if (observations_addr.empty()) std::filesystem::create_directories(data_dir, dir_error);
+  // A replica forwarding its observations writes nothing to disk, nor does a PostgreSQL store.
+  const bool local_store = observations_addr.empty();
+  if (local_store && !database.has_value()) {
+    std::filesystem::create_directories(data_dir, dir_error);
+  }
   if (dir_error) {
     LogError("cannot create data_dir", {{"data_dir", data_dir}, {"error", dir_error.message()}});
     return 1;
   }
-  const std::string db_path = (std::filesystem::path(data_dir) / "stats.db").string();
+  StoreLocation location;
+  location.sqlite_path = (std::filesystem::path(data_dir) / "stats.db").string();
+  location.postgres = database;
+  // What the logs may say about the store: the file, or the server without its password.
+  const std::string store_description =
+      database.has_value() ? DescribeStoreFromFlags() : location.sqlite_path;
   // The effective configuration, once; the token is a secret and stays out of logs.
   LogInfo("configuration",
           {{"host", absl::GetFlag(FLAGS_host)},
            {"port", absl::StrCat(absl::GetFlag(FLAGS_port))},
-           {"database", observations_addr.empty() ? db_path : "(none: observations forwarded)"},
+           {"database", local_store ? store_description : "(none: observations forwarded)"},
            {"observations_addr", observations_addr.empty() ? "(local)" : observations_addr},
            {"event_addr", event_addr},
            {"redis_addr", redis_addr.empty() ? "(cache off)" : redis_addr},
@@ -148,17 +162,27 @@ int Run() {
            {"drain_grace_seconds", absl::StrCat(drain_grace_seconds)},
            {"shutdown_delay_seconds", absl::StrCat(shutdown_delay_seconds)}});
 
+  if (!local_store && database.has_value()) {
+    LogWarning("database_url is not used: this replica forwards observations to observations_addr");
+  }
+
   // A replica with observations_addr keeps no observation store of its own.
-  std::unique_ptr<SqliteObservationStore> store;
+  std::unique_ptr<ObservationStore> store;
   std::unique_ptr<ObservationOwnerClient> owner;
-  if (observations_addr.empty()) {
-    auto opened = SqliteObservationStore::Open(db_path);
+  if (local_store) {
+    // A database server still starting (or failing over) is waited for, not a reason to exit.
+    absl::Status opened = RetryWhileUnavailable("observation database", [&]() -> absl::Status {
+      absl::StatusOr<std::unique_ptr<ObservationStore>> attempt = OpenObservationStore(location);
+      if (!attempt.ok()) return attempt.status();
+      store = std::move(*attempt);
+      return absl::OkStatus();
+    });
+    if (opened.code() == absl::StatusCode::kCancelled) return 0;
     if (!opened.ok()) {
       LogError("cannot open the database",
-               {{"database", db_path}, {"error", opened.status().ToString()}});
+               {{"database", store_description}, {"error", opened.ToString()}});
       return 1;
     }
-    store = std::move(*opened);
   } else {
     owner = std::make_unique<ObservationOwnerClient>(
         observations_addr, token, absl::Milliseconds(absl::GetFlag(FLAGS_observations_timeout_ms)));

@@ -1,5 +1,6 @@
 // The actor service end to end in one process: a real gRPC server (ServerRunner on port 0) over
-// the real SqliteActorStore on a temporary file, called through a real stub.
+// a real store, called through a real stub. Every test runs twice: on an SQLite file and on a
+// fresh database of a real PostgreSQL server (tests/testing/store_backend.h).
 #include "services/actor/actor_service.h"
 
 #include <grpcpp/grpcpp.h>
@@ -22,7 +23,8 @@
 #include "gtest/gtest.h"
 #include "lookout/actor/v1/actor_service.grpc.pb.h"
 #include "services/actor/actor_manager.h"
-#include "services/actor/sqlite_actor_store.h"
+#include "services/actor/actor_store_factory.h"
+#include "tests/testing/store_backend.h"
 #include "tests/testing/temp_dir.h"
 
 namespace lookout::actor {
@@ -35,13 +37,18 @@ using ::testing::UnorderedElementsAreArray;
 
 constexpr char kToken[] = "test-internal-token";
 
-class ActorServiceTest : public ::testing::Test {
+using lookout::testing::StoreBackend;
+
+class ActorServiceTest : public ::testing::TestWithParam<StoreBackend> {
  protected:
-  void SetUp() override { StartServer(); }
+  void SetUp() override {
+    location_ = lookout::testing::TestStoreLocation(GetParam(), dir_.File("actor.db"), "actor");
+    StartServer();
+  }
   void TearDown() override { StopServer(); }
 
   void StartServer() {
-    auto store = SqliteActorStore::Open(dir_.File("actor.db"));
+    auto store = OpenActorStore(location_);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
     manager_ = std::make_unique<ActorManager>(store_.get());
@@ -197,7 +204,8 @@ class ActorServiceTest : public ::testing::Test {
   }
 
   lookout::testing::TempDir dir_;
-  std::unique_ptr<SqliteActorStore> store_;
+  StoreLocation location_;
+  std::unique_ptr<ActorStore> store_;
   std::unique_ptr<ActorManager> manager_;
   std::unique_ptr<ActorServiceImpl> service_;
   std::unique_ptr<ServerRunner> runner_;
@@ -215,7 +223,7 @@ class ActorServiceTest : public ::testing::Test {
 
 // ---- access ----
 
-TEST_F(ActorServiceTest, EveryMethodNeedsTheInternalToken) {
+TEST_P(ActorServiceTest, EveryMethodNeedsTheInternalToken) {
   v1::Actor existing = MustCreate("Existing");
   const int64_t before = ActorCount();
   std::vector<std::pair<std::string, std::function<grpc::Status(grpc::ClientContext*)>>> calls;
@@ -297,7 +305,7 @@ TEST_F(ActorServiceTest, EveryMethodNeedsTheInternalToken) {
   EXPECT_EQ(unchanged.description(), "");
 }
 
-TEST_F(ActorServiceTest, HealthAnswersWithoutAToken) {
+TEST_P(ActorServiceTest, HealthAnswersWithoutAToken) {
   auto health = grpc::health::v1::Health::NewStub(channel_);
   for (const std::string service : {"", "lookout.actor.v1.ActorService"}) {
     grpc::ClientContext context;
@@ -312,7 +320,7 @@ TEST_F(ActorServiceTest, HealthAnswersWithoutAToken) {
 
 // ---- CreateActor / GetActor ----
 
-TEST_F(ActorServiceTest, CreateThenGet) {
+TEST_P(ActorServiceTest, CreateThenGet) {
   v1::Actor actor;
   actor.set_name("  Police Nationale d'Haïti ");
   actor.add_aliases("PNH");
@@ -349,7 +357,7 @@ TEST_F(ActorServiceTest, CreateThenGet) {
   EXPECT_EQ(fetched.SerializeAsString(), created.SerializeAsString());
 }
 
-TEST_F(ActorServiceTest, CreateRejectsBadInputAndWritesNothing) {
+TEST_P(ActorServiceTest, CreateRejectsBadInputAndWritesNothing) {
   v1::Actor parent = MustCreate("Parent");
   const int64_t before = ActorCount();
   auto good = [] {
@@ -402,7 +410,7 @@ TEST_F(ActorServiceTest, CreateRejectsBadInputAndWritesNothing) {
   EXPECT_EQ(created.parent_id(), parent.id());
 }
 
-TEST_F(ActorServiceTest, NamesAreUniqueIgnoringCaseAccentsAndSpaces) {
+TEST_P(ActorServiceTest, NamesAreUniqueIgnoringCaseAccentsAndSpaces) {
   v1::Actor first = MustCreate("Gouvernement d'Haïti", v1::ACTOR_TYPE_GOVERNMENT, "HTI");
   const int64_t before = ActorCount();
   v1::Actor twin;
@@ -415,7 +423,7 @@ TEST_F(ActorServiceTest, NamesAreUniqueIgnoringCaseAccentsAndSpaces) {
   EXPECT_EQ(ActorCount(), before);
 }
 
-TEST_F(ActorServiceTest, CreateIsIdempotentByRequestId) {
+TEST_P(ActorServiceTest, CreateIsIdempotentByRequestId) {
   v1::Actor actor;
   actor.set_name("Viv Ansanm");
   actor.set_type(v1::ACTOR_TYPE_POLITICAL_MILITIA);
@@ -451,7 +459,7 @@ TEST_F(ActorServiceTest, CreateIsIdempotentByRequestId) {
   EXPECT_EQ(ActorCount(), after_first + 1);
 }
 
-TEST_F(ActorServiceTest, GetErrors) {
+TEST_P(ActorServiceTest, GetErrors) {
   EXPECT_ERROR(Get(""), INVALID_ARGUMENT, "id");
   EXPECT_ERROR(Get(std::string(65, 'x')), INVALID_ARGUMENT, "id");
   EXPECT_ERROR(Get("act_0000000000000000"), NOT_FOUND, "act_0000000000000000");
@@ -459,7 +467,7 @@ TEST_F(ActorServiceTest, GetErrors) {
 
 // ---- BatchGetActors ----
 
-TEST_F(ActorServiceTest, BatchGetKeepsRequestOrderAndReportsMissing) {
+TEST_P(ActorServiceTest, BatchGetKeepsRequestOrderAndReportsMissing) {
   v1::Actor a = MustCreate("Alpha");
   v1::Actor b = MustCreate("Bravo");
   v1::BatchGetActorsRequest request;
@@ -477,7 +485,7 @@ TEST_F(ActorServiceTest, BatchGetKeepsRequestOrderAndReportsMissing) {
   EXPECT_THAT(response.missing_ids(), ElementsAre("act_ffffffffffffffff", "act_eeeeeeeeeeeeeeee"));
 }
 
-TEST_F(ActorServiceTest, BatchGetLimits) {
+TEST_P(ActorServiceTest, BatchGetLimits) {
   v1::Actor a = MustCreate("Alpha");
   v1::BatchGetActorsRequest request;
   for (int i = 0; i < 1000; ++i) request.add_ids(i == 500 ? a.id() : absl::StrCat("act_", i));
@@ -502,7 +510,7 @@ TEST_F(ActorServiceTest, BatchGetLimits) {
 
 // ---- UpdateActor ----
 
-TEST_F(ActorServiceTest, UpdateChangesOnlyMaskedFields) {
+TEST_P(ActorServiceTest, UpdateChangesOnlyMaskedFields) {
   v1::Actor actor = MustCreate("Kenya Police", v1::ACTOR_TYPE_STATE_FORCES, "KEN", {"KP"});
   v1::Actor patch;
   patch.set_id(actor.id());
@@ -541,7 +549,7 @@ TEST_F(ActorServiceTest, UpdateChangesOnlyMaskedFields) {
   EXPECT_EQ(resolved.resolutions(3).actor_id(), actor.id());
 }
 
-TEST_F(ActorServiceTest, UpdateWithEtag) {
+TEST_P(ActorServiceTest, UpdateWithEtag) {
   v1::Actor actor = MustCreate("Senate of Haiti", v1::ACTOR_TYPE_LEGISLATURE, "HTI");
   v1::Actor patch;
   patch.set_id(actor.id());
@@ -564,7 +572,7 @@ TEST_F(ActorServiceTest, UpdateWithEtag) {
   EXPECT_EQ(fetched.description(), "second");
 }
 
-TEST_F(ActorServiceTest, UpdateRejectsBadRequestsAndWritesNothing) {
+TEST_P(ActorServiceTest, UpdateRejectsBadRequestsAndWritesNothing) {
   v1::Actor actor = MustCreate("Court of Cassation", v1::ACTOR_TYPE_JUDICIARY, "HTI");
   v1::Actor other = MustCreate("Other Court", v1::ACTOR_TYPE_JUDICIARY, "HTI");
   v1::Actor child = MustCreate("Child", v1::ACTOR_TYPE_OTHER);
@@ -625,7 +633,7 @@ TEST_F(ActorServiceTest, UpdateRejectsBadRequestsAndWritesNothing) {
 
 // ---- DeleteActor ----
 
-TEST_F(ActorServiceTest, DeleteWithAndWithoutEtag) {
+TEST_P(ActorServiceTest, DeleteWithAndWithoutEtag) {
   v1::Actor actor =
       MustCreate("Gang de Village de Dieu", v1::ACTOR_TYPE_POLITICAL_MILITIA, "HTI", {"5 Segonn"});
   v1::Actor patch = actor;
@@ -656,7 +664,7 @@ TEST_F(ActorServiceTest, DeleteWithAndWithoutEtag) {
   EXPECT_ERROR(Get(reborn.id()), NOT_FOUND, reborn.id());
 }
 
-TEST_F(ActorServiceTest, DeleteRemovesRelationshipsAndRefusesParents) {
+TEST_P(ActorServiceTest, DeleteRemovesRelationshipsAndRefusesParents) {
   v1::Actor parent = MustCreate("Parent Org");
   v1::Actor child = MustCreate("Child Unit");
   v1::Actor ally = MustCreate("Ally");
@@ -685,7 +693,7 @@ TEST_F(ActorServiceTest, DeleteRemovesRelationshipsAndRefusesParents) {
 
 // ---- ListActors ----
 
-TEST_F(ActorServiceTest, ListFiltersAndTotalSize) {
+TEST_P(ActorServiceTest, ListFiltersAndTotalSize) {
   MustCreate("Police Nationale d'Haïti", v1::ACTOR_TYPE_STATE_FORCES, "HTI", {"PNH"});
   MustCreate("Kenya Police", v1::ACTOR_TYPE_STATE_FORCES, "KEN");
   MustCreate("Gouvernement d'Haïti", v1::ACTOR_TYPE_GOVERNMENT, "HTI");
@@ -733,7 +741,7 @@ TEST_F(ActorServiceTest, ListFiltersAndTotalSize) {
   EXPECT_THAT(names(request), ElementsAre("Kenya Police"));
 }
 
-TEST_F(ActorServiceTest, ListRejectsBadFilters) {
+TEST_P(ActorServiceTest, ListRejectsBadFilters) {
   v1::ListActorsResponse response;
   v1::ListActorsRequest request;
   request.set_page_size(-1);
@@ -746,7 +754,7 @@ TEST_F(ActorServiceTest, ListRejectsBadFilters) {
   EXPECT_ERROR(List(request, &response), INVALID_ARGUMENT, "type");
 }
 
-TEST_F(ActorServiceTest, PageSizeDefaultsTo50AndClampsTo1000) {
+TEST_P(ActorServiceTest, PageSizeDefaultsTo50AndClampsTo1000) {
   v1::ResolveActorsRequest resolve;
   resolve.set_create_missing(true);
   for (int i = 0; i < 1000; ++i) resolve.add_names(absl::StrCat("Actor ", 10000 + i));
@@ -774,7 +782,7 @@ TEST_F(ActorServiceTest, PageSizeDefaultsTo50AndClampsTo1000) {
   EXPECT_TRUE(response.next_page_token().empty());
 }
 
-TEST_F(ActorServiceTest, PagingNeitherRepeatsNorSkipsUnderConcurrentInserts) {
+TEST_P(ActorServiceTest, PagingNeitherRepeatsNorSkipsUnderConcurrentInserts) {
   std::set<std::string> existing;
   for (int i = 0; i < 60; ++i) {
     // Spread the names so inserts land before, between and after them.
@@ -828,7 +836,7 @@ TEST_F(ActorServiceTest, PagingNeitherRepeatsNorSkipsUnderConcurrentInserts) {
   EXPECT_GT(inserted.load() + pages, 0);
 }
 
-TEST_F(ActorServiceTest, PageTokensAreBoundToTheirQuery) {
+TEST_P(ActorServiceTest, PageTokensAreBoundToTheirQuery) {
   for (int i = 0; i < 5; ++i)
     MustCreate(absl::StrCat("Haiti actor ", i), v1::ACTOR_TYPE_OTHER, "HTI");
   v1::ListActorsRequest request;
@@ -875,7 +883,7 @@ TEST_F(ActorServiceTest, PageTokensAreBoundToTheirQuery) {
 
 // ---- ResolveActors ----
 
-TEST_F(ActorServiceTest, ResolveMatchesNamesAndAliasesIgnoringCaseAndAccents) {
+TEST_P(ActorServiceTest, ResolveMatchesNamesAndAliasesIgnoringCaseAndAccents) {
   v1::Actor government = MustCreate("Gouvernement d'Haïti", v1::ACTOR_TYPE_GOVERNMENT, "HTI",
                                     {"GoH", "Government of Haiti"});
   const int64_t before = ActorCount();
@@ -901,7 +909,7 @@ TEST_F(ActorServiceTest, ResolveMatchesNamesAndAliasesIgnoringCaseAndAccents) {
   EXPECT_EQ(ActorCount(), before);  // nothing created without create_missing
 }
 
-TEST_F(ActorServiceTest, ResolveExactNameWinsOverAnotherActorsAlias) {
+TEST_P(ActorServiceTest, ResolveExactNameWinsOverAnotherActorsAlias) {
   v1::Actor with_alias =
       MustCreate("Fantom 509 Movement", v1::ACTOR_TYPE_OTHER, "", {"Fantom 509"});
   v1::Actor named = MustCreate("Fantom 509");
@@ -914,7 +922,7 @@ TEST_F(ActorServiceTest, ResolveExactNameWinsOverAnotherActorsAlias) {
   EXPECT_NE(named.id(), with_alias.id());
 }
 
-TEST_F(ActorServiceTest, ResolveCreatesMissingOnceEvenWhenRepeated) {
+TEST_P(ActorServiceTest, ResolveCreatesMissingOnceEvenWhenRepeated) {
   v1::Actor existing = MustCreate("Kraze Baryè", v1::ACTOR_TYPE_POLITICAL_MILITIA, "HTI");
   const int64_t before = ActorCount();
   v1::ResolveActorsRequest request;
@@ -964,7 +972,7 @@ TEST_F(ActorServiceTest, ResolveCreatesMissingOnceEvenWhenRepeated) {
   EXPECT_EQ(created.country_code(), "");
 }
 
-TEST_F(ActorServiceTest, ResolveRejectsBadRequestsAndCreatesNothing) {
+TEST_P(ActorServiceTest, ResolveRejectsBadRequestsAndCreatesNothing) {
   const int64_t before = ActorCount();
   v1::ResolveActorsResponse response;
   v1::ResolveActorsRequest request;
@@ -986,7 +994,7 @@ TEST_F(ActorServiceTest, ResolveRejectsBadRequestsAndCreatesNothing) {
 
 // ---- relationships ----
 
-TEST_F(ActorServiceTest, CreateRelationshipAndItsErrors) {
+TEST_P(ActorServiceTest, CreateRelationshipAndItsErrors) {
   v1::Actor gang = MustCreate("Gang A");
   v1::Actor coalition = MustCreate("Coalition B");
   v1::Relationship relationship =
@@ -1040,7 +1048,7 @@ TEST_F(ActorServiceTest, CreateRelationshipAndItsErrors) {
   EXPECT_EQ(AllRelationshipIds().size(), 1u);
 }
 
-TEST_F(ActorServiceTest, ListRelationshipsByActorTypeAndDate) {
+TEST_P(ActorServiceTest, ListRelationshipsByActorTypeAndDate) {
   v1::Actor a = MustCreate("A");
   v1::Actor b = MustCreate("B");
   v1::Actor c = MustCreate("C");
@@ -1113,7 +1121,7 @@ TEST_F(ActorServiceTest, ListRelationshipsByActorTypeAndDate) {
   EXPECT_ERROR(ListRelationships(bad, &response), INVALID_ARGUMENT, "page_size");
 }
 
-TEST_F(ActorServiceTest, ListRelationshipsPagesByIdAndBindsTokens) {
+TEST_P(ActorServiceTest, ListRelationshipsPagesByIdAndBindsTokens) {
   v1::Actor hub = MustCreate("Hub");
   std::set<std::string> created;
   for (int i = 0; i < 12; ++i) {
@@ -1157,7 +1165,7 @@ TEST_F(ActorServiceTest, ListRelationshipsPagesByIdAndBindsTokens) {
   EXPECT_ERROR(ListRelationships(other, &response), INVALID_ARGUMENT, "page_token");
 }
 
-TEST_F(ActorServiceTest, DeleteRelationship) {
+TEST_P(ActorServiceTest, DeleteRelationship) {
   v1::Actor a = MustCreate("A");
   v1::Actor b = MustCreate("B");
   v1::Relationship relationship;
@@ -1182,7 +1190,7 @@ TEST_F(ActorServiceTest, DeleteRelationship) {
 
 // ---- durability ----
 
-TEST_F(ActorServiceTest, DataSurvivesReopeningTheStore) {
+TEST_P(ActorServiceTest, DataSurvivesReopeningTheStore) {
   v1::Actor actor;
   actor.set_name("Conseil Présidentiel de Transition");
   actor.add_aliases("CPT");
@@ -1228,6 +1236,9 @@ TEST_F(ActorServiceTest, DataSurvivesReopeningTheStore) {
   ASSERT_TRUE(List(list, &page).ok());
   EXPECT_EQ(page.actors_size(), 2);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, ActorServiceTest, lookout::testing::AllStoreBackends(),
+                         lookout::testing::StoreBackendName);
 
 }  // namespace
 }  // namespace lookout::actor

@@ -1,7 +1,8 @@
 // The shared filter cases (event_filter/testing/filter_cases.h) through ListEvents and
 // WatchEvents on a real event service and AggregateEvents on a real stats service (in-process,
 // real gRPC, real SQLite): each case's event is stored alone, asked for with the case's filter,
-// and deleted again.
+// and deleted again. The event service runs on SQLite and on PostgreSQL: the same table, text
+// matching included, must give the same answers on both.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -16,6 +17,7 @@
 #include "gmock/gmock.h"
 #include "services/event/event_schema.h"
 #include "tests/integration/stats_cluster.h"
+#include "tests/testing/store_backend.h"
 #include "tests/testing/temp_dir.h"
 
 namespace lookout::stats {
@@ -27,9 +29,11 @@ using ::lookout::event_filter::testing::FilterCases;
 using ::lookout::event_filter::testing::WithActorIds;
 using testing::StatsCluster;
 
-class EventFilterCasesTest : public ::testing::Test {
+class EventFilterCasesTest : public ::testing::TestWithParam<lookout::testing::StoreBackend> {
  protected:
   void SetUp() override {
+    cluster_.SetEventStore(
+        lookout::testing::TestStoreLocation(GetParam(), dir_.File("event.db"), "event"));
     cluster_.StartActor();
     cluster_.StartEvent();
     for (const std::string& id : event_filter::testing::CaseActorIds()) {
@@ -70,7 +74,7 @@ class EventFilterCasesTest : public ::testing::Test {
   std::map<std::string, std::string> actor_ids_;
 };
 
-TEST_F(EventFilterCasesTest, ListEventsAnswersEveryCase) {
+TEST_P(EventFilterCasesTest, ListEventsAnswersEveryCase) {
   int matched = 0;
   for (const FilterCase& original : FilterCases()) {
     SCOPED_TRACE(original.name);
@@ -98,7 +102,7 @@ TEST_F(EventFilterCasesTest, ListEventsAnswersEveryCase) {
 }
 
 // WatchEvents (the matcher, inside the real event service): the case's creation is sent or not.
-TEST_F(EventFilterCasesTest, WatchEventsAnswersEveryCase) {
+TEST_P(EventFilterCasesTest, WatchEventsAnswersEveryCase) {
   // Changes after `after` up to the head, as WatchEvents without follow sends them.
   auto watch = [&](const FilterCase& c, int64_t after, int* changes) {
     event::v1::WatchEventsRequest request;
@@ -133,7 +137,7 @@ TEST_F(EventFilterCasesTest, WatchEventsAnswersEveryCase) {
   EXPECT_GT(matched, 10);
 }
 
-TEST_F(EventFilterCasesTest, AggregateEventsAnswersEveryCase) {
+TEST_P(EventFilterCasesTest, AggregateEventsAnswersEveryCase) {
   cluster_.StartStats();
   ASSERT_TRUE(cluster_.WaitStatsServing());
   int matched = 0;
@@ -166,6 +170,9 @@ TEST_F(EventFilterCasesTest, AggregateEventsAnswersEveryCase) {
 // with. For every Latin-1 Supplement, Latin Extended-A and -B character, combining accent and
 // general punctuation mark, alone and inside a word, the words of the event store's own index
 // are TextWords'.
+INSTANTIATE_TEST_SUITE_P(Backends, EventFilterCasesTest, lookout::testing::AllStoreBackends(),
+                         lookout::testing::StoreBackendName);
+
 TEST(EventFilterTextWordsTest, AreTheEventIndexWords) {
   lookout::testing::TempDir dir;
   SqliteDatabase::Options options;

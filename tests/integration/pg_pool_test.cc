@@ -149,7 +149,14 @@ TEST(PgPoolTest, AStoppedServerIsUnavailableWithinTheDeadlineAndRecoveredFrom) {
   testing::PostgresServer server;
   server.Start();
   auto pool = MigratedPool(server.Url(), {{1, "CREATE TABLE t (n int8)"}});
-  ASSERT_TRUE(pool->Run([](Session& s) { return s.Run("INSERT INTO t VALUES (1)"); }).ok());
+  // Four connections open and idle in the pool.
+  std::vector<std::thread> users;
+  for (int i = 0; i < 4; ++i) {
+    users.emplace_back([&] {
+      EXPECT_TRUE(pool->Run([](Session& s) { return s.Run("SELECT pg_sleep(0.2)"); }).ok());
+    });
+  }
+  for (std::thread& user : users) user.join();
 
   server.Pause();
   {
@@ -160,13 +167,31 @@ TEST(PgPoolTest, AStoppedServerIsUnavailableWithinTheDeadlineAndRecoveredFrom) {
     EXPECT_LT(absl::Now() - start, absl::Seconds(2));
   }
   server.Resume();
-  // The pooled connection died with the server; the next call connects again.
-  absl::Status status;
-  for (int i = 0; i < 2; ++i) {
-    status = pool->Run([](Session& s) { return s.Run("INSERT INTO t VALUES (2)"); });
-    if (status.ok()) break;
+  // The pooled connections died with the server; the first calls after it is back find that
+  // out and go on with fresh ones instead of failing.
+  EXPECT_TRUE(pool->Run([](Session& s) { return s.Run("SELECT 1"); }).ok());
+  EXPECT_TRUE(pool->Transaction([](Session& s) { return s.Run("INSERT INTO t VALUES (2)"); }).ok());
+}
+
+TEST(PgPoolTest, ConnectionsTheServerClosedWhileIdleAreReplacedNotUsed) {
+  testing::PostgresServer server;
+  server.Start();
+  auto pool = MigratedPool(server.Url(), {});
+  // Four calls at once leave four idle connections in the pool.
+  std::vector<std::thread> callers;
+  for (int i = 0; i < 4; ++i) {
+    callers.emplace_back([&] {
+      EXPECT_TRUE(pool->Run([](Session& s) { return s.Run("SELECT pg_sleep(0.2)"); }).ok());
+    });
   }
-  EXPECT_TRUE(status.ok()) << status;
+  for (std::thread& caller : callers) caller.join();
+  // A restart no call went through: each pooled connection is closed by the old server.
+  server.Pause();
+  server.Resume();
+  for (int call = 0; call < 6; ++call) {
+    absl::Status status = pool->Run([](Session& s) { return s.Run("SELECT 1"); });
+    EXPECT_TRUE(status.ok()) << "call " << call << ": " << status;
+  }
 }
 
 TEST(PgPoolTest, AFrozenServerCostsTheDeadlineNotAHang) {

@@ -20,13 +20,13 @@
 #include "services/event/event_importer.h"
 #include "services/event/event_manager.h"
 #include "services/event/event_service.h"
-#include "services/event/sqlite_event_store.h"
+#include "services/event/event_store_factory.h"
 #include "services/stats/aggregate_cache.h"
 #include "services/stats/backend_channel.h"
 #include "services/stats/event_stats.h"
 #include "services/stats/observation_manager.h"
 #include "services/stats/observation_owner.h"
-#include "services/stats/sqlite_observation_store.h"
+#include "services/stats/observation_store_factory.h"
 #include "services/stats/stats_service.h"
 #include "services/stats/text_search.h"
 
@@ -61,7 +61,7 @@ struct StatsCluster::ActorServer {
 };
 
 struct StatsCluster::EventServer {
-  std::unique_ptr<event::SqliteEventStore> store;
+  std::unique_ptr<event::EventStore> store;
   std::unique_ptr<event::ChangeNotifier> notifier;
   std::unique_ptr<event::GrpcActorChecker> actors;
   std::unique_ptr<event::EventCache> cache;
@@ -74,7 +74,7 @@ struct StatsCluster::EventServer {
 };
 
 struct StatsCluster::StatsServer {
-  std::unique_ptr<SqliteObservationStore> store;
+  std::unique_ptr<ObservationStore> store;
   std::unique_ptr<ObservationOwnerClient> owner;
   std::unique_ptr<RedisCache> redis;
   std::unique_ptr<AggregateCache> cache;
@@ -115,7 +115,9 @@ void StatsCluster::StartActor() {
 void StatsCluster::StartEvent() {
   ASSERT_NE(actor_port_, 0) << "start the actor service first";
   event_ = std::make_unique<EventServer>();
-  auto store = event::SqliteEventStore::Open(dir_ + "/event.db");
+  StoreLocation location = event_location_;
+  if (!location.postgres.has_value()) location.sqlite_path = dir_ + "/event.db";
+  auto store = event::OpenEventStore(location);
   ASSERT_TRUE(store.ok()) << store.status();
   event_->store = std::move(*store);
   auto head = event_->store->HeadSequence();
@@ -151,6 +153,7 @@ void StatsCluster::StartEvent() {
 void StatsCluster::StopEvent() {
   if (event_ == nullptr) return;
   event_->runner->Stop();
+  event_->store->SetCommitListener(nullptr);  // before the notifier goes
   event_.reset();
 }
 
@@ -158,7 +161,9 @@ void StatsCluster::StartStats(StatsOptions options) {
   stats_ = std::make_unique<StatsServer>();
   StatsServer& s = *stats_;
   if (options.observations_addr.empty()) {
-    auto store = SqliteObservationStore::Open(dir_ + "/stats.db");
+    StoreLocation location;
+    location.sqlite_path = dir_ + "/stats.db";
+    auto store = OpenObservationStore(options.observation_store.value_or(location));
     ASSERT_TRUE(store.ok()) << store.status();
     s.store = std::move(*store);
   } else {

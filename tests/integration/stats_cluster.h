@@ -1,5 +1,6 @@
 // The stats service with the real actor and event services, all in-process on loopback ports,
-// each with its own SQLite file under one directory. Each service can be stopped and started
+// each with its own SQLite file under one directory (the observations may live in PostgreSQL
+// instead: StatsOptions::observation_store). Each service can be stopped and started
 // again (the event service on the same port, with the same database), as a process restart
 // would, so tests can cut the change feed and check that the stats service resumes exactly.
 #ifndef LOOKOUT_TESTS_INTEGRATION_STATS_CLUSTER_H_
@@ -8,9 +9,12 @@
 #include <grpcpp/grpcpp.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "common/store_location.h"
 #include "absl/time/time.h"
+#include "common/store_location.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "lookout/actor/v1/actor_service.grpc.pb.h"
 #include "lookout/event/v1/event_service.grpc.pb.h"
@@ -39,6 +43,9 @@ struct StatsOptions {
   absl::Duration observations_timeout = absl::Seconds(3);
   // The page size a replica's SummarizeMetric reads the owner's observations with.
   int observations_page_size = 1000;
+  // Where the observations live (unset: stats.db in the cluster's directory). Ignored with
+  // `observations_addr`.
+  std::optional<StoreLocation> observation_store;
 };
 
 class StatsCluster {
@@ -48,6 +55,9 @@ class StatsCluster {
   ~StatsCluster();
 
   void StartActor();
+  // Where the event service keeps its store (by default an SQLite file in `dir`). Call before
+  // StartEvent.
+  void SetEventStore(StoreLocation location) { event_location_ = std::move(location); }
   // Starts the event service; after a stop, on the same port with the same database.
   void StartEvent();
   void StopEvent();
@@ -82,6 +92,7 @@ class StatsCluster {
   struct StatsServer;
 
   const std::string dir_;
+  StoreLocation event_location_;
   std::unique_ptr<ActorServer> actor_;
   std::unique_ptr<EventServer> event_;
   std::unique_ptr<StatsServer> stats_;

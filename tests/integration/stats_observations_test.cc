@@ -1,7 +1,7 @@
-// Observations through the real gRPC surface of the stats service, stored in its SQLite file:
-// record, get, list (filters, keyset pages, tokens), delete, idempotency, every validation error
-// with its exact code and nothing written, and SummarizeMetric against events created through
-// the real event service.
+// Observations through the real gRPC surface of the stats service, stored in its SQLite file and
+// in PostgreSQL (each test runs on both): record, get, list (filters, keyset pages, tokens),
+// delete, idempotency, every validation error with its exact code and nothing written, and
+// SummarizeMetric against events created through the real event service.
 #include <gtest/gtest.h>
 
 #include <set>
@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "gmock/gmock.h"
 #include "tests/integration/stats_cluster.h"
+#include "tests/testing/store_backend.h"
 #include "tests/testing/temp_dir.h"
 
 namespace lookout::stats {
@@ -20,12 +21,14 @@ using ::testing::HasSubstr;
 using testing::Killed;
 using testing::StatsCluster;
 
-class StatsObservationsTest : public ::testing::Test {
+class StatsObservationsTest : public ::testing::TestWithParam<lookout::testing::StoreBackend> {
  protected:
   void SetUp() override {
+    options_.observation_store =
+        lookout::testing::TestStoreLocation(GetParam(), dir_.File("stats.db"), "stats");
     cluster_.StartActor();
     cluster_.StartEvent();
-    cluster_.StartStats();
+    cluster_.StartStats(options_);
     ASSERT_TRUE(cluster_.WaitStatsServing());
   }
 
@@ -57,10 +60,11 @@ class StatsObservationsTest : public ::testing::Test {
   }
 
   lookout::testing::TempDir dir_;
+  testing::StatsOptions options_;
   StatsCluster cluster_{dir_.path()};
 };
 
-TEST_F(StatsObservationsTest, RecordGetAndDelete) {
+TEST_P(StatsObservationsTest, RecordGetAndDelete) {
   Observation stored;
   Observation input = Killed("BINUH", 1100);
   input.set_id("obs_client_chosen");  // output only: ignored
@@ -90,7 +94,7 @@ TEST_F(StatsObservationsTest, RecordGetAndDelete) {
             grpc::StatusCode::INVALID_ARGUMENT);
 }
 
-TEST_F(StatsObservationsTest, BadInputIsInvalidArgumentAndWritesNothing) {
+TEST_P(StatsObservationsTest, BadInputIsInvalidArgumentAndWritesNothing) {
   for (const auto& [field, observation] : testing::BadObservations()) {
     grpc::Status status = Record(observation, "req-bad-" + field);
     EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << field;
@@ -105,7 +109,7 @@ TEST_F(StatsObservationsTest, BadInputIsInvalidArgumentAndWritesNothing) {
   EXPECT_EQ(ListAll().size(), 1u);
 }
 
-TEST_F(StatsObservationsTest, RequestIdMakesRecordIdempotent) {
+TEST_P(StatsObservationsTest, RequestIdMakesRecordIdempotent) {
   Observation first, again;
   ASSERT_TRUE(Record(Killed("BINUH", 1100), "req-1", &first).ok());
   ASSERT_TRUE(Record(Killed("BINUH", 1100), "req-1", &again).ok());
@@ -116,7 +120,7 @@ TEST_F(StatsObservationsTest, RequestIdMakesRecordIdempotent) {
   EXPECT_EQ(ListAll().size(), 1u);
 }
 
-TEST_F(StatsObservationsTest, ListFiltersAndPages) {
+TEST_P(StatsObservationsTest, ListFiltersAndPages) {
   std::set<std::string> ids;
   for (int i = 0; i < 23; ++i) {
     Observation o =
@@ -209,7 +213,7 @@ TEST_F(StatsObservationsTest, ListFiltersAndPages) {
       grpc::StatusCode::INVALID_ARGUMENT);
 }
 
-TEST_F(StatsObservationsTest, CallsWithoutTheInternalTokenAreUnauthenticated) {
+TEST_P(StatsObservationsTest, CallsWithoutTheInternalTokenAreUnauthenticated) {
   grpc::ClientContext context;
   v1::RecordObservationRequest request;
   *request.mutable_observation() = Killed("BINUH", 1);
@@ -219,7 +223,7 @@ TEST_F(StatsObservationsTest, CallsWithoutTheInternalTokenAreUnauthenticated) {
   EXPECT_TRUE(ListAll().empty());
 }
 
-TEST_F(StatsObservationsTest, SummarizeReconcilesSourcesWithTheEvents) {
+TEST_P(StatsObservationsTest, SummarizeReconcilesSourcesWithTheEvents) {
   testing::CreateReconciliationEvents(cluster_);
   ASSERT_TRUE(Record(Killed("UN", 1000), "").ok());
   ASSERT_TRUE(Record(Killed("RNDDH", 700), "").ok());
@@ -282,11 +286,11 @@ TEST_F(StatsObservationsTest, SummarizeReconcilesSourcesWithTheEvents) {
             grpc::StatusCode::INVALID_ARGUMENT);
 }
 
-TEST_F(StatsObservationsTest, ObservationsSurviveARestart) {
+TEST_P(StatsObservationsTest, ObservationsSurviveARestart) {
   Observation stored;
   ASSERT_TRUE(Record(Killed("BINUH", 1100), "req-restart", &stored).ok());
   cluster_.StopStats();
-  cluster_.StartStats();
+  cluster_.StartStats(options_);
   ASSERT_TRUE(cluster_.WaitStatsServing());
   std::vector<Observation> all = ListAll();
   ASSERT_EQ(all.size(), 1u);
@@ -296,6 +300,9 @@ TEST_F(StatsObservationsTest, ObservationsSurviveARestart) {
   ASSERT_TRUE(Record(Killed("BINUH", 1100), "req-restart", &again).ok());
   EXPECT_EQ(again.id(), stored.id());
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, StatsObservationsTest, lookout::testing::AllStoreBackends(),
+                         lookout::testing::StoreBackendName);
 
 }  // namespace
 }  // namespace lookout::stats

@@ -1,8 +1,9 @@
 // A stats replica without observations of its own (--observations_addr) in front of the
 // lookout-stats that owns them, both real servers in-process on loopback ports, following one
-// real event service: the observation calls through the replica reach the owner's SQLite file
-// and come back unchanged (results, codes, messages), SummarizeMetric through the replica equals
-// the owner's, and an owner that is gone or silent is UNAVAILABLE within the deadline.
+// real event service: the observation calls through the replica reach the owner's store (its
+// SQLite file or PostgreSQL: each test runs on both) and come back unchanged (results, codes,
+// messages), SummarizeMetric through the replica equals the owner's, and an owner that is gone or
+// silent is UNAVAILABLE within the deadline.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -16,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "tests/integration/stats_cluster.h"
+#include "tests/testing/store_backend.h"
 #include "tests/testing/temp_dir.h"
 
 namespace lookout::stats {
@@ -72,12 +74,14 @@ std::vector<std::string> ListIds(v1::StatsService::Stub& stats, int page_size = 
   return ids;
 }
 
-class StatsReplicaTest : public ::testing::Test {
+class StatsReplicaTest : public ::testing::TestWithParam<lookout::testing::StoreBackend> {
  protected:
   void SetUp() override {
+    owner_options_.observation_store =
+        lookout::testing::TestStoreLocation(GetParam(), owner_dir_.File("stats.db"), "stats");
     owner_.StartActor();
     owner_.StartEvent();
-    owner_.StartStats();
+    owner_.StartStats(owner_options_);
     ASSERT_TRUE(owner_.WaitStatsServing());
     testing::StatsOptions options;
     options.event_port = owner_.event_port();
@@ -94,11 +98,12 @@ class StatsReplicaTest : public ::testing::Test {
 
   lookout::testing::TempDir owner_dir_;
   lookout::testing::TempDir replica_dir_;
+  testing::StatsOptions owner_options_;
   StatsCluster owner_{owner_dir_.path()};
   StatsCluster replica_{replica_dir_.path()};
 };
 
-TEST_F(StatsReplicaTest, RecordThroughTheReplicaIsReadableEverywhere) {
+TEST_P(StatsReplicaTest, RecordThroughTheReplicaIsReadableEverywhere) {
   Observation stored;
   ASSERT_TRUE(Record(replica(), Killed("BINUH", 1100), "", &stored).ok());
   ASSERT_THAT(stored.id(), ::testing::StartsWith("obs_"));
@@ -138,7 +143,7 @@ TEST_F(StatsReplicaTest, RecordThroughTheReplicaIsReadableEverywhere) {
   EXPECT_EQ(ListIds(owner()).size(), 4u);
 }
 
-TEST_F(StatsReplicaTest, DeleteThroughTheReplicaDeletesAtTheOwner) {
+TEST_P(StatsReplicaTest, DeleteThroughTheReplicaDeletesAtTheOwner) {
   Observation stored;
   ASSERT_TRUE(Record(owner(), Killed("BINUH", 1100), "", &stored).ok());
   ASSERT_TRUE(Delete(replica(), stored.id()).ok());
@@ -154,7 +159,7 @@ TEST_F(StatsReplicaTest, DeleteThroughTheReplicaDeletesAtTheOwner) {
   EXPECT_EQ(again.error_message(), Delete(owner(), stored.id()).error_message());
 }
 
-TEST_F(StatsReplicaTest, OwnerErrorsComeBackUnchangedAndNothingIsWritten) {
+TEST_P(StatsReplicaTest, OwnerErrorsComeBackUnchangedAndNothingIsWritten) {
   for (const auto& [field, observation] : testing::BadObservations()) {
     grpc::Status through_replica = Record(replica(), observation, "req-" + field);
     grpc::Status at_owner = Record(owner(), observation, "req-" + field);
@@ -189,7 +194,7 @@ TEST_F(StatsReplicaTest, OwnerErrorsComeBackUnchangedAndNothingIsWritten) {
   EXPECT_TRUE(ListIds(owner()).empty());
 }
 
-TEST_F(StatsReplicaTest, SummarizeThroughTheReplicaEqualsTheOwners) {
+TEST_P(StatsReplicaTest, SummarizeThroughTheReplicaEqualsTheOwners) {
   testing::CreateReconciliationEvents(owner_);
   ASSERT_TRUE(Record(replica(), Killed("UN", 1000), "").ok());
   ASSERT_TRUE(Record(owner(), Killed("RNDDH", 700), "").ok());
@@ -243,7 +248,7 @@ TEST_F(StatsReplicaTest, SummarizeThroughTheReplicaEqualsTheOwners) {
       owner().SummarizeMetric(StatsCluster::Context().get(), request, &at_owner).error_message());
 }
 
-TEST_F(StatsReplicaTest, StoppedOwnerIsUnavailableWithinTheDeadline) {
+TEST_P(StatsReplicaTest, StoppedOwnerIsUnavailableWithinTheDeadline) {
   Observation stored;
   ASSERT_TRUE(Record(replica(), Killed("BINUH", 1100), "", &stored).ok());
   owner_.StopStats();
@@ -282,7 +287,7 @@ TEST_F(StatsReplicaTest, StoppedOwnerIsUnavailableWithinTheDeadline) {
   expect_unavailable(status, absl::Now() - start, "summarize");
 
   // The owner back on its port: the replica finds it again, and nothing was lost or deleted.
-  owner_.StartStats();
+  owner_.StartStats(owner_options_);
   ASSERT_TRUE(owner_.WaitStatsServing());
   bool back = false;
   for (int i = 0; i < 100 && !back; ++i) {
@@ -294,7 +299,7 @@ TEST_F(StatsReplicaTest, StoppedOwnerIsUnavailableWithinTheDeadline) {
   EXPECT_EQ(ListIds(replica()), std::vector<std::string>{stored.id()});
 }
 
-TEST_F(StatsReplicaTest, SilentOwnerIsUnavailableAfterTheCap) {
+TEST_P(StatsReplicaTest, SilentOwnerIsUnavailableAfterTheCap) {
   // A socket that completes TCP handshakes (the kernel does) but never speaks HTTP/2.
   const int listener = socket(AF_INET, SOCK_STREAM, 0);
   ASSERT_GE(listener, 0);
@@ -334,6 +339,9 @@ TEST_F(StatsReplicaTest, SilentOwnerIsUnavailableAfterTheCap) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << status.error_message();
   close(listener);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, StatsReplicaTest, lookout::testing::AllStoreBackends(),
+                         lookout::testing::StoreBackendName);
 
 }  // namespace
 }  // namespace lookout::stats
