@@ -10,6 +10,10 @@
 //   get_event     EventService.GetEvent over the ids of --ids_file, in turn
 //   create_event  EventService.CreateEvent naming a real actor (the actor check is included)
 //   import        EventService.ImportEvents, --count streams of --import_events rows each
+//   list_events   EventService.ListEvents, the first page of --list_country's events
+//
+// --target may name several servers (comma-separated), e.g. replicas of one service on one
+// database: each gets --channels connections, and the call chains take them in turn.
 //
 // Prints one line per run, "RESULT key=value ...", with throughput and p50/p99 latency (for
 // import, throughput is in events/s and latency is per stream). Exits 1 when any call failed.
@@ -35,6 +39,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -45,8 +50,10 @@
 #include "lookout/actor/v1/actor_service.grpc.pb.h"
 #include "lookout/event/v1/event_service.grpc.pb.h"
 
-ABSL_FLAG(std::string, target, "127.0.0.1:50052", "host:port of the server under load");
-ABSL_FLAG(std::string, mode, "health", "health | get_event | create_event | import");
+ABSL_FLAG(std::string, target, "127.0.0.1:50052",
+          "host:port of the server under load; several, comma-separated, share the load");
+ABSL_FLAG(std::string, mode, "health",
+          "health | get_event | create_event | import | list_events");
 ABSL_FLAG(int, concurrency, 64, "calls (import: streams) kept outstanding at once");
 ABSL_FLAG(absl::Duration, duration, absl::Seconds(5), "how long to measure, when --count is 0");
 ABSL_FLAG(int64_t, count, 0,
@@ -54,7 +61,8 @@ ABSL_FLAG(int64_t, count, 0,
 ABSL_FLAG(absl::Duration, warmup, absl::Seconds(1),
           "load applied before measuring (import: one stream of --import_warmup_events rows)");
 ABSL_FLAG(int, channels, 1,
-          "TCP connections to spread the calls over (one channel is what a real caller uses)");
+          "TCP connections per target to spread the calls over (one channel is what a real "
+          "caller uses)");
 ABSL_FLAG(std::string, token_file, "",
           "file holding the internal token; default: $LOOKOUT_INTERNAL_TOKEN");
 ABSL_FLAG(std::string, health_service, "", "service name for health Check (\"\": the server)");
@@ -71,6 +79,8 @@ ABSL_FLAG(bool, no_participants, false,
           "its cost from the write's)");
 ABSL_FLAG(int, import_events, 10000, "import: rows per stream");
 ABSL_FLAG(int, import_warmup_events, 500, "import: rows in the warm-up stream");
+ABSL_FLAG(std::string, list_country, "HTI", "list_events: the one country of the filter");
+ABSL_FLAG(int, page_size, 50, "list_events: page_size of each request");
 ABSL_FLAG(std::string, label, "", "copied into the RESULT line to name the configuration");
 ABSL_FLAG(absl::Duration, deadline, absl::Seconds(60), "deadline of each call (import: stream)");
 
@@ -205,6 +215,46 @@ class GetEventDriver : public CallDriver {
   ClientBase* base_;
   std::vector<std::string> ids_;
   std::atomic<uint64_t> next_{0};
+  std::vector<std::unique_ptr<event_v1::EventService::Stub>> stubs_;
+  std::vector<Chain> chains_;
+};
+
+// The same first page each time: one country, the default order (newest first).
+class ListEventsDriver : public CallDriver {
+ public:
+  ListEventsDriver(ClientBase* base, int concurrency, const std::string& country, int page_size)
+      : base_(base) {
+    for (size_t i = 0; i < base->channel_count(); ++i) {
+      stubs_.push_back(event_v1::EventService::NewStub(base->ChannelFor(static_cast<int>(i))));
+    }
+    chains_.resize(concurrency);
+    for (Chain& chain : chains_) {
+      chain.request.mutable_filter()->add_country_codes(country);
+      chain.request.set_page_size(page_size);
+    }
+  }
+
+  void Start(int chain_index, DoneFn done) override {
+    Chain& chain = chains_[chain_index];
+    chain.response.Clear();
+    stubs_[chain_index % stubs_.size()]->async()->ListEvents(
+        base_->NewContext(chain.context), &chain.request, &chain.response,
+        [&chain, done = std::move(done)](grpc::Status status) {
+          // An empty page would measure nothing but the count.
+          if (status.ok() && chain.response.events_size() == 0) {
+            status = grpc::Status(grpc::StatusCode::NOT_FOUND, "list_events: the page is empty");
+          }
+          done(CallResult{std::move(status)});
+        });
+  }
+
+ private:
+  struct Chain {
+    std::unique_ptr<grpc::ClientContext> context;
+    event_v1::ListEventsRequest request;
+    event_v1::ListEventsResponse response;
+  };
+  ClientBase* base_;
   std::vector<std::unique_ptr<event_v1::EventService::Stub>> stubs_;
   std::vector<Chain> chains_;
 };
@@ -497,9 +547,13 @@ std::vector<std::string> ReadIds(const std::string& path) {
   return ids;
 }
 
-std::vector<std::shared_ptr<grpc::Channel>> MakeChannels(const std::string& target, int count) {
+// `count` channels to each target, interleaved (target 1, target 2, ..., target 1, ...), so
+// chains taking channels in turn spread evenly over the targets.
+std::vector<std::shared_ptr<grpc::Channel>> MakeChannels(const std::vector<std::string>& targets,
+                                                         int count) {
   std::vector<std::shared_ptr<grpc::Channel>> channels;
-  for (int i = 0; i < count; ++i) {
+  for (int i = 0; i < count * static_cast<int>(targets.size()); ++i) {
+    const std::string& target = targets[i % targets.size()];
     grpc::ChannelArguments args;
     // A local subchannel pool gives each channel its own TCP connection; otherwise channels
     // with equal arguments share one.
@@ -541,21 +595,24 @@ std::string CreateActor(const std::string& target, const std::string& token) {
 int Main() {
   const std::string mode = absl::GetFlag(FLAGS_mode);
   const std::string target = absl::GetFlag(FLAGS_target);
+  const std::vector<std::string> targets = absl::StrSplit(target, ',', absl::SkipEmpty());
   const int concurrency = absl::GetFlag(FLAGS_concurrency);
   const int64_t count = absl::GetFlag(FLAGS_count);
   const int channel_count = absl::GetFlag(FLAGS_channels);
   if (concurrency < 1) Usage("--concurrency must be at least 1");
   if (channel_count < 1) Usage("--channels must be at least 1");
+  if (targets.empty()) Usage("--target names no server");
   if (count < 0) Usage("--count must not be negative");
   if (count == 0 && absl::GetFlag(FLAGS_duration) <= absl::ZeroDuration()) {
     Usage("give --count or a positive --duration");
   }
   const std::string token = ReadToken();
 
-  std::vector<std::shared_ptr<grpc::Channel>> channels = MakeChannels(target, channel_count);
-  for (const auto& channel : channels) {
-    if (!channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10))) {
-      Usage(absl::StrCat("cannot connect to ", target));
+  std::vector<std::shared_ptr<grpc::Channel>> channels = MakeChannels(targets, channel_count);
+  for (size_t i = 0; i < channels.size(); ++i) {
+    if (!channels[i]->WaitForConnected(std::chrono::system_clock::now() +
+                                       std::chrono::seconds(10))) {
+      Usage(absl::StrCat("cannot connect to ", targets[i % targets.size()]));
     }
   }
   ClientBase base(channels, token, absl::GetFlag(FLAGS_deadline));
@@ -580,6 +637,11 @@ int Main() {
     std::vector<std::string> ids = ReadIds(absl::GetFlag(FLAGS_ids_file));
     if (ids.empty()) Usage("get_event needs --ids_file with at least one id");
     driver = std::make_unique<GetEventDriver>(&base, concurrency, std::move(ids));
+  } else if (mode == "list_events") {
+    const int page_size = absl::GetFlag(FLAGS_page_size);
+    if (page_size < 1) Usage("--page_size must be at least 1");
+    driver = std::make_unique<ListEventsDriver>(&base, concurrency,
+                                                absl::GetFlag(FLAGS_list_country), page_size);
   } else if (mode == "create_event") {
     const int date_days = absl::GetFlag(FLAGS_create_date_days);
     if (date_days < 0 || date_days > 28) {
@@ -636,9 +698,10 @@ int Main() {
   const double p50 = PercentileMs(summary.latencies_ns, 0.50);
   const double p99 = PercentileMs(summary.latencies_ns, 0.99);
   std::string line = absl::StrFormat(
-      "RESULT mode=%s label=%s concurrency=%d channels=%d calls=%d errors=%d seconds=%.3f", mode,
-      absl::GetFlag(FLAGS_label).empty() ? "-" : absl::GetFlag(FLAGS_label), chains, channel_count,
-      summary.calls, summary.errors, summary.seconds);
+      "RESULT mode=%s label=%s concurrency=%d targets=%d channels=%d calls=%d errors=%d "
+      "seconds=%.3f",
+      mode, absl::GetFlag(FLAGS_label).empty() ? "-" : absl::GetFlag(FLAGS_label), chains,
+      targets.size(), channels.size(), summary.calls, summary.errors, summary.seconds);
   if (mode == "import") {
     absl::StrAppendFormat(&line, " events=%d throughput=%.1f unit=events/s", summary.items,
                           static_cast<double>(summary.items) / seconds);

@@ -1,37 +1,29 @@
-// lookout-backup against the real event service under steady CreateEvent load: the backup is
-// taken while writes go on, restored as README.md says (the file put in place as event.db, no
-// -wal or -shm) under a fresh event service, and must hold every write acknowledged before the
-// backup began, a change log without gaps that is a prefix of the live one (same change_log_id,
-// same sequences, ids and etags), and pass PRAGMA integrity_check; likewise with --to=- (the
+// lookout-backup against the real event service under steady CreateEvent/UpdateEvent load: the
+// backup is taken while writes go on, restored as README.md says (the file put in place as
+// event.db, no -wal or -shm) under a fresh event service, and must hold every write acknowledged
+// before the backup began, a change log without gaps that is a prefix of the live one (same
+// change_log_id, same sequences, ids and etags), and pass PRAGMA integrity_check; a follower of
+// the live log that went past the copy's head is told to rebuild; likewise with --to=- (the
 // backup on stdout). Bad input to the command exits 2 and writes nothing; a copy failing its
 // integrity check exits 1 and leaves nothing.
 #include "common/sqlite_backup.h"
 
 #include <fcntl.h>
-#include <grpcpp/grpcpp.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <memory>
-#include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "common/call_context.h"
 #include "common/sqlite_db.h"
 #include "gtest/gtest.h"
-#include "lookout/event/v1/event_service.grpc.pb.h"
+#include "tests/integration/backup_test_support.h"
 #include "tests/integration/gateway_cluster.h"
 #include "tests/testing/temp_dir.h"
 
@@ -39,44 +31,15 @@ namespace lookout {
 namespace {
 
 namespace fs = std::filesystem;
-using ::lookout::event::v1::EventService;
+using ::lookout::backup_testing::Ack;
+using ::lookout::backup_testing::ChangeLog;
+using ::lookout::backup_testing::CheckCopyAgainstLive;
+using ::lookout::backup_testing::CheckFollowersOfRestoredCopy;
+using ::lookout::backup_testing::ReadChangeLog;
+using ::lookout::backup_testing::ReadText;
+using ::lookout::backup_testing::RunCommand;
+using ::lookout::backup_testing::WriteLoad;
 using ::lookout::gateway::testing::BackendProcesses;
-using ::lookout::gateway::testing::kInternalToken;
-
-std::unique_ptr<grpc::ClientContext> Internal() {
-  auto context = std::make_unique<grpc::ClientContext>();
-  context->AddMetadata(kInternalTokenHeader, kInternalToken);
-  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-  return context;
-}
-
-// Runs the command, its output appended to `log` (only stderr when `stdout_fd` is given: stdout
-// goes there); its exit status, or -1 when it did not exit.
-int RunCommand(const std::vector<std::string>& argv, const std::string& log, int stdout_fd = -1) {
-  std::vector<char*> args;
-  for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-  args.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  if (stdout_fd >= 0) {
-    posix_spawn_file_actions_adddup2(&actions, stdout_fd, 1);
-  } else {
-    posix_spawn_file_actions_adddup2(&actions, 2, 1);
-  }
-  pid_t pid = -1;
-  const int spawned = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (spawned != 0) return -1;
-  int status = 0;
-  if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return -1;
-  return WEXITSTATUS(status);
-}
-
-std::string ReadText(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
 
 // Names in a folder, sorted.
 std::vector<std::string> Listing(const std::string& folder) {
@@ -86,112 +49,6 @@ std::vector<std::string> Listing(const std::string& folder) {
   }
   std::sort(names.begin(), names.end());
   return names;
-}
-
-struct Ack {
-  std::string id;
-  int64_t sequence = 0;
-  std::string etag;
-};
-
-// CreateEvent from several threads until stopped, recording every acknowledged write in the
-// order acknowledgements arrived, and the writes that were sent only after MarkSnapshot().
-class WriteLoad {
- public:
-  WriteLoad(const std::string& address, int threads) {
-    auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
-    for (int t = 0; t < threads; ++t) {
-      threads_.emplace_back([this, channel, t] {
-        auto stub = EventService::NewStub(channel);
-        for (int i = 0; !stop_.load(); ++i) {
-          const bool after_snapshot = snapshot_taken_.load();
-          event::v1::CreateEventRequest request;
-          request.set_request_id(absl::StrCat("backup-test-", t, "-", i));
-          event::v1::Event* e = request.mutable_event();
-          e->set_event_date("2024-03-02");
-          e->set_event_type(event::v1::EVENT_TYPE_BATTLES);
-          e->set_sub_event_type("Armed clash");
-          e->mutable_location()->set_country_code("HTI");
-          e->set_notes(absl::StrCat("writer ", t, " write ", i));
-          event::v1::CreateEventResponse response;
-          const grpc::Status status = stub->CreateEvent(Internal().get(), request, &response);
-          absl::MutexLock lock(&mu_);
-          if (!status.ok()) {
-            failures_.push_back(absl::StrCat(status.error_code(), " ", status.error_message()));
-            continue;
-          }
-          const Ack ack{response.event().id(), response.event().sequence(),
-                        response.event().etag()};
-          acked_.push_back(ack);
-          if (after_snapshot) sent_after_snapshot_.push_back(ack);
-        }
-      });
-    }
-  }
-  ~WriteLoad() { Stop(); }
-
-  void Stop() {
-    stop_ = true;
-    for (std::thread& thread : threads_) {
-      if (thread.joinable()) thread.join();
-    }
-  }
-  void MarkSnapshot() { snapshot_taken_ = true; }
-  size_t AckedCount() {
-    absl::MutexLock lock(&mu_);
-    return acked_.size();
-  }
-  bool WaitForAcks(size_t count, absl::Duration timeout) {
-    auto reached = [this, count]()
-                       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return acked_.size() >= count; };
-    absl::MutexLock lock(&mu_);
-    return mu_.AwaitWithTimeout(absl::Condition(&reached), timeout);
-  }
-  std::vector<Ack> Acked() {
-    absl::MutexLock lock(&mu_);
-    return acked_;
-  }
-  std::vector<Ack> SentAfterSnapshot() {
-    absl::MutexLock lock(&mu_);
-    return sent_after_snapshot_;
-  }
-  std::vector<std::string> Failures() {
-    absl::MutexLock lock(&mu_);
-    return failures_;
-  }
-
- private:
-  std::atomic<bool> stop_{false};
-  std::atomic<bool> snapshot_taken_{false};
-  absl::Mutex mu_;
-  std::vector<Ack> acked_ ABSL_GUARDED_BY(mu_);
-  std::vector<Ack> sent_after_snapshot_ ABSL_GUARDED_BY(mu_);
-  std::vector<std::string> failures_ ABSL_GUARDED_BY(mu_);
-  std::vector<std::thread> threads_;
-};
-
-struct ChangeLog {
-  std::string change_log_id;
-  std::vector<Ack> changes;  // in sequence order
-};
-
-// The whole change log, read with WatchEvents from the start without following.
-ChangeLog ReadChangeLog(const std::string& address) {
-  auto stub =
-      EventService::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
-  event::v1::WatchEventsRequest request;
-  request.set_after_sequence(0);
-  auto context = Internal();
-  auto reader = stub->WatchEvents(context.get(), request);
-  ChangeLog log;
-  event::v1::WatchEventsResponse change;
-  while (reader->Read(&change)) {
-    if (!change.change_log_id().empty()) log.change_log_id = change.change_log_id();
-    log.changes.push_back(Ack{change.event().id(), change.sequence(), change.event().etag()});
-  }
-  const grpc::Status status = reader->Finish();
-  EXPECT_TRUE(status.ok()) << status.error_message();
-  return log;
 }
 
 std::vector<std::string> IntegrityCheck(const std::string& path) {
@@ -229,44 +86,8 @@ class SqliteBackupTest : public ::testing::Test {
     BackendProcesses service(restored, /*redis_port=*/0);
     service.StartEvent();
     const ChangeLog copy = ReadChangeLog(service.event_addr());
-
-    EXPECT_EQ(copy.change_log_id, live.change_log_id) << "a restored copy keeps its change log id";
-    // No gaps: sequences 1..head.
-    for (size_t i = 0; i < copy.changes.size(); ++i) {
-      ASSERT_EQ(copy.changes[i].sequence, static_cast<int64_t>(i) + 1) << "gap at change " << i;
-    }
-    // The copy's log is the live log up to the copy's head: nothing the live service did not
-    // acknowledge, nothing changed.
-    ASSERT_LE(copy.changes.size(), live.changes.size());
-    for (size_t i = 0; i < copy.changes.size(); ++i) {
-      ASSERT_EQ(copy.changes[i].id, live.changes[i].id) << "sequence " << i + 1;
-      ASSERT_EQ(copy.changes[i].etag, live.changes[i].etag) << "sequence " << i + 1;
-    }
-    // Every write acknowledged before the backup began is in it, at its sequence.
-    for (const Ack& ack : before) {
-      ASSERT_GE(ack.sequence, 1);
-      ASSERT_LE(ack.sequence, static_cast<int64_t>(copy.changes.size()))
-          << ack.id << " was acknowledged before the backup began but is not in it";
-      EXPECT_EQ(copy.changes[ack.sequence - 1].id, ack.id);
-      EXPECT_EQ(copy.changes[ack.sequence - 1].etag, ack.etag);
-    }
-    // A write sent after the snapshot was fixed is not.
-    std::set<std::string> in_copy;
-    for (const Ack& change : copy.changes) in_copy.insert(change.id);
-    for (const Ack& ack : sent_after_snapshot) {
-      EXPECT_EQ(in_copy.count(ack.id), 0u) << ack.id << " was sent after the snapshot";
-    }
-    // The restored service takes writes after the copy's head.
-    event::v1::CreateEventRequest request;
-    request.mutable_event()->set_event_date("2024-03-03");
-    request.mutable_event()->set_event_type(event::v1::EVENT_TYPE_PROTESTS);
-    request.mutable_event()->set_sub_event_type("Peaceful protest");
-    request.mutable_event()->mutable_location()->set_country_code("HTI");
-    event::v1::CreateEventResponse response;
-    auto stub = EventService::NewStub(
-        grpc::CreateChannel(service.event_addr(), grpc::InsecureChannelCredentials()));
-    ASSERT_TRUE(stub->CreateEvent(Internal().get(), request, &response).ok());
-    EXPECT_EQ(response.event().sequence(), static_cast<int64_t>(copy.changes.size()) + 1);
+    CheckCopyAgainstLive(copy, live, before, sent_after_snapshot);
+    CheckFollowersOfRestoredCopy(service.event_addr(), copy, live);
   }
 
   testing::TempDir dir_;

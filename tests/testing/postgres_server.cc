@@ -134,6 +134,31 @@ void PostgresServer::Start(const Options& options) {
   Launch();
 }
 
+void PostgresServer::StartFromBaseBackup(const std::string& base_backup, const Options& options) {
+  if (running()) return;
+  options_ = options;
+  const ServerUser user = UserForServer();
+  char folder[] = "/tmp/lookout-pg-XXXXXX";
+  if (mkdtemp(folder) == nullptr) Die("cannot create a temporary folder");
+  folder_ = folder;
+  const std::string data = folder_ + "/data";
+  std::error_code error;
+  std::filesystem::copy(base_backup, data, std::filesystem::copy_options::recursive, error);
+  if (error) Die(absl::StrCat("cannot copy ", base_backup, ": ", error.message()));
+  // The server refuses a data folder it does not own or that others can read.
+  if (chmod(data.c_str(), 0700) != 0) Die("cannot chmod the data folder");
+  if (user.switch_user) {
+    bool owned = chown(folder_.c_str(), user.uid, user.gid) == 0 &&
+                 chown(data.c_str(), user.uid, user.gid) == 0;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(data)) {
+      owned = owned && chown(entry.path().c_str(), user.uid, user.gid) == 0;
+    }
+    if (!owned) Die("cannot chown the copy of the base backup");
+  }
+  port_ = PickFreePort();
+  Launch();
+}
+
 void PostgresServer::Launch() {
   const ServerUser user = UserForServer();
   const std::string bin = PostgresBinDir();

@@ -34,6 +34,9 @@ class PostgresServer {
   // initdb and start; aborts the test binary with a message when it cannot.
   void Start(const Options& options);
   void Start() { Start(Options()); }
+  // Starts a server on a copy of the data folder `base_backup` (pg_basebackup's plain output,
+  // which the server recovers to the backup's end) instead of a new one.
+  void StartFromBaseBackup(const std::string& base_backup, const Options& options);
   // Immediate shutdown, folder removed.
   void Stop();
   // Stops the server, keeping its data and port (an outage) ...
