@@ -22,8 +22,11 @@ DEMO_NOTHING_NEW="haiti-demo: actors 0 created, 15 already there; relationships 
 # run.sh's output of a start that loaded the demo into an empty system.
 expect_demo_first_load() {
   expect_contains "$1" "$DEMO_FIRST_LOAD" "run.sh loads the demo dataset"
-  # Figures need the stats service; where run.sh does not start it, the rest still loads.
-  if "$ROOT/scripts/run.sh" status | grep -q "^stats: running"; then
+  # Figures need the stats service; where run.sh does not start it, the rest still loads. (The
+  # status is read whole first: grep -q leaving early would fail the pipe under pipefail.)
+  local status
+  status=$("$ROOT/scripts/run.sh" status)
+  if grep -q "^stats: running" <<<"$status"; then
     expect_contains "$1" "$DEMO_FIGURES_LOAD" "run.sh loads the demo's figures"
   fi
 }
