@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by scripts/run.sh: a PostgreSQL server of Lookout's own for LOOKOUT_STORE=postgres,
 # its files under $VAR/postgres (data kept across restarts), on 127.0.0.1 only, port
 # LOOKOUT_POSTGRES_PORT (default 5433, so it leaves a system server on 5432 alone, such as the

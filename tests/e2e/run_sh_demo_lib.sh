@@ -1,9 +1,10 @@
+# shellcheck shell=bash
 # Sourced by the scripts/run.sh demo tests (SQLite and PostgreSQL): a private var dir and free
 # ports for run.sh, and the checks that the Haiti demo dataset (data/haiti-demo.json) is loaded
 # and served through the gateway with the generated reader key. Needs cli_lib.sh first.
 
-# A private var dir under /tmp (reachable by the user "postgres") and free ports for everything
-# run.sh starts; the demo loads even though setup is skipped.
+# A private var dir under /tmp and free ports for everything run.sh starts; the demo loads even
+# though setup is skipped.
 run_sh_private_env() {
   export LOOKOUT_VAR_DIR
   LOOKOUT_VAR_DIR=$(mktemp -d /tmp/lookout-cli-demo-XXXXXX)
@@ -11,6 +12,7 @@ run_sh_private_env() {
   local name
   for name in REDIS ACTOR EVENT GATEWAY STATS POSTGRES; do export "LOOKOUT_${name}_PORT=$(free_port)"; done
   for name in ACTOR EVENT GATEWAY STATS; do export "LOOKOUT_${name}_METRICS_PORT=$(free_port)"; done
+  # shellcheck disable=SC2034  # cli_lib.sh's run_lookout keeps its output files there
   SYSTEM_DIR=$LOOKOUT_VAR_DIR
   export LOOKOUT_ADDR=127.0.0.1:$LOOKOUT_GATEWAY_PORT
 }
