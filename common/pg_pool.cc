@@ -214,8 +214,8 @@ absl::Status Pool::Migrate(const std::vector<Migration>& migrations) {
                                             Params().Add(options_.schema), deadline);
   status = schema.status();
   if (status.ok() && schema->rows() == 0) {
-    status = conn.ExecScript(absl::StrCat("CREATE SCHEMA IF NOT EXISTS ", options_.schema),
-                             deadline);
+    status =
+        conn.ExecScript(absl::StrCat("CREATE SCHEMA IF NOT EXISTS ", options_.schema), deadline);
   }
   if (status.ok()) {
     status = conn.ExecScript(

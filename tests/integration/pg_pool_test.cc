@@ -224,10 +224,10 @@ TEST(PgPoolTest, ASchemaMadeAheadNeedsNoCreateOnTheDatabase) {
   ASSERT_TRUE(admin.ok());
   ASSERT_TRUE((*admin)
                   ->Run([&](Session& s) {
-                    return s.ExecScript(
-                        "CREATE ROLE " + role + " LOGIN; REVOKE ALL ON DATABASE " + database +
-                        " FROM PUBLIC; GRANT CONNECT ON DATABASE " + database + " TO " + role +
-                        "; CREATE SCHEMA made_ahead AUTHORIZATION " + role);
+                    return s.ExecScript("CREATE ROLE " + role + " LOGIN; REVOKE ALL ON DATABASE " +
+                                        database + " FROM PUBLIC; GRANT CONNECT ON DATABASE " +
+                                        database + " TO " + role +
+                                        "; CREATE SCHEMA made_ahead AUTHORIZATION " + role);
                   })
                   .ok());
   std::string user_url = admin_url;
@@ -244,12 +244,13 @@ TEST(PgPoolTest, ASchemaMadeAheadNeedsNoCreateOnTheDatabase) {
   ASSERT_TRUE((*pool)->Migrate({{1, "CREATE TABLE t (x int)"}}).ok());
   // Started again, it finds the schema and its version.
   ASSERT_TRUE((*pool)->Migrate({{1, "CREATE TABLE t (x int)"}}).ok());
-  EXPECT_TRUE((*pool)->Run([](Session& s) { return s.Run("INSERT INTO made_ahead.t VALUES (1)"); })
-                  .ok());
+  EXPECT_TRUE(
+      (*pool)->Run([](Session& s) { return s.Run("INSERT INTO made_ahead.t VALUES (1)"); }).ok());
   EXPECT_TRUE((*admin)
                   ->Run([](Session& s) -> absl::Status {
-                    auto rows = s.Exec("SELECT count(*)::int8 FROM pg_namespace "
-                                       "WHERE nspname = 'not_made'");
+                    auto rows = s.Exec(
+                        "SELECT count(*)::int8 FROM pg_namespace "
+                        "WHERE nspname = 'not_made'");
                     if (!rows.ok()) return rows.status();
                     EXPECT_EQ(rows->Int64(0, 0), 0);
                     return absl::OkStatus();
