@@ -156,9 +156,9 @@ _PASSWORD_IN_URL = re.compile(r"://[^/@?]*:[^/@?]*@|(^|\s)password\s*=|[?&]passw
 
 
 def database_findings(docs: List[dict], by_name: Dict[Tuple[str, str], dict]) -> List[Finding]:
-    """A store workload on PostgreSQL (LOOKOUT_DATABASE_URL set) keeps the password out of the
-    URL and reads it from LOOKOUT_DATABASE_PASSWORD_FILE, a file in a mounted Secret; a
-    certificate named by sslrootcert is in a mounted volume too."""
+    """A store workload on PostgreSQL (LOOKOUT_DATABASE_URL set) names its user in the URL,
+    keeps the password out of it and reads it from LOOKOUT_DATABASE_PASSWORD_FILE, a file in a
+    mounted Secret; a certificate named by sslrootcert is in a mounted volume too."""
     findings: List[Finding] = []
     cms = k8s_checks.config_maps(docs)
     stores = [by_name.get(("StatefulSet", f"lookout-{name}")) or
@@ -179,6 +179,10 @@ def database_findings(docs: List[dict], by_name: Dict[Tuple[str, str], dict]) ->
             def mounted(path: str) -> dict:
                 return mounts.get(os.path.dirname(path), {}) if path else {}
 
+            # The images have no /etc/passwd: libpq cannot default the user to the process's.
+            if not re.search(r"(^|\s)user\s*=|://[^/@?]+@|[?&]user=", url):
+                findings.append(Finding("lookout-layout", where, "LOOKOUT_DATABASE_URL names no "
+                                        "user (the image has no /etc/passwd to default it from)"))
             if _PASSWORD_IN_URL.search(url):
                 findings.append(Finding("lookout-layout", where, "LOOKOUT_DATABASE_URL holds a "
                                         "password: use LOOKOUT_DATABASE_PASSWORD_FILE"))
