@@ -217,11 +217,22 @@ absl::Status Pool::Migrate(const std::vector<Migration>& migrations) {
       conn.Exec("SELECT pg_advisory_lock(hashtext($1))", Params().Add(lock_key), deadline)
           .status();
   if (!status.ok()) return status;
-  status = conn.ExecScript(
-      absl::StrCat("CREATE SCHEMA IF NOT EXISTS ", options_.schema,
-                   "; CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY "
-                   "KEY, applied_at timestamptz NOT NULL DEFAULT now())"),
-      deadline);
+  // CREATE SCHEMA needs CREATE on the database even when the schema exists (IF NOT EXISTS is
+  // checked after the privilege), so a schema an administrator made ahead for a user without
+  // that privilege is looked up first.
+  absl::StatusOr<Result> schema = conn.Exec("SELECT 1 FROM pg_namespace WHERE nspname = $1",
+                                            Params().Add(options_.schema), deadline);
+  status = schema.status();
+  if (status.ok() && schema->rows() == 0) {
+    status =
+        conn.ExecScript(absl::StrCat("CREATE SCHEMA IF NOT EXISTS ", options_.schema), deadline);
+  }
+  if (status.ok()) {
+    status = conn.ExecScript(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, "
+        "applied_at timestamptz NOT NULL DEFAULT now())",
+        deadline);
+  }
   int64_t current = 0;
   if (status.ok()) {
     absl::StatusOr<Result> version =

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Runs Lookout locally: Redis and the services, data, logs and secrets under var/.
 #   scripts/run.sh          set up (install, build), start everything, wait until all SERVING
-#   scripts/run.sh stop     stop what run.sh started
+#   scripts/run.sh stop     stop what run.sh started (PostgreSQL too, when it started one)
 #   scripts/run.sh status   show each process and its health
 # Environment: LOOKOUT_VAR_DIR (default var), LOOKOUT_SKIP_SETUP=1 to skip install and build,
 # LOOKOUT_REDIS_PORT, LOOKOUT_EVENT_PORT, LOOKOUT_ACTOR_PORT, LOOKOUT_STATS_PORT, LOOKOUT_GATEWAY_PORT,
 # LOOKOUT_*_METRICS_PORT.
+# Storage: SQLite files in var/data by default. LOOKOUT_STORE=postgres starts a PostgreSQL
+# server of Lookout's own under var/postgres (port LOOKOUT_POSTGRES_PORT, default 5433; see
+# scripts/local-postgres.sh); LOOKOUT_DATABASE_URL (with LOOKOUT_DATABASE_PASSWORD_FILE)
+# points the services at an existing server instead, and run.sh starts none.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -22,6 +26,23 @@ ACTOR_METRICS_PORT=${LOOKOUT_ACTOR_METRICS_PORT:-9453}
 EVENT_METRICS_PORT=${LOOKOUT_EVENT_METRICS_PORT:-9452}
 GATEWAY_PORT=${LOOKOUT_GATEWAY_PORT:-50051}
 GATEWAY_METRICS_PORT=${LOOKOUT_GATEWAY_METRICS_PORT:-9451}
+
+# sqlite, or postgres: a server of run.sh's own, or the one LOOKOUT_DATABASE_URL names.
+STORE=${LOOKOUT_STORE:-}
+if [ -z "$STORE" ]; then
+  STORE=sqlite
+  [ -z "${LOOKOUT_DATABASE_URL:-}" ] || STORE=postgres
+fi
+case "$STORE" in
+  sqlite)
+    if [ -n "${LOOKOUT_DATABASE_URL:-}" ]; then
+      echo "run.sh: LOOKOUT_STORE=sqlite and LOOKOUT_DATABASE_URL are both set; choose one" >&2
+      exit 2
+    fi
+    unset LOOKOUT_DATABASE_PASSWORD_FILE ;;
+  postgres) ;;
+  *) echo "run.sh: LOOKOUT_STORE must be sqlite or postgres (got '$STORE')" >&2; exit 2 ;;
+esac
 
 # name -> "binary port metrics_port health_service"
 SERVICES=(actor event stats gateway)
@@ -43,6 +64,8 @@ running() {
   [ -n "$state" ] && [[ $state != Z* ]]
 }
 pid_alive() { [ -f "$1" ] && running "$(cat "$1")"; }
+
+source "$ROOT/scripts/local-postgres.sh"
 
 redis_ping() { redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; }
 
@@ -173,13 +196,22 @@ cmd_start() {
   secrets
   gateway_keys
   start_redis
+  if [ "$STORE" = postgres ]; then
+    if [ -n "${LOOKOUT_DATABASE_URL:-}" ]; then
+      echo "postgres: using the server LOOKOUT_DATABASE_URL names (run.sh starts none)"
+    else
+      pg_start
+    fi
+  fi
   for name in "${SERVICES[@]}"; do
     start_service "$name"
     wait_serving "$name"
   done
   load_demo
   echo
-  echo "Lookout is running. Logs: $VAR/log  Data: $VAR/data  Stop: scripts/run.sh stop"
+  local data=$VAR/data
+  [ "$STORE" = sqlite ] || data="PostgreSQL (schemas event, actor, stats)"
+  echo "Lookout is running. Logs: $VAR/log  Data: $data  Stop: scripts/run.sh stop"
   echo "Try: node_modules/.bin/buf curl --protocol grpc --http2-prior-knowledge --list-methods http://127.0.0.1:$EVENT_PORT"
   gateway_usage
 }
@@ -188,6 +220,7 @@ cmd_stop() {
   local i
   for ((i = ${#SERVICES[@]} - 1; i >= 0; i--)); do stop_pidfile "${SERVICES[$i]}"; done
   if [ -f "$VAR/run/redis.pid" ]; then stop_pidfile redis; fi
+  pg_stop
 }
 
 cmd_status() {
@@ -196,6 +229,7 @@ cmd_status() {
   else
     redis_ping && echo "redis: answering on $REDIS_PORT (not started by run.sh)" || echo "redis: not running"
   fi
+  pg_status
   for name in "${SERVICES[@]}"; do
     if pid_alive "$VAR/run/$name.pid"; then
       echo "$name: running (pid $(cat "$VAR/run/$name.pid"), port ${PORT[$name]}): $(health "${PORT[$name]}" "${HEALTH_NAME[$name]}")"

@@ -62,3 +62,13 @@ if(TARGET lookout AND TARGET lookout-gateway)
     LABELS e2e TIMEOUT 300
     ENVIRONMENT "LOOKOUT_BUILD_DIR=${CMAKE_BINARY_DIR}")
 endif()
+if(TARGET lookout AND TARGET lookout-gateway AND TARGET lookout_test_postgres)
+  # LOOKOUT_STORE=postgres scripts/run.sh: its own PostgreSQL server, the demo served, nothing
+  # left running after stop; and LOOKOUT_DATABASE_URL naming an existing server
+  # (tests/e2e/cli_run_sh_postgres_demo_test.sh).
+  add_test(NAME e2e.cli_run_sh_postgres_demo
+    COMMAND bash ${PROJECT_SOURCE_DIR}/tests/e2e/cli_run_sh_postgres_demo_test.sh)
+  set_tests_properties(e2e.cli_run_sh_postgres_demo PROPERTIES
+    LABELS e2e TIMEOUT 300
+    ENVIRONMENT "LOOKOUT_BUILD_DIR=${CMAKE_BINARY_DIR}")
+endif()

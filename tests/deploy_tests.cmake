@@ -31,6 +31,14 @@ set_tests_properties(deploy.runtime_files PROPERTIES
   LABELS "deploy;unit" TIMEOUT 300 FIXTURES_SETUP deploy_stage)
 set_tests_properties(deploy.runtime_files_negative PROPERTIES
   LABELS "deploy;unit" TIMEOUT 300 FIXTURES_REQUIRED deploy_stage)
+# The staged event, actor and stats images, each in a chroot as uid 65532, open their stores on
+# the run's PostgreSQL server with the settings components/postgres gives (skipped unless root).
+add_test(NAME deploy.runtime_postgres
+  COMMAND bash ${PROJECT_SOURCE_DIR}/tests/deploy/runtime_postgres_test.sh
+    ${CMAKE_BINARY_DIR}/deploy-stage ${LOOKOUT_TEST_POSTGRES_STATE})
+set_tests_properties(deploy.runtime_postgres PROPERTIES
+  LABELS "deploy;integration" TIMEOUT 300 SKIP_RETURN_CODE 77
+  FIXTURES_REQUIRED "deploy_stage;postgres")
 
 # The four binaries started with exactly the environment the rendered ConfigMaps and the Secrets
 # from deploy/scripts/create-secrets.sh define; every probe and flag checked against them.

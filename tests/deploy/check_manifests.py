@@ -2,7 +2,8 @@
 """Checks Lookout's Kubernetes manifests with no cluster (run by CTest, label "deploy").
 
   check_manifests.py overlays [OVERLAY_DIR...]   render each overlay (default: every directory
-      in deploy/k8s/overlays, and prod with each optional component in deploy/k8s/components)
+      in deploy/k8s/overlays, prod with each optional component in deploy/k8s/components, and dev
+      with the postgres component)
       with `kubectl kustomize`, validate every document and the Secrets
       deploy/scripts/create-secrets.sh prints against the Kubernetes 1.32 strict schemas, and
       run the project policy checks (k8s_checks.py) and Lookout's layout checks
@@ -33,6 +34,7 @@ import k8s_checks  # noqa: E402
 from k8s_checks import Finding, doc_id, namespace_of  # noqa: E402
 
 SCHEMA_DIR = os.path.join(HERE, "schemas", "v1.32.2-standalone-strict")
+CRD_SCHEMA_DIR = os.path.join(HERE, "schemas", "crds")
 OVERLAYS_DIR = os.path.join(ROOT, "deploy", "k8s", "overlays")
 FIXTURES_DIR = os.path.join(HERE, "fixtures")
 CREATE_SECRETS = os.path.join(ROOT, "deploy", "scripts", "create-secrets.sh")
@@ -129,6 +131,7 @@ def layout_findings(docs: List[dict], overlay_name: Optional[str]) -> List[Findi
                 mounts = {m["name"] for c in owner.containers() for m in c.get("volumeMounts") or []}
                 if not claims & mounts:
                     add(owner.id, "owns the observations but has no persistent volume")
+    findings += database_findings(docs, by_name)
     public = by_name.get(("Service", "lookout-gateway"))
     if public is None or (public.get("spec") or {}).get("clusterIP") == "None":
         add("Service/lookout-gateway", "the gateway needs a normal (not headless) Service")
@@ -145,6 +148,53 @@ def layout_findings(docs: List[dict], overlay_name: Optional[str]) -> List[Findi
                 for d in docs if d.get("kind") == "HorizontalPodAutoscaler"}
         if ("Deployment", "lookout-gateway") not in hpas:
             add("HorizontalPodAutoscaler", "prod must autoscale the gateway")
+    return findings
+
+
+# A password inside a libpq URI (user:password@) or keyword string (password=...).
+_PASSWORD_IN_URL = re.compile(r"://[^/@?]*:[^/@?]*@|(^|\s)password\s*=|[?&]password=")
+
+
+def database_findings(docs: List[dict], by_name: Dict[Tuple[str, str], dict]) -> List[Finding]:
+    """A store workload on PostgreSQL (LOOKOUT_DATABASE_URL set) names its user in the URL,
+    keeps the password out of it and reads it from LOOKOUT_DATABASE_PASSWORD_FILE, a file in a
+    mounted Secret; a certificate named by sslrootcert is in a mounted volume too."""
+    findings: List[Finding] = []
+    cms = k8s_checks.config_maps(docs)
+    stores = [by_name.get(("StatefulSet", f"lookout-{name}")) or
+              by_name.get(("Deployment", f"lookout-{name}"))
+              for name in ("event", "actor", "stats", "stats-observations")]
+    for doc in [d for d in stores if d is not None]:
+        workload = k8s_checks.Workload(doc)
+        volumes = {v["name"]: v for v in workload.pod_spec.get("volumes") or []}
+        for c in workload.containers():
+            env = k8s_checks.container_env(c, workload.namespace, cms)
+            url = env.get("LOOKOUT_DATABASE_URL", "")
+            if not url:
+                continue
+            where = f"{workload.id} container {c.get('name')}"
+            mounts = {m["mountPath"].rstrip("/"): volumes.get(m["name"], {})
+                      for m in c.get("volumeMounts") or []}
+
+            def mounted(path: str) -> dict:
+                return mounts.get(os.path.dirname(path), {}) if path else {}
+
+            # The images have no /etc/passwd: libpq cannot default the user to the process's.
+            if not re.search(r"(^|\s)user\s*=|://[^/@?]+@|[?&]user=", url):
+                findings.append(Finding("lookout-layout", where, "LOOKOUT_DATABASE_URL names no "
+                                        "user (the image has no /etc/passwd to default it from)"))
+            if _PASSWORD_IN_URL.search(url):
+                findings.append(Finding("lookout-layout", where, "LOOKOUT_DATABASE_URL holds a "
+                                        "password: use LOOKOUT_DATABASE_PASSWORD_FILE"))
+            password_file = env.get("LOOKOUT_DATABASE_PASSWORD_FILE", "")
+            if "secret" not in mounted(password_file):
+                findings.append(Finding("lookout-layout", where,
+                                        f"LOOKOUT_DATABASE_PASSWORD_FILE={password_file!r} is "
+                                        "not a file in a mounted Secret"))
+            root_cert = re.search(r"sslrootcert=([^\s&]+)", url)
+            if root_cert and not mounted(root_cert.group(1)):
+                findings.append(Finding("lookout-layout", where, f"sslrootcert "
+                                        f"{root_cert.group(1)} is not in a mounted volume"))
     return findings
 
 
@@ -176,24 +226,27 @@ def all_findings(docs: List[dict], validator: k8s_checks.SchemaValidator,
 
 # The optional components, each checked on top of prod as a platform team would use it
 # (gateway-health-port is part of prod itself, so rendering prod checks it).
-COMPONENT_VARIANTS = (("prod", "external-redis"),)
+COMPONENT_VARIANTS = (("prod", "external-redis"), ("prod", "postgres"), ("dev", "postgres"))
 
 
 def render_with_component(overlay: str, component: str) -> List[dict]:
     """Renders OVERLAY plus COMPONENT through a throwaway kustomization (kustomize wants
-    relative paths)."""
+    relative paths) in the overlay's namespace, where the component's own resources belong."""
     k8s_dir = os.path.join(ROOT, "deploy", "k8s")
+    with open(os.path.join(k8s_dir, "overlays", overlay, "kustomization.yaml")) as f:
+        namespace = yaml.safe_load(f).get("namespace")
     with tempfile.TemporaryDirectory() as tmp:
         rel = os.path.relpath(k8s_dir, tmp)
         with open(os.path.join(tmp, "kustomization.yaml"), "w") as f:
             f.write("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+                    + (f"namespace: {namespace}\n" if namespace else "") +
                     f"resources:\n  - {rel}/overlays/{overlay}\n"
                     f"components:\n  - {rel}/components/{component}\n")
         return k8s_checks.render(tmp)
 
 
 def run_overlays(dirs: List[str], with_components: bool) -> int:
-    validator = k8s_checks.SchemaValidator(SCHEMA_DIR)
+    validator = k8s_checks.SchemaValidator(SCHEMA_DIR, CRD_SCHEMA_DIR)
     failed = 0
     targets = [(os.path.basename(os.path.normpath(d)), d, None) for d in dirs]
     if with_components:
@@ -285,7 +338,7 @@ def _select_key(doc: dict) -> str:
 
 
 def run_fixtures(paths: List[str]) -> int:
-    validator = k8s_checks.SchemaValidator(SCHEMA_DIR)
+    validator = k8s_checks.SchemaValidator(SCHEMA_DIR, CRD_SCHEMA_DIR)
     cache: Dict[str, List[dict]] = {}
     secrets_cache: Dict[str, List[dict]] = {}
     failed = 0

@@ -5,7 +5,8 @@ Nothing here needs a cluster. Documents are plain dicts as PyYAML loads them fro
 negative fixtures in fixtures/ can say which check they expect to fail.
 
 Rules (ids):
-  schema                 every document validates against its kind's strict 1.32 schema
+  schema                 every document validates against its kind's strict 1.32 schema, or
+                         for a custom resource (CloudNativePG's Cluster) its operator's schema
   image                  every container names an image with a tag or digest, not :latest
   probes                 every container has readiness, liveness and startup probes
   grpc-probes            containers serving gRPC (a port named "grpc") use native gRPC probes
@@ -18,12 +19,14 @@ Rules (ids):
   network-policy         a default-deny policy in every namespace with workloads, and every
                          workload selected by a policy of its own (a non-empty podSelector)
   selectors              Service, PDB, NetworkPolicy peer and topology-spread selectors match
-                         some workload's pods; HPA targets exist; workload selectors match their
-                         own template
+                         some workload's pods (or the pods an operator makes for a custom
+                         resource, see operator_pods); HPA targets exist; workload selectors
+                         match their own template
   config-consistency     LOOKOUT_PORT / LOOKOUT_METRICS_PORT / LOOKOUT_HEALTH_PORT equal the
                          container ports named grpc / metrics / health
   references             every ConfigMap a container reads is in the manifests, every Secret it
-                         reads is one that deploy/scripts/create-secrets.sh creates
+                         reads is one that deploy/scripts/create-secrets.sh creates or an
+                         operator makes for a custom resource in the manifests
   termination-grace      terminationGracePeriodSeconds exceeds any preStop sleep plus
                          LOOKOUT_SHUTDOWN_DELAY_SECONDS (default 1) plus
                          LOOKOUT_DRAIN_GRACE_SECONDS
@@ -105,11 +108,21 @@ def namespace_of(doc: dict) -> str:
 # --- schema ---------------------------------------------------------------------------------------
 
 class SchemaValidator:
-    """Validates documents against `<kind>-<group>-<version>.json` files (strict schemas)."""
+    """Validates documents against `<kind>-<group>-<version>.json` files (strict schemas), and
+    custom resources against `<crd_dir>/<group>/<kind>_<version>.json` (the layout of
+    kubeconform's CRD catalogue)."""
 
-    def __init__(self, schema_dir: str):
+    def __init__(self, schema_dir: str, crd_dir: Optional[str] = None):
         self._dir = schema_dir
+        self._crd_dir = crd_dir
         self._validators: Dict[str, object] = {}
+
+    def schema_path(self, doc: dict) -> str:
+        group, _, version = str(doc.get("apiVersion", "")).rpartition("/")
+        if self._crd_dir and "." in group and not group.endswith(".k8s.io"):
+            return os.path.join(self._crd_dir, group,
+                                f"{str(doc.get('kind', '')).lower()}_{version}.json")
+        return os.path.join(self._dir, self.schema_file(doc))
 
     @staticmethod
     def schema_file(doc: dict) -> str:
@@ -121,27 +134,27 @@ class SchemaValidator:
         parts.append(version)
         return "-".join(parts) + ".json"
 
-    def _validator(self, filename: str):
-        if filename not in self._validators:
-            path = os.path.join(self._dir, filename)
+    def _validator(self, path: str):
+        if path not in self._validators:
             if not os.path.exists(path):
-                self._validators[filename] = None
+                self._validators[path] = None
             else:
                 import jsonschema  # Debian's python3-jsonschema
                 with open(path) as f:
                     schema = json.load(f)
-                self._validators[filename] = jsonschema.Draft7Validator(schema)
-        return self._validators[filename]
+                self._validators[path] = jsonschema.Draft7Validator(schema)
+        return self._validators[path]
 
     def check(self, docs: Iterable[dict]) -> List[Finding]:
         findings = []
         for doc in docs:
-            filename = self.schema_file(doc)
-            validator = self._validator(filename)
+            path = self.schema_path(doc)
+            validator = self._validator(path)
             if validator is None:
                 findings.append(Finding("schema", doc_id(doc),
-                                        f"no schema {filename}: kind or apiVersion unknown to "
-                                        f"Kubernetes 1.32 or not among the copied schemas"))
+                                        f"no schema {os.path.basename(path)}: kind or apiVersion "
+                                        "unknown to Kubernetes 1.32 or not among the copied "
+                                        "schemas"))
                 continue
             for error in sorted(validator.iter_errors(doc), key=lambda e: list(e.path)):
                 path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.path)
@@ -194,6 +207,50 @@ class Workload:
 
 def workloads(docs: Iterable[dict]) -> List[Workload]:
     return [Workload(d) for d in docs if d.get("kind") in WORKLOAD_KINDS]
+
+
+# --- what operators make for custom resources ------------------------------------------------------
+
+CNPG_CLUSTER = ("postgresql.cnpg.io/v1", "Cluster")
+
+
+def _is_cnpg_cluster(doc: dict) -> bool:
+    return (doc.get("apiVersion"), doc.get("kind")) == CNPG_CLUSTER
+
+
+def operator_pods(docs: Iterable[dict]) -> List[Tuple[str, dict]]:
+    """(namespace, pod labels) of the pods an operator runs for a custom resource: a CloudNativePG
+    Cluster's instances carry cnpg.io/cluster=<name> and cnpg.io/podRole=instance, plus the
+    Cluster's inheritedMetadata labels."""
+    pods = []
+    for d in docs:
+        if _is_cnpg_cluster(d):
+            labels = dict(((d.get("spec") or {}).get("inheritedMetadata") or {}).get("labels")
+                          or {})
+            labels.update({"cnpg.io/cluster": d["metadata"]["name"],
+                           "cnpg.io/podRole": "instance"})
+            pods.append((namespace_of(d), labels))
+    return pods
+
+
+def operator_secrets(docs: Iterable[dict]) -> List[str]:
+    """The Secrets an operator makes for custom resources in the manifests. For a CloudNativePG
+    Cluster X: X-app (the owner's credentials, unless bootstrap.initdb names a Secret of its
+    own), X-ca (unless certificates.serverCASecret names one), X-superuser when superuser
+    access is on, X-server and X-replication."""
+    names = []
+    for d in docs:
+        if not _is_cnpg_cluster(d):
+            continue
+        name, spec = d["metadata"]["name"], d.get("spec") or {}
+        names += [f"{name}-server", f"{name}-replication"]
+        if not (((spec.get("bootstrap") or {}).get("initdb") or {}).get("secret")):
+            names.append(f"{name}-app")
+        if not (spec.get("certificates") or {}).get("serverCASecret"):
+            names.append(f"{name}-ca")
+        if spec.get("enableSuperuserAccess"):
+            names.append(f"{name}-superuser")
+    return names
 
 
 def selector_matches(selector: Optional[dict], labels: dict) -> bool:
@@ -421,8 +478,11 @@ def check_selectors(docs) -> List[Finding]:
     findings = []
     ws = workloads(docs)
 
+    made = operator_pods(docs)
+
     def matches_any(ns, selector):
-        return any(w.namespace == ns and selector_matches(selector, w.pod_labels) for w in ws)
+        return any(w.namespace == ns and selector_matches(selector, w.pod_labels) for w in ws) \
+            or any(pod_ns == ns and selector_matches(selector, labels) for pod_ns, labels in made)
 
     for w in ws:
         selector = (w.doc.get("spec") or {}).get("selector")
@@ -492,7 +552,8 @@ def check_references(docs, known_secrets: Optional[Iterable[str]]) -> List[Findi
     findings = []
     cms = config_maps(docs)
     secrets = set(known_secrets or []) | {d["metadata"]["name"] for d in docs
-                                          if d.get("kind") == "Secret"}
+                                          if d.get("kind") == "Secret"} | \
+        set(operator_secrets(docs))
     for w in workloads(docs):
         wanted_cms, wanted_secrets = [], []
         for c in w.containers(include_init=True):
@@ -526,7 +587,8 @@ def check_references(docs, known_secrets: Optional[Iterable[str]]) -> List[Findi
                 if name not in secrets:
                     findings.append(Finding("references", w.id,
                                             f"Secret {name} is neither in the manifests nor "
-                                            "created by deploy/scripts/create-secrets.sh"))
+                                            "created by deploy/scripts/create-secrets.sh or "
+                                            "an operator"))
     return findings
 
 

@@ -214,6 +214,50 @@ TEST(PgPoolTest, AFrozenServerCostsTheDeadlineNotAHang) {
   EXPECT_LT(took, absl::Seconds(3));
 }
 
+// The privileges the README documents: CREATE on the database makes the schema at first start;
+// without it, a schema an administrator created ahead and gave to the user is enough.
+TEST(PgPoolTest, ASchemaMadeAheadNeedsNoCreateOnTheDatabase) {
+  const std::string admin_url = testing::NewTestDatabase();
+  const std::string database = admin_url.substr(admin_url.rfind('/') + 1);
+  const std::string role = "r_" + database;  // roles are shared by the whole server
+  auto admin = Pool::Create(OptionsFor(admin_url, "public"));
+  ASSERT_TRUE(admin.ok());
+  ASSERT_TRUE((*admin)
+                  ->Run([&](Session& s) {
+                    return s.ExecScript("CREATE ROLE " + role + " LOGIN; REVOKE ALL ON DATABASE " +
+                                        database + " FROM PUBLIC; GRANT CONNECT ON DATABASE " +
+                                        database + " TO " + role +
+                                        "; CREATE SCHEMA made_ahead AUTHORIZATION " + role);
+                  })
+                  .ok());
+  std::string user_url = admin_url;
+  user_url.replace(user_url.find("postgres@"), 8, role);
+
+  auto missing = Pool::Create(OptionsFor(user_url, "not_made"));
+  ASSERT_TRUE(missing.ok());
+  absl::Status refused = (*missing)->Migrate({{1, "CREATE TABLE t (x int)"}});
+  EXPECT_FALSE(refused.ok());
+  EXPECT_NE(refused.message().find("permission denied"), std::string::npos) << refused;
+
+  auto pool = Pool::Create(OptionsFor(user_url, "made_ahead"));
+  ASSERT_TRUE(pool.ok());
+  ASSERT_TRUE((*pool)->Migrate({{1, "CREATE TABLE t (x int)"}}).ok());
+  // Started again, it finds the schema and its version.
+  ASSERT_TRUE((*pool)->Migrate({{1, "CREATE TABLE t (x int)"}}).ok());
+  EXPECT_TRUE(
+      (*pool)->Run([](Session& s) { return s.Run("INSERT INTO made_ahead.t VALUES (1)"); }).ok());
+  EXPECT_TRUE((*admin)
+                  ->Run([](Session& s) -> absl::Status {
+                    auto rows = s.Exec(
+                        "SELECT count(*)::int8 FROM pg_namespace "
+                        "WHERE nspname = 'not_made'");
+                    if (!rows.ok()) return rows.status();
+                    EXPECT_EQ(rows->Int64(0, 0), 0);
+                    return absl::OkStatus();
+                  })
+                  .ok());
+}
+
 TEST(PgPoolTest, NoPasswordInDescriptionsOrErrors) {
   for (const std::string url :
        {"postgresql://lookout:s3cret-pw@127.0.0.1:1/lookout",
