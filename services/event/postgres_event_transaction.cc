@@ -259,7 +259,9 @@ void PostgresEventTransaction::UndoTo(const Mark& mark) {
     undo_.back()();
     undo_.pop_back();
   }
-  head_ = mark.head;
+  // A head locked after the mark stays locked (LockHead never runs first inside a savepoint):
+  // what was undone starts again from the head read then, not from before it was read.
+  head_ = std::max(mark.head, base_);
 }
 
 absl::Status PostgresEventTransaction::Flush(std::optional<Mark> until) {

@@ -152,9 +152,9 @@ TEST(ActorBinaryPostgresTest, StartedWhileTheDatabaseIsDownItWaitsThenServes) {
   ActorProcess actor(Flags(UrlWithPassword(server), dir.path()), dir.File("actor.log"));
   ASSERT_TRUE(actor.started());
 
-  // It tries, says so, and tries again (1-2 s apart) rather than exiting.
-  ASSERT_TRUE(actor.AwaitLog("waiting for a dependency", absl::Seconds(10))) << actor.log();
-  ASSERT_TRUE(actor.AwaitLog("\"tries\":\"2\"", absl::Seconds(10))) << actor.log();
+  // It tries, says so, and tries again (after a backoff) rather than exiting.
+  ASSERT_TRUE(actor.AwaitLog("unavailable; trying again", absl::Seconds(10))) << actor.log();
+  ASSERT_TRUE(actor.AwaitLog("\"attempt\":\"2\"", absl::Seconds(10))) << actor.log();
   EXPECT_TRUE(actor.Running()) << actor.log();
   EXPECT_FALSE(absl::StrContains(actor.log(), "\"msg\":\"serving\""));
 
@@ -191,7 +191,7 @@ TEST(ActorBinaryPostgresTest, SigtermWhileWaitingForTheDatabaseStopsIt) {
   lookout::testing::TempDir dir;
   ActorProcess actor(Flags(UrlWithPassword(server), dir.path()), dir.File("actor.log"));
   ASSERT_TRUE(actor.started());
-  ASSERT_TRUE(actor.AwaitLog("waiting for a dependency", absl::Seconds(10))) << actor.log();
+  ASSERT_TRUE(actor.AwaitLog("unavailable; trying again", absl::Seconds(10))) << actor.log();
   const absl::Time start = absl::Now();
   const int exit_status = actor.Stop(SIGTERM, absl::Seconds(5));
   EXPECT_LT(absl::Now() - start, absl::Seconds(3));
