@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <tuple>
@@ -377,6 +379,60 @@ TEST_P(EventStoreContractTest, IsolatedRecoversFromAStatementTheDatabaseRefused)
   ASSERT_TRUE(request.ok() && request->has_value());
   EXPECT_EQ((*request)->payload_hash, "hash-1");
   EXPECT_EQ((*request)->result.id(), Id(1));
+}
+
+// Concurrent writes, some failing after they applied changes (an update of a missing event,
+// a write that gives up): each failure undoes only itself, whatever write it shared a commit
+// with, and the log holds exactly the writes that succeeded, numbered 1..n in order.
+TEST_P(EventStoreContractTest, ConcurrentWritesThatFailUndoOnlyThemselves) {
+  constexpr int kThreads = 8;
+  constexpr int kWritesPerThread = 40;
+  std::mutex mu;
+  std::set<std::string> kept;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kWritesPerThread; ++i) {
+        const int n = 1000 + t * kWritesPerThread + i;
+        const int kind = (t + i) % 3;
+        absl::Status status = store_->Write([&](EventTransaction& tx) -> absl::Status {
+          auto created = tx.Apply(v1::CHANGE_TYPE_CREATED, NewEvent(n));
+          if (!created.ok()) return created.status();
+          if (kind == 1) return absl::AbortedError("gave up after applying");
+          if (kind == 2) {
+            // An update of an event that does not exist fails inside the store.
+            return tx.Apply(v1::CHANGE_TYPE_UPDATED, NewEvent(n + 100000)).status();
+          }
+          return absl::OkStatus();
+        });
+        std::lock_guard<std::mutex> lock(mu);
+        if (kind == 0) {
+          EXPECT_TRUE(status.ok()) << status;
+          kept.insert(Id(n));
+        } else {
+          EXPECT_FALSE(status.ok());
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  const auto log = Log();
+  ASSERT_EQ(log.size(), kept.size());
+  std::set<std::string> logged;
+  for (size_t i = 0; i < log.size(); ++i) {
+    EXPECT_EQ(std::get<0>(log[i]), static_cast<int64_t>(i) + 1);
+    EXPECT_EQ(std::get<2>(log[i]), v1::CHANGE_TYPE_CREATED);
+    logged.insert(std::get<1>(log[i]));
+  }
+  EXPECT_EQ(logged, kept);
+  EXPECT_EQ(Head(), static_cast<int64_t>(kept.size()));
+  // What the failed writes created is nowhere.
+  for (int t = 0; t < kThreads; ++t) {
+    for (int i = 0; i < kWritesPerThread; ++i) {
+      const int n = 1000 + t * kWritesPerThread + i;
+      if ((t + i) % 3 != 0) EXPECT_FALSE(Live(Id(n)).has_value()) << Id(n);
+    }
+  }
 }
 
 TEST_P(EventStoreContractTest, RehearseUndoesEverythingAndReturnsFnsStatus) {
