@@ -13,6 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
 #include "common/errors.h"
+#include "common/logging.h"
 
 namespace lookout::pg {
 namespace {
@@ -239,8 +240,9 @@ absl::Status StatusFromServer(const PGresult* result) {
   const std::string sqlstate = state == nullptr ? "" : state;
   const char* primary = PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY);
   const std::string message =
-      primary != nullptr ? primary : std::string(absl::StripTrailingAsciiWhitespace(
-                                         PQresultErrorMessage(result)));
+      primary != nullptr
+          ? primary
+          : std::string(absl::StripTrailingAsciiWhitespace(PQresultErrorMessage(result)));
   absl::Status status;
   if (sqlstate == "23505") {
     status = absl::AlreadyExistsError(absl::StrCat("storage: ", message));
@@ -279,14 +281,14 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
   PostgresPollingStatusType poll_status = PGRES_POLLING_WRITING;
   while (poll_status != PGRES_POLLING_OK) {
     if (poll_status == PGRES_POLLING_FAILED) return connection->Fail("cannot connect");
-    absl::Status waited =
-        connection->WaitSocket(poll_status == PGRES_POLLING_WRITING, deadline);
+    absl::Status waited = connection->WaitSocket(poll_status == PGRES_POLLING_WRITING, deadline);
     if (!waited.ok()) return waited;
     poll_status = PQconnectPoll(raw);
   }
   if (PQsetnonblocking(raw, 1) != 0) return connection->Fail("cannot set non-blocking mode");
   // The server's notices ("schema already exists, skipping") are expected; not for stderr.
-  PQsetNoticeProcessor(raw, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      raw, [](void*, const char*) {}, nullptr);
   return connection;
 }
 
@@ -312,9 +314,12 @@ bool Connection::PeerStillOpen() {
 
 absl::Status Connection::Fail(absl::string_view what) {
   broken_ = true;
-  // libpq's messages name the host and port, never the password.
+  // libpq's message names the server's host and port (never the password): for the operator's
+  // log, not for a client, to whom the gateway would pass it on.
   std::string detail(absl::StripTrailingAsciiWhitespace(PQerrorMessage(conn_)));
-  return Unavailable(detail.empty() ? std::string(what) : absl::StrCat(what, ": ", detail));
+  if (!detail.empty())
+    LogWarning("database connection failed", {{"what", std::string(what)}, {"error", detail}});
+  return Unavailable(what);
 }
 
 absl::Status Connection::WaitSocket(bool for_write, absl::Time deadline) {

@@ -63,9 +63,8 @@ absl::StatusOr<std::unique_ptr<Pool>> Pool::Create(PoolOptions options) {
     std::string detail = error != nullptr ? error : "cannot parse";
     if (error != nullptr) PQfreemem(error);
     // libpq's parse errors quote the offending keyword, never the values.
-    return absl::InvalidArgumentError(absl::StrCat(
-        "not a libpq connection URI or keyword string: ",
-        absl::StripTrailingAsciiWhitespace(detail)));
+    return absl::InvalidArgumentError(absl::StrCat("not a libpq connection URI or keyword string: ",
+                                                   absl::StripTrailingAsciiWhitespace(detail)));
   }
   PQconninfoFree(parsed);
   auto pool = std::unique_ptr<Pool>(new Pool(std::move(options)));
@@ -181,10 +180,9 @@ absl::Status Pool::Transaction(absl::FunctionRef<absl::Status(Session&)> fn, Mod
     if (!connection.ok()) return connection.status();
     Connection& conn = **connection;
     Session session(conn, deadline);
-    status = conn.ExecScript(mode == Mode::kReadOnly
-                                 ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
-                                 : "BEGIN",
-                             deadline);
+    status = conn.ExecScript(
+        mode == Mode::kReadOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN",
+        deadline);
     if (!status.ok() && conn.broken() && reused && absl::Now() < deadline) {
       // Dropped by the server while idle: nothing ran, so another connection may try.
       Release(std::move(*connection));
@@ -214,8 +212,7 @@ absl::Status Pool::Migrate(const std::vector<Migration>& migrations) {
   const std::string lock_key = absl::StrCat("lookout.migrations.", options_.schema);
   // A session lock: replicas starting together wait here, then find the work done.
   absl::Status status =
-      conn.Exec("SELECT pg_advisory_lock(hashtext($1))", Params().Add(lock_key), deadline)
-          .status();
+      conn.Exec("SELECT pg_advisory_lock(hashtext($1))", Params().Add(lock_key), deadline).status();
   if (!status.ok()) return status;
   // CREATE SCHEMA needs CREATE on the database even when the schema exists (IF NOT EXISTS is
   // checked after the privilege), so a schema an administrator made ahead for a user without
@@ -287,8 +284,8 @@ void ChannelListener::Loop() {
         pool_.Dedicated(absl::Now() + absl::Seconds(5));
     absl::Status status = connection.status();
     if (status.ok()) {
-      status = (*connection)->ExecScript(absl::StrCat("LISTEN ", channel_),
-                                         absl::Now() + absl::Seconds(5));
+      status = (*connection)
+                   ->ExecScript(absl::StrCat("LISTEN ", channel_), absl::Now() + absl::Seconds(5));
     }
     if (!status.ok()) {
       LogWarning("database notifications unavailable; retrying",

@@ -93,8 +93,8 @@ PgCondition PostgresFilterCondition(const v1::EventFilter& filter) {
     c.params.Add(static_cast<int64_t>(filter.event_types(0)));
   } else if (!filter.event_types().empty()) {
     absl::StrAppend(&c.where, " AND e.event_type = ANY(", next(), ")");
-    c.params.AddIntArray(std::vector<int64_t>(filter.event_types().begin(),
-                                              filter.event_types().end()));
+    c.params.AddIntArray(
+        std::vector<int64_t>(filter.event_types().begin(), filter.event_types().end()));
   }
   if (filter.sub_event_types_size() == 1) {
     absl::StrAppend(&c.where, " AND e.sub_event_type = ", next());
@@ -104,8 +104,8 @@ PgCondition PostgresFilterCondition(const v1::EventFilter& filter) {
     c.params.AddTextArray(Strings(filter.sub_event_types()));
   }
   if (!filter.actor_id().empty()) {
-    absl::StrAppend(&c.where, " AND e.id IN (SELECT event_id FROM event_actors WHERE actor_id = ",
-                    next(), ")");
+    absl::StrAppend(
+        &c.where, " AND e.id IN (SELECT event_id FROM event_actors WHERE actor_id = ", next(), ")");
     c.params.Add(filter.actor_id());
   }
   // Overlap of [event_day, end_day] with the range; end_day equals event_day for one-day events.
@@ -145,9 +145,8 @@ PgCondition PostgresFilterCondition(const v1::EventFilter& filter) {
                     " AND ", f);
   }
   if (!filter.tags().empty()) {
-    absl::StrAppend(&c.where,
-                    " AND e.id IN (SELECT event_id FROM event_tags WHERE tag = ANY(", next(),
-                    "))");
+    absl::StrAppend(&c.where, " AND e.id IN (SELECT event_id FROM event_tags WHERE tag = ANY(",
+                    next(), "))");
     c.params.AddTextArray(Strings(filter.tags()));
   }
   return c;
@@ -157,15 +156,14 @@ std::string PostgresListCountSql(const PgCondition& condition) {
   return absl::StrCat("SELECT count(*) FROM events e WHERE ", condition.where);
 }
 
-std::string PostgresListPageSql(const PgCondition& condition, EventOrder order,
-                                bool after_cursor) {
+std::string PostgresListPageSql(const PgCondition& condition, EventOrder order, bool after_cursor) {
   int index = condition.params.size() + 1;
   std::string sql = absl::StrCat("SELECT e.event, ", SortColumn(order),
                                  ", e.id FROM events e WHERE ", condition.where);
   if (after_cursor) {
     absl::StrAppend(&sql, " AND (", SortColumn(order), ", e.id) ",
-                    order == EventOrder::kEventDateAsc ? ">" : "<", " ($", index, ", $",
-                    index + 1, ")");
+                    order == EventOrder::kEventDateAsc ? ">" : "<", " ($", index, ", $", index + 1,
+                    ")");
     index += 2;
   }
   absl::StrAppend(&sql, " ", OrderByClause(order), " LIMIT $", index);

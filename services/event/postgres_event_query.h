@@ -26,8 +26,7 @@ PgCondition PostgresFilterCondition(const lookout::event::v1::EventFilter& filte
 // its sort key and id). The page's parameters are the condition's, then the cursor's two when
 // `after_cursor`, then the limit.
 std::string PostgresListCountSql(const PgCondition& condition);
-std::string PostgresListPageSql(const PgCondition& condition, EventOrder order,
-                                bool after_cursor);
+std::string PostgresListPageSql(const PgCondition& condition, EventOrder order, bool after_cursor);
 
 // The tsvector literal of `notes`' words (event_filter::TextWords, the SQLite index's
 // tokenizer), or "" when it has none. A word longer than kLongWord bytes (no query can name

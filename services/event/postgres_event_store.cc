@@ -95,7 +95,8 @@ absl::StatusOr<std::optional<RequestRecord>> PostgresEventStore::FindRequest(
     const std::string& request_id) {
   std::optional<RequestRecord> result;
   LOOKOUT_RETURN_IF_ERROR(pool_->Run([&](pg::Session& s) -> absl::Status {
-    LOOKOUT_ASSIGN_OR_RETURN(pg::Result rows, s.Exec(kFindRequestSql, pg::Params().Add(request_id)));
+    LOOKOUT_ASSIGN_OR_RETURN(pg::Result rows,
+                             s.Exec(kFindRequestSql, pg::Params().Add(request_id)));
     if (rows.rows() == 0) return absl::OkStatus();
     RequestRecord record;
     record.payload_hash = rows.Bytes(0, 0);
@@ -187,9 +188,7 @@ absl::Status PostgresEventStore::Write(absl::FunctionRef<absl::Status(EventTrans
   queue_.push_back(&self);
   while (!self.done) {
     if (leading_) {
-      auto turn = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(group_mu_) {
-        return self.done || !leading_;
-      };
+      auto turn = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(group_mu_) { return self.done || !leading_; };
       group_mu_.Await(absl::Condition(&turn));
       continue;
     }
@@ -256,17 +255,19 @@ void PostgresEventStore::SetCommitListener(std::function<void(int64_t head)> lis
     listener_ = std::move(listener);
   }
   if (!listening) return;
-  other_replicas_ = std::make_unique<pg::ChannelListener>(
-      *pool_, PostgresEventTransaction::kChangesChannel, absl::Seconds(1), [this](const std::string& payload) {
-        int64_t head = 0;
-        if (!absl::SimpleAtoi(payload, &head)) {
-          // A periodic check, or a reconnection after notifications may have been missed.
-          absl::StatusOr<int64_t> stored = HeadSequence();
-          if (!stored.ok()) return;
-          head = *stored;
-        }
-        Announce(head);
-      });
+  other_replicas_ =
+      std::make_unique<pg::ChannelListener>(*pool_, PostgresEventTransaction::kChangesChannel,
+                                            absl::Seconds(1), [this](const std::string& payload) {
+                                              int64_t head = 0;
+                                              if (!absl::SimpleAtoi(payload, &head)) {
+                                                // A periodic check, or a reconnection after
+                                                // notifications may have been missed.
+                                                absl::StatusOr<int64_t> stored = HeadSequence();
+                                                if (!stored.ok()) return;
+                                                head = *stored;
+                                              }
+                                              Announce(head);
+                                            });
 }
 
 void PostgresEventStore::Announce(int64_t head) {

@@ -89,9 +89,8 @@ absl::StatusOr<std::optional<RequestRecord>> PostgresEventTransaction::FindReque
     return it->second;
   }
   LOOKOUT_ASSIGN_OR_RETURN(
-      pg::Result rows,
-      s_.Exec("SELECT payload_hash, result FROM request_ids WHERE request_id = $1",
-              pg::Params().Add(request_id)));
+      pg::Result rows, s_.Exec("SELECT payload_hash, result FROM request_ids WHERE request_id = $1",
+                               pg::Params().Add(request_id)));
   if (rows.rows() == 0) {
     absent_requests_.insert(request_id);
     return std::nullopt;
@@ -266,7 +265,8 @@ void PostgresEventTransaction::UndoTo(const Mark& mark) {
 
 absl::Status PostgresEventTransaction::Flush(std::optional<Mark> until) {
   const Mark end = until.value_or(Here());
-  const size_t events = std::min(events_.size(), end.events - std::min(end.events, events_written_));
+  const size_t events =
+      std::min(events_.size(), end.events - std::min(end.events, events_written_));
   const size_t changes =
       std::min(changes_.size(), end.changes - std::min(end.changes, changes_written_));
   const size_t requests =
@@ -321,9 +321,9 @@ absl::Status PostgresEventTransaction::Flush(std::optional<Mark> until) {
   }
   if (events > 0) {
     pg::Params params;
-    for (pg::ArrayLiteral* column : {&ids, &event_days, &end_days, &countries, &admin1s, &types,
-                                     &sub_types, &fatalities, &lats, &lons, &sequences, &words,
-                                     &blobs}) {
+    for (pg::ArrayLiteral* column :
+         {&ids, &event_days, &end_days, &countries, &admin1s, &types, &sub_types, &fatalities,
+          &lats, &lons, &sequences, &words, &blobs}) {
       params.AddLiteral(std::move(*column).Finish());
     }
     LOOKOUT_RETURN_IF_ERROR(s_.Run(
@@ -334,22 +334,27 @@ absl::Status PostgresEventTransaction::Flush(std::optional<Mark> until) {
         "$10::float8[], $11::int8[], $12::text[], $13::bytea[]) AS x(id, d, e, c, a, t, s, f, "
         "la, lo, q, w, b)",
         params));
-    if (!actor_ids.empty()) LOOKOUT_RETURN_IF_ERROR(s_.Run(
-        "INSERT INTO event_actors (actor_id, event_id) SELECT * FROM unnest($1::text[], "
-        "$2::text[])",
-        pg::Params()
-            .AddLiteral(std::move(actor_ids).Finish())
-            .AddLiteral(std::move(actor_events).Finish())));
-    if (!tags.empty()) LOOKOUT_RETURN_IF_ERROR(s_.Run(
-        "INSERT INTO event_tags (tag, event_id) SELECT * FROM unnest($1::text[], $2::text[])",
-        pg::Params().AddLiteral(std::move(tags).Finish()).AddLiteral(std::move(tag_events).Finish())));
-    if (!schemes.empty()) LOOKOUT_RETURN_IF_ERROR(s_.Run(
-        "INSERT INTO event_external_ids (scheme, value, event_id) SELECT * FROM "
-        "unnest($1::text[], $2::text[], $3::text[])",
-        pg::Params()
-            .AddLiteral(std::move(schemes).Finish())
-            .AddLiteral(std::move(values).Finish())
-            .AddLiteral(std::move(owner_events).Finish())));
+    if (!actor_ids.empty())
+      LOOKOUT_RETURN_IF_ERROR(
+          s_.Run("INSERT INTO event_actors (actor_id, event_id) SELECT * FROM unnest($1::text[], "
+                 "$2::text[])",
+                 pg::Params()
+                     .AddLiteral(std::move(actor_ids).Finish())
+                     .AddLiteral(std::move(actor_events).Finish())));
+    if (!tags.empty())
+      LOOKOUT_RETURN_IF_ERROR(s_.Run(
+          "INSERT INTO event_tags (tag, event_id) SELECT * FROM unnest($1::text[], $2::text[])",
+          pg::Params()
+              .AddLiteral(std::move(tags).Finish())
+              .AddLiteral(std::move(tag_events).Finish())));
+    if (!schemes.empty())
+      LOOKOUT_RETURN_IF_ERROR(
+          s_.Run("INSERT INTO event_external_ids (scheme, value, event_id) SELECT * FROM "
+                 "unnest($1::text[], $2::text[], $3::text[])",
+                 pg::Params()
+                     .AddLiteral(std::move(schemes).Finish())
+                     .AddLiteral(std::move(values).Finish())
+                     .AddLiteral(std::move(owner_events).Finish())));
   }
   if (changes > 0) {
     pg::ArrayLiteral sequence, event_id, type, blob;
@@ -378,14 +383,14 @@ absl::Status PostgresEventTransaction::Flush(std::optional<Mark> until) {
       event_id.Text(r.event_id);
       result.Bytes(r.result);
     }
-    LOOKOUT_RETURN_IF_ERROR(s_.Run(
-        "INSERT INTO request_ids (request_id, payload_hash, event_id, result) SELECT * FROM "
-        "unnest($1::text[], $2::text[], $3::text[], $4::bytea[])",
-        pg::Params()
-            .AddLiteral(std::move(request_id).Finish())
-            .AddLiteral(std::move(payload_hash).Finish())
-            .AddLiteral(std::move(event_id).Finish())
-            .AddLiteral(std::move(result).Finish())));
+    LOOKOUT_RETURN_IF_ERROR(
+        s_.Run("INSERT INTO request_ids (request_id, payload_hash, event_id, result) SELECT * FROM "
+               "unnest($1::text[], $2::text[], $3::text[], $4::bytea[])",
+               pg::Params()
+                   .AddLiteral(std::move(request_id).Finish())
+                   .AddLiteral(std::move(payload_hash).Finish())
+                   .AddLiteral(std::move(event_id).Finish())
+                   .AddLiteral(std::move(result).Finish())));
   }
   // Written: out of the lists and the overlays (the server answers for them now).
   for (size_t i = 0; i < events; ++i) pending_events_.erase(events_[i].event.id());

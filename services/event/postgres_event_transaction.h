@@ -39,8 +39,7 @@ class PostgresEventTransaction : public EventTransaction {
   absl::StatusOr<std::optional<lookout::event::v1::Event>> FindLiveByExternalId(
       const lookout::type::v1::ExternalId& external_id) override;
   absl::StatusOr<std::optional<RequestRecord>> FindRequest(const std::string& request_id) override;
-  absl::Status PrefetchExternalIds(
-      const std::vector<lookout::type::v1::ExternalId>& ids) override;
+  absl::Status PrefetchExternalIds(const std::vector<lookout::type::v1::ExternalId>& ids) override;
   absl::StatusOr<lookout::event::v1::Event> Apply(lookout::event::v1::ChangeType type,
                                                   lookout::event::v1::Event event) override;
   absl::Status RecordRequest(const std::string& request_id, const std::string& payload_hash,
@@ -99,8 +98,8 @@ class PostgresEventTransaction : public EventTransaction {
   absl::StatusOr<std::optional<std::string>> OwnerOf(const lookout::type::v1::ExternalId& id);
   void TrackOwners(const lookout::event::v1::Event* removed,
                    const lookout::event::v1::Event* added);
-  absl::Status UpdateRow(const lookout::event::v1::Event& event, int64_t event_day,
-                         int64_t end_day, const std::string& blob, bool deleted);
+  absl::Status UpdateRow(const lookout::event::v1::Event& event, int64_t event_day, int64_t end_day,
+                         const std::string& blob, bool deleted);
   absl::Status RemoveIndexRows(const lookout::event::v1::Event& stored);
   absl::Status AddIndexRows(const lookout::event::v1::Event& event);
 
