@@ -59,22 +59,29 @@ void BecomeServerUser(const ServerUser& user) {
   }
 }
 
+// In a forked child: stdin from /dev/null, stdout and stderr to `log`, then `argv`.
+[[noreturn]] void ExecWithLog(const std::vector<std::string>& argv, const std::string& log) {
+  const int null_fd = open("/dev/null", O_RDONLY);
+  if (null_fd >= 0) dup2(null_fd, 0);
+  const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  if (fd >= 0) {
+    dup2(fd, 1);
+    dup2(fd, 2);
+  }
+  std::vector<char*> args;
+  for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+  args.push_back(nullptr);
+  execv(args[0], args.data());
+  std::perror(("exec " + argv[0]).c_str());
+  _exit(127);
+}
+
 // Runs `argv` as the server user, output to `log`, and returns its exit status.
 int RunAs(const ServerUser& user, const std::vector<std::string>& argv, const std::string& log) {
   const pid_t pid = fork();
   if (pid == 0) {
     BecomeServerUser(user);
-    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (fd >= 0) {
-      dup2(fd, 1);
-      dup2(fd, 2);
-    }
-    std::vector<char*> args;
-    for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    std::perror("exec");
-    _exit(127);
+    ExecWithLog(argv, log);
   }
   int status = 0;
   waitpid(pid, &status, 0);
@@ -185,19 +192,7 @@ void PostgresServer::Launch() {
       prctl(PR_SET_PDEATHSIG, SIGKILL);
       if (getppid() == 1) _exit(1);
     }
-    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    const int null_fd = open("/dev/null", O_RDONLY);
-    dup2(null_fd, 0);
-    if (fd >= 0) {
-      dup2(fd, 1);
-      dup2(fd, 2);
-    }
-    std::vector<char*> args;
-    for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    std::perror("exec postgres");
-    _exit(127);
+    ExecWithLog(argv, log);
   }
   for (int i = 0; i < 600; ++i) {
     if (Connects(Url())) return;
