@@ -11,6 +11,7 @@
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/match.h"
 #include "absl/strings/strip.h"
 #include "common/errors.h"
 #include "common/logging.h"
@@ -48,7 +49,22 @@ absl::Status Unavailable(absl::string_view detail) {
   return errors::DependencyUnavailable("database", detail);
 }
 
+// The server answered and refused who we said we are: a wrong user, password or database name,
+// or a pg_hba.conf without us. Trying again will not help until the settings change.
+bool RefusedByConfiguration(absl::string_view message) {
+  for (absl::string_view sign :
+       {"password authentication failed", "no password supplied", "does not exist",
+        "pg_hba.conf", "could not look up local user", "permission denied for database"}) {
+    if (absl::StrContains(message, sign)) return true;
+  }
+  return false;
+}
+
 }  // namespace
+
+bool RefusedByServer(const absl::Status& status) {
+  return status.GetPayload(kRefusedPayload).has_value();
+}
 
 std::string SqlStateOf(const absl::Status& status) {
   auto payload = status.GetPayload(kSqlStatePayload);
@@ -280,7 +296,13 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
   if (PQstatus(raw) == CONNECTION_BAD) return connection->Fail("cannot connect");
   PostgresPollingStatusType poll_status = PGRES_POLLING_WRITING;
   while (poll_status != PGRES_POLLING_OK) {
-    if (poll_status == PGRES_POLLING_FAILED) return connection->Fail("cannot connect");
+    if (poll_status == PGRES_POLLING_FAILED) {
+      absl::Status failed = connection->Fail("cannot connect");
+      if (RefusedByConfiguration(PQerrorMessage(raw))) {
+        failed.SetPayload(kRefusedPayload, absl::Cord("1"));
+      }
+      return failed;
+    }
     absl::Status waited = connection->WaitSocket(poll_status == PGRES_POLLING_WRITING, deadline);
     if (!waited.ok()) return waited;
     poll_status = PQconnectPoll(raw);

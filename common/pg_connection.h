@@ -28,6 +28,11 @@ inline constexpr absl::string_view kSqlStatePayload = "lookout.pg.sqlstate";
 // The SQLSTATE of a status made from a server error, or "" for any other status.
 std::string SqlStateOf(const absl::Status& status);
 
+// Marks a failed connection the server refused for its settings (user, password, database
+// name, pg_hba.conf), as opposed to a server that could not be reached.
+inline constexpr absl::string_view kRefusedPayload = "lookout.pg.refused";
+bool RefusedByServer(const absl::Status& status);
+
 // Values for $1, $2, ... of a statement. Scalars travel in binary form with their types, so
 // the server never parses them; arrays travel as text literals of their array type.
 class Params {

@@ -204,7 +204,16 @@ absl::Status Pool::Transaction(absl::FunctionRef<absl::Status(Session&)> fn, Mod
 absl::Status Pool::Migrate(const std::vector<Migration>& migrations) {
   const absl::Time deadline = absl::Now() + std::max(options_.default_timeout, absl::Minutes(5));
   absl::StatusOr<std::unique_ptr<Connection>> opened = Dedicated(deadline);
-  if (!opened.ok()) return opened.status();
+  if (!opened.ok()) {
+    // At start-up a refusal is a configuration error to report and stop on, not an outage to
+    // wait out (a call at run time still gets UNAVAILABLE: the settings may be put right).
+    if (RefusedByServer(opened.status())) {
+      return absl::FailedPreconditionError(
+          "database: the server refused the connection; check the user, the password, the "
+          "database name and the server's pg_hba.conf (its log says which)");
+    }
+    return opened.status();
+  }
   Connection& conn = **opened;
   // A migration may rebuild an index over millions of rows: no statement bound here.
   absl::Status unbounded = conn.ExecScript("SET statement_timeout = 0", deadline);

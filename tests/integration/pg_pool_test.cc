@@ -277,6 +277,25 @@ TEST(PgPoolTest, NoPasswordInDescriptionsOrErrors) {
   EXPECT_EQ(bad.status().ToString().find("s3cret"), std::string::npos) << bad.status();
 }
 
+TEST(PgPoolTest, ARefusedLoginStopsStartUpWhereAnOutageWaits) {
+  const std::string url = testing::NewTestDatabase();
+  // The same server, as a role it does not know, with a password it cannot check.
+  const std::string stranger =
+      "postgresql://nobody_here:s3cret-pw@" + url.substr(url.find('@') + 1);
+  auto pool = Pool::Create(OptionsFor(stranger));
+  ASSERT_TRUE(pool.ok());
+  absl::Status status = (*pool)->Migrate({});
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
+  EXPECT_EQ(status.ToString().find("s3cret"), std::string::npos) << status;
+  // A call at run time stays retryable.
+  EXPECT_EQ((*pool)->Run([](Session& s) { return s.Run("SELECT 1"); }).code(),
+            absl::StatusCode::kUnavailable);
+  // Nobody listening at all is an outage: UNAVAILABLE, which start-up waits out.
+  auto unreachable = Pool::Create(OptionsFor("postgresql://postgres@127.0.0.1:1/postgres"));
+  ASSERT_TRUE(unreachable.ok());
+  EXPECT_EQ((*unreachable)->Migrate({}).code(), absl::StatusCode::kUnavailable);
+}
+
 TEST(PgPoolTest, AListenerHearsNotificationsCommittedOnAnotherConnection) {
   auto pool = MigratedPool(testing::NewTestDatabase(), {});
   absl::Mutex mu;
