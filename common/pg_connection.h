@@ -143,6 +143,9 @@ class Connection {
   bool PeerStillOpen();
   // False when the last statement left a transaction open (or failed inside one).
   bool idle() const;
+  // True inside a transaction a failed statement aborted: the server refuses everything until
+  // ROLLBACK, and a COMMIT there would roll back without an error.
+  bool in_failed_transaction() const { return PQtransactionStatus(conn_) == PQTRANS_INERROR; }
 
  private:
   explicit Connection(PGconn* conn) : conn_(conn) {}

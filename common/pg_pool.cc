@@ -190,6 +190,10 @@ absl::Status Pool::Transaction(absl::FunctionRef<absl::Status(Session&)> fn, Mod
       continue;
     }
     if (status.ok()) status = fn(session);
+    if (status.ok() && conn.in_failed_transaction()) {
+      // fn went on past a failed statement: nothing of the transaction can be kept.
+      status = errors::StorageFailure("a statement failed inside the transaction; rolled back");
+    }
     if (status.ok()) {
       status = conn.ExecScript("COMMIT", deadline);
     } else if (!conn.broken()) {

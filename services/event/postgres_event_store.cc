@@ -226,6 +226,7 @@ void PostgresEventStore::RunGroup(const std::vector<GroupedWrite*>& group) {
       write->status = transaction.RunMember(write->fn);
       any_kept = any_kept || write->status.ok();
     }
+    LOOKOUT_RETURN_IF_ERROR(transaction.failure());
     // Every write failed on its own: nothing to keep, so the transaction is rolled back.
     if (!any_kept) return absl::CancelledError(kNothingKept);
     LOOKOUT_RETURN_IF_ERROR(transaction.Finish());

@@ -218,7 +218,7 @@ absl::Status PostgresEventTransaction::RunMember(
   if (!status.ok()) {
     if (member_savepoint_) {
       absl::Status undone = s_.ExecScript("ROLLBACK TO lookout_member; RELEASE lookout_member");
-      if (!undone.ok()) status = undone;  // the transaction cannot go on: the group fails
+      if (!undone.ok()) failure_ = status = undone;  // the transaction cannot go on
     }
     UndoTo(*member_);
   }
@@ -408,8 +408,13 @@ absl::Status PostgresEventTransaction::BeforeServerWrite() {
   // Never first inside a savepoint: rolled back, it would release the lock behind our back.
   LOOKOUT_RETURN_IF_ERROR(LockHead());
   if (!member_.has_value() || member_savepoint_) return absl::OkStatus();
-  LOOKOUT_RETURN_IF_ERROR(Flush(*member_));
-  LOOKOUT_RETURN_IF_ERROR(s_.ExecScript("SAVEPOINT lookout_member"));
+  // Earlier members' rows, outside any savepoint: their failure is the whole transaction's.
+  absl::Status flushed = Flush(*member_);
+  if (flushed.ok()) flushed = s_.ExecScript("SAVEPOINT lookout_member");
+  if (!flushed.ok()) {
+    failure_ = flushed;
+    return flushed;
+  }
   member_savepoint_ = true;
   return absl::OkStatus();
 }
@@ -418,7 +423,11 @@ absl::Status PostgresEventTransaction::InSavepoint(absl::FunctionRef<absl::Statu
                                                    bool always_undo) {
   // Whatever was gathered before goes to the server first, so the savepoint undoes only fn's.
   LOOKOUT_RETURN_IF_ERROR(BeforeServerWrite());
-  LOOKOUT_RETURN_IF_ERROR(Flush());
+  if (absl::Status flushed = Flush(); !flushed.ok()) {
+    // Outside fn's savepoint: the transaction cannot go on.
+    if (!member_savepoint_) failure_ = flushed;
+    return flushed;
+  }
   const std::string name = absl::StrCat("event_sp", depth_++);
   const Mark mark = Here();
   absl::Status status = s_.ExecScript(absl::StrCat("SAVEPOINT ", name));

@@ -51,6 +51,10 @@ class PostgresEventTransaction : public EventTransaction {
   absl::Status RunMember(absl::FunctionRef<absl::Status(EventTransaction&)> fn);
   // Writes what is gathered, moves the head and announces it. Runs last, before COMMIT.
   absl::Status Finish();
+  // Why the transaction cannot commit, when a statement outside any member's savepoint failed
+  // (the server then refuses everything until ROLLBACK): the group's answer, run again when it
+  // is a race another replica won.
+  const absl::Status& failure() const { return failure_; }
   // The newest sequence this transaction appended (0 when none survived).
   int64_t head() const { return head_ > base_ ? head_ : 0; }
 
@@ -125,6 +129,7 @@ class PostgresEventTransaction : public EventTransaction {
   absl::flat_hash_map<std::pair<std::string, std::string>, std::optional<std::string>> owners_;
   std::vector<std::function<void()>> undo_;
 
+  absl::Status failure_;
   // The member running now, where it began, and whether it took its savepoint.
   std::optional<Mark> member_;
   bool member_savepoint_ = false;
