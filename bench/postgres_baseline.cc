@@ -5,15 +5,22 @@
 // in front: no gRPC, no validation, no actor check, no pool.
 //
 // Modes (one connection per concurrent caller, each a closed loop):
-//   create       a create as the store writes it: BEGIN; SELECT ... change_head FOR UPDATE;
-//                COPY events, event_actors, event_tags, changes; UPDATE change_head with
-//                pg_notify; COMMIT (--creates_per_transaction > 1 writes several events in
-//                that transaction: a diagnostic of what group commit would bring)
+//   create       a create as the store writes it: BEGIN; SELECT set_config('statement_timeout',
+//                ...), sequence FROM change_head FOR UPDATE; one INSERT ... SELECT FROM
+//                unnest(...) each into events, event_actors, event_tags (the tables the event
+//                has rows for) and changes; UPDATE change_head with pg_notify; COMMIT.
+//                --creates_per_transaction > 1 writes several events in that transaction, as
+//                the store writes a group of one replica's concurrent creates (RunGroup):
+//                one head lock, one INSERT per table and one commit for the group
 //   get_event    SELECT event FROM events WHERE id = $1 AND NOT deleted, over --ids_file
 //   list_events  ListEvents' count and first page of one country, in one REPEATABLE READ READ
 //                ONLY transaction, with the SQL the store builds (postgres_event_query.h)
 //   copy         --rows rows (with external ids, as an import sends) written with raw COPY into
-//                the five tables: in one transaction, or --batch rows per transaction
+//                the five tables: in one transaction, or --batch rows per transaction (the
+//                engine's bulk rate; the store no longer uses COPY)
+//   insert_unnest  the same rows written with the store's statements (its head lock, one
+//                INSERT-unnest per table), --batch rows per transaction: a diagnostic of what
+//                the store's statements cost against raw COPY
 //
 // Prints one line, "RESULT mode=... throughput=... p50_ms=... p99_ms=...", as lookout-bench-load
 // does. Exits 1 when any statement failed.
@@ -41,6 +48,7 @@
 #include "absl/time/time.h"
 #include "bench/bench_rows.h"
 #include "bench/pg_copy_rows.h"
+#include "bench/pg_unnest_rows.h"
 #include "common/pg_connection.h"
 #include "common/pg_pool.h"
 #include "services/event/event_model.h"
@@ -49,7 +57,8 @@
 #include "services/event/postgres_event_store.h"
 
 ABSL_FLAG(std::string, url, "", "libpq URI of the database (its \"event\" schema is used)");
-ABSL_FLAG(std::string, mode, "", "create | get_event | list_events | copy");
+ABSL_FLAG(std::string, mode, "",
+          "create | get_event | list_events | copy | insert_unnest");
 ABSL_FLAG(int, concurrency, 64, "statements kept outstanding at once, one connection each");
 ABSL_FLAG(absl::Duration, duration, absl::Seconds(5), "how long to measure");
 ABSL_FLAG(absl::Duration, warmup, absl::Seconds(1), "load applied before measuring");
@@ -58,10 +67,13 @@ ABSL_FLAG(std::string, actor_id, "act_bench", "create/copy: the participant's ac
 ABSL_FLAG(std::string, list_country, "HTI", "list_events: the one country of the filter");
 ABSL_FLAG(int, page_size, 50, "list_events: events on the page");
 ABSL_FLAG(int, creates_per_transaction, 1,
-          "create: events written per transaction (diagnostic: what group commit would bring; "
-          "the store writes one per transaction)");
-ABSL_FLAG(int, rows, 100000, "copy: rows to write");
-ABSL_FLAG(int, batch, 0, "copy: rows per transaction (0: all of them in one)");
+          "create: events written per transaction, as the store writes a group of one "
+          "replica's concurrent creates in one transaction (its group size varies with the "
+          "load, up to 256)");
+ABSL_FLAG(int, rows, 100000, "copy, insert_unnest: rows to write");
+ABSL_FLAG(int, batch, 0,
+          "copy, insert_unnest: rows per transaction (0: all of them in one; the importer "
+          "writes 500)");
 ABSL_FLAG(std::string, label, "", "copied into the RESULT line");
 
 namespace lookout::bench {
@@ -70,7 +82,13 @@ namespace {
 using ::lookout::event::v1::Event;
 
 constexpr char kSchema[] = "event";
+// Raw COPY's head lock: the plain one (a statement timeout would cut a long COPY short).
 constexpr char kLockHeadSql[] = "SELECT sequence FROM change_head FOR UPDATE";
+// The store's head lock (PostgresEventTransaction::LockHead): it also bounds every later
+// statement of the transaction to $1 ms, the store's kHeadHolderStatementMs.
+constexpr char kStoreLockHeadSql[] =
+    "SELECT set_config('statement_timeout', $1, true), sequence FROM change_head FOR UPDATE";
+constexpr char kHeadHolderStatementMs[] = "5000";
 constexpr char kMoveHeadSql[] =
     "WITH moved AS (UPDATE change_head SET sequence = $1) SELECT pg_notify($2, $3)";
 constexpr char kLiveEventSql[] = "SELECT event FROM events WHERE id = $1 AND NOT deleted";
@@ -124,6 +142,23 @@ absl::StatusOr<int64_t> LockHead(pg::Connection& conn) {
   return rows->Int64(0, 0);
 }
 
+absl::StatusOr<int64_t> StoreLockHead(pg::Connection& conn) {
+  absl::StatusOr<pg::Result> rows =
+      conn.Exec(kStoreLockHeadSql, pg::Params().Add(kHeadHolderStatementMs), Deadline());
+  if (!rows.ok()) return rows.status();
+  if (rows->rows() != 1) return absl::InternalError("change_head has no row");
+  return rows->Int64(0, 1);
+}
+
+// Writes rows with the store's INSERT-unnest statements.
+absl::Status InsertAll(pg::Connection& conn, const std::vector<PgStatement>& statements) {
+  for (const PgStatement& statement : statements) {
+    absl::StatusOr<pg::Result> done = conn.Exec(statement.sql, statement.params, Deadline());
+    if (!done.ok()) return done.status();
+  }
+  return absl::OkStatus();
+}
+
 // One measured statement sequence of one caller, on that caller's connection.
 class Operation {
  public:
@@ -161,14 +196,15 @@ class CreateOperation : public Operation {
     }
     absl::Status status = conn.ExecScript("BEGIN", Deadline());
     if (!status.ok()) return status;
-    absl::StatusOr<int64_t> head = LockHead(conn);
+    absl::StatusOr<int64_t> head = StoreLockHead(conn);
     if (!head.ok()) return head.status();
-    caller.rows.Clear();
+    // Gathered under the lock, as the store gathers them (it learns the sequences there).
+    PgUnnestRows rows;
     for (int i = 0; i < per_transaction_ && status.ok(); ++i) {
       events[i].set_sequence(*head + 1 + i);
-      status = AppendCreatedEvent(events[i], caller.words[templates[i]], caller.rows);
+      status = rows.AppendCreatedEvent(events[i], caller.words[templates[i]]);
     }
-    if (status.ok()) status = CopyAll(conn, caller.rows);
+    if (status.ok()) status = InsertAll(conn, std::move(rows).Finish());
     if (status.ok()) status = MoveHead(conn, *head + per_transaction_);
     if (status.ok()) status = conn.ExecScript("COMMIT", Deadline());
     return status;
@@ -181,7 +217,6 @@ class CreateOperation : public Operation {
     std::vector<Event> templates;
     std::vector<std::string> words;
     size_t next = 0;
-    PgCopyRows rows;
   };
   const int per_transaction_;
   std::vector<Caller> callers_;
@@ -330,9 +365,11 @@ std::string Label() {
   return label.empty() ? "-" : label;
 }
 
-// The copy mode: rows built and sequenced before the clock (this client is the database's only
-// writer), then written with COPY, a transaction per batch with the store's head lock and move.
-int RunCopy(pg::Pool& pool) {
+// The copy and insert_unnest modes: rows built, sequenced and encoded before the clock (this
+// client is the database's only writer), then written a transaction per batch, each with a head
+// lock and the head's move: raw COPY under the plain lock, or the store's INSERT-unnest
+// statements under the store's lock.
+int RunBulk(pg::Pool& pool, bool store_statements) {
   const int row_count = absl::GetFlag(FLAGS_rows);
   const int batch = absl::GetFlag(FLAGS_batch) > 0 ? absl::GetFlag(FLAGS_batch) : row_count;
   absl::StatusOr<std::unique_ptr<pg::Connection>> conn = pool.Dedicated(Deadline());
@@ -343,40 +380,51 @@ int RunCopy(pg::Pool& pool) {
   const int64_t head = head_rows->Int64(0, 0);
 
   const std::string tag = absl::StrCat("raw", absl::ToUnixMicros(absl::Now()));
-  std::vector<PgCopyRows> batches((row_count + batch - 1) / batch);
+  const size_t batch_count = (row_count + batch - 1) / batch;
+  std::vector<PgCopyRows> copies(store_statements ? 0 : batch_count);
+  std::vector<PgUnnestRows> gathered(store_statements ? batch_count : 0);
   const absl::Time stamped = absl::Now();
   for (int i = 0; i < row_count; ++i) {
     Event event = MakeBenchEvent(i, absl::GetFlag(FLAGS_actor_id), tag);
     lookout::event::StampNew(stamped, &event);
     event.set_sequence(head + 1 + i);
-    absl::Status status = AppendCreatedEvent(
-        event, lookout::event::NotesTsVector(event.notes()), batches[i / batch]);
+    const std::string words = lookout::event::NotesTsVector(event.notes());
+    absl::Status status = store_statements
+                              ? gathered[i / batch].AppendCreatedEvent(event, words)
+                              : AppendCreatedEvent(event, words, copies[i / batch]);
     if (!status.ok()) Die(status.ToString());
   }
+  std::vector<std::vector<PgStatement>> inserts;
+  for (PgUnnestRows& rows : gathered) inserts.push_back(std::move(rows).Finish());
 
   const double cpu_start = ProcessCpuSeconds();
   const absl::Time start = absl::Now();
   int64_t sequence = head;
-  for (size_t b = 0; b < batches.size(); ++b) {
+  for (size_t b = 0; b < batch_count; ++b) {
     const int rows_in_batch = std::min(batch, row_count - static_cast<int>(b) * batch);
     sequence += rows_in_batch;
     absl::Status status = (*conn)->ExecScript("BEGIN", Deadline());
-    if (status.ok()) status = LockHead(**conn).status();
-    if (status.ok()) status = CopyAll(**conn, batches[b]);
+    if (store_statements) {
+      if (status.ok()) status = StoreLockHead(**conn).status();
+      if (status.ok()) status = InsertAll(**conn, inserts[b]);
+    } else {
+      if (status.ok()) status = LockHead(**conn).status();
+      if (status.ok()) status = CopyAll(**conn, copies[b]);
+    }
     if (status.ok()) status = MoveHead(**conn, sequence);
     if (status.ok()) status = (*conn)->ExecScript("COMMIT", Deadline());
     if (!status.ok()) {
-      std::cerr << "lookout-bench-postgres: copy of batch " << b << ": " << status << "\n";
+      std::cerr << "lookout-bench-postgres: batch " << b << ": " << status << "\n";
       return 1;
     }
   }
   const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
   const double cpu = ProcessCpuSeconds() - cpu_start;
   std::cout << absl::StrFormat(
-                   "RESULT mode=pg_copy label=%s rows=%d batch=%d transactions=%d seconds=%.3f "
+                   "RESULT mode=pg_%s label=%s rows=%d batch=%d transactions=%d seconds=%.3f "
                    "throughput=%.1f unit=events/s client_cores=%.2f",
-                   Label(), row_count, batch, batches.size(), seconds, row_count / seconds,
-                   seconds > 0 ? cpu / seconds : 0)
+                   store_statements ? "insert_unnest" : "copy", Label(), row_count, batch,
+                   batch_count, seconds, row_count / seconds, seconds > 0 ? cpu / seconds : 0)
             << std::endl;
   return 0;
 }
@@ -401,7 +449,8 @@ int Main() {
   absl::Status migrated = (*pool)->Migrate(lookout::event::PostgresEventStoreMigrations());
   if (!migrated.ok()) Die(absl::StrCat("migrations: ", migrated.ToString()));
 
-  if (mode == "copy") return RunCopy(**pool);
+  if (mode == "copy") return RunBulk(**pool, /*store_statements=*/false);
+  if (mode == "insert_unnest") return RunBulk(**pool, /*store_statements=*/true);
 
   std::unique_ptr<Operation> op;
   if (mode == "create") {

@@ -8,7 +8,8 @@
 #     stream of BENCH_IMPORT_EVENTS (100,000) rows;
 #   each against the engine's own rate: lookout-bench-postgres issuing the store's statements
 #     straight from libpq at the same concurrency on the same schema and indexes, and raw COPY
-#     of the same rows for the import;
+#     of the same rows for the import (with, as a diagnostic, the same rows through the store's
+#     INSERT-unnest statements);
 #   the same calls on the SQLite event service, beside them;
 # then the ratios against their targets (CreateEvent and GetEvent >= 0.50 of the engine's rate,
 # ImportEvents >= 0.50 of raw COPY). Stops and removes everything it started, even when
@@ -137,7 +138,7 @@ for _ in $(seq 300); do
   kill -0 "$PG_PID" 2>/dev/null || { echo "postgres exited:" >&2; cat "$VAR/log/postgres.log" >&2; exit 1; }
   sleep 0.1
 done
-for db in lookout raw_copy raw_batched; do psql_run -c "CREATE DATABASE $db" >/dev/null; done
+for db in lookout raw_copy raw_batched raw_unnest; do psql_run -c "CREATE DATABASE $db" >/dev/null; done
 DB_URL=postgresql://postgres@127.0.0.1:$PG_PORT
 
 # ---- services ----
@@ -252,6 +253,10 @@ raw_pg raw_copy raw_copy --mode=copy --rows="$IMPORT_EVENTS" --actor_id="$ACTOR_
 # Diagnostic: the same COPY in transactions of the importer's batch size (500 rows).
 raw_pg raw_copy_batched raw_batched --mode=copy --rows="$IMPORT_EVENTS" --batch=500 \
   --actor_id="$ACTOR_ID" --label=batches_of_500
+# Diagnostic: the same rows through the store's own statements (its head lock, one INSERT-unnest
+# per table), in the importer's 500-row transactions: what the statements cost against COPY.
+raw_pg raw_unnest_batched raw_unnest --mode=insert_unnest --rows="$IMPORT_EVENTS" --batch=500 \
+  --actor_id="$ACTOR_ID" --label=batches_of_500
 
 echo
 echo "-- SQLite event service (beside, not a ratio)"
@@ -294,7 +299,8 @@ raw_pg raw_get_pool lookout --mode=get_event --ids_file="$VAR/pg_ids.txt" --conc
   "${TIMED[@]}" --label=raw_16_connections
 raw_pg raw_create_pool raw_copy --mode=create --actor_id="$ACTOR_ID" --concurrency=16 \
   "${TIMED[@]}" --label=raw_16_connections
-echo "-- diagnostic: raw creates, 16 events per transaction (what group commit would bring)"
+echo "-- diagnostic: raw creates, 16 events per transaction (as the store groups a replica's" \
+  "concurrent creates)"
 raw_pg raw_create_grouped raw_copy --mode=create --actor_id="$ACTOR_ID" --concurrency=$C \
   --creates_per_transaction=16 "${TIMED[@]}" --label=16_per_transaction
 
@@ -365,10 +371,12 @@ printf "  %-34s %14s %16s %16s\n" "ImportEvents, events/s ($IMPORT_EVENTS rows)"
   "$(field raw_copy throughput)"
 printf "  %-34s %14s %16s %16s\n" "  raw, in 500-row transactions" \
   "$(field raw_sqlite_import throughput)" "" "$(field raw_copy_batched throughput)"
+printf "  %-34s %14s %16s %16s\n" "  store's INSERT-unnest, 500-row tx" "" "" \
+  "$(field raw_unnest_batched throughput)"
 echo "  diagnostic, raw on 16 connections (the service's pool size): GetEvent" \
   "$(field raw_get_pool throughput)/s, create $(field raw_create_pool throughput)/s"
-echo "  diagnostic, raw creates 16 to a transaction (one head lock and one WAL flush for" \
-  "16): $(field raw_create_grouped throughput) events/s"
+echo "  diagnostic, raw creates 16 to a transaction (as the store groups them: one head lock" \
+  "and one WAL flush for 16): $(field raw_create_grouped throughput) events/s"
 echo "  latency at 64 (PostgreSQL medians):"
 echo "    CreateEvent one replica $(latency pg_create1); two replicas $(latency pg_create2);" \
   "raw $(latency raw_create)"
@@ -384,6 +392,10 @@ printf "  %-40s = %5s  (target >= 0.50)  %s   rounds: %s\n" "CreateEvent, one re
   "$r_create1" "$(verdict "$r_create1" 0.5)" "$(rounds_of pg_create1 raw_create)"
 printf "  %-40s = %5s  (target >= 0.50)  %s   rounds: %s\n" "CreateEvent, two replicas / raw" \
   "$r_create2" "$(verdict "$r_create2" 0.5)" "$(rounds_of pg_create2 raw_create)"
+echo "    (diagnostic: the service groups a replica's concurrent creates; against the raw creates" \
+  "16 to a transaction: one replica $(ratio "$(median_field pg_create1 throughput)" \
+  "$(field raw_create_grouped throughput)"), two $(ratio "$(median_field pg_create2 throughput)" \
+  "$(field raw_create_grouped throughput)"))"
 printf "  %-40s = %5s  (target >= 0.50)  %s   rounds: %s\n" "GetEvent / raw" "$r_get" \
   "$(verdict "$r_get" 0.5)" "$(rounds_of pg_get raw_get)"
 echo "    (were a GetEvent to cost these shared cores an empty RPC plus a raw read: $get_additive)"
@@ -391,5 +403,7 @@ printf "  %-40s = %5s  (no target)              rounds: %s\n" "ListEvents / raw"
   "$(rounds_of pg_list raw_list)"
 printf "  %-40s = %5s  (target >= 0.50)  %s   (the faster raw COPY: %s events/s)\n" \
   "ImportEvents / raw COPY" "$r_import" "$(verdict "$r_import" 0.5)" "$raw_copy_best"
+echo "    (diagnostic: the store's INSERT-unnest statements / raw COPY, both in 500-row" \
+  "transactions: $(ratio "$(field raw_unnest_batched throughput)" "$(field raw_copy_batched throughput)"))"
 printf "  %-40s = %5s  (beside: SQLite's own target >= 0.50)\n" \
   "SQLite ImportEvents / raw SQLite inserts" "$r_sqlite_import"
