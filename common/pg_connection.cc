@@ -66,6 +66,11 @@ bool RefusedByServer(const absl::Status& status) {
   return status.GetPayload(kRefusedPayload).has_value();
 }
 
+bool IsRetryableRace(const absl::Status& status) {
+  const std::string state = SqlStateOf(status);
+  return state == "40001" || state == "40P01" || state == "23505";
+}
+
 std::string SqlStateOf(const absl::Status& status) {
   auto payload = status.GetPayload(kSqlStatePayload);
   return payload.has_value() ? std::string(*payload) : std::string();

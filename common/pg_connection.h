@@ -28,6 +28,10 @@ inline constexpr absl::string_view kSqlStatePayload = "lookout.pg.sqlstate";
 // The SQLSTATE of a status made from a server error, or "" for any other status.
 std::string SqlStateOf(const absl::Status& status);
 
+// A failure worth running the work again for: the server undid it because of another
+// transaction (a serialization failure, a deadlock, a unique key committed first).
+bool IsRetryableRace(const absl::Status& status);
+
 // Marks a failed connection the server refused for its settings (user, password, database
 // name, pg_hba.conf), as opposed to a server that could not be reached.
 inline constexpr absl::string_view kRefusedPayload = "lookout.pg.refused";

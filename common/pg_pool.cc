@@ -23,12 +23,6 @@ bool IsSchemaName(absl::string_view name) {
   });
 }
 
-// A transaction worth running again: the server undid it because of another transaction.
-bool IsRetryableRace(const absl::Status& status) {
-  const std::string state = SqlStateOf(status);
-  return state == "40001" || state == "40P01" || state == "23505";
-}
-
 }  // namespace
 
 std::string DescribeConninfo(const std::string& conninfo) {

@@ -36,11 +36,6 @@ constexpr int kMaxWriteAttempts = 5;
 // What RunGroup's transaction returns to be rolled back when none of its writes succeeded.
 constexpr char kNothingKept[] = "every write of the group failed";
 
-bool IsRetryableRace(const absl::Status& status) {
-  const std::string state = pg::SqlStateOf(status);
-  return state == "40001" || state == "40P01" || state == "23505";
-}
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<PostgresEventStore>> PostgresEventStore::Open(
@@ -241,7 +236,7 @@ void PostgresEventStore::RunGroup(const std::vector<GroupedWrite*>& group) {
     if (!committed.ok() && !nothing_kept) {
       // Nothing was kept; a write that had failed on its own keeps its own answer.
       if (write->status.ok()) write->status = committed;
-    } else if (IsRetryableRace(write->status) && write->attempts < kMaxWriteAttempts) {
+    } else if (pg::IsRetryableRace(write->status) && write->attempts < kMaxWriteAttempts) {
       continue;  // undone alone; runs again in the next group and finds the winner
     }
     write->done = true;
