@@ -26,8 +26,6 @@ using ::lookout::event::v1::ChangeType;
 using ::lookout::event::v1::Event;
 
 constexpr char kLiveEventSql[] = "SELECT event FROM events WHERE id = $1 AND NOT deleted";
-constexpr char kFindRequestSql[] =
-    "SELECT payload_hash, result FROM request_ids WHERE request_id = $1";
 constexpr char kHeadSql[] = "SELECT sequence FROM change_head";
 // Most writes one transaction carries, as in the SQLite store's groups.
 constexpr size_t kMaxGroupSize = 256;
@@ -90,13 +88,9 @@ absl::StatusOr<std::optional<RequestRecord>> PostgresEventStore::FindRequest(
     const std::string& request_id) {
   std::optional<RequestRecord> result;
   LOOKOUT_RETURN_IF_ERROR(pool_->Run([&](pg::Session& s) -> absl::Status {
-    LOOKOUT_ASSIGN_OR_RETURN(pg::Result rows,
-                             s.Exec(kFindRequestSql, pg::Params().Add(request_id)));
-    if (rows.rows() == 0) return absl::OkStatus();
-    RequestRecord record;
-    record.payload_hash = rows.Bytes(0, 0);
-    LOOKOUT_ASSIGN_OR_RETURN(record.result, ParseStoredEvent(rows.View(0, 1)));
-    result = std::move(record);
+    // The transaction's lookup locks nothing, so it serves a plain read as well.
+    PostgresEventTransaction reader(s);
+    LOOKOUT_ASSIGN_OR_RETURN(result, reader.FindRequest(request_id));
     return absl::OkStatus();
   }));
   return result;
