@@ -152,10 +152,13 @@ TEST_F(CliAgainstServicesTest, ResolvesAThousandNamesACallWhateverTheirTypesAndC
   std::string why;
   EXPECT_FALSE(resolver.Lookup(refs[0], &why).empty()) << why;
 
-  CliRun group = Lookout({"actors", "list", "--query", "Group 2399", "-o", "csv"});
-  EXPECT_THAT(group.out, HasSubstr(",Group 2399,STATE_FORCES,BGD,"));  // 2399 % 3, 2399 % 5
-  group = Lookout({"actors", "list", "--query", "Group 1234", "-o", "csv"});
-  EXPECT_THAT(group.out, HasSubstr(",Group 1234,POLITICAL_MILITIA,,"));
+  // Group i has types[i % 3] and countries[i % 5].
+  CliRun group = Lookout({"actors", "list", "--query", "Group 2397", "-o", "csv"});
+  EXPECT_THAT(group.out, HasSubstr(",Group 2397,STATE_FORCES,USA,"));
+  group = Lookout({"actors", "list", "--query", "Group 2398", "-o", "csv"});
+  EXPECT_THAT(group.out, HasSubstr(",Group 2398,POLITICAL_MILITIA,BGD,"));
+  group = Lookout({"actors", "list", "--query", "Group 2399", "-o", "csv"});
+  EXPECT_THAT(group.out, HasSubstr(",Group 2399,CIVILIANS,,"));
 
   // Asked again: answered from what the resolver remembers, no call.
   ASSERT_TRUE(resolver.Resolve(refs).ok());
