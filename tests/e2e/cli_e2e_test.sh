@@ -214,7 +214,7 @@ invisible=$(printf '\xe2\x80\x8b')
 {
   echo "$header"
   for i in $(seq 1 600); do
-    date="2024-03-$((1 + i % 28))"
+    date=$(printf "2024-03-%02d" $((1 + i % 28)))
     actor="E2E Order $((i % 150))"
     [ $((i % 7)) -ne 0 ] || date="2024-02-30"
     [ $((i % 5)) -ne 0 ] || actor=$invisible
