@@ -1,6 +1,7 @@
 #include "cli/app/import_pipeline.h"
 
 #include <algorithm>
+#include <atomic>
 #include <deque>
 #include <map>
 #include <memory>
@@ -224,6 +225,7 @@ class PipelineRun {
       if (stop_) (*stream)->Cancel();
     }
     (*stream)->Add(std::move(event), row.seq);
+    handled_.fetch_add(1, std::memory_order_relaxed);
     return (*stream)->size() < stream_rows_;
   }
 
@@ -259,6 +261,7 @@ class PipelineRun {
   // A row rejected by the client (its count is the client's to keep).
   void RejectRow(int64_t seq, std::string message) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     ++tally_.rejected;
+    handled_.fetch_add(1, std::memory_order_relaxed);
     Mark(seq, /*rejected=*/true, std::move(message));
   }
 
@@ -274,7 +277,6 @@ class PipelineRun {
   // stage has stopped.
   void Report(const ImportPipeline::RejectionSink& on_rejection,
               const ImportPipeline::ProgressSink& on_progress) {
-    int64_t done = 0;
     for (;;) {
       std::vector<Rejection> rejections;
       bool over = false;
@@ -291,13 +293,12 @@ class PipelineRun {
           slots_.pop_front();
           ++first_seq_;
         }
-        done += static_cast<int64_t>(before - slots_.size());
         if (before != slots_.size()) window_open_.Signal();
         over = running_ == 0;
         if (over && fatal_.has_value()) rejections.push_back(*fatal_);
       }
       for (const Rejection& rejection : rejections) on_rejection(rejection);
-      if (on_progress) on_progress(done);
+      if (on_progress) on_progress(handled_.load(std::memory_order_relaxed));
       if (over) return;
     }
   }
@@ -327,6 +328,9 @@ class PipelineRun {
   const int parallel_;
   const int stream_rows_;
   const size_t window_;
+
+  // Rows written to a stream or rejected by the client: what the progress bar counts.
+  std::atomic<int64_t> handled_{0};
 
   absl::Mutex mu_;
   absl::CondVar rows_ready_;    // ready_ gained a row, or a stage ended

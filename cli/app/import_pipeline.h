@@ -72,8 +72,9 @@ class ImportPipeline {
   // first 1000 rejections of a stream: rows beyond that are counted in the tally's `rejected`
   // but not handed on.
   using RejectionSink = std::function<void(const Rejection&)>;
-  // Rows finished so far (on the running thread, every few dozen milliseconds).
-  using ProgressSink = std::function<void(int64_t rows_done)>;
+  // Rows sent to the server or rejected so far (on the running thread, every few dozen
+  // milliseconds).
+  using ProgressSink = std::function<void(int64_t rows_handled)>;
 
   // `client` and `resolver` must outlive the pipeline.
   ImportPipeline(ApiClient* client, ActorResolver* resolver, const ImportSettings& settings);
