@@ -165,11 +165,11 @@ grpc::Status ActorResolver::Call(const std::vector<Queued>& batch) {
   });
   if (!status.ok()) return status;
   if (response.resolutions_size() != static_cast<int>(batch.size())) {
-    return grpc::Status(
-        grpc::StatusCode::INTERNAL,
-        absl::StrCat("ResolveActors answered ", response.resolutions_size(), " names for ",
-                     batch.size(), " asked (an actor service that predates "
-                     "ResolveActorsRequest.actors answers none: upgrade it)"));
+    return grpc::Status(grpc::StatusCode::INTERNAL,
+                        absl::StrCat("ResolveActors answered ", response.resolutions_size(),
+                                     " names for ", batch.size(),
+                                     " asked (an actor service that predates "
+                                     "ResolveActorsRequest.actors answers none: upgrade it)"));
   }
   absl::MutexLock lock(&mu_);
   // One resolution per entry, in request order.

@@ -55,10 +55,10 @@ int RunImport(const CommandContext& context) {
   if (context.args.Has("parallel")) {
     if (!absl::SimpleAtoi(context.args.GetOr("parallel", ""), &settings.parallel) ||
         settings.parallel < 1 || settings.parallel > kMaxParallel) {
-      return context.Usage(absl::StrCat("--parallel must be a whole number from 1 to ",
-                                        kMaxParallel, ", got \"",
-                                        context.args.GetOr("parallel", ""), "\""),
-                           "import");
+      return context.Usage(
+          absl::StrCat("--parallel must be a whole number from 1 to ", kMaxParallel, ", got \"",
+                       context.args.GetOr("parallel", ""), "\""),
+          "import");
     }
   }
   if (context.args.Has("batch-size")) {

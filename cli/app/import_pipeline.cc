@@ -219,7 +219,8 @@ class PipelineRun {
       participant->set_role(ref.role);
     }
     if (*stream == nullptr) {
-      *stream = std::make_unique<ImportStream>(client_, settings_.dry_run, settings_.stream_timeout);
+      *stream =
+          std::make_unique<ImportStream>(client_, settings_.dry_run, settings_.stream_timeout);
       absl::MutexLock lock(&mu_);
       open_streams_.insert(stream->get());
       if (stop_) (*stream)->Cancel();

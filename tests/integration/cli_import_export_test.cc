@@ -230,22 +230,25 @@ std::vector<std::string> StoredExternalIds(const std::string& jsonl) {
 TEST_F(CliAgainstServicesTest, KnownNewAndInvalidNamesGiveEachRowItsOutcome) {
   ASSERT_EQ(Lookout({"actors", "resolve", "Known Militia", "--create-missing"}).code, kExitOk);
   const std::string file = WriteFile(
-      "mixed.jsonl", absl::StrCat(JsonlRow(1, {"Known Militia"}),                 // created
-                                  JsonlRow(2, {"New Militia A"}),                 // created
-                                  JsonlRow(3, {kInvisibleName}),                  // refused name
-                                  "not json at all\n",                            // parser
-                                  JsonlRow(5, {"New Militia A", "Known Militia"}),  // created
-                                  JsonlRow(6, {"Known Militia", kInvisibleName}),  // refused name
-                                  JsonlRow(7, {"New Militia B"}, /*typed=*/false),  // server
-                                  JsonlRow(8, {"New Militia C"})));               // created
-  const std::string refused = absl::StrCat(
-      "actor \"", kInvisibleName,
-      "\": refused by the actor service: name: must contain a visible character");
-  const std::string rejections = absl::StrCat(  //
-      file, ":3: ", refused, "\n",              //
-      file, ":4: line: is not a JSON object: Unexpected token.\n",
-      file, ":6: ", refused, "\n",  //
-      file, ":7: event.event_type: is required\n");
+      "mixed.jsonl",
+      absl::StrCat(JsonlRow(1, {"Known Militia"}),                   // created
+                   JsonlRow(2, {"New Militia A"}),                   // created
+                   JsonlRow(3, {kInvisibleName}),                    // name refused
+                   "not json at all\n",                              // the parser refuses it
+                   JsonlRow(5, {"New Militia A", "Known Militia"}),  // created
+                   JsonlRow(6, {"Known Militia", kInvisibleName}),   // name refused
+                   JsonlRow(7, {"New Militia B"}, /*typed=*/false),  // the server refuses it
+                   JsonlRow(8, {"New Militia C"})));                 // created
+  const std::string refused =
+      absl::StrCat("actor \"", kInvisibleName,
+                   "\": refused by the actor service: name: must contain a visible character");
+  std::string rejections;
+  for (const std::string& rejection :
+       {absl::StrCat("3: ", refused),
+        std::string("4: line: is not a JSON object: Unexpected token."),
+        absl::StrCat("6: ", refused), std::string("7: event.event_type: is required")}) {
+    absl::StrAppend(&rejections, file, ":", rejection, "\n");
+  }
 
   CliRun first = Lookout({"import", "jsonl", file});
   EXPECT_EQ(first.code, kExitPartial);
@@ -292,9 +295,9 @@ Everywhere RowsWithRejectionsEverywhere() {
     if (line % 13 == 0) {
       names.push_back(kInvisibleName);
       out.text += JsonlRow(line, names);
-      out.rejections.push_back(absl::StrCat(
-          line, ": actor \"", kInvisibleName,
-          "\": refused by the actor service: name: must contain a visible character"));
+      out.rejections.push_back(
+          absl::StrCat(line, ": actor \"", kInvisibleName,
+                       "\": refused by the actor service: name: must contain a visible character"));
     } else if (line % 7 == 0) {
       out.text += JsonlRow(line, names, /*typed=*/false);
       out.rejections.push_back(absl::StrCat(line, ": event.event_type: is required"));
@@ -320,7 +323,8 @@ TEST_F(CliAgainstServicesTest, RejectionsComeInFileOrderFromManyStreams) {
   absl::Status status = importer.Import(&in, ImportFormat::kJsonl, "f", nullptr, &tally);
   ASSERT_TRUE(status.ok()) << status;
   std::string want;
-  for (const std::string& rejection : rows.rejections) absl::StrAppend(&want, "f:", rejection, "\n");
+  for (const std::string& rejection : rows.rejections)
+    absl::StrAppend(&want, "f:", rejection, "\n");
   EXPECT_EQ(err.str(), want);
   EXPECT_EQ(tally.read, 3000);
   EXPECT_EQ(tally.created, rows.valid);
@@ -365,7 +369,8 @@ TEST_F(CliAgainstServicesTest, TwoImportersCreatingTheSameNewNamesMakeOneActorEa
     {
       absl::MutexLock lock(&mu);  // both start together
       ++arrived;
-      mu.Await(absl::Condition(+[](int* n) { return *n == 2; }, &arrived));
+      mu.Await(absl::Condition(
+          +[](int* n) { return *n == 2; }, &arrived));
     }
     *status = importer->Import(&in, ImportFormat::kJsonl, "f", nullptr, tally);
   };
