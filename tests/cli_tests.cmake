@@ -17,9 +17,11 @@ if(TARGET lookout_import)
     LOOKOUT_FIXTURES_DIR="${PROJECT_SOURCE_DIR}/tests/fixtures")
 endif()
 if(TARGET lookout_cli_lib)
-  # The command's pieces without a server: arguments, output, messages, the report's page.
+  # The command's pieces without a server: arguments, output, messages, the report's page; and
+  # the actor resolver against an in-process service that refuses names in ways the real one
+  # cannot be made to.
   lookout_test(cli_app_test LABEL unit
-    SOURCES unit/cli_app_test.cc unit/cli_report_renderer_test.cc
+    SOURCES unit/cli_app_test.cc unit/cli_report_renderer_test.cc unit/cli_actor_resolver_test.cc
     LIBS lookout_cli_lib)
 endif()
 if(TARGET lookout_import AND TARGET lookout_event_filter)
