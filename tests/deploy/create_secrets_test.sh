@@ -58,6 +58,9 @@ out=$(run --overlay prod 2>&1) && bad "prod without keys succeeded" ||
   { grep -q "new-key" <<<"$out" && ok "prod without keys is refused, naming --new-key" || bad "message: $out"; }
 out=$(run --overlay prod --new-key ops:ADMIN 2>&1) && bad "prod without TLS succeeded" ||
   { grep -q "tls-cert" <<<"$out" && ok "prod without a certificate is refused" || bad "message: $out"; }
+out=$(run --overlay small --new-key ops:ADMIN 2>&1) && bad "small without TLS succeeded" ||
+  { grep -q "small overlay serves TLS" <<<"$out" && ok "small (TLS too) without a certificate is refused" ||
+    bad "message: $out"; }
 [ ! -e "$FAKE_STATE/applied" ] && ok "nothing applied by refused runs" || bad "refused runs applied something"
 
 # First real run.
