@@ -38,8 +38,10 @@ Rules (ids):
   high-availability      a workload that runs more than one replica (spec.replicas, or its HPA's
                          minReplicas) has a PodDisruptionBudget that keeps one pod up yet lets a
                          drain evict one, spreads its pods over nodes (topologySpreadConstraints
-                         on kubernetes.io/hostname), and, for a Deployment, rolls out with
-                         maxUnavailable 0 so the ready replicas never drop below the count
+                         on kubernetes.io/hostname), waits in a preStop sleep before a gRPC
+                         server's drain (DNS forgets the pod meanwhile), and, for a Deployment,
+                         rolls out with maxUnavailable 0 so the ready replicas never drop below
+                         the count
   database-network       for each CloudNativePG Cluster: the NetworkPolicies admit to its
                          instances' PostgreSQL port (5432) only its own instances and pods of
                          workloads that use the database (LOOKOUT_DATABASE_URL set), never a
@@ -735,6 +737,16 @@ def check_high_availability(docs) -> List[Finding]:
                                     f"runs {replicas} replicas but does not spread them over "
                                     "nodes (topologySpreadConstraints on kubernetes.io/hostname):"
                                     " one lost node could take them all"))
+        # Callers find the replicas through DNS, which forgets a terminating pod only some
+        # seconds after it leaves the endpoints: a gRPC server waits that long in preStop.
+        for c in w.containers():
+            serves_grpc = any(p.get("name") == "grpc" for p in c.get("ports") or [])
+            sleep = ((c.get("lifecycle") or {}).get("preStop") or {}).get("sleep") or {}
+            if serves_grpc and int(sleep.get("seconds", 0)) < 1:
+                findings.append(Finding("high-availability", f"{w.id} container {c.get('name')}",
+                                        "a gRPC server with several replicas needs a preStop "
+                                        "sleep, so callers' DNS forgets the pod before it "
+                                        "drains"))
         if w.kind == "Deployment":
             strategy = (w.doc.get("spec") or {}).get("strategy") or {}
             rolling = strategy.get("rollingUpdate") or {}
