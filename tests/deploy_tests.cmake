@@ -44,10 +44,9 @@ set_tests_properties(deploy.runtime_postgres PROPERTIES
 
 # The four binaries started with exactly the environment the rendered ConfigMaps and the Secrets
 # from deploy/scripts/create-secrets.sh define; every probe and flag checked against them.
-# dev only for now: small serves TLS and the test asks create-secrets.sh for a certificate for
-# "prod" alone, and prod needs a PostgreSQL server standing in for the operator's cluster and its
-# Secrets (lookout-postgres-app, -ca), which the test does not make yet.
-foreach(overlay dev)
+# dev and small (the SQLite layouts); prod needs a PostgreSQL server standing in for the
+# operator's cluster and its Secrets (lookout-postgres-app, -ca), which the test does not make.
+foreach(overlay dev small)
   add_test(NAME deploy.e2e_manifest_env_${overlay}
     COMMAND ${LOOKOUT_DEPLOY_PYTHON} ${PROJECT_SOURCE_DIR}/tests/e2e/deploy_manifest_env_test.py
       --overlay ${overlay} --build-dir ${CMAKE_BINARY_DIR})
