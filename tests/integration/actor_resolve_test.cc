@@ -231,7 +231,8 @@ TEST_P(ActorResolveTest, NamesAndActorsResolveInOrderAndCreateWithTheirOwnTypeAn
            {6, "Village de Dieu", v1::ACTOR_TYPE_CRIMINAL_GROUP, "HTI"},
            {7, "Médecins Sans Frontières", v1::ACTOR_TYPE_NGO, "HTI"},
            {8, "Dominican Army", v1::ACTOR_TYPE_CRIMINAL_GROUP, "DOM"},
-           {10, "Government of Haiti ", v1::ACTOR_TYPE_GOVERNMENT, "HTI"},
+           // Stored trimmed, as every name is.
+           {10, "Government of Haiti", v1::ACTOR_TYPE_GOVERNMENT, "HTI"},
        }) {
     const v1::Actor actor = r.MustGet(id(made.index));
     EXPECT_EQ(actor.name(), made.name) << made.index;
