@@ -347,7 +347,9 @@ class PostgresTransaction final : public ActorStore::Writer {
     if (keys.empty()) return found;
     LOOKOUT_ASSIGN_OR_RETURN(Result rows, session_.Exec(sql, Params().AddTextArray(keys)));
     found.reserve(rows.rows());
-    for (int row = 0; row < rows.rows(); ++row) found.emplace(rows.Bytes(row, 0), rows.Bytes(row, 1));
+    for (int row = 0; row < rows.rows(); ++row) {
+      found.emplace(rows.Bytes(row, 0), rows.Bytes(row, 1));
+    }
     return found;
   }
 

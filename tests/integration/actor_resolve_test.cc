@@ -33,9 +33,9 @@
 namespace lookout::actor {
 namespace {
 
+using lookout::testing::StoreBackend;
 using ::testing::MatchesRegex;
 using ::testing::StartsWith;
-using lookout::testing::StoreBackend;
 
 constexpr char kToken[] = "test-internal-token";
 
@@ -121,8 +121,7 @@ class Replica {
   std::unique_ptr<v1::ActorService::Stub> stub_;
 };
 
-v1::ActorToResolve Entry(const std::string& name,
-                         v1::ActorType type = v1::ACTOR_TYPE_UNSPECIFIED,
+v1::ActorToResolve Entry(const std::string& name, v1::ActorType type = v1::ACTOR_TYPE_UNSPECIFIED,
                          const std::string& country = "") {
   v1::ActorToResolve entry;
   entry.set_name(name);
@@ -166,17 +165,17 @@ void ExpectResolutions(const v1::ResolveActorsResponse& response,
 TEST_P(ActorResolveTest, NamesAndActorsResolveInOrderAndCreateWithTheirOwnTypeAndCountry) {
   Replica& r = *replica_;
   const v1::Actor kraze = r.MustCreate("Kraze Baryè", v1::ACTOR_TYPE_POLITICAL_MILITIA, "HTI");
-  const v1::Actor government = r.MustCreate("Gouvernement d'Haïti", v1::ACTOR_TYPE_GOVERNMENT,
-                                            "HTI", {"GoH"});
+  const v1::Actor government =
+      r.MustCreate("Gouvernement d'Haïti", v1::ACTOR_TYPE_GOVERNMENT, "HTI", {"GoH"});
   ASSERT_EQ(r.ActorCount(), 2);
 
   v1::ResolveActorsRequest request;
   request.set_create_missing(true);
   request.set_default_type(v1::ACTOR_TYPE_CRIMINAL_GROUP);
   request.set_default_country_code("HTI");
-  request.add_names("kraze barye");     // exists by its exact name
-  request.add_names("Gran Grif");       // new, with the defaults
-  request.add_names("goh");             // exists by alias
+  request.add_names("kraze barye");  // exists by its exact name
+  request.add_names("Gran Grif");    // new, with the defaults
+  request.add_names("goh");          // exists by alias
   *request.add_actors() = Entry("Police Nationale d'Haïti", v1::ACTOR_TYPE_STATE_FORCES, "HTI");
   *request.add_actors() = Entry("UN BINUH", v1::ACTOR_TYPE_INTERGOVERNMENTAL_ORGANIZATION, "USA");
   // Asked again: the same answer, and the actor takes its first entry's (the bare name's) type
@@ -354,14 +353,14 @@ TEST_P(ActorResolveTest, WithoutCreateMissingUnknownActorsAreNoneAndNothingIsCre
   v1::ResolveActorsResponse response;
   grpc::Status status = r.Resolve(request, &response);
   ASSERT_TRUE(status.ok()) << status.error_message();
-  ExpectResolutions(response, {
-                                  {"Nobody Known", "", v1::RESOLUTION_MATCH_NONE},
-                                  {"pnh", pnh.id(), v1::RESOLUTION_MATCH_ALIAS},
-                                  {"Unknown Gang", "", v1::RESOLUTION_MATCH_NONE},
-                                  {"POLICE NATIONALE D'HAITI", pnh.id(),
-                                   v1::RESOLUTION_MATCH_EXACT},
-                                  {"nobody known", "", v1::RESOLUTION_MATCH_NONE},
-                              });
+  ExpectResolutions(response,
+                    {
+                        {"Nobody Known", "", v1::RESOLUTION_MATCH_NONE},
+                        {"pnh", pnh.id(), v1::RESOLUTION_MATCH_ALIAS},
+                        {"Unknown Gang", "", v1::RESOLUTION_MATCH_NONE},
+                        {"POLICE NATIONALE D'HAITI", pnh.id(), v1::RESOLUTION_MATCH_EXACT},
+                        {"nobody known", "", v1::RESOLUTION_MATCH_NONE},
+                    });
   EXPECT_EQ(r.ActorCount(), before);
   EXPECT_EQ(r.MustGet(pnh.id()).etag(), pnh.etag());
 }
@@ -375,13 +374,12 @@ TEST_P(ActorResolveTest, TwoCallersCreatingTheSameNamesAtOnceMakeOneActorPerName
   std::unique_ptr<Replica> second_replica;
   Replica* callers[2] = {replica_.get(), replica_.get()};
   if (GetParam() == StoreBackend::kPostgres) {
-    second_replica =
-        std::make_unique<Replica>(lookout::testing::SameDatabase(location_, "actor"));
+    second_replica = std::make_unique<Replica>(lookout::testing::SameDatabase(location_, "actor"));
     ASSERT_TRUE(second_replica->ok());
     callers[1] = second_replica.get();
   }
   constexpr int kNames = 500;
-  constexpr int kRounds = 4;
+  constexpr int kRounds = 6;
   for (int round = 0; round < kRounds; ++round) {
     std::vector<std::string> names;
     for (int i = 0; i < kNames; ++i) names.push_back(absl::StrCat("Round ", round, " Group ", i));
@@ -412,9 +410,9 @@ TEST_P(ActorResolveTest, TwoCallersCreatingTheSameNamesAtOnceMakeOneActorPerName
     }
     for (std::thread& thread : threads) thread.join();
     for (int t = 0; t < 2; ++t) {
-      ASSERT_TRUE(statuses[t].ok()) << "round " << round << " caller " << t << ": "
-                                    << statuses[t].error_code() << " "
-                                    << statuses[t].error_message();
+      ASSERT_TRUE(statuses[t].ok())
+          << "round " << round << " caller " << t << ": " << statuses[t].error_code() << " "
+          << statuses[t].error_message();
       ASSERT_EQ(responses[t].resolutions_size(), kNames);
     }
     // Key -> each caller's answer.
