@@ -365,6 +365,52 @@ TEST_P(ActorResolveTest, WithoutCreateMissingUnknownActorsAreNoneAndNothingIsCre
   EXPECT_EQ(r.MustGet(pnh.id()).etag(), pnh.etag());
 }
 
+// Many keys go to the store at once (on PostgreSQL as one array parameter): names with the
+// characters of array syntax, an alias two actors share (the earlier created wins), and an
+// exact name that wins over another actor's alias, all in one call of many names.
+TEST_P(ActorResolveTest, ManyNamesAtOnceMatchAsOneByOneWould) {
+  Replica& r = *replica_;
+  const v1::Actor first = r.MustCreate("First Coalition", v1::ACTOR_TYPE_OTHER, "", {"Coalition"});
+  const v1::Actor second =
+      r.MustCreate("Second Coalition", v1::ACTOR_TYPE_OTHER, "", {"Coalition", "Fantom 509"});
+  const v1::Actor fantom = r.MustCreate("Fantom 509", v1::ACTOR_TYPE_CRIMINAL_GROUP, "HTI");
+  const std::vector<std::string> odd = {
+      "Group \"A\", {B}", "back\\slash", "NULL", "{}", "comma, inside", "semi;colon 'q'",
+  };
+  v1::ResolveActorsRequest request;
+  request.set_create_missing(true);
+  for (int i = 0; i < 300; ++i) request.add_names(absl::StrCat("Filler ", i));
+  for (const std::string& name : odd) *request.add_actors() = Entry(name);
+  *request.add_actors() = Entry("coalition");
+  *request.add_actors() = Entry("FANTOM 509");
+  v1::ResolveActorsResponse created;
+  grpc::Status status = r.Resolve(request, &created);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(created.resolutions_size(), 308);
+  for (int i = 0; i < 306; ++i) {
+    EXPECT_EQ(created.resolutions(i).match(), v1::RESOLUTION_MATCH_CREATED) << i;
+  }
+  EXPECT_EQ(created.resolutions(306).actor_id(), first.id());
+  EXPECT_EQ(created.resolutions(306).match(), v1::RESOLUTION_MATCH_ALIAS);
+  EXPECT_EQ(created.resolutions(307).actor_id(), fantom.id());
+  EXPECT_EQ(created.resolutions(307).match(), v1::RESOLUTION_MATCH_EXACT);
+  for (size_t i = 0; i < odd.size(); ++i) {
+    EXPECT_EQ(r.MustGet(created.resolutions(300 + i).actor_id()).name(), odd[i]);
+  }
+
+  // Asked again, each is found under its own key, as the one it was created as.
+  v1::ResolveActorsResponse found;
+  ASSERT_TRUE(r.Resolve(request, &found).ok());
+  ASSERT_EQ(found.resolutions_size(), 308);
+  for (int i = 0; i < 306; ++i) {
+    EXPECT_EQ(found.resolutions(i).actor_id(), created.resolutions(i).actor_id()) << i;
+    EXPECT_EQ(found.resolutions(i).match(), v1::RESOLUTION_MATCH_EXACT) << i;
+  }
+  EXPECT_EQ(found.resolutions(306).actor_id(), first.id());
+  EXPECT_EQ(r.ActorCount(), 3 + 306);
+  EXPECT_NE(second.id(), first.id());
+}
+
 // Two callers resolve the same 500 new names at the same moment, each in an order and spelling
 // of its own, for several rounds: every name ends as exactly one actor, both callers get its id,
 // and exactly one of them reports it CREATED. On PostgreSQL the callers are two replicas (two
