@@ -41,8 +41,7 @@ absl::Status GatewayServer::Init() {
         "no API keys configured: nobody could call the gateway (set --api_keys_file or "
         "LOOKOUT_API_KEYS; lookout-gateway --new_key NAME ROLE makes one)");
   }
-  access_ = std::make_unique<AccessControl>(&key_ring_, config_.role_limits,
-                                            config_.import_limits);
+  access_ = std::make_unique<AccessControl>(&key_ring_, config_.role_limits, config_.import_limits);
 
   pool_ = std::make_unique<BlockingPool>(2);
   if (!config_.redis_host.empty()) {
@@ -76,8 +75,7 @@ absl::Status GatewayServer::Init() {
   RateLimiterOptions import_options = config_.limiter;
   import_options.lease = config_.import_lease;
   import_options.replicas_from = limiter_.get();
-  import_limiter_ =
-      std::make_unique<RateLimiter>(import_gcra_.get(), pool_.get(), import_options);
+  import_limiter_ = std::make_unique<RateLimiter>(import_gcra_.get(), pool_.get(), import_options);
   admission_ = std::make_unique<Admission>(access_.get(), limiter_.get(), import_limiter_.get(),
                                            &MetricsRegistry::Global());
 

@@ -176,8 +176,7 @@ int main(int argc, char** argv) {
   }
   absl::Status limits = config.role_limits.Parse(absl::GetFlag(FLAGS_rate_limits));
   if (!limits.ok()) errors.Add("rate_limits", limits.message());
-  absl::Status import_limits =
-      config.import_limits.Parse(absl::GetFlag(FLAGS_import_rate_limits));
+  absl::Status import_limits = config.import_limits.Parse(absl::GetFlag(FLAGS_import_rate_limits));
   if (!import_limits.ok()) errors.Add("import_rate_limits", import_limits.message());
   const std::string redis_addr = absl::GetFlag(FLAGS_redis_addr);
   if (redis_addr.empty()) {

@@ -198,8 +198,8 @@ TEST_F(GatewayImportBudgetTest, ALargeImportPassesWhileARunawayIsStillStopped) {
     });
   }
   for (std::thread& stream : streams) stream.join();
-  std::cout << "3,000 names and " << kStreams * kRowsPerStream << " rows in "
-            << absl::Now() - start << " with a call budget of 5/s, burst 5\n";
+  std::cout << "3,000 names and " << kStreams * kRowsPerStream << " rows in " << absl::Now() - start
+            << " with a call budget of 5/s, burst 5\n";
   for (int s = 0; s < kStreams; ++s) {
     ASSERT_TRUE(statuses[s].ok()) << s << ": " << statuses[s].error_code() << " "
                                   << statuses[s].error_message();
@@ -308,14 +308,15 @@ TEST_F(GatewayImportBudgetTest, BinaryRefusesABadImportRateLimitNamingTheFlag) {
   for (const Case& c :
        {Case{"--import_rate_limits=READER=10:10", "", "\"READER=10:10\": READER cannot import"},
         Case{"--import_rate_limits=EDITOR=fast", "",
-             "rate limit \"fast\": the rate must be a number"},
-        Case{"--import_rate_limits=EDITOR=10:0", "", "burst at least 1"},
+             "rate limit \"fast\": the rate must be a number of rows per second"},
+        Case{"--import_rate_limits=EDITOR=10:0", "",
+             "rate limit \"10:0\": expected <rows per second>:<burst>, burst at least 1"},
         Case{"", "LOOKOUT_IMPORT_RATE_LIMITS=ROOT=1:1",
              "\"ROOT=1:1\": expected ROLE=<rows per second>:<burst>"}}) {
     SCOPED_TRACE(c.flag + c.env);
     std::string command = absl::StrCat("timeout 20 env ", c.env, " ", LOOKOUT_GATEWAY_BINARY);
-    std::vector<std::string> flags = testing::GatewayFlags(
-        addresses_, keys_file_, lookout::testing::PickFreePort(), 0);
+    std::vector<std::string> flags =
+        testing::GatewayFlags(addresses_, keys_file_, lookout::testing::PickFreePort(), 0);
     if (!c.flag.empty()) flags.push_back(c.flag);
     for (const std::string& flag : flags) absl::StrAppend(&command, " '", flag, "'");
     absl::StrAppend(&command, " 2>&1");
@@ -328,8 +329,8 @@ TEST_F(GatewayImportBudgetTest, BinaryRefusesABadImportRateLimitNamingTheFlag) {
     const int status = pclose(pipe);
     EXPECT_EQ(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 2) << output;
     EXPECT_TRUE(absl::StrContains(
-        output, "invalid configuration: --import_rate_limits (LOOKOUT_IMPORT_RATE_LIMITS): " +
-                    c.message))
+        output,
+        "invalid configuration: --import_rate_limits (LOOKOUT_IMPORT_RATE_LIMITS): " + c.message))
         << output;
   }
 }

@@ -39,9 +39,9 @@ TEST(ApiKeysTest, ParsesNamesRolesHashesAndLimits) {
 
 // Issue 16.2: a key's own import budget, in either order beside its call limit.
 TEST(ApiKeysTest, ParsesAnImportLimit) {
-  auto records = ParseApiKeys("loader EDITOR " + kHashA + " import=100:200\nboss ADMIN " + kHashB +
-                                  " import=5:6 7:8",
-                              "test");
+  auto records = ParseApiKeys(
+      "loader EDITOR " + kHashA + " import=100:200\nboss ADMIN " + kHashB + " import=5:6 7:8",
+      "test");
   ASSERT_TRUE(records.ok()) << records.status();
   ASSERT_EQ(records->size(), 2u);
   EXPECT_FALSE((*records)[0].rate_limit.has_value());

@@ -25,25 +25,23 @@ absl::Status Admission::CheckRequest(const Principal& principal, const Route& ro
 void Admission::Limit(const Principal& principal, std::function<void(grpc::Status)> done) {
   RateLimit limit = principal.limit;
   std::string name = principal.name;
-  limiter_->Acquire(name, limit,
-                    [this, done = std::move(done), name, limit](RateDecision decision) {
-                      if (decision.allowed) {
-                        done(grpc::Status::OK);
-                        return;
-                      }
-                      Count(Budget::kCalls);
-                      done(StatusWithRetryInfo(
-                          grpc::StatusCode::RESOURCE_EXHAUSTED,
-                          RateLimitedMessage(name, limit, decision.retry_after),
-                          decision.retry_after));
-                    });
+  limiter_->Acquire(
+      name, limit, [this, done = std::move(done), name, limit](RateDecision decision) {
+        if (decision.allowed) {
+          done(grpc::Status::OK);
+          return;
+        }
+        Count(Budget::kCalls);
+        done(StatusWithRetryInfo(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                 RateLimitedMessage(name, limit, decision.retry_after),
+                                 decision.retry_after));
+      });
 }
 
 void Admission::Limit(const Principal& principal, const Route& route,
                       const grpc::ByteBuffer& request, std::function<void(grpc::Status)> done) {
-  const int64_t rows = route.import_rows != nullptr && import_limiter_ != nullptr
-                           ? route.import_rows(request)
-                           : 0;
+  const int64_t rows =
+      route.import_rows != nullptr && import_limiter_ != nullptr ? route.import_rows(request) : 0;
   if (rows <= 0) {
     Limit(principal, std::move(done));
     return;
@@ -55,17 +53,16 @@ void Admission::Limit(const Principal& principal, const Route& route,
     }
     const RateLimit limit = principal.import_limit;
     const std::string name = principal.name;
-    PayImportRows(principal, rows,
-                  [done = std::move(done), name, limit, rows](RateDecision decision) {
-                    if (decision.allowed) {
-                      done(grpc::Status::OK);
-                      return;
-                    }
-                    done(StatusWithRetryInfo(
-                        grpc::StatusCode::RESOURCE_EXHAUSTED,
-                        ImportLimitedMessage(name, limit, rows, decision.retry_after),
-                        decision.retry_after));
-                  });
+    PayImportRows(
+        principal, rows, [done = std::move(done), name, limit, rows](RateDecision decision) {
+          if (decision.allowed) {
+            done(grpc::Status::OK);
+            return;
+          }
+          done(StatusWithRetryInfo(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                   ImportLimitedMessage(name, limit, rows, decision.retry_after),
+                                   decision.retry_after));
+        });
   });
 }
 

@@ -87,7 +87,7 @@ ParsedApiKeys ParseApiKeyLines(absl::string_view text, absl::string_view origin)
         bad_limit = "import=: a READER key cannot import, so it has no import limit";
         break;
       }
-      absl::StatusOr<RateLimit> limit = ParseRateLimit(field);
+      absl::StatusOr<RateLimit> limit = ParseRateLimit(field, import ? "rows" : "calls");
       if (!limit.ok()) {
         bad_limit = import ? absl::StrCat("import=", limit.status().message())
                            : std::string(limit.status().message());

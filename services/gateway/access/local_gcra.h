@@ -26,8 +26,7 @@ struct GcraState {
 // Takes `cost` tokens (1 to burst) at now_us if the bucket has them; otherwise leaves the state
 // and returns the wait until they are there. Shared by the local limiter and the tests of the
 // Lua script's maths.
-RateDecision GcraTake(GcraState* state, const RateLimit& limit, int64_t now_us,
-                      int64_t cost = 1);
+RateDecision GcraTake(GcraState* state, const RateLimit& limit, int64_t now_us, int64_t cost = 1);
 
 class LocalGcra {
  public:

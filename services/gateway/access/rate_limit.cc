@@ -15,27 +15,25 @@ int64_t RateLimit::interval_us() const {
   return us < 1 ? 1 : us;
 }
 
-const char* BudgetName(Budget budget) {
-  return budget == Budget::kImports ? "imports" : "calls";
-}
+const char* BudgetName(Budget budget) { return budget == Budget::kImports ? "imports" : "calls"; }
 
 int64_t ImportChunkRows(const RateLimit& limit) {
   return std::clamp<int64_t>(limit.burst / 16, 1, kMaxImportChunkRows);
 }
 
-absl::StatusOr<RateLimit> ParseRateLimit(absl::string_view text) {
+absl::StatusOr<RateLimit> ParseRateLimit(absl::string_view text, absl::string_view unit) {
   std::pair<absl::string_view, absl::string_view> parts =
       absl::StrSplit(absl::StripAsciiWhitespace(text), absl::MaxSplits(':', 1));
   RateLimit limit;
   if (!absl::SimpleAtod(parts.first, &limit.per_second) || !(limit.per_second > 0) ||
       limit.per_second > kMaxRatePerSecond) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "rate limit \"", text, "\": the rate must be a number of calls per second in (0, ",
-        kMaxRatePerSecond, "]"));
+    return absl::InvalidArgumentError(absl::StrCat("rate limit \"", text,
+                                                   "\": the rate must be a number of ", unit,
+                                                   " per second in (0, ", kMaxRatePerSecond, "]"));
   }
   if (!absl::SimpleAtoi(parts.second, &limit.burst) || limit.burst < 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "rate limit \"", text, "\": expected <calls per second>:<burst>, burst at least 1"));
+    return absl::InvalidArgumentError(absl::StrCat("rate limit \"", text, "\": expected <", unit,
+                                                   " per second>:<burst>, burst at least 1"));
   }
   return limit;
 }
@@ -84,7 +82,8 @@ absl::Status RoleRateLimits::Parse(absl::string_view text) {
                        "\": expected ROLE=<calls per second>:<burst> with ROLE one of READER, "
                        "EDITOR, ADMIN"));
     }
-    absl::StatusOr<RateLimit> limit = ParseRateLimit(kv.second);
+    absl::StatusOr<RateLimit> limit =
+        ParseRateLimit(kv.second, budget_ == Budget::kImports ? "rows" : "calls");
     if (!limit.ok()) return limit.status();
     by_role_[*role] = *limit;
   }

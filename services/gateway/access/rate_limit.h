@@ -41,8 +41,8 @@ const char* BudgetName(Budget budget);
 inline constexpr int64_t kMaxImportChunkRows = 1024;
 int64_t ImportChunkRows(const RateLimit& limit);
 
-// "20:40" -> 20 per second, burst 40.
-absl::StatusOr<RateLimit> ParseRateLimit(absl::string_view text);
+// "20:40" -> 20 per second, burst 40. `unit` names what is counted in errors ("calls", "rows").
+absl::StatusOr<RateLimit> ParseRateLimit(absl::string_view text, absl::string_view unit = "calls");
 std::string FormatRateLimit(const RateLimit& limit);
 
 // The limit per role of one budget, with a default for each role.

@@ -54,8 +54,7 @@ RateLimiter::~RateLimiter() {
   sweeper_.join();
 }
 
-void RateLimiter::Acquire(const std::string& key, const RateLimit& limit, int64_t cost,
-                          Done done) {
+void RateLimiter::Acquire(const std::string& key, const RateLimit& limit, int64_t cost, Done done) {
   cost = std::clamp<int64_t>(cost, 1, limit.burst);
   enum class Path { kLeased, kLocal, kWait } path;
   bool start_fetch = false;

@@ -99,8 +99,7 @@ class RateLimiter {
   };
 
   // Allows the waiters at the front that the lease covers, in order, into `decided`.
-  static void ServeFromLease(KeyState& state,
-                             std::vector<std::pair<Done, RateDecision>>* decided);
+  static void ServeFromLease(KeyState& state, std::vector<std::pair<Done, RateDecision>>* decided);
 
   void Fetch(const std::string& key);
   void Sweep();

@@ -115,8 +115,7 @@ absl::StatusOr<RedisReply> RedisGcra::Run(Script& script, absl::string_view key,
 }
 
 absl::StatusOr<TokenGrant> RedisGcra::Take(absl::string_view key, const RateLimit& limit,
-                                           int64_t want, const LeasePolicy& policy,
-                                           int64_t need) {
+                                           int64_t want, const LeasePolicy& policy, int64_t need) {
   need = std::clamp<int64_t>(need, 1, limit.burst);
   want = std::max(want, need);
   absl::StatusOr<RedisReply> reply =
