@@ -259,6 +259,46 @@ TEST_F(GatewayImportBudgetTest, WithRedisDownTheImportBudgetIsKeptLocally) {
   ExpectPacedImport("", "EDITOR=100:100", "paced import without redis");
 }
 
+// The stream's deadline still runs while it is paced: an import that the budget cannot carry in
+// time ends DEADLINE_EXCEEDED and commits nothing more (its last batch included), the gateway
+// lets go of it, and the key goes on importing.
+TEST_F(GatewayImportBudgetTest, APacedStreamPastItsDeadlineEndsAndCommitsNothingMore) {
+  auto gateway = StartGateway("import=100:100");
+  ASSERT_NE(gateway, nullptr);
+  auto channel = testing::Connect(Address(*gateway));
+  auto stub = EventService::NewStub(channel);
+  // 400 rows (one batch of the event service, uncommitted until the stream ends) need 3 s at
+  // this budget; the deadline is 1 s.
+  auto context = KeyContext(keys_.editor, absl::Seconds(1));
+  event::v1::ImportEventsResponse imported;
+  auto writer = stub->ImportEvents(context.get(), &imported);
+  for (int i = 0; i < 400; ++i) {
+    event::v1::ImportEventsRequest row;
+    *row.mutable_event() = MakeEvent("past its deadline", i);
+    if (!writer->Write(row)) break;
+  }
+  writer->WritesDone();
+  grpc::Status status = writer->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << status.error_message();
+
+  // A finite watch from the start (as the admin, whose budgets are untouched) sees none of them.
+  auto watch_context = KeyContext(keys_.admin, absl::Seconds(60));
+  auto reader = stub->WatchEvents(watch_context.get(), event::v1::WatchEventsRequest());
+  event::v1::WatchEventsResponse change;
+  int committed = 0;
+  while (reader->Read(&change)) {
+    committed += absl::StartsWith(change.event().notes(), "past its deadline");
+  }
+  ASSERT_TRUE(reader->Finish().ok());
+  EXPECT_EQ(committed, 0);
+
+  absl::SleepFor(absl::Seconds(1));  // the bucket refills
+  event::v1::ImportEventsResponse next;
+  grpc::Status again = Import(stub.get(), keys_.editor, "after the deadline", 50, &next);
+  EXPECT_TRUE(again.ok()) << again.error_message();
+  EXPECT_EQ(next.created(), 50);
+}
+
 // A ResolveActors whose names do not fit the import budget is refused as a whole with the wait,
 // creates nothing, and passes once the wait is over; resolving without creating draws nothing.
 TEST_F(GatewayImportBudgetTest, AResolveOverTheImportBudgetIsRefusedAndCreatesNothing) {
