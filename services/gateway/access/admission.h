@@ -47,8 +47,8 @@ class Admission {
   // another thread.
   void Limit(const Principal& principal, std::function<void(grpc::Status)> done);
   // The same for a unary request: the call budget, then the import budget for the rows the
-  // route counts in `request` (which must stay alive until `done`). A request the import budget
-  // refuses has spent its call token.
+  // route counts in `request` (read before this returns). A request the import budget refuses
+  // has spent its call token.
   void Limit(const Principal& principal, const Route& route, const grpc::ByteBuffer& request,
              std::function<void(grpc::Status)> done);
 

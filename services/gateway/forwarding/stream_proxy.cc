@@ -142,6 +142,7 @@ void StreamProxy::PayChunk() {
 }
 
 void StreamProxy::Paid(const RateDecision& decision) {
+  grpc::Alarm* alarm = nullptr;
   {
     absl::MutexLock lock(&mu_);
     if (!done_ && upstream_hold_) {
@@ -153,15 +154,20 @@ void StreamProxy::Paid(const RateDecision& decision) {
       }
       // Short of rows: nothing more is read until they are there. The caller's writes wait
       // (HTTP/2 flow control); the stream's deadline still runs, and ends it if it passes.
+      // Still paying_, so nothing deletes the proxy (or the alarm) before the alarm fires.
       pace_alarm_ = std::make_unique<grpc::Alarm>();
-      pace_alarm_->Set(
-          std::chrono::system_clock::now() + absl::ToChronoMicroseconds(decision.retry_after),
-          [this](bool) { PaceAlarmFired(); });
-      return;
+      alarm = pace_alarm_.get();
+    } else {
+      // The stream ended while paying (cancelled, revoked, the backend finished).
+      paying_ = false;
+      if (!done_) return;
     }
-    // The stream ended while paying (cancelled, revoked, the backend finished).
-    paying_ = false;
-    if (!done_) return;
+  }
+  if (alarm != nullptr) {
+    // Set outside the lock: an alarm already due may run its callback before Set returns.
+    alarm->Set(std::chrono::system_clock::now() + absl::ToChronoMicroseconds(decision.retry_after),
+               [this](bool) { PaceAlarmFired(); });
+    return;
   }
   delete this;
 }
