@@ -4,7 +4,8 @@
 #   lookout-internal-token    key "token": the shared secret the backends require from the
 #                             gateway and the stats service (LOOKOUT_INTERNAL_TOKEN)
 #   lookout-gateway-api-keys  key "api-keys": the gateway's keys file, one "name role sha256
-#                             [rate:burst]" line per key; hashes only, never a key in clear
+#                             [rate:burst] [import=rows:burst]" line per key; hashes only,
+#                             never a key in clear
 #   lookout-gateway-tls       (prod, small) type kubernetes.io/tls: the gateway's public certificate
 #
 # Usage:
@@ -105,9 +106,9 @@ else
 fi
 
 # --- API keys ------------------------------------------------------------------------------------
-valid_key_line() {  # name role sha256 [rate:burst]
+valid_key_line() {  # name role sha256 [rate:burst] [import=rows:burst]
   local s='[[:space:]]'
-  [[ $1 =~ ^$s*[A-Za-z0-9_.@-]+$s+(READER|EDITOR|ADMIN)$s+[0-9a-f]{64}($s+[0-9.]+:[0-9]+)?$s*$ ]]
+  [[ $1 =~ ^$s*[A-Za-z0-9_.@-]+$s+(READER|EDITOR|ADMIN)$s+[0-9a-f]{64}($s+[0-9.]+:[0-9]+)?($s+import=[0-9.]+:[0-9]+)?$s*$ ]]
 }
 
 if [ -n "$KEYS_FILE" ] || ((${#NEW_KEYS[@]})); then
@@ -120,7 +121,7 @@ if [ -n "$KEYS_FILE" ] || ((${#NEW_KEYS[@]})); then
       if [[ $line =~ ^[[:space:]]*(#.*)?$ ]] || valid_key_line "$line"; then
         printf '%s\n' "$line" >>"$WORK/api-keys"
       else
-        die "$KEYS_FILE:$lineno: expected \"name ROLE sha256-hex [rate:burst]\" (a hash, never a key)"
+        die "$KEYS_FILE:$lineno: expected \"name ROLE sha256-hex [rate:burst] [import=rows:burst]\" (a hash, never a key)"
       fi
     done <"$KEYS_FILE"
   fi
