@@ -7,8 +7,8 @@
 //   resolver  one thread: the names queued by the reader, up to a thousand a ResolveActors call
 //             (ActorResolver).
 //   senders   `parallel` threads, each with its own ImportEvents stream of up to `stream_rows`
-//             rows; a stream is closed early when no row has come for a moment, so rows waiting
-//             on a resolution never hold back the rows before them for long.
+//             rows; a stream is closed early when the reader must wait for the oldest rows to
+//             finish, when no row has come for `idle_close`, and at the end.
 //
 // Outcomes come back in any order; the calling thread hands them on in input order (a reorder
 // buffer), so rejections are reported by line, in file order, however many streams run. The
@@ -35,9 +35,9 @@ struct ImportSettings {
   // Rows per ImportEvents stream. A stream refused by a rate limit is sent again after the wait
   // the server asks for (re-sending is harmless: rows are upserted by external id).
   int stream_rows = 5000;
-  // A stream that has waited this long for its next row is closed (its rows' outcomes are
-  // known then) instead of being kept open.
-  absl::Duration idle_close = absl::Milliseconds(50);
+  // A stream that has waited this long for its next row (a slow pipe on stdin) is closed, so
+  // its rows' outcomes are reported instead of waiting for rows that may be long in coming.
+  absl::Duration idle_close = absl::Seconds(1);
   // Validate on the server and write nothing (actors are looked up, not created).
   bool dry_run = false;
   ReaderOptions reader;
