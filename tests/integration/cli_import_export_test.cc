@@ -415,6 +415,41 @@ TEST_F(CliAgainstServicesTest, ParallelMustBeAWholeNumberFromOneToSixteen) {
   EXPECT_THAT(sixteen.out, HasSubstr("read 5, created 0, updated 0, unchanged 5"));
 }
 
+TEST_F(CliAgainstServicesTest, LoadingADatasetReportsItsRefusedEventsByIndex) {
+  // The events take the import's path: the one the event service refuses is named by its index.
+  // Event `i`, by both actors; without `typed` it has no event type.
+  auto entry = [](int i, bool typed) {
+    return absl::StrCat(
+        R"({"participants": [{"actorKey": "a", "role": "PARTICIPANT_ROLE_PRIMARY"},)",
+        R"({"actorKey": "b", "role": "PARTICIPANT_ROLE_TARGET"}],)",
+        R"("event": {"eventDate": "2024-01-0)", i, R"(", )",
+        typed ? R"("eventType": "EVENT_TYPE_RIOTS", )" : "",
+        R"("location": {"countryCode": "HTI"}, "externalIds": [{"scheme": "LOAD-TEST", "value": "e)",
+        i, R"("}]}})");
+  };
+  const std::string file =
+      WriteFile("dataset.json",
+                absl::StrCat(R"({"name": "load-test", "actors": [
+          {"key": "a", "actor": {"name": "Load Test Gang", "type": "ACTOR_TYPE_POLITICAL_MILITIA"}},
+          {"key": "b", "actor": {"name": "Load Test Civilians", "type": "ACTOR_TYPE_CIVILIANS"}}],
+        "events": [)",
+                             entry(1, true), ",", entry(2, false), ",", entry(3, true), "]}"));
+  CliRun first = Lookout({"load", file});
+  EXPECT_EQ(first.code, kExitPartial);
+  EXPECT_EQ(first.out,
+            "load-test: actors 2 created, 0 already there; relationships 0 created, 0 already "
+            "there; events 2 created, 0 updated, 0 unchanged, 1 rejected; figures 0 created, 0 "
+            "already there\n");
+  EXPECT_EQ(first.err, file + ": events[1]: event.event_type: is required\n");
+  CliRun again = Lookout({"load", file});
+  EXPECT_EQ(again.code, kExitPartial);
+  EXPECT_EQ(again.out,
+            "load-test: actors 0 created, 2 already there; relationships 0 created, 0 already "
+            "there; events 0 created, 0 updated, 2 unchanged, 1 rejected; figures 0 created, 0 "
+            "already there\n");
+  EXPECT_EQ(again.err, first.err);
+}
+
 // JSONL lines without what a server assigns (ids, times, sequences, actor ids), for comparing
 // two Lookouts' exports.
 std::vector<std::string> Portable(const std::string& jsonl) {
