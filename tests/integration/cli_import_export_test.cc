@@ -2,8 +2,9 @@
 // directly with the internal token): importing fixtures, re-importing (nothing new), rows the
 // server rejects reported on their lines, actor names resolved a thousand a call, known, new
 // and refused names each giving their rows' exact outcome, rejections in file order from
-// parallel streams, two importers creating the same names at once, --parallel's checks, dry
-// runs, and an export -> import round trip into a second, empty Lookout that loses nothing.
+// parallel streams, two importers creating the same names at once, --parallel's checks, a
+// dataset's refused event named by its index, dry runs, and an export -> import round trip into
+// a second, empty Lookout that loses nothing.
 #include <algorithm>
 #include <fstream>
 #include <map>
