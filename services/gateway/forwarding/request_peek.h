@@ -12,6 +12,11 @@ namespace lookout::gateway {
 // malformed request can never slip past the stricter rule.
 bool ReadBoolField(const grpc::ByteBuffer& message, int field_number);
 
+// Whether a top-level string field is set and not empty (the last occurrence wins, as in a real
+// parse). Unparseable bytes read as false, so a malformed write is never taken for a retry-safe
+// one.
+bool HasNonEmptyStringField(const grpc::ByteBuffer& message, int field_number);
+
 }  // namespace lookout::gateway
 
 #endif  // LOOKOUT_SERVICES_GATEWAY_FORWARDING_REQUEST_PEEK_H_
