@@ -86,8 +86,8 @@ for base in "${BACKENDS[@]}"; do
   for ((i = 2; i <= REPLICAS; i++)); do
     name=$base-$i
     BINARY[$name]=${BINARY[$base]} HEALTH_NAME[$name]=${HEALTH_NAME[$base]}
-    PORT[$name]=$((PORT[$base] + (i - 1) * REPLICA_PORT_STEP))
-    METRICS[$name]=$((METRICS[$base] + (i - 1) * REPLICA_PORT_STEP))
+    PORT[$name]=$((${PORT[$base]} + (i - 1) * REPLICA_PORT_STEP))
+    METRICS[$name]=$((${METRICS[$base]} + (i - 1) * REPLICA_PORT_STEP))
     ADDRS[$base]+=,127.0.0.1:${PORT[$name]}
   done
 done

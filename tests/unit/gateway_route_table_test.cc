@@ -131,7 +131,7 @@ TEST(RequestPeekTest, ARequestIdMustBeSetAndNotEmpty) {
   EXPECT_FALSE(HasNonEmptyStringField(grpc::ByteBuffer(), field));
 }
 
-TEST(RouteTableTest, CreatesNameTheirRequestIdField) {
+TEST(RouteRequestIdTest, CreatesNameTheirRequestIdField) {
   for (const char* path : {"/lookout.event.v1.EventService/CreateEvent",
                            "/lookout.actor.v1.ActorService/CreateActor",
                            "/lookout.actor.v1.ActorService/CreateRelationship",
