@@ -34,8 +34,7 @@ absl::StatusOr<HostPort> ParseHostPort(absl::string_view item) {
   if (absl::StartsWith(item, "[")) {
     const size_t close = item.find(']');
     if (close == absl::string_view::npos || close + 1 >= item.size() || item[close + 1] != ':') {
-      return absl::InvalidArgumentError(
-          absl::StrCat("\"", item, "\" is not [IPv6]:port"));
+      return absl::InvalidArgumentError(absl::StrCat("\"", item, "\" is not [IPv6]:port"));
     }
     host = item.substr(1, close - 1);
     port = item.substr(close + 2);
@@ -53,8 +52,7 @@ absl::StatusOr<HostPort> ParseHostPort(absl::string_view item) {
   }
   int port_number = 0;
   if (!absl::SimpleAtoi(port, &port_number) || port_number < 1 || port_number > 65535) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("\"", item, "\" has no port in 1..65535"));
+    return absl::InvalidArgumentError(absl::StrCat("\"", item, "\" has no port in 1..65535"));
   }
   if (host.empty() || host.find_first_of(" \t/") != absl::string_view::npos) {
     return absl::InvalidArgumentError(absl::StrCat("\"", item, "\" has no valid host"));
@@ -91,7 +89,8 @@ absl::StatusOr<ReplicaTarget> ParseReplicaTarget(absl::string_view value) {
   }
   if (!absl::StrContains(value, ',')) {
     absl::StatusOr<HostPort> host = ParseHostPort(value);
-    if (!host.ok()) return absl::InvalidArgumentError(absl::StrCat(host.status().message(), "; ", kForms));
+    if (!host.ok())
+      return absl::InvalidArgumentError(absl::StrCat(host.status().message(), "; ", kForms));
     return ReplicaTarget{std::string(value), /*replicated=*/false};
   }
   std::vector<std::string> items;

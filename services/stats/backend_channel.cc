@@ -24,8 +24,8 @@ std::shared_ptr<grpc::Channel> CreateBackendChannel(const std::string& address,
   arguments.SetMaxReceiveMessageSize(16 * 1024 * 1024);
   absl::StatusOr<ReplicaTarget> target = ParseReplicaTarget(address);
   // main.cc refuses a malformed address at start-up; one that got past it is used as written.
-  return CreateReplicaChannel(target.ok() ? *target : ReplicaTarget{address, false},
-                              health_service, std::move(arguments));
+  return CreateReplicaChannel(target.ok() ? *target : ReplicaTarget{address, false}, health_service,
+                              std::move(arguments));
 }
 
 }  // namespace lookout::stats

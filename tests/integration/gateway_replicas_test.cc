@@ -75,8 +75,8 @@ class GatewayReplicasTest : public ::testing::Test {
     a_ = std::make_unique<Replica>("a");
     b_ = std::make_unique<Replica>("b");
     GatewayConfig config = testing::TestGatewayConfig(
-        {absl::StrCat(a_->address(), ",", b_->address()), "127.0.0.1:1", "127.0.0.1:1"},
-        keys_file_, 0);
+        {absl::StrCat(a_->address(), ",", b_->address()), "127.0.0.1:1", "127.0.0.1:1"}, keys_file_,
+        0);
     auto gateway = GatewayServer::Start(std::move(config));
     ASSERT_TRUE(gateway.ok()) << gateway.status();
     gateway_ = *std::move(gateway);
@@ -90,7 +90,8 @@ class GatewayReplicasTest : public ::testing::Test {
     request.set_id(id);
     event::v1::GetEventResponse response;
     grpc::Status status = stub_->GetEvent(context.get(), request, &response);
-    if (!status.ok()) return absl::StrCat("failed: ", status.error_code(), " ", status.error_message());
+    if (!status.ok())
+      return absl::StrCat("failed: ", status.error_code(), " ", status.error_message());
     return response.event().id();
   }
   std::string Create() {
@@ -99,7 +100,8 @@ class GatewayReplicasTest : public ::testing::Test {
     // No request_id: only gRPC's transparent retry may send it again.
     grpc::Status status =
         stub_->CreateEvent(context.get(), event::v1::CreateEventRequest(), &response);
-    if (!status.ok()) return absl::StrCat("failed: ", status.error_code(), " ", status.error_message());
+    if (!status.ok())
+      return absl::StrCat("failed: ", status.error_code(), " ", status.error_message());
     return response.event().id();
   }
 

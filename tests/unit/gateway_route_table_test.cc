@@ -132,10 +132,10 @@ TEST(RequestPeekTest, ARequestIdMustBeSetAndNotEmpty) {
 }
 
 TEST(RouteRequestIdTest, CreatesNameTheirRequestIdField) {
-  for (const char* path : {"/lookout.event.v1.EventService/CreateEvent",
-                           "/lookout.actor.v1.ActorService/CreateActor",
-                           "/lookout.actor.v1.ActorService/CreateRelationship",
-                           "/lookout.stats.v1.StatsService/RecordObservation"}) {
+  for (const char* path :
+       {"/lookout.event.v1.EventService/CreateEvent", "/lookout.actor.v1.ActorService/CreateActor",
+        "/lookout.actor.v1.ActorService/CreateRelationship",
+        "/lookout.stats.v1.StatsService/RecordObservation"}) {
     const Route* route = FindRoute(path);
     ASSERT_NE(route, nullptr) << path;
     EXPECT_FALSE(route->idempotent) << path;

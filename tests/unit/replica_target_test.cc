@@ -63,8 +63,9 @@ TEST(ReplicaTargetTest, ServiceConfigChecksHealthOnlyForReplicas) {
   ReplicaTarget several{"ipv4:127.0.0.1:1,127.0.0.1:2", true};
   EXPECT_EQ(ReplicaServiceConfig(one, "svc", false),
             R"({"loadBalancingConfig":[{"round_robin":{}}]})");
-  EXPECT_EQ(ReplicaServiceConfig(several, "svc", false),
-            R"({"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":"svc"}})");
+  EXPECT_EQ(
+      ReplicaServiceConfig(several, "svc", false),
+      R"({"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":"svc"}})");
   EXPECT_TRUE(absl::StrContains(ReplicaServiceConfig(several, "svc", true),
                                 R"("retryableStatusCodes":["UNAVAILABLE"])"));
 }

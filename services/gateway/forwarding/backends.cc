@@ -43,9 +43,9 @@ const char* HealthServiceOf(Backend backend) {
 }  // namespace
 
 absl::Status CheckBackendAddresses(const BackendAddresses& addresses) {
-  for (auto [flag, address] : {std::pair{"event_addr", &addresses.event},
-                               std::pair{"actor_addr", &addresses.actor},
-                               std::pair{"stats_addr", &addresses.stats}}) {
+  for (auto [flag, address] :
+       {std::pair{"event_addr", &addresses.event}, std::pair{"actor_addr", &addresses.actor},
+        std::pair{"stats_addr", &addresses.stats}}) {
     absl::StatusOr<ReplicaTarget> target = ParseReplicaTarget(*address);
     if (!target.ok()) {
       return absl::InvalidArgumentError(absl::StrCat(flag, ": ", target.status().message()));
@@ -54,9 +54,8 @@ absl::Status CheckBackendAddresses(const BackendAddresses& addresses) {
   return absl::OkStatus();
 }
 
-std::shared_ptr<grpc::Channel> MakeBackendChannel(const std::string& address,
-                                                  int max_message_bytes, Backend backend,
-                                                  bool read_retries) {
+std::shared_ptr<grpc::Channel> MakeBackendChannel(const std::string& address, int max_message_bytes,
+                                                  Backend backend, bool read_retries) {
   absl::StatusOr<ReplicaTarget> target = ParseReplicaTarget(address);
   // Checked at start-up (CheckBackendAddresses); a value that got past it is used as written.
   ReplicaTarget use = target.ok() ? *target : ReplicaTarget{address, false};

@@ -50,9 +50,8 @@ class Backends {
 // not host:port, a list of IP:port, or a gRPC target.
 absl::Status CheckBackendAddresses(const BackendAddresses& addresses);
 
-std::shared_ptr<grpc::Channel> MakeBackendChannel(const std::string& address,
-                                                  int max_message_bytes, Backend backend,
-                                                  bool read_retries);
+std::shared_ptr<grpc::Channel> MakeBackendChannel(const std::string& address, int max_message_bytes,
+                                                  Backend backend, bool read_retries);
 
 }  // namespace lookout::gateway
 

@@ -4,8 +4,9 @@
 // (HTTP/2 flow control then pushes back to the sender) instead of buffering without bound.
 //
 // A server-streaming idempotent read that gets UNAVAILABLE before anything reached the caller is
-// tried again (ProxyEnv::max_attempts in all). A server-streaming call (a WatchEvents that may follow for hours) counts as an
-// open stream of the gateway: refused beyond the cap, ended with UNAVAILABLE when it stops.
+// tried again (ProxyEnv::max_attempts in all). A server-streaming call (a WatchEvents that may
+// follow for hours) counts as an open stream of the gateway: refused beyond the cap, ended with
+// UNAVAILABLE when it stops.
 //
 // A stream ends when the caller cancels it (the backend call is cancelled too, never half-closed:
 // an import cancelled mid-stream must not commit its last rows), and ends UNAUTHENTICATED, its

@@ -32,9 +32,8 @@ void UnaryProxy::OnReadDone(bool ok) {
     return;
   }
   // Reads are safe to send again; a write only when the backend applies its request_id once.
-  retry_safe_ = route_->idempotent ||
-                (route_->request_id_field != 0 &&
-                 HasNonEmptyStringField(request_, route_->request_id_field));
+  retry_safe_ = route_->idempotent || (route_->request_id_field != 0 &&
+                                       HasNonEmptyStringField(request_, route_->request_id_field));
   absl::Status allowed = env_->admission->CheckRequest(principal_, *route_, request_);
   if (!allowed.ok()) {
     Finish(ToGrpcStatus(allowed));
