@@ -4,7 +4,8 @@
 #   scripts/run.sh stop     stop what run.sh started (PostgreSQL too, when it started one)
 #   scripts/run.sh status   show each process and its health
 #   scripts/run.sh rollout  restart every event, actor and stats replica in turn (SIGTERM, start,
-#                           wait until SERVING); with 2+ replicas no client call fails
+#                           wait until SERVING, pause LOOKOUT_ROLLOUT_PAUSE_SECONDS, default 2);
+#                           with 2+ replicas no client call fails
 # Environment: LOOKOUT_VAR_DIR (default var), LOOKOUT_SKIP_SETUP=1 to skip install and build,
 # LOOKOUT_REDIS_PORT, LOOKOUT_EVENT_PORT, LOOKOUT_ACTOR_PORT, LOOKOUT_STATS_PORT, LOOKOUT_GATEWAY_PORT,
 # LOOKOUT_*_METRICS_PORT.
@@ -293,7 +294,11 @@ cmd_status() {
 # NOT_SERVING, so callers' balancers leave it, then drains its calls and exits), start the same
 # binary again, wait until it reports SERVING, then the next. The gateway is not restarted.
 cmd_rollout() {
-  local name
+  local name first=1
+  # Callers find a restarted replica again within their reconnect back-off (the gateway's is at
+  # most 1 s), then health-check it: until then the next replica must stay up, or for a moment a
+  # caller would see none SERVING. Kubernetes' minReadySeconds plays this part.
+  local pause=${LOOKOUT_ROLLOUT_PAUSE_SECONDS:-2}
   mkdir -p "$VAR/run" "$VAR/log"
   secrets
   gateway_keys >/dev/null
@@ -301,6 +306,8 @@ cmd_rollout() {
   if [ "$STORE" = postgres ] && [ -z "${LOOKOUT_DATABASE_URL:-}" ]; then pg_start >/dev/null; fi
   for name in "${SERVICES[@]}"; do
     [ "$name" = gateway ] && continue
+    [ "$first" = 1 ] || sleep "$pause"
+    first=0
     stop_pidfile "$name"
     start_service "$name"
     wait_serving "$name"
