@@ -49,6 +49,25 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# A malformed address list stops each binary at start-up, naming the flag and the rule.
+BIN=$BUILD_DIR/services
+out=$(env -i "$BIN/gateway/lookout-gateway" --internal_token=t --api_keys="k READER 00" \
+  --redis_addr= --event_addr=127.0.0.1:7001,127.0.0.1:x 2>&1)
+expect_eq "$?:$out" "2:invalid configuration: --event_addr (LOOKOUT_EVENT_ADDR): item 2: \"127.0.0.1:x\" has no port in 1..65535; want host:port, a comma-separated list of IP:port (127.0.0.1:7001,127.0.0.1:7002) or a gRPC target (dns:///lookout-event:50052)" \
+  "the gateway refuses a list item without a port"
+out=$(env -i "$BIN/stats/lookout-stats" --internal_token=t --event_addr=127.0.0.1:7001,localhost:7002 2>&1)
+expect_eq "$?" 2 "stats refuses a list holding a name"
+grep -q -- '--event_addr (LOOKOUT_EVENT_ADDR): item 2 "localhost:7002": a list takes IP addresses only' <<<"$out" \
+  && pass "naming --event_addr and the rule" || fail "stats' error names the flag and the rule: $out"
+out=$(env -i "$BIN/event/lookout-event" --internal_token=t --actor_addr=127.0.0.1:7001,[::1]:7002 2>&1)
+expect_eq "$?" 2 "the event service refuses a list mixing address families"
+grep -q -- '--actor_addr (LOOKOUT_ACTOR_ADDR): item 2 "\[::1\]:7002": a list takes one address family' <<<"$out" \
+  && pass "naming --actor_addr and the rule" || fail "event's error names the flag and the rule: $out"
+out=$(LOOKOUT_STORE=sqlite "$ROOT/scripts/run.sh" start 2>&1)
+expect_eq "$?" 2 "run.sh refuses replicas on SQLite"
+expect_eq "$out" "run.sh: LOOKOUT_BACKEND_REPLICAS=2 needs LOOKOUT_STORE=postgres (replicas share one database)" \
+  "saying why"
+
 started=$(date +%s)
 out=$("$ROOT/scripts/run.sh" start 2>&1) || { echo "$out"; echo "FAIL: run.sh start with 2 replicas"; exit 1; }
 status=$("$ROOT/scripts/run.sh" status)
