@@ -3,16 +3,19 @@
 // while its port still accepts gets no new call (client-side health checking); a replica stopped
 // gracefully (ServerRunner::Stop, what SIGTERM does) under steady load fails no call, and the
 // calls in flight on it finish. Each replica is a real server run by ServerRunner, with a
-// test-only event service that counts its calls.
+// test-only event service that counts its calls. Also what gRPC 1.51 does with a retryPolicy for
+// generic-stub calls.
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
+#include <chrono>
 #include <set>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/replica_target.h"
 #include "common/server_runner.h"
 #include "gtest/gtest.h"
 #include "lookout/event/v1/event_service.grpc.pb.h"
@@ -30,10 +33,16 @@ class CountingEventService final : public EventService::Service {
  public:
   explicit CountingEventService(std::string name) : name_(std::move(name)) {}
   std::atomic<int> calls{0};
+  // GetEvent answers UNAVAILABLE this many times first.
+  std::atomic<int> unavailable_first{0};
 
   grpc::Status GetEvent(grpc::ServerContext*, const event::v1::GetEventRequest* request,
                         event::v1::GetEventResponse* response) override {
     ++calls;
+    if (unavailable_first.load() > 0) {
+      --unavailable_first;
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE, "scripted outage");
+    }
     if (request->id() == "slow") absl::SleepFor(absl::Milliseconds(1500));
     response->mutable_event()->set_id(name_);
     return grpc::Status::OK;
@@ -186,6 +195,39 @@ TEST_F(GatewayReplicasTest, AGracefulStopUnderLoadFailsNoCallAndFinishesTheCalls
     if (got == "a") ++slow_on_a;
   }
   EXPECT_GT(slow_on_a, 0) << "a slow call ran on the stopped replica and finished";
+}
+
+// What gRPC 1.51 does with the service config's retryPolicy for a call made through a
+// grpc::GenericStub (as the gateway forwards): the method config matches on the call's path, so
+// the policy applies as to a generated stub. Without a policy, an UNAVAILABLE the server
+// answered is not retried (a transparent retry covers only calls no server processed).
+TEST(ReplicaChannelTest, RetryPolicyAppliesToGenericCallsAndOnlyWithAPolicy) {
+  Replica replica("a");
+  auto call = [&](bool read_retries) {
+    auto channel = CreateReplicaChannel(ReplicaTarget{replica.address(), false}, "",
+                                        grpc::ChannelArguments(), read_retries);
+    grpc::GenericStub stub(channel);
+    event::v1::GetEventRequest request;
+    request.set_id("x");
+    grpc::Slice slice(request.SerializeAsString());
+    grpc::ByteBuffer bytes(&slice, 1);
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    grpc::ByteBuffer response;
+    return testing::RawUnary(stub, &context, "/lookout.event.v1.EventService/GetEvent", bytes,
+                             &response);
+  };
+  replica.service.calls = 0;
+  replica.service.unavailable_first = 2;
+  grpc::Status status = call(/*read_retries=*/true);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(replica.service.calls.load(), 3);
+
+  replica.service.calls = 0;
+  replica.service.unavailable_first = 1;
+  status = call(/*read_retries=*/false);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(replica.service.calls.load(), 1);
 }
 
 }  // namespace
