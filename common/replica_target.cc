@@ -89,8 +89,9 @@ absl::StatusOr<ReplicaTarget> ParseReplicaTarget(absl::string_view value) {
   }
   if (!absl::StrContains(value, ',')) {
     absl::StatusOr<HostPort> host = ParseHostPort(value);
-    if (!host.ok())
+    if (!host.ok()) {
       return absl::InvalidArgumentError(absl::StrCat(host.status().message(), "; ", kForms));
+    }
     return ReplicaTarget{std::string(value), /*replicated=*/false};
   }
   std::vector<std::string> items;
