@@ -24,23 +24,33 @@ Role ResolveActorsRole(const grpc::ByteBuffer& request) {
              : kReader;
 }
 
+// Creating actors is what an import does in bulk: each name (of `names` and of `actors`) of a
+// request with create_missing draws one row of the import budget, found in the actor store or
+// not (the gateway cannot tell which); resolving without creating draws none.
+int64_t ResolveActorsImportRows(const grpc::ByteBuffer& request) {
+  using Request = actor::v1::ResolveActorsRequest;
+  if (!ReadBoolField(request, Request::kCreateMissingFieldNumber)) return 0;
+  return CountFields(request, {Request::kNamesFieldNumber, Request::kActorsFieldNumber});
+}
+
 const std::vector<Route>* BuildRoutes() {
   using B = Backend;
   return new std::vector<Route>{
-      // path, backend, least role, idempotent, kind[, role rule[, request_id field]]
+      // path, backend, least role, idempotent, kind[, role rule, import rows, paced import,
+      // request_id field]
       {"/lookout.event.v1.EventService/CreateEvent", B::kEvent, kEditor, false, kUnary, nullptr,
-       event::v1::CreateEventRequest::kRequestIdFieldNumber},
+       nullptr, false, event::v1::CreateEventRequest::kRequestIdFieldNumber},
       {"/lookout.event.v1.EventService/GetEvent", B::kEvent, kReader, true, kUnary},
       {"/lookout.event.v1.EventService/ListEvents", B::kEvent, kReader, true, kUnary},
       {"/lookout.event.v1.EventService/UpdateEvent", B::kEvent, kEditor, false, kUnary},
       {"/lookout.event.v1.EventService/DeleteEvent", B::kEvent, kEditor, false, kUnary},
       {"/lookout.event.v1.EventService/ImportEvents", B::kEvent, kEditor, false,
-       CallKind::kClientStreaming},
+       CallKind::kClientStreaming, nullptr, nullptr, /*paced_import=*/true},
       {"/lookout.event.v1.EventService/WatchEvents", B::kEvent, kReader, true,
        CallKind::kServerStreaming},
 
       {"/lookout.actor.v1.ActorService/CreateActor", B::kActor, kEditor, false, kUnary, nullptr,
-       actor::v1::CreateActorRequest::kRequestIdFieldNumber},
+       nullptr, false, actor::v1::CreateActorRequest::kRequestIdFieldNumber},
       {"/lookout.actor.v1.ActorService/GetActor", B::kActor, kReader, true, kUnary},
       {"/lookout.actor.v1.ActorService/BatchGetActors", B::kActor, kReader, true, kUnary},
       {"/lookout.actor.v1.ActorService/ListActors", B::kActor, kReader, true, kUnary},
@@ -48,16 +58,16 @@ const std::vector<Route>* BuildRoutes() {
       {"/lookout.actor.v1.ActorService/DeleteActor", B::kActor, kEditor, false, kUnary},
       // Retry-safe even when it creates: a second try finds the actors the first one made.
       {"/lookout.actor.v1.ActorService/ResolveActors", B::kActor, kReader, true, kUnary,
-       &ResolveActorsRole},
+       &ResolveActorsRole, &ResolveActorsImportRows},
       {"/lookout.actor.v1.ActorService/CreateRelationship", B::kActor, kEditor, false, kUnary,
-       nullptr, actor::v1::CreateRelationshipRequest::kRequestIdFieldNumber},
+       nullptr, nullptr, false, actor::v1::CreateRelationshipRequest::kRequestIdFieldNumber},
       {"/lookout.actor.v1.ActorService/ListRelationships", B::kActor, kReader, true, kUnary},
       {"/lookout.actor.v1.ActorService/DeleteRelationship", B::kActor, kEditor, false, kUnary},
 
       {"/lookout.stats.v1.StatsService/AggregateEvents", B::kStats, kReader, true, kUnary},
       {"/lookout.stats.v1.StatsService/GetTrends", B::kStats, kReader, true, kUnary},
       {"/lookout.stats.v1.StatsService/RecordObservation", B::kStats, kEditor, false, kUnary,
-       nullptr, stats::v1::RecordObservationRequest::kRequestIdFieldNumber},
+       nullptr, nullptr, false, stats::v1::RecordObservationRequest::kRequestIdFieldNumber},
       {"/lookout.stats.v1.StatsService/GetObservation", B::kStats, kReader, true, kUnary},
       {"/lookout.stats.v1.StatsService/ListObservations", B::kStats, kReader, true, kUnary},
       {"/lookout.stats.v1.StatsService/DeleteObservation", B::kStats, kEditor, false, kUnary},
@@ -144,6 +154,14 @@ absl::Status CheckRoutesAgainstDescriptors() {
     if (route.role_for_request != nullptr && route.kind != CallKind::kUnary) {
       return absl::InternalError(
           absl::StrCat("route ", route.path, " has a request rule but is not unary"));
+    }
+    if (route.import_rows != nullptr && route.kind != CallKind::kUnary) {
+      return absl::InternalError(
+          absl::StrCat("route ", route.path, " counts import rows but is not unary"));
+    }
+    if (route.paced_import && route.kind != CallKind::kClientStreaming) {
+      return absl::InternalError(
+          absl::StrCat("route ", route.path, " paces an import but is not client streaming"));
     }
     services.insert(std::string(ServiceOfPath(route.path)));
   }
