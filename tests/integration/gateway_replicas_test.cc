@@ -124,13 +124,17 @@ class GatewayReplicasTest : public ::testing::Test {
 };
 
 TEST_F(GatewayReplicasTest, CallsReachEveryReplica) {
+  // Each replica joins the rotation once its health check answers SERVING.
+  std::set<std::string> answered;
+  for (int i = 0; i < 1000 && answered.size() < 2; ++i) answered.insert(Get());
+  ASSERT_EQ(answered, (std::set<std::string>{"a", "b"}));
+  // Then round robin: every replica gets its share.
   int from_a = 0;
   int from_b = 0;
-  for (int i = 0; i < 40; ++i) {
+  for (int i = 0; i < 20; ++i) {
     const std::string got = Get();
-    if (got == "a") ++from_a;
-    if (got == "b") ++from_b;
     ASSERT_TRUE(got == "a" || got == "b") << got;
+    (got == "a" ? from_a : from_b)++;
   }
   EXPECT_GT(from_a, 0);
   EXPECT_GT(from_b, 0);
@@ -138,7 +142,7 @@ TEST_F(GatewayReplicasTest, CallsReachEveryReplica) {
 
 TEST_F(GatewayReplicasTest, AReplicaReportingNotServingGetsNoNewCall) {
   std::set<std::string> answered;
-  for (int i = 0; i < 10; ++i) answered.insert(Get());
+  for (int i = 0; i < 1000 && answered.size() < 2; ++i) answered.insert(Get());
   ASSERT_EQ(answered, (std::set<std::string>{"a", "b"})) << "both replicas answer";
   a_->runner->SetServing(false);
   // The health watch reaches the gateway's balancer: wait (bounded) until A gets nothing.
@@ -155,6 +159,10 @@ TEST_F(GatewayReplicasTest, AReplicaReportingNotServingGetsNoNewCall) {
 }
 
 TEST_F(GatewayReplicasTest, AGracefulStopUnderLoadFailsNoCallAndFinishesTheCallsInFlight) {
+  // Both replicas in the balancer's rotation first (health checks start with the channel).
+  std::set<std::string> answered;
+  for (int i = 0; i < 1000 && answered.size() < 2; ++i) answered.insert(Get());
+  ASSERT_EQ(answered, (std::set<std::string>{"a", "b"}));
   // Slow calls in flight on both replicas when the stop begins: started before the load, so
   // round robin alternates them between the replicas.
   std::vector<std::string> slow(4);
