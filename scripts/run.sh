@@ -3,6 +3,9 @@
 #   scripts/run.sh          set up (install, build), start everything, wait until all SERVING
 #   scripts/run.sh stop     stop what run.sh started (PostgreSQL too, when it started one)
 #   scripts/run.sh status   show each process and its health
+#   scripts/run.sh rollout  restart every event, actor and stats replica in turn (SIGTERM, start,
+#                           wait until SERVING, pause LOOKOUT_ROLLOUT_PAUSE_SECONDS, default 2);
+#                           with 2+ replicas no client call fails
 # Environment: LOOKOUT_VAR_DIR (default var), LOOKOUT_SKIP_SETUP=1 to skip install and build,
 # LOOKOUT_REDIS_PORT, LOOKOUT_EVENT_PORT, LOOKOUT_ACTOR_PORT, LOOKOUT_STATS_PORT, LOOKOUT_GATEWAY_PORT,
 # LOOKOUT_*_METRICS_PORT.
@@ -10,6 +13,10 @@
 # server of Lookout's own under var/postgres (port LOOKOUT_POSTGRES_PORT, default 5433; see
 # scripts/local-postgres.sh); LOOKOUT_DATABASE_URL (with LOOKOUT_DATABASE_PASSWORD_FILE)
 # points the services at an existing server instead, and run.sh starts none.
+# Replicas: LOOKOUT_BACKEND_REPLICAS=N (PostgreSQL only) runs N replicas each of event, actor and
+# stats, replica i on the base port + (i-1) x LOOKOUT_REPLICA_PORT_STEP (default 100), named
+# event, event-2, ...; the gateway, the event service (for actor) and stats (for event) are given
+# the comma-separated address lists and spread calls over the replicas that report SERVING.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -33,8 +40,23 @@ if [ -z "$STORE" ]; then
   STORE=sqlite
   [ -z "${LOOKOUT_DATABASE_URL:-}" ] || STORE=postgres
 fi
+REPLICAS=${LOOKOUT_BACKEND_REPLICAS:-1}
+REPLICA_PORT_STEP=${LOOKOUT_REPLICA_PORT_STEP:-100}
+if ! [[ $REPLICAS =~ ^[1-9][0-9]?$ ]]; then
+  echo "run.sh: LOOKOUT_BACKEND_REPLICAS must be a number from 1 to 99 (got '$REPLICAS')" >&2
+  exit 2
+fi
+if ! [[ $REPLICA_PORT_STEP =~ ^[1-9][0-9]*$ ]]; then
+  echo "run.sh: LOOKOUT_REPLICA_PORT_STEP must be a positive number (got '$REPLICA_PORT_STEP')" >&2
+  exit 2
+fi
 case "$STORE" in
   sqlite)
+    if [ "$REPLICAS" -gt 1 ]; then
+      # A SQLite file belongs to one process: replicas share a PostgreSQL database instead.
+      echo "run.sh: LOOKOUT_BACKEND_REPLICAS=$REPLICAS needs LOOKOUT_STORE=postgres (replicas share one database)" >&2
+      exit 2
+    fi
     if [ -n "${LOOKOUT_DATABASE_URL:-}" ]; then
       echo "run.sh: LOOKOUT_STORE=sqlite and LOOKOUT_DATABASE_URL are both set; choose one" >&2
       exit 2
@@ -55,6 +77,29 @@ METRICS[gateway]=$GATEWAY_METRICS_PORT HEALTH_NAME[gateway]=lookout.gateway.v1.G
 # The stats service reports SERVING once its read model has caught up with the event log.
 BINARY[stats]=stats/lookout-stats PORT[stats]=${LOOKOUT_STATS_PORT:-50054}
 METRICS[stats]=${LOOKOUT_STATS_METRICS_PORT:-9454} HEALTH_NAME[stats]=lookout.stats.v1.StatsService
+
+# Replicas 2..N of each backend: "event-2" is the event binary on the event port + the step.
+# ADDRS[name] is the address list the other services are given.
+BACKENDS=(actor event stats)
+declare -A ADDRS
+for base in "${BACKENDS[@]}"; do
+  ADDRS[$base]=127.0.0.1:${PORT[$base]}
+  for ((i = 2; i <= REPLICAS; i++)); do
+    name=$base-$i
+    BINARY[$name]=${BINARY[$base]} HEALTH_NAME[$name]=${HEALTH_NAME[$base]}
+    PORT[$name]=$((${PORT[$base]} + (i - 1) * REPLICA_PORT_STEP))
+    METRICS[$name]=$((${METRICS[$base]} + (i - 1) * REPLICA_PORT_STEP))
+    ADDRS[$base]+=,127.0.0.1:${PORT[$name]}
+  done
+done
+# Start order: every actor replica, every event replica (they check actors), every stats replica
+# (they follow the event log), then the gateway.
+SERVICES=()
+for base in "${BACKENDS[@]}"; do
+  SERVICES+=("$base")
+  for ((i = 2; i <= REPLICAS; i++)); do SERVICES+=("$base-$i"); done
+done
+SERVICES+=(gateway)
 
 # Alive and not a zombie: a killed child of an earlier run.sh may stay a zombie when nothing
 # reaps it (PID 1 in a container), and kill -0 still succeeds on a zombie.
@@ -106,7 +151,7 @@ gateway_keys() {
     echo "gateway: created an admin, an editor and a reader key in $env_file"
   fi
   export LOOKOUT_API_KEYS_FILE=$keys_file
-  export LOOKOUT_EVENT_ADDR=127.0.0.1:$EVENT_PORT LOOKOUT_STATS_ADDR=127.0.0.1:${LOOKOUT_STATS_PORT:-50054}
+  export LOOKOUT_EVENT_ADDR=${ADDRS[event]} LOOKOUT_STATS_ADDR=${ADDRS[stats]}
 }
 
 gateway_usage() {
@@ -139,7 +184,7 @@ start_service() {
   fi
   env LOOKOUT_PORT="${PORT[$name]}" LOOKOUT_METRICS_PORT="${METRICS[$name]}" \
     LOOKOUT_DATA_DIR="$VAR/data" LOOKOUT_REDIS_ADDR="127.0.0.1:$REDIS_PORT" \
-    LOOKOUT_ACTOR_ADDR="127.0.0.1:$ACTOR_PORT" \
+    LOOKOUT_ACTOR_ADDR="${ADDRS[actor]}" \
     nohup "$BIN/${BINARY[$name]}" >>"$VAR/log/$name.log" 2>&1 &
   echo $! >"$VAR/run/$name.pid"
   echo "$name: started (pid $!, port ${PORT[$name]}, metrics ${METRICS[$name]})"
@@ -217,8 +262,14 @@ cmd_start() {
 }
 
 cmd_stop() {
-  local i
+  local i file
   for ((i = ${#SERVICES[@]} - 1; i >= 0; i--)); do stop_pidfile "${SERVICES[$i]}"; done
+  # Replicas an earlier start ran with a larger LOOKOUT_BACKEND_REPLICAS.
+  for name in stats event actor; do
+    for file in "$VAR/run/$name"-*.pid; do
+      [ -f "$file" ] && stop_pidfile "$(basename "$file" .pid)"
+    done
+  done
   if [ -f "$VAR/run/redis.pid" ]; then stop_pidfile redis; fi
   pg_stop
 }
@@ -239,10 +290,36 @@ cmd_status() {
   done
 }
 
+# A rolling restart of the backends, one replica at a time: SIGTERM (the replica reports
+# NOT_SERVING, so callers' balancers leave it, then drains its calls and exits), start the same
+# binary again, wait until it reports SERVING, then the next. The gateway is not restarted.
+cmd_rollout() {
+  local name first=1
+  # Callers find a restarted replica again within their reconnect back-off (the gateway's is at
+  # most 1 s), then health-check it: until then the next replica must stay up, or for a moment a
+  # caller would see none SERVING. Kubernetes' minReadySeconds plays this part.
+  local pause=${LOOKOUT_ROLLOUT_PAUSE_SECONDS:-2}
+  mkdir -p "$VAR/run" "$VAR/log"
+  secrets
+  gateway_keys >/dev/null
+  # The server is running already; this only sets the services' database environment.
+  if [ "$STORE" = postgres ] && [ -z "${LOOKOUT_DATABASE_URL:-}" ]; then pg_start >/dev/null; fi
+  for name in "${SERVICES[@]}"; do
+    [ "$name" = gateway ] && continue
+    [ "$first" = 1 ] || sleep "$pause"
+    first=0
+    stop_pidfile "$name"
+    start_service "$name"
+    wait_serving "$name"
+    echo "$name: serving again"
+  done
+}
+
 case "${1:-start}" in
   start) cmd_start ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
   restart) cmd_stop; cmd_start ;;
-  *) echo "usage: scripts/run.sh [start|stop|status|restart]" >&2; exit 2 ;;
+  rollout) cmd_rollout ;;
+  *) echo "usage: scripts/run.sh [start|stop|status|restart|rollout]" >&2; exit 2 ;;
 esac

@@ -65,3 +65,9 @@ add_test(NAME e2e.gateway_run_sh
 set_tests_properties(e2e.gateway_run_sh PROPERTIES
   LABELS e2e TIMEOUT 300
   ENVIRONMENT "LOOKOUT_BUILD_DIR=${CMAKE_BINARY_DIR}")
+
+# Two replicas of a backend behind one address list: both get calls, a NOT_SERVING one none, a
+# graceful stop under load fails no call and finishes the calls in flight.
+lookout_test(gateway_replicas_test LABEL integration
+  SOURCES integration/gateway_replicas_test.cc
+  LIBS gateway_testing)

@@ -15,6 +15,7 @@
 #include "common/logging.h"
 #include "common/metrics.h"
 #include "common/redis_cache.h"
+#include "common/replica_target.h"
 #include "common/server_runner.h"
 #include "common/startup_retry.h"
 #include "services/event/actor_checker.h"
@@ -32,7 +33,9 @@ ABSL_FLAG(std::string, data_dir, "var/data",
           "Directory of the database file event.db (unused with --database_url).");
 ABSL_FLAG(std::string, internal_token, "",
           "Shared secret the gateway and the stats service present (required).");
-ABSL_FLAG(std::string, actor_addr, "127.0.0.1:50053", "Actor service address, host:port.");
+ABSL_FLAG(std::string, actor_addr, "127.0.0.1:50053",
+          "Actor service: host:port, replicas as a list 127.0.0.1:7001,127.0.0.1:7002, or a "
+          "gRPC target such as dns:///lookout-actor:50053.");
 ABSL_FLAG(int, actor_timeout_ms, 2000, "Deadline of each call to the actor service.");
 ABSL_FLAG(std::string, redis_addr, "127.0.0.1:6379",
           "Redis host:port for caches; empty disables Redis.");
@@ -72,7 +75,8 @@ int Run() {
   config.CheckPort("port", absl::GetFlag(FLAGS_port), /*allow_zero=*/true);
   config.CheckNonEmpty("data_dir", absl::GetFlag(FLAGS_data_dir));
   config.CheckNonEmpty("internal_token", absl::GetFlag(FLAGS_internal_token));
-  config.CheckNonEmpty("actor_addr", absl::GetFlag(FLAGS_actor_addr));
+  absl::StatusOr<ReplicaTarget> actor_target = ParseReplicaTarget(absl::GetFlag(FLAGS_actor_addr));
+  if (!actor_target.ok()) config.Add("actor_addr", actor_target.status().message());
   config.CheckPositive("actor_timeout_ms", absl::GetFlag(FLAGS_actor_timeout_ms));
   if (absl::GetFlag(FLAGS_metrics_port) != -1) {
     config.CheckPort("metrics_port", absl::GetFlag(FLAGS_metrics_port), /*allow_zero=*/true);
@@ -164,9 +168,10 @@ int Run() {
   ActorCheckerOptions actor_options;
   actor_options.internal_token = token;
   actor_options.timeout = absl::Milliseconds(absl::GetFlag(FLAGS_actor_timeout_ms));
-  GrpcActorChecker actors(
-      grpc::CreateChannel(absl::GetFlag(FLAGS_actor_addr), grpc::InsecureChannelCredentials()),
-      actor_redis.get(), actor_options);
+  // The checks are reads: UNAVAILABLE is retried on another actor replica (retryPolicy).
+  GrpcActorChecker actors(CreateReplicaChannel(*actor_target, "lookout.actor.v1.ActorService",
+                                               grpc::ChannelArguments(), /*read_retries=*/true),
+                          actor_redis.get(), actor_options);
   EventCache cache(event_redis.get());
   EventManager manager(store->get(), &actors, &cache);
   EventImporter importer(store->get(), &actors, &cache);

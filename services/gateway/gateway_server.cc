@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
 #include "common/metrics.h"
+#include "common/status_macros.h"
 
 namespace lookout::gateway {
 
@@ -79,6 +80,7 @@ absl::Status GatewayServer::Init() {
   admission_ = std::make_unique<Admission>(access_.get(), limiter_.get(), import_limiter_.get(),
                                            &MetricsRegistry::Global());
 
+  LOOKOUT_RETURN_IF_ERROR(CheckBackendAddresses(config_.backends));
   backends_ = std::make_unique<Backends>(config_.backends, config_.server.max_message_bytes);
   proxy_env_.admission = admission_.get();
   proxy_env_.backends = backends_.get();
@@ -87,9 +89,10 @@ absl::Status GatewayServer::Init() {
   proxy_env_.retry_delay = config_.retry_delay;
   proxy_env_.propagate_cancellation = config_.propagate_cancellation;
 
-  event_stub_ = event::v1::EventService::NewStub(backends_->channel(Backend::kEvent));
-  actor_stub_ = actor::v1::ActorService::NewStub(backends_->channel(Backend::kActor));
-  stats_stub_ = stats::v1::StatsService::NewStub(backends_->channel(Backend::kStats));
+  // The report's calls are all reads.
+  event_stub_ = event::v1::EventService::NewStub(backends_->read_channel(Backend::kEvent));
+  actor_stub_ = actor::v1::ActorService::NewStub(backends_->read_channel(Backend::kActor));
+  stats_stub_ = stats::v1::StatsService::NewStub(backends_->read_channel(Backend::kStats));
   report_deps_.event = event_stub_.get();
   report_deps_.actor = actor_stub_.get();
   report_deps_.stats = stats_stub_.get();

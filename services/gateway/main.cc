@@ -9,6 +9,7 @@
 #include "absl/time/time.h"
 #include "common/config.h"
 #include "common/logging.h"
+#include "common/replica_target.h"
 #include "common/server_runner.h"
 #include "services/gateway/access/api_keys.h"
 #include "services/gateway/gateway_server.h"
@@ -28,9 +29,11 @@ ABSL_FLAG(std::string, tls_key_file, "", "PEM private key for --tls_cert_file.")
 ABSL_FLAG(int, health_port, -1,
           "Plaintext port serving grpc.health.v1 alone, for Kubernetes gRPC probes when the "
           "public port serves TLS (-1 turns it off, 0 picks one).");
-ABSL_FLAG(std::string, event_addr, "127.0.0.1:50052", "Event service address.");
-ABSL_FLAG(std::string, actor_addr, "127.0.0.1:50053", "Actor service address.");
-ABSL_FLAG(std::string, stats_addr, "127.0.0.1:50054", "Stats service address.");
+ABSL_FLAG(std::string, event_addr, "127.0.0.1:50052",
+          "Event service: host:port, replicas as a list 127.0.0.1:7001,127.0.0.1:7002, or a "
+          "gRPC target such as dns:///lookout-event:50052 (every address it resolves to).");
+ABSL_FLAG(std::string, actor_addr, "127.0.0.1:50053", "Actor service, as --event_addr.");
+ABSL_FLAG(std::string, stats_addr, "127.0.0.1:50054", "Stats service, as --event_addr.");
 ABSL_FLAG(std::string, internal_token, "",
           "Secret presented to backends (required; prefer LOOKOUT_INTERNAL_TOKEN).");
 ABSL_FLAG(std::string, api_keys_file, "",
@@ -168,7 +171,7 @@ int main(int argc, char** argv) {
   for (auto [flag, address] : {std::pair{"event_addr", config.backends.event},
                                std::pair{"actor_addr", config.backends.actor},
                                std::pair{"stats_addr", config.backends.stats}}) {
-    absl::StatusOr<std::pair<std::string, int>> parsed = lookout::gateway::SplitHostPort(address);
+    absl::StatusOr<lookout::ReplicaTarget> parsed = lookout::ParseReplicaTarget(address);
     if (!parsed.ok()) errors.Add(flag, parsed.status().message());
   }
   if (config.api_keys_file.empty() && config.api_keys_inline.empty()) {

@@ -1,13 +1,16 @@
 #include "services/stats/backend_channel.h"
 
-#include <grpcpp/create_channel.h>
-#include <grpcpp/security/credentials.h>
 #include <grpcpp/support/channel_arguments.h>
+
+#include <utility>
+
+#include "common/replica_target.h"
 
 namespace lookout::stats {
 
 std::shared_ptr<grpc::Channel> CreateBackendChannel(const std::string& address,
-                                                    ReconnectBackoff backoff) {
+                                                    ReconnectBackoff backoff,
+                                                    absl::string_view health_service) {
   grpc::ChannelArguments arguments;
   arguments.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 15000);
   arguments.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
@@ -19,7 +22,10 @@ std::shared_ptr<grpc::Channel> CreateBackendChannel(const std::string& address,
                    static_cast<int>(absl::ToInt64Milliseconds(backoff.max)));
   // ListEvents pages carry whole events; leave room above the 4 MiB default.
   arguments.SetMaxReceiveMessageSize(16 * 1024 * 1024);
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), arguments);
+  absl::StatusOr<ReplicaTarget> target = ParseReplicaTarget(address);
+  // main.cc refuses a malformed address at start-up; one that got past it is used as written.
+  return CreateReplicaChannel(target.ok() ? *target : ReplicaTarget{address, false}, health_service,
+                              std::move(arguments));
 }
 
 }  // namespace lookout::stats

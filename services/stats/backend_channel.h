@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
 namespace lookout::stats {
@@ -19,8 +20,13 @@ struct ReconnectBackoff {
   absl::Duration min = absl::Milliseconds(100);
   absl::Duration max = absl::Seconds(5);
 };
+//
+// `address` may name several replicas (common/replica_target.h): calls and the change feed go
+// round robin to those that report `health_service` SERVING, so a feed that the event service
+// ends on SIGTERM resumes on another replica, from the last sequence applied.
 std::shared_ptr<grpc::Channel> CreateBackendChannel(const std::string& address,
-                                                    ReconnectBackoff backoff = {});
+                                                    ReconnectBackoff backoff = {},
+                                                    absl::string_view health_service = "");
 
 }  // namespace lookout::stats
 

@@ -17,6 +17,7 @@
 #include "common/logging.h"
 #include "common/metrics.h"
 #include "common/redis_cache.h"
+#include "common/replica_target.h"
 #include "common/server_runner.h"
 #include "common/startup_retry.h"
 #include "common/store_location.h"
@@ -39,7 +40,9 @@ ABSL_FLAG(std::string, data_dir, "var/data",
 ABSL_FLAG(std::string, internal_token, "",
           "Shared secret callers must present, and the stats service presents to the event "
           "service (required; prefer LOOKOUT_INTERNAL_TOKEN).");
-ABSL_FLAG(std::string, event_addr, "127.0.0.1:50052", "Event service address, host:port.");
+ABSL_FLAG(std::string, event_addr, "127.0.0.1:50052",
+          "Event service: host:port, replicas as a list 127.0.0.1:7001,127.0.0.1:7002, or a "
+          "gRPC target such as dns:///lookout-event:50052.");
 ABSL_FLAG(int, event_timeout_ms, 10000,
           "Deadline of the ListEvents calls that resolve full-text filters.");
 ABSL_FLAG(std::string, redis_addr, "127.0.0.1:6379",
@@ -87,10 +90,8 @@ int Run() {
   config.CheckPort("port", absl::GetFlag(FLAGS_port), /*allow_zero=*/true);
   config.CheckNonEmpty("data_dir", data_dir);
   config.CheckNonEmpty("internal_token", token);
-  std::string event_host;
-  int event_port = 0;
-  if (!ParseHostPort(event_addr, &event_host, &event_port)) {
-    config.Add("event_addr", absl::StrCat("must be host:port, got \"", event_addr, "\""));
+  if (absl::StatusOr<ReplicaTarget> target = ParseReplicaTarget(event_addr); !target.ok()) {
+    config.Add("event_addr", target.status().message());
   }
   config.CheckPositive("event_timeout_ms", absl::GetFlag(FLAGS_event_timeout_ms));
   std::string redis_host;
@@ -199,7 +200,8 @@ int Run() {
   AggregateCache cache(redis.get(),
                        absl::Seconds(absl::GetFlag(FLAGS_aggregate_cache_ttl_seconds)));
 
-  auto event_stub = event::v1::EventService::NewStub(CreateBackendChannel(event_addr));
+  auto event_stub = event::v1::EventService::NewStub(
+      CreateBackendChannel(event_addr, ReconnectBackoff(), "lookout.event.v1.EventService"));
   ReadModel model;
   EventServiceTextSearch text_search(event_stub.get(), token,
                                      absl::Milliseconds(absl::GetFlag(FLAGS_event_timeout_ms)));

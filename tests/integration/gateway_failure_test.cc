@@ -226,27 +226,42 @@ TEST_F(GatewayFailureTest, ACallWithoutDeadlineGetsTheDefaultForItsKind) {
   EXPECT_LE(service_->seen_deadline_ms_from_now.load(), 300);
 }
 
-TEST_F(GatewayFailureTest, IdempotentReadsAreRetriedOnceOnUnavailable) {
+TEST_F(GatewayFailureTest, IdempotentReadsAreRetriedOnUnavailableUpToThreeTries) {
   auto gateway = StartGateway();
   auto stub = StubFor(*gateway);
   event::v1::GetEventRequest request;
   request.set_id("evt_1");
   event::v1::GetEventResponse response;
 
-  service_->unavailable_first = 1;
+  service_->unavailable_first = 2;
   auto context = KeyContext(keys_->reader);
   grpc::Status status = stub->GetEvent(context.get(), request, &response);
   EXPECT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(response.event().id(), "evt_1");
-  EXPECT_EQ(service_->get_calls.load(), 2);
+  EXPECT_EQ(service_->get_calls.load(), 3);
 
   service_->get_calls = 0;
-  service_->unavailable_first = 2;
+  service_->unavailable_first = 3;
   context = KeyContext(keys_->reader);
   status = stub->GetEvent(context.get(), request, &response);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << "only once";
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << "three tries at most";
   EXPECT_EQ(status.error_message(), "scripted outage") << "the backend's own status";
-  EXPECT_EQ(service_->get_calls.load(), 2);
+  EXPECT_EQ(service_->get_calls.load(), 3);
+  service_->unavailable_first = 0;
+}
+
+TEST_F(GatewayFailureTest, ARetryMustFitTheCallersDeadline) {
+  auto gateway = StartGateway();
+  auto stub = StubFor(*gateway);
+  service_->get_calls = 0;
+  service_->unavailable_first = 1;
+  // Less than twice the first pause (50 ms) is left: no retry.
+  auto context = KeyContext(keys_->reader, absl::Milliseconds(60));
+  event::v1::GetEventResponse response;
+  grpc::Status status = stub->GetEvent(context.get(), event::v1::GetEventRequest(), &response);
+  EXPECT_NE(status.error_code(), grpc::StatusCode::OK);
+  EXPECT_LE(service_->get_calls.load(), 1) << "not tried again";
+  service_->unavailable_first = 0;
 }
 
 TEST_F(GatewayFailureTest, AWatchThatFailsBeforeItsFirstChangeIsRetriedOnce) {
@@ -264,9 +279,10 @@ TEST_F(GatewayFailureTest, AWatchThatFailsBeforeItsFirstChangeIsRetriedOnce) {
   reader->Finish();
 }
 
-TEST_F(GatewayFailureTest, WritesAreNotRetried) {
+TEST_F(GatewayFailureTest, WritesWithoutARequestIdAreNotRetried) {
   auto gateway = StartGateway();
   auto stub = StubFor(*gateway);
+  service_->create_calls = 0;
   service_->unavailable_first = 1;
   auto context = KeyContext(keys_->editor);
   event::v1::CreateEventResponse response;
@@ -274,6 +290,24 @@ TEST_F(GatewayFailureTest, WritesAreNotRetried) {
       stub->CreateEvent(context.get(), event::v1::CreateEventRequest(), &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_EQ(service_->create_calls.load(), 1);
+  service_->unavailable_first = 0;
+}
+
+// The backend applies a request_id once, so sending the create again is safe.
+TEST_F(GatewayFailureTest, WritesWithARequestIdAreRetried) {
+  auto gateway = StartGateway();
+  auto stub = StubFor(*gateway);
+  service_->create_calls = 0;
+  service_->unavailable_first = 2;
+  auto context = KeyContext(keys_->editor);
+  event::v1::CreateEventRequest request;
+  request.set_request_id("retry-safe-1");
+  event::v1::CreateEventResponse response;
+  grpc::Status status = stub->CreateEvent(context.get(), request, &response);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.event().id(), "evt_new");
+  EXPECT_EQ(service_->create_calls.load(), 3);
+  service_->unavailable_first = 0;
 }
 
 TEST_F(GatewayFailureTest, ABackendThatIsDownIsUnavailableAtOnce) {

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "lookout/actor/v1/actor_service.pb.h"
+#include "lookout/event/v1/event_service.pb.h"
 #include "services/gateway/forwarding/forwarding_service.h"
 #include "services/gateway/forwarding/request_peek.h"
 #include "services/gateway/forwarding/route_table.h"
@@ -163,6 +164,38 @@ TEST(RequestPeekTest, ReadsTheLastOccurrenceAndDistrustsGarbage) {
   EXPECT_TRUE(ReadBoolField(grpc::ByteBuffer(&garbage, 1), 2));
   grpc::ByteBuffer empty;
   EXPECT_FALSE(ReadBoolField(empty, 2));
+}
+
+TEST(RequestPeekTest, ARequestIdMustBeSetAndNotEmpty) {
+  event::v1::CreateEventRequest request;
+  request.mutable_event()->set_notes("n");
+  auto bytes_of = [](const std::string& bytes) {
+    grpc::Slice slice(bytes);
+    return grpc::ByteBuffer(&slice, 1);
+  };
+  const int field = event::v1::CreateEventRequest::kRequestIdFieldNumber;
+  EXPECT_FALSE(HasNonEmptyStringField(bytes_of(request.SerializeAsString()), field));
+  request.set_request_id("r-1");
+  const std::string with_id = request.SerializeAsString();
+  EXPECT_TRUE(HasNonEmptyStringField(bytes_of(with_id), field));
+  // A later empty occurrence wins, as in a parse.
+  EXPECT_FALSE(HasNonEmptyStringField(bytes_of(with_id + std::string("\x12\x00", 2)), field));
+  // Truncated bytes are never taken for a retry-safe write.
+  EXPECT_FALSE(HasNonEmptyStringField(bytes_of(with_id.substr(0, with_id.size() - 1)), field));
+  EXPECT_FALSE(HasNonEmptyStringField(grpc::ByteBuffer(), field));
+}
+
+TEST(RouteRequestIdTest, CreatesNameTheirRequestIdField) {
+  for (const char* path :
+       {"/lookout.event.v1.EventService/CreateEvent", "/lookout.actor.v1.ActorService/CreateActor",
+        "/lookout.actor.v1.ActorService/CreateRelationship",
+        "/lookout.stats.v1.StatsService/RecordObservation"}) {
+    const Route* route = FindRoute(path);
+    ASSERT_NE(route, nullptr) << path;
+    EXPECT_FALSE(route->idempotent) << path;
+    EXPECT_EQ(route->request_id_field, 2) << path;
+  }
+  EXPECT_EQ(FindRoute("/lookout.event.v1.EventService/UpdateEvent")->request_id_field, 0);
 }
 
 }  // namespace

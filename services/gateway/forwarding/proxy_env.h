@@ -21,9 +21,13 @@ struct ProxyEnv {
   Backends* backends = nullptr;
   std::string internal_token;
   DeadlinePolicy deadlines;
-  // The pause before the one retry of an idempotent read that got UNAVAILABLE: long enough for
-  // a reconnect to a restarted backend, short against any deadline.
+  // The pause before the first retry of a call that got UNAVAILABLE (doubled before each further
+  // one): long enough for the balancer to leave a replica that went away, short against any
+  // deadline.
   absl::Duration retry_delay = absl::Milliseconds(50);
+  // Tries of a retry-safe call (a read, or a write with a request_id) that gets UNAVAILABLE,
+  // the first included; each retry goes round robin to the next replica that is up.
+  int max_attempts = 3;
   // Whether gRPC cancels a backend stream by itself when its caller's call is cancelled. Only
   // tests turn it off, to see that the stream proxy never half-closes a cancelled stream whatever
   // order gRPC reports the cancel and the failed read in.

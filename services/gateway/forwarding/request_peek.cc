@@ -28,6 +28,26 @@ bool ReadBoolField(const grpc::ByteBuffer& message, int field_number) {
   }
 }
 
+bool HasNonEmptyStringField(const grpc::ByteBuffer& message, int field_number) {
+  if (!message.Valid() || message.Length() == 0) return false;
+  grpc::Slice slice;
+  if (!message.DumpToSingleSlice(&slice).ok()) return false;
+  google::protobuf::io::CodedInputStream input(slice.begin(), static_cast<int>(slice.size()));
+  bool non_empty = false;
+  while (true) {
+    uint32_t tag = input.ReadTag();
+    if (tag == 0) return input.ConsumedEntireMessage() && non_empty;
+    if (WireFormatLite::GetTagFieldNumber(tag) == field_number &&
+        WireFormatLite::GetTagWireType(tag) == WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
+      uint32_t length = 0;
+      if (!input.ReadVarint32(&length) || !input.Skip(static_cast<int>(length))) return false;
+      non_empty = length > 0;
+      continue;
+    }
+    if (!WireFormatLite::SkipField(&input, tag)) return false;
+  }
+}
+
 int64_t CountFields(const grpc::ByteBuffer& message, std::initializer_list<int> field_numbers) {
   if (!message.Valid() || message.Length() == 0) return 0;
   grpc::Slice slice;

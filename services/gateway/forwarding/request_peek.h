@@ -15,6 +15,11 @@ namespace lookout::gateway {
 // malformed request can never slip past the stricter rule.
 bool ReadBoolField(const grpc::ByteBuffer& message, int field_number);
 
+// Whether a top-level string field is set and not empty (the last occurrence wins, as in a real
+// parse). Unparseable bytes read as false, so a malformed write is never taken for a retry-safe
+// one.
+bool HasNonEmptyStringField(const grpc::ByteBuffer& message, int field_number);
+
 // How many times the top-level fields `field_numbers` occur (a repeated field: its entries).
 // Unparseable bytes count what was read before them plus one, never 0: the backend refuses such
 // a request anyway, and a count read from them must not let it past a budget for free.

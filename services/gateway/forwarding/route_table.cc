@@ -6,6 +6,8 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "lookout/actor/v1/actor_service.pb.h"
+#include "lookout/event/v1/event_service.pb.h"
+#include "lookout/stats/v1/stats_service.pb.h"
 #include "services/gateway/forwarding/request_peek.h"
 
 namespace lookout::gateway {
@@ -34,8 +36,10 @@ int64_t ResolveActorsImportRows(const grpc::ByteBuffer& request) {
 const std::vector<Route>* BuildRoutes() {
   using B = Backend;
   return new std::vector<Route>{
-      // path, backend, least role, idempotent, kind[, role rule, import rows, paced import]
-      {"/lookout.event.v1.EventService/CreateEvent", B::kEvent, kEditor, false, kUnary},
+      // path, backend, least role, idempotent, kind[, role rule, import rows, paced import,
+      // request_id field]
+      {"/lookout.event.v1.EventService/CreateEvent", B::kEvent, kEditor, false, kUnary, nullptr,
+       nullptr, false, event::v1::CreateEventRequest::kRequestIdFieldNumber},
       {"/lookout.event.v1.EventService/GetEvent", B::kEvent, kReader, true, kUnary},
       {"/lookout.event.v1.EventService/ListEvents", B::kEvent, kReader, true, kUnary},
       {"/lookout.event.v1.EventService/UpdateEvent", B::kEvent, kEditor, false, kUnary},
@@ -45,7 +49,8 @@ const std::vector<Route>* BuildRoutes() {
       {"/lookout.event.v1.EventService/WatchEvents", B::kEvent, kReader, true,
        CallKind::kServerStreaming},
 
-      {"/lookout.actor.v1.ActorService/CreateActor", B::kActor, kEditor, false, kUnary},
+      {"/lookout.actor.v1.ActorService/CreateActor", B::kActor, kEditor, false, kUnary, nullptr,
+       nullptr, false, actor::v1::CreateActorRequest::kRequestIdFieldNumber},
       {"/lookout.actor.v1.ActorService/GetActor", B::kActor, kReader, true, kUnary},
       {"/lookout.actor.v1.ActorService/BatchGetActors", B::kActor, kReader, true, kUnary},
       {"/lookout.actor.v1.ActorService/ListActors", B::kActor, kReader, true, kUnary},
@@ -54,13 +59,15 @@ const std::vector<Route>* BuildRoutes() {
       // Retry-safe even when it creates: a second try finds the actors the first one made.
       {"/lookout.actor.v1.ActorService/ResolveActors", B::kActor, kReader, true, kUnary,
        &ResolveActorsRole, &ResolveActorsImportRows},
-      {"/lookout.actor.v1.ActorService/CreateRelationship", B::kActor, kEditor, false, kUnary},
+      {"/lookout.actor.v1.ActorService/CreateRelationship", B::kActor, kEditor, false, kUnary,
+       nullptr, nullptr, false, actor::v1::CreateRelationshipRequest::kRequestIdFieldNumber},
       {"/lookout.actor.v1.ActorService/ListRelationships", B::kActor, kReader, true, kUnary},
       {"/lookout.actor.v1.ActorService/DeleteRelationship", B::kActor, kEditor, false, kUnary},
 
       {"/lookout.stats.v1.StatsService/AggregateEvents", B::kStats, kReader, true, kUnary},
       {"/lookout.stats.v1.StatsService/GetTrends", B::kStats, kReader, true, kUnary},
-      {"/lookout.stats.v1.StatsService/RecordObservation", B::kStats, kEditor, false, kUnary},
+      {"/lookout.stats.v1.StatsService/RecordObservation", B::kStats, kEditor, false, kUnary,
+       nullptr, nullptr, false, stats::v1::RecordObservationRequest::kRequestIdFieldNumber},
       {"/lookout.stats.v1.StatsService/GetObservation", B::kStats, kReader, true, kUnary},
       {"/lookout.stats.v1.StatsService/ListObservations", B::kStats, kReader, true, kUnary},
       {"/lookout.stats.v1.StatsService/DeleteObservation", B::kStats, kEditor, false, kUnary},

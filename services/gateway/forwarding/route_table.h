@@ -34,7 +34,7 @@ struct Route {
   const char* path;
   Backend backend;
   Role min_role;
-  // Safe to send twice: retried once when the backend answers UNAVAILABLE.
+  // Safe to send twice: retried on another replica when the backend answers UNAVAILABLE.
   bool idempotent;
   CallKind kind;
   // Unary methods only; nullptr when min_role is the whole rule.
@@ -46,6 +46,9 @@ struct Route {
   // Client-streaming methods: every request message is one row, read from the caller only once
   // paid for, so a stream over the budget is slowed down (paced), never refused.
   bool paced_import = false;
+  // A write that the backend applies once per request_id: the number of that string field, and
+  // the call is retried like a read when the request sets it. 0: none.
+  int request_id_field = 0;
 };
 
 // The whole table, in proto order.

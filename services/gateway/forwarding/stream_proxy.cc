@@ -299,7 +299,8 @@ void StreamProxy::BackendDone(const grpc::Status& backend_status) {
       status = ToGrpcStatus(StoppingStatus());
     }
     if (!revoked_ && !stopping_ && !client_streaming() && route_->idempotent &&
-        status.error_code() == grpc::StatusCode::UNAVAILABLE && attempts_.size() == 1 &&
+        status.error_code() == grpc::StatusCode::UNAVAILABLE &&
+        attempts_.size() < static_cast<size_t>(env_->max_attempts) &&
         !headers_sent_ && !cancelled_ && RetryFits(*context_, env_->retry_delay)) {
       retry_alarm_ = std::make_unique<grpc::Alarm>();
       retry_alarm_->Set(

@@ -4,8 +4,9 @@
 // (HTTP/2 flow control then pushes back to the sender) instead of buffering without bound.
 //
 // A server-streaming idempotent read that gets UNAVAILABLE before anything reached the caller is
-// tried once more. A server-streaming call (a WatchEvents that may follow for hours) counts as an
-// open stream of the gateway: refused beyond the cap, ended with UNAVAILABLE when it stops.
+// tried again (ProxyEnv::max_attempts in all). A server-streaming call (a WatchEvents that may
+// follow for hours) counts as an open stream of the gateway: refused beyond the cap, ended with
+// UNAVAILABLE when it stops.
 //
 // An import (a route with paced_import) pays its rows from the key's import budget in chunks
 // before reading them: when the budget is short the proxy stops reading the caller until an

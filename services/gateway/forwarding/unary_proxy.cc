@@ -1,8 +1,10 @@
 #include "services/gateway/forwarding/unary_proxy.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "common/grpc_status.h"
+#include "services/gateway/forwarding/request_peek.h"
 
 namespace lookout::gateway {
 
@@ -29,6 +31,9 @@ void UnaryProxy::OnReadDone(bool ok) {
     Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the call ended before its request"));
     return;
   }
+  // Reads are safe to send again; a write only when the backend applies its request_id once.
+  retry_safe_ = route_->idempotent || (route_->request_id_field != 0 &&
+                                       HasNonEmptyStringField(request_, route_->request_id_field));
   absl::Status allowed = env_->admission->CheckRequest(principal_, *route_, request_);
   if (!allowed.ok()) {
     Finish(ToGrpcStatus(allowed));
@@ -70,12 +75,14 @@ void UnaryProxy::CallBackend() {
 }
 
 void UnaryProxy::BackendDone(const grpc::Status& status) {
-  if (status.error_code() == grpc::StatusCode::UNAVAILABLE && route_->idempotent &&
-      attempts_ == 1 && !context_->IsCancelled() && RetryFits(*context_, env_->retry_delay)) {
+  // A write without a request_id is never retried here: gRPC's transparent retry already sent it
+  // again if no server saw it, and past that the gateway cannot tell whether it was applied.
+  const absl::Duration delay = env_->retry_delay * (1 << std::min(attempts_ - 1, 4));
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE && retry_safe_ &&
+      attempts_ < env_->max_attempts && !context_->IsCancelled() && RetryFits(*context_, delay)) {
     retry_alarm_ = std::make_unique<grpc::Alarm>();
-    retry_alarm_->Set(
-        std::chrono::system_clock::now() + absl::ToChronoMilliseconds(env_->retry_delay),
-        [this](bool) { CallBackend(); });
+    retry_alarm_->Set(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(delay),
+                      [this](bool) { CallBackend(); });
     return;
   }
   {

@@ -1,5 +1,7 @@
 // Forwards one unary call as bytes: read the request, admit it, call the backend, write its
-// answer or status back unchanged. An idempotent read that gets UNAVAILABLE is tried once more.
+// answer or status back unchanged. A read, or a write carrying a request_id, that gets UNAVAILABLE
+// is tried again (ProxyEnv::max_attempts in all) within the caller's deadline: round robin sends
+// the retry to another replica.
 #ifndef LOOKOUT_SERVICES_GATEWAY_FORWARDING_UNARY_PROXY_H_
 #define LOOKOUT_SERVICES_GATEWAY_FORWARDING_UNARY_PROXY_H_
 
@@ -39,6 +41,7 @@ class UnaryProxy final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::
   grpc::ByteBuffer request_;
   grpc::ByteBuffer response_;
   int attempts_ = 0;
+  bool retry_safe_ = false;
   // Made only for a retry: an Alarm costs a trip through gRPC's global init on every call.
   std::unique_ptr<grpc::Alarm> retry_alarm_;
 
