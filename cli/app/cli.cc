@@ -71,7 +71,7 @@ gdelt (GDELT 2.0 events export, tab-separated), jsonl (what 'lookout export' wri
 Flags:
   --dry-run           validate on the server, write nothing (actors are not created)
   --repair-ranges     UCDP: widen low/high to include best instead of rejecting the row
-  --parallel N        ImportEvents streams at once, 1 to 16 (default 2)
+  --parallel N        ImportEvents streams at once, 1 to 16 (default 4)
   --batch-size N      accepted for old scripts; no effect (names are resolved as rows arrive)
 )"},
       {"export", R"(Usage: lookout export events [--format csv|jsonl] [filters] [--out FILE]

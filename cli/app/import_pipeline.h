@@ -30,8 +30,10 @@
 namespace lookout::cli {
 
 struct ImportSettings {
-  // ImportEvents streams open at once.
-  int parallel = 2;
+  // ImportEvents streams open at once. One stream is sequential on the server (it receives,
+  // then commits, each batch in turn); four kept a two-core machine's store busiest, with no
+  // loss against two on PostgreSQL.
+  int parallel = 4;
   // Rows per ImportEvents stream. A stream refused by a rate limit is sent again after the wait
   // the server asks for (re-sending is harmless: rows are upserted by external id).
   int stream_rows = 5000;
