@@ -19,3 +19,8 @@ lookout_test(actor_binary_postgres_test LABEL integration
 target_compile_definitions(actor_binary_postgres_test PRIVATE
   LOOKOUT_ACTOR_BINARY="$<TARGET_FILE:lookout-actor>")
 add_dependencies(actor_binary_postgres_test lookout-actor)
+# ResolveActors in bulk on both backends: names and actors together, bad input, and two callers
+# (two replicas on PostgreSQL) creating the same names at once.
+lookout_test(actor_resolve_test LABEL integration
+  SOURCES integration/actor_resolve_test.cc
+  LIBS actor_service_lib)

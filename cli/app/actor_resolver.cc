@@ -1,97 +1,202 @@
 #include "cli/app/actor_resolver.h"
 
-#include <map>
+#include <algorithm>
+#include <optional>
 #include <utility>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/grpc_status.h"
 
 namespace lookout::cli {
 namespace {
 
-constexpr size_t kMaxNamesPerCall = 1000;
+constexpr absl::string_view kRefused = "refused by the actor service: ";
 
-using ::lookout::actor::v1::ActorType;
+// The entry an INVALID_ARGUMENT message names ("actors[12].name: must contain a visible
+// character" names 12), with the message left after "actors[12]." in `rest`.
+std::optional<size_t> RefusedEntry(absl::string_view message, std::string* rest) {
+  if (!absl::ConsumePrefix(&message, "actors[")) return std::nullopt;
+  const size_t close = message.find(']');
+  size_t index = 0;
+  if (close == absl::string_view::npos || !absl::SimpleAtoi(message.substr(0, close), &index)) {
+    return std::nullopt;
+  }
+  message.remove_prefix(close + 1);
+  absl::ConsumePrefix(&message, ".");
+  *rest = std::string(message);
+  return index;
+}
 
 }  // namespace
 
-absl::Status ActorResolver::Resolve(const std::vector<const ActorRef*>& refs) {
-  // Names not seen yet, grouped by the type and country they would be created with.
-  std::map<std::pair<int, std::string>, std::vector<std::string>> groups;
-  for (const ActorRef* ref : refs) {
-    if (ref->name.empty() || by_name_.contains(ref->name)) continue;
-    ActorType type =
-        ref->type == actor::v1::ACTOR_TYPE_UNSPECIFIED ? actor::v1::ACTOR_TYPE_OTHER : ref->type;
-    by_name_[ref->name];  // asked for once, even if several rows name it
-    groups[{type, ref->country_code}].push_back(ref->name);
+ActorResolver::ActorResolver(ApiClient* client, bool create_missing, int names_per_call)
+    : client_(client),
+      create_missing_(create_missing),
+      names_per_call_(std::clamp(names_per_call, 1, kMaxNamesPerCall)) {}
+
+uint64_t ActorResolver::Request(const std::vector<ActorRef>& refs) {
+  absl::MutexLock lock(&mu_);
+  uint64_t wait_for = 0;
+  for (const ActorRef& ref : refs) {
+    if (ref.name.empty()) continue;  // an id given as is
+    auto [it, inserted] = by_name_.try_emplace(ref.name);
+    Entry& entry = it->second;
+    if (inserted) {
+      entry.ticket = ++last_ticket_;
+      queue_.push_back({ref.name, ref.type, ref.country_code, entry.ticket});
+    }
+    if (!entry.answered) wait_for = std::max(wait_for, entry.ticket);
   }
-  for (const auto& [key, names] : groups) {
-    for (size_t start = 0; start < names.size(); start += kMaxNamesPerCall) {
-      std::vector<std::string> chunk(
-          names.begin() + start, names.begin() + std::min(names.size(), start + kMaxNamesPerCall));
-      absl::Status status = ResolveGroup(chunk, static_cast<ActorType>(key.first), key.second);
-      if (!status.ok()) {
-        for (const std::string& name : chunk) by_name_.erase(name);
-        return status;
-      }
+  return wait_for;
+}
+
+bool ActorResolver::HasQueued() const {
+  absl::MutexLock lock(&mu_);
+  return !queue_.empty();
+}
+
+uint64_t ActorResolver::resolved_through() const {
+  absl::MutexLock lock(&mu_);
+  return resolved_through_;
+}
+
+int64_t ActorResolver::created() const {
+  absl::MutexLock lock(&mu_);
+  return created_;
+}
+
+int64_t ActorResolver::calls() const {
+  absl::MutexLock lock(&mu_);
+  return calls_;
+}
+
+absl::Status ActorResolver::ResolveNext() {
+  std::vector<Queued> batch;
+  {
+    absl::MutexLock lock(&mu_);
+    while (!queue_.empty() && static_cast<int>(batch.size()) < names_per_call_) {
+      batch.push_back(std::move(queue_.front()));
+      queue_.pop_front();
     }
   }
+  if (batch.empty()) return absl::OkStatus();
+  const uint64_t last = batch.back().ticket;
+  absl::Status status = ResolveIsolating(batch);
+  absl::MutexLock lock(&mu_);
+  if (!status.ok()) {
+    // Asked again by a later call, in the same order (tickets stay increasing along the queue).
+    for (auto it = batch.rbegin(); it != batch.rend(); ++it) {
+      Entry& entry = by_name_[it->name];
+      if (entry.answered) continue;
+      queue_.push_front(std::move(*it));
+    }
+    return status;
+  }
+  // Names are taken in ticket order by one caller at a time, so every earlier ticket is done.
+  resolved_through_ = std::max(resolved_through_, last);
   return absl::OkStatus();
 }
 
-absl::Status ActorResolver::ResolveGroup(const std::vector<std::string>& names, ActorType type,
-                                         const std::string& country) {
-  absl::Status status = Call(names, type, country, /*isolate_failures=*/false);
-  if (status.code() != absl::StatusCode::kInvalidArgument) return status;
-  for (const std::string& name : names) {
-    absl::Status one = Call({name}, type, country, /*isolate_failures=*/true);
-    if (!one.ok()) return one;
+absl::Status ActorResolver::Resolve(const std::vector<ActorRef>& refs) {
+  Request(refs);
+  while (HasQueued()) {
+    absl::Status status = ResolveNext();
+    if (!status.ok()) return status;
   }
   return absl::OkStatus();
 }
 
-absl::Status ActorResolver::Call(const std::vector<std::string>& names, ActorType type,
-                                 const std::string& country, bool isolate_failures) {
+absl::Status ActorResolver::Resolve(const std::vector<const ActorRef*>& refs) {
+  std::vector<ActorRef> copies;
+  copies.reserve(refs.size());
+  for (const ActorRef* ref : refs) copies.push_back(*ref);
+  return Resolve(copies);
+}
+
+absl::Status ActorResolver::ResolveIsolating(std::vector<Queued> batch) {
+  while (!batch.empty()) {
+    grpc::Status status = Call(batch);
+    if (status.ok()) return absl::OkStatus();
+    if (status.error_code() != grpc::StatusCode::INVALID_ARGUMENT) return FromGrpcStatus(status);
+    std::string reason;
+    std::optional<size_t> index = RefusedEntry(status.error_message(), &reason);
+    if (index.has_value() && *index < batch.size()) {
+      {
+        absl::MutexLock lock(&mu_);
+        Answer(batch[*index].name, "", absl::StrCat(kRefused, reason));
+      }
+      batch.erase(batch.begin() + static_cast<std::ptrdiff_t>(*index));
+      continue;
+    }
+    if (batch.size() == 1) {
+      absl::MutexLock lock(&mu_);
+      Answer(batch[0].name, "", absl::StrCat(kRefused, status.error_message()));
+      return absl::OkStatus();
+    }
+    // The message names no entry: halve the batch until the refused names are alone.
+    std::vector<Queued> second(std::make_move_iterator(batch.begin() + batch.size() / 2),
+                               std::make_move_iterator(batch.end()));
+    batch.resize(batch.size() / 2);
+    absl::Status first = ResolveIsolating(std::move(batch));
+    if (!first.ok()) return first;
+    return ResolveIsolating(std::move(second));
+  }
+  return absl::OkStatus();
+}
+
+grpc::Status ActorResolver::Call(const std::vector<Queued>& batch) {
   actor::v1::ResolveActorsRequest request;
-  for (const std::string& name : names) request.add_names(name);
   request.set_create_missing(create_missing_);
-  request.set_default_type(type);
-  request.set_default_country_code(country);
+  for (const Queued& queued : batch) {
+    actor::v1::ActorToResolve* actor = request.add_actors();
+    actor->set_name(queued.name);
+    actor->set_type(queued.type);  // UNSPECIFIED: the service's default, OTHER
+    actor->set_country_code(queued.country_code);
+  }
   actor::v1::ResolveActorsResponse response;
-  ++calls_;
+  {
+    absl::MutexLock lock(&mu_);
+    ++calls_;
+  }
   grpc::Status status = client_->Unary([&](grpc::ClientContext* context) {
     return client_->actors()->ResolveActors(context, request, &response);
   });
-  if (!status.ok()) {
-    if (isolate_failures && status.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
-      by_name_[names[0]].error =
-          absl::StrCat("the actor service refused the name: ", status.error_message());
-      return absl::OkStatus();
-    }
-    return FromGrpcStatus(status);
+  if (!status.ok()) return status;
+  if (response.resolutions_size() != static_cast<int>(batch.size())) {
+    return grpc::Status(
+        grpc::StatusCode::INTERNAL,
+        absl::StrCat("ResolveActors answered ", response.resolutions_size(), " names for ",
+                     batch.size(), " asked (an actor service that predates "
+                     "ResolveActorsRequest.actors answers none: upgrade it)"));
   }
-  if (response.resolutions_size() != static_cast<int>(names.size())) {
-    return absl::InternalError(absl::StrCat("ResolveActors answered ", response.resolutions_size(),
-                                            " names for ", names.size(), " asked"));
-  }
-  // One resolution per name, in request order.
-  for (size_t i = 0; i < names.size(); ++i) {
+  absl::MutexLock lock(&mu_);
+  // One resolution per entry, in request order.
+  for (size_t i = 0; i < batch.size(); ++i) {
     const actor::v1::Resolution& resolution = response.resolutions(static_cast<int>(i));
-    Entry& entry = by_name_[names[i]];
     if (resolution.actor_id().empty()) {
-      entry.error = "no actor has this name";
+      Answer(batch[i].name, "", kNoSuchActor);
       continue;
     }
-    entry.id = resolution.actor_id();
     if (resolution.match() == actor::v1::RESOLUTION_MATCH_CREATED) ++created_;
+    Answer(batch[i].name, resolution.actor_id(), "");
   }
-  return absl::OkStatus();
+  return grpc::Status::OK;
+}
+
+void ActorResolver::Answer(const std::string& name, std::string id, std::string error) {
+  Entry& entry = by_name_[name];
+  entry.answered = true;
+  entry.id = std::move(id);
+  entry.error = entry.id.empty() ? std::move(error) : std::string();
 }
 
 std::string ActorResolver::Lookup(const ActorRef& ref, std::string* why) const {
   if (ref.name.empty()) return ref.actor_id;
+  absl::MutexLock lock(&mu_);
   auto it = by_name_.find(ref.name);
-  if (it == by_name_.end()) {
+  if (it == by_name_.end() || !it->second.answered) {
     *why = "was not resolved";
     return "";
   }

@@ -59,11 +59,11 @@ const std::map<std::string, std::string>& CommandHelp() {
   static const auto* help = new std::map<std::string, std::string>{
       {"import", R"(Usage: lookout import acled|ucdp|gdelt|jsonl FILE... [flags]
 
-Reads each FILE ("-" for stdin), resolves actor names (creating missing actors), and imports
-the events in one stream per file, updating events that carry the same external id: importing
-the same file twice creates nothing new. Rejected rows are reported as FILE:LINE: reason on
-stderr and the rest are imported; a summary goes to stdout. Exit status 1 when any row was
-rejected.
+Reads each FILE ("-" for stdin), resolves actor names (creating missing actors, a thousand
+names a call) and streams the events while the file is still being read, updating events that
+carry the same external id: importing the same file twice creates nothing new. Rejected rows
+are reported as FILE:LINE: reason on stderr, in file order, and the rest are imported; a
+summary goes to stdout. Exit status 1 when any row was rejected.
 
 Formats: acled (ACLED CSV export), ucdp (UCDP GED CSV, with or without the HXL row),
 gdelt (GDELT 2.0 events export, tab-separated), jsonl (what 'lookout export' writes).
@@ -71,7 +71,8 @@ gdelt (GDELT 2.0 events export, tab-separated), jsonl (what 'lookout export' wri
 Flags:
   --dry-run           validate on the server, write nothing (actors are not created)
   --repair-ranges     UCDP: widen low/high to include best instead of rejecting the row
-  --batch-size N      rows per actor-resolution round (default 500)
+  --parallel N        ImportEvents streams at once, 1 to 16 (default 2)
+  --batch-size N      accepted for old scripts; no effect (names are resolved as rows arrive)
 )"},
       {"export", R"(Usage: lookout export events [--format csv|jsonl] [filters] [--out FILE]
 

@@ -1,9 +1,14 @@
 #include "cli/app/dataset_loader.h"
 
+#include <algorithm>
 #include <map>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "cli/app/actor_resolver.h"
+#include "cli/app/import_pipeline.h"
+#include "cli/import/row_reader.h"
 #include "common/crypto.h"
 #include "common/grpc_status.h"
 #include "common/status_macros.h"
@@ -27,17 +32,48 @@ absl::Status Check(const grpc::Status& status) {
   return status.ok() ? absl::OkStatus() : FromGrpcStatus(status);
 }
 
-absl::Status LoadActors(ApiClient* client, const Dataset& dataset,
-                        std::map<std::string, std::string>* ids, LoadTally* tally) {
-  for (const DatasetActor& entry : dataset.actors) {
+// Which entries' names already match an actor: one ResolveActors call (without creating) per
+// thousand names. An entry without a match gets an empty id.
+absl::Status FindActors(ApiClient* client, const std::vector<const DatasetActor*>& entries,
+                        std::vector<std::string>* ids) {
+  ids->assign(entries.size(), "");
+  for (size_t start = 0; start < entries.size(); start += ActorResolver::kMaxNamesPerCall) {
+    const size_t end = std::min(entries.size(), start + ActorResolver::kMaxNamesPerCall);
     actor::v1::ResolveActorsRequest resolve;
-    resolve.add_names(entry.actor.name());
+    for (size_t i = start; i < end; ++i) resolve.add_names(entries[i]->actor.name());
     actor::v1::ResolveActorsResponse resolved;
     LOOKOUT_RETURN_IF_ERROR(Check(client->Unary([&](grpc::ClientContext* context) {
       return client->actors()->ResolveActors(context, resolve, &resolved);
     })));
-    if (resolved.resolutions_size() == 1 && !resolved.resolutions(0).actor_id().empty()) {
-      (*ids)[entry.key] = resolved.resolutions(0).actor_id();
+    if (resolved.resolutions_size() != static_cast<int>(end - start)) {
+      return absl::InternalError(absl::StrCat("ResolveActors answered ",
+                                              resolved.resolutions_size(), " names for ",
+                                              end - start, " asked"));
+    }
+    for (size_t i = start; i < end; ++i) {
+      (*ids)[i] = resolved.resolutions(static_cast<int>(i - start)).actor_id();
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LoadActors(ApiClient* client, const Dataset& dataset,
+                        std::map<std::string, std::string>* ids, LoadTally* tally) {
+  std::vector<const DatasetActor*> entries;
+  for (const DatasetActor& entry : dataset.actors) entries.push_back(&entry);
+  std::vector<std::string> found;
+  LOOKOUT_RETURN_IF_ERROR(FindActors(client, entries, &found));
+  bool created_any = false;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const DatasetActor& entry = *entries[i];
+    // An actor created above may carry this name as an alias: look again before creating.
+    if (found[i].empty() && created_any) {
+      std::vector<std::string> again;
+      LOOKOUT_RETURN_IF_ERROR(FindActors(client, {&entry}, &again));
+      found[i] = again[0];
+    }
+    if (!found[i].empty()) {
+      (*ids)[entry.key] = found[i];
       ++tally->actors_found;
       continue;
     }
@@ -51,6 +87,7 @@ absl::Status LoadActors(ApiClient* client, const Dataset& dataset,
     })));
     (*ids)[entry.key] = created.actor().id();
     ++tally->actors_created;
+    created_any = true;
   }
   return absl::OkStatus();
 }
@@ -96,35 +133,53 @@ absl::Status LoadRelationships(ApiClient* client, const Dataset& dataset,
   return absl::OkStatus();
 }
 
+// The dataset's events as rows whose participants are already actor ids; a row's "line" is the
+// event's index in the dataset.
+class DatasetEventReader : public RowReader {
+ public:
+  DatasetEventReader(const Dataset& dataset, const std::map<std::string, std::string>& ids)
+      : dataset_(dataset), ids_(ids) {}
+
+  Result Next(ParsedRow* row, RowError* /*error*/) override {
+    if (next_ >= dataset_.events.size()) return Result::kEnd;
+    const DatasetEvent& entry = dataset_.events[next_];
+    row->line = static_cast<int64_t>(next_++);
+    row->event = entry.event;
+    row->actors.clear();
+    for (const auto& [key, role] : entry.participants) {
+      ActorRef& ref = row->actors.emplace_back();
+      ref.actor_id = ids_.at(key);
+      ref.role = role;
+    }
+    return Result::kRow;
+  }
+
+ private:
+  const Dataset& dataset_;
+  const std::map<std::string, std::string>& ids_;
+  size_t next_ = 0;
+};
+
+// Through the import pipeline, as an import file's rows go.
 absl::Status LoadEvents(ApiClient* client, const Dataset& dataset,
                         const std::map<std::string, std::string>& ids, LoadTally* tally,
                         std::vector<std::string>* rejections) {
   if (dataset.events.empty()) return absl::OkStatus();
-  grpc::ClientContext context;
-  client->Prepare(&context, absl::Minutes(10));
-  event::v1::ImportEventsResponse response;
-  auto writer = client->events()->ImportEvents(&context, &response);
-  for (size_t i = 0; i < dataset.events.size(); ++i) {
-    event::v1::ImportEventsRequest request;
-    if (i == 0) request.mutable_options()->set_upsert_by_external_id(true);
-    *request.mutable_event() = dataset.events[i].event;
-    for (const auto& [key, role] : dataset.events[i].participants) {
-      auto* participant = request.mutable_event()->add_participants();
-      participant->set_actor_id(ids.at(key));
-      participant->set_role(role);
-    }
-    if (!writer->Write(request)) break;
-  }
-  writer->WritesDone();
-  LOOKOUT_RETURN_IF_ERROR(Check(writer->Finish()));
-  tally->events_created += response.created();
-  tally->events_updated += response.updated();
-  tally->events_unchanged += response.unchanged();
-  tally->events_rejected += response.rejected();
-  for (const auto& error : response.errors()) {
-    rejections->push_back(absl::StrCat("events[", error.index(), "]: ", error.message()));
-  }
-  return absl::OkStatus();
+  DatasetEventReader reader(dataset, ids);
+  ActorResolver resolver(client);  // every participant is an id already
+  ImportPipeline pipeline(client, &resolver, ImportSettings());
+  ImportTally imported;
+  absl::Status status = pipeline.Run(
+      &reader,
+      [&](const Rejection& rejection) {
+        rejections->push_back(absl::StrCat("events[", rejection.line, "]: ", rejection.message));
+      },
+      nullptr, &imported);
+  tally->events_created += imported.created;
+  tally->events_updated += imported.updated;
+  tally->events_unchanged += imported.unchanged;
+  tally->events_rejected += imported.rejected;
+  return status;
 }
 
 bool SameFigure(const stats::v1::Observation& a, const stats::v1::Observation& b) {

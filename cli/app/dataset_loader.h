@@ -1,7 +1,9 @@
 // Loads a dataset (import/dataset_format.h) so that loading it again changes nothing: actors
-// are looked up by name before being created, relationships and figures are compared with what
-// is stored before being added, events are upserted by external id, and every create carries a
-// request id derived from the dataset, the entry and its content.
+// are looked up by name (a thousand names a call) before being created, relationships and
+// figures are compared with what is stored before being added, events are upserted by external
+// id, and every create carries a request id derived from the dataset, the entry and its content.
+// The events take the import's path (ImportPipeline): parallel streams, sent again when a rate
+// limit refuses them, rejections reported in the dataset's order.
 #ifndef LOOKOUT_CLI_APP_DATASET_LOADER_H_
 #define LOOKOUT_CLI_APP_DATASET_LOADER_H_
 

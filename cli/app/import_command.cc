@@ -1,4 +1,4 @@
-// lookout import acled|ucdp|gdelt|jsonl FILE... [--dry-run] [--repair-ranges] [--batch-size N]
+// lookout import acled|ucdp|gdelt|jsonl FILE... [--dry-run] [--repair-ranges] [--parallel N]
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -19,7 +19,9 @@
 namespace lookout::cli {
 namespace {
 
-constexpr absl::string_view kFlags[] = {"dry-run", "repair-ranges", "batch-size"};
+// --batch-size is accepted for the scripts that pass it; names are resolved as rows arrive now.
+constexpr absl::string_view kFlags[] = {"dry-run", "repair-ranges", "parallel", "batch-size"};
+constexpr int kMaxParallel = 16;
 
 std::string Summary(absl::string_view label, const ImportTally& tally, bool dry_run) {
   return absl::StrCat(label, ": read ", tally.read, ", ", dry_run ? "would create " : "created ",
@@ -50,9 +52,19 @@ int RunImport(const CommandContext& context) {
   ImportSettings settings;
   settings.dry_run = context.args.Flag("dry-run");
   settings.reader.repair_ranges = context.args.Flag("repair-ranges");
+  if (context.args.Has("parallel")) {
+    if (!absl::SimpleAtoi(context.args.GetOr("parallel", ""), &settings.parallel) ||
+        settings.parallel < 1 || settings.parallel > kMaxParallel) {
+      return context.Usage(absl::StrCat("--parallel must be a whole number from 1 to ",
+                                        kMaxParallel, ", got \"",
+                                        context.args.GetOr("parallel", ""), "\""),
+                           "import");
+    }
+  }
   if (context.args.Has("batch-size")) {
-    if (!absl::SimpleAtoi(context.args.GetOr("batch-size", ""), &settings.batch_size) ||
-        settings.batch_size < 1 || settings.batch_size > 10000) {
+    int batch_size = 0;
+    if (!absl::SimpleAtoi(context.args.GetOr("batch-size", ""), &batch_size) || batch_size < 1 ||
+        batch_size > 10000) {
       return context.Usage("--batch-size must be a whole number from 1 to 10000", "import");
     }
   }

@@ -20,6 +20,7 @@
 #include "common/validation.h"
 #include "services/actor/actor_validation.h"
 #include "services/actor/name_normalizer.h"
+#include "services/actor/name_resolution.h"
 
 namespace lookout::actor {
 namespace {
@@ -343,81 +344,54 @@ absl::StatusOr<v1::DeleteActorResponse> ActorManager::DeleteActor(
 absl::StatusOr<v1::ResolveActorsResponse> ActorManager::ResolveActors(
     const v1::ResolveActorsRequest& request) {
   LOOKOUT_RETURN_IF_ERROR(ValidateResolveActorsRequest(request));
+  const std::vector<NameToResolve> names = NamesToResolve(request);
+  // Each key once, so repeated names in one request share one answer (and one create).
   std::vector<std::string> keys;
-  keys.reserve(request.names_size());
-  for (const std::string& name : request.names()) keys.push_back(NormalizeName(name));
-
-  struct Match {
-    std::string actor_id;
-    v1::ResolutionMatch match;
-  };
-  // Keyed by matching key, so repeated names in one request share one answer (and one create).
-  absl::flat_hash_map<std::string, Match> matches;
-  const auto lookup = [](ActorStore::Reader& tx,
-                         const std::string& key) -> absl::StatusOr<std::optional<Match>> {
-    LOOKOUT_ASSIGN_OR_RETURN(std::optional<std::string> by_name, tx.FindIdByNameKey(key));
-    if (by_name.has_value()) return Match{*by_name, v1::RESOLUTION_MATCH_EXACT};
-    LOOKOUT_ASSIGN_OR_RETURN(std::optional<std::string> by_alias, tx.FindIdByAliasKey(key));
-    if (by_alias.has_value()) return Match{*by_alias, v1::RESOLUTION_MATCH_ALIAS};
-    return std::nullopt;
-  };
-
-  bool any_missing = false;
-  LOOKOUT_RETURN_IF_ERROR(store_->Read([&](ActorStore::Reader& tx) -> absl::Status {
-    matches.clear();  // a read may run again too
-    any_missing = false;
-    for (const std::string& key : keys) {
-      if (matches.contains(key)) continue;
-      LOOKOUT_ASSIGN_OR_RETURN(std::optional<Match> found, lookup(tx, key));
-      if (found.has_value()) {
-        matches[key] = *found;
-      } else {
-        any_missing = true;
-      }
+  {
+    absl::flat_hash_set<absl::string_view> seen;
+    for (const NameToResolve& name : names) {
+      if (seen.insert(name.key).second) keys.push_back(name.key);
     }
+  }
+
+  absl::flat_hash_map<std::string, KeyMatch> matches;
+  LOOKOUT_RETURN_IF_ERROR(store_->Read([&](ActorStore::Reader& tx) -> absl::Status {
+    // A read may run again too: the assignment replaces what an earlier run found.
+    LOOKOUT_ASSIGN_OR_RETURN(matches, MatchKeys(tx, keys));
     return absl::OkStatus();
   }));
 
-  if (request.create_missing() && any_missing) {
+  const std::vector<int> to_create = FirstEntriesOfMissingKeys(names, matches);
+  if (request.create_missing() && !to_create.empty()) {
     const absl::Time now = options_.clock();
-    const v1::ActorType type = request.default_type() == v1::ACTOR_TYPE_UNSPECIFIED
-                                   ? v1::ACTOR_TYPE_OTHER
-                                   : request.default_type();
-    // What the write found or created. A store may run the function more than once (a
-    // PostgreSQL transaction that lost a race, an SQLite group redone), so each run starts
-    // from the read's matches: a run undone must leave no id behind.
-    absl::flat_hash_map<std::string, Match> written;
-    // The first spelling of each key, created in key order: two calls creating the same names
-    // in different orders would otherwise each hold a name the other waits for (a deadlock on
-    // PostgreSQL's unique index, resolved only by undoing one of them).
-    std::vector<int> to_create;
-    {
-      absl::flat_hash_set<std::string> seen;
-      for (int i = 0; i < request.names_size(); ++i) {
-        if (!matches.contains(keys[i]) && seen.insert(keys[i]).second) to_create.push_back(i);
-      }
-      std::sort(to_create.begin(), to_create.end(),
-                [&](int a, int b) { return keys[a] < keys[b]; });
-    }
+    std::vector<std::string> missing_keys;
+    missing_keys.reserve(to_create.size());
+    for (int i : to_create) missing_keys.push_back(names[i].key);
+    // Every actor this call creates, in one transaction. A store may run the function more
+    // than once (a PostgreSQL transaction that lost a race on the name_key index, an SQLite
+    // group redone), so each run starts from the read's matches: a run undone must leave no
+    // id behind.
+    absl::flat_hash_map<std::string, KeyMatch> written;
     LOOKOUT_RETURN_IF_ERROR(store_->Write([&](ActorStore::Writer& tx) -> absl::Status {
       written = matches;
+      // Another caller may have created some since the read above.
+      LOOKOUT_ASSIGN_OR_RETURN(auto found, MatchKeys(tx, missing_keys));
       for (int i : to_create) {
-        const std::string& key = keys[i];
-        // Another caller may have created it since the read above.
-        LOOKOUT_ASSIGN_OR_RETURN(std::optional<Match> found, lookup(tx, key));
-        if (found.has_value()) {
-          written[key] = *found;
+        const NameToResolve& wanted = names[i];
+        auto it = found.find(wanted.key);
+        if (it != found.end()) {
+          written[wanted.key] = std::move(it->second);
           continue;
         }
         v1::Actor actor;
         actor.set_id(NewId("act_"));
-        actor.set_name(request.names(i));  // the first spelling seen becomes the name
-        actor.set_type(type);
-        actor.set_country_code(request.default_country_code());
+        actor.set_name(wanted.name);  // the first spelling seen becomes the name
+        actor.set_type(wanted.type);
+        actor.set_country_code(wanted.country_code);
         *actor.mutable_create_time() = ToTimestamp(now);
         StoredActor stored = Stamp(std::move(actor), now);
         LOOKOUT_RETURN_IF_ERROR(tx.InsertActor(stored));
-        written[key] = {stored.actor.id(), v1::RESOLUTION_MATCH_CREATED};
+        written[wanted.key] = {stored.actor.id(), v1::RESOLUTION_MATCH_CREATED};
       }
       return absl::OkStatus();
     }));
@@ -425,10 +399,11 @@ absl::StatusOr<v1::ResolveActorsResponse> ActorManager::ResolveActors(
   }
 
   v1::ResolveActorsResponse response;
-  for (int i = 0; i < request.names_size(); ++i) {
+  response.mutable_resolutions()->Reserve(static_cast<int>(names.size()));
+  for (const NameToResolve& name : names) {
     v1::Resolution* resolution = response.add_resolutions();
-    resolution->set_name(request.names(i));
-    auto it = matches.find(keys[i]);
+    resolution->set_name(name.name);
+    auto it = matches.find(name.key);
     if (it == matches.end()) {
       resolution->set_match(v1::RESOLUTION_MATCH_NONE);
     } else {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -72,6 +73,14 @@ class ActorStore {
     virtual absl::StatusOr<std::optional<std::string>> FindIdByNameKey(absl::string_view key) = 0;
     // The earliest created actor with an alias of this key (aliases may be shared).
     virtual absl::StatusOr<std::optional<std::string>> FindIdByAliasKey(absl::string_view key) = 0;
+    // FindIdByNameKey and FindIdByAliasKey for many keys at once (ResolveActors' up to 1000):
+    // each key that matches, with its actor's id; keys that match nothing are left out. A
+    // PostgreSQL store answers in one statement each, since a round trip per key is what would
+    // cost there; SQLite's in-process point reads cost microseconds, so it may go key by key.
+    virtual absl::StatusOr<absl::flat_hash_map<std::string, std::string>> FindIdsByNameKeys(
+        const std::vector<std::string>& keys) = 0;
+    virtual absl::StatusOr<absl::flat_hash_map<std::string, std::string>> FindIdsByAliasKeys(
+        const std::vector<std::string>& keys) = 0;
     // Whether any actor names this one as its parent.
     virtual absl::StatusOr<bool> HasChildren(absl::string_view id) = 0;
     // Up to `limit` actors matching `filter` after `after` (from the start when nullopt),

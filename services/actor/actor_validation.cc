@@ -164,8 +164,26 @@ absl::Status ValidateResolveActorsRequest(const v1::ResolveActorsRequest& reques
     return errors::InvalidField("names", absl::StrCat("must have at most ", kMaxBatchSize,
                                                       " entries, got ", request.names_size()));
   }
+  // One bound for both lists: it is what one call reads and writes, however the names come.
+  const size_t total = static_cast<size_t>(request.names_size()) + request.actors_size();
+  if (total > kMaxBatchSize) {
+    return errors::InvalidField(
+        "actors", absl::StrCat("names and actors together must have at most ", kMaxBatchSize,
+                               " entries, got ", total));
+  }
   for (int i = 0; i < request.names_size(); ++i) {
     LOOKOUT_RETURN_IF_ERROR(CheckName(absl::StrCat("names[", i, "]"), request.names(i)));
+  }
+  for (int i = 0; i < request.actors_size(); ++i) {
+    const v1::ActorToResolve& actor = request.actors(i);
+    const std::string field = absl::StrCat("actors[", i, "]");
+    LOOKOUT_RETURN_IF_ERROR(CheckName(absl::StrCat(field, ".name"), actor.name()));
+    // UNSPECIFIED takes default_type.
+    LOOKOUT_RETURN_IF_ERROR(CheckEnum(absl::StrCat(field, ".type"),
+                                      v1::ActorType_IsValid(actor.type()), actor.type(),
+                                      /*allow_unspecified=*/true));
+    LOOKOUT_RETURN_IF_ERROR(
+        CheckCountryCode(absl::StrCat(field, ".country_code"), actor.country_code(), false));
   }
   LOOKOUT_RETURN_IF_ERROR(CheckEnum("default_type", v1::ActorType_IsValid(request.default_type()),
                                     request.default_type(), /*allow_unspecified=*/true));

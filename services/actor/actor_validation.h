@@ -12,7 +12,7 @@
 
 namespace lookout::actor {
 
-// Most ids per BatchGetActors and names per ResolveActors.
+// Most ids per BatchGetActors, and names plus actors per ResolveActors.
 inline constexpr size_t kMaxBatchSize = 1000;
 inline constexpr size_t kMaxExternalIds = 100;
 

@@ -90,6 +90,14 @@ constexpr char kFindIdByNameKey[] = "SELECT id FROM actors WHERE name_key = $1";
 constexpr char kFindIdByAliasKey[] =
     "SELECT n.actor_id FROM actor_names n JOIN actors a ON a.id = n.actor_id "
     "WHERE n.name_key = $1 AND n.is_alias ORDER BY a.seq LIMIT 1";
+// The batch forms ($1 a text[] of keys): one round trip for up to 1000 keys, each key an
+// index lookup (the unique name_key index; actor_names' primary key).
+constexpr char kFindIdsByNameKeys[] =
+    "SELECT name_key, id FROM actors WHERE name_key = ANY($1::text[])";
+constexpr char kFindIdsByAliasKeys[] =
+    "SELECT DISTINCT ON (n.name_key) n.name_key, n.actor_id FROM actor_names n "
+    "JOIN actors a ON a.id = n.actor_id "
+    "WHERE n.name_key = ANY($1::text[]) AND n.is_alias ORDER BY n.name_key, a.seq";
 constexpr char kHasChildren[] = "SELECT 1 FROM actors WHERE parent_id = $1 LIMIT 1";
 constexpr char kGetRelationship[] = "SELECT proto FROM relationships WHERE id = $1";
 constexpr char kGetRequest[] =
@@ -163,6 +171,16 @@ class PostgresTransaction final : public ActorStore::Writer {
 
   absl::StatusOr<std::optional<std::string>> FindIdByAliasKey(absl::string_view key) override {
     return FirstText(kFindIdByAliasKey, Params().Add(key));
+  }
+
+  absl::StatusOr<absl::flat_hash_map<std::string, std::string>> FindIdsByNameKeys(
+      const std::vector<std::string>& keys) override {
+    return KeyToId(kFindIdsByNameKeys, keys);
+  }
+
+  absl::StatusOr<absl::flat_hash_map<std::string, std::string>> FindIdsByAliasKeys(
+      const std::vector<std::string>& keys) override {
+    return KeyToId(kFindIdsByAliasKeys, keys);
   }
 
   absl::StatusOr<bool> HasChildren(absl::string_view id) override {
@@ -281,6 +299,17 @@ class PostgresTransaction final : public ActorStore::Writer {
   }
 
  private:
+  // Rows of (key, id) from `sql` run with `keys` as $1.
+  absl::StatusOr<absl::flat_hash_map<std::string, std::string>> KeyToId(
+      absl::string_view sql, const std::vector<std::string>& keys) {
+    absl::flat_hash_map<std::string, std::string> found;
+    if (keys.empty()) return found;
+    LOOKOUT_ASSIGN_OR_RETURN(Result rows, session_.Exec(sql, Params().AddTextArray(keys)));
+    found.reserve(rows.rows());
+    for (int row = 0; row < rows.rows(); ++row) found.emplace(rows.Bytes(row, 0), rows.Bytes(row, 1));
+    return found;
+  }
+
   absl::StatusOr<std::optional<std::string>> FirstText(absl::string_view sql,
                                                        const Params& params) {
     LOOKOUT_ASSIGN_OR_RETURN(Result rows, session_.Exec(sql, params));

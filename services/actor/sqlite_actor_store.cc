@@ -178,6 +178,18 @@ class SqliteTransaction final : public ActorStore::Writer {
     return query.Text(0);
   }
 
+  // Key by key on the cached statements: an in-process point read costs a few microseconds,
+  // less than building one statement for a set of keys would.
+  absl::StatusOr<absl::flat_hash_map<std::string, std::string>> FindIdsByNameKeys(
+      const std::vector<std::string>& keys) override {
+    return FindEach(keys, kFindIdByNameKey);
+  }
+
+  absl::StatusOr<absl::flat_hash_map<std::string, std::string>> FindIdsByAliasKeys(
+      const std::vector<std::string>& keys) override {
+    return FindEach(keys, kFindIdByAliasKey);
+  }
+
   absl::StatusOr<bool> HasChildren(absl::string_view id) override {
     LOOKOUT_ASSIGN_OR_RETURN(Statement query, db_.Prepare(kHasChildren));
     query.Bind(1, id);
@@ -322,6 +334,19 @@ class SqliteTransaction final : public ActorStore::Writer {
   }
 
  private:
+  // Runs `sql` (one key as ?1, one id back) for each key, keeping the keys that found one.
+  absl::StatusOr<absl::flat_hash_map<std::string, std::string>> FindEach(
+      const std::vector<std::string>& keys, const char* sql) {
+    absl::flat_hash_map<std::string, std::string> found;
+    for (const std::string& key : keys) {
+      LOOKOUT_ASSIGN_OR_RETURN(Statement query, db_.Prepare(sql));
+      query.Bind(1, key);
+      LOOKOUT_ASSIGN_OR_RETURN(bool row, query.Step());
+      if (row) found.emplace(key, query.Text(0));
+    }
+    return found;
+  }
+
   static void BindActorColumns(Statement& statement, const StoredActor& stored) {
     const v1::Actor& actor = stored.actor;
     statement.Bind(1, actor.id())

@@ -3,7 +3,9 @@
 # free ports, the real `lookout` binary through the gateway with API keys. Checks the exit
 # status and the exact message for a wrong address, TLS against the plaintext gateway, a bad key,
 # a missing file, a malformed row and a key without the right role; figures get and delete; that the demo dataset loads twice without change and gives
-# the expected situation report; the real samples' counts; and an export -> import round trip.
+# the expected situation report; the real samples' counts; --parallel's checks; two imports at
+# once naming the same new actors (one actor each); rejections in file order from four streams;
+# and an export -> import round trip.
 set -uo pipefail
 source "$(dirname "$0")/cli_lib.sh"
 trap stop_system EXIT
@@ -161,6 +163,86 @@ if [ -f "$SHARED/20191024143000.export.CSV" ]; then
 else
   echo "skip: ../shared/data is absent (real samples not imported)"
 fi
+
+# --- --parallel: checked before anything is read ------------------------------------------
+for bad in 0 17 x; do
+  run_lookout import acled "$FIXTURES/acled/acled_valid.csv" --parallel "$bad"
+  expect_eq "$CODE" 2 "--parallel $bad exits 2"
+  expect_eq "$ERR" "lookout: --parallel must be a whole number from 1 to 16, got \"$bad\"
+Run 'lookout help import' for usage." "--parallel $bad: the message names the flag and the rule"
+done
+run_lookout import acled "$FIXTURES/acled/acled_valid.csv" --parallel
+expect_eq "$CODE" 2 "--parallel without a value exits 2"
+expect_contains "$ERR" "--parallel needs a value" "--parallel without a value: the message"
+
+# --- two imports at once, naming the same new actors: one actor per name ---------------------
+header="event_id_cnty,event_date,event_type,sub_event_type,actor1,inter1,actor2,inter2,iso"
+{
+  echo "$header"
+  for i in $(seq 0 299); do
+    echo "TWO$i,2024-02-$((10 + i % 18)),Battles,Armed clash,E2E Shared $i,3,E2E Shared $(((i + 1) % 300)),3,332"
+  done
+} >"$SYSTEM_DIR/two-a.csv"
+{
+  echo "$header"
+  for i in $(seq 0 299); do
+    echo "OWT$i,2024-02-$((10 + i % 18)),Battles,Armed clash,E2E Shared $((299 - i)),3,,,332"
+  done
+} >"$SYSTEM_DIR/two-b.csv"
+"$LOOKOUT_BIN" --quiet import acled "$SYSTEM_DIR/two-a.csv" --parallel 4 >"$SYSTEM_DIR/two-a.out" 2>&1 &
+first=$!
+"$LOOKOUT_BIN" --quiet import acled "$SYSTEM_DIR/two-b.csv" --parallel 4 >"$SYSTEM_DIR/two-b.out" 2>&1 &
+second=$!
+wait "$first"
+expect_eq "$?" 0 "the first of two simultaneous imports exits 0"
+wait "$second"
+expect_eq "$?" 0 "the second of two simultaneous imports exits 0"
+expect_eq "$(head -n1 "$SYSTEM_DIR/two-a.out")" "$SYSTEM_DIR/two-a.csv: read 300, created 300, updated 0, unchanged 0, rejected 0" \
+  "the first simultaneous import's rows"
+expect_eq "$(head -n1 "$SYSTEM_DIR/two-b.out")" "$SYSTEM_DIR/two-b.csv: read 300, created 300, updated 0, unchanged 0, rejected 0" \
+  "the second simultaneous import's rows"
+run_lookout actors list --query "E2E Shared" --limit 0 -o csv
+names=$(tail -n +2 <<<"$OUT" | cut -d, -f2 | grep -c "^E2E Shared ")
+distinct=$(tail -n +2 <<<"$OUT" | cut -d, -f2 | grep "^E2E Shared " | sort -u | wc -l)
+expect_eq "$names" 300 "two simultaneous imports: 300 actors for 300 names"
+expect_eq "$distinct" 300 "two simultaneous imports: no name twice"
+
+# --- rejections in file order with four streams ------------------------------------------------
+# Every 7th row has an impossible date (the parser refuses it), every 5th names an actor made of
+# a zero-width space (the actor service refuses it); the rest name actors new and old.
+invisible=$(printf '\xe2\x80\x8b')
+{
+  echo "$header"
+  for i in $(seq 1 600); do
+    date=$(printf "2024-03-%02d" $((1 + i % 28)))
+    actor="E2E Order $((i % 150))"
+    [ $((i % 7)) -ne 0 ] || date="2024-02-30"
+    [ $((i % 5)) -ne 0 ] || actor=$invisible
+    echo "ORD$i,$date,Protests,Peaceful protest,$actor,6,,,332"
+  done
+} >"$SYSTEM_DIR/order.csv"
+expected_err=""
+rejected=0
+for i in $(seq 1 600); do
+  line=$((i + 1))
+  if [ $((i % 7)) -eq 0 ]; then
+    expected_err+="$SYSTEM_DIR/order.csv:$line: event_date: \"2024-02-30\" is not a real calendar date"$'\n'
+  elif [ $((i % 5)) -eq 0 ]; then
+    expected_err+="$SYSTEM_DIR/order.csv:$line: actor \"$invisible\": refused by the actor service: name: must contain a visible character"$'\n'
+  else
+    continue
+  fi
+  rejected=$((rejected + 1))
+done
+run_lookout --quiet import acled "$SYSTEM_DIR/order.csv" --parallel 4
+expect_eq "$CODE" 1 "rows rejected with --parallel 4 exit 1"
+expect_eq "$(head -n1 <<<"$OUT")" "$SYSTEM_DIR/order.csv: read 600, created $((600 - rejected)), updated 0, unchanged 0, rejected $rejected" \
+  "--parallel 4: the counts"
+expect_eq "$ERR" "${expected_err%$'\n'}" "--parallel 4: every rejection, in file order"
+run_lookout --quiet import acled "$SYSTEM_DIR/order.csv" --parallel 4
+expect_eq "$(head -n1 <<<"$OUT")" "$SYSTEM_DIR/order.csv: read 600, created 0, updated 0, unchanged $((600 - rejected)), rejected $rejected" \
+  "--parallel 4 again: nothing created or updated"
+expect_eq "$ERR" "${expected_err%$'\n'}" "--parallel 4 again: the same rejections, in file order"
 
 # --- export then import: nothing new ---------------------------------------------------------
 run_lookout export events --format jsonl --out "$SYSTEM_DIR/all.jsonl"

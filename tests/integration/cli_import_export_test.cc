@@ -1,15 +1,22 @@
 // The lookout client against the real actor and event services (child processes, called
 // directly with the internal token): importing fixtures, re-importing (nothing new), rows the
-// server rejects reported on their lines, actor names resolved in batches, dry runs, and an
-// export -> import round trip into a second, empty Lookout that loses nothing.
+// server rejects reported on their lines, actor names resolved a thousand a call, known, new
+// and refused names each giving their rows' exact outcome, rejections in file order from
+// parallel streams, two importers creating the same names at once, --parallel's checks, dry
+// runs, and an export -> import round trip into a second, empty Lookout that loses nothing.
+#include <algorithm>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
+#include "cli/app/actor_resolver.h"
 #include "cli/app/cli.h"
 #include "cli/app/exit_codes.h"
 #include "cli/app/importer.h"
@@ -123,8 +130,43 @@ TEST_F(CliAgainstServicesTest, ADryRunWritesNothing) {
   EXPECT_EQ(actors.out, "No actors match.\n");
 }
 
-TEST_F(CliAgainstServicesTest, ResolvesManyActorNamesInBatches) {
-  // 1,200 rows naming 2,400 different actors: several ResolveActors rounds, each name once.
+TEST_F(CliAgainstServicesTest, ResolvesAThousandNamesACallWhateverTheirTypesAndCountries) {
+  // 2,400 new names over three types and five countries: three calls (1000, 1000, 400), each
+  // actor created with the type and country of its own entry.
+  const actor::v1::ActorType types[] = {actor::v1::ACTOR_TYPE_STATE_FORCES,
+                                        actor::v1::ACTOR_TYPE_POLITICAL_MILITIA,
+                                        actor::v1::ACTOR_TYPE_CIVILIANS};
+  const char* countries[] = {"HTI", "KEN", "USA", "BGD", ""};
+  std::vector<ActorRef> refs;
+  for (int i = 0; i < 2400; ++i) {
+    ActorRef& ref = refs.emplace_back();
+    ref.name = absl::StrCat("Group ", i);
+    ref.type = types[i % 3];
+    ref.country_code = countries[i % 5];
+  }
+  ApiClient client(backends_->DirectConfig());
+  ActorResolver resolver(&client);
+  ASSERT_TRUE(resolver.Resolve(refs).ok());
+  EXPECT_EQ(resolver.calls(), 3);
+  EXPECT_EQ(resolver.created(), 2400);
+  std::string why;
+  EXPECT_FALSE(resolver.Lookup(refs[0], &why).empty()) << why;
+
+  // Group i has types[i % 3] and countries[i % 5].
+  CliRun group = Lookout({"actors", "list", "--query", "Group 2397", "-o", "csv"});
+  EXPECT_THAT(group.out, HasSubstr(",Group 2397,STATE_FORCES,USA,"));
+  group = Lookout({"actors", "list", "--query", "Group 2398", "-o", "csv"});
+  EXPECT_THAT(group.out, HasSubstr(",Group 2398,POLITICAL_MILITIA,BGD,"));
+  group = Lookout({"actors", "list", "--query", "Group 2399", "-o", "csv"});
+  EXPECT_THAT(group.out, HasSubstr(",Group 2399,CIVILIANS,,"));
+
+  // Asked again: answered from what the resolver remembers, no call.
+  ASSERT_TRUE(resolver.Resolve(refs).ok());
+  EXPECT_EQ(resolver.calls(), 3);
+}
+
+TEST_F(CliAgainstServicesTest, ImportsRowsNamingManyNewActors) {
+  // 1,200 ACLED rows naming 2,400 different actors of two types.
   std::string csv =
       "event_id_cnty,event_date,event_type,sub_event_type,actor1,inter1,actor2,inter2,iso\n";
   for (int i = 0; i < 1200; ++i) {
@@ -134,22 +176,238 @@ TEST_F(CliAgainstServicesTest, ResolvesManyActorNamesInBatches) {
   std::istringstream in(csv);
   ApiClient client(backends_->DirectConfig());
   std::ostringstream err;
-  ImportSettings settings;
-  settings.batch_size = 500;
-  Importer importer(&client, settings, &err);
+  Importer importer(&client, ImportSettings(), &err);
   ImportTally tally;
   absl::Status status = importer.Import(&in, ImportFormat::kAcled, "generated", nullptr, &tally);
   ASSERT_TRUE(status.ok()) << status;
   EXPECT_EQ(err.str(), "");
+  EXPECT_EQ(tally.read, 1200);
   EXPECT_EQ(tally.created, 1200);
   EXPECT_EQ(tally.rejected, 0);
   EXPECT_EQ(importer.resolver().created(), 2400);
-  // Three batches, each a call per (type, country) group: far fewer calls than names.
-  EXPECT_LE(importer.resolver().calls(), 12);
-
   CliRun actors = Lookout({"actors", "list", "--query", "Group 2399", "-o", "csv"});
   EXPECT_EQ(actors.code, kExitOk);
   EXPECT_THAT(actors.out, HasSubstr(",Group 2399,STATE_FORCES,HTI,"));
+  actors = Lookout({"actors", "list", "--query", "Group 2398", "-o", "csv"});
+  EXPECT_THAT(actors.out, HasSubstr(",Group 2398,REBEL_GROUP,HTI,"));
+}
+
+// A JSONL line for event `id` whose participants are the actors named (created, when new, as
+// political militias of Haiti). Without `typed` the event service refuses the row.
+std::string JsonlRow(int id, const std::vector<std::string>& names, bool typed = true) {
+  std::string participants, actors;
+  for (size_t i = 0; i < names.size(); ++i) {
+    absl::StrAppend(&participants, i == 0 ? "" : ",", R"({"role":"PARTICIPANT_ROLE_PRIMARY"})");
+    absl::StrAppend(&actors, i == 0 ? "" : ",", R"({"name":")", names[i],
+                    R"(","type":"ACTOR_TYPE_POLITICAL_MILITIA","countryCode":"HTI"})");
+  }
+  return absl::StrCat(R"({"event":{"eventDate":"2024-01-)", 10 + id % 20, R"(",)",
+                      typed ? R"("eventType":"EVENT_TYPE_RIOTS",)" : "",
+                      R"("location":{"countryCode":"HTI"},"participants":[)", participants,
+                      R"(],"externalIds":[{"scheme":"T","value":")", id, R"("}]},"actors":[)",
+                      actors, "]}\n");
+}
+
+// A name the parsers pass (it is not blank to them) but the actor service refuses: a zero-width
+// space matches nothing and could never be resolved.
+const std::string kInvisibleName = "\xE2\x80\x8B";
+
+// The external ids of every stored event, sorted.
+std::vector<std::string> StoredExternalIds(const std::string& jsonl) {
+  std::vector<std::string> ids;
+  for (absl::string_view line : absl::StrSplit(jsonl, '\n', absl::SkipEmpty())) {
+    absl::StatusOr<ParsedRow> row = ParseJsonlLine(line);
+    EXPECT_TRUE(row.ok()) << row.status();
+    if (!row.ok()) continue;
+    for (const auto& id : row->event.external_ids()) {
+      ids.push_back(absl::StrCat(id.scheme(), ":", id.value()));
+    }
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+TEST_F(CliAgainstServicesTest, KnownNewAndInvalidNamesGiveEachRowItsOutcome) {
+  ASSERT_EQ(Lookout({"actors", "resolve", "Known Militia", "--create-missing"}).code, kExitOk);
+  const std::string file = WriteFile(
+      "mixed.jsonl", absl::StrCat(JsonlRow(1, {"Known Militia"}),                 // created
+                                  JsonlRow(2, {"New Militia A"}),                 // created
+                                  JsonlRow(3, {kInvisibleName}),                  // refused name
+                                  "not json at all\n",                            // parser
+                                  JsonlRow(5, {"New Militia A", "Known Militia"}),  // created
+                                  JsonlRow(6, {"Known Militia", kInvisibleName}),  // refused name
+                                  JsonlRow(7, {"New Militia B"}, /*typed=*/false),  // server
+                                  JsonlRow(8, {"New Militia C"})));               // created
+  const std::string refused = absl::StrCat(
+      "actor \"", kInvisibleName,
+      "\": refused by the actor service: name: must contain a visible character");
+  const std::string rejections = absl::StrCat(  //
+      file, ":3: ", refused, "\n",              //
+      file, ":4: line: is not a JSON object: Unexpected token.\n",
+      file, ":6: ", refused, "\n",  //
+      file, ":7: event.event_type: is required\n");
+
+  CliRun first = Lookout({"import", "jsonl", file});
+  EXPECT_EQ(first.code, kExitPartial);
+  EXPECT_EQ(first.out, file +
+                           ": read 8, created 4, updated 0, unchanged 0, rejected 4\n"
+                           "actors created: 3\n");  // A, B (its row refused later) and C
+  EXPECT_EQ(first.err, rejections);
+  CliRun exported = Lookout({"export", "events", "--format", "jsonl"});
+  EXPECT_EQ(StoredExternalIds(exported.out),
+            (std::vector<std::string>{"T:1", "T:2", "T:5", "T:8"}));
+  CliRun actors = Lookout({"actors", "list", "--limit", "0", "-o", "csv"});
+  EXPECT_EQ(std::count(actors.out.begin(), actors.out.end(), '\n'), 1 + 4) << actors.out;
+
+  // Again: every stored row unchanged, the same rows refused for the same reasons.
+  CliRun again = Lookout({"import", "jsonl", file});
+  EXPECT_EQ(again.code, kExitPartial);
+  EXPECT_EQ(again.out, file + ": read 8, created 0, updated 0, unchanged 4, rejected 4\n");
+  EXPECT_EQ(again.err, rejections);
+  EXPECT_EQ(Lookout({"actors", "list", "--limit", "0", "-o", "csv"}).out, actors.out);
+}
+
+// 3,000 rows: every 11th malformed, every 13th naming a refused name, every 7th refused by the
+// event service; the others name actors first seen all along the file, so rows wait on
+// resolutions while others overtake them.
+struct Everywhere {
+  std::string text;
+  std::vector<std::string> rejections;  // "LINE: reason", in file order
+  int valid = 0;
+  std::set<std::string> names;  // the valid names asked for
+};
+
+Everywhere RowsWithRejectionsEverywhere() {
+  Everywhere out;
+  for (int line = 1; line <= 3000; ++line) {
+    std::vector<std::string> names = {absl::StrCat("Group ", line % 400)};
+    if (line % 50 == 0) names.push_back(absl::StrCat("Late Group ", line));
+    if (line % 11 == 0) {
+      out.text += "not json at all\n";
+      out.rejections.push_back(
+          absl::StrCat(line, ": line: is not a JSON object: Unexpected token."));
+      continue;
+    }
+    out.names.insert(names.begin(), names.end());
+    if (line % 13 == 0) {
+      names.push_back(kInvisibleName);
+      out.text += JsonlRow(line, names);
+      out.rejections.push_back(absl::StrCat(
+          line, ": actor \"", kInvisibleName,
+          "\": refused by the actor service: name: must contain a visible character"));
+    } else if (line % 7 == 0) {
+      out.text += JsonlRow(line, names, /*typed=*/false);
+      out.rejections.push_back(absl::StrCat(line, ": event.event_type: is required"));
+    } else {
+      out.text += JsonlRow(line, names);
+      ++out.valid;
+    }
+  }
+  return out;
+}
+
+TEST_F(CliAgainstServicesTest, RejectionsComeInFileOrderFromManyStreams) {
+  const Everywhere rows = RowsWithRejectionsEverywhere();
+  std::istringstream in(rows.text);
+  ApiClient client(backends_->DirectConfig());
+  std::ostringstream err;
+  ImportSettings settings;
+  settings.parallel = 4;
+  settings.stream_rows = 40;  // dozens of streams, closed in any order
+  settings.max_printed_rejections = 100000;
+  Importer importer(&client, settings, &err);
+  ImportTally tally;
+  absl::Status status = importer.Import(&in, ImportFormat::kJsonl, "f", nullptr, &tally);
+  ASSERT_TRUE(status.ok()) << status;
+  std::string want;
+  for (const std::string& rejection : rows.rejections) absl::StrAppend(&want, "f:", rejection, "\n");
+  EXPECT_EQ(err.str(), want);
+  EXPECT_EQ(tally.read, 3000);
+  EXPECT_EQ(tally.created, rows.valid);
+  EXPECT_EQ(tally.rejected, static_cast<int64_t>(rows.rejections.size()));
+  EXPECT_EQ(importer.resolver().created(), static_cast<int64_t>(rows.names.size()));
+  EXPECT_EQ(tally.updated + tally.unchanged, 0);
+}
+
+TEST_F(CliAgainstServicesTest, ParallelStreamsPrintTheFirstRejectionsInFileOrder) {
+  const Everywhere rows = RowsWithRejectionsEverywhere();
+  const std::string file = WriteFile("everywhere.jsonl", rows.text);
+  CliRun run = Lookout({"import", "jsonl", file, "--parallel", "4"});
+  EXPECT_EQ(run.code, kExitPartial);
+  EXPECT_EQ(run.out, absl::StrCat(file, ": read 3000, created ", rows.valid,
+                                  ", updated 0, unchanged 0, rejected ", rows.rejections.size(),
+                                  "\nactors created: ", rows.names.size(), "\n"));
+  // The first 200 rejections, in file order, then a count of the rest.
+  std::string want;
+  for (size_t i = 0; i < 200; ++i) absl::StrAppend(&want, file, ":", rows.rejections[i], "\n");
+  absl::StrAppend(&want, file, ": ", rows.rejections.size() - 200,
+                  " more rejected rows not shown\n");
+  EXPECT_EQ(run.err, want);
+}
+
+TEST_F(CliAgainstServicesTest, TwoImportersCreatingTheSameNewNamesMakeOneActorEach) {
+  // Two files naming the same 600 new actors (in opposite orders), imported at the same moment.
+  std::string first, second;
+  for (int i = 0; i < 600; ++i) {
+    first += JsonlRow(i, {absl::StrCat("Shared ", i), absl::StrCat("Shared ", (i + 1) % 600)});
+    second += JsonlRow(10000 + i, {absl::StrCat("Shared ", 599 - i)});
+  }
+  ApiClient client_a(backends_->DirectConfig()), client_b(backends_->DirectConfig());
+  std::ostringstream err_a, err_b;
+  Importer a(&client_a, ImportSettings(), &err_a), b(&client_b, ImportSettings(), &err_b);
+  absl::Status status_a, status_b;
+  ImportTally tally_a, tally_b;
+  absl::Mutex mu;
+  int arrived = 0;
+  auto run = [&](Importer* importer, const std::string& text, ImportTally* tally,
+                 absl::Status* status) {
+    std::istringstream in(text);
+    {
+      absl::MutexLock lock(&mu);  // both start together
+      ++arrived;
+      mu.Await(absl::Condition(+[](int* n) { return *n == 2; }, &arrived));
+    }
+    *status = importer->Import(&in, ImportFormat::kJsonl, "f", nullptr, tally);
+  };
+  std::thread thread_a(run, &a, first, &tally_a, &status_a);
+  std::thread thread_b(run, &b, second, &tally_b, &status_b);
+  thread_a.join();
+  thread_b.join();
+  ASSERT_TRUE(status_a.ok()) << status_a;
+  ASSERT_TRUE(status_b.ok()) << status_b;
+  EXPECT_EQ(err_a.str() + err_b.str(), "");
+  EXPECT_EQ(tally_a.created + tally_b.created, 1200);
+
+  CliRun actors = Lookout({"actors", "list", "--limit", "0", "-o", "csv"});
+  std::map<std::string, int> by_name;
+  for (absl::string_view line : absl::StrSplit(actors.out, '\n', absl::SkipEmpty())) {
+    std::vector<std::string> fields = absl::StrSplit(line, ',');
+    if (fields.size() > 1 && fields[1] != "name") ++by_name[fields[1]];
+  }
+  EXPECT_EQ(by_name.size(), 600u);
+  for (const auto& [name, count] : by_name) EXPECT_EQ(count, 1) << name;
+}
+
+TEST_F(CliAgainstServicesTest, ParallelMustBeAWholeNumberFromOneToSixteen) {
+  const std::string file = kFixtures + "/acled/acled_valid.csv";
+  for (const std::string value : {"0", "17", "-1", "two", "1.5", ""}) {
+    CliRun run = Lookout({"import", "acled", file, "--parallel", value});
+    EXPECT_EQ(run.code, kExitUsage) << value;
+    EXPECT_EQ(run.err, absl::StrCat("lookout: --parallel must be a whole number from 1 to 16, got "
+                                    "\"",
+                                    value, "\"\nRun 'lookout help import' for usage.\n"))
+        << value;
+    EXPECT_EQ(run.out, "");
+  }
+  // Nothing was imported by the refused commands.
+  EXPECT_EQ(Lookout({"events", "list"}).out, "No events match.\n");
+
+  CliRun one = Lookout({"import", "acled", file, "--parallel", "1"});
+  EXPECT_EQ(one.code, kExitOk) << one.err;
+  EXPECT_THAT(one.out, HasSubstr("read 5, created 5"));
+  CliRun sixteen = Lookout({"import", "acled", file, "--parallel=16"});
+  EXPECT_EQ(sixteen.code, kExitOk) << sixteen.err;
+  EXPECT_THAT(sixteen.out, HasSubstr("read 5, created 0, updated 0, unchanged 5"));
 }
 
 // JSONL lines without what a server assigns (ids, times, sequences, actor ids), for comparing

@@ -276,6 +276,21 @@ TEST_F(GatewayAccessTest, ResolveActorsNeedsEditorToCreateMissing) {
   grpc::Status denied = Call(route, keys_->reader, ToBytes(request));
   EXPECT_EQ(denied.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_TRUE(Call(route, keys_->editor, ToBytes(request)).ok());
+
+  // Names given as `actors`: each entry's type is field 2 of a nested message, the number of
+  // create_missing at the top level; only the top-level field decides the role.
+  actor::v1::ResolveActorsRequest with_actors;
+  actor::v1::ActorToResolve* entry = with_actors.add_actors();
+  entry->set_name("Viv Ansanm");
+  entry->set_type(actor::v1::ACTOR_TYPE_CRIMINAL_GROUP);
+  entry->set_country_code("HTI");
+  const size_t before = backend_->calls();
+  EXPECT_TRUE(Call(route, keys_->reader, ToBytes(with_actors)).ok());
+  with_actors.set_create_missing(true);
+  denied = Call(route, keys_->reader, ToBytes(with_actors));
+  EXPECT_EQ(denied.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_TRUE(Call(route, keys_->editor, ToBytes(with_actors)).ok());
+  EXPECT_EQ(backend_->calls(), before + 2) << "the refused call must not reach the backend";
 }
 
 TEST_F(GatewayAccessTest, MissingForgedAndMalformedKeysLookTheSame) {

@@ -308,6 +308,52 @@ TEST(ActorValidateResolveActorsTest, Defaults) {
   EXPECT_TRUE(ValidateResolveActorsRequest(request).ok());
 }
 
+TEST(ActorValidateResolveActorsTest, ActorsCountWithNamesTowardOneBound) {
+  v1::ResolveActorsRequest request;
+  for (int i = 0; i < 400; ++i) request.add_names("name " + std::to_string(i));
+  for (int i = 0; i < 600; ++i) request.add_actors()->set_name("actor " + std::to_string(i));
+  EXPECT_TRUE(ValidateResolveActorsRequest(request).ok());
+  request.add_actors()->set_name("one more");
+  absl::Status status = ValidateResolveActorsRequest(request);
+  ExpectInvalid(status, "actors");
+  EXPECT_EQ(status.message(),
+            "actors: names and actors together must have at most 1000 entries, got 1001");
+}
+
+TEST(ActorValidateResolveActorsTest, EachActorIsCheckedLikeANameWithItsTypeAndCountry) {
+  v1::ResolveActorsRequest request;
+  request.add_names("a name");
+  for (int i = 0; i < 4; ++i) {
+    v1::ActorToResolve* actor = request.add_actors();
+    actor->set_name("actor " + std::to_string(i));
+  }
+  // UNSPECIFIED type and an empty country take the request's defaults.
+  request.mutable_actors(1)->set_type(v1::ACTOR_TYPE_NGO);
+  request.mutable_actors(2)->set_country_code("HTI");
+  EXPECT_TRUE(ValidateResolveActorsRequest(request).ok());
+
+  request.mutable_actors(3)->set_name("\u200b");  // only a character the matching key drops
+  ExpectInvalid(ValidateResolveActorsRequest(request), "actors[3].name");
+  request.mutable_actors(3)->set_name("");
+  ExpectInvalid(ValidateResolveActorsRequest(request), "actors[3].name");
+  request.mutable_actors(3)->set_name(std::string(201, 'n'));
+  ExpectInvalid(ValidateResolveActorsRequest(request), "actors[3].name");
+  request.mutable_actors(3)->set_name("fine");
+
+  request.mutable_actors(3)->set_type(static_cast<v1::ActorType>(999));
+  absl::Status status = ValidateResolveActorsRequest(request);
+  ExpectInvalid(status, "actors[3].type");
+  EXPECT_EQ(status.message(), "actors[3].type: is not a known value (999)");
+  request.mutable_actors(3)->set_type(v1::ACTOR_TYPE_UNSPECIFIED);
+
+  request.mutable_actors(3)->set_country_code("XX");
+  ExpectInvalid(ValidateResolveActorsRequest(request), "actors[3].country_code");
+  request.mutable_actors(3)->set_country_code("hti");
+  ExpectInvalid(ValidateResolveActorsRequest(request), "actors[3].country_code");
+  request.mutable_actors(3)->set_country_code("");
+  EXPECT_TRUE(ValidateResolveActorsRequest(request).ok());
+}
+
 v1::CreateRelationshipRequest GoodRelationship() {
   v1::CreateRelationshipRequest request;
   v1::Relationship* relationship = request.mutable_relationship();

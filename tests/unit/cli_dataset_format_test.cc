@@ -1,5 +1,6 @@
 // The dataset format behind `lookout load`, and the demo dataset in data/ against it.
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <string>
@@ -61,6 +62,33 @@ TEST(HaitiDemoDatasetTest, EncodesTheSeedFacts) {
   // Parents come first, so the loader can give each child its parent's id.
   EXPECT_EQ(dataset->actors[1].key, "hti-justice");
   EXPECT_EQ(dataset->actors[1].parent_key, "gov-hti");
+}
+
+// Every source names the news report the demo comes from, or the outlet it cites: the Miami
+// Herald for the equipment shipments (never a name made up for the project, like "Seed news
+// report").
+TEST(HaitiDemoDatasetTest, SourcesNameTheReportOrTheOutletItCites) {
+  absl::StatusOr<Dataset> dataset =
+      ParseDataset(ReadFile(std::string(LOOKOUT_SOURCE_DIR) + "/data/haiti-demo.json"));
+  ASSERT_TRUE(dataset.ok()) << dataset.status();
+  const std::string report = "News report (February 2024)";
+  std::map<std::string, std::string> event_sources;  // external id -> the source named
+  for (const DatasetEvent& event : dataset->events) {
+    ASSERT_EQ(event.event.sources_size(), 1);
+    event_sources[event.event.external_ids(0).value()] = event.event.sources(0).name();
+  }
+  for (const auto& [id, source] : event_sources) {
+    EXPECT_EQ(source, id == "usa-2024-02-equipment-shipment" ? "Miami Herald" : report) << id;
+  }
+  for (const DatasetRelationship& relationship : dataset->relationships) {
+    const std::string& name = relationship.relationship.source().name();
+    EXPECT_TRUE(name.empty() || name == report) << name;
+  }
+  EXPECT_EQ(dataset->figures[1].observation.source().name(), report);
+  EXPECT_EQ(dataset->figures[0].observation.source().name(), "U.S. Customs and Border Protection");
+  EXPECT_EQ(dataset->figures[2].observation.source().name(), "High Court of Kenya ruling");
+  EXPECT_EQ(ReadFile(std::string(LOOKOUT_SOURCE_DIR) + "/data/haiti-demo.json").find("Seed"),
+            std::string::npos);
 }
 
 TEST(DatasetFormatTest, NamesTheEntryThatIsWrong) {

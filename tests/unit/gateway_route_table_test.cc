@@ -92,6 +92,16 @@ TEST_F(RouteTableTest, ResolveActorsNeedsEditorOnlyToCreate) {
   request.set_create_missing(true);
   request.set_default_country_code("HTI");
   EXPECT_EQ(route->role_for_request(Bytes(request)), v1::ROLE_EDITOR);
+
+  // An entry of `actors` carries a type in its own field 2; only the top-level field 2
+  // (create_missing) decides.
+  actor::v1::ResolveActorsRequest with_actors;
+  actor::v1::ActorToResolve* entry = with_actors.add_actors();
+  entry->set_name("Viv Ansanm");
+  entry->set_type(actor::v1::ACTOR_TYPE_CRIMINAL_GROUP);
+  EXPECT_EQ(route->role_for_request(Bytes(with_actors)), v1::ROLE_READER);
+  with_actors.set_create_missing(true);
+  EXPECT_EQ(route->role_for_request(Bytes(with_actors)), v1::ROLE_EDITOR);
 }
 
 TEST(RequestPeekTest, ReadsTheLastOccurrenceAndDistrustsGarbage) {
