@@ -26,6 +26,15 @@ lookout_test(gateway_rate_limit_test LABEL integration
   SOURCES integration/gateway_rate_limit_test.cc
   LIBS gateway_testing)
 
+# The import budget (issue 16.2) against a real Redis and the real event and actor services: a
+# large import passes a tiny call budget, a runaway is still stopped, a stream over the budget
+# is paced (with Redis and without), a ResolveActors over it is refused and creates nothing.
+lookout_test(gateway_import_budget_test LABEL integration
+  SOURCES integration/gateway_import_budget_test.cc
+  LIBS gateway_testing)
+target_compile_definitions(gateway_import_budget_test PRIVATE
+  LOOKOUT_GATEWAY_BINARY="$<TARGET_FILE:lookout-gateway>")
+
 # ImportEvents and WatchEvents through the gateway against the real event service.
 lookout_test(gateway_streaming_test LABEL integration
   SOURCES integration/gateway_streaming_test.cc

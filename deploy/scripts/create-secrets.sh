@@ -4,17 +4,19 @@
 #   lookout-internal-token    key "token": the shared secret the backends require from the
 #                             gateway and the stats service (LOOKOUT_INTERNAL_TOKEN)
 #   lookout-gateway-api-keys  key "api-keys": the gateway's keys file, one "name role sha256
-#                             [rate:burst]" line per key; hashes only, never a key in clear
-#   lookout-gateway-tls       (prod) type kubernetes.io/tls: the gateway's public certificate
+#                             [rate:burst] [import=rows:burst]" line per key; hashes only,
+#                             never a key in clear
+#   lookout-gateway-tls       (prod, small) type kubernetes.io/tls: the gateway's public certificate
 #
 # Usage:
-#   deploy/scripts/create-secrets.sh [--overlay prod|dev] [--namespace NS]
+#   deploy/scripts/create-secrets.sh [--overlay prod|small|dev] [--namespace NS]
 #       [--keys-file FILE] [--new-key NAME:ROLE]... [--new-keys-out FILE]
 #       [--tls-cert FILE --tls-key FILE | --self-signed-tls HOSTNAME]
 #       [--rotate-token] [--print]
 #
 #   --overlay        which overlay the Secrets are for (default prod): sets the namespace
-#                    (lookout or lookout-dev) and whether TLS is required (prod)
+#                    (lookout for prod and small, lookout-dev for dev) and whether TLS is
+#                    required (prod and small)
 #   --namespace      another namespace than the overlay's
 #   --keys-file      an existing keys file (lines as above, e.g. made with the gateway's
 #                    key command); replaces the keys in the cluster
@@ -64,9 +66,9 @@ while (($#)); do
 done
 
 case "$OVERLAY" in
-  prod) NAMESPACE=${NAMESPACE:-lookout}; TLS_REQUIRED=1 ;;
+  prod | small) NAMESPACE=${NAMESPACE:-lookout}; TLS_REQUIRED=1 ;;
   dev) NAMESPACE=${NAMESPACE:-lookout-dev}; TLS_REQUIRED=0 ;;
-  *) die "--overlay must be prod or dev" ;;
+  *) die "--overlay must be prod, small or dev" ;;
 esac
 if [ -n "$TLS_CERT$TLS_KEY" ] && { [ -z "$TLS_CERT" ] || [ -z "$TLS_KEY" ]; }; then
   die "--tls-cert and --tls-key go together"
@@ -104,9 +106,9 @@ else
 fi
 
 # --- API keys ------------------------------------------------------------------------------------
-valid_key_line() {  # name role sha256 [rate:burst]
+valid_key_line() {  # name role sha256 [rate:burst] [import=rows:burst]
   local s='[[:space:]]'
-  [[ $1 =~ ^$s*[A-Za-z0-9_.@-]+$s+(READER|EDITOR|ADMIN)$s+[0-9a-f]{64}($s+[0-9.]+:[0-9]+)?$s*$ ]]
+  [[ $1 =~ ^$s*[A-Za-z0-9_.@-]+$s+(READER|EDITOR|ADMIN)$s+[0-9a-f]{64}($s+[0-9.]+:[0-9]+)?($s+import=[0-9.]+:[0-9]+)?$s*$ ]]
 }
 
 if [ -n "$KEYS_FILE" ] || ((${#NEW_KEYS[@]})); then
@@ -119,7 +121,7 @@ if [ -n "$KEYS_FILE" ] || ((${#NEW_KEYS[@]})); then
       if [[ $line =~ ^[[:space:]]*(#.*)?$ ]] || valid_key_line "$line"; then
         printf '%s\n' "$line" >>"$WORK/api-keys"
       else
-        die "$KEYS_FILE:$lineno: expected \"name ROLE sha256-hex [rate:burst]\" (a hash, never a key)"
+        die "$KEYS_FILE:$lineno: expected \"name ROLE sha256-hex [rate:burst] [import=rows:burst]\" (a hash, never a key)"
       fi
     done <"$KEYS_FILE"
   fi
@@ -160,7 +162,7 @@ if [ -n "$TLS_CERT" ]; then
     --cert="$TLS_CERT" --key="$TLS_KEY" --dry-run=client -o yaml | labelled >"$WORK/tls.yaml"
   add_manifest "$WORK/tls.yaml"
 elif [ "$TLS_REQUIRED" = 1 ] && ! exists lookout-gateway-tls; then
-  die "the prod overlay serves TLS: give --tls-cert FILE --tls-key FILE (or --self-signed-tls HOST)"
+  die "the $OVERLAY overlay serves TLS: give --tls-cert FILE --tls-key FILE (or --self-signed-tls HOST)"
 fi
 
 # --- print or apply ------------------------------------------------------------------------------
@@ -171,7 +173,7 @@ fi
 ((${#MANIFESTS[@]})) || { note "nothing to change"; exit 0; }
 # The overlay's Namespace (with its Pod Security labels), so Secrets can come before the workloads.
 if ! kubectl get namespace "$NAMESPACE" >/dev/null 2>&1; then
-  if [ "$NAMESPACE" = "$( [ "$OVERLAY" = prod ] && echo lookout || echo lookout-dev)" ]; then
+  if [ "$NAMESPACE" = "$( [ "$OVERLAY" = dev ] && echo lookout-dev || echo lookout)" ]; then
     kubectl apply -f "$ROOT/deploy/k8s/overlays/$OVERLAY/namespace.yaml"
   else
     kubectl create namespace "$NAMESPACE"

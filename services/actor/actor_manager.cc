@@ -376,6 +376,7 @@ absl::StatusOr<v1::ResolveActorsResponse> ActorManager::ResolveActors(
       written = matches;
       // Another caller may have created some since the read above.
       LOOKOUT_ASSIGN_OR_RETURN(auto found, MatchKeys(tx, missing_keys));
+      std::vector<StoredActor> created;  // in key order, as to_create is
       for (int i : to_create) {
         const NameToResolve& wanted = names[i];
         auto it = found.find(wanted.key);
@@ -390,10 +391,10 @@ absl::StatusOr<v1::ResolveActorsResponse> ActorManager::ResolveActors(
         actor.set_country_code(wanted.country_code);
         *actor.mutable_create_time() = ToTimestamp(now);
         StoredActor stored = Stamp(std::move(actor), now);
-        LOOKOUT_RETURN_IF_ERROR(tx.InsertActor(stored));
         written[wanted.key] = {stored.actor.id(), v1::RESOLUTION_MATCH_CREATED};
+        created.push_back(std::move(stored));
       }
-      return absl::OkStatus();
+      return tx.InsertActors(created);
     }));
     matches = std::move(written);
   }

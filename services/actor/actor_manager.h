@@ -10,6 +10,11 @@
 //   or delete the children first, so no parent_id ever dangles.
 // - A request_id is scoped to its method. A retry whose first result was deleted since is
 //   NOT_FOUND rather than a second create.
+// - ResolveActors creates every missing name of one call in one store write, in name-key order
+//   (so two calls creating the same names wait on each other instead of deadlocking), and
+//   checks again inside that write: a name another call created meanwhile is found, not
+//   created twice. An actor created for a name asked more than once takes its first entry's
+//   spelling, type and country.
 // - A parent chain may not loop: an update that would make an actor its own ancestor is
 //   INVALID_ARGUMENT naming actor.parent_id.
 #ifndef LOOKOUT_SERVICES_ACTOR_ACTOR_MANAGER_H_

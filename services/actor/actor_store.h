@@ -105,6 +105,10 @@ class ActorStore {
   class Writer : public Reader {
    public:
     virtual absl::Status InsertActor(const StoredActor& actor) = 0;
+    // InsertActor for each, in the order given, in a few statements whatever their number. A
+    // unique name key is inserted in that order too, so two transactions given the same names
+    // in one order (ResolveActors sorts by key) wait on each other rather than deadlock.
+    virtual absl::Status InsertActors(const std::vector<StoredActor>& actors) = 0;
     // Replaces the actor with the same id, with its keys.
     virtual absl::Status UpdateActor(const StoredActor& actor) = 0;
     // Removes the actor and its keys; relationships are left to the caller.

@@ -19,10 +19,10 @@ std::vector<NameToResolve> NamesToResolve(const v1::ResolveActorsRequest& reques
     names.push_back({name, NormalizeName(name), default_type, request.default_country_code()});
   }
   for (const v1::ActorToResolve& actor : request.actors()) {
-    names.push_back({actor.name(), NormalizeName(actor.name()),
-                     actor.type() == v1::ACTOR_TYPE_UNSPECIFIED ? default_type : actor.type(),
-                     actor.country_code().empty() ? request.default_country_code()
-                                                  : actor.country_code()});
+    names.push_back(
+        {actor.name(), NormalizeName(actor.name()),
+         actor.type() == v1::ACTOR_TYPE_UNSPECIFIED ? default_type : actor.type(),
+         actor.country_code().empty() ? request.default_country_code() : actor.country_code()});
   }
   return names;
 }
@@ -56,8 +56,7 @@ std::vector<int> FirstEntriesOfMissingKeys(
   for (int i = 0; i < static_cast<int>(names.size()); ++i) {
     if (!matched.contains(names[i].key) && seen.insert(names[i].key).second) first.push_back(i);
   }
-  std::sort(first.begin(), first.end(),
-            [&](int a, int b) { return names[a].key < names[b].key; });
+  std::sort(first.begin(), first.end(), [&](int a, int b) { return names[a].key < names[b].key; });
   return first;
 }
 

@@ -111,6 +111,15 @@ constexpr char kLockRequest[] =
 constexpr char kInsertActor[] =
     "INSERT INTO actors (id, name_key, type, country_code, parent_id, proto) "
     "VALUES ($1, $2, $3, $4, $5, $6)";
+// The batch forms of kInsertActor and kInsertKey: one row per array element, inserted in array
+// order (WITH ORDINALITY ... ORDER BY), which is the order the unique name_key index is taken in.
+constexpr char kInsertActors[] =
+    "INSERT INTO actors (id, name_key, type, country_code, parent_id, proto) "
+    "SELECT i, k, t, c, p, b FROM unnest($1::text[], $2::text[], $3::int8[], $4::text[], "
+    "$5::text[], $6::bytea[]) WITH ORDINALITY AS r(i, k, t, c, p, b, n) ORDER BY n";
+constexpr char kInsertKeys[] =
+    "INSERT INTO actor_names (name_key, actor_id, is_alias) "
+    "SELECT * FROM unnest($1::text[], $2::text[], $3::bool[]) ON CONFLICT DO NOTHING";
 constexpr char kUpdateActor[] =
     "UPDATE actors SET name_key = $2, type = $3, country_code = $4, parent_id = $5, proto = $6 "
     "WHERE id = $1";
@@ -257,6 +266,38 @@ class PostgresTransaction final : public ActorStore::Writer {
     return InsertKeys(stored);
   }
 
+  absl::Status InsertActors(const std::vector<StoredActor>& actors) override {
+    if (actors.empty()) return absl::OkStatus();
+    pg::ArrayLiteral ids, name_keys, types, countries, parents, protos;
+    pg::ArrayLiteral key_texts, key_actors, key_is_alias;
+    for (const StoredActor& stored : actors) {
+      const v1::Actor& actor = stored.actor;
+      ids.Text(actor.id());
+      name_keys.Text(stored.name_key);
+      types.Int(static_cast<int64_t>(actor.type()));
+      countries.Text(actor.country_code());
+      parents.Text(actor.parent_id());
+      protos.Bytes(actor.SerializeAsString());
+      key_texts.Text(stored.name_key);
+      key_actors.Text(actor.id());
+      key_is_alias.Text("f");
+      for (const std::string& alias : stored.alias_keys) {
+        key_texts.Text(alias);
+        key_actors.Text(actor.id());
+        key_is_alias.Text("t");
+      }
+    }
+    Params rows;
+    for (pg::ArrayLiteral* column : {&ids, &name_keys, &types, &countries, &parents, &protos}) {
+      rows.AddLiteral(std::move(*column).Finish());
+    }
+    LOOKOUT_RETURN_IF_ERROR(session_.Run(kInsertActors, rows));
+    return session_.Run(kInsertKeys, Params()
+                                         .AddLiteral(std::move(key_texts).Finish())
+                                         .AddLiteral(std::move(key_actors).Finish())
+                                         .AddLiteral(std::move(key_is_alias).Finish()));
+  }
+
   absl::Status UpdateActor(const StoredActor& stored) override {
     LOOKOUT_ASSIGN_OR_RETURN(Result updated, session_.Exec(kUpdateActor, ActorColumns(stored)));
     if (updated.Affected() != 1) {
@@ -306,7 +347,9 @@ class PostgresTransaction final : public ActorStore::Writer {
     if (keys.empty()) return found;
     LOOKOUT_ASSIGN_OR_RETURN(Result rows, session_.Exec(sql, Params().AddTextArray(keys)));
     found.reserve(rows.rows());
-    for (int row = 0; row < rows.rows(); ++row) found.emplace(rows.Bytes(row, 0), rows.Bytes(row, 1));
+    for (int row = 0; row < rows.rows(); ++row) {
+      found.emplace(rows.Bytes(row, 0), rows.Bytes(row, 1));
+    }
     return found;
   }
 

@@ -271,6 +271,13 @@ class SqliteTransaction final : public ActorStore::Writer {
     return InsertKeys(stored);
   }
 
+  // One by one: the single writer holds the file, so there is no order to keep and no round
+  // trip to save.
+  absl::Status InsertActors(const std::vector<StoredActor>& actors) override {
+    for (const StoredActor& stored : actors) LOOKOUT_RETURN_IF_ERROR(InsertActor(stored));
+    return absl::OkStatus();
+  }
+
   absl::Status UpdateActor(const StoredActor& stored) override {
     {
       LOOKOUT_ASSIGN_OR_RETURN(Statement update, db_.Prepare(kUpdateActor));

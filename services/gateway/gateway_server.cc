@@ -41,7 +41,7 @@ absl::Status GatewayServer::Init() {
         "no API keys configured: nobody could call the gateway (set --api_keys_file or "
         "LOOKOUT_API_KEYS; lookout-gateway --new_key NAME ROLE makes one)");
   }
-  access_ = std::make_unique<AccessControl>(&key_ring_, config_.role_limits);
+  access_ = std::make_unique<AccessControl>(&key_ring_, config_.role_limits, config_.import_limits);
 
   pool_ = std::make_unique<BlockingPool>(2);
   if (!config_.redis_host.empty()) {
@@ -64,12 +64,20 @@ absl::Status GatewayServer::Init() {
     rate_redis.cache_name = "gateway_rate";
     rate_redis_ = std::make_unique<RedisCache>(rate_redis);
     redis_gcra_ = std::make_unique<RedisGcra>(rate_redis_.get());
+    import_gcra_ = std::make_unique<RedisGcra>(rate_redis_.get(), kImportKeyPrefix);
     if (config_.report_cache) {
       report_cache_ = std::make_unique<ReportCache>(redis_.get(), config_.report_cache_ttl);
     }
   }
   limiter_ = std::make_unique<RateLimiter>(redis_gcra_.get(), pool_.get(), config_.limiter);
-  admission_ = std::make_unique<Admission>(access_.get(), limiter_.get());
+  // The import budget: its own buckets, the same Redis, leases sized for rows and the same
+  // fallback, dividing by the replica count the call budget's limiter keeps.
+  RateLimiterOptions import_options = config_.limiter;
+  import_options.lease = config_.import_lease;
+  import_options.replicas_from = limiter_.get();
+  import_limiter_ = std::make_unique<RateLimiter>(import_gcra_.get(), pool_.get(), import_options);
+  admission_ = std::make_unique<Admission>(access_.get(), limiter_.get(), import_limiter_.get(),
+                                           &MetricsRegistry::Global());
 
   backends_ = std::make_unique<Backends>(config_.backends, config_.server.max_message_bytes);
   proxy_env_.admission = admission_.get();

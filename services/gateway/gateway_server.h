@@ -37,6 +37,10 @@ struct GatewayConfig {
   std::string api_keys_inline;
   absl::Duration keys_reload_interval = absl::Seconds(1);
   RoleRateLimits role_limits;
+  // The import budget per role (rows per second and burst) and its leases: a trip to Redis
+  // takes up to 16 of an import's chunks (kMaxImportChunkRows) when the bucket has plenty.
+  RoleRateLimits import_limits{Budget::kImports};
+  LeasePolicy import_lease{16 * kMaxImportChunkRows, 16};
   // Redis for the shared rate limits and the report cache; disabled when host is empty.
   std::string redis_host = "127.0.0.1";
   int redis_port = 6379;
@@ -69,6 +73,7 @@ class GatewayServer {
   int RunUntilSignal();
 
   const RateLimiter& rate_limiter() const { return *limiter_; }
+  const RateLimiter& import_rate_limiter() const { return *import_limiter_; }
   const ApiKeyRing& key_ring() const { return key_ring_; }
 
  private:
@@ -82,7 +87,9 @@ class GatewayServer {
   std::unique_ptr<RedisCache> redis_;       // the report cache's
   std::unique_ptr<RedisCache> rate_redis_;  // the rate limiter's, with its own time budget
   std::unique_ptr<RedisGcra> redis_gcra_;
+  std::unique_ptr<RedisGcra> import_gcra_;
   std::unique_ptr<RateLimiter> limiter_;
+  std::unique_ptr<RateLimiter> import_limiter_;  // borrows limiter_'s replica count
   std::unique_ptr<Admission> admission_;
   std::unique_ptr<Backends> backends_;
   ProxyEnv proxy_env_;

@@ -34,11 +34,15 @@ ABSL_FLAG(std::string, stats_addr, "127.0.0.1:50054", "Stats service address.");
 ABSL_FLAG(std::string, internal_token, "",
           "Secret presented to backends (required; prefer LOOKOUT_INTERNAL_TOKEN).");
 ABSL_FLAG(std::string, api_keys_file, "",
-          "Keys file: lines 'name role sha256 [rate:burst]'; re-read when it changes.");
+          "Keys file: lines 'name role sha256 [rate:burst] [import=rows:burst]'; re-read when "
+          "it changes.");
 ABSL_FLAG(std::string, api_keys, "",
           "Keys inline, same lines separated by ';' (prefer LOOKOUT_API_KEYS).");
 ABSL_FLAG(std::string, rate_limits, "",
           "Per-role limits, e.g. READER=50:100,EDITOR=50:100,ADMIN=100:200 (rate/s:burst).");
+ABSL_FLAG(std::string, import_rate_limits, "",
+          "Per-role import budgets in rows (ImportEvents rows, names ResolveActors creates), "
+          "e.g. EDITOR=25000:250000,ADMIN=50000:500000 (rows/s:burst); READER cannot import.");
 ABSL_FLAG(std::string, redis_addr, "127.0.0.1:6379",
           "Redis for shared rate limits and the report cache; empty turns it off.");
 ABSL_FLAG(int, rate_lease_max_tokens, 64,
@@ -172,6 +176,8 @@ int main(int argc, char** argv) {
   }
   absl::Status limits = config.role_limits.Parse(absl::GetFlag(FLAGS_rate_limits));
   if (!limits.ok()) errors.Add("rate_limits", limits.message());
+  absl::Status import_limits = config.import_limits.Parse(absl::GetFlag(FLAGS_import_rate_limits));
+  if (!import_limits.ok()) errors.Add("import_rate_limits", import_limits.message());
   const std::string redis_addr = absl::GetFlag(FLAGS_redis_addr);
   if (redis_addr.empty()) {
     config.redis_host.clear();
@@ -206,6 +212,7 @@ int main(int argc, char** argv) {
                               {"api_keys_file", config.api_keys_file},
                               {"redis_addr", redis_addr.empty() ? "off" : redis_addr},
                               {"rate_limits", absl::GetFlag(FLAGS_rate_limits)},
+                              {"import_rate_limits", absl::GetFlag(FLAGS_import_rate_limits)},
                               {"replicas", absl::StrCat(config.limiter.replicas)}});
 
   absl::StatusOr<std::unique_ptr<lookout::gateway::GatewayServer>> server =

@@ -22,6 +22,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import urllib.parse
 from typing import Dict, List, Optional, Tuple
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -42,6 +43,8 @@ SKIP = 77
 
 BACKENDS = ("event", "actor", "stats")
 STORES = ("event", "actor")
+# Overlays whose gateway serves TLS (create-secrets.sh wants a certificate) and is autoscaled.
+TLS_OVERLAYS = ("prod", "small")
 
 
 # --- Secrets as the documented command makes them -------------------------------------------------
@@ -50,7 +53,7 @@ def secrets_for(overlay_name: str) -> List[dict]:
     """The Secrets deploy/scripts/create-secrets.sh creates for an overlay (printed, offline,
     with throwaway values)."""
     args = [CREATE_SECRETS, "--print", "--overlay", overlay_name, "--new-key", "ci-admin:ADMIN"]
-    if overlay_name == "prod":
+    if overlay_name in TLS_OVERLAYS:
         args += ["--self-signed-tls", "lookout.example.com"]
     result = subprocess.run(args, capture_output=True, text=True)
     if result.returncode != 0:
@@ -82,14 +85,28 @@ def layout_findings(docs: List[dict], overlay_name: Optional[str]) -> List[Findi
         if svc is None or (svc.get("spec") or {}).get("clusterIP") != "None":
             add(f"Service/lookout-{service}", "the backends need a headless Service "
                 "(clusterIP: None) so clients balance over pods")
+    cms = k8s_checks.config_maps(docs)
+
+    def on_database(doc: dict) -> bool:
+        workload = k8s_checks.Workload(doc)
+        return any(k8s_checks.container_env(c, workload.namespace, cms).get("LOOKOUT_DATABASE_URL")
+                   for c in workload.containers())
+
     for service in STORES:
         sts = by_name.get(("StatefulSet", f"lookout-{service}"))
+        deployment = by_name.get(("Deployment", f"lookout-{service}"))
+        # On PostgreSQL a store keeps nothing on disk: any kind, any number of replicas.
+        if (sts is not None and on_database(sts)) or (deployment is not None and
+                                                       on_database(deployment)):
+            continue
         if sts is None:
-            add(f"lookout-{service}", "must be a StatefulSet (it owns a SQLite store)")
+            add(f"lookout-{service}", "must be a StatefulSet (it owns a SQLite store) unless it "
+                "stores in PostgreSQL (LOOKOUT_DATABASE_URL)")
             continue
         spec = sts.get("spec") or {}
         if spec.get("replicas") != 1:
-            add(doc_id(sts), "SQLite has one writer: replicas must be 1 until the PostgreSQL store")
+            add(doc_id(sts), "SQLite has one writer: replicas must be 1 unless the store is on "
+                "PostgreSQL (LOOKOUT_DATABASE_URL)")
         claims = {c["metadata"]["name"] for c in spec.get("volumeClaimTemplates") or []}
         mounts = {m["name"] for c in spec["template"]["spec"]["containers"]
                   for m in c.get("volumeMounts") or []}
@@ -109,9 +126,9 @@ def layout_findings(docs: List[dict], overlay_name: Optional[str]) -> List[Findi
             k8s_checks.Workload(stats).containers()[0], namespace_of(stats),
             k8s_checks.config_maps(docs))
         addr = env.get("LOOKOUT_OBSERVATIONS_ADDR", "")
-        if scaled and not addr:
-            add(doc_id(stats), "several stats pods but no LOOKOUT_OBSERVATIONS_ADDR: each pod "
-                "would keep its own observations")
+        if scaled and not addr and not on_database(stats):
+            add(doc_id(stats), "several stats pods but neither LOOKOUT_OBSERVATIONS_ADDR nor a "
+                "database: each pod would keep its own observations")
         elif addr:
             match = re.fullmatch(r"dns:///([a-z0-9-]+)(\.[-a-z0-9.]+)?:(\d+)", addr)
             owner_svc = by_name.get(("Service", match.group(1))) if match else None
@@ -120,7 +137,9 @@ def layout_findings(docs: List[dict], overlay_name: Optional[str]) -> List[Findi
                 selector = {"matchLabels": (owner_svc.get("spec") or {}).get("selector") or {}}
                 owner = next((w for w in k8s_checks.workloads(docs)
                               if k8s_checks.selector_matches(selector, w.pod_labels)), None)
-            if owner is None or owner.kind != "StatefulSet" or \
+            if owner is not None and owner.name != "lookout-stats" and on_database(owner.doc):
+                pass  # observations in PostgreSQL: any number of owners share them
+            elif owner is None or owner.kind != "StatefulSet" or \
                     (owner.doc.get("spec") or {}).get("replicas") != 1 or \
                     owner.name == "lookout-stats":
                 add(doc_id(stats), f"LOOKOUT_OBSERVATIONS_ADDR={addr} must be dns:/// to the "
@@ -140,14 +159,69 @@ def layout_findings(docs: List[dict], overlay_name: Optional[str]) -> List[Findi
         if d.get("kind") != "ConfigMap":
             continue
         for key, value in (d.get("data") or {}).items():
-            if re.fullmatch(r"LOOKOUT_(EVENT|ACTOR|STATS)_ADDR", key) and \
-                    not str(value).startswith("dns:///"):
+            if not re.fullmatch(r"LOOKOUT_(EVENT|ACTOR|STATS)_ADDR", key):
+                continue
+            if not str(value).startswith("dns:///"):
                 add(doc_id(d), f"{key}={value} should be a dns:/// target")
-    if overlay_name == "prod":
+                continue
+            # dns:///NAME:PORT resolves every pod only through a headless Service with that port.
+            match = re.fullmatch(r"dns:///([a-z0-9-]+)(\.[-a-z0-9.]+)?:(\d+)", str(value))
+            svc = by_name.get(("Service", match.group(1))) if match else None
+            if match and (svc is None or (svc.get("spec") or {}).get("clusterIP") != "None" or
+                          int(match.group(3)) not in {p.get("port") for p in
+                                                      (svc.get("spec") or {}).get("ports") or []}):
+                add(doc_id(d), f"{key}={value} does not name a headless Service with port "
+                    f"{match.group(3)}")
+    if overlay_name in TLS_OVERLAYS:
         hpas = {(d["spec"]["scaleTargetRef"].get("kind"), d["spec"]["scaleTargetRef"].get("name"))
                 for d in docs if d.get("kind") == "HorizontalPodAutoscaler"}
         if ("Deployment", "lookout-gateway") not in hpas:
-            add("HorizontalPodAutoscaler", "prod must autoscale the gateway")
+            add("HorizontalPodAutoscaler", f"{overlay_name} must autoscale the gateway")
+    if overlay_name == "prod":
+        findings += production_findings(docs, by_name, on_database)
+    return findings
+
+
+def production_findings(docs: List[dict], by_name: Dict[Tuple[str, str], dict],
+                        on_database) -> List[Finding]:
+    """What issue 17 asks of the production overlay: every backend several replicas on
+    PostgreSQL, in a CloudNativePG cluster of 3 instances with synchronous replication and
+    scheduled backups (rule lookout-layout)."""
+    findings: List[Finding] = []
+
+    def add(where, message):
+        findings.append(Finding("lookout-layout", where, message))
+
+    for service in BACKENDS:
+        name = f"lookout-{service}"
+        deployment = by_name.get(("Deployment", name))
+        if deployment is None:
+            add(name, "prod runs it as a Deployment of interchangeable replicas")
+            continue
+        if not on_database(deployment):
+            add(doc_id(deployment), "prod stores in PostgreSQL: LOOKOUT_DATABASE_URL is not set")
+        replicas = k8s_checks.min_replicas(k8s_checks.Workload(deployment), docs)
+        if replicas < 2:
+            add(doc_id(deployment), f"may run as few as {replicas} replica: prod needs 2 so a "
+                "restart or a lost node fails no call")
+    clusters = [d for d in docs if (d.get("apiVersion"), d.get("kind")) == k8s_checks.CNPG_CLUSTER]
+    if not clusters:
+        add("Cluster", "prod needs a CloudNativePG Cluster (components/postgres)")
+    for cluster in clusters:
+        spec, name = cluster.get("spec") or {}, cluster["metadata"]["name"]
+        if int(spec.get("instances", 1)) < 3:
+            add(doc_id(cluster), "3 instances at least: a primary and two replicas to fail over to")
+        sync = (spec.get("postgresql") or {}).get("synchronous") or {}
+        if int(sync.get("number", 0)) < 1 and int(spec.get("minSyncReplicas", 0)) < 1:
+            add(doc_id(cluster), "no synchronous replication: a failover could lose "
+                "acknowledged writes")
+        backup = spec.get("backup") or {}
+        if not (backup.get("barmanObjectStore") or backup.get("volumeSnapshot")):
+            add(doc_id(cluster), "no backup configuration (spec.backup)")
+        if not any(d.get("kind") == "ScheduledBackup" and
+                   ((d.get("spec") or {}).get("cluster") or {}).get("name") == name
+                   for d in docs):
+            add(doc_id(cluster), "no ScheduledBackup takes its backups")
     return findings
 
 
@@ -195,6 +269,58 @@ def database_findings(docs: List[dict], by_name: Dict[Tuple[str, str], dict]) ->
             if root_cert and not mounted(root_cert.group(1)):
                 findings.append(Finding("lookout-layout", where, f"sslrootcert "
                                         f"{root_cert.group(1)} is not in a mounted volume"))
+            findings += cluster_url_findings(docs, where, url, mounted(password_file))
+    return findings
+
+
+def _conninfo(url: str) -> Dict[str, str]:
+    """host, port, dbname and user of a libpq keyword string or URI (enough to compare them)."""
+    if "://" in url:
+        parsed = urllib.parse.urlsplit(url)
+        result = {k: v[0] for k, v in urllib.parse.parse_qs(parsed.query).items()}
+        if parsed.hostname:
+            result["host"] = parsed.hostname
+        if parsed.username:
+            result["user"] = urllib.parse.unquote(parsed.username)
+        if parsed.path.strip("/"):
+            result["dbname"] = parsed.path.strip("/")
+        return result
+    return dict(pair.split("=", 1) for pair in url.split() if "=" in pair)
+
+
+def cluster_url_findings(docs: List[dict], where: str, url: str,
+                         password_volume: dict) -> List[Finding]:
+    """A URL naming a CloudNativePG Cluster's Services points at the primary (<cluster>-rw: the
+    others refuse writes), as the database's owner into its database, and the password file comes
+    from the Secret the operator makes for that owner (<cluster>-app, key password)."""
+    findings: List[Finding] = []
+    info = _conninfo(url)
+    host = info.get("host", "").split(".")[0]
+    for cluster in docs:
+        if (cluster.get("apiVersion"), cluster.get("kind")) != k8s_checks.CNPG_CLUSTER:
+            continue
+        name = cluster["metadata"]["name"]
+        if not host.startswith(name + "-"):
+            continue
+        initdb = ((cluster.get("spec") or {}).get("bootstrap") or {}).get("initdb") or {}
+
+        def add(message):
+            findings.append(Finding("lookout-layout", where, f"LOOKOUT_DATABASE_URL: {message}"))
+
+        if host != f"{name}-rw":
+            add(f"host {host} is not {name}-rw, the Service on the primary (the others refuse "
+                "writes)")
+        owner, database = initdb.get("owner", "app"), initdb.get("database", "app")
+        if info.get("user") != owner:
+            add(f"user {info.get('user')} is not {owner}, the owner {name} bootstraps")
+        if info.get("dbname") != database:
+            add(f"dbname {info.get('dbname')} is not {database}, the database {name} bootstraps")
+        secret = password_volume.get("secret") or {}
+        keys = {i.get("key") for i in secret.get("items") or []}
+        if not initdb.get("secret") and (secret.get("secretName") != f"{name}-app" or
+                                         (keys and "password" not in keys)):
+            add(f"the password file is not from {name}-app (key password), the Secret the "
+                "operator makes for the owner")
     return findings
 
 
@@ -224,9 +350,11 @@ def all_findings(docs: List[dict], validator: k8s_checks.SchemaValidator,
     return findings
 
 
-# The optional components, each checked on top of prod as a platform team would use it
-# (gateway-health-port is part of prod itself, so rendering prod checks it).
-COMPONENT_VARIANTS = (("prod", "external-redis"), ("prod", "postgres"), ("dev", "postgres"))
+# The optional components, each checked on top of an overlay as a platform team would use it
+# (gateway-health-port is part of prod and small, postgres of prod, so rendering them checks it).
+# prod has components/postgres in it already; small and dev are SQLite unless given it.
+COMPONENT_VARIANTS = (("prod", "external-redis"), ("small", "external-redis"), ("small", "postgres"),
+                      ("dev", "postgres"))
 
 
 def render_with_component(overlay: str, component: str) -> List[dict]:

@@ -58,6 +58,9 @@ out=$(run --overlay prod 2>&1) && bad "prod without keys succeeded" ||
   { grep -q "new-key" <<<"$out" && ok "prod without keys is refused, naming --new-key" || bad "message: $out"; }
 out=$(run --overlay prod --new-key ops:ADMIN 2>&1) && bad "prod without TLS succeeded" ||
   { grep -q "tls-cert" <<<"$out" && ok "prod without a certificate is refused" || bad "message: $out"; }
+out=$(run --overlay small --new-key ops:ADMIN 2>&1) && bad "small without TLS succeeded" ||
+  { grep -q "small overlay serves TLS" <<<"$out" && ok "small (TLS too) without a certificate is refused" ||
+    bad "message: $out"; }
 [ ! -e "$FAKE_STATE/applied" ] && ok "nothing applied by refused runs" || bad "refused runs applied something"
 
 # First real run.
@@ -101,7 +104,8 @@ new_token=$(secret_value lookout lookout-internal-token token)
 printf '# name role sha256\nops ADMIN %s\nalice READER lk_0123456789abcdef\n' "$ops_hash" >"$WORK/bad-keys"
 out=$(run --overlay dev --keys-file "$WORK/bad-keys" 2>&1) && bad "a clear key was accepted" ||
   { grep -q "bad-keys:3" <<<"$out" && ok "a key file line without a hash is refused (line 3)" || bad "message: $out"; }
-printf '# name role sha256 [rate:burst]\nops ADMIN %s 20:40\n' "$ops_hash" >"$WORK/good-keys"
+printf '# name role sha256 [rate:burst] [import=rows:burst]\nops ADMIN %s 20:40\nloader EDITOR %s import=5000:50000\n' \
+  "$ops_hash" "$(printf loader | sha256sum | cut -d' ' -f1)" >"$WORK/good-keys"
 run --overlay dev --keys-file "$WORK/good-keys" >"$WORK/out" 2>&1 && ok "dev needs no certificate" ||
   bad "dev run failed: $(cat "$WORK/out")"
 [ -f "$FAKE_STATE/secret.lookout-dev.lookout-gateway-api-keys" ] && [ ! -f "$FAKE_STATE/secret.lookout-dev.lookout-gateway-tls" ] &&

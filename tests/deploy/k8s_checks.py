@@ -35,6 +35,18 @@ Rules (ids):
   service-account-token  automountServiceAccountToken is false (no Lookout pod calls the API)
   autoscaling            a workload an HPA scales sets no replicas of its own and spreads its
                          pods with topologySpreadConstraints
+  high-availability      a workload that runs more than one replica (spec.replicas, or its HPA's
+                         minReplicas) has a PodDisruptionBudget that keeps one pod up yet lets a
+                         drain evict one, spreads its pods over nodes (topologySpreadConstraints
+                         on kubernetes.io/hostname), waits in a preStop sleep before a gRPC
+                         server's drain (DNS forgets the pod meanwhile), and, for a Deployment,
+                         rolls out with maxUnavailable 0 so the ready replicas never drop below
+                         the count
+  database-network       for each CloudNativePG Cluster: the NetworkPolicies admit to its
+                         instances' PostgreSQL port (5432) only its own instances and pods of
+                         workloads that use the database (LOOKOUT_DATABASE_URL set), never a
+                         namespace, an address range or every pod; and every such workload may
+                         reach the instances on 5432 (ingress there, egress from it)
 
 A workload may be exempted from one rule by an annotation with the reason,
 `checks.lookout.dev/exempt-<rule>: "<why>"`; exempted findings are printed, never hidden.
@@ -55,6 +67,7 @@ ALL_RULES = (
     "schema", "image", "probes", "grpc-probes", "resources", "security-context",
     "service-port-name", "network-policy", "selectors", "config-consistency", "references",
     "termination-grace", "service-links", "service-account-token", "autoscaling",
+    "high-availability", "database-network",
 )
 
 
@@ -651,6 +664,198 @@ def check_autoscaling(docs) -> List[Finding]:
     return findings
 
 
+def min_replicas(workload: Workload, docs: Iterable[dict]) -> int:
+    """The fewest replicas a workload runs: its HPA's minReplicas (default 1) when one scales it,
+    else spec.replicas (default 1)."""
+    for d in docs:
+        if d.get("kind") != "HorizontalPodAutoscaler" or namespace_of(d) != workload.namespace:
+            continue
+        ref = (d.get("spec") or {}).get("scaleTargetRef") or {}
+        if ref.get("kind") == workload.kind and ref.get("name") == workload.name:
+            return int(d["spec"].get("minReplicas", 1))
+    return int((workload.doc.get("spec") or {}).get("replicas", 1))
+
+
+def _int_or_percent(value, total: int) -> Optional[int]:
+    """A PDB or rollout IntOrString against a replica count (percentages rounded as Kubernetes
+    does for PDBs: up for minAvailable, down here for the rest, which only matters at the edges)."""
+    if value is None:
+        return None
+    if isinstance(value, int):
+        return value
+    text = str(value)
+    if text.endswith("%"):
+        try:
+            return int(float(text[:-1]) * total / 100)
+        except ValueError:
+            return None
+    return int(text) if text.isdigit() else None
+
+
+def check_high_availability(docs) -> List[Finding]:
+    findings = []
+    pdbs = [d for d in docs if d.get("kind") == "PodDisruptionBudget"]
+    for w in workloads(docs):
+        if w.kind not in ("Deployment", "StatefulSet"):
+            continue
+        replicas = min_replicas(w, docs)
+        if replicas < 2:
+            continue
+        own = [p for p in pdbs if namespace_of(p) == w.namespace and
+               selector_matches((p.get("spec") or {}).get("selector"), w.pod_labels)]
+        if not own:
+            findings.append(Finding("high-availability", w.id,
+                                    f"runs {replicas} replicas but no PodDisruptionBudget selects "
+                                    "its pods (a drain could evict them all at once)"))
+        for p in own:
+            spec = p.get("spec") or {}
+            max_unavailable = _int_or_percent(spec.get("maxUnavailable"), replicas)
+            min_available = _int_or_percent(spec.get("minAvailable"), replicas)
+            if max_unavailable is not None:
+                if max_unavailable >= replicas:
+                    findings.append(Finding("high-availability", doc_id(p),
+                                            f"maxUnavailable lets all {replicas} pods of {w.id} "
+                                            "go at once"))
+                elif max_unavailable < 1:
+                    findings.append(Finding("high-availability", doc_id(p),
+                                            "maxUnavailable 0 blocks every node drain"))
+            elif min_available is not None:
+                if min_available < 1:
+                    findings.append(Finding("high-availability", doc_id(p),
+                                            f"minAvailable lets all pods of {w.id} go at once"))
+                elif min_available >= replicas:
+                    findings.append(Finding("high-availability", doc_id(p),
+                                            f"minAvailable {spec.get('minAvailable')} of "
+                                            f"{replicas} replicas blocks every node drain"))
+        spread = [t for t in w.pod_spec.get("topologySpreadConstraints") or []
+                  if t.get("topologyKey") == "kubernetes.io/hostname"]
+        anti = [t for t in (((w.pod_spec.get("affinity") or {}).get("podAntiAffinity") or {})
+                            .get("requiredDuringSchedulingIgnoredDuringExecution") or [])
+                if t.get("topologyKey") == "kubernetes.io/hostname"]
+        if not spread and not anti:
+            findings.append(Finding("high-availability", w.id,
+                                    f"runs {replicas} replicas but does not spread them over "
+                                    "nodes (topologySpreadConstraints on kubernetes.io/hostname):"
+                                    " one lost node could take them all"))
+        # Callers find the replicas through DNS, which forgets a terminating pod only some
+        # seconds after it leaves the endpoints: a gRPC server waits that long in preStop.
+        for c in w.containers():
+            serves_grpc = any(p.get("name") == "grpc" for p in c.get("ports") or [])
+            sleep = ((c.get("lifecycle") or {}).get("preStop") or {}).get("sleep") or {}
+            if serves_grpc and int(sleep.get("seconds", 0)) < 1:
+                findings.append(Finding("high-availability", f"{w.id} container {c.get('name')}",
+                                        "a gRPC server with several replicas needs a preStop "
+                                        "sleep, so callers' DNS forgets the pod before it "
+                                        "drains"))
+        if w.kind == "Deployment":
+            strategy = (w.doc.get("spec") or {}).get("strategy") or {}
+            rolling = strategy.get("rollingUpdate") or {}
+            if strategy.get("type", "RollingUpdate") != "RollingUpdate" or \
+                    str(rolling.get("maxUnavailable", "25%")) not in ("0", "0%"):
+                findings.append(Finding("high-availability", w.id,
+                                        "a rollout must keep every replica until its "
+                                        "replacement is ready: strategy RollingUpdate with "
+                                        "maxUnavailable 0"))
+            elif str(rolling.get("maxSurge", "25%")) in ("0", "0%"):
+                findings.append(Finding("high-availability", w.id,
+                                        "maxSurge 0 with maxUnavailable 0: a rollout cannot "
+                                        "make progress"))
+    return findings
+
+
+POSTGRES_PORT = 5432
+
+
+def _covers_port(ports: Optional[List[dict]], number: int, names: Iterable[str]) -> bool:
+    """Whether a NetworkPolicy rule's ports (absent or empty: every port) include a port."""
+    if not ports:
+        return True
+    for p in ports:
+        port = p.get("port")
+        if port is None or port == number or (isinstance(port, str) and port in names):
+            return True
+        end = p.get("endPort")
+        if isinstance(port, int) and end is not None and port <= number <= end:
+            return True
+    return False
+
+
+def _uses_database(w: Workload, cms) -> bool:
+    return any(container_env(c, w.namespace, cms).get("LOOKOUT_DATABASE_URL")
+               for c in w.containers())
+
+
+def check_database_network(docs) -> List[Finding]:
+    findings = []
+    cms = config_maps(docs)
+    ws = workloads(docs)
+    policies = _network_policies(docs)
+    port_names = ("postgresql",)  # the name CloudNativePG gives the instances' port
+    for cluster in [d for d in docs if _is_cnpg_cluster(d)]:
+        ns, name = namespace_of(cluster), cluster["metadata"]["name"]
+        instance = dict(next(labels for pod_ns, labels in operator_pods([cluster])))
+        where = f"{doc_id(cluster)} port {POSTGRES_PORT}"
+        admitted: List[Workload] = []
+        for p in policies:
+            spec = p.get("spec") or {}
+            if namespace_of(p) != ns or "Ingress" not in (spec.get("policyTypes") or ["Ingress"]) \
+                    or not selector_matches(spec.get("podSelector"), instance):
+                continue
+            for rule in spec.get("ingress") or []:
+                if not _covers_port(rule.get("ports"), POSTGRES_PORT, port_names):
+                    continue
+                peers = rule.get("from") or []
+                if not peers:
+                    findings.append(Finding("database-network", doc_id(p),
+                                            f"admits every source to {where}"))
+                for peer in peers:
+                    if "ipBlock" in peer or "namespaceSelector" in peer:
+                        findings.append(Finding("database-network", doc_id(p),
+                                                f"admits an address range or another namespace "
+                                                f"to {where}: {json.dumps(peer, sort_keys=True)}"))
+                        continue
+                    selector = peer.get("podSelector")
+                    if is_empty_selector(selector):
+                        findings.append(Finding("database-network", doc_id(p),
+                                                f"admits every pod of the namespace to {where}"))
+                        continue
+                    if selector_matches(selector, instance):
+                        continue  # the instances themselves (replication)
+                    for w in ws:
+                        if w.namespace != ns or not selector_matches(selector, w.pod_labels):
+                            continue
+                        if _uses_database(w, cms):
+                            admitted.append(w)
+                        else:
+                            findings.append(Finding("database-network", doc_id(p),
+                                                    f"admits {w.id}, which does not use the "
+                                                    f"database, to {where}"))
+        for w in ws:
+            if w.namespace != ns or not _uses_database(w, cms):
+                continue
+            if not any(a.id == w.id for a in admitted):
+                findings.append(Finding("database-network", w.id,
+                                        f"uses the database but no NetworkPolicy admits it to "
+                                        f"{where}"))
+            egress_policies = [p for p in policies if namespace_of(p) == ns and
+                               "Egress" in ((p.get("spec") or {}).get("policyTypes") or []) and
+                               selector_matches(p["spec"].get("podSelector"), w.pod_labels)]
+            if not egress_policies:
+                continue  # egress unrestricted
+            reaches = any(
+                _covers_port(rule.get("ports"), POSTGRES_PORT, port_names) and
+                (not rule.get("to") or any(
+                    "namespaceSelector" not in peer and "ipBlock" not in peer and
+                    selector_matches(peer.get("podSelector"), instance)
+                    for peer in rule.get("to") or []))
+                for p in egress_policies for rule in p["spec"].get("egress") or [])
+            if not reaches:
+                findings.append(Finding("database-network", w.id,
+                                        f"uses the database but no NetworkPolicy lets it out to "
+                                        f"{where}"))
+    return findings
+
+
 EXEMPT_PREFIX = "checks.lookout.dev/exempt-"
 
 
@@ -698,4 +903,6 @@ def policy_findings(docs: List[dict], known_secrets: Optional[Iterable[str]] = N
     findings += check_service_links(docs)
     findings += check_service_account_token(docs)
     findings += check_autoscaling(docs)
+    findings += check_high_availability(docs)
+    findings += check_database_network(docs)
     return findings

@@ -2,7 +2,7 @@
 """End-to-end: Lookout's binaries run with exactly the configuration the Kubernetes manifests give
 them, so the configuration that ships is the one tested.
 
-  deploy_manifest_env_test.py --overlay dev|prod [--build-dir build] [--keep]
+  deploy_manifest_env_test.py --overlay dev|small [--build-dir build] [--keep]
 
 It renders the overlay with `kubectl kustomize`, creates the Secrets with the documented command
 (deploy/scripts/create-secrets.sh --print) and, for every workload, builds the container's
@@ -477,7 +477,7 @@ def main() -> int:
         keys_out = os.path.join(root, "new-keys.env")
         secret_args = [CREATE_SECRETS, "--print", "--overlay", args.overlay,
                        "--new-key", "e2e-admin:ADMIN", "--new-keys-out", keys_out]
-        if args.overlay == "prod":
+        if args.overlay in ("prod", "small"):
             secret_args += ["--self-signed-tls", "localhost"]
         made = subprocess.run(secret_args, capture_output=True, text=True)
         if not results.check(made.returncode == 0, "create-secrets.sh --print makes the Secrets",

@@ -33,9 +33,9 @@
 namespace lookout::actor {
 namespace {
 
+using lookout::testing::StoreBackend;
 using ::testing::MatchesRegex;
 using ::testing::StartsWith;
-using lookout::testing::StoreBackend;
 
 constexpr char kToken[] = "test-internal-token";
 
@@ -121,8 +121,7 @@ class Replica {
   std::unique_ptr<v1::ActorService::Stub> stub_;
 };
 
-v1::ActorToResolve Entry(const std::string& name,
-                         v1::ActorType type = v1::ACTOR_TYPE_UNSPECIFIED,
+v1::ActorToResolve Entry(const std::string& name, v1::ActorType type = v1::ACTOR_TYPE_UNSPECIFIED,
                          const std::string& country = "") {
   v1::ActorToResolve entry;
   entry.set_name(name);
@@ -166,17 +165,17 @@ void ExpectResolutions(const v1::ResolveActorsResponse& response,
 TEST_P(ActorResolveTest, NamesAndActorsResolveInOrderAndCreateWithTheirOwnTypeAndCountry) {
   Replica& r = *replica_;
   const v1::Actor kraze = r.MustCreate("Kraze Baryè", v1::ACTOR_TYPE_POLITICAL_MILITIA, "HTI");
-  const v1::Actor government = r.MustCreate("Gouvernement d'Haïti", v1::ACTOR_TYPE_GOVERNMENT,
-                                            "HTI", {"GoH"});
+  const v1::Actor government =
+      r.MustCreate("Gouvernement d'Haïti", v1::ACTOR_TYPE_GOVERNMENT, "HTI", {"GoH"});
   ASSERT_EQ(r.ActorCount(), 2);
 
   v1::ResolveActorsRequest request;
   request.set_create_missing(true);
   request.set_default_type(v1::ACTOR_TYPE_CRIMINAL_GROUP);
   request.set_default_country_code("HTI");
-  request.add_names("kraze barye");     // exists by its exact name
-  request.add_names("Gran Grif");       // new, with the defaults
-  request.add_names("goh");             // exists by alias
+  request.add_names("kraze barye");  // exists by its exact name
+  request.add_names("Gran Grif");    // new, with the defaults
+  request.add_names("goh");          // exists by alias
   *request.add_actors() = Entry("Police Nationale d'Haïti", v1::ACTOR_TYPE_STATE_FORCES, "HTI");
   *request.add_actors() = Entry("UN BINUH", v1::ACTOR_TYPE_INTERGOVERNMENTAL_ORGANIZATION, "USA");
   // Asked again: the same answer, and the actor takes its first entry's (the bare name's) type
@@ -231,7 +230,8 @@ TEST_P(ActorResolveTest, NamesAndActorsResolveInOrderAndCreateWithTheirOwnTypeAn
            {6, "Village de Dieu", v1::ACTOR_TYPE_CRIMINAL_GROUP, "HTI"},
            {7, "Médecins Sans Frontières", v1::ACTOR_TYPE_NGO, "HTI"},
            {8, "Dominican Army", v1::ACTOR_TYPE_CRIMINAL_GROUP, "DOM"},
-           {10, "Government of Haiti ", v1::ACTOR_TYPE_GOVERNMENT, "HTI"},
+           // Stored trimmed, as every name is.
+           {10, "Government of Haiti", v1::ACTOR_TYPE_GOVERNMENT, "HTI"},
        }) {
     const v1::Actor actor = r.MustGet(id(made.index));
     EXPECT_EQ(actor.name(), made.name) << made.index;
@@ -353,16 +353,62 @@ TEST_P(ActorResolveTest, WithoutCreateMissingUnknownActorsAreNoneAndNothingIsCre
   v1::ResolveActorsResponse response;
   grpc::Status status = r.Resolve(request, &response);
   ASSERT_TRUE(status.ok()) << status.error_message();
-  ExpectResolutions(response, {
-                                  {"Nobody Known", "", v1::RESOLUTION_MATCH_NONE},
-                                  {"pnh", pnh.id(), v1::RESOLUTION_MATCH_ALIAS},
-                                  {"Unknown Gang", "", v1::RESOLUTION_MATCH_NONE},
-                                  {"POLICE NATIONALE D'HAITI", pnh.id(),
-                                   v1::RESOLUTION_MATCH_EXACT},
-                                  {"nobody known", "", v1::RESOLUTION_MATCH_NONE},
-                              });
+  ExpectResolutions(response,
+                    {
+                        {"Nobody Known", "", v1::RESOLUTION_MATCH_NONE},
+                        {"pnh", pnh.id(), v1::RESOLUTION_MATCH_ALIAS},
+                        {"Unknown Gang", "", v1::RESOLUTION_MATCH_NONE},
+                        {"POLICE NATIONALE D'HAITI", pnh.id(), v1::RESOLUTION_MATCH_EXACT},
+                        {"nobody known", "", v1::RESOLUTION_MATCH_NONE},
+                    });
   EXPECT_EQ(r.ActorCount(), before);
   EXPECT_EQ(r.MustGet(pnh.id()).etag(), pnh.etag());
+}
+
+// Many keys go to the store at once (on PostgreSQL as one array parameter): names with the
+// characters of array syntax, an alias two actors share (the earlier created wins), and an
+// exact name that wins over another actor's alias, all in one call of many names.
+TEST_P(ActorResolveTest, ManyNamesAtOnceMatchAsOneByOneWould) {
+  Replica& r = *replica_;
+  const v1::Actor first = r.MustCreate("First Coalition", v1::ACTOR_TYPE_OTHER, "", {"Coalition"});
+  const v1::Actor second =
+      r.MustCreate("Second Coalition", v1::ACTOR_TYPE_OTHER, "", {"Coalition", "Fantom 509"});
+  const v1::Actor fantom = r.MustCreate("Fantom 509", v1::ACTOR_TYPE_CRIMINAL_GROUP, "HTI");
+  const std::vector<std::string> odd = {
+      "Group \"A\", {B}", "back\\slash", "NULL", "{}", "comma, inside", "semi;colon 'q'",
+  };
+  v1::ResolveActorsRequest request;
+  request.set_create_missing(true);
+  for (int i = 0; i < 300; ++i) request.add_names(absl::StrCat("Filler ", i));
+  for (const std::string& name : odd) *request.add_actors() = Entry(name);
+  *request.add_actors() = Entry("coalition");
+  *request.add_actors() = Entry("FANTOM 509");
+  v1::ResolveActorsResponse created;
+  grpc::Status status = r.Resolve(request, &created);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(created.resolutions_size(), 308);
+  for (int i = 0; i < 306; ++i) {
+    EXPECT_EQ(created.resolutions(i).match(), v1::RESOLUTION_MATCH_CREATED) << i;
+  }
+  EXPECT_EQ(created.resolutions(306).actor_id(), first.id());
+  EXPECT_EQ(created.resolutions(306).match(), v1::RESOLUTION_MATCH_ALIAS);
+  EXPECT_EQ(created.resolutions(307).actor_id(), fantom.id());
+  EXPECT_EQ(created.resolutions(307).match(), v1::RESOLUTION_MATCH_EXACT);
+  for (size_t i = 0; i < odd.size(); ++i) {
+    EXPECT_EQ(r.MustGet(created.resolutions(300 + i).actor_id()).name(), odd[i]);
+  }
+
+  // Asked again, each is found under its own key, as the one it was created as.
+  v1::ResolveActorsResponse found;
+  ASSERT_TRUE(r.Resolve(request, &found).ok());
+  ASSERT_EQ(found.resolutions_size(), 308);
+  for (int i = 0; i < 306; ++i) {
+    EXPECT_EQ(found.resolutions(i).actor_id(), created.resolutions(i).actor_id()) << i;
+    EXPECT_EQ(found.resolutions(i).match(), v1::RESOLUTION_MATCH_EXACT) << i;
+  }
+  EXPECT_EQ(found.resolutions(306).actor_id(), first.id());
+  EXPECT_EQ(r.ActorCount(), 3 + 306);
+  EXPECT_NE(second.id(), first.id());
 }
 
 // Two callers resolve the same 500 new names at the same moment, each in an order and spelling
@@ -374,13 +420,12 @@ TEST_P(ActorResolveTest, TwoCallersCreatingTheSameNamesAtOnceMakeOneActorPerName
   std::unique_ptr<Replica> second_replica;
   Replica* callers[2] = {replica_.get(), replica_.get()};
   if (GetParam() == StoreBackend::kPostgres) {
-    second_replica =
-        std::make_unique<Replica>(lookout::testing::SameDatabase(location_, "actor"));
+    second_replica = std::make_unique<Replica>(lookout::testing::SameDatabase(location_, "actor"));
     ASSERT_TRUE(second_replica->ok());
     callers[1] = second_replica.get();
   }
   constexpr int kNames = 500;
-  constexpr int kRounds = 4;
+  constexpr int kRounds = 6;
   for (int round = 0; round < kRounds; ++round) {
     std::vector<std::string> names;
     for (int i = 0; i < kNames; ++i) names.push_back(absl::StrCat("Round ", round, " Group ", i));
@@ -411,9 +456,9 @@ TEST_P(ActorResolveTest, TwoCallersCreatingTheSameNamesAtOnceMakeOneActorPerName
     }
     for (std::thread& thread : threads) thread.join();
     for (int t = 0; t < 2; ++t) {
-      ASSERT_TRUE(statuses[t].ok()) << "round " << round << " caller " << t << ": "
-                                    << statuses[t].error_code() << " "
-                                    << statuses[t].error_message();
+      ASSERT_TRUE(statuses[t].ok())
+          << "round " << round << " caller " << t << ": " << statuses[t].error_code() << " "
+          << statuses[t].error_message();
       ASSERT_EQ(responses[t].resolutions_size(), kNames);
     }
     // Key -> each caller's answer.

@@ -92,6 +92,25 @@ TEST_F(RedisGcraTest, LeasesAreAFractionOfWhatIsLeftAndComeBack) {
   EXPECT_EQ(gcra_->Take("s", small, 1, policy)->granted, 0);
 }
 
+// Issue 16.2: a take of several tokens (an import's chunk, a ResolveActors' names) is all or
+// nothing, may exceed the lease cap, and its wait is until all of them are there.
+TEST_F(RedisGcraTest, ATakeWithANeedIsAllOrNothing) {
+  RateLimit limit{10, 10};  // 100 ms per token
+  LeasePolicy policy{4, 16};
+  auto first = gcra_->Take("k", limit, 7, policy, 7);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->granted, 7) << "beyond the lease cap of 4";
+  auto refused = gcra_->Take("k", limit, 4, policy, 4);
+  ASSERT_TRUE(refused.ok());
+  EXPECT_EQ(refused->granted, 0) << "3 left, 4 needed: nothing taken";
+  EXPECT_GT(refused->retry_after, absl::Milliseconds(50));
+  EXPECT_LE(refused->retry_after, absl::Milliseconds(100));
+  EXPECT_EQ(gcra_->Take("k", limit, 3, policy, 3)->granted, 3) << "the 3 were left in place";
+  EXPECT_EQ(gcra_->Take("k", limit, 1, policy, 1)->granted, 0);
+  // A need above the burst is charged the burst, so it can pass at all.
+  EXPECT_EQ(gcra_->Take("big", limit, 50, policy, 50)->granted, 10);
+}
+
 TEST_F(RedisGcraTest, SurvivesAScriptFlush) {
   RateLimit limit{1, 3};
   ASSERT_EQ(gcra_->Take("k", limit, 1, {})->granted, 1);

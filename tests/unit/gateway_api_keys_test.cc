@@ -37,6 +37,23 @@ TEST(ApiKeysTest, ParsesNamesRolesHashesAndLimits) {
   EXPECT_EQ((*records)[1].rate_limit->burst, 10);
 }
 
+// Issue 16.2: a key's own import budget, in either order beside its call limit.
+TEST(ApiKeysTest, ParsesAnImportLimit) {
+  auto records = ParseApiKeys(
+      "loader EDITOR " + kHashA + " import=100:200\nboss ADMIN " + kHashB + " import=5:6 7:8",
+      "test");
+  ASSERT_TRUE(records.ok()) << records.status();
+  ASSERT_EQ(records->size(), 2u);
+  EXPECT_FALSE((*records)[0].rate_limit.has_value());
+  EXPECT_EQ((*records)[0].import_limit, (RateLimit{100, 200}));
+  EXPECT_EQ((*records)[1].import_limit, (RateLimit{5, 6}));
+  EXPECT_EQ((*records)[1].rate_limit, (RateLimit{7, 8}));
+  EXPECT_EQ(FormatApiKeyLine((*records)[1]), "boss ADMIN " + kHashB + " 7:8 import=5:6");
+  auto again = ParseApiKeys(FormatApiKeyLine((*records)[1]), "test");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ((*again)[0].import_limit, (RateLimit{5, 6}));
+}
+
 TEST(ApiKeysTest, SemicolonsSeparateLinesForTheEnvironment) {
   auto records = ParseApiKeys("a ADMIN " + kHashA + ";b READER " + kHashB, "env");
   ASSERT_TRUE(records.ok()) << records.status();
@@ -56,6 +73,11 @@ TEST(ApiKeysTest, RejectsBadLinesNamingTheLine) {
            {"alice READER " + kHashA + " fast", "rate limit"},
            {"alice READER " + kHashA + "\nalice EDITOR " + kHashB, "repeats"},
            {"alice READER " + kHashA + "\nbob EDITOR " + kHashA, "twice"},
+           {"alice READER " + kHashA + " import=10:10", "a READER key cannot import"},
+           {"alice EDITOR " + kHashA + " import=fast", "import=rate limit"},
+           {"alice EDITOR " + kHashA + " import=1:2 import=3:4", "each limit once"},
+           {"alice EDITOR " + kHashA + " 1:2 3:4", "each limit once"},
+           {"alice EDITOR " + kHashA + " 1:2 import=3:4 5:6", "expected"},
        }) {
     auto records = ParseApiKeys(c.text, "keys.txt");
     ASSERT_FALSE(records.ok()) << c.text;

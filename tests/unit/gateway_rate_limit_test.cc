@@ -77,6 +77,57 @@ TEST(RateLimitTest, RoleLimitsKeepDefaultsForRolesNotNamed) {
   EXPECT_FALSE(limits.Parse("READER=fast").ok());
 }
 
+// Issue 16.2: the import budget's defaults and its flag.
+TEST(RateLimitTest, ImportLimitsHaveTheirOwnDefaultsAndRefuseReaders) {
+  RoleRateLimits imports(Budget::kImports);
+  EXPECT_EQ(imports.For(v1::ROLE_EDITOR), (RateLimit{25000, 250000}));
+  EXPECT_EQ(imports.For(v1::ROLE_ADMIN), (RateLimit{50000, 500000}));
+  ASSERT_TRUE(imports.Parse("EDITOR=100:200").ok());
+  EXPECT_EQ(imports.For(v1::ROLE_EDITOR), (RateLimit{100, 200}));
+  EXPECT_EQ(imports.For(v1::ROLE_ADMIN), (RateLimit{50000, 500000})) << "not named: default";
+
+  absl::Status reader = imports.Parse("READER=10:10");
+  EXPECT_EQ(reader.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StrContains(reader.message(), "READER cannot import")) << reader;
+  for (const char* bad : {"ROOT=1:2", "EDITOR=fast", "EDITOR=10", "EDITOR=0:5", "EDITOR=5:0"}) {
+    RoleRateLimits fresh(Budget::kImports);
+    EXPECT_FALSE(fresh.Parse(bad).ok()) << bad;
+  }
+  EXPECT_TRUE(RoleRateLimits().Parse("READER=10:10").ok()) << "calls: readers have a limit";
+  EXPECT_EQ(RoleRateLimits().For(v1::ROLE_EDITOR), (RateLimit{50, 100})) << "calls unchanged";
+}
+
+TEST(RateLimitTest, ImportChunksAreASixteenthOfTheBurstWithinBounds) {
+  EXPECT_EQ(ImportChunkRows(RateLimit{25000, 250000}), kMaxImportChunkRows);
+  EXPECT_EQ(ImportChunkRows(RateLimit{100, 100}), 6);
+  EXPECT_EQ(ImportChunkRows(RateLimit{1, 5}), 1);
+}
+
+TEST(GcraTest, ACostOfSeveralTokensIsAllOrNothing) {
+  GcraState state;
+  RateLimit limit{10, 10};  // 100 ms per token
+  int64_t now = 1'000'000'000;
+  EXPECT_TRUE(GcraTake(&state, limit, now, 7).allowed);
+  RateDecision refused = GcraTake(&state, limit, now, 4);
+  EXPECT_FALSE(refused.allowed) << "3 left, 4 asked";
+  EXPECT_EQ(refused.retry_after, absl::Milliseconds(100)) << "until the fourth is back";
+  EXPECT_TRUE(GcraTake(&state, limit, now, 3).allowed);
+  now += 1'000'000;  // a full bucket again
+  EXPECT_TRUE(GcraTake(&state, limit, now, 50).allowed) << "above the burst: charged the burst";
+  EXPECT_FALSE(GcraTake(&state, limit, now, 1).allowed);
+}
+
+TEST(RateLimiterTest, WithoutRedisCostsComeOffTheLocalBucket) {
+  BlockingPool pool(1);
+  RateLimiter limiter(nullptr, &pool);
+  RateLimit limit{1, 10};
+  std::vector<bool> allowed;
+  for (int64_t cost : {4, 4, 4, 2}) {
+    limiter.Acquire("k", limit, cost, [&](RateDecision d) { allowed.push_back(d.allowed); });
+  }
+  EXPECT_EQ(allowed, (std::vector<bool>{true, true, false, true}));
+}
+
 TEST(RateLimitTest, MessageNamesKeyLimitAndWait) {
   std::string message = RateLimitedMessage("alice", RateLimit{2, 5}, absl::Microseconds(499200));
   EXPECT_TRUE(absl::StrContains(message, "\"alice\"")) << message;

@@ -3,6 +3,7 @@
 #include <google/protobuf/descriptor.h>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "lookout/actor/v1/actor_service.pb.h"
 #include "services/gateway/forwarding/forwarding_service.h"
@@ -102,6 +103,49 @@ TEST_F(RouteTableTest, ResolveActorsNeedsEditorOnlyToCreate) {
   EXPECT_EQ(route->role_for_request(Bytes(with_actors)), v1::ROLE_READER);
   with_actors.set_create_missing(true);
   EXPECT_EQ(route->role_for_request(Bytes(with_actors)), v1::ROLE_EDITOR);
+}
+
+// Issue 16.2: creating names draws on the import budget, one row a name; resolving does not.
+TEST_F(RouteTableTest, ResolveActorsCreatingDrawsOneImportRowPerName) {
+  const Route* route = FindRoute("/lookout.actor.v1.ActorService/ResolveActors");
+  ASSERT_NE(route, nullptr);
+  ASSERT_NE(route->import_rows, nullptr);
+  actor::v1::ResolveActorsRequest request;
+  for (int i = 0; i < 7; ++i) request.add_names(absl::StrCat("name ", i));
+  request.add_actors()->set_name("with a type");
+  request.add_actors()->set_name("another");
+  EXPECT_EQ(route->import_rows(Bytes(request)), 0) << "without create_missing";
+  request.set_create_missing(true);
+  request.set_default_country_code("HTI");
+  EXPECT_EQ(route->import_rows(Bytes(request)), 9) << "names and actors entries";
+  EXPECT_FALSE(route->paced_import);
+
+  const Route* import = FindRoute("/lookout.event.v1.EventService/ImportEvents");
+  ASSERT_NE(import, nullptr);
+  EXPECT_TRUE(import->paced_import);
+  EXPECT_EQ(import->import_rows, nullptr);
+  // No other method draws on the import budget.
+  for (const Route& other : Routes()) {
+    if (&other == route || &other == import) continue;
+    EXPECT_EQ(other.import_rows, nullptr) << other.path;
+    EXPECT_FALSE(other.paced_import) << other.path;
+  }
+}
+
+TEST(RequestPeekTest, CountsFieldsAndNeverCountsGarbageAsNothing) {
+  actor::v1::ResolveActorsRequest request;
+  request.add_names("a");
+  request.add_names("b");
+  request.set_create_missing(true);
+  request.add_actors()->set_name("c");
+  grpc::Slice slice(request.SerializeAsString());
+  EXPECT_EQ(CountFields(grpc::ByteBuffer(&slice, 1), {1}), 2);
+  EXPECT_EQ(CountFields(grpc::ByteBuffer(&slice, 1), {1, 5}), 3);
+  EXPECT_EQ(CountFields(grpc::ByteBuffer(&slice, 1), {3}), 0);
+  grpc::Slice garbage(std::string("\x0a\x01x\x0a\xff\xff", 6));
+  EXPECT_EQ(CountFields(grpc::ByteBuffer(&garbage, 1), {1}), 2) << "one read, then garbage";
+  grpc::ByteBuffer empty;
+  EXPECT_EQ(CountFields(empty, {1}), 0);
 }
 
 TEST(RequestPeekTest, ReadsTheLastOccurrenceAndDistrustsGarbage) {

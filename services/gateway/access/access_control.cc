@@ -30,6 +30,8 @@ absl::StatusOr<Principal> AccessControl::Authenticate(
   principal.key_sha256 = record->sha256_hex;
   principal.limit =
       record->rate_limit.has_value() ? *record->rate_limit : limits_.For(record->role);
+  principal.import_limit =
+      record->import_limit.has_value() ? *record->import_limit : import_limits_.For(record->role);
   return principal;
 }
 

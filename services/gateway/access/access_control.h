@@ -19,7 +19,8 @@ struct Principal {
   std::string name;  // the key's name, passed to backends and returned by WhoAmI
   std::string key_sha256;  // which key, to notice its revocation during a stream
   Role role = v1::ROLE_UNSPECIFIED;
-  RateLimit limit;
+  RateLimit limit;         // the call budget
+  RateLimit import_limit;  // the import budget, in rows
 };
 
 // The same message for a missing, malformed, forged or revoked key, so an answer never tells
@@ -30,8 +31,9 @@ inline constexpr char kUnauthenticatedMessage[] =
 class AccessControl {
  public:
   // `keys` must outlive this object.
-  AccessControl(const ApiKeyRing* keys, RoleRateLimits limits)
-      : keys_(keys), limits_(std::move(limits)) {}
+  AccessControl(const ApiKeyRing* keys, RoleRateLimits limits,
+                RoleRateLimits import_limits = RoleRateLimits(Budget::kImports))
+      : keys_(keys), limits_(std::move(limits)), import_limits_(std::move(import_limits)) {}
 
   // UNAUTHENTICATED (kUnauthenticatedMessage) unless the call carries a configured key.
   absl::StatusOr<Principal> Authenticate(const grpc::ServerContextBase& context) const;
@@ -49,6 +51,7 @@ class AccessControl {
  private:
   const ApiKeyRing* const keys_;
   const RoleRateLimits limits_;
+  const RoleRateLimits import_limits_;
 };
 
 // The key in an "authorization" value ("Bearer <key>", scheme case-insensitive), or "".

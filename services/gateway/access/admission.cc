@@ -25,15 +25,66 @@ absl::Status Admission::CheckRequest(const Principal& principal, const Route& ro
 void Admission::Limit(const Principal& principal, std::function<void(grpc::Status)> done) {
   RateLimit limit = principal.limit;
   std::string name = principal.name;
-  limiter_->Acquire(name, limit, [done = std::move(done), name, limit](RateDecision decision) {
-    if (decision.allowed) {
-      done(grpc::Status::OK);
+  limiter_->Acquire(
+      name, limit, [this, done = std::move(done), name, limit](RateDecision decision) {
+        if (decision.allowed) {
+          done(grpc::Status::OK);
+          return;
+        }
+        Count(Budget::kCalls);
+        done(StatusWithRetryInfo(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                 RateLimitedMessage(name, limit, decision.retry_after),
+                                 decision.retry_after));
+      });
+}
+
+void Admission::Limit(const Principal& principal, const Route& route,
+                      const grpc::ByteBuffer& request, std::function<void(grpc::Status)> done) {
+  const int64_t rows =
+      route.import_rows != nullptr && import_limiter_ != nullptr ? route.import_rows(request) : 0;
+  if (rows <= 0) {
+    Limit(principal, std::move(done));
+    return;
+  }
+  Limit(principal, [this, principal, rows, done = std::move(done)](grpc::Status status) mutable {
+    if (!status.ok()) {
+      done(status);
       return;
     }
-    done(StatusWithRetryInfo(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                             RateLimitedMessage(name, limit, decision.retry_after),
-                             decision.retry_after));
+    const RateLimit limit = principal.import_limit;
+    const std::string name = principal.name;
+    PayImportRows(
+        principal, rows, [done = std::move(done), name, limit, rows](RateDecision decision) {
+          if (decision.allowed) {
+            done(grpc::Status::OK);
+            return;
+          }
+          done(StatusWithRetryInfo(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                   ImportLimitedMessage(name, limit, rows, decision.retry_after),
+                                   decision.retry_after));
+        });
   });
+}
+
+void Admission::PayImportRows(const Principal& principal, int64_t rows,
+                              std::function<void(RateDecision)> done) {
+  if (import_limiter_ == nullptr) {
+    done(RateDecision{true, absl::ZeroDuration()});
+    return;
+  }
+  import_limiter_->Acquire(principal.name, principal.import_limit, rows,
+                           [this, done = std::move(done)](RateDecision decision) {
+                             if (!decision.allowed) Count(Budget::kImports);
+                             done(decision);
+                           });
+}
+
+void Admission::Count(Budget budget) {
+  if (metrics_ == nullptr) return;
+  metrics_->AddToCounter(kRateLimitedMetric,
+                         "Refusals by a key's rate limits, by budget: calls refused "
+                         "RESOURCE_EXHAUSTED; for imports also import streams paused",
+                         "budget", BudgetName(budget));
 }
 
 }  // namespace lookout::gateway

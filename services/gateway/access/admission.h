@@ -1,6 +1,8 @@
 // The checks every call passes before the gateway does any work for it, in order: the API key
 // (UNAUTHENTICATED), the route's role (PERMISSION_DENIED), a request-dependent role where the
-// route has one, and the key's rate limit (RESOURCE_EXHAUSTED with the wait).
+// route has one, and the key's rate limit (RESOURCE_EXHAUSTED with the wait): one token of its
+// call budget, and for a request that creates in bulk (ResolveActors with create_missing) one
+// token of its import budget per name. ImportEvents streams pay their rows with PayImportRows.
 #ifndef LOOKOUT_SERVICES_GATEWAY_ACCESS_ADMISSION_H_
 #define LOOKOUT_SERVICES_GATEWAY_ACCESS_ADMISSION_H_
 
@@ -11,6 +13,7 @@
 #include <functional>
 
 #include "absl/status/statusor.h"
+#include "common/metrics.h"
 #include "services/gateway/access/access_control.h"
 #include "services/gateway/access/rate_limiter.h"
 #include "services/gateway/forwarding/route_table.h"
@@ -19,9 +22,11 @@ namespace lookout::gateway {
 
 class Admission {
  public:
-  // Both must outlive this object.
-  Admission(const AccessControl* access, RateLimiter* limiter)
-      : access_(access), limiter_(limiter) {}
+  // All must outlive this object; `import_limiter` (the import budget's buckets) and `metrics`
+  // may be null: no import budget, no counts.
+  Admission(const AccessControl* access, RateLimiter* limiter,
+            RateLimiter* import_limiter = nullptr, MetricsRegistry* metrics = nullptr)
+      : access_(access), limiter_(limiter), import_limiter_(import_limiter), metrics_(metrics) {}
 
   // The key and the route's least role; from metadata only, so it runs before any read.
   absl::StatusOr<Principal> Identify(const grpc::ServerContextBase& context,
@@ -41,11 +46,29 @@ class Admission {
   // The rate limit; `done` gets OK or RESOURCE_EXHAUSTED (with RetryInfo), inline or later on
   // another thread.
   void Limit(const Principal& principal, std::function<void(grpc::Status)> done);
+  // The same for a unary request: the call budget, then the import budget for the rows the
+  // route counts in `request` (read before this returns). A request the import budget refuses
+  // has spent its call token.
+  void Limit(const Principal& principal, const Route& route, const grpc::ByteBuffer& request,
+             std::function<void(grpc::Status)> done);
+
+  // `rows` rows of the principal's import budget, all or none: `done` gets the decision (its
+  // wait when refused), inline or on another thread. For an import stream's pacing.
+  void PayImportRows(const Principal& principal, int64_t rows,
+                     std::function<void(RateDecision)> done);
 
  private:
+  void Count(Budget budget);
+
   const AccessControl* const access_;
   RateLimiter* const limiter_;
+  RateLimiter* const import_limiter_;
+  MetricsRegistry* const metrics_;
 };
+
+// Refusals of the rate limits, by budget ("calls", "imports"); for imports a paused stream
+// counts as well as a refused request.
+inline constexpr char kRateLimitedMetric[] = "lookout_gateway_rate_limited_total";
 
 }  // namespace lookout::gateway
 

@@ -53,8 +53,8 @@ ParsedApiKeys ParseApiKeyLines(absl::string_view text, absl::string_view origin)
     };
     std::vector<absl::string_view> fields =
         absl::StrSplit(line, absl::ByAnyChar(" \t"), absl::SkipEmpty());
-    if (fields.size() < 3 || fields.size() > 4) {
-      refuse("expected: name role sha256 [rate:burst]");
+    if (fields.size() < 3 || fields.size() > 5) {
+      refuse("expected: name role sha256 [rate:burst] [import=rows:burst]");
       continue;
     }
     ApiKeyRecord record;
@@ -74,13 +74,30 @@ ParsedApiKeys ParseApiKeyLines(absl::string_view text, absl::string_view origin)
       continue;
     }
     record.sha256_hex = absl::AsciiStrToLower(fields[2]);
-    if (fields.size() == 4) {
-      absl::StatusOr<RateLimit> limit = ParseRateLimit(fields[3]);
-      if (!limit.ok()) {
-        refuse(limit.status().message());
-        continue;
+    std::string bad_limit;
+    for (size_t i = 3; i < fields.size() && bad_limit.empty(); ++i) {
+      absl::string_view field = fields[i];
+      const bool import = absl::ConsumePrefix(&field, "import=");
+      std::optional<RateLimit>& slot = import ? record.import_limit : record.rate_limit;
+      if (slot.has_value()) {
+        bad_limit = "expected: name role sha256 [rate:burst] [import=rows:burst], each limit once";
+        break;
       }
-      record.rate_limit = *limit;
+      if (import && record.role == v1::ROLE_READER) {
+        bad_limit = "import=: a READER key cannot import, so it has no import limit";
+        break;
+      }
+      absl::StatusOr<RateLimit> limit = ParseRateLimit(field, import ? "rows" : "calls");
+      if (!limit.ok()) {
+        bad_limit = import ? absl::StrCat("import=", limit.status().message())
+                           : std::string(limit.status().message());
+        break;
+      }
+      slot = *limit;
+    }
+    if (!bad_limit.empty()) {
+      refuse(bad_limit);
+      continue;
     }
     if (names.contains(record.name)) {
       refuse(absl::StrCat("name \"", record.name, "\" repeats"));
@@ -108,6 +125,8 @@ std::string FormatApiKeyLine(const ApiKeyRecord& record) {
   std::string line = absl::StrCat(record.name, " ", RoleName(record.role), " ", record.sha256_hex);
   if (record.rate_limit.has_value())
     absl::StrAppend(&line, " ", FormatRateLimit(*record.rate_limit));
+  if (record.import_limit.has_value())
+    absl::StrAppend(&line, " import=", FormatRateLimit(*record.import_limit));
   return line;
 }
 

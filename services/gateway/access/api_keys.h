@@ -1,11 +1,12 @@
 // API keys: who may call the gateway. A key is configured as a name, a role and the SHA-256 of
 // the key (never the key itself), one per line:
 //
-//   # name   role    sha256-of-key                                                     [rate:burst]
-//   alice    READER  4f1c...e9                                                         20:40
+//   # name   role    sha256-of-key          [rate:burst] [import=rows:burst]
+//   alice    READER  4f1c...e9              20:40
+//   loader   EDITOR  9a0b...17              import=5000:50000
 //
 // in a keys file and/or an environment variable (lines separated by newlines or ';'). The
-// optional last column overrides the role's rate limit for that key.
+// optional columns override the role's call limit and import limit (rows) for that key.
 #ifndef LOOKOUT_SERVICES_GATEWAY_ACCESS_API_KEYS_H_
 #define LOOKOUT_SERVICES_GATEWAY_ACCESS_API_KEYS_H_
 
@@ -32,6 +33,7 @@ struct ApiKeyRecord {
   Role role = v1::ROLE_UNSPECIFIED;
   std::string sha256_hex;  // lower case, 64 hex digits
   std::optional<RateLimit> rate_limit;
+  std::optional<RateLimit> import_limit;  // EDITOR and ADMIN only
 };
 
 // Keys-file text, line by line: the good lines, and an error naming each refused line (a line

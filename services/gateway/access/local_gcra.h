@@ -23,16 +23,18 @@ struct GcraState {
   int64_t tat_us = 0;
 };
 
-// Takes one token at now_us if the bucket has one; otherwise leaves the state and returns the
-// wait until one is there. Shared by the local limiter and the tests of the Lua script's maths.
-RateDecision GcraTake(GcraState* state, const RateLimit& limit, int64_t now_us);
+// Takes `cost` tokens (1 to burst) at now_us if the bucket has them; otherwise leaves the state
+// and returns the wait until they are there. Shared by the local limiter and the tests of the
+// Lua script's maths.
+RateDecision GcraTake(GcraState* state, const RateLimit& limit, int64_t now_us, int64_t cost = 1);
 
 class LocalGcra {
  public:
   using Clock = std::function<absl::Time()>;
   explicit LocalGcra(Clock clock = &absl::Now) : clock_(std::move(clock)) {}
 
-  RateDecision Take(absl::string_view key, const RateLimit& limit);
+  // `cost` tokens at once, all or none; a cost above the burst is charged the whole burst.
+  RateDecision Take(absl::string_view key, const RateLimit& limit, int64_t cost = 1);
 
   // Drops keys whose buckets are full again (their state equals a fresh one), bounding memory.
   void Prune();

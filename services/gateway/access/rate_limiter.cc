@@ -25,6 +25,15 @@ std::string RateLimitedMessage(const std::string& key, const RateLimit& limit,
       limit.per_second, limit.burst, seconds);
 }
 
+std::string ImportLimitedMessage(const std::string& key, const RateLimit& limit, int64_t rows,
+                                 absl::Duration retry_after) {
+  double seconds = std::ceil(absl::ToDoubleMilliseconds(retry_after)) / 1000.0;
+  return absl::StrFormat(
+      "import rate limit exceeded for key \"%s\" (%g rows per second, burst %d; this request "
+      "needs %d): retry in %.3fs",
+      key, limit.per_second, limit.burst, rows, seconds);
+}
+
 RateLimit LocalShare(const RateLimit& limit, int replicas) {
   if (replicas <= 1) return limit;
   RateLimit share;
@@ -45,22 +54,23 @@ RateLimiter::~RateLimiter() {
   sweeper_.join();
 }
 
-void RateLimiter::Acquire(const std::string& key, const RateLimit& limit, Done done) {
+void RateLimiter::Acquire(const std::string& key, const RateLimit& limit, int64_t cost, Done done) {
+  cost = std::clamp<int64_t>(cost, 1, limit.burst);
   enum class Path { kLeased, kLocal, kWait } path;
   bool start_fetch = false;
   {
     absl::MutexLock lock(&mu_);
     KeyState& state = keys_[key];
     state.last_used = absl::Now();
-    if (state.leased > 0) {
-      --state.leased;
+    if (state.leased >= cost && state.waiters.empty()) {
+      state.leased -= cost;
       path = Path::kLeased;
     } else if (redis_ == nullptr || !redis_->healthy()) {
       // Redis is down or backing off after a failure: no round trip, decide here.
       ++local_decisions_;
       path = Path::kLocal;
     } else {
-      state.waiters.push_back(std::move(done));
+      state.waiters.push_back({cost, std::move(done)});
       state.limit = limit;
       start_fetch = !state.fetching;
       state.fetching = true;
@@ -71,30 +81,57 @@ void RateLimiter::Acquire(const std::string& key, const RateLimit& limit, Done d
     case Path::kLeased:
       done(RateDecision{true, absl::ZeroDuration()});
       return;
-    case Path::kLocal:
-      done(local_.Take(key, LocalShare(limit, replicas())));
+    case Path::kLocal: {
+      const RateLimit share = LocalShare(limit, replicas());
+      done(local_.Take(key, share, std::min(cost, share.burst)));
       return;
+    }
     case Path::kWait:
       if (start_fetch) pool_->Submit([this, key] { Fetch(key); });
       return;
   }
 }
 
+void RateLimiter::ServeFromLease(KeyState& state,
+                                 std::vector<std::pair<Done, RateDecision>>* decided) {
+  size_t served = 0;
+  while (served < state.waiters.size() && state.leased >= state.waiters[served].cost) {
+    state.leased -= state.waiters[served].cost;
+    decided->emplace_back(std::move(state.waiters[served].done),
+                          RateDecision{true, absl::ZeroDuration()});
+    ++served;
+  }
+  state.waiters.erase(state.waiters.begin(), state.waiters.begin() + served);
+}
+
 void RateLimiter::Fetch(const std::string& key) {
   // One round trip per task: a key whose calls keep coming goes to the back of the queue.
   int64_t want = 0;
+  int64_t need = 0;
   RateLimit limit;
+  std::vector<std::pair<Done, RateDecision>> decided;
   {
     absl::MutexLock lock(&mu_);
     KeyState& state = keys_[key];
-    want = static_cast<int64_t>(state.waiters.size());
-    limit = state.limit;
-    ++redis_trips_;
+    // What the lease already holds serves the first waiters; the trip is for the rest.
+    ServeFromLease(state, &decided);
+    if (state.waiters.empty()) {
+      state.fetching = false;
+    } else {
+      for (const Waiter& waiter : state.waiters) want += waiter.cost;
+      want -= state.leased;
+      need = state.waiters.front().cost - state.leased;
+      limit = state.limit;
+      ++redis_trips_;
+    }
   }
-  absl::StatusOr<TokenGrant> grant = redis_->Take(key, limit, want, options_.lease);
+  if (need == 0) {
+    for (auto& [waiter, decision] : decided) waiter(decision);
+    return;
+  }
+  absl::StatusOr<TokenGrant> grant = redis_->Take(key, limit, want, options_.lease, need);
 
-  std::vector<std::pair<Done, RateDecision>> decided;
-  std::vector<Done> to_local;
+  std::vector<Waiter> to_local;
   bool again = false;
   {
     absl::MutexLock lock(&mu_);
@@ -106,20 +143,14 @@ void RateLimiter::Fetch(const std::string& key) {
     } else if (grant->granted > 0) {
       state.leased += grant->granted;
       state.leased_at = absl::Now();
-      size_t served = 0;
-      while (served < state.waiters.size() && state.leased > 0) {
-        decided.emplace_back(std::move(state.waiters[served]),
-                             RateDecision{true, absl::ZeroDuration()});
-        --state.leased;
-        ++served;
-      }
-      state.waiters.erase(state.waiters.begin(), state.waiters.begin() + served);
+      ServeFromLease(state, &decided);
       // More calls arrived than the grant covered: another trip decides them.
       again = !state.waiters.empty();
       state.fetching = again;
     } else {
-      for (Done& waiter : state.waiters) {
-        decided.emplace_back(std::move(waiter), RateDecision{false, grant->retry_after});
+      // The first waiter's tokens are not there: it and those behind it (in order) wait.
+      for (Waiter& waiter : state.waiters) {
+        decided.emplace_back(std::move(waiter.done), RateDecision{false, grant->retry_after});
       }
       state.waiters.clear();
       state.fetching = false;
@@ -131,18 +162,21 @@ void RateLimiter::Fetch(const std::string& key) {
   }
   for (auto& [waiter, decision] : decided) waiter(decision);
   const RateLimit share = LocalShare(limit, replicas());
-  for (Done& waiter : to_local) waiter(local_.Take(key, share));
+  for (Waiter& waiter : to_local) {
+    waiter.done(local_.Take(key, share, std::min(waiter.cost, share.burst)));
+  }
   if (again) pool_->Submit([this, key] { Fetch(key); });
 }
 
 int RateLimiter::replicas() const {
+  if (options_.replicas_from != nullptr) return options_.replicas_from->replicas();
   const int seen = replicas_seen_.load(std::memory_order_relaxed);
   return seen > 0 ? seen : options_.replicas;
 }
 
 void RateLimiter::Heartbeat() {
   const absl::Time now = absl::Now();
-  if (redis_ == nullptr || now < next_heartbeat_) return;
+  if (redis_ == nullptr || options_.replicas_from != nullptr || now < next_heartbeat_) return;
   next_heartbeat_ = now + options_.heartbeat_interval;
   if (!redis_->healthy()) return;  // the last count seen holds
   absl::StatusOr<int64_t> count = redis_->CountReplicas(replica_id_, options_.heartbeat_window);

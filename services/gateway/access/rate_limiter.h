@@ -7,6 +7,10 @@
 // limit: never unlimited, and nobody is refused because Redis is down. A Redis that is slow but
 // answers within its command timeout (the limiter's time budget) is waited for, not bypassed.
 //
+// A decision may take several tokens at once (an import's chunk of rows, the names of one
+// ResolveActors), all or none; calls of one key are decided in arrival order, and a cost above
+// the burst is charged the whole burst (so it can pass at all).
+//
 // Decisions that need Redis are made on a BlockingPool thread and concurrent calls for one key
 // share one round trip; the rest are decided inline. A pool task makes one round trip and, if
 // calls for the key are still waiting, queues the next trip behind the other tasks, so busy keys
@@ -32,6 +36,8 @@
 
 namespace lookout::gateway {
 
+class RateLimiter;
+
 struct RateLimiterOptions {
   LeasePolicy lease;
   // Leased tokens not spent within this long go back to Redis.
@@ -46,6 +52,9 @@ struct RateLimiterOptions {
   absl::Duration heartbeat_interval = absl::Seconds(1);
   // A replica not seen for this long is no longer counted.
   absl::Duration heartbeat_window = absl::Seconds(5);
+  // When set, the replica count comes from this limiter (which must outlive this one) and this
+  // one keeps no heartbeat of its own: the import budget's limiter borrows the call budget's.
+  const RateLimiter* replicas_from = nullptr;
 };
 
 // A replica's share of `limit` while limits are kept locally.
@@ -62,7 +71,11 @@ class RateLimiter {
   RateLimiter& operator=(const RateLimiter&) = delete;
 
   // Decides one call for `key`; `done` runs exactly once, inline or on a pool thread.
-  void Acquire(const std::string& key, const RateLimit& limit, Done done);
+  void Acquire(const std::string& key, const RateLimit& limit, Done done) {
+    Acquire(key, limit, 1, std::move(done));
+  }
+  // Decides `cost` tokens at once for `key`, all or none.
+  void Acquire(const std::string& key, const RateLimit& limit, int64_t cost, Done done);
 
   // For tests: calls decided by Redis round trips and by the local fallback so far.
   int64_t redis_trips() const;
@@ -72,14 +85,21 @@ class RateLimiter {
   int replicas() const;
 
  private:
+  struct Waiter {
+    int64_t cost;
+    Done done;
+  };
   struct KeyState {
     RateLimit limit;
     int64_t leased = 0;  // tokens taken from Redis, not yet spent
     absl::Time leased_at;
     absl::Time last_used;
     bool fetching = false;
-    std::vector<Done> waiters;  // calls waiting for the round trip in flight
+    std::vector<Waiter> waiters;  // calls waiting for the round trip in flight, in order
   };
+
+  // Allows the waiters at the front that the lease covers, in order, into `decided`.
+  static void ServeFromLease(KeyState& state, std::vector<std::pair<Done, RateDecision>>* decided);
 
   void Fetch(const std::string& key);
   void Sweep();
@@ -105,6 +125,9 @@ class RateLimiter {
 // The RESOURCE_EXHAUSTED message: names the key, the limit and the wait.
 std::string RateLimitedMessage(const std::string& key, const RateLimit& limit,
                                absl::Duration retry_after);
+// The same for a request refused by the import budget: also the rows it needs.
+std::string ImportLimitedMessage(const std::string& key, const RateLimit& limit, int64_t rows,
+                                 absl::Duration retry_after);
 
 }  // namespace lookout::gateway
 

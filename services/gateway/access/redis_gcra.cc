@@ -1,5 +1,7 @@
 #include "services/gateway/access/redis_gcra.h"
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
@@ -7,8 +9,9 @@ namespace lookout::gateway {
 namespace {
 
 // KEYS[1]: the key's theoretical arrival time (TAT) in microseconds of Redis time.
-// ARGV: interval_us, burst, want, max_tokens, divisor.
-// Returns {granted, wait_us}: granted > 0 tokens taken, or 0 and the wait until one is free.
+// ARGV: interval_us, burst, want, max_tokens, divisor, need (<= want, <= burst).
+// Returns {granted, wait_us}: granted >= need tokens taken, or 0 and the wait until `need` are
+// free (all or nothing: a take of several tokens never leaves part of them behind).
 constexpr char kTakeScript[] = R"lua(
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -17,15 +20,17 @@ local burst = tonumber(ARGV[2])
 local want = tonumber(ARGV[3])
 local max_tokens = tonumber(ARGV[4])
 local divisor = tonumber(ARGV[5])
+local need = tonumber(ARGV[6] or '1')
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tat < now then tat = now end
 local available = math.floor((now + burst * interval - tat) / interval)
-if available < 1 then
-  return {0, tat - (burst - 1) * interval - now}
+if available < need then
+  return {0, tat - (burst - need) * interval - now}
 end
 local take = math.floor(available / divisor)
 if take < want then take = want end
 if take > max_tokens then take = max_tokens end
+if take < need then take = need end
 if take > available then take = available end
 tat = tat + take * interval
 redis.call('SET', KEYS[1], string.format('%.0f', tat), 'PX',
@@ -110,12 +115,14 @@ absl::StatusOr<RedisReply> RedisGcra::Run(Script& script, absl::string_view key,
 }
 
 absl::StatusOr<TokenGrant> RedisGcra::Take(absl::string_view key, const RateLimit& limit,
-                                           int64_t want, const LeasePolicy& policy) {
+                                           int64_t want, const LeasePolicy& policy, int64_t need) {
+  need = std::clamp<int64_t>(need, 1, limit.burst);
+  want = std::max(want, need);
   absl::StatusOr<RedisReply> reply =
       Run(take_script_, key,
           {absl::StrCat(limit.interval_us()), absl::StrCat(limit.burst), absl::StrCat(want),
            absl::StrCat(std::max<int64_t>(policy.max_tokens, 1)),
-           absl::StrCat(std::max<int64_t>(policy.divisor, 1))});
+           absl::StrCat(std::max<int64_t>(policy.divisor, 1)), absl::StrCat(need)});
   if (!reply.ok()) return reply.status();
   if (reply->type != RedisReply::Type::kArray || reply->elements.size() != 2 ||
       reply->elements[0].type != RedisReply::Type::kInteger ||

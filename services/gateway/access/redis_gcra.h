@@ -37,17 +37,22 @@ struct LeasePolicy {
   int64_t divisor = 16;
 };
 
+// The import budget's buckets, apart from the call budget's ("lookout:gw:rate:v1:").
+inline constexpr char kImportKeyPrefix[] = "lookout:gw:import:v1:";
+
 class RedisGcra {
  public:
   // `redis` must outlive this object. Blocking: call from a worker thread, not a gRPC reaction.
+  // One instance per budget, each with its own key space (kImportKeyPrefix for imports).
   explicit RedisGcra(RedisCache* redis, std::string key_prefix = "lookout:gw:rate:v1:");
   RedisGcra(const RedisGcra&) = delete;
   RedisGcra& operator=(const RedisGcra&) = delete;
 
-  // Takes at least `want` tokens (fewer if fewer are left, 0 with the wait if none) and up to
-  // what the lease policy allows. Unavailable when Redis is down or backing off.
+  // Takes at least `want` tokens (fewer if fewer are left, but never fewer than `need`: 0 with
+  // the wait until `need` are there) and up to what the lease policy allows, `need` even beyond
+  // its cap. `need` is at most the burst. Unavailable when Redis is down or backing off.
   absl::StatusOr<TokenGrant> Take(absl::string_view key, const RateLimit& limit, int64_t want,
-                                  const LeasePolicy& policy);
+                                  const LeasePolicy& policy, int64_t need = 1);
 
   // Gives back tokens a lease did not use.
   absl::Status Give(absl::string_view key, const RateLimit& limit, int64_t count);

@@ -28,4 +28,19 @@ bool ReadBoolField(const grpc::ByteBuffer& message, int field_number) {
   }
 }
 
+int64_t CountFields(const grpc::ByteBuffer& message, std::initializer_list<int> field_numbers) {
+  if (!message.Valid() || message.Length() == 0) return 0;
+  grpc::Slice slice;
+  if (!message.DumpToSingleSlice(&slice).ok()) return 1;
+  google::protobuf::io::CodedInputStream input(slice.begin(), static_cast<int>(slice.size()));
+  int64_t count = 0;
+  while (true) {
+    uint32_t tag = input.ReadTag();
+    if (tag == 0) return input.ConsumedEntireMessage() ? count : count + 1;
+    if (!WireFormatLite::SkipField(&input, tag)) return count + 1;
+    const int number = WireFormatLite::GetTagFieldNumber(tag);
+    for (int wanted : field_numbers) count += number == wanted;
+  }
+}
+
 }  // namespace lookout::gateway

@@ -22,17 +22,26 @@ Role ResolveActorsRole(const grpc::ByteBuffer& request) {
              : kReader;
 }
 
+// Creating actors is what an import does in bulk: each name (of `names` and of `actors`) of a
+// request with create_missing draws one row of the import budget, found in the actor store or
+// not (the gateway cannot tell which); resolving without creating draws none.
+int64_t ResolveActorsImportRows(const grpc::ByteBuffer& request) {
+  using Request = actor::v1::ResolveActorsRequest;
+  if (!ReadBoolField(request, Request::kCreateMissingFieldNumber)) return 0;
+  return CountFields(request, {Request::kNamesFieldNumber, Request::kActorsFieldNumber});
+}
+
 const std::vector<Route>* BuildRoutes() {
   using B = Backend;
   return new std::vector<Route>{
-      // path, backend, least role, idempotent, kind[, role rule]
+      // path, backend, least role, idempotent, kind[, role rule, import rows, paced import]
       {"/lookout.event.v1.EventService/CreateEvent", B::kEvent, kEditor, false, kUnary},
       {"/lookout.event.v1.EventService/GetEvent", B::kEvent, kReader, true, kUnary},
       {"/lookout.event.v1.EventService/ListEvents", B::kEvent, kReader, true, kUnary},
       {"/lookout.event.v1.EventService/UpdateEvent", B::kEvent, kEditor, false, kUnary},
       {"/lookout.event.v1.EventService/DeleteEvent", B::kEvent, kEditor, false, kUnary},
       {"/lookout.event.v1.EventService/ImportEvents", B::kEvent, kEditor, false,
-       CallKind::kClientStreaming},
+       CallKind::kClientStreaming, nullptr, nullptr, /*paced_import=*/true},
       {"/lookout.event.v1.EventService/WatchEvents", B::kEvent, kReader, true,
        CallKind::kServerStreaming},
 
@@ -44,7 +53,7 @@ const std::vector<Route>* BuildRoutes() {
       {"/lookout.actor.v1.ActorService/DeleteActor", B::kActor, kEditor, false, kUnary},
       // Retry-safe even when it creates: a second try finds the actors the first one made.
       {"/lookout.actor.v1.ActorService/ResolveActors", B::kActor, kReader, true, kUnary,
-       &ResolveActorsRole},
+       &ResolveActorsRole, &ResolveActorsImportRows},
       {"/lookout.actor.v1.ActorService/CreateRelationship", B::kActor, kEditor, false, kUnary},
       {"/lookout.actor.v1.ActorService/ListRelationships", B::kActor, kReader, true, kUnary},
       {"/lookout.actor.v1.ActorService/DeleteRelationship", B::kActor, kEditor, false, kUnary},
@@ -138,6 +147,14 @@ absl::Status CheckRoutesAgainstDescriptors() {
     if (route.role_for_request != nullptr && route.kind != CallKind::kUnary) {
       return absl::InternalError(
           absl::StrCat("route ", route.path, " has a request rule but is not unary"));
+    }
+    if (route.import_rows != nullptr && route.kind != CallKind::kUnary) {
+      return absl::InternalError(
+          absl::StrCat("route ", route.path, " counts import rows but is not unary"));
+    }
+    if (route.paced_import && route.kind != CallKind::kClientStreaming) {
+      return absl::InternalError(
+          absl::StrCat("route ", route.path, " paces an import but is not client streaming"));
     }
     services.insert(std::string(ServiceOfPath(route.path)));
   }

@@ -6,6 +6,7 @@
 
 #include <grpcpp/support/byte_buffer.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,10 @@ enum class CallKind { kUnary, kClientStreaming, kServerStreaming };
 // function that reads the serialized request and returns the role it needs.
 using RoleForRequest = Role (*)(const grpc::ByteBuffer& request);
 
+// A unary method whose request draws on the key's import budget (ResolveActors creating names)
+// names a function that counts the rows (tokens) it draws: 0 for none.
+using ImportRowsForRequest = int64_t (*)(const grpc::ByteBuffer& request);
+
 struct Route {
   // Full gRPC path, "/lookout.event.v1.EventService/GetEvent"; a string literal, because gRPC
   // keeps the pointer for the server's lifetime.
@@ -34,6 +39,13 @@ struct Route {
   CallKind kind;
   // Unary methods only; nullptr when min_role is the whole rule.
   RoleForRequest role_for_request = nullptr;
+  // The import budget (README "Rate limits"), drawn besides the call budget's one token.
+  // Unary methods: the rows a request draws, refused RESOURCE_EXHAUSTED when they are not there;
+  // nullptr for none.
+  ImportRowsForRequest import_rows = nullptr;
+  // Client-streaming methods: every request message is one row, read from the caller only once
+  // paid for, so a stream over the budget is slowed down (paced), never refused.
+  bool paced_import = false;
 };
 
 // The whole table, in proto order.

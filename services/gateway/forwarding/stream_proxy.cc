@@ -58,6 +58,11 @@ void StreamProxy::OnDone() {
   // Waits for a revocation in progress, which may still touch this proxy.
   key_watch_.reset();
   if (registered_) env_->streams->Remove(this);
+  {
+    absl::MutexLock lock(&mu_);
+    done_ = true;
+    if (paying_) return;  // the payment's callback deletes the proxy
+  }
   delete this;
 }
 
@@ -114,7 +119,76 @@ void StreamProxy::StartAttempt() {
   if (!client_streaming()) stream->StartWriteLast(&first_request_, grpc::WriteOptions());
   stream->StartRead(&downstream_);
   stream->StartCall();
-  if (client_streaming()) StartRead(&upstream_);
+  if (client_streaming()) ReadUpstream();
+}
+
+void StreamProxy::ReadUpstream() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!upstream_hold_) return;  // the backend's stream already ended
+    if (!route_->paced_import || paid_rows_ > 0) {
+      if (route_->paced_import) --paid_rows_;
+      StartRead(&upstream_);
+      return;
+    }
+    paying_ = true;
+  }
+  PayChunk();
+}
+
+void StreamProxy::PayChunk() {
+  env_->admission->PayImportRows(principal_, ImportChunkRows(principal_.import_limit),
+                                 [this](RateDecision decision) { Paid(decision); });
+}
+
+void StreamProxy::Paid(const RateDecision& decision) {
+  grpc::Alarm* alarm = nullptr;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!done_ && upstream_hold_) {
+      if (decision.allowed) {
+        paying_ = false;
+        paid_rows_ += ImportChunkRows(principal_.import_limit) - 1;
+        StartRead(&upstream_);
+        return;
+      }
+      // Short of rows: nothing more is read until they are there. The caller's writes wait
+      // (HTTP/2 flow control); the stream's deadline still runs, and ends it if it passes.
+      // Still paying_, so nothing deletes the proxy (or the alarm) before the alarm fires.
+      pace_alarm_ = std::make_unique<grpc::Alarm>();
+      alarm = pace_alarm_.get();
+    } else {
+      // The stream ended while paying (cancelled, revoked, the backend finished).
+      paying_ = false;
+      if (!done_) return;
+    }
+  }
+  if (alarm != nullptr) {
+    // Set outside the lock: an alarm already due may run its callback before Set returns.
+    alarm->Set(std::chrono::system_clock::now() + absl::ToChronoMicroseconds(decision.retry_after),
+               [this](bool) { PaceAlarmFired(); });
+    return;
+  }
+  delete this;
+}
+
+void StreamProxy::PaceAlarmFired() {
+  bool retry = false;
+  {
+    absl::MutexLock lock(&mu_);
+    retry = !done_ && upstream_hold_;
+    if (!retry) {
+      paying_ = false;
+      if (!done_) return;
+    }
+  }
+  if (retry) {
+    PayChunk();  // still paying_: the decision arrives in Paid
+    return;
+  }
+  // OnDone ran during the wait. Deleting the proxy destroys the alarm inside its own callback,
+  // which gRPC allows (the running callback holds a reference of its own).
+  delete this;
 }
 
 void StreamProxy::OnReadDone(bool ok) {
@@ -147,14 +221,16 @@ void StreamProxy::OnReadDone(bool ok) {
 
 void StreamProxy::BackendWriteDone(bool ok) {
   if (!client_streaming()) return;  // the single request of a server-streaming call
-  absl::MutexLock lock(&mu_);
-  if (!upstream_hold_) return;
-  if (ok) {
-    StartRead(&upstream_);  // only now: one message in flight toward the backend
-    return;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!upstream_hold_) return;
+    if (!ok) {
+      // The backend stream broke; its status follows in BackendDone.
+      ReleaseUpstreamLocked();
+      return;
+    }
   }
-  // The backend stream broke; its status follows in BackendDone.
-  ReleaseUpstreamLocked();
+  ReadUpstream();  // only now: one message in flight toward the backend
 }
 
 void StreamProxy::BackendHeaders(bool ok) {

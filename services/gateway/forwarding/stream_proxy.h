@@ -7,6 +7,11 @@
 // tried once more. A server-streaming call (a WatchEvents that may follow for hours) counts as an
 // open stream of the gateway: refused beyond the cap, ended with UNAVAILABLE when it stops.
 //
+// An import (a route with paced_import) pays its rows from the key's import budget in chunks
+// before reading them: when the budget is short the proxy stops reading the caller until an
+// alarm says the rows are there, so HTTP/2 flow control slows the caller down; no row is lost
+// or refused, and no thread waits.
+//
 // A stream ends when the caller cancels it (the backend call is cancelled too, never half-closed:
 // an import cancelled mid-stream must not commit its last rows), and ends UNAUTHENTICATED, its
 // backend call cancelled, when a keys reload revokes the key it was opened with.
@@ -20,6 +25,7 @@
 #include <grpcpp/support/client_callback.h>
 #include <grpcpp/support/server_callback.h>
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -77,6 +83,14 @@ class StreamProxy final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc:
   // A keys reload removed the key (`role_now` empty) or left it below the method's role.
   void Revoke(std::optional<Role> role_now);
   void StartAttempt();
+  // Client streaming: reads the caller's next message, once paid for when the route is a paced
+  // import.
+  void ReadUpstream();
+  // An import's pacing: pays the next chunk of rows; the decision arrives in Paid, and a refused
+  // payment is tried again when the alarm fires (PaceAlarmFired).
+  void PayChunk();
+  void Paid(const RateDecision& decision);
+  void PaceAlarmFired();
   // Let the backend stream end once neither direction will start operations on it.
   void ReleaseUpstreamLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ReleaseDownstreamLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -113,6 +127,13 @@ class StreamProxy final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc:
   bool write_pending_ ABSL_GUARDED_BY(mu_) = false;
   bool finish_pending_ ABSL_GUARDED_BY(mu_) = false;
   grpc::Status final_status_ ABSL_GUARDED_BY(mu_);
+  // An import's pacing: rows paid for and not yet read; whether a payment or the wait after a
+  // refused one will still call back; whether OnDone ran meanwhile (that callback then deletes
+  // the proxy: a wait is not cancelled, it is at most the time the bucket takes to refill).
+  int64_t paid_rows_ ABSL_GUARDED_BY(mu_) = 0;
+  bool paying_ ABSL_GUARDED_BY(mu_) = false;
+  bool done_ ABSL_GUARDED_BY(mu_) = false;
+  std::unique_ptr<grpc::Alarm> pace_alarm_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace lookout::gateway

@@ -34,7 +34,8 @@ void UnaryProxy::OnReadDone(bool ok) {
     Finish(ToGrpcStatus(allowed));
     return;
   }
-  env_->admission->Limit(principal_, [this](grpc::Status status) { Admitted(status); });
+  env_->admission->Limit(principal_, *route_, request_,
+                         [this](grpc::Status status) { Admitted(status); });
 }
 
 void UnaryProxy::Admitted(const grpc::Status& status) {
