@@ -26,12 +26,9 @@ EventImporter::Session EventImporter::Start(const v1::ImportOptions& options,
   return Session(this, options, serving);
 }
 
-EventImporter::Session::~Session() {
-  if (writing_.valid()) writing_.wait();
-}
-
 absl::Status EventImporter::Session::Add(const Event* row) {
-  const int64_t index = received_++;
+  const int64_t index = response_.received();
+  response_.set_received(index + 1);
   // Invalid rows wait in the batch too, so rejections are reported in row order and "the first
   // 1000 errors" are the first by index.
   Row pending;
@@ -44,32 +41,12 @@ absl::Status EventImporter::Session::Add(const Event* row) {
     pending.error = event_filter::ValidateEvent(pending.payload);
   }
   pending_.push_back(std::move(pending));
-  if (static_cast<int>(pending_.size()) < importer_->batch_size_) return absl::OkStatus();
-  // The previous batch must be durable before this one starts (its actor check and upserts
-  // see what the previous one wrote, and a failure stops the import before later rows).
-  LOOKOUT_RETURN_IF_ERROR(WaitForWrite());
-  std::vector<Row> batch = std::move(pending_);
-  pending_.clear();
-  // Written on a thread of its own, so that the stream's next rows are received and validated
-  // meanwhile instead of waiting for the commit. A batch is hundreds of rows, so a thread per
-  // batch costs little.
-  writing_ = std::async(std::launch::async, [this, batch = std::move(batch)]() mutable {
-    return Flush(std::move(batch));
-  });
+  if (static_cast<int>(pending_.size()) >= importer_->batch_size_) return Flush();
   return absl::OkStatus();
 }
 
-absl::Status EventImporter::Session::WaitForWrite() {
-  if (!writing_.valid()) return absl::OkStatus();
-  return writing_.get();
-}
-
 absl::StatusOr<v1::ImportEventsResponse> EventImporter::Session::Finish() {
-  LOOKOUT_RETURN_IF_ERROR(WaitForWrite());
-  std::vector<Row> batch = std::move(pending_);
-  pending_.clear();
-  LOOKOUT_RETURN_IF_ERROR(Flush(std::move(batch)));
-  response_.set_received(received_);
+  LOOKOUT_RETURN_IF_ERROR(Flush());
   return response_;
 }
 
@@ -82,8 +59,10 @@ void EventImporter::Session::Reject(int64_t index, const absl::Status& status) {
   error->set_message(std::string(status.message()));
 }
 
-absl::Status EventImporter::Session::Flush(std::vector<Row> batch) {
-  if (batch.empty()) return absl::OkStatus();
+absl::Status EventImporter::Session::Flush() {
+  if (pending_.empty()) return absl::OkStatus();
+  std::vector<Row> batch = std::move(pending_);
+  pending_.clear();
 
   // One actor lookup for the whole batch.
   std::vector<std::string> actor_ids;

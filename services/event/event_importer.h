@@ -2,16 +2,13 @@
 // gathered into batches (one actor lookup and one durable commit per batch, for throughput);
 // a bad row is reported with its index and field and does not disturb the others: a batch in
 // which the store refuses a row is undone and written again with every row in a savepoint of
-// its own. A full batch is checked and written on a thread of its own while the stream's next
-// rows are received and validated; the batch after it waits for that write, so batches still
-// commit one after the other, in stream order.
+// its own.
 #ifndef LOOKOUT_SERVICES_EVENT_EVENT_IMPORTER_H_
 #define LOOKOUT_SERVICES_EVENT_EVENT_IMPORTER_H_
 
 #include <grpcpp/server_context.h>
 
 #include <functional>
-#include <future>
 #include <string>
 #include <vector>
 
@@ -38,15 +35,10 @@ class EventImporter {
    public:
     // A row; null when a message carried no event (rejected as a row without one).
     // Fails only when the import cannot go on (actor service or storage unavailable); rows
-    // committed before stay committed. Such a failure of a batch being written in the
-    // background is returned by the Add that completes the next batch, or by Finish.
+    // committed before stay committed.
     absl::Status Add(const v1::Event* row);
     // Writes what is left and returns the tally.
     absl::StatusOr<v1::ImportEventsResponse> Finish();
-
-    // Waits for a batch still being written. A session must not be moved once rows were added.
-    ~Session();
-    Session(Session&&) = default;
 
    private:
     friend class EventImporter;
@@ -61,10 +53,7 @@ class EventImporter {
     };
     enum class Outcome { kRejected, kCreated, kUpdated, kUnchanged };
 
-    // Waits for the batch being written, if any, and returns how its write ended.
-    absl::Status WaitForWrite();
-    // Checks and writes `batch`, and counts its rows into response_.
-    absl::Status Flush(std::vector<Row> batch);
+    absl::Status Flush();
     absl::Status WriteRow(EventTransaction& tx, const Row& row, absl::Time now, Outcome* outcome,
                           std::string* updated_id);
     void Reject(int64_t index, const absl::Status& status);
@@ -73,11 +62,7 @@ class EventImporter {
     v1::ImportOptions options_;
     const grpc::ServerContext* serving_;
     std::vector<Row> pending_;
-    int64_t received_ = 0;
-    // Written only by the batch being flushed, read once no batch is.
     v1::ImportEventsResponse response_;
-    // The batch being written in the background, if any.
-    std::future<absl::Status> writing_;
   };
 
   // `options` come from the first message of the stream.
