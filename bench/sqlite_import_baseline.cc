@@ -8,13 +8,21 @@
 // applied, no savepoints). What is left out is everything in front of storage: gRPC,
 // validation and the actor check.
 //
+// With --acled_file the rows are the events `lookout import acled` sends for that file instead
+// (parsed with the CLI's own parser before the clock starts, each actor name given a stable
+// actor id of the actor service's form, participants deduplicated as the CLI does), so that
+// bench/import_bench.sh compares the full path with the store writing the very same events.
+//
 // Prints one line, "RESULT mode=sqlite_import ... throughput=<rows/s> unit=events/s".
 #include <sqlite3.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -24,7 +32,9 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "absl/container/flat_hash_map.h"
 #include "bench/bench_rows.h"
+#include "cli/import/row_reader.h"
 #include "services/event/event_importer.h"
 #include "services/event/event_model.h"
 #include "services/event/sqlite_event_store.h"
@@ -38,6 +48,9 @@ ABSL_FLAG(bool, savepoints, false,
           "of its rows (so that row undoes only itself)");
 ABSL_FLAG(std::string, actor_id, "act_bench", "actor id the rows name (not checked here)");
 ABSL_FLAG(std::string, label, "", "copied into the RESULT line");
+ABSL_FLAG(std::string, acled_file, "",
+          "write the events of this ACLED CSV (as `lookout import acled` would send them) "
+          "instead of --rows generated rows");
 ABSL_FLAG(std::string, try_pragmas, "",
           "investigation only: SQL run on every connection the store opens (e.g. "
           "\"PRAGMA temp_store = MEMORY\"), to measure a storage setting before proposing it; "
@@ -61,9 +74,43 @@ int RunTryPragmas(sqlite3* db, char** error, const sqlite3_api_routines* /*api*/
   return sqlite3_exec(db, g_try_pragmas->c_str(), nullptr, nullptr, error);
 }
 
+// The events `lookout import acled` sends for `path`: parsed rows, each actor name replaced by
+// an id of the actor service's form ("act_" and 16 hex digits), one id per name, and a name
+// named twice in one role listed once (cli/app/importer.cc). Rejected rows are left out.
+absl::StatusOr<std::vector<Event>> AcledEvents(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  auto reader = lookout::cli::RowReader::Create(lookout::cli::ImportFormat::kAcled, &in);
+  absl::flat_hash_map<std::string, std::string> ids;
+  std::vector<Event> events;
+  lookout::cli::ParsedRow row;
+  lookout::cli::RowError error;
+  for (;;) {
+    const auto result = reader->Next(&row, &error);
+    if (result == lookout::cli::RowReader::Result::kEnd) break;
+    if (result != lookout::cli::RowReader::Result::kRow) {
+      if (error.fatal) return absl::InvalidArgumentError(error.message);
+      continue;
+    }
+    Event event = std::move(row.event);
+    std::set<std::pair<std::string, int>> seen;
+    for (const lookout::cli::ActorRef& ref : row.actors) {
+      auto [it, added] = ids.try_emplace(ref.name);
+      if (added) it->second = absl::StrFormat("act_%016x", ids.size() * 0x9e3779b97f4a7c15ULL);
+      if (!seen.emplace(it->second, ref.role).second) continue;
+      auto* participant = event.add_participants();
+      participant->set_actor_id(it->second);
+      participant->set_role(ref.role);
+    }
+    lookout::event::ClearOutputOnlyFields(&event);
+    events.push_back(std::move(event));
+  }
+  return events;
+}
+
 int Main() {
   const std::string path = absl::GetFlag(FLAGS_db);
-  const int row_count = absl::GetFlag(FLAGS_rows);
+  int row_count = absl::GetFlag(FLAGS_rows);
   const int batch = absl::GetFlag(FLAGS_batch);
   const bool savepoints = absl::GetFlag(FLAGS_savepoints);
   if (path.empty() || row_count < 1 || batch < 1) {
@@ -90,10 +137,27 @@ int Main() {
   // Built before the clock starts, as the load generator builds its streams.
   const std::string tag = absl::StrCat("r", absl::ToUnixMicros(absl::Now()));
   std::vector<Event> rows;
-  rows.reserve(row_count);
-  for (int i = 0; i < row_count; ++i) {
-    rows.push_back(MakeBenchEvent(i, absl::GetFlag(FLAGS_actor_id), tag));
-    if (absl::GetFlag(FLAGS_try_without_notes)) rows.back().clear_notes();
+  if (!absl::GetFlag(FLAGS_acled_file).empty()) {
+    auto events = AcledEvents(absl::GetFlag(FLAGS_acled_file));
+    if (!events.ok()) {
+      std::cerr << "lookout-bench-sqlite-import: " << events.status() << "\n";
+      return 1;
+    }
+    rows = *std::move(events);
+    row_count = static_cast<int>(rows.size());
+    if (row_count == 0) {
+      std::cerr << "lookout-bench-sqlite-import: no rows in " << absl::GetFlag(FLAGS_acled_file)
+                << "\n";
+      return 1;
+    }
+  } else {
+    rows.reserve(row_count);
+    for (int i = 0; i < row_count; ++i) {
+      rows.push_back(MakeBenchEvent(i, absl::GetFlag(FLAGS_actor_id), tag));
+    }
+  }
+  if (absl::GetFlag(FLAGS_try_without_notes)) {
+    for (Event& row : rows) row.clear_notes();
   }
 
   const absl::Time start = absl::Now();

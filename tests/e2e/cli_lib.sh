@@ -1,6 +1,7 @@
 # Helpers for the lookout CLI's end-to-end tests: the real binaries (Redis, actor, event, stats,
 # gateway) on free ports in a private directory, an EDITOR and a READER key, and checks on the
-# real `lookout` binary's exit status and output.
+# real `lookout` binary's exit status and output. The gateway's rate limits are generous unless
+# CLI_TEST_RATE_LIMITS says otherwise; set to the empty string, it leaves the gateway's defaults.
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD_DIR=${LOOKOUT_BUILD_DIR:-$ROOT/build}
 BIN=$BUILD_DIR/services
@@ -74,7 +75,7 @@ start_system() {
     --metrics_port -1 --event_addr "127.0.0.1:$event_port" \
     --actor_addr "127.0.0.1:$actor_port" --stats_addr "127.0.0.1:$stats_port" \
     --redis_addr "127.0.0.1:$SYSTEM_REDIS_PORT" --api_keys "$keys" \
-    --rate_limits "${CLI_TEST_RATE_LIMITS:-READER=1000:2000,EDITOR=1000:2000,ADMIN=1000:2000}" \
+    --rate_limits "${CLI_TEST_RATE_LIMITS-READER=1000:2000,EDITOR=1000:2000,ADMIN=1000:2000}" \
     ${CLI_TEST_TLS_CERT:+--tls_cert_file "$CLI_TEST_TLS_CERT" --tls_key_file "$CLI_TEST_TLS_KEY"}
   export LOOKOUT_ADDR=127.0.0.1:$GATEWAY_PORT
   export LOOKOUT_API_KEY=$EDITOR_KEY
