@@ -14,7 +14,7 @@
 #
 # Environment: BENCH_ROWS (1000000; a quick run takes e.g. 50000), BENCH_SMALL_ROWS (9000),
 # BENCH_SMALL_ACTORS (3300), BENCH_ACTORS (10000), BENCH_IMPORT_ARGS (extra arguments for
-# `lookout import acled`, e.g. "--parallel 2"), BENCH_NICE (e.g. -10: runs everything at that
+# `lookout import acled`, e.g. "--parallel 1"), BENCH_NICE (e.g. -10: runs everything at that
 # priority, so other work on the machine disturbs the figures less; negative values need root),
 # BENCH_SKIP_BUILD=1, BENCH_KEEP=1 (keep the folders and logs), LOOKOUT_BUILD_DIR.
 set -uo pipefail
