@@ -10,7 +10,7 @@ lookout_test(actor_service_test LABEL integration
   LIBS actor_service_lib)
 # PostgreSQL only: replicas racing on one database, an outage, a non-byte-order collation.
 lookout_test(actor_postgres_test LABEL integration
-  SOURCES integration/actor_postgres_test.cc
+  SOURCES integration/actor_postgres_test.cc integration/actor_replica.cc
   LIBS actor_service_lib)
 # The lookout-actor binary on PostgreSQL: waits for the database at start-up, logs no password.
 lookout_test(actor_binary_postgres_test LABEL integration
@@ -22,5 +22,5 @@ add_dependencies(actor_binary_postgres_test lookout-actor)
 # ResolveActors in bulk on both backends: names and actors together, bad input, and two callers
 # (two replicas on PostgreSQL) creating the same names at once.
 lookout_test(actor_resolve_test LABEL integration
-  SOURCES integration/actor_resolve_test.cc
+  SOURCES integration/actor_resolve_test.cc integration/actor_replica.cc
   LIBS actor_service_lib)

@@ -28,6 +28,7 @@
 #include "services/actor/actor_manager.h"
 #include "services/actor/actor_service.h"
 #include "services/actor/actor_store_factory.h"
+#include "tests/integration/actor_replica.h"
 #include "tests/testing/postgres_server.h"
 #include "tests/testing/store_backend.h"
 #include "tests/testing/temp_dir.h"
@@ -35,59 +36,10 @@
 namespace lookout::actor {
 namespace {
 
-constexpr char kToken[] = "test-internal-token";
-
-// One actor-service process: its own store (pool), domain and gRPC server.
-class Replica {
+// An actor service (tests/integration/actor_replica.h) with the create these tests repeat.
+class Replica : public testing::ActorReplica {
  public:
-  explicit Replica(const StoreLocation& location) {
-    auto store = OpenActorStore(location);
-    EXPECT_TRUE(store.ok()) << store.status();
-    if (!store.ok()) return;
-    store_ = std::move(*store);
-    manager_ = std::make_unique<ActorManager>(store_.get());
-    service_ = std::make_unique<ActorServiceImpl>(manager_.get(), InternalAuth(kToken));
-    ServerOptions options;
-    options.host = "127.0.0.1";
-    options.port = 0;
-    options.metrics_port = -1;
-    options.drain_grace = absl::Seconds(1);
-    runner_ = std::make_unique<ServerRunner>(options);
-    runner_->AddService(service_.get(), kActorServiceName);
-    absl::Status started = runner_->Start();
-    EXPECT_TRUE(started.ok()) << started;
-    stub_ = v1::ActorService::NewStub(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", runner_->port()), grpc::InsecureChannelCredentials()));
-  }
-  ~Replica() {
-    stub_.reset();
-    runner_.reset();
-  }
-
-  bool ok() const { return stub_ != nullptr; }
-
-  // Runs one call with the token and `timeout` as its deadline.
-  template <typename Request, typename Response, typename Method>
-  grpc::Status Call(Method method, const Request& request, Response* response,
-                    absl::Duration timeout = absl::Seconds(30)) {
-    grpc::ClientContext context;
-    context.AddMetadata(kInternalTokenHeader, kToken);
-    context.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout));
-    return ((*stub_).*method)(&context, request, response);
-  }
-
-  grpc::Status Resolve(const v1::ResolveActorsRequest& request,
-                       v1::ResolveActorsResponse* response) {
-    return Call(&v1::ActorService::Stub::ResolveActors, request, response);
-  }
-
-  int64_t ActorCount() {
-    v1::ListActorsResponse response;
-    grpc::Status status =
-        Call(&v1::ActorService::Stub::ListActors, v1::ListActorsRequest(), &response);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return response.total_size();
-  }
+  using ActorReplica::ActorReplica;
 
   v1::Actor MustCreate(const std::string& name, const std::string& request_id = "") {
     v1::CreateActorRequest request;
@@ -99,13 +51,6 @@ class Replica {
     EXPECT_TRUE(status.ok()) << name << ": " << status.error_message();
     return response.actor();
   }
-
- private:
-  std::unique_ptr<ActorStore> store_;
-  std::unique_ptr<ActorManager> manager_;
-  std::unique_ptr<ActorServiceImpl> service_;
-  std::unique_ptr<ServerRunner> runner_;
-  std::unique_ptr<v1::ActorService::Stub> stub_;
 };
 
 StoreLocation PostgresLocation(const std::string& url) {

@@ -26,6 +26,7 @@
 #include "services/actor/actor_manager.h"
 #include "services/actor/actor_service.h"
 #include "services/actor/actor_store_factory.h"
+#include "tests/integration/actor_replica.h"
 #include "services/actor/name_normalizer.h"
 #include "tests/testing/store_backend.h"
 #include "tests/testing/temp_dir.h"
@@ -37,51 +38,10 @@ using lookout::testing::StoreBackend;
 using ::testing::MatchesRegex;
 using ::testing::StartsWith;
 
-constexpr char kToken[] = "test-internal-token";
-
-// One actor-service process: its own store (an SQLite file, or a pool on a PostgreSQL
-// database), domain and gRPC server on a loopback port, and a stub to call it.
-class Replica {
+// An actor service (tests/integration/actor_replica.h) with the calls these tests repeat.
+class Replica : public testing::ActorReplica {
  public:
-  explicit Replica(const StoreLocation& location) {
-    auto store = OpenActorStore(location);
-    EXPECT_TRUE(store.ok()) << store.status();
-    if (!store.ok()) return;
-    store_ = std::move(*store);
-    manager_ = std::make_unique<ActorManager>(store_.get());
-    service_ = std::make_unique<ActorServiceImpl>(manager_.get(), InternalAuth(kToken));
-    ServerOptions options;
-    options.host = "127.0.0.1";
-    options.port = 0;
-    options.metrics_port = -1;
-    options.drain_grace = absl::Seconds(1);
-    runner_ = std::make_unique<ServerRunner>(options);
-    runner_->AddService(service_.get(), kActorServiceName);
-    absl::Status started = runner_->Start();
-    EXPECT_TRUE(started.ok()) << started;
-    if (!started.ok()) return;
-    stub_ = v1::ActorService::NewStub(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", runner_->port()), grpc::InsecureChannelCredentials()));
-  }
-  ~Replica() {
-    stub_.reset();
-    runner_.reset();
-  }
-
-  bool ok() const { return stub_ != nullptr; }
-
-  template <typename Request, typename Response, typename Method>
-  grpc::Status Call(Method method, const Request& request, Response* response) {
-    grpc::ClientContext context;
-    context.AddMetadata(kInternalTokenHeader, kToken);
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
-    return ((*stub_).*method)(&context, request, response);
-  }
-
-  grpc::Status Resolve(const v1::ResolveActorsRequest& request,
-                       v1::ResolveActorsResponse* response) {
-    return Call(&v1::ActorService::Stub::ResolveActors, request, response);
-  }
+  using ActorReplica::ActorReplica;
 
   v1::Actor MustCreate(const std::string& name, v1::ActorType type, const std::string& country,
                        const std::vector<std::string>& aliases = {}) {
@@ -104,21 +64,6 @@ class Replica {
     EXPECT_TRUE(status.ok()) << id << ": " << status.error_message();
     return response.actor();
   }
-
-  int64_t ActorCount() {
-    v1::ListActorsResponse response;
-    grpc::Status status =
-        Call(&v1::ActorService::Stub::ListActors, v1::ListActorsRequest(), &response);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return response.total_size();
-  }
-
- private:
-  std::unique_ptr<ActorStore> store_;
-  std::unique_ptr<ActorManager> manager_;
-  std::unique_ptr<ActorServiceImpl> service_;
-  std::unique_ptr<ServerRunner> runner_;
-  std::unique_ptr<v1::ActorService::Stub> stub_;
 };
 
 v1::ActorToResolve Entry(const std::string& name, v1::ActorType type = v1::ACTOR_TYPE_UNSPECIFIED,

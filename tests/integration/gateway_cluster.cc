@@ -9,8 +9,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <regex>
 #include <thread>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "common/call_context.h"
@@ -41,6 +43,14 @@ bool MakeSelfSignedCertificate(const std::string& cert_file, const std::string& 
       "-addext subjectAltName=DNS:localhost -keyout ",
       key_file, " -out ", cert_file, " >/dev/null 2>&1");
   return std::system(command.c_str()) == 0;
+}
+
+absl::Duration AnnouncedWait(const std::string& message) {
+  std::smatch match;
+  const std::regex pattern("retry in ([0-9.]+)s");
+  double seconds = -1;
+  if (std::regex_search(message, match, pattern)) absl::SimpleAtod(match[1].str(), &seconds);
+  return absl::Seconds(seconds);
 }
 
 void WriteFile(const std::string& path, const std::string& text) {

@@ -32,6 +32,9 @@ TestKeys MakeTestKeys();
 
 void WriteFile(const std::string& path, const std::string& text);
 
+// The wait a RESOURCE_EXHAUSTED message announces ("retry in 0.500s"); negative when none.
+absl::Duration AnnouncedWait(const std::string& message);
+
 // A self-signed certificate for localhost and its key, made by openssl; false when it failed.
 bool MakeSelfSignedCertificate(const std::string& cert_file, const std::string& key_file);
 

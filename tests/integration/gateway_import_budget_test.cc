@@ -8,11 +8,9 @@
 #include <sys/wait.h>
 
 #include <atomic>
-#include <regex>
 #include <thread>
 
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/metrics.h"
 #include "gtest/gtest.h"
@@ -28,6 +26,7 @@ namespace {
 
 using actor::v1::ActorService;
 using event::v1::EventService;
+using testing::AnnouncedWait;
 using testing::KeyContext;
 
 // Elapsed times are compared with bounds that the rule makes the least possible; the clocks
@@ -43,15 +42,6 @@ event::v1::Event MakeEvent(const std::string& tag, int i) {
   event.mutable_location()->set_admin1("Ouest");
   event.set_notes(absl::StrCat(tag, " ", i));
   return event;
-}
-
-// The wait the message announces ("retry in 0.500s").
-absl::Duration AnnouncedWait(const std::string& message) {
-  std::smatch match;
-  std::regex pattern("retry in ([0-9.]+)s");
-  double seconds = -1;
-  if (std::regex_search(message, match, pattern)) absl::SimpleAtod(match[1].str(), &seconds);
-  return absl::Seconds(seconds);
 }
 
 class GatewayImportBudgetTest : public ::testing::Test {

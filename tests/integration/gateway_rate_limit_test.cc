@@ -6,11 +6,9 @@
 
 #include <atomic>
 #include <cmath>
-#include <regex>
 #include <thread>
 
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "common/redis_cache.h"
@@ -25,6 +23,7 @@
 namespace lookout::gateway {
 namespace {
 
+using testing::AnnouncedWait;
 using testing::KeyContext;
 
 // Nothing listens here: WhoAmI needs no backend, and no test in this file calls one.
@@ -35,15 +34,6 @@ grpc::Status WhoAmI(const std::shared_ptr<grpc::Channel>& channel, const std::st
   auto context = KeyContext(key);
   return v1::GatewayService::NewStub(channel)->WhoAmI(context.get(), v1::WhoAmIRequest(),
                                                       &response);
-}
-
-// The wait the message announces ("retry in 0.500s").
-absl::Duration AnnouncedWait(const std::string& message) {
-  std::smatch match;
-  std::regex pattern("retry in ([0-9.]+)s");
-  double seconds = -1;
-  if (std::regex_search(message, match, pattern)) absl::SimpleAtod(match[1].str(), &seconds);
-  return absl::Seconds(seconds);
 }
 
 class RedisGcraTest : public ::testing::Test {
