@@ -9,10 +9,11 @@
 // Every write's outcome is tracked: an acknowledged one must be there at the end; one that
 // failed may or may not have applied (the reply may be what was lost), so for it either the state
 // before or the state after is accepted, and the event is not written again; except an update or
-// delete refused with RESOURCE_EXHAUSTED (the disk full), which must not have applied at all.
+// create, update or delete refused with RESOURCE_EXHAUSTED (the disk full), which must not have
+// applied at all.
 // When the phase becomes "stop" the load ends and the checks run:
-//   - every tracked event is in a state its writes allow (an acknowledged update's notes and
-//     etag, NOT_FOUND after an acknowledged delete);
+//   - every tracked event is in a state its writes allow (an acknowledged update's notes,
+//     fatalities and etag, NOT_FOUND after an acknowledged delete);
 //   - a sample of acknowledged request_ids sent again returns the same event;
 //   - every row of an acknowledged import is there exactly once (by its external id), a row of
 //     a failed import at most once;
@@ -146,12 +147,13 @@ function eventBody(notes, externalId) {
 }
 
 // Tracked events: id -> {states, uncertain, busy}. states lists what the event may be at the
-// end: {notes, etag} (etag null when the write's reply was lost) or 'deleted'.
+// end: {notes, fatalities, etag} (etag null when the write's reply was lost) or 'deleted'.
 const tracked = new Map();
 const ackedRequests = [];  // [requestId, id, body] of acknowledged creates
 const writes = {acknowledged: {create: 0, update: 0, delete: 0, importRows: 0},
                 unknown: {create: 0, update: 0, delete: 0, importRows: 0},
-                refused: {update: 0, delete: 0}};
+                refused: {create: 0, update: 0, delete: 0}};
+const refusedNotes = new Set();  // notes of creates refused with RESOURCE_EXHAUSTED
 const importedAcked = new Set();    // external ids of rows of acknowledged imports
 const importedUnknown = new Set();  // ... of failed imports
 
@@ -159,14 +161,20 @@ async function create(worker) {
   const n = writeCount++;
   const requestId = `chaos-${process.pid}-${worker}-${n}`;
   const body = eventBody(`chaos create ${n}`);
-  const {response} = await call(events, 'CreateEvent', {event: body, requestId}, editorKey);
+  const {response, err} = await call(events, 'CreateEvent', {event: body, requestId}, editorKey);
+  if (err && err.code === grpc.status.RESOURCE_EXHAUSTED) {
+    writes.refused.create++;
+    refusedNotes.add(body.notes);
+    return;
+  }
   if (!response) {
     writes.unknown.create++;
     return;
   }
   writes.acknowledged.create++;
   const e = response.event;
-  tracked.set(e.id, {states: [{notes: body.notes, etag: e.etag}], uncertain: false, busy: false});
+  tracked.set(e.id, {states: [{notes: body.notes, fatalities: Number(e.fatalities || 0), etag: e.etag}],
+                     uncertain: false, busy: false});
   ackedRequests.push([requestId, e.id, body]);
 }
 
@@ -184,20 +192,24 @@ async function update() {
   if (!picked) return;
   const [id, t] = picked;
   t.busy = true;
-  const notes = `chaos update ${writeCount++}`;
+  const n = writeCount++;
+  const notes = `chaos update ${n}`;
+  // A new death toll too, so the stats service has to apply the update (its sums change).
+  const casualties = [{kind: 'CASUALTY_KIND_KILLED', count: {best: String(n % 7)}}];
   const {response, err} = await call(
       events, 'UpdateEvent',
-      {event: {id, etag: t.states[0].etag, notes}, updateMask: {paths: ['notes']}}, editorKey);
+      {event: {id, etag: t.states[0].etag, notes, casualties},
+       updateMask: {paths: ['notes', 'casualties']}}, editorKey);
   if (response) {
     writes.acknowledged.update++;
-    t.states = [{notes, etag: response.event.etag}];
+    t.states = [{notes, fatalities: n % 7, etag: response.event.etag}];
   } else if (err.code === grpc.status.RESOURCE_EXHAUSTED) {
     // Refused for lack of disk space: not applied, so the event stays as it was (a later
     // update with the same etag succeeds, or the final check finds the notes).
     writes.refused.update++;
   } else {
     writes.unknown.update++;
-    t.states.push({notes, etag: null});
+    t.states.push({notes, fatalities: n % 7, etag: null});
     t.uncertain = true;
   }
   t.busy = false;
@@ -304,7 +316,9 @@ function watchOnce() {
     });
     stream.on('error', (err) => {
       const code = grpc.status[err.code] || err.code;
-      watchEnds[code] = (watchEnds[code] || 0) + 1;
+      const key = `${phase} ${code}`;
+      watchEnds[key] = (watchEnds[key] || 0) + 1;
+      if (watchEnds[key] <= 2) failures.push({phase, method: 'WatchEvents', code, details: err.details});
     });
     stream.on('close', () => resolve());
     stream.on('end', () => {});
@@ -356,6 +370,20 @@ async function listAll() {
   return {all, totalSize};
 }
 
+function sameRows(a, b) {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const k of keys) {
+    const x = a[k] || {events: 0, fatalities: 0};
+    const y = b[k] || {events: 0, fatalities: 0};
+    if (x.events !== y.events || x.fatalities !== y.fatalities) return false;
+  }
+  return true;
+}
+
+function sameFigures(a, b) {
+  return a.total === b.total && a.fatalities === b.fatalities && sameRows(a.byType, b.byType);
+}
+
 async function verify() {
   const problems = [];
   // 1. Every tracked event is in a state its writes allow.
@@ -380,9 +408,10 @@ async function verify() {
     }
     const e = got.response.event;
     const allowed = t.states.some((s) => s !== 'deleted' && s.notes === e.notes &&
+                                         s.fatalities === Number(e.fatalities || 0) &&
                                          (s.etag === null || s.etag === e.etag));
     if (!allowed) {
-      problems.push(`event ${id} has notes "${e.notes}" etag ${e.etag}; its writes allow ${JSON.stringify(t.states)}`);
+      problems.push(`event ${id} has notes "${e.notes}", fatalities ${e.fatalities || 0}, etag ${e.etag}; its writes allow ${JSON.stringify(t.states)}`);
     }
   }
   // 2. A sample of request_ids sent again: the first result, no second event.
@@ -412,6 +441,9 @@ async function verify() {
       const n = byExternal.get(x) || 0;
       if (n === 1) importedFound++;
       else problems.push(`imported row ${x} (acknowledged) is there ${n} times`);
+    }
+    for (const e of listed.all) {
+      if (refusedNotes.has(e.notes)) problems.push(`a create refused with RESOURCE_EXHAUSTED is there: ${e.id} "${e.notes}"`);
     }
     for (const x of importedUnknown) {
       const n = byExternal.get(x) || 0;
@@ -443,20 +475,40 @@ async function verify() {
   }
   watching = false;
   if (activeWatch) activeWatch.cancel();
-  // 5. The stats service's total as of the head equals the event store's (it may still be
-  // catching up after its restart: asked again for up to 60 s).
-  let statsTotal = -1;
+  // 5. The stats service's figures as of the head equal those of the events the store lists:
+  // the total, and events and fatalities per event type (it may still be catching up after its
+  // restart: asked again for up to 60 s).
+  const typeName = (t) => String(t).replace(/^EVENT_TYPE_/, '');
+  const want = {total: totalSize, fatalities: 0, byType: {}};
+  for (const e of listed ? listed.all : []) {
+    const k = typeName(e.eventType);
+    const row = want.byType[k] = want.byType[k] || {events: 0, fatalities: 0};
+    row.events++;
+    row.fatalities += Number(e.fatalities || 0);
+    want.fatalities += Number(e.fatalities || 0);
+  }
+  let got = null;
   for (let i = 0; i < 120; i++) {
-    const {response} = await call(stats, 'AggregateEvents', {asOfSequence: String(head)}, readerKey,
-                                  'verify.AggregateEvents');
+    const {response} = await call(stats, 'AggregateEvents',
+                                  {asOfSequence: String(head), groupBy: ['DIMENSION_EVENT_TYPE']},
+                                  readerKey, 'verify.AggregateEvents');
     if (response) {
-      statsTotal = Number(response.totalEvents || 0);
-      if (statsTotal === totalSize) break;
+      got = {total: Number(response.totalEvents || 0),
+             fatalities: Number(response.totalFatalities || 0), byType: {}};
+      for (const r of response.rows || []) {
+        got.byType[typeName(r.keys[0])] = {events: Number(r.eventCount || 0),
+                                           fatalities: Number(r.fatalities || 0)};
+      }
+      if (sameFigures(got, want)) break;
     }
     await sleep(500);
   }
-  if (statsTotal !== totalSize) problems.push(`stats counts ${statsTotal} events, the event store ${totalSize}`);
-  return {checked, notFound, replayedSame, importedFound, totalSize, statsTotal, head,
+  const statsTotal = got ? got.total : -1;
+  if (!got || !sameFigures(got, want)) {
+    problems.push(`stats says ${JSON.stringify(got)}, the event store's events ${JSON.stringify(want)}`);
+  }
+  return {checked, notFound, replayedSame, importedFound, totalSize, statsTotal,
+          statsFatalities: got ? got.fatalities : -1, storeFatalities: want.fatalities, head,
           logLength: log ? log.length : 0, watched: seen.length, gaps, repeats, logGaps, problems};
 }
 

@@ -43,7 +43,8 @@ else
 fi
 
 step() { echo "chaos: $*"; }
-set_phase() { echo "$1" >"$PHASE_FILE"; }
+# The load reads the phase every 20 ms: a fault starts after the load knows of it.
+set_phase() { echo "$1" >"$PHASE_FILE"; sleep 0.1; }
 pid_of() { cat "$LOOKOUT_VAR_DIR/run/$1.pid"; }
 # Failed calls of the phases whose name matches the regex $1 with the code $2.
 failed_with() {
@@ -154,10 +155,12 @@ for kind in ("acknowledged", "unknown"):
     print(f"  {kind:12} writes: creates {w['create']}, updates {w['update']}, deletes {w['delete']}, "
           f"import rows {w['importRows']}")
 w = r["writes"]["refused"]
-print(f"  refused (RESOURCE_EXHAUSTED, must not apply): updates {w['update']}, deletes {w['delete']}")
+print(f"  refused (RESOURCE_EXHAUSTED, must not apply): creates {w['create']}, updates {w['update']}, "
+      f"deletes {w['delete']}")
 print(f"  events checked {r['checked']} (NOT_FOUND {r['notFound']}), request_ids replayed to the "
       f"same event {r['replayedSame']}, acknowledged import rows found once {r['importedFound']}")
-print(f"  event store total_size {r['totalSize']}, stats total_events {r['statsTotal']}")
+print(f"  event store total_size {r['totalSize']}, stats total_events {r['statsTotal']}; fatalities "
+      f"in the store's events {r['storeFatalities']}, stats total_fatalities {r['statsFatalities']}")
 print(f"  change log {r['logLength']} changes (head {r['head']}, gaps {r['logGaps']}); watcher saw "
       f"{r['watched']}: skipped {r['gaps']}, repeated {r['repeats']}, streams {r['watchStreams']}, "
       f"ends {r['watchEnds']}")
