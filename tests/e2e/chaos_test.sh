@@ -6,7 +6,9 @@
 #   2. Redis stopped, then started again;
 #   3. the event service's disk filled (its data dir is a small tmpfs of the test's own; needs
 #      root, else the phase is skipped and says so), then freed, the service not restarted:
-#      writes fail with RESOURCE_EXHAUSTED while it is full and succeed again once it is not.
+#      writes fail with RESOURCE_EXHAUSTED while it is full and succeed again once it is not;
+#      then the event service is killed once more, so what it wrote around the failed commits
+#      must come back from its WAL.
 # At the end: no acknowledged write lost (and a failed one either applied whole or not at all),
 # the watcher saw every change of the log exactly once, the stats total equals the event
 # store's, every process SERVING; failed calls only UNAVAILABLE (a process gone) or
@@ -82,9 +84,10 @@ for _ in $(seq 300); do [ -f "$PHASE_FILE.ready" ] && break; kill -0 "$LOAD_PID"
 step "load running: $WORKERS workers and a follow watcher through the gateway"
 sleep 2
 
-# --- 1. each process killed with SIGKILL and started again -----------------------------------
-for name in event actor stats gateway; do
-  set_phase "kill-$name"
+# SIGKILL for process $1, started again by run.sh, phases $2 and after-$2.
+kill_and_restart() {
+  local name=$1 old out
+  set_phase "$2"
   old=$(pid_of "$name")
   kill -KILL "$old"
   step "$name (pid $old) killed with SIGKILL"
@@ -96,8 +99,11 @@ for name in event actor stats gateway; do
     echo "$out"
     fail "$name started again after SIGKILL"
   fi
-  recover "after-$name"
-done
+  recover "after-$2"
+}
+
+# --- 1. each process killed with SIGKILL and started again -----------------------------------
+for name in event actor stats gateway; do kill_and_restart "$name" "kill-$name"; done
 
 # --- 2. Redis stopped and started again ------------------------------------------------------
 set_phase redis-down
@@ -128,6 +134,8 @@ if [ "$MOUNTED" = 1 ]; then
   recover freed
   sleep 1
   expect_eq "$(pid_of event)" "$event_pid" "the event service ran through the full disk (not restarted)"
+  # What it wrote around the failed commits must come back from its WAL after a crash.
+  kill_and_restart event kill-event-after-full
 else
   step "disk-full phase skipped (no tmpfs)"
 fi
