@@ -20,6 +20,9 @@ WORKERS=4
 
 run_sh_private_env
 export LOOKOUT_LOAD_DEMO=0
+# The event cache on, so Redis stopping under load and SIGKILLs between a commit and its cache
+# invalidation are part of the test.
+export LOOKOUT_EVENT_CACHE=true
 unset LOOKOUT_STORE LOOKOUT_DATABASE_URL LOOKOUT_DATABASE_PASSWORD_FILE LOOKOUT_BACKEND_REPLICAS
 export LOOKOUT_RATE_LIMITS=READER=100000:100000,EDITOR=100000:100000,ADMIN=100000:100000
 PHASE_FILE=$LOOKOUT_VAR_DIR/phase
