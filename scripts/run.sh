@@ -8,7 +8,8 @@
 #                           with 2+ replicas no client call fails
 # Environment: LOOKOUT_VAR_DIR (default var), LOOKOUT_SKIP_SETUP=1 to skip install and build,
 # LOOKOUT_REDIS_PORT, LOOKOUT_EVENT_PORT, LOOKOUT_ACTOR_PORT, LOOKOUT_STATS_PORT, LOOKOUT_GATEWAY_PORT,
-# LOOKOUT_*_METRICS_PORT.
+# LOOKOUT_*_METRICS_PORT. LOOKOUT_EVENT_DATA_DIR puts the event service's SQLite files elsewhere
+# (default var/data; the chaos test gives it a small filesystem of its own to fill).
 # Storage: SQLite files in var/data by default. LOOKOUT_STORE=postgres starts a PostgreSQL
 # server of Lookout's own under var/postgres (port LOOKOUT_POSTGRES_PORT, default 5433; see
 # scripts/local-postgres.sh); LOOKOUT_DATABASE_URL (with LOOKOUT_DATABASE_PASSWORD_FILE)
@@ -182,8 +183,10 @@ start_service() {
     echo "$name: already running (pid $(cat "$VAR/run/$name.pid"))"
     return
   fi
+  local data_dir=$VAR/data
+  [[ $name = event* ]] && data_dir=${LOOKOUT_EVENT_DATA_DIR:-$VAR/data}
   env LOOKOUT_PORT="${PORT[$name]}" LOOKOUT_METRICS_PORT="${METRICS[$name]}" \
-    LOOKOUT_DATA_DIR="$VAR/data" LOOKOUT_REDIS_ADDR="127.0.0.1:$REDIS_PORT" \
+    LOOKOUT_DATA_DIR="$data_dir" LOOKOUT_REDIS_ADDR="127.0.0.1:$REDIS_PORT" \
     LOOKOUT_ACTOR_ADDR="${ADDRS[actor]}" \
     nohup "$BIN/${BINARY[$name]}" >>"$VAR/log/$name.log" 2>&1 &
   echo $! >"$VAR/run/$name.pid"

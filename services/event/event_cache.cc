@@ -1,6 +1,10 @@
 #include "services/event/event_cache.h"
 
+#include <string>
+#include <vector>
+
 #include "absl/hash/hash.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "common/redis_cache.h"
 
@@ -51,14 +55,37 @@ void EventCache::Invalidate(const std::string& id) {
   Shard& shard = ShardOf(id);
   absl::MutexLock lock(&shard.mu);
   ++shard.generation;
-  if (!redis_->Delete({EventCacheKey(id)}).ok()) {
-    // The old entry may outlive this write. Entries live at most ttl * 1.1 (JitteredTtl's
-    // default jitter), so after that nothing stale can be left.
-    const int64_t until = absl::ToUnixNanos(clock_() + ttl_ * 1.1 + absl::Seconds(1));
-    int64_t current = distrust_until_ns_.load();
-    while (current < until && !distrust_until_ns_.compare_exchange_weak(current, until)) {
-    }
+  // The old entry may outlive this write.
+  if (!redis_->Delete({EventCacheKey(id)}).ok()) DistrustUntilExpired();
+}
+
+void EventCache::DistrustUntilExpired() {
+  // Entries live at most ttl * 1.1 (JitteredTtl's default jitter), so after that nothing stale
+  // can be left.
+  const int64_t until = absl::ToUnixNanos(clock_() + ttl_ * 1.1 + absl::Seconds(1));
+  int64_t current = distrust_until_ns_.load();
+  while (current < until && !distrust_until_ns_.compare_exchange_weak(current, until)) {
   }
+}
+
+void EventCache::DropEntriesOfEarlierProcesses() {
+  if (redis_ == nullptr) return;
+  std::string cursor = "0";
+  do {
+    absl::StatusOr<RedisReply> reply =
+        redis_->Command({"SCAN", cursor, "MATCH", EventCacheKey("*"), "COUNT", "1000"});
+    if (!reply.ok() || reply->type != RedisReply::Type::kArray || reply->elements.size() != 2) {
+      DistrustUntilExpired();
+      return;
+    }
+    cursor = reply->elements[0].str;
+    std::vector<std::string> keys;
+    for (const RedisReply& key : reply->elements[1].elements) keys.push_back(key.str);
+    if (!keys.empty() && !redis_->Delete(keys).ok()) {
+      DistrustUntilExpired();
+      return;
+    }
+  } while (cursor != "0");
 }
 
 }  // namespace lookout::event

@@ -1,5 +1,6 @@
 // Cache-aside for GetEvent in Redis ("lookout:v1:event:<id>", 5 minutes with jitter),
-// invalidated after every committed update or delete.
+// invalidated after every committed update or delete, and emptied when the service starts (a
+// killed process may have committed a write it never invalidated).
 //
 // The classic cache-aside race (a reader fetches the old row, a writer commits and invalidates,
 // then the reader stores the old row for a full TTL) is closed with a generation per key shard:
@@ -57,6 +58,12 @@ class EventCache {
   // Call after a commit that changed or deleted `id`.
   void Invalidate(const std::string& id);
 
+  // Call once at start-up, before serving: deletes every cached event. A process killed between
+  // a commit and its Invalidate (SIGKILL, OOM) leaves the old entry behind, which nothing else
+  // removes before its TTL; the last writer's own bookkeeping died with it. When Redis cannot
+  // be swept, the cache is not used until every entry there may have expired.
+  void DropEntriesOfEarlierProcesses();
+
  private:
   struct Shard {
     absl::Mutex mu;
@@ -65,6 +72,8 @@ class EventCache {
   static constexpr size_t kShards = 64;
   Shard& ShardOf(const std::string& id);
   bool Distrusted() const;
+  // Entries in Redis may be stale: not used until all of them may have expired.
+  void DistrustUntilExpired();
 
   RedisCache* const redis_;
   const absl::Duration ttl_;

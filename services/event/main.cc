@@ -173,6 +173,7 @@ int Run() {
                                                grpc::ChannelArguments(), /*read_retries=*/true),
                           actor_redis.get(), actor_options);
   EventCache cache(event_redis.get());
+  cache.DropEntriesOfEarlierProcesses();
   EventManager manager(store->get(), &actors, &cache);
   EventImporter importer(store->get(), &actors, &cache);
   ChangeFeed feed(store->get(), &notifier);

@@ -107,6 +107,7 @@ struct EventServer {
                             grpc::InsecureChannelCredentials()),
         actor_redis.get(), actor_options);
     cache = std::make_unique<EventCache>(event_redis.get());
+    cache->DropEntriesOfEarlierProcesses();
     manager = std::make_unique<EventManager>(store.get(), actors.get(), cache.get());
     // Small batches so the tests cross batch boundaries without thousands of rows.
     importer = std::make_unique<EventImporter>(store.get(), actors.get(), cache.get(), absl::Now,
@@ -588,6 +589,38 @@ TEST_P(EventServiceTest, EveryMethodNeedsTheInternalToken) {
 }
 
 // ---- UpdateEvent ----
+
+// A process killed between an update's commit and its cache invalidation leaves the old version
+// in Redis: the next process must not serve it (found by reading the code behind the chaos test).
+TEST_P(EventServiceTest, ARestartedServiceDropsCacheEntriesAKilledOneLeft) {
+  Event e = BasicEvent();
+  e.set_notes("before");
+  Event created = MustCreate(e);
+  Event patch;
+  patch.set_id(created.id());
+  patch.set_notes("after");
+  Event updated;
+  ASSERT_TRUE(Update(patch, {"notes"}, &updated).ok());
+  // The killed process's leftover: the version before the update, under the documented key.
+  RedisOptions options;
+  options.port = redis_.port();
+  RedisCache redis(options);
+  ASSERT_TRUE(redis.Set(EventCacheKey(created.id()), created.SerializeAsString(),
+                        absl::Minutes(5)).ok());
+  Event fetched;
+  ASSERT_TRUE(Get(created.id(), &fetched).ok());
+  ASSERT_EQ(fetched.notes(), "before") << "the leftover entry is served by a running process";
+
+  StartEventServer(/*event_cache=*/true);
+  ASSERT_TRUE(Get(created.id(), &fetched).ok());
+  EXPECT_EQ(fetched.SerializeAsString(), updated.SerializeAsString());
+  auto cached = redis.Get(EventCacheKey(created.id()));
+  ASSERT_TRUE(cached.ok());
+  ASSERT_TRUE(cached->has_value()) << "filled again from the store";
+  Event refilled;
+  ASSERT_TRUE(refilled.ParseFromString(**cached));
+  EXPECT_EQ(refilled.notes(), "after");
+}
 
 TEST_P(EventServiceTest, UpdateChangesOnlyMaskedFieldsAndRenewsTheEtag) {
   Event e = BasicEvent();
