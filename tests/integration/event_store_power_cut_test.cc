@@ -334,6 +334,7 @@ class PowerCutTest : public ::testing::Test {
   std::vector<std::pair<int64_t, std::string>> changes_seen_;
   int64_t in_flight_resolved_present_ = 0;
   int64_t in_flight_resolved_absent_ = 0;
+  std::string last_cut_;  // the VFS's account of the last cut, for failure messages
 };
 
 void PowerCutTest::Verify(SqliteEventStore& store, const std::string& path, int iteration) {
@@ -464,9 +465,21 @@ void PowerCutTest::Verify(SqliteEventStore& store, const std::string& path, int 
       const State acked{e.version, e.deleted};
       const State in_flight{e.pending_version, e.pending_delete};
       if (!(found == acked)) {
+        std::string log;
+        for (const auto& change : changes) {
+          if (it != by_key.end() && std::get<1>(change) == it->second.id) {
+            Event logged;
+            logged.ParseFromString(std::get<3>(change));
+            absl::StrAppend(&log, " ", std::get<0>(change), ":", std::get<2>(change), ":v",
+                            KeyAndVersion(logged).second);
+          }
+        }
         ASSERT_TRUE(e.pending && found == in_flight)
             << "found version " << found.version << (found.deleted ? " deleted" : "")
-            << "; acknowledged " << acked.version << (acked.deleted ? " deleted" : "");
+            << "; acknowledged " << acked.version << (acked.deleted ? " deleted" : "")
+            << " (change " << e.acked_sequence << "); in flight: " << e.pending
+            << "; thread group " << (&group - &entities_[0]) << "; its changes:" << log
+            << "; last cut: " << last_cut_;
       }
       if (e.pending)
         ++(found == in_flight ? in_flight_resolved_present_ : in_flight_resolved_absent_);
@@ -566,6 +579,7 @@ TEST_F(PowerCutTest, AcknowledgedWritesSurviveAndNothingIsHalfThere) {
     // before the cut.
     cut_ = true;
     testing::CutReport report = PowerCut::Install().Cut(next, loss, rng);
+    last_cut_ = report.detail;
     for (std::thread& thread : threads) thread.join();
     store.reset();  // the abandoned store shuts down; none of it reaches `next`
     std::filesystem::remove_all(dir);

@@ -19,6 +19,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/sqlite_db.h"
 
@@ -46,6 +47,8 @@ struct TrackedFile {
   int64_t synced = 0;           // records up to this number are on the disk
   std::deque<Record> unsynced;  // records synced + 1 .. written, oldest first
   bool retired = false;         // after a cut: no longer recorded
+  int64_t descriptor_syncs = 0;  // completed through fsync/fdatasync
+  int64_t vfs_syncs = 0;         // completed through xSync
 };
 
 absl::Mutex g_mu;
@@ -82,6 +85,7 @@ int SyncDescriptor(int fd, long syscall_number) {
   const long rc = syscall(syscall_number, fd);
   if (rc == 0 && file != nullptr) {
     absl::MutexLock lock(&g_mu);
+    ++file->descriptor_syncs;
     MarkSynced(*file, through);
   }
   return static_cast<int>(rc);
@@ -169,6 +173,7 @@ int Sync(sqlite3_file* file, int flags) {
   const int rc = RealMethods(file).xSync(self->real, flags);
   if (rc == SQLITE_OK) {
     absl::MutexLock lock(&g_mu);
+    ++self->tracked->vfs_syncs;
     MarkSynced(*self->tracked, through);
   }
   return rc;
@@ -232,16 +237,17 @@ const sqlite3_io_methods kMethods = {
 std::shared_ptr<TrackedFile> TrackIfInDir(const char* name) {
   absl::MutexLock lock(&g_mu);
   if (g_dir.empty() || !absl::StartsWith(name, g_dir)) return nullptr;
+  struct stat info {};
+  if (stat(name, &info) != 0) return nullptr;
   for (const auto& file : g_files) {
-    if (!file->retired && file->path == name) return file;
+    if (file->retired || file->path != name) continue;
+    if (file->dev == info.st_dev && file->ino == info.st_ino) return file;
+    file->retired = true;  // removed and created again behind SQLite's back
   }
   auto file = std::make_shared<TrackedFile>();
   file->path = name;
-  struct stat info {};
-  if (stat(name, &info) == 0) {
-    file->dev = info.st_dev;
-    file->ino = info.st_ino;
-  }
+  file->dev = info.st_dev;
+  file->ino = info.st_ino;
   g_files.push_back(file);
   return file;
 }
@@ -276,6 +282,8 @@ void WriteWhole(const std::string& path, const std::string& content) {
 
 void Undo(const Record& record, std::string& content) {
   content.resize(static_cast<size_t>(record.old_size), '\0');
+  // Nothing to put back past the old end (a write there only grew the file).
+  if (record.old_bytes.empty()) return;
   content.replace(static_cast<size_t>(record.offset), record.old_bytes.size(), record.old_bytes);
 }
 
@@ -327,7 +335,14 @@ PowerCut& PowerCut::Install() {
     vfs->pAppData = real;
     vfs->xOpen = Open;
     vfs->xDelete = +[](sqlite3_vfs* v, const char* name, int sync_dir) {
-      return Real(v)->xDelete(Real(v), name, sync_dir);
+      const int rc = Real(v)->xDelete(Real(v), name, sync_dir);
+      // A deleted file is forgotten: its inode number may come back for the next file created
+      // (the rollback journal of a new database, deleted when it turns to WAL, and the WAL).
+      absl::MutexLock lock(&g_mu);
+      for (const auto& file : g_files) {
+        if (file->path == name) file->retired = true;
+      }
+      return rc;
     };
     vfs->xAccess = +[](sqlite3_vfs* v, const char* name, int flags, int* out) {
       return Real(v)->xAccess(Real(v), name, flags, out);
@@ -414,6 +429,9 @@ CutReport PowerCut::Cut(const std::string& to_dir, Loss loss, std::mt19937_64& r
       }
     }
     const std::string name = std::filesystem::path(file->path).filename().string();
+    report.detail += absl::StrCat(name, ": ", file->written, " writes, ", file->synced,
+                                  " synced (", file->vfs_syncs, " syncs through SQLite, ",
+                                  file->descriptor_syncs, " through a descriptor); ");
     WriteWhole(to_dir + "/" + name, content);
     // The shared-memory index beside a database: whatever it held (it is not a durable file;
     // SQLite rebuilds it from the WAL after a crash).

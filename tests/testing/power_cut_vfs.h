@@ -44,6 +44,7 @@ struct CutReport {
   int64_t unsynced_writes = 0;  // writes and truncations no sync covered, over all files
   int64_t kept_writes = 0;      // of those, how many the copy keeps (whole or torn)
   int64_t torn_writes = 0;
+  std::string detail;  // per file: writes, syncs
 };
 
 class PowerCut {
