@@ -43,12 +43,13 @@ struct TrackedFile {
   std::string path;
   dev_t dev = 0;
   ino_t ino = 0;
-  int64_t written = 0;          // records made so far, numbered 1, 2, ...
-  int64_t synced = 0;           // records up to this number are on the disk
-  std::deque<Record> unsynced;  // records synced + 1 .. written, oldest first
-  bool retired = false;         // after a cut: no longer recorded
+  int64_t written = 0;           // records made so far, numbered 1, 2, ...
+  int64_t synced = 0;            // records up to this number are on the disk
+  std::deque<Record> unsynced;   // records synced + 1 .. written, oldest first
+  bool retired = false;          // after a cut: no longer recorded
   int64_t descriptor_syncs = 0;  // completed through fsync/fdatasync
   int64_t vfs_syncs = 0;         // completed through xSync
+  int64_t header_writes = 0;     // writes at offset 0 (for a WAL: a new start of the log)
 };
 
 absl::Mutex g_mu;
@@ -140,6 +141,7 @@ int Change(sqlite3_file* file, const void* data, int amount, int64_t offset, boo
   if (rc != SQLITE_OK) return rc;
   tracked.unsynced.push_back(std::move(record));
   ++tracked.written;
+  if (!truncate && offset == 0) ++tracked.header_writes;
   return SQLITE_OK;
 }
 
@@ -429,9 +431,10 @@ CutReport PowerCut::Cut(const std::string& to_dir, Loss loss, std::mt19937_64& r
       }
     }
     const std::string name = std::filesystem::path(file->path).filename().string();
-    report.detail += absl::StrCat(name, ": ", file->written, " writes, ", file->synced,
-                                  " synced (", file->vfs_syncs, " syncs through SQLite, ",
-                                  file->descriptor_syncs, " through a descriptor); ");
+    report.detail +=
+        absl::StrCat(name, ": ", file->written, " writes, ", file->synced, " synced (",
+                     file->vfs_syncs, " through SQLite's xSync, ", file->descriptor_syncs,
+                     " fsync/fdatasync calls in all), ", file->header_writes, " at offset 0; ");
     WriteWhole(to_dir + "/" + name, content);
     // The shared-memory index beside a database: whatever it held (it is not a durable file;
     // SQLite rebuilds it from the WAL after a crash).
