@@ -319,6 +319,8 @@ const char* LossName(Loss loss) {
       return "a prefix of the unsynced writes kept";
     case Loss::kTornSubset:
       return "a random subset of the unsynced writes kept, some torn";
+    case Loss::kNone:
+      return "every write kept, as after kill -9";
   }
   return "?";
 }
@@ -413,6 +415,9 @@ CutReport PowerCut::Cut(const std::string& to_dir, Loss loss, std::mt19937_64& r
           break;
         case Loss::kPrefix:
           keep = index < prefix;
+          break;
+        case Loss::kNone:
+          keep = true;
           break;
         case Loss::kTornSubset:
           keep = coin(rng);

@@ -21,7 +21,8 @@
 // What a real disk may do with writes that no sync has covered: keep all, none, any subset in
 // any order, and tear a write at sector boundaries (part of its sectors new, part old). It does
 // not damage bytes outside a write (SQLite assumes "powersafe overwrite", which Linux's unix VFS
-// reports). Loss picks which of those the copy gets.
+// reports). Loss picks which of those the copy gets. Creating and deleting a file count as
+// durable at once (the stores fsync the directory after creating their WAL).
 #ifndef LOOKOUT_TESTS_TESTING_POWER_CUT_VFS_H_
 #define LOOKOUT_TESTS_TESTING_POWER_CUT_VFS_H_
 
@@ -35,6 +36,7 @@ enum class Loss {
   kAllUnsynced,  // every write after the file's last sync is lost
   kPrefix,       // a random number of the oldest unsynced writes survive, in order
   kTornSubset,   // each unsynced write survives or not at random, some torn (512 B sectors)
+  kNone,         // every write survives: what kill -9 of the process leaves (the kernel has them)
 };
 
 const char* LossName(Loss loss);
