@@ -191,7 +191,7 @@ struct State {
   }
 };
 
-class PowerCutTest : public ::testing::Test {
+class EventStorePowerCutTest : public ::testing::Test {
  protected:
   void SetUp() override {
     PowerCut::Install();
@@ -348,7 +348,8 @@ class PowerCutTest : public ::testing::Test {
   std::string last_cut_;  // the VFS's account of the last cut, for failure messages
 };
 
-void PowerCutTest::Verify(SqliteEventStore& store, const std::string& path, int iteration) {
+void EventStorePowerCutTest::Verify(SqliteEventStore& store, const std::string& path,
+                                    int iteration) {
   SCOPED_TRACE(absl::StrCat("after power cut ", iteration));
   auto opened = SqliteConnection::Open(path, /*read_only=*/false);
   ASSERT_TRUE(opened.ok()) << opened.status();
@@ -567,7 +568,7 @@ void PowerCutTest::Verify(SqliteEventStore& store, const std::string& path, int 
     changes_seen_.emplace_back(std::get<2>(change), std::get<3>(change));
 }
 
-TEST_F(PowerCutTest, AcknowledgedWritesSurviveAndNothingIsHalfThere) {
+TEST_F(EventStorePowerCutTest, AcknowledgedWritesSurviveAndNothingIsHalfThere) {
   const int iterations = EnvInt("LOOKOUT_POWER_CUT_ITERATIONS", 30);
   const uint64_t seed = static_cast<uint64_t>(EnvInt(
       "LOOKOUT_POWER_CUT_SEED", static_cast<int>(absl::ToUnixMicros(absl::Now()) & 0x7fffffff)));
