@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <memory>
 #include <new>
 #include <string>
@@ -55,6 +56,9 @@ struct TrackedFile {
 absl::Mutex g_mu;
 std::string g_dir ABSL_GUARDED_BY(g_mu);
 std::vector<std::shared_ptr<TrackedFile>> g_files ABSL_GUARDED_BY(g_mu);
+// After a cut that keeps every write (kill -9), the writes no sync covered, by file name: the
+// kernel still holds them unsynced, so in the copy they stay unsynced until a sync covers them.
+std::map<std::string, std::deque<Record>> g_carried ABSL_GUARDED_BY(g_mu);
 
 void MarkSynced(TrackedFile& file, int64_t through) ABSL_EXCLUSIVE_LOCKS_REQUIRED(g_mu) {
   if (file.retired) return;
@@ -250,6 +254,12 @@ std::shared_ptr<TrackedFile> TrackIfInDir(const char* name) {
   file->path = name;
   file->dev = info.st_dev;
   file->ino = info.st_ino;
+  auto carried = g_carried.find(std::filesystem::path(name).filename().string());
+  if (carried != g_carried.end()) {
+    file->unsynced = std::move(carried->second);
+    file->written = static_cast<int64_t>(file->unsynced.size());
+    g_carried.erase(carried);
+  }
   g_files.push_back(file);
   return file;
 }
@@ -393,6 +403,7 @@ CutReport PowerCut::Cut(const std::string& to_dir, Loss loss, std::mt19937_64& r
   absl::MutexLock lock(&g_mu);
   CutReport report;
   std::filesystem::create_directories(to_dir);
+  g_carried.clear();
   std::bernoulli_distribution coin(0.5), quarter(0.25);
   for (const auto& file : g_files) {
     if (file->retired) continue;
@@ -436,6 +447,7 @@ CutReport PowerCut::Cut(const std::string& to_dir, Loss loss, std::mt19937_64& r
       }
     }
     const std::string name = std::filesystem::path(file->path).filename().string();
+    if (loss == Loss::kNone) g_carried[name] = file->unsynced;
     report.detail +=
         absl::StrCat(name, ": ", file->written, " writes, ", file->synced, " synced (",
                      file->vfs_syncs, " through SQLite's xSync, ", file->descriptor_syncs,

@@ -36,7 +36,9 @@ enum class Loss {
   kAllUnsynced,  // every write after the file's last sync is lost
   kPrefix,       // a random number of the oldest unsynced writes survive, in order
   kTornSubset,   // each unsynced write survives or not at random, some torn (512 B sectors)
-  kNone,         // every write survives: what kill -9 of the process leaves (the kernel has them)
+  // Every write survives: what kill -9 of the process leaves. The kernel has them but not the
+  // disk: in the copy, once tracked, they count as unsynced until a sync of the file covers them.
+  kNone,
 };
 
 const char* LossName(Loss loss);
@@ -56,7 +58,8 @@ class PowerCut {
   static PowerCut& Install();
 
   // From now on, files opened whose path begins with `dir` are tracked (their content when
-  // opened counts as synced). Forgets the files of an earlier Track.
+  // opened counts as synced, but for what a kill -9 cut left unsynced). Forgets the files of an
+  // earlier Track.
   void Track(const std::string& dir);
 
   // The power cut. Writes what each tracked file holds after it into `to_dir` (same names),
