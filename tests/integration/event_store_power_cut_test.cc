@@ -26,7 +26,8 @@
 //   - PRAGMA integrity_check and the full-text index's integrity-check pass.
 //
 // LOOKOUT_POWER_CUT_ITERATIONS (default 30) sets the number of cuts, LOOKOUT_POWER_CUT_SEED the
-// random seed (printed, so a failure can be replayed with it).
+// random seed (printed). A seed repeats the random choices (operations, cut delays, what each
+// cut keeps), not the threads' timing, so it makes a failure likelier to recur, not certain.
 #include <gtest/gtest.h>
 
 #include <atomic>
