@@ -39,3 +39,10 @@ endif()
 lookout_test(event_store_contract_test LABEL integration
   SOURCES integration/event_store_contract_test.cc
   LIBS event_service_lib)
+
+# Power cuts under concurrent creates, updates, deletes and imports, with a VFS that drops what
+# no sync covered (testing/power_cut_vfs.cc, linked here only: it replaces fsync and fdatasync
+# for the binary).
+lookout_test(event_store_power_cut_test LABEL integration
+  SOURCES integration/event_store_power_cut_test.cc testing/power_cut_vfs.cc
+  LIBS event_service_lib actor_service_lib)

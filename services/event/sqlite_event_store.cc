@@ -325,6 +325,11 @@ absl::StatusOr<std::unique_ptr<SqliteEventStore>> SqliteEventStore::Open(
   SqliteDatabase::Options options;
   options.path = path;
   options.before_sync = std::move(before_sync);
+  return Open(std::move(options));
+}
+
+absl::StatusOr<std::unique_ptr<SqliteEventStore>> SqliteEventStore::Open(
+    SqliteDatabase::Options options) {
   options.metrics_name = "event";
   LOOKOUT_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDatabase> db,
                            SqliteDatabase::Open(options, EventStoreMigrations()));

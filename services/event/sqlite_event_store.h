@@ -22,6 +22,9 @@ class SqliteEventStore : public EventStore {
   // tests (SqliteDatabase::Options::before_sync).
   static absl::StatusOr<std::unique_ptr<SqliteEventStore>> Open(
       const std::string& path, std::function<void()> before_sync = nullptr);
+  // The same with every setting of the database (tests: small checkpoint and WAL limits, so a
+  // short run checkpoints and restarts the WAL often). `options.metrics_name` is set here.
+  static absl::StatusOr<std::unique_ptr<SqliteEventStore>> Open(SqliteDatabase::Options options);
 
   // The fixed statements with a WHERE clause the store prepares, by name, so a test can check
   // that each one's query plan uses the index meant for it (ListCountSql and ListPageSql in
