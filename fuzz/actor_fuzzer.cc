@@ -59,6 +59,7 @@ struct Fixture {
 
 Fixture& Shared() {
   static Fixture* fixture = [] {
+    QuietProtobufLog();
     auto* f = new Fixture;
     auto store = actor::SqliteActorStore::Open(ScratchDir("actor") + "/actors.db");
     if (!store.ok()) Fail("cannot open the actor store: " + store.status().ToString());
@@ -88,7 +89,7 @@ class Session {
       case kCreate:
         Run<av1::CreateActorRequest>(bytes, "CreateActor", [&](const auto& r) {
           auto result = m.CreateActor(r);
-          if (result.ok()) Track(result->actor(), "CreateActor");
+          if (result.ok()) Track(result->actor(), "CreateActor", !r.request_id().empty());
           return result.status();
         });
         break;
@@ -177,11 +178,14 @@ class Session {
     CheckStatus(fn(request), call);
   }
 
-  void Track(const av1::Actor& actor, const std::string& call) {
+  // `replayable`: the answer may be a request_id's first result, replayed although the actor
+  // was updated since; then only that it reads is checked.
+  void Track(const av1::Actor& actor, const std::string& call, bool replayable = false) {
     refs_.Add(actor.id(), actor.etag());
     av1::GetActorRequest get;
     get.set_id(actor.id());
     auto got = f_.manager->GetActor(get);
+    if (replayable && got.ok()) return;
     Check(got.ok(), call + ": the actor it returned can be read: " + got.status().ToString());
     Check(MessageDifferencer::Equals(actor, got->actor()),
           call + ": Get returns what it returned:\n" + actor.DebugString() + "\nvs\n" +

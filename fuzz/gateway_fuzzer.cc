@@ -224,6 +224,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace lookout::fuzz;
   static const bool initialized = [] {
     grpc_init();  // grpc::Slice and ByteBuffer need the core library
+    QuietProtobufLog();
     return true;
   }();
   (void)initialized;
