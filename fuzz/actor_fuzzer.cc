@@ -85,9 +85,11 @@ class Session {
 
   void Call(uint8_t selector, const std::string& bytes) {
     auto& m = *f_.manager;
-    switch (static_cast<Method>(selector % kMethodCount)) {
+    selector_ = selector;
+    switch (static_cast<Method>(MethodOf(selector, kMethodCount))) {
       case kCreate:
-        Run<av1::CreateActorRequest>(bytes, "CreateActor", [&](const auto& r) {
+        *create_.mutable_actor() = ValidActor("Fuzz Brigade " + std::to_string(++made_));
+        Run<av1::CreateActorRequest>(bytes, "CreateActor", create_, [&](const auto& r) {
           auto result = m.CreateActor(r);
           if (result.ok()) Track(result->actor(), "CreateActor", !r.request_id().empty());
           return result.status();
@@ -121,7 +123,7 @@ class Session {
         });
         break;
       case kUpdate:
-        Run<av1::UpdateActorRequest>(bytes, "UpdateActor", [&](const auto& r) {
+        Run<av1::UpdateActorRequest>(bytes, "UpdateActor", update_, [&](const auto& r) {
           auto result = m.UpdateActor(r);
           if (result.ok()) Track(result->actor(), "UpdateActor");
           return result.status();
@@ -148,7 +150,7 @@ class Session {
         });
         break;
       case kCreateRelationship:
-        Run<av1::CreateRelationshipRequest>(bytes, "CreateRelationship", [&](const auto& r) {
+        Run<av1::CreateRelationshipRequest>(bytes, "CreateRelationship", relate_, [&](const auto& r) {
           auto result = m.CreateRelationship(r);
           if (result.ok()) refs_.Add(result->relationship().id());
           return result.status();
@@ -172,8 +174,12 @@ class Session {
  private:
   template <typename Request, typename Fn>
   void Run(const std::string& bytes, const std::string& call, Fn fn) {
+    Run<Request>(bytes, call, Request(), fn);
+  }
+  template <typename Request, typename Fn>
+  void Run(const std::string& bytes, const std::string& call, const Request& templ, Fn fn) {
     Request request;
-    if (!request.ParseFromString(bytes)) return;
+    if (!ParseRequest(selector_, bytes, templ, &request)) return;
     refs_.Resolve(&request);
     CheckStatus(fn(request), call);
   }
@@ -194,6 +200,23 @@ class Session {
 
   Fixture& f_;
   References refs_;
+  uint8_t selector_ = 0;
+  int made_ = 0;  // numbers the create template's names (names are unique)
+  av1::CreateActorRequest create_;
+  const av1::UpdateActorRequest update_ = [] {
+    av1::UpdateActorRequest r;
+    r.mutable_actor()->set_id(std::string("@\0", 2));
+    r.mutable_actor()->set_etag("@");
+    return r;
+  }();
+  const av1::CreateRelationshipRequest relate_ = [] {
+    av1::CreateRelationshipRequest r;
+    r.mutable_relationship()->set_subject_id(std::string("@\0", 2));
+    r.mutable_relationship()->set_object_id("@\x01");
+    r.mutable_relationship()->set_type(av1::RELATIONSHIP_TYPE_ALLIED_WITH);
+    r.mutable_relationship()->set_start_date("2023-01-01");
+    return r;
+  }();
 };
 
 }  // namespace
@@ -247,6 +270,19 @@ std::vector<std::string> SeedInputs() {
   seeds.push_back(Frame(kResolve, resolve) + Frame(kList, list));
   seeds.push_back(Frame(kCreateRelationship, relate) + Frame(kListRelationships, relations) +
                   Frame(kDeleteRelationship, unrelate));
+
+  // Over templates: one field changed each.
+  av1::CreateActorRequest aliased;
+  aliased.mutable_actor()->add_aliases("VDD");
+  aliased.mutable_actor()->set_parent_id(first);
+  av1::UpdateActorRequest renamed;
+  renamed.mutable_actor()->set_name("Village de Dieu (VDD)");
+  renamed.mutable_update_mask()->add_paths("name");
+  av1::CreateRelationshipRequest ended;
+  ended.mutable_relationship()->set_end_date("2024-06-30");
+  seeds.push_back(Frame(kCreate | kOverTemplate, aliased) +
+                  Frame(kUpdate | kOverTemplate, renamed) +
+                  Frame(kCreateRelationship | kOverTemplate, ended));
   return seeds;
 }
 

@@ -117,12 +117,14 @@ class Session {
   }
 
   void Call(uint8_t selector, const std::string& bytes) {
-    const Method method = static_cast<Method>(selector % kMethodCount);
+    const Method method = static_cast<Method>(MethodOf(selector, kMethodCount));
+    selector_ = selector;
     if (method != kImport) FinishImport();
     switch (method) {
       case kCreate: {
-        event::v1::CreateEventRequest request;
-        if (!Parse(&request, bytes)) return;
+        event::v1::CreateEventRequest request, templ;
+        *templ.mutable_event() = ValidEvent(++made_);
+        if (!Parse(&request, bytes, templ)) return;
         auto result = f_.manager->Create(request.event(), request.request_id());
         CheckStatus(result.status(), "CreateEvent");
         if (result.ok()) Track(*result, "CreateEvent", !request.request_id().empty());
@@ -148,8 +150,10 @@ class Session {
         break;
       }
       case kUpdate: {
-        event::v1::UpdateEventRequest request;
-        if (!Parse(&request, bytes)) return;
+        event::v1::UpdateEventRequest request, templ;
+        templ.mutable_event()->set_id(std::string("@\0", 2));
+        templ.mutable_event()->set_etag("@");
+        if (!Parse(&request, bytes, templ)) return;
         auto result = f_.manager->Update(request.event(), request.update_mask());
         CheckStatus(result.status(), "UpdateEvent");
         if (result.ok()) Track(*result, "UpdateEvent");
@@ -167,8 +171,9 @@ class Session {
         break;
       }
       case kImport: {
-        event::v1::ImportEventsRequest request;
-        if (!Parse(&request, bytes)) return;
+        event::v1::ImportEventsRequest request, templ;
+        if (import_.has_value()) *templ.mutable_event() = ValidEvent(++made_);
+        if (!Parse(&request, bytes, templ)) return;
         if (!import_.has_value()) {
           import_.emplace(f_.importer->Start(request.options()));
           rows_ = 0;
@@ -203,8 +208,8 @@ class Session {
 
  private:
   template <typename Request>
-  bool Parse(Request* request, const std::string& bytes) {
-    if (!request->ParseFromString(bytes)) return false;
+  bool Parse(Request* request, const std::string& bytes, const Request& templ = Request()) {
+    if (!ParseRequest(selector_, bytes, templ, request)) return false;
     refs_.Resolve(request);
     return true;
   }
@@ -218,6 +223,8 @@ class Session {
   References refs_;
   std::optional<event::EventImporter::Session> import_;
   int64_t rows_ = 0;
+  uint8_t selector_ = 0;
+  int made_ = 100;  // numbers the templates' events (their external ids)
 };
 
 }  // namespace
@@ -256,6 +263,27 @@ std::vector<std::string> SeedInputs() {
     import += Frame(kImport, row);
   }
   seeds.push_back(import + Frame(kList, list));
+
+  // Over templates: one field changed each.
+  event::v1::CreateEventRequest dated;
+  dated.mutable_event()->set_end_date("2024-03-05");
+  dated.mutable_event()->set_date_precision(lookout::type::v1::DATE_PRECISION_WEEK);
+  event::v1::CreateEventRequest sourced;
+  auto* source = sourced.mutable_event()->add_sources();
+  source->set_name("Le Nouvelliste");
+  source->set_url("https://example.org/a");
+  source->set_published_date("2024-03-02");
+  event::v1::UpdateEventRequest retyped;
+  retyped.mutable_event()->set_event_type(event::v1::EVENT_TYPE_PROTESTS);
+  retyped.mutable_event()->set_sub_event_type("Peaceful protest");
+  retyped.mutable_update_mask()->add_paths("event_type");
+  retyped.mutable_update_mask()->add_paths("sub_event_type");
+  event::v1::ImportEventsRequest tagged;
+  tagged.mutable_event()->add_tags("police");
+  seeds.push_back(Frame(kCreate | kOverTemplate, dated) + Frame(kCreate | kOverTemplate, sourced) +
+                  Frame(kUpdate | kOverTemplate, retyped));
+  seeds.push_back(Frame(kImport, options) + Frame(kImport | kOverTemplate, tagged) +
+                  Frame(kImport | kOverTemplate, tagged));
   return seeds;
 }
 

@@ -9,6 +9,11 @@
 // generated parsers on the way). Sequences let one input create something and then get, update,
 // list or delete it.
 //
+// Templates. A selector with its top bit set (kOverTemplate) merges the request's bytes over a
+// valid request of that method: mutated bytes then change a few fields of a request that is
+// otherwise accepted, so the rules past the first one (and the writes after them) are reached,
+// not only the first required field's.
+//
 // References. A request cannot guess the random ids the services assign, so an id-like string
 // field (`id`, `*_id` except `request_id`, repeated `ids`) whose value is "@" followed by a byte
 // is replaced by the id the input's calls produced (or the fixture's) at that byte's index, and an
@@ -68,6 +73,24 @@ class CallReader {
  private:
   google::protobuf::io::CodedInputStream input_;
 };
+
+inline constexpr uint8_t kOverTemplate = 0x80;
+
+// The method a selector picks among `count`.
+inline int MethodOf(uint8_t selector, int count) { return (selector & ~kOverTemplate) % count; }
+
+// Parses a request; over `templ` when the selector asks for it.
+template <typename Request>
+bool ParseRequest(uint8_t selector, const std::string& bytes, const Request& templ,
+                  Request* request) {
+  if (!request->ParseFromString(bytes)) return false;
+  if ((selector & kOverTemplate) != 0) {
+    Request merged = templ;
+    merged.MergeFrom(*request);
+    *request = std::move(merged);
+  }
+  return true;
+}
 
 // One call as the fuzz inputs (and the seed files) encode it.
 inline std::string Frame(uint8_t selector, const google::protobuf::Message& request) {

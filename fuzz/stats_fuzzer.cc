@@ -100,23 +100,43 @@ void CheckAggregate(const sv1::AggregateEventsRequest& request,
   }
 }
 
+sv1::RecordObservationRequest RecordTemplate() {
+  sv1::RecordObservationRequest record;
+  auto* o = record.mutable_observation();
+  o->set_metric(sv1::METRIC_KILLED);
+  o->mutable_value()->set_best(12);
+  o->set_unit(sv1::UNIT_PERSONS);
+  o->mutable_period()->set_start_date("2024-01-01");
+  o->mutable_period()->set_end_date("2024-01-31");
+  o->set_period_kind(sv1::PERIOD_KIND_INTERVAL);
+  o->set_country_code("HTI");
+  o->mutable_source()->set_name("OCHA");
+  return record;
+}
+
 class Session {
  public:
   explicit Session(Fixture& f) : f_(f) {}
 
   void Call(uint8_t selector, const std::string& bytes) {
     auto& obs = *f_.observations;
-    switch (static_cast<Method>(selector % kMethodCount)) {
+    selector_ = selector;
+    switch (static_cast<Method>(MethodOf(selector, kMethodCount))) {
       case kAggregate: {
-        sv1::AggregateEventsRequest request;
-        if (!Parse(&request, bytes)) return;
+        sv1::AggregateEventsRequest request, templ;
+        templ.add_group_by(sv1::DIMENSION_MONTH);
+        templ.mutable_filter()->add_country_codes("HTI");
+        if (!Parse(&request, bytes, templ)) return;
         CheckAggregate(request, f_.events->Aggregate(request));
         if (own_events_ != nullptr) CheckAggregate(request, own_events_->Aggregate(request));
         break;
       }
       case kTrends: {
-        sv1::GetTrendsRequest request;
-        if (!Parse(&request, bytes)) return;
+        sv1::GetTrendsRequest request, templ;
+        templ.set_end_date("2024-12-31");
+        templ.set_window_days(30);
+        templ.set_dimension(sv1::DIMENSION_COUNTRY);
+        if (!Parse(&request, bytes, templ)) return;
         CheckStatus(f_.events->Trends(request).status(), "GetTrends");
         if (own_events_ != nullptr) {
           CheckStatus(own_events_->Trends(request).status(), "GetTrends (own model)");
@@ -125,7 +145,7 @@ class Session {
       }
       case kRecord: {
         sv1::RecordObservationRequest request;
-        if (!Parse(&request, bytes)) return;
+        if (!Parse(&request, bytes, RecordTemplate())) return;
         auto result = obs.Record(request);
         CheckStatus(result.status(), "RecordObservation");
         if (!result.ok()) break;
@@ -169,8 +189,12 @@ class Session {
         break;
       }
       case kSummarize: {
-        sv1::SummarizeMetricRequest request;
-        if (!Parse(&request, bytes)) return;
+        sv1::SummarizeMetricRequest request, templ;
+        templ.set_metric(sv1::METRIC_KILLED);
+        templ.set_country_code("HTI");
+        templ.mutable_period()->set_start_date("2024-01-01");
+        templ.mutable_period()->set_end_date("2024-12-31");
+        if (!Parse(&request, bytes, templ)) return;
         CheckStatus(obs.Summarize(request).status(), "SummarizeMetric");
         break;
       }
@@ -195,14 +219,15 @@ class Session {
 
  private:
   template <typename Request>
-  bool Parse(Request* request, const std::string& bytes) {
-    if (!request->ParseFromString(bytes)) return false;
+  bool Parse(Request* request, const std::string& bytes, const Request& templ = Request()) {
+    if (!ParseRequest(selector_, bytes, templ, request)) return false;
     refs_.Resolve(request);
     return true;
   }
 
   Fixture& f_;
   References refs_;
+  uint8_t selector_ = 0;
   std::unique_ptr<stats::ReadModel> own_model_;
   std::unique_ptr<stats::EventStats> own_events_;
   int64_t own_sequence_ = 0;
@@ -264,6 +289,24 @@ std::vector<std::string> SeedInputs() {
                   Frame(kSummarize, summarize) + Frame(kDelete, del));
   seeds.push_back(Frame(kApplyChange, change) + Frame(kAggregate, aggregate) +
                   Frame(kTrends, trends));
+
+  // Over templates: one field changed each.
+  sv1::RecordObservationRequest displaced;
+  displaced.mutable_observation()->set_metric(sv1::METRIC_IDPS);
+  displaced.mutable_observation()->set_period_kind(sv1::PERIOD_KIND_POINT_IN_TIME);
+  displaced.mutable_observation()->mutable_period()->set_end_date("2024-01-01");
+  displaced.mutable_observation()->set_admin1("Ouest");
+  sv1::AggregateEventsRequest by_actor;
+  by_actor.add_group_by(sv1::DIMENSION_ACTOR);
+  by_actor.set_fill_gaps(true);
+  sv1::GetTrendsRequest weekly;
+  weekly.set_window_days(7);
+  sv1::SummarizeMetricRequest combined;
+  combined.set_metric(sv1::METRIC_CASUALTIES_COMBINED);
+  seeds.push_back(Frame(kRecord | kOverTemplate, displaced) +
+                  Frame(kAggregate | kOverTemplate, by_actor) +
+                  Frame(kTrends | kOverTemplate, weekly) +
+                  Frame(kSummarize | kOverTemplate, combined));
   return seeds;
 }
 
