@@ -118,6 +118,14 @@ class Session {
           if (result.ok()) {
             Check(result->total_size() >= result->actors_size(),
                   "ListActors: total_size counts at least the page");
+            CheckNextPage(
+                r, *result, [&](const auto& next) { return m.ListActors(next); },
+                [](const av1::ListActorsResponse& page) {
+                  std::vector<std::string> ids;
+                  for (const auto& a : page.actors()) ids.push_back(a.id());
+                  return ids;
+                },
+                "ListActors");
           }
           return result.status();
         });
@@ -158,7 +166,18 @@ class Session {
         break;
       case kListRelationships:
         Run<av1::ListRelationshipsRequest>(bytes, "ListRelationships", [&](const auto& r) {
-          return m.ListRelationships(r).status();
+          auto result = m.ListRelationships(r);
+          if (result.ok()) {
+            CheckNextPage(
+                r, *result, [&](const auto& next) { return m.ListRelationships(next); },
+                [](const av1::ListRelationshipsResponse& page) {
+                  std::vector<std::string> ids;
+                  for (const auto& x : page.relationships()) ids.push_back(x.id());
+                  return ids;
+                },
+                "ListRelationships");
+          }
+          return result.status();
         });
         break;
       case kDeleteRelationship:

@@ -146,6 +146,14 @@ class Session {
         if (result.ok()) {
           Check(result->total_size() >= result->events_size(),
                 "ListEvents: total_size counts at least the page");
+          CheckNextPage(
+              request, *result, [&](const auto& r) { return f_.manager->List(r); },
+              [](const event::v1::ListEventsResponse& page) {
+                std::vector<std::string> ids;
+                for (const auto& e : page.events()) ids.push_back(e.id());
+                return ids;
+              },
+              "ListEvents");
         }
         break;
       }

@@ -128,6 +128,26 @@ inline void CheckStatus(const absl::Status& status, const std::string& call) {
   }
 }
 
+// A list's next page: the same request with the page's next_page_token must be answered OK (a
+// token the service just gave for this very query is never INVALID_ARGUMENT), and repeat none
+// of the first page's items. `list` calls the handler; `ids` reads a response's item ids.
+template <typename Request, typename Response, typename List, typename Ids>
+void CheckNextPage(const Request& request, const Response& first, List list, Ids ids,
+                   const std::string& call) {
+  if (first.next_page_token().empty()) return;
+  Request next = request;
+  next.set_page_token(first.next_page_token());
+  auto second = list(next);
+  Check(second.ok(), call + ": the next page of a query is answered: " +
+                         second.status().ToString());
+  const std::vector<std::string> before = ids(first);
+  for (const std::string& id : ids(*second)) {
+    for (const std::string& seen : before) {
+      Check(id != seen, call + ": the next page repeats no item of the first: " + id);
+    }
+  }
+}
+
 // The ids an input's calls refer to with "@<byte>", and the newest etag of each.
 class References {
  public:

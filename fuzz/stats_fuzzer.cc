@@ -173,7 +173,18 @@ class Session {
       case kList: {
         sv1::ListObservationsRequest request;
         if (!Parse(&request, bytes)) return;
-        CheckStatus(obs.List(request).status(), "ListObservations");
+        auto result = obs.List(request);
+        CheckStatus(result.status(), "ListObservations");
+        if (result.ok()) {
+          CheckNextPage(
+              request, *result, [&](const auto& next) { return obs.List(next); },
+              [](const sv1::ListObservationsResponse& page) {
+                std::vector<std::string> ids;
+                for (const auto& o : page.observations()) ids.push_back(o.id());
+                return ids;
+              },
+              "ListObservations");
+        }
         break;
       }
       case kDelete: {
