@@ -158,11 +158,13 @@ class Session {
         });
         break;
       case kCreateRelationship:
-        Run<av1::CreateRelationshipRequest>(bytes, "CreateRelationship", relate_, [&](const auto& r) {
-          auto result = m.CreateRelationship(r);
-          if (result.ok()) refs_.Add(result->relationship().id());
-          return result.status();
-        });
+        Run<av1::CreateRelationshipRequest>(bytes, "CreateRelationship", relate_,
+                                            [&](const auto& r) {
+                                              auto result = m.CreateRelationship(r);
+                                              if (result.ok())
+                                                refs_.Add(result->relationship().id());
+                                              return result.status();
+                                            });
         break;
       case kListRelationships:
         Run<av1::ListRelationshipsRequest>(bytes, "ListRelationships", [&](const auto& r) {

@@ -105,9 +105,9 @@ void CheckStored(Fixture& f, const Event& returned, const std::string& call,
   absl::StatusOr<Event> got = f.manager->Get(returned.id());
   if (replayable && (absl::IsNotFound(got.status()) || got.ok())) return;
   Check(got.ok(), call + ": the event it returned can be read: " + got.status().ToString());
-  Check(MessageDifferencer::Equals(returned, *got),
-        call + ": Get returns what it returned:\n" + returned.DebugString() + "\nvs\n" +
-            got->DebugString());
+  Check(MessageDifferencer::Equals(returned, *got), call + ": Get returns what it returned:\n" +
+                                                        returned.DebugString() + "\nvs\n" +
+                                                        got->DebugString());
 }
 
 class Session {

@@ -73,7 +73,8 @@ void FuzzPeek(const std::string& bytes) {
 
   ResolveActorsRequest resolve;
   const bool parses = resolve.ParseFromString(bytes);
-  const bool creating = gateway::ReadBoolField(buffer, ResolveActorsRequest::kCreateMissingFieldNumber);
+  const bool creating =
+      gateway::ReadBoolField(buffer, ResolveActorsRequest::kCreateMissingFieldNumber);
   const int64_t names = gateway::CountFields(
       buffer, {ResolveActorsRequest::kNamesFieldNumber, ResolveActorsRequest::kActorsFieldNumber});
   Check(names >= 0, "a count is never negative");
@@ -108,21 +109,20 @@ void FuzzPeek(const std::string& bytes) {
     Check(gateway::HasNonEmptyStringField(buffer, field) == !get(request).empty(),
           "HasNonEmptyStringField agrees with the parse of " + request.GetTypeName());
   };
-  check_request_id(
-      event::v1::CreateEventRequest(), event::v1::CreateEventRequest::kRequestIdFieldNumber,
-      [](const google::protobuf::Message& m) -> const std::string& {
-        return static_cast<const event::v1::CreateEventRequest&>(m).request_id();
-      });
-  check_request_id(
-      actor::v1::CreateActorRequest(), actor::v1::CreateActorRequest::kRequestIdFieldNumber,
-      [](const google::protobuf::Message& m) -> const std::string& {
-        return static_cast<const actor::v1::CreateActorRequest&>(m).request_id();
-      });
+  check_request_id(event::v1::CreateEventRequest(),
+                   event::v1::CreateEventRequest::kRequestIdFieldNumber,
+                   [](const google::protobuf::Message& m) -> const std::string& {
+                     return static_cast<const event::v1::CreateEventRequest&>(m).request_id();
+                   });
+  check_request_id(actor::v1::CreateActorRequest(),
+                   actor::v1::CreateActorRequest::kRequestIdFieldNumber,
+                   [](const google::protobuf::Message& m) -> const std::string& {
+                     return static_cast<const actor::v1::CreateActorRequest&>(m).request_id();
+                   });
   check_request_id(stats::v1::RecordObservationRequest(),
                    stats::v1::RecordObservationRequest::kRequestIdFieldNumber,
                    [](const google::protobuf::Message& m) -> const std::string& {
-                     return static_cast<const stats::v1::RecordObservationRequest&>(m)
-                         .request_id();
+                     return static_cast<const stats::v1::RecordObservationRequest&>(m).request_id();
                    });
   // Any field number, as the first byte of the bytes picks it.
   const int field = bytes.empty() ? 1 : 1 + static_cast<uint8_t>(bytes[0]) % 32;
@@ -144,8 +144,8 @@ void FuzzKeysFile(const std::string& text) {
   for (const gateway::ApiKeyRecord& record : lines.records) {
     const std::string line = gateway::FormatApiKeyLine(record);
     auto again = gateway::ParseApiKeys(line, "fuzz");
-    Check(again.ok() && again->size() == 1, "a formatted record parses: " + line + ": " +
-                                                again.status().ToString());
+    Check(again.ok() && again->size() == 1,
+          "a formatted record parses: " + line + ": " + again.status().ToString());
     const gateway::ApiKeyRecord& back = (*again)[0];
     Check(back.name == record.name && back.role == record.role &&
               back.sha256_hex == record.sha256_hex && back.rate_limit == record.rate_limit &&
@@ -173,8 +173,8 @@ void FuzzRateLimit(const std::string& text) {
   for (gateway::RoleRateLimits* limits : {&calls, &imports}) {
     absl::Status status = limits->Parse(text);
     if (!status.ok()) Check(!status.message().empty(), "a refused limit per role says why");
-    for (Role role : {gateway::v1::ROLE_READER, gateway::v1::ROLE_EDITOR,
-                      gateway::v1::ROLE_ADMIN}) {
+    for (Role role :
+         {gateway::v1::ROLE_READER, gateway::v1::ROLE_EDITOR, gateway::v1::ROLE_ADMIN}) {
       Check(limits->For(role).per_second > 0, "every role keeps a limit");
     }
   }

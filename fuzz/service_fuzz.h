@@ -138,8 +138,8 @@ void CheckNextPage(const Request& request, const Response& first, List list, Ids
   Request next = request;
   next.set_page_token(first.next_page_token());
   auto second = list(next);
-  Check(second.ok(), call + ": the next page of a query is answered: " +
-                         second.status().ToString());
+  Check(second.ok(),
+        call + ": the next page of a query is answered: " + second.status().ToString());
   const std::vector<std::string> before = ids(first);
   for (const std::string& id : ids(*second)) {
     for (const std::string& seen : before) {

@@ -23,8 +23,8 @@ foreach(service ${LOOKOUT_SERVICE_FUZZ_TARGETS})
     target_compile_options(${service}_fuzz_replay PRIVATE ${LOOKOUT_WARNINGS})
     target_link_libraries(${service}_fuzz_replay PRIVATE ${LOOKOUT_SERVICE_FUZZ_LIBS_${service}})
     add_test(NAME fuzz_regressions.${service}
-      COMMAND ${service}_fuzz_replay
-        ${PROJECT_SOURCE_DIR}/fuzz/corpus/${service} ${PROJECT_SOURCE_DIR}/fuzz/regressions/${service})
+      COMMAND ${service}_fuzz_replay ${PROJECT_SOURCE_DIR}/fuzz/corpus/${service}
+        ${PROJECT_SOURCE_DIR}/fuzz/regressions/${service})
     set_tests_properties(fuzz_regressions.${service} PROPERTIES LABELS unit TIMEOUT 120)
   endif()
 endforeach()

@@ -71,8 +71,7 @@ Fixture& Shared() {
     auto store = stats::SqliteObservationStore::Open(ScratchDir("stats") + "/observations.db");
     if (!store.ok()) Fail("cannot open the observation store: " + store.status().ToString());
     f->store = std::move(*store);
-    f->observations =
-        std::make_unique<stats::ObservationManager>(f->store.get(), f->events.get());
+    f->observations = std::make_unique<stats::ObservationManager>(f->store.get(), f->events.get());
     return f;
   }();
   return *fixture;
@@ -156,8 +155,8 @@ class Session {
         // A request_id's first result is replayed as API.md promises, even when that
         // observation was deleted since (observations are never updated).
         if (!request.request_id().empty() && absl::IsNotFound(got.status())) break;
-        Check(got.ok(), "RecordObservation: the observation can be read: " +
-                            got.status().ToString());
+        Check(got.ok(),
+              "RecordObservation: the observation can be read: " + got.status().ToString());
         Check(MessageDifferencer::Equals(result->observation(), got->observation()),
               "RecordObservation: Get returns what it returned:\n" +
                   result->observation().DebugString() + "\nvs\n" +
@@ -215,8 +214,8 @@ class Session {
         if (own_model_ == nullptr) {
           own_model_ = std::make_unique<stats::ReadModel>();
           own_model_->MarkCaughtUp();
-          own_events_ = std::make_unique<stats::EventStats>(own_model_.get(), nullptr, nullptr,
-                                                            kNoWait);
+          own_events_ =
+              std::make_unique<stats::EventStats>(own_model_.get(), nullptr, nullptr, kNoWait);
         }
         // In order, as the feed delivers them; the type and the event are the input's.
         change.set_sequence(++own_sequence_);
@@ -314,10 +313,9 @@ std::vector<std::string> SeedInputs() {
   weekly.set_window_days(7);
   sv1::SummarizeMetricRequest combined;
   combined.set_metric(sv1::METRIC_CASUALTIES_COMBINED);
-  seeds.push_back(Frame(kRecord | kOverTemplate, displaced) +
-                  Frame(kAggregate | kOverTemplate, by_actor) +
-                  Frame(kTrends | kOverTemplate, weekly) +
-                  Frame(kSummarize | kOverTemplate, combined));
+  seeds.push_back(
+      Frame(kRecord | kOverTemplate, displaced) + Frame(kAggregate | kOverTemplate, by_actor) +
+      Frame(kTrends | kOverTemplate, weekly) + Frame(kSummarize | kOverTemplate, combined));
   return seeds;
 }
 
