@@ -14,8 +14,9 @@ BUILD_DIR=${LOOKOUT_BUILD_DIR:-build}
 echo "test: ctest"
 ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 300 -j2 "$@"
 
-# The import row parsers under libFuzzer, FUZZ_SECONDS each (default 60), on full runs only.
+# Under libFuzzer, on full runs only: the import row parsers for FUZZ_SECONDS each (default 60)
+# and the services' request handlers for SERVICE_FUZZ_SECONDS each (default 25).
 if [ $# -eq 0 ] && [ "${FUZZ_SECONDS:-60}" != 0 ]; then
-  echo "test: fuzz the import parsers"
+  echo "test: fuzz the import parsers and the services' request handlers"
   LOOKOUT_BUILD_DIR="$BUILD_DIR" "$ROOT/fuzz/run_fuzzers.sh"
 fi

@@ -66,6 +66,22 @@ TEST(RateLimitTest, ParsesAndValidates) {
   }
 }
 
+// A keys-file line written by FormatApiKeyLine must read back as the same limit (six significant
+// digits did not: fuzz/regressions/gateway/rate-limit-format-loses-digits).
+TEST(RateLimitTest, FormatReadsBackAsTheSameLimit) {
+  EXPECT_EQ(FormatRateLimit(RateLimit{50, 100}), "50:100");
+  EXPECT_EQ(FormatRateLimit(RateLimit{2.5, 7}), "2.5:7");
+  EXPECT_EQ(FormatRateLimit(RateLimit{1234567 / 2.0, 3}), "617283.5:3");
+  for (const char* text :
+       {"1.2345678:5", "999999.99:1", "0.1:1", "1e-7:2", "0.3333333333333333:4"}) {
+    auto limit = ParseRateLimit(text);
+    ASSERT_TRUE(limit.ok()) << text;
+    auto again = ParseRateLimit(FormatRateLimit(*limit));
+    ASSERT_TRUE(again.ok()) << text;
+    EXPECT_EQ(*again, *limit) << text << " -> " << FormatRateLimit(*limit);
+  }
+}
+
 TEST(RateLimitTest, RoleLimitsKeepDefaultsForRolesNotNamed) {
   RoleRateLimits limits;
   RateLimit editor_default = limits.For(v1::ROLE_EDITOR);

@@ -5,6 +5,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 
@@ -39,7 +40,15 @@ absl::StatusOr<RateLimit> ParseRateLimit(absl::string_view text, absl::string_vi
 }
 
 std::string FormatRateLimit(const RateLimit& limit) {
-  return absl::StrCat(limit.per_second, ":", limit.burst);
+  // The fewest digits that read back as the same rate: StrCat's six digits turned 1234567 into
+  // "1.23457e+06", a keys-file line that parsed to another limit (found by fuzz/gateway_fuzzer).
+  std::string rate;
+  for (int digits = 6; digits <= 17; ++digits) {
+    rate = absl::StrFormat("%.*g", digits, limit.per_second);
+    double back = 0;
+    if (absl::SimpleAtod(rate, &back) && back == limit.per_second) break;
+  }
+  return absl::StrCat(rate, ":", limit.burst);
 }
 
 RoleRateLimits::RoleRateLimits(Budget budget) : budget_(budget) {
