@@ -24,11 +24,9 @@
 'use strict';
 
 const fs = require('fs');
-const path = require('path');
-const grpc = require('@grpc/grpc-js');
-const protoLoader = require('@grpc/proto-loader');
+const {grpc, connect, PhaseFile, metadata, sleep, eventBody: baseEventBody, ChangeWatcher} =
+    require('./load_common');
 
-const root = path.resolve(__dirname, '../..');
 const gatewayAddr = process.env.LOOKOUT_GATEWAY_ADDR;
 const editorKey = process.env.LOOKOUT_EDITOR_KEY;
 const readerKey = process.env.LOOKOUT_READER_KEY;
@@ -38,33 +36,9 @@ const pauseMs = Number(process.env.LOOKOUT_LOAD_PAUSE_MS || 20);
 // Generous: the contract is the outcome of each call, not its latency.
 const callTimeoutMs = 15000;
 
-const definition = protoLoader.loadSync(
-    ['lookout/event/v1/event_service.proto', 'lookout/actor/v1/actor_service.proto',
-     'lookout/stats/v1/stats_service.proto'],
-    {includeDirs: [path.join(root, 'proto')], longs: String, enums: String, defaults: false});
-const api = grpc.loadPackageDefinition(definition).lookout;
-const credentials = grpc.credentials.createInsecure();
 // Reconnect back-off capped at 2 s (grpc-js' default grows to 120 s): the gateway is killed too.
-const options = {'grpc.keepalive_time_ms': 10000, 'grpc.enable_retries': 0,
-                 'grpc.max_reconnect_backoff_ms': 2000};
-const events = new api.event.v1.EventService(gatewayAddr, credentials, options);
-const actors = new api.actor.v1.ActorService(gatewayAddr, credentials, options);
-const stats = new api.stats.v1.StatsService(gatewayAddr, credentials, options);
-
-let phase = 'start';
-function readPhase() {
-  try {
-    phase = fs.readFileSync(phaseFile, 'utf8').trim() || phase;
-  } catch (e) { /* not written yet */ }
-}
-readPhase();
-const phaseTimer = setInterval(readPhase, 20);
-
-function metadata(key) {
-  const md = new grpc.Metadata();
-  md.set('authorization', `Bearer ${key}`);
-  return md;
-}
+const {events, actors, stats} = connect(gatewayAddr, {'grpc.max_reconnect_backoff_ms': 2000});
+const phases = new PhaseFile(phaseFile);
 
 // counts[bucket][method] = {ok, failed}; codes[bucket][code] = n; failures keep the first 100.
 const counts = {};
@@ -82,7 +56,7 @@ const codeTimer = setInterval(() => {
 }, 200);
 
 function record(startPhase, label, err) {
-  const endPhase = phase;
+  const endPhase = phases.phase;
   // A call belongs to every phase it was part of: "full>freed" began while the disk was full.
   // The checks' own calls are counted apart (NOT_FOUND is their expected answer for a delete).
   let bucket = startPhase === endPhase ? endPhase : `${startPhase}>${endPhase}`;
@@ -102,7 +76,7 @@ function record(startPhase, label, err) {
 }
 
 function call(client, method, request, key, label) {
-  const startPhase = phase;
+  const startPhase = phases.phase;
   return new Promise((resolve) => {
     const deadline = new Date(Date.now() + callTimeoutMs);
     client[method](request, metadata(key), {deadline}, (err, response) => {
@@ -114,7 +88,7 @@ function call(client, method, request, key, label) {
 
 // A client stream of `rows` ImportEvents messages.
 function importCall(rows) {
-  const startPhase = phase;
+  const startPhase = phases.phase;
   return new Promise((resolve) => {
     const deadline = new Date(Date.now() + callTimeoutMs);
     const stream = events.ImportEvents(metadata(editorKey), {deadline}, (err, response) => {
@@ -126,22 +100,12 @@ function importCall(rows) {
   });
 }
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 let actorId = '';
 let writeCount = 0;
 
 function eventBody(notes, externalId) {
-  const n = writeCount;
-  const body = {
-    eventDate: `2024-0${1 + (n % 9)}-${String(1 + (n % 28)).padStart(2, '0')}`,
-    eventType: n % 2 ? 'EVENT_TYPE_BATTLES' : 'EVENT_TYPE_RIOTS',
-    subEventType: n % 2 ? 'Armed clash' : 'Violent demonstration',
-    participants: [{actorId, role: 'PARTICIPANT_ROLE_PRIMARY'}],
-    location: {countryCode: 'HTI', admin1: 'Ouest'},
-    casualties: [{kind: 'CASUALTY_KIND_KILLED', count: {best: String(n % 5)}}],
-    notes,
-  };
+  const body = baseEventBody(writeCount, actorId, notes);
   if (externalId) body.externalIds = [{scheme: 'CHAOS', value: externalId}];
   return body;
 }
@@ -248,7 +212,7 @@ async function importRows(worker, rows) {
   if (whole) writes.acknowledged.importRows += rows;
   else writes.unknown.importRows += rows;
   if (response && !whole) {
-    failures.push({phase, method: 'ImportEvents', code: 'OK',
+    failures.push({phase: phases.phase, method: 'ImportEvents', code: 'OK',
                    details: `created ${response.created} of ${rows}: ${JSON.stringify(response.errors || [])}`});
   }
 }
@@ -261,7 +225,7 @@ function randomReadable() {
 
 async function worker(index) {
   let step = 0;
-  while (phase !== 'stop') {
+  while (phases.phase !== 'stop') {
     switch (step++ % 20) {
       case 0: case 4: case 8: case 12: case 16:
         await create(index);
@@ -296,41 +260,16 @@ async function worker(index) {
 
 // The follow watcher: resumes after the last sequence it received whenever its stream ends (a
 // killed event service ends it with UNAVAILABLE).
-const seen = [];
 const watchEnds = {};
-let watchStreams = 0;
-let changeLogId = '';
-let watching = true;
-let activeWatch = null;
-
-function watchOnce() {
-  return new Promise((resolve) => {
-    watchStreams++;
-    const last = seen.length ? seen[seen.length - 1] : 0;
-    const stream = events.WatchEvents({afterSequence: String(last), follow: true, changeLogId},
-                                      metadata(readerKey));
-    activeWatch = stream;
-    stream.on('data', (change) => {
-      if (change.changeLogId) changeLogId = change.changeLogId;
-      seen.push(Number(change.sequence));
-    });
-    stream.on('error', (err) => {
-      const code = grpc.status[err.code] || err.code;
-      const key = `${phase} ${code}`;
-      watchEnds[key] = (watchEnds[key] || 0) + 1;
-      if (watchEnds[key] <= 2) failures.push({phase, method: 'WatchEvents', code, details: err.details});
-    });
-    stream.on('close', () => resolve());
-    stream.on('end', () => {});
-  });
-}
-
-async function watcher() {
-  while (watching) {
-    await watchOnce();
-    if (watching) await sleep(100);
+const watch = new ChangeWatcher(events, readerKey, (err) => {
+  const code = grpc.status[err.code] || err.code;
+  const key = `${phases.phase} ${code}`;
+  watchEnds[key] = (watchEnds[key] || 0) + 1;
+  if (watchEnds[key] <= 2) {
+    failures.push({phase: phases.phase, method: 'WatchEvents', code, details: err.details});
   }
-}
+});
+const seen = watch.seen;
 
 // The whole change log as it is now, read again from the start (no follow); retried while a
 // restarted service is not yet reachable.
@@ -459,7 +398,7 @@ async function verify() {
   if (!log) {
     problems.push('the change log could not be read at the end');
   } else {
-    for (let i = 0; i < 600 && (seen.length ? seen[seen.length - 1] : 0) < head; i++) await sleep(100);
+    for (let i = 0; i < 600 && watch.last() < head; i++) await sleep(100);
     for (let i = 1; i < log.length; i++) if (log[i] !== log[i - 1] + 1) logGaps++;
     const inLog = new Set(log);
     const seenSet = new Set();
@@ -473,8 +412,7 @@ async function verify() {
     if (repeats) problems.push(`the watcher saw ${repeats} changes twice`);
     if (logGaps) problems.push(`the change log itself has ${logGaps} gaps`);
   }
-  watching = false;
-  if (activeWatch) activeWatch.cancel();
+  watch.stop();
   // 5. The stats service's figures as of the head equal those of the events the store lists:
   // the total, and events and fatalities per event type (it may still be catching up after its
   // restart: asked again for up to 60 s).
@@ -523,12 +461,12 @@ async function main() {
     process.exit(2);
   }
   actorId = actor.actor.id;
-  const watch = watcher();
+  const watching = watch.run();
   fs.writeFileSync(`${phaseFile}.ready`, 'ready\n');
   await Promise.all([...Array(workers).keys()].map((i) => worker(i)));
   const result = await verify();
-  await watch;
-  clearInterval(phaseTimer);
+  await watching;
+  phases.stop();
   clearInterval(codeTimer);
   const totals = {};
   for (const [bucket, methods] of Object.entries(counts)) {
@@ -537,7 +475,7 @@ async function main() {
     for (const c of Object.values(methods)) { ok += c.ok; failed += c.failed; }
     totals[bucket] = {ok, failed};
   }
-  console.log(JSON.stringify({totals, counts, codes, failures, writes, watchStreams, watchEnds,
+  console.log(JSON.stringify({totals, counts, codes, failures, writes, watchStreams: watch.streams, watchEnds,
                               ...result}));
   events.close(); actors.close(); stats.close();
   process.exit(result.problems.length ? 1 : 0);

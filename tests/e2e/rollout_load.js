@@ -10,11 +10,9 @@
 'use strict';
 
 const fs = require('fs');
-const path = require('path');
-const grpc = require('@grpc/grpc-js');
-const protoLoader = require('@grpc/proto-loader');
+const {grpc, connect, PhaseFile, metadata, sleep, eventBody: baseEventBody, ChangeWatcher} =
+    require('./load_common');
 
-const root = path.resolve(__dirname, '../..');
 const gatewayAddr = process.env.LOOKOUT_GATEWAY_ADDR;
 const editorKey = process.env.LOOKOUT_EDITOR_KEY;
 const readerKey = process.env.LOOKOUT_READER_KEY;
@@ -24,32 +22,8 @@ const pauseMs = Number(process.env.LOOKOUT_LOAD_PAUSE_MS || 20);
 // Generous: the contract is "no failed call", not a latency; a loaded 2-core machine is slow.
 const callTimeoutMs = 15000;
 
-const definition = protoLoader.loadSync(
-    ['lookout/event/v1/event_service.proto', 'lookout/actor/v1/actor_service.proto',
-     'lookout/stats/v1/stats_service.proto', 'lookout/gateway/v1/gateway_service.proto'],
-    {includeDirs: [path.join(root, 'proto')], longs: String, enums: String, defaults: false});
-const api = grpc.loadPackageDefinition(definition).lookout;
-const credentials = grpc.credentials.createInsecure();
-const options = {'grpc.keepalive_time_ms': 10000, 'grpc.enable_retries': 0};
-const events = new api.event.v1.EventService(gatewayAddr, credentials, options);
-const actors = new api.actor.v1.ActorService(gatewayAddr, credentials, options);
-const stats = new api.stats.v1.StatsService(gatewayAddr, credentials, options);
-const gateway = new api.gateway.v1.GatewayService(gatewayAddr, credentials, options);
-
-let phase = 'start';
-function readPhase() {
-  try {
-    phase = fs.readFileSync(phaseFile, 'utf8').trim() || phase;
-  } catch (e) { /* not written yet */ }
-}
-readPhase();
-const phaseTimer = setInterval(readPhase, 20);
-
-function metadata(key) {
-  const md = new grpc.Metadata();
-  md.set('authorization', `Bearer ${key}`);
-  return md;
-}
+const {events, actors, stats, gateway} = connect(gatewayAddr);
+const phases = new PhaseFile(phaseFile);
 
 // counts[phase][method] = {ok, failed}; failures keep their phase pair, method and status.
 const counts = {};
@@ -58,14 +32,14 @@ let inFlight = 0;
 let maxInFlight = 0;
 
 function call(client, method, request, key, label) {
-  const startPhase = phase;
+  const startPhase = phases.phase;
   inFlight++;
   maxInFlight = Math.max(maxInFlight, inFlight);
   return new Promise((resolve) => {
     const deadline = new Date(Date.now() + callTimeoutMs);
     client[method](request, metadata(key), {deadline}, (err, response) => {
       inFlight--;
-      const endPhase = phase;
+      const endPhase = phases.phase;
       // A call belongs to the later phase it was part of: one that began in "rollout" and ended
       // in "kill" may have been in flight on the killed process.
       const bucket = startPhase === endPhase ? endPhase : `${startPhase}>${endPhase}`;
@@ -84,7 +58,6 @@ function call(client, method, request, key, label) {
   });
 }
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // Acknowledged creates: request_id -> {id, sequence, body}.
 const acked = new Map();
@@ -92,15 +65,7 @@ let actorId = '';
 let createCount = 0;
 
 function eventBody(n) {
-  return {
-    eventDate: `2024-0${1 + (n % 9)}-${String(1 + (n % 28)).padStart(2, '0')}`,
-    eventType: n % 2 ? 'EVENT_TYPE_BATTLES' : 'EVENT_TYPE_RIOTS',
-    subEventType: n % 2 ? 'Armed clash' : 'Violent demonstration',
-    participants: [{actorId, role: 'PARTICIPANT_ROLE_PRIMARY'}],
-    location: {countryCode: 'HTI', admin1: 'Ouest'},
-    casualties: [{kind: 'CASUALTY_KIND_KILLED', count: {best: String(n % 5)}}],
-    notes: `rollout load ${n}`,
-  };
+  return baseEventBody(n, actorId, `rollout load ${n}`);
 }
 
 async function create(worker) {
@@ -119,7 +84,7 @@ function randomAcked() {
 
 async function worker(index) {
   let step = 0;
-  while (phase !== 'stop') {
+  while (phases.phase !== 'stop') {
     switch (step++ % 10) {
       case 0: case 3: case 6:
         await create(index);
@@ -154,40 +119,12 @@ async function worker(index) {
 
 // The follow watcher: resumes after the last sequence it received whenever its stream ends (a
 // stopping event replica ends follow streams with UNAVAILABLE; that is the API's contract).
-const seen = [];
-let watchStreams = 0;
-let watchEnds = {};
-let changeLogId = '';
-let watching = true;
-let activeWatch = null;
-
-function watchOnce() {
-  return new Promise((resolve) => {
-    watchStreams++;
-    const last = seen.length ? seen[seen.length - 1] : 0;
-    const stream = events.WatchEvents(
-        {afterSequence: String(last), follow: true, changeLogId},
-        metadata(readerKey));
-    activeWatch = stream;
-    stream.on('data', (change) => {
-      if (change.changeLogId) changeLogId = change.changeLogId;
-      seen.push(Number(change.sequence));
-    });
-    stream.on('error', (err) => {
-      const code = grpc.status[err.code] || err.code;
-      watchEnds[code] = (watchEnds[code] || 0) + 1;
-    });
-    stream.on('close', () => resolve());
-    stream.on('end', () => {});
-  });
-}
-
-async function watcher() {
-  while (watching) {
-    await watchOnce();
-    if (watching) await sleep(100);
-  }
-}
+const watchEnds = {};
+const watch = new ChangeWatcher(events, readerKey, (err) => {
+  const code = grpc.status[err.code] || err.code;
+  watchEnds[code] = (watchEnds[code] || 0) + 1;
+});
+const seen = watch.seen;
 
 async function verify() {
   const problems = [];
@@ -208,9 +145,8 @@ async function verify() {
   }
   // The watcher reaches the last acknowledged change (bounded wait; not a speed check).
   const head = Math.max(0, ...[...acked.values()].map((a) => a.sequence));
-  for (let i = 0; i < 600 && (seen.length ? seen[seen.length - 1] : 0) < head; i++) await sleep(100);
-  watching = false;
-  if (activeWatch) activeWatch.cancel();
+  for (let i = 0; i < 600 && watch.last() < head; i++) await sleep(100);
+  watch.stop();
   let gaps = 0;
   let repeats = 0;
   for (let i = 0; i < seen.length; i++) {
@@ -239,12 +175,12 @@ async function main() {
     process.exit(2);
   }
   actorId = actor.actor.id;
-  const watch = watcher();
+  const watching = watch.run();
   fs.writeFileSync(`${phaseFile}.ready`, 'ready\n');
   await Promise.all([...Array(workers).keys()].map((i) => worker(i)));
   const result = await verify();
-  await watch;
-  clearInterval(phaseTimer);
+  await watching;
+  phases.stop();
   const totals = {};
   for (const [bucket, methods] of Object.entries(counts)) {
     let ok = 0;
@@ -253,7 +189,7 @@ async function main() {
     totals[bucket] = {ok, failed};
   }
   const report = {totals, counts, failures: failures.slice(0, 50), acknowledgedCreates: acked.size,
-                  maxInFlight, watchStreams, watchEnds, ...result};
+                  maxInFlight, watchStreams: watch.streams, watchEnds, ...result};
   console.log(JSON.stringify(report));
   events.close(); actors.close(); stats.close(); gateway.close();
   process.exit(result.problems.length ? 1 : 0);
