@@ -312,9 +312,6 @@ std::vector<std::string> SeedInputs() {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace lookout::fuzz;
   Session session(Shared());
-  CallReader calls(data, size);
-  uint8_t selector = 0;
-  std::string bytes;
-  for (int n = 0; n < 64 && calls.Next(&selector, &bytes); ++n) session.Call(selector, bytes);
+  RunCalls(data, size, session);
   return 0;
 }

@@ -301,10 +301,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace lookout::fuzz;
   Fixture& fixture = Shared();
   Session session(fixture);
-  CallReader calls(data, size);
-  uint8_t selector = 0;
-  std::string bytes;
-  for (int n = 0; n < 64 && calls.Next(&selector, &bytes); ++n) session.Call(selector, bytes);
+  RunCalls(data, size, session);
   session.FinishImport();
   return 0;
 }

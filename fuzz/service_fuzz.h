@@ -74,6 +74,15 @@ class CallReader {
   google::protobuf::io::CodedInputStream input_;
 };
 
+// Runs the first 64 calls of an input on `session` (anything with Call(selector, bytes)).
+template <typename Session>
+void RunCalls(const uint8_t* data, size_t size, Session& session) {
+  CallReader calls(data, size);
+  uint8_t selector = 0;
+  std::string bytes;
+  for (int n = 0; n < 64 && calls.Next(&selector, &bytes); ++n) session.Call(selector, bytes);
+}
+
 inline constexpr uint8_t kOverTemplate = 0x80;
 
 // The method a selector picks among `count`.
