@@ -3,26 +3,15 @@
 // it (fuzz/regressions/<target>).
 //   <target>_fuzz_replay [PATH...]             the seeds, then every file under each PATH
 //   <target>_fuzz_replay --write-seeds DIR     writes the seeds as files (run_fuzzers.sh's corpus)
-#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
+#include "fuzz/replay_files.h"
 #include "fuzz/service_fuzz.h"
-
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
-
-namespace {
-
-void Run(const std::string& data) {
-  LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(data.data()), data.size());
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   const std::vector<std::string> seeds = lookout::fuzz::SeedInputs();
@@ -40,31 +29,10 @@ int main(int argc, char** argv) {
     std::printf("wrote %zu seeds to %s\n", seeds.size(), argv[2]);
     return 0;
   }
-  int inputs = 0;
-  for (const auto& seed : seeds) {
-    Run(seed);
-    ++inputs;
-  }
-  for (int i = 1; i < argc; ++i) {
-    if (!std::filesystem::exists(argv[i])) continue;  // e.g. no regressions kept yet
-    std::vector<std::filesystem::path> paths;
-    if (std::filesystem::is_directory(argv[i])) {
-      for (const auto& entry : std::filesystem::recursive_directory_iterator(argv[i])) {
-        if (entry.is_regular_file()) paths.push_back(entry.path());
-      }
-    } else {
-      paths.emplace_back(argv[i]);
-    }
-    for (const auto& path : paths) {
-      std::ifstream in(path, std::ios::binary);
-      if (!in) {
-        std::fprintf(stderr, "cannot read %s\n", path.c_str());
-        return 2;
-      }
-      Run(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()));
-      ++inputs;
-    }
-  }
+  for (const auto& seed : seeds) lookout::fuzz::ReplayInput(seed);
+  const int files = lookout::fuzz::ReplayFiles(std::vector<std::string>(argv + 1, argv + argc));
+  if (files < 0) return 2;
+  const int inputs = static_cast<int>(seeds.size()) + files;
   std::printf("replayed %d inputs\n", inputs);
   return inputs > 0 ? 0 : 1;
 }

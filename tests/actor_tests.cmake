@@ -6,7 +6,7 @@ lookout_test(actor_validation_test LABEL unit
   SOURCES unit/actor_validation_test.cc
   LIBS actor_service_lib)
 lookout_test(actor_service_test LABEL integration
-  SOURCES integration/actor_service_test.cc
+  SOURCES integration/actor_service_test.cc integration/actor_replica.cc
   LIBS actor_service_lib)
 # PostgreSQL only: replicas racing on one database, an outage, a non-byte-order collation.
 lookout_test(actor_postgres_test LABEL integration

@@ -24,12 +24,14 @@ ActorReplica::ActorReplica(const StoreLocation& location) {
   absl::Status started = runner_->Start();
   EXPECT_TRUE(started.ok()) << started;
   if (!started.ok()) return;
-  stub_ = v1::ActorService::NewStub(grpc::CreateChannel(
-      absl::StrCat("127.0.0.1:", runner_->port()), grpc::InsecureChannelCredentials()));
+  channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", runner_->port()),
+                                 grpc::InsecureChannelCredentials());
+  stub_ = v1::ActorService::NewStub(channel_);
 }
 
 ActorReplica::~ActorReplica() {
   stub_.reset();
+  channel_.reset();
   runner_.reset();
 }
 

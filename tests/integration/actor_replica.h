@@ -30,6 +30,8 @@ class ActorReplica {
   ~ActorReplica();
 
   bool ok() const { return stub_ != nullptr; }
+  std::shared_ptr<grpc::Channel> channel() const { return channel_; }
+  v1::ActorService::Stub* stub() const { return stub_.get(); }
 
   // Runs one call with the token and `timeout` as its deadline.
   template <typename Request, typename Response, typename Method>
@@ -54,6 +56,7 @@ class ActorReplica {
   std::unique_ptr<ActorManager> manager_;
   std::unique_ptr<ActorServiceImpl> service_;
   std::unique_ptr<ServerRunner> runner_;
+  std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::ActorService::Stub> stub_;
 };
 

@@ -24,6 +24,7 @@
 #include "lookout/actor/v1/actor_service.grpc.pb.h"
 #include "services/actor/actor_manager.h"
 #include "services/actor/actor_store_factory.h"
+#include "tests/integration/actor_replica.h"
 #include "tests/testing/store_backend.h"
 #include "tests/testing/temp_dir.h"
 
@@ -35,7 +36,7 @@ using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 using ::testing::UnorderedElementsAreArray;
 
-constexpr char kToken[] = "test-internal-token";
+constexpr const char* kToken = testing::kActorTestToken;
 
 using lookout::testing::StoreBackend;
 
@@ -48,32 +49,16 @@ class ActorServiceTest : public ::testing::TestWithParam<StoreBackend> {
   void TearDown() override { StopServer(); }
 
   void StartServer() {
-    auto store = OpenActorStore(location_);
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = std::move(*store);
-    manager_ = std::make_unique<ActorManager>(store_.get());
-    service_ = std::make_unique<ActorServiceImpl>(manager_.get(), InternalAuth(kToken));
-    ServerOptions options;
-    options.host = "127.0.0.1";
-    options.port = 0;
-    options.metrics_port = -1;
-    options.drain_grace = absl::Seconds(1);
-    runner_ = std::make_unique<ServerRunner>(options);
-    runner_->AddService(service_.get(), kActorServiceName);
-    absl::Status started = runner_->Start();
-    ASSERT_TRUE(started.ok()) << started;
-    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", runner_->port()),
-                                   grpc::InsecureChannelCredentials());
-    stub_ = v1::ActorService::NewStub(channel_);
+    replica_ = std::make_unique<testing::ActorReplica>(location_);
+    ASSERT_TRUE(replica_->ok());
+    channel_ = replica_->channel();
+    stub_ = replica_->stub();
   }
 
   void StopServer() {
-    stub_.reset();
+    stub_ = nullptr;
     channel_.reset();
-    runner_.reset();
-    service_.reset();
-    manager_.reset();
-    store_.reset();
+    replica_.reset();
   }
 
   // Runs one call with the internal token (or without it) and a deadline.
@@ -205,12 +190,9 @@ class ActorServiceTest : public ::testing::TestWithParam<StoreBackend> {
 
   lookout::testing::TempDir dir_;
   StoreLocation location_;
-  std::unique_ptr<ActorStore> store_;
-  std::unique_ptr<ActorManager> manager_;
-  std::unique_ptr<ActorServiceImpl> service_;
-  std::unique_ptr<ServerRunner> runner_;
+  std::unique_ptr<testing::ActorReplica> replica_;
   std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<v1::ActorService::Stub> stub_;
+  v1::ActorService::Stub* stub_ = nullptr;  // the replica's
 };
 
 // An error of `code` whose message names `field`.
