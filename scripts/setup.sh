@@ -11,7 +11,7 @@ DEBIAN_PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
   libabsl-dev libhiredis-dev libsqlite3-dev libssl-dev libpq-dev
-  libgtest-dev libgmock-dev
+  libgtest-dev libgmock-dev prometheus-cpp-dev libboost-dev nlohmann-json3-dev
   redis-server sqlite3 postgresql-15 curl ca-certificates
   python3-yaml python3-jsonschema
   clang-14 libclang-rt-14-dev
