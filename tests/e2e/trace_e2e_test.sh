@@ -111,6 +111,40 @@ replaced=$(last_report_trace)
   pass "an invalid traceparent starts a new trace" || fail "replacing trace id [$replaced]"
 expect_followed "$replaced" "invalid traceparent"
 
+# --- the backends pass the trace on to the services they call ----------------------------------
+# gateway_call KEY Service/Method JSON TRACEPARENT: one call through the gateway.
+gateway_call() {
+  "$ROOT/node_modules/.bin/buf" curl --protocol grpc --http2-prior-knowledge --timeout 20s \
+    -H "authorization: Bearer $1" -H "traceparent: $4" --data "$3" \
+    "http://127.0.0.1:$LOOKOUT_GATEWAY_PORT/$2"
+}
+# The stats service asks the event service which events match a text filter.
+TEXT_TRACE=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
+gateway_call "$LOOKOUT_READER_KEY" lookout.stats.v1.StatsService/AggregateEvents \
+  '{"filter":{"countryCodes":["HTI"],"text":"gang*"},"groupBy":["DIMENSION_EVENT_TYPE"]}' \
+  "00-$TEXT_TRACE-$PARENT_ID-01" >/dev/null
+expect_eq "$?" 0 "an aggregation with a text filter is answered"
+expect_contains "$(trace_lines stats "$TEXT_TRACE")" '"method":"AggregateEvents","code":"OK"' \
+  "the stats service logs the aggregation with the trace id"
+expect_contains "$(trace_lines event "$TEXT_TRACE")" '"method":"ListEvents","code":"OK"' \
+  "the stats service passes the trace on to the event service (text matching)"
+
+# The event service asks the actor service whether a new event's actors exist (a new actor, so
+# no cache knows it yet).
+actor=$(gateway_call "$LOOKOUT_EDITOR_KEY" lookout.actor.v1.ActorService/CreateActor \
+  '{"actor":{"name":"Trace Test Brigade","type":"ACTOR_TYPE_POLITICAL_MILITIA","countryCode":"HTI"}}' \
+  "00-$TRACE_ID-$PARENT_ID-01" |
+  /usr/bin/python3 -c "import json, sys; print(json.load(sys.stdin)['actor']['id'])")
+CREATE_TRACE=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
+gateway_call "$LOOKOUT_EDITOR_KEY" lookout.event.v1.EventService/CreateEvent \
+  "{\"event\":{\"eventDate\":\"2024-01-05\",\"eventType\":\"EVENT_TYPE_BATTLES\",\"subEventType\":\"Armed clash\",\"participants\":[{\"actorId\":\"$actor\",\"role\":\"PARTICIPANT_ROLE_PRIMARY\"}],\"location\":{\"countryCode\":\"HTI\",\"admin1\":\"Ouest\"},\"notes\":\"trace test\"}}" \
+  "00-$CREATE_TRACE-$PARENT_ID-01" >/dev/null
+expect_eq "$?" 0 "the event is created"
+expect_contains "$(trace_lines event "$CREATE_TRACE")" '"method":"CreateEvent","code":"OK"' \
+  "the event service logs the create with the trace id"
+expect_contains "$(trace_lines actor "$CREATE_TRACE")" '"method":"BatchGetActors","code":"OK"' \
+  "the event service passes the trace on to the actor service (actor check)"
+
 # --- background work logs without a trace ------------------------------------------------------
 caught_up=$(grep -F '"msg":"read model caught up"' "$LOGS/stats.log")
 expect_contains "$caught_up" "applied_sequence" "the feed follower logged"
