@@ -113,6 +113,12 @@ grpc::Status ServeCall(grpc::ServerContext* context, const InternalAuth& auth,
   return EdgeStatus(*context, method, call, std::move(status));
 }
 
+void PropagateTrace(grpc::ClientContext* client, const TraceContext& trace) {
+  // Outside a served call (a feed follower's background work) there is no trace to pass on.
+  if (trace.empty()) return;
+  client->AddMetadata(kTraceparentHeader, ChildTraceparent(trace));
+}
+
 void PrepareClientContext(grpc::ClientContext* client, const std::string& internal_token,
                           absl::Duration timeout, const grpc::ServerContext* serving) {
   auto deadline = std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout);
@@ -126,10 +132,7 @@ void PrepareClientContext(grpc::ClientContext* client, const std::string& intern
   client->set_deadline(deadline);
   client->AddMetadata(kInternalTokenHeader, internal_token);
   if (!CurrentRequestId().empty()) client->AddMetadata(kRequestIdHeader, CurrentRequestId());
-  // Outside a served call (a feed follower's background work) there is no trace to pass on.
-  if (!CurrentTrace().empty()) {
-    client->AddMetadata(kTraceparentHeader, ChildTraceparent(CurrentTrace()));
-  }
+  PropagateTrace(client, CurrentTrace());
 }
 
 }  // namespace lookout

@@ -62,6 +62,11 @@ grpc::Status EdgeStatus(const grpc::ServerContextBase& context, absl::string_vie
 void LogServedCall(absl::string_view method, const absl::Status& status, absl::Duration elapsed,
                    const TraceContext& trace, const std::string& principal);
 
+// Adds `traceparent` for one outgoing call made while serving `trace`: the same trace id, a new
+// span id (nothing when `trace` is empty). For callers that build their own client contexts, such
+// as the gateway's.
+void PropagateTrace(grpc::ClientContext* client, const TraceContext& trace);
+
 // Prepares an outgoing call to another backend: the internal token, the current request id and
 // principal, the current trace (traceparent with a new span id for this call), and a deadline
 // that is the sooner of `timeout` from now and the serving call's own.

@@ -71,7 +71,7 @@ std::unique_ptr<grpc::ClientContext> MakeBackendContext(const grpc::CallbackServ
   context->AddMetadata(kPrincipalHeader, identity.principal);
   context->AddMetadata(kRoleHeader, RoleName(identity.role));
   context->AddMetadata(kRequestIdHeader, identity.request_id);
-  context->AddMetadata(kTraceparentHeader, ChildTraceparent(identity.trace));
+  PropagateTrace(context.get(), identity.trace);
   return context;
 }
 
