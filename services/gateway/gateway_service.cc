@@ -22,7 +22,7 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::WhoAmI(grpc::CallbackServerContext
   CallIdentity identity = IdentityIdsOf(*context);
   absl::StatusOr<Principal> principal = admission_->Identify(*context, route);
   if (!principal.ok()) {
-    LogGatewayCall(route.path, identity, ToGrpcStatus(principal.status()));
+    EndGatewayCall(context, route.path, identity, ToGrpcStatus(principal.status()));
     reactor->Finish(ToGrpcStatus(principal.status()));
     return reactor;
   }
@@ -30,8 +30,8 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::WhoAmI(grpc::CallbackServerContext
   identity.role = principal->role;
   response->set_principal(principal->name);
   response->set_role(principal->role);
-  admission_->Limit(*principal, [reactor, identity](grpc::Status status) {
-    LogGatewayCall(route.path, identity, status);
+  admission_->Limit(*principal, [reactor, context, identity](grpc::Status status) {
+    EndGatewayCall(context, route.path, identity, status);
     reactor->Finish(status);
   });
   return reactor;
@@ -45,7 +45,7 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::GetSituationReport(
   CallIdentity identity = IdentityIdsOf(*context);
   absl::StatusOr<Principal> principal = admission_->Identify(*context, route);
   if (!principal.ok()) {
-    LogGatewayCall(route.path, identity, ToGrpcStatus(principal.status()));
+    EndGatewayCall(context, route.path, identity, ToGrpcStatus(principal.status()));
     reactor->Finish(ToGrpcStatus(principal.status()));
     return reactor;
   }
@@ -53,8 +53,8 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::GetSituationReport(
   identity.role = principal->role;
   admission_->Limit(*principal, [this, reactor, context, request, response,
                                  identity = std::move(identity)](grpc::Status status) {
-    auto finish = [reactor, identity](grpc::Status result) {
-      LogGatewayCall(route.path, identity, result);
+    auto finish = [reactor, context, identity](grpc::Status result) {
+      EndGatewayCall(context, route.path, identity, result);
       reactor->Finish(result);
     };
     if (!status.ok()) {

@@ -3,8 +3,9 @@
 # (private var dir, free ports); one GetSituationReport through the gateway with a known W3C
 # traceparent leaves that trace id in the gateway's, the event service's and the stats service's
 # logs (a span id of its own on each line, a new one for every backend call of the fan-out); a
-# report without traceparent, and one with an invalid traceparent, each get a fresh trace that is
-# followed the same way; background work (the stats service's feed follower) logs without one.
+# report without traceparent (told its trace in the traceresponse trailer), and one with an
+# invalid traceparent, each get a fresh trace that is followed the same way; the stats service's
+# text matching and the event service's actor check pass the trace on; background work (the stats service's feed follower) logs without one.
 set -uo pipefail
 source "$(dirname "$0")/cli_lib.sh"
 source "$(dirname "$0")/run_sh_demo_lib.sh"
@@ -93,11 +94,14 @@ expect_eq "$(grep -c '"span_id":"[0-9a-f]\{16\}"' <<<"$all_lines")" "$(wc -l <<<
   "every line of the trace names its span"
 
 # --- a report without traceparent gets a fresh trace, followed the same way ---------------------
-report 2023-01-01 2024-12-31 >/dev/null
+report 2023-01-01 2024-12-31 -v >/dev/null 2>"$LOOKOUT_VAR_DIR/untraced.err"
 expect_eq "$?" 0 "the report without traceparent is answered"
 fresh=$(last_report_trace)
 [[ $fresh =~ ^[0-9a-f]{32}$ && $fresh != "$TRACE_ID" ]] &&
   pass "the gateway starts a new trace" || fail "new trace id [$fresh]"
+# The caller is told the trace in the trailing metadata (W3C traceresponse).
+told=$(grep -io 'traceresponse: [0-9a-f-]*' "$LOOKOUT_VAR_DIR/untraced.err" | tail -n 1 | awk '{print $2}')
+expect_eq "$(cut -d- -f2 <<<"$told")" "$fresh" "the traceresponse trailer names the new trace"
 expect_followed "$fresh" "no traceparent"
 expect_eq "$(trace_lines gateway "$fresh" | grep -F GetSituationReport | field parent_span_id)" "" \
   "a trace the gateway started has no parent span"

@@ -419,6 +419,15 @@ TEST_F(GatewayAccessTest, ForwardedCallsCarryTheCallersTraceWithANewSpan) {
     EXPECT_NE(sent->trace_id, kTraceId);
     EXPECT_NE(sent->trace_id, "00000000000000000000000000000000");
     EXPECT_EQ(sent->flags, 0x01) << "a trace the gateway starts is sampled";
+    // The caller learns the new trace from the trailing metadata, with the gateway's own span.
+    auto trailers = context->GetServerTrailingMetadata();
+    auto told_entry = trailers.find("traceresponse");
+    ASSERT_NE(told_entry, trailers.end());
+    std::optional<Traceparent> told =
+        ParseTraceparent(std::string(told_entry->second.data(), told_entry->second.size()));
+    ASSERT_TRUE(told.has_value());
+    EXPECT_EQ(told->trace_id, sent->trace_id);
+    EXPECT_NE(told->parent_id, sent->parent_id);
   }
 }
 

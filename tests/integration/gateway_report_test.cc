@@ -353,6 +353,11 @@ TEST_F(GatewayReportTest, EveryCallOfTheFanOutCarriesTheCallersTrace) {
     spans.insert(sent->parent_id);
   }
   EXPECT_EQ(spans.size(), seen.size()) << "each backend call has a span id of its own";
+  auto trailers = context->GetServerTrailingMetadata();
+  auto told = trailers.find("traceresponse");
+  ASSERT_NE(told, trailers.end());
+  EXPECT_EQ(std::string(told->second.data(), told->second.size()).substr(0, 36),
+            absl::StrCat("00-", kTraceId, "-"));
 }
 
 TEST_F(GatewayReportTest, CachedUntilTheEventSequenceMoves) {

@@ -40,8 +40,13 @@ CallIdentity IdentityIdsOf(const grpc::ServerContextBase& serving) {
   return identity;
 }
 
-void LogGatewayCall(absl::string_view method, const CallIdentity& identity,
-                    const grpc::Status& status) {
+void EndGatewayCall(grpc::CallbackServerContext* serving, absl::string_view method,
+                    const CallIdentity& identity, const grpc::Status& status) {
+  if (!identity.trace.empty()) {
+    serving->AddTrailingMetadata(
+        kTraceresponseHeader,
+        FormatTraceparent(identity.trace.trace_id, identity.trace.span_id, identity.trace.flags));
+  }
   ScopedRequestId scoped(identity.request_id);
   LogServedCall(method, FromGrpcStatus(status), absl::Now() - identity.start,
                 identity.trace, identity.principal);

@@ -58,10 +58,16 @@ std::unique_ptr<grpc::ClientContext> MakeBackendContext(const grpc::CallbackServ
                                                         absl::Duration default_timeout,
                                                         bool propagate_cancellation = true);
 
-// The gateway's one line per call served ("call served" / "call failed"), with the call's
-// method (its full path), code, duration, request id and trace.
-void LogGatewayCall(absl::string_view method, const CallIdentity& identity,
-                    const grpc::Status& status);
+// The trailing metadata entry that tells a caller its trace (W3C Trace Context Level 2):
+// "00-<trace_id>-<the gateway's span id>-<flags>". A caller that sent no traceparent learns
+// there which trace id to look for in the logs.
+inline constexpr char kTraceresponseHeader[] = "traceresponse";
+
+// What the gateway does as it finishes a call it served: `traceresponse` in the trailing
+// metadata, and its one log line ("call served" / "call failed") with the call's method (its
+// full path), code, duration, request id and trace.
+void EndGatewayCall(grpc::CallbackServerContext* serving, absl::string_view method,
+                    const CallIdentity& identity, const grpc::Status& status);
 
 }  // namespace lookout::gateway
 

@@ -318,7 +318,7 @@ void StreamProxy::BackendDone(const grpc::Status& backend_status) {
 }
 
 void StreamProxy::End(const grpc::Status& status) {
-  LogGatewayCall(route_->path, identity_, status);
+  EndGatewayCall(context_, route_->path, identity_, status);
   Finish(status);
 }
 

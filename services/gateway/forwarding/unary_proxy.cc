@@ -90,7 +90,7 @@ void UnaryProxy::BackendDone(const grpc::Status& status) {
     CopyTrailingMetadata(*backend_context_, context_);
   }
   if (status.ok()) {
-    LogGatewayCall(route_->path, identity_, status);
+    EndGatewayCall(context_, route_->path, identity_, status);
     StartWriteAndFinish(&response_, grpc::WriteOptions(), status);
   } else {
     End(status);
@@ -98,7 +98,7 @@ void UnaryProxy::BackendDone(const grpc::Status& status) {
 }
 
 void UnaryProxy::End(const grpc::Status& status) {
-  LogGatewayCall(route_->path, identity_, status);
+  EndGatewayCall(context_, route_->path, identity_, status);
   Finish(status);
 }
 
