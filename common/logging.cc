@@ -67,8 +67,8 @@ void Log(LogLevel level, absl::string_view message, std::initializer_list<LogFie
     absl::StrAppend(&line, ",\"request_id\":\"", JsonEscape(t_request_id), "\"");
   }
   if (!t_trace.empty()) {
-    absl::StrAppend(&line, ",\"trace_id\":\"", JsonEscape(t_trace.trace_id),
-                    "\",\"span_id\":\"", JsonEscape(t_trace.span_id), "\"");
+    absl::StrAppend(&line, ",\"trace_id\":\"", JsonEscape(t_trace.trace_id), "\",\"span_id\":\"",
+                    JsonEscape(t_trace.span_id), "\"");
   }
   for (const auto& [key, value] : fields) {
     absl::StrAppend(&line, ",\"", JsonEscape(key), "\":\"", JsonEscape(value), "\"");

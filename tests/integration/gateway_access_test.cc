@@ -18,8 +18,8 @@
 #include "absl/synchronization/mutex.h"
 #include "common/call_context.h"
 #include "common/crypto.h"
-#include "common/trace_context.h"
 #include "common/metrics.h"
+#include "common/trace_context.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "lookout/actor/v1/actor_service.pb.h"
@@ -373,10 +373,10 @@ TEST_F(GatewayAccessTest, ForwardedCallsCarryTheCallersTraceWithANewSpan) {
   constexpr char kCallerSpan[] = "00f067aa0ba902b7";
   const std::string traceparent = absl::StrCat("00-", kTraceId, "-", kCallerSpan, "-01");
   std::vector<std::string> parents;
-  for (const char* path : {"/lookout.event.v1.EventService/ListEvents",
-                           "/lookout.event.v1.EventService/ListEvents",
-                           "/lookout.event.v1.EventService/WatchEvents",
-                           "/lookout.event.v1.EventService/ImportEvents"}) {
+  for (const char* path :
+       {"/lookout.event.v1.EventService/ListEvents", "/lookout.event.v1.EventService/ListEvents",
+        "/lookout.event.v1.EventService/WatchEvents",
+        "/lookout.event.v1.EventService/ImportEvents"}) {
     const Route& route = *FindRoute(path);
     auto context = KeyContext(keys_->editor);
     context->AddMetadata(kTraceparentHeader, traceparent);

@@ -82,8 +82,9 @@ TEST(ParseTraceparentTest, RefusesWhatTheSpecRefuses) {
 }
 
 TEST(ParseTraceparentTest, ReadsALaterVersionByItsVersion00Prefix) {
-  for (const char* value : {"cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-                            "cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-what-the-future"}) {
+  for (const char* value :
+       {"cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        "cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-what-the-future"}) {
     auto parsed = ParseTraceparent(value);
     ASSERT_TRUE(parsed.has_value()) << value;
     EXPECT_EQ(parsed->trace_id, kTraceId);
@@ -111,8 +112,9 @@ TEST(ContinueOrStartTraceTest, KeepsOnlyTheSampledFlag) {
 }
 
 TEST(ContinueOrStartTraceTest, StartsANewSampledTraceWhenMissingOrInvalid) {
-  for (const char* value : {"", "garbage", "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
-                            "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01"}) {
+  for (const char* value :
+       {"", "garbage", "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+        "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01"}) {
     TraceContext trace = ContinueOrStartTrace(value);
     EXPECT_TRUE(IsLowerHex(trace.trace_id, 32)) << value;
     EXPECT_NE(trace.trace_id, kTraceId) << value;
@@ -150,7 +152,9 @@ TEST(ChildTraceparentTest, SendsUnknownFlagsAsZero) {
   EXPECT_EQ(ChildTraceparent(trace).substr(53), "00");
 }
 
-TEST(ChildTraceparentTest, NothingOutsideATrace) { EXPECT_EQ(ChildTraceparent(TraceContext{}), ""); }
+TEST(ChildTraceparentTest, NothingOutsideATrace) {
+  EXPECT_EQ(ChildTraceparent(TraceContext{}), "");
+}
 
 TEST(FormatTraceparentTest, WritesVersion00) {
   EXPECT_EQ(FormatTraceparent(kTraceId, kParentId, 0x01), kValid);

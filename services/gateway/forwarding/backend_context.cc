@@ -48,8 +48,8 @@ void EndGatewayCall(grpc::CallbackServerContext* serving, absl::string_view meth
         FormatTraceparent(identity.trace.trace_id, identity.trace.span_id, identity.trace.flags));
   }
   ScopedRequestId scoped(identity.request_id);
-  LogServedCall(method, FromGrpcStatus(status), absl::Now() - identity.start,
-                identity.trace, identity.principal);
+  LogServedCall(method, FromGrpcStatus(status), absl::Now() - identity.start, identity.trace,
+                identity.principal);
 }
 
 bool HasDeadline(const grpc::ServerContextBase& serving) {

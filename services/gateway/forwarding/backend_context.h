@@ -50,8 +50,9 @@ bool HasDeadline(const grpc::ServerContextBase& serving);
 
 // A client context propagating the caller's deadline and cancellation, with `default_timeout`
 // as the deadline when the caller set none, and the internal token, principal, role, request id
-// and traceparent (the caller's trace id, a new span id for every backend call) in metadata. `propagate_cancellation` false (tests only) leaves the caller's
-// cancellation to the proxy's own handling.
+// and traceparent (the caller's trace id, a new span id for every backend call) in metadata.
+// `propagate_cancellation` false (tests only) leaves the caller's cancellation to the proxy's
+// own handling.
 std::unique_ptr<grpc::ClientContext> MakeBackendContext(const grpc::CallbackServerContext& serving,
                                                         const CallIdentity& identity,
                                                         const std::string& internal_token,
