@@ -39,29 +39,53 @@ absl::Status InternalAuth::Check(const grpc::ServerContextBase& context) const {
   return absl::OkStatus();
 }
 
-std::string ServedRequestId(const grpc::ServerContextBase& context) {
-  std::string request_id = SanitizedRequestId(MetadataValue(context, kRequestIdHeader));
-  if (request_id.empty()) request_id = RandomIdHex(8);
-  return request_id;
+TraceContext ServedTrace(const grpc::ServerContextBase& context) {
+  return ContinueOrStartTrace(MetadataValue(context, kTraceparentHeader));
+}
+
+ServedCall BeginServedCall(const grpc::ServerContextBase& context) {
+  ServedCall call;
+  call.request_id = SanitizedRequestId(MetadataValue(context, kRequestIdHeader));
+  if (call.request_id.empty()) call.request_id = RandomIdHex(8);
+  call.trace = ServedTrace(context);
+  call.start = absl::Now();
+  return call;
+}
+
+void LogServedCall(absl::string_view method, const absl::Status& status, absl::Duration elapsed,
+                   const TraceContext& trace, const std::string& principal) {
+  ScopedTrace scoped(trace);
+  const std::string ms = absl::StrCat(absl::ToInt64Microseconds(elapsed) / 1000.0);
+  if (status.ok()) {
+    LogInfo("call served", {{"method", std::string(method)},
+                            {"code", "OK"},
+                            {"duration_ms", ms},
+                            {"parent_span_id", trace.parent_id}});
+    return;
+  }
+  LogLevel level = status.code() == absl::StatusCode::kInternal ? LogLevel::kError
+                                                                : LogLevel::kInfo;
+  Log(level, "call failed",
+      {{"method", std::string(method)},
+       {"code", absl::StatusCodeToString(status.code())},
+       {"error", std::string(status.message())},
+       {"principal", principal},
+       {"duration_ms", ms},
+       {"parent_span_id", trace.parent_id}});
 }
 
 grpc::Status EdgeStatus(const grpc::ServerContextBase& context, absl::string_view method,
-                        const std::string& request_id, absl::Status status) {
-  if (!status.ok()) {
-    ScopedRequestId scoped(request_id);
-    LogLevel level = status.code() == absl::StatusCode::kInternal ? LogLevel::kError
-                                                                  : LogLevel::kInfo;
-    Log(level, "call failed",
-        {{"method", std::string(method)},
-         {"code", absl::StatusCodeToString(status.code())},
-         {"error", std::string(status.message())},
-         {"principal", MetadataValue(context, kPrincipalHeader)}});
+                        const ServedCall& call, absl::Status status) {
+  {
+    ScopedRequestId scoped(call.request_id);
+    LogServedCall(method, status, absl::Now() - call.start, call.trace,
+                  MetadataValue(context, kPrincipalHeader));
   }
   if (status.code() == absl::StatusCode::kInternal) {
     // The details (SQL, file paths) are in the log line above; the caller gets the request id
     // to quote instead.
     status = absl::InternalError(
-        absl::StrCat("internal error; quote request id ", request_id, " when reporting it"));
+        absl::StrCat("internal error; quote request id ", call.request_id, " when reporting it"));
   }
   return ToGrpcStatus(status);
 }
@@ -77,12 +101,22 @@ static absl::Time CallDeadlineOf(const grpc::ServerContext& context) {
 
 grpc::Status ServeCall(grpc::ServerContext* context, const InternalAuth& auth,
                        absl::string_view method, absl::FunctionRef<absl::Status()> body) {
-  const std::string request_id = ServedRequestId(*context);
-  ScopedRequestId scoped(request_id);
-  ScopedCallDeadline deadline(CallDeadlineOf(*context));
-  absl::Status status = auth.Check(*context);
-  if (status.ok()) status = body();
-  return EdgeStatus(*context, method, request_id, std::move(status));
+  const ServedCall call = BeginServedCall(*context);
+  absl::Status status;
+  {
+    ScopedRequestId scoped_id(call.request_id);
+    ScopedTrace scoped_trace(call.trace);
+    ScopedCallDeadline deadline(CallDeadlineOf(*context));
+    status = auth.Check(*context);
+    if (status.ok()) status = body();
+  }
+  return EdgeStatus(*context, method, call, std::move(status));
+}
+
+void PropagateTrace(grpc::ClientContext* client, const TraceContext& trace) {
+  // Outside a served call (a feed follower's background work) there is no trace to pass on.
+  if (trace.empty()) return;
+  client->AddMetadata(kTraceparentHeader, ChildTraceparent(trace));
 }
 
 void PrepareClientContext(grpc::ClientContext* client, const std::string& internal_token,
@@ -98,6 +132,7 @@ void PrepareClientContext(grpc::ClientContext* client, const std::string& intern
   client->set_deadline(deadline);
   client->AddMetadata(kInternalTokenHeader, internal_token);
   if (!CurrentRequestId().empty()) client->AddMetadata(kRequestIdHeader, CurrentRequestId());
+  PropagateTrace(client, CurrentTrace());
 }
 
 }  // namespace lookout

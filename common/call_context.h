@@ -1,5 +1,6 @@
-// What every backend RPC does around its body: check the internal token, pick up the request id
-// and the caller's principal from metadata, log failures, and convert the status at the edge.
+// What every backend RPC does around its body: check the internal token, pick up the request id,
+// the trace (W3C traceparent) and the caller's principal from metadata, log one line per call,
+// and convert the status at the edge.
 #ifndef LOOKOUT_COMMON_CALL_CONTEXT_H_
 #define LOOKOUT_COMMON_CALL_CONTEXT_H_
 
@@ -11,6 +12,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "common/trace_context.h"
 
 namespace lookout {
 
@@ -32,20 +34,42 @@ class InternalAuth {
   std::string token_;
 };
 
-// Runs `body` for a call: token check, request id, one log line on failure, status conversion.
+// Runs `body` for a call: token check, request id and trace (set on every log line the body
+// writes on this thread), one log line per call ("call served" or "call failed"), status
+// conversion.
 grpc::Status ServeCall(grpc::ServerContext* context, const InternalAuth& auth,
                        absl::string_view method, absl::FunctionRef<absl::Status()> body);
 
+// What identifies one served call in the logs.
+struct ServedCall {
+  std::string request_id;  // the caller's x-request-id, sanitized, or a fresh one
+  TraceContext trace;      // the caller's traceparent continued, or a new trace
+  absl::Time start;
+};
+
 // For a call served on the callback API, whose status comes later than its handler returns: the
-// request id ServeCall would use (the caller's, sanitized, or a fresh one) ...
-std::string ServedRequestId(const grpc::ServerContextBase& context);
-// ... and the edge conversion ServeCall applies to a body's status: one log line on failure,
-// internal details replaced by the request id.
+// ids ServeCall would use ...
+ServedCall BeginServedCall(const grpc::ServerContextBase& context);
+// The trace a server continues from the call's traceparent metadata (or starts).
+TraceContext ServedTrace(const grpc::ServerContextBase& context);
+// ... and the edge conversion ServeCall applies to a body's status: one log line, internal
+// details replaced by the request id.
 grpc::Status EdgeStatus(const grpc::ServerContextBase& context, absl::string_view method,
-                        const std::string& request_id, absl::Status status);
+                        const ServedCall& call, absl::Status status);
+
+// The one line logged per served call, with the call's trace: "call served" (info) or
+// "call failed" (info, error for INTERNAL) with the code and error message.
+void LogServedCall(absl::string_view method, const absl::Status& status, absl::Duration elapsed,
+                   const TraceContext& trace, const std::string& principal);
+
+// Adds `traceparent` for one outgoing call made while serving `trace`: the same trace id, a new
+// span id (nothing when `trace` is empty). For callers that build their own client contexts, such
+// as the gateway's.
+void PropagateTrace(grpc::ClientContext* client, const TraceContext& trace);
 
 // Prepares an outgoing call to another backend: the internal token, the current request id and
-// principal, and a deadline that is the sooner of `timeout` from now and the serving call's own.
+// principal, the current trace (traceparent with a new span id for this call), and a deadline
+// that is the sooner of `timeout` from now and the serving call's own.
 void PrepareClientContext(grpc::ClientContext* client, const std::string& internal_token,
                           absl::Duration timeout,
                           const grpc::ServerContext* serving = nullptr);

@@ -17,6 +17,7 @@ std::string& ServiceName() {
 }
 LogLevel g_min_level = LogLevel::kInfo;
 thread_local std::string t_request_id;
+thread_local TraceContext t_trace;
 
 const char* LevelName(LogLevel level) {
   switch (level) {
@@ -65,6 +66,10 @@ void Log(LogLevel level, absl::string_view message, std::initializer_list<LogFie
   if (!t_request_id.empty()) {
     absl::StrAppend(&line, ",\"request_id\":\"", JsonEscape(t_request_id), "\"");
   }
+  if (!t_trace.empty()) {
+    absl::StrAppend(&line, ",\"trace_id\":\"", JsonEscape(t_trace.trace_id), "\",\"span_id\":\"",
+                    JsonEscape(t_trace.span_id), "\"");
+  }
   for (const auto& [key, value] : fields) {
     absl::StrAppend(&line, ",\"", JsonEscape(key), "\":\"", JsonEscape(value), "\"");
   }
@@ -80,5 +85,13 @@ ScopedRequestId::ScopedRequestId(std::string request_id) : previous_(std::move(t
 ScopedRequestId::~ScopedRequestId() { t_request_id = std::move(previous_); }
 
 const std::string& CurrentRequestId() { return t_request_id; }
+
+ScopedTrace::ScopedTrace(TraceContext trace) : previous_(std::move(t_trace)) {
+  t_trace = std::move(trace);
+}
+
+ScopedTrace::~ScopedTrace() { t_trace = std::move(previous_); }
+
+const TraceContext& CurrentTrace() { return t_trace; }
 
 }  // namespace lookout

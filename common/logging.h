@@ -1,5 +1,6 @@
-// Structured logs: one JSON object per line on stderr, with the request id of the call being
-// served when there is one.
+// Structured logs: one JSON object per line on stderr, with the request id, the trace id and the
+// span id of the call being served when there is one (so `grep <trace_id>` over every process's
+// log follows one request; background work logs without them).
 #ifndef LOOKOUT_COMMON_LOGGING_H_
 #define LOOKOUT_COMMON_LOGGING_H_
 
@@ -8,6 +9,7 @@
 #include <utility>
 
 #include "absl/strings/string_view.h"
+#include "common/trace_context.h"
 
 namespace lookout {
 
@@ -40,6 +42,21 @@ class ScopedRequestId {
   std::string previous_;
 };
 const std::string& CurrentRequestId();
+
+// The trace of the call served on this thread: its trace_id and span_id go on every log line,
+// and PrepareClientContext passes it on to the backends called meanwhile.
+class ScopedTrace {
+ public:
+  explicit ScopedTrace(TraceContext trace);
+  ~ScopedTrace();
+  ScopedTrace(const ScopedTrace&) = delete;
+  ScopedTrace& operator=(const ScopedTrace&) = delete;
+
+ private:
+  TraceContext previous_;
+};
+// Empty when no call is served on this thread.
+const TraceContext& CurrentTrace();
 
 // JSON string escaping (without the quotes).
 std::string JsonEscape(absl::string_view s);

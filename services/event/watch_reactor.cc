@@ -20,7 +20,7 @@ WatchReactor::WatchReactor(grpc::CallbackServerContext* context,
       request_(request),
       feed_(feed),
       streams_(streams),
-      request_id_(ServedRequestId(*context)) {}
+      call_(BeginServedCall(*context)) {}
 
 void WatchReactor::Begin(const InternalAuth& auth) {
   absl::Status status = auth.Check(*context_);
@@ -133,7 +133,7 @@ void WatchReactor::End(const absl::Status& status) {
 void WatchReactor::FinishLocked(const absl::Status& status) {
   finished_ = true;
   busy_ = false;
-  Finish(EdgeStatus(*context_, "WatchEvents", request_id_, status));
+  Finish(EdgeStatus(*context_, "WatchEvents", call_, status));
 }
 
 void WatchReactor::OnDone() {

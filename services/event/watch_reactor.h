@@ -61,7 +61,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchEventsRespon
   const v1::WatchEventsRequest request_;
   ChangeFeed* const feed_;
   OpenStreams* const streams_;
-  const std::string request_id_;
+  const ServedCall call_;
   // Keeps the reactor alive until OnDone; reads and the notifier hold it only briefly.
   std::shared_ptr<WatchReactor> self_;
   bool registered_ = false;

@@ -19,14 +19,21 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::WhoAmI(grpc::CallbackServerContext
                                                      v1::WhoAmIResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   static const Route& route = RouteFor("WhoAmI");
+  CallIdentity identity = IdentityIdsOf(*context);
   absl::StatusOr<Principal> principal = admission_->Identify(*context, route);
   if (!principal.ok()) {
+    EndGatewayCall(context, route.path, identity, ToGrpcStatus(principal.status()));
     reactor->Finish(ToGrpcStatus(principal.status()));
     return reactor;
   }
+  identity.principal = principal->name;
+  identity.role = principal->role;
   response->set_principal(principal->name);
   response->set_role(principal->role);
-  admission_->Limit(*principal, [reactor](grpc::Status status) { reactor->Finish(status); });
+  admission_->Limit(*principal, [reactor, context, identity](grpc::Status status) {
+    EndGatewayCall(context, route.path, identity, status);
+    reactor->Finish(status);
+  });
   return reactor;
 }
 
@@ -35,25 +42,32 @@ grpc::ServerUnaryReactor* GatewayServiceImpl::GetSituationReport(
     v1::GetSituationReportResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   static const Route& route = RouteFor("GetSituationReport");
+  CallIdentity identity = IdentityIdsOf(*context);
   absl::StatusOr<Principal> principal = admission_->Identify(*context, route);
   if (!principal.ok()) {
+    EndGatewayCall(context, route.path, identity, ToGrpcStatus(principal.status()));
     reactor->Finish(ToGrpcStatus(principal.status()));
     return reactor;
   }
-  CallIdentity identity{principal->name, principal->role, RequestIdOf(*context)};
+  identity.principal = principal->name;
+  identity.role = principal->role;
   admission_->Limit(*principal, [this, reactor, context, request, response,
                                  identity = std::move(identity)](grpc::Status status) {
+    auto finish = [reactor, context, identity](grpc::Status result) {
+      EndGatewayCall(context, route.path, identity, result);
+      reactor->Finish(result);
+    };
     if (!status.ok()) {
-      reactor->Finish(status);
+      finish(status);
       return;
     }
     absl::StatusOr<v1::GetSituationReportRequest> normalized = NormalizeReportRequest(*request);
     if (!normalized.ok()) {
-      reactor->Finish(ToGrpcStatus(normalized.status()));
+      finish(ToGrpcStatus(normalized.status()));
       return;
     }
     BuildSituationReport(report_deps_, context, identity, *std::move(normalized), response,
-                         [reactor](grpc::Status result) { reactor->Finish(result); });
+                         std::move(finish));
   });
   return reactor;
 }

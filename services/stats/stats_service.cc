@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/status/statusor.h"
+#include "common/grpc_status.h"
 
 namespace lookout::stats {
 namespace {
@@ -19,13 +20,15 @@ absl::Status Respond(absl::StatusOr<Response> result, Response* response) {
 template <typename Forward>
 grpc::Status ServeForwarded(grpc::ServerContext* context, const InternalAuth& auth,
                             absl::string_view method, Forward forward) {
+  bool forwarded_call = false;
   grpc::Status forwarded;
   grpc::Status served = ServeCall(context, auth, method, [&] {
+    forwarded_call = true;
     forwarded = forward();
-    return absl::OkStatus();
+    // Only for the call's log line, which then shows the owner's code.
+    return FromGrpcStatus(forwarded);
   });
-  if (!served.ok()) return served;
-  return forwarded;
+  return forwarded_call ? forwarded : served;
 }
 
 }  // namespace

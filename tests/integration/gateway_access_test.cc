@@ -7,6 +7,7 @@
 #include <google/protobuf/wire_format_lite.h>
 #include <grpcpp/generic/async_generic_service.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
@@ -18,6 +19,7 @@
 #include "common/call_context.h"
 #include "common/crypto.h"
 #include "common/metrics.h"
+#include "common/trace_context.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "lookout/actor/v1/actor_service.pb.h"
@@ -46,6 +48,7 @@ struct Seen {
   std::string principal;
   std::string role;
   std::string request_id;
+  std::string traceparent;
   bool had_authorization = false;
 };
 
@@ -67,6 +70,7 @@ class EchoBackend final : public grpc::CallbackGenericService {
     seen.principal = value(kPrincipalHeader);
     seen.role = value(kRoleHeader);
     seen.request_id = value(kRequestIdHeader);
+    seen.traceparent = value(kTraceparentHeader);
     seen.had_authorization = context->client_metadata().count("authorization") > 0;
     {
       absl::MutexLock lock(&mu_);
@@ -360,6 +364,71 @@ TEST_F(GatewayAccessTest, BackendsGetTheIdentityNotTheKey) {
   EXPECT_EQ(seen.role, "EDITOR");
   EXPECT_EQ(seen.request_id, "req-42");
   EXPECT_FALSE(seen.had_authorization) << "the caller's key must not travel further";
+}
+
+// Every forwarded call, unary or streaming, carries the caller's trace with a new span id of its
+// own; a missing or invalid traceparent becomes a new trace, never a refusal.
+TEST_F(GatewayAccessTest, ForwardedCallsCarryTheCallersTraceWithANewSpan) {
+  constexpr char kTraceId[] = "4bf92f3577b34da6a3ce929d0e0e4736";
+  constexpr char kCallerSpan[] = "00f067aa0ba902b7";
+  const std::string traceparent = absl::StrCat("00-", kTraceId, "-", kCallerSpan, "-01");
+  std::vector<std::string> parents;
+  for (const char* path :
+       {"/lookout.event.v1.EventService/ListEvents", "/lookout.event.v1.EventService/ListEvents",
+        "/lookout.event.v1.EventService/WatchEvents",
+        "/lookout.event.v1.EventService/ImportEvents"}) {
+    const Route& route = *FindRoute(path);
+    auto context = KeyContext(keys_->editor);
+    context->AddMetadata(kTraceparentHeader, traceparent);
+    grpc::ByteBuffer body = ToBytes(event::v1::ListEventsRequest());
+    grpc::Status status;
+    if (route.kind == CallKind::kUnary) {
+      grpc::ByteBuffer response;
+      status = RawUnary(*stub_, context.get(), route.path, body, &response);
+    } else {
+      std::vector<grpc::ByteBuffer> responses;
+      status = RawStream(*stub_, context.get(), route.path, {body}, &responses);
+    }
+    ASSERT_TRUE(status.ok()) << path << ": " << status.error_message();
+    Seen seen = backend_->seen().back();
+    ASSERT_EQ(seen.path, path);
+    std::optional<Traceparent> sent = ParseTraceparent(seen.traceparent);
+    ASSERT_TRUE(sent.has_value()) << path << ": [" << seen.traceparent << "]";
+    EXPECT_EQ(sent->trace_id, kTraceId) << path;
+    EXPECT_NE(sent->parent_id, kCallerSpan) << path;
+    EXPECT_EQ(sent->flags, 0x01) << path;
+    parents.push_back(sent->parent_id);
+  }
+  std::sort(parents.begin(), parents.end());
+  EXPECT_EQ(std::unique(parents.begin(), parents.end()), parents.end())
+      << "every backend call has a span id of its own";
+
+  const Route& route = *FindRoute("/lookout.event.v1.EventService/ListEvents");
+  for (const std::string& value :
+       {std::string(), std::string("00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01"),
+        std::string("00-00000000000000000000000000000000-00f067aa0ba902b7-01")}) {
+    auto context = KeyContext(keys_->reader);
+    if (!value.empty()) context->AddMetadata(kTraceparentHeader, value);
+    grpc::ByteBuffer response;
+    ASSERT_TRUE(RawUnary(*stub_, context.get(), route.path, ToBytes(event::v1::ListEventsRequest()),
+                         &response)
+                    .ok())
+        << "[" << value << "]";
+    std::optional<Traceparent> sent = ParseTraceparent(backend_->seen().back().traceparent);
+    ASSERT_TRUE(sent.has_value()) << "[" << value << "]";
+    EXPECT_NE(sent->trace_id, kTraceId);
+    EXPECT_NE(sent->trace_id, "00000000000000000000000000000000");
+    EXPECT_EQ(sent->flags, 0x01) << "a trace the gateway starts is sampled";
+    // The caller learns the new trace from the trailing metadata, with the gateway's own span.
+    auto trailers = context->GetServerTrailingMetadata();
+    auto told_entry = trailers.find("traceresponse");
+    ASSERT_NE(told_entry, trailers.end());
+    std::optional<Traceparent> told =
+        ParseTraceparent(std::string(told_entry->second.data(), told_entry->second.size()));
+    ASSERT_TRUE(told.has_value());
+    EXPECT_EQ(told->trace_id, sent->trace_id);
+    EXPECT_NE(told->parent_id, sent->parent_id);
+  }
 }
 
 TEST_F(GatewayAccessTest, BytesAndStreamsPassThroughUnchanged) {

@@ -6,10 +6,16 @@
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "common/call_context.h"
+#include "common/trace_context.h"
 #include "gtest/gtest.h"
 #include "lookout/actor/v1/actor_service.grpc.pb.h"
 #include "lookout/event/v1/event_service.grpc.pb.h"
@@ -98,9 +104,22 @@ class ScriptedStats final : public StatsService::Service {
 
   int calls() const { return by_type_calls + by_month_calls + by_actor_calls + other_calls; }
 
+  // The traceparent of every call received, in order.
+  std::vector<std::string> traceparents() {
+    absl::MutexLock lock(&mu_);
+    return traceparents_;
+  }
+
  private:
   grpc::Status Check(const grpc::ServerContext& context) {
     if (delay_ms > 0) absl::SleepFor(absl::Milliseconds(delay_ms.load()));
+    {
+      auto trace = context.client_metadata().find(kTraceparentHeader);
+      absl::MutexLock lock(&mu_);
+      traceparents_.push_back(trace == context.client_metadata().end()
+                                  ? std::string()
+                                  : std::string(trace->second.data(), trace->second.size()));
+    }
     auto it = context.client_metadata().find(kInternalTokenHeader);
     if (it == context.client_metadata().end() ||
         std::string(it->second.data(), it->second.size()) != testing::kInternalToken) {
@@ -115,6 +134,9 @@ class ScriptedStats final : public StatsService::Service {
     row->set_event_count(events);
     row->set_fatalities(fatalities);
   }
+
+  absl::Mutex mu_;
+  std::vector<std::string> traceparents_ ABSL_GUARDED_BY(mu_);
 };
 
 class GatewayReportTest : public ::testing::Test {
@@ -303,6 +325,39 @@ TEST_F(GatewayReportTest, CompleteReportJoinsEveryService) {
   EXPECT_EQ(report.figures(0).metric(), stats::v1::METRIC_KILLED);
   EXPECT_EQ(report.figures(1).metric(), stats::v1::METRIC_IDPS);
   EXPECT_EQ(report.figures(1).country_code(), "HTI");
+}
+
+// Every call of the fan-out carries the caller's trace id, each with a span id of its own.
+TEST_F(GatewayReportTest, EveryCallOfTheFanOutCarriesTheCallersTrace) {
+  constexpr char kTraceId[] = "0af7651916cd43dd8448eb211c80319c";
+  constexpr char kCallerSpan[] = "b7ad6b7169203331";
+  const size_t before = stats_->traceparents().size();
+  auto context = KeyContext(keys_->reader, absl::Seconds(10));
+  context->AddMetadata(kTraceparentHeader, absl::StrCat("00-", kTraceId, "-", kCallerSpan, "-01"));
+  v1::GetSituationReportResponse report;
+  grpc::Status status =
+      v1::GatewayService::NewStub(*channel_)->GetSituationReport(context.get(), Request(), &report);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_TRUE(report.warnings().empty()) << report.warnings(0);
+
+  std::vector<std::string> seen = stats_->traceparents();
+  seen.erase(seen.begin(), seen.begin() + static_cast<std::ptrdiff_t>(before));
+  // Totals, months, top actors, observations and one summary per metric (two).
+  ASSERT_EQ(seen.size(), 6u);
+  std::set<std::string> spans;
+  for (const std::string& value : seen) {
+    std::optional<Traceparent> sent = ParseTraceparent(value);
+    ASSERT_TRUE(sent.has_value()) << "[" << value << "]";
+    EXPECT_EQ(sent->trace_id, kTraceId);
+    EXPECT_NE(sent->parent_id, kCallerSpan);
+    spans.insert(sent->parent_id);
+  }
+  EXPECT_EQ(spans.size(), seen.size()) << "each backend call has a span id of its own";
+  auto trailers = context->GetServerTrailingMetadata();
+  auto told = trailers.find("traceresponse");
+  ASSERT_NE(told, trailers.end());
+  EXPECT_EQ(std::string(told->second.data(), told->second.size()).substr(0, 36),
+            absl::StrCat("00-", kTraceId, "-"));
 }
 
 TEST_F(GatewayReportTest, CachedUntilTheEventSequenceMoves) {

@@ -4,6 +4,8 @@
 
 #include "common/call_context.h"
 #include "common/crypto.h"
+#include "common/grpc_status.h"
+#include "common/logging.h"
 
 namespace lookout::gateway {
 
@@ -31,6 +33,25 @@ std::string RequestIdOf(const grpc::ServerContextBase& serving) {
   return id;
 }
 
+CallIdentity IdentityIdsOf(const grpc::ServerContextBase& serving) {
+  CallIdentity identity;
+  identity.request_id = RequestIdOf(serving);
+  identity.trace = ServedTrace(serving);
+  return identity;
+}
+
+void EndGatewayCall(grpc::CallbackServerContext* serving, absl::string_view method,
+                    const CallIdentity& identity, const grpc::Status& status) {
+  if (!identity.trace.empty()) {
+    serving->AddTrailingMetadata(
+        kTraceresponseHeader,
+        FormatTraceparent(identity.trace.trace_id, identity.trace.span_id, identity.trace.flags));
+  }
+  ScopedRequestId scoped(identity.request_id);
+  LogServedCall(method, FromGrpcStatus(status), absl::Now() - identity.start, identity.trace,
+                identity.principal);
+}
+
 bool HasDeadline(const grpc::ServerContextBase& serving) {
   // Anything more than ten years out is gRPC's "infinite".
   return serving.deadline() < std::chrono::system_clock::now() + std::chrono::hours(24 * 365 * 10);
@@ -55,6 +76,7 @@ std::unique_ptr<grpc::ClientContext> MakeBackendContext(const grpc::CallbackServ
   context->AddMetadata(kPrincipalHeader, identity.principal);
   context->AddMetadata(kRoleHeader, RoleName(identity.role));
   context->AddMetadata(kRequestIdHeader, identity.request_id);
+  PropagateTrace(context.get(), identity.trace);
   return context;
 }
 

@@ -14,29 +14,28 @@ void BackendStream::OnDone(const grpc::Status& status) { proxy_->BackendDone(sta
 
 StreamProxy::StreamProxy(grpc::CallbackServerContext* context, const Route* route,
                          const ProxyEnv* env)
-    : context_(context), route_(route), env_(env) {
+    : context_(context), route_(route), env_(env), identity_(IdentityIdsOf(*context)) {
   absl::StatusOr<Principal> principal = env_->admission->Identify(*context_, *route_);
   if (!principal.ok()) {
-    Finish(ToGrpcStatus(principal.status()));
+    End(ToGrpcStatus(principal.status()));
     return;
   }
   principal_ = *std::move(principal);
   if (!client_streaming() && env_->streams != nullptr) {
     absl::Status added = env_->streams->Add(this);
     if (!added.ok()) {
-      Finish(ToGrpcStatus(added));
+      End(ToGrpcStatus(added));
       return;
     }
     registered_ = true;
   }
   identity_.principal = principal_.name;
   identity_.role = principal_.role;
-  identity_.request_id = RequestIdOf(*context_);
   // Streams can outlive their key: the watch ends them when a reload revokes it.
   key_watch_ = env_->admission->WatchKey(
       principal_, *route_, [this](std::optional<Role> role_now) { Revoke(role_now); });
   if (key_watch_->revoked_at_start()) {
-    Finish(grpc::Status(grpc::StatusCode::UNAUTHENTICATED, kUnauthenticatedMessage));
+    End(grpc::Status(grpc::StatusCode::UNAUTHENTICATED, kUnauthenticatedMessage));
     return;
   }
   env_->admission->Limit(principal_, [this](grpc::Status status) { Admitted(status); });
@@ -44,7 +43,7 @@ StreamProxy::StreamProxy(grpc::CallbackServerContext* context, const Route* rout
 
 void StreamProxy::Admitted(const grpc::Status& status) {
   if (!status.ok()) {
-    Finish(status);
+    End(status);
     return;
   }
   if (client_streaming()) {
@@ -106,9 +105,9 @@ void StreamProxy::StartAttempt() {
     }
   }
   if (stream == nullptr) {
-    Finish(revoked    ? revoked_status
-           : stopping ? ToGrpcStatus(StoppingStatus())
-                      : grpc::Status(grpc::StatusCode::CANCELLED, "the caller cancelled the call"));
+    End(revoked    ? revoked_status
+        : stopping ? ToGrpcStatus(StoppingStatus())
+                   : grpc::Status(grpc::StatusCode::CANCELLED, "the caller cancelled the call"));
     return;
   }
   env_->backends->generic(route_->backend)
@@ -194,7 +193,7 @@ void StreamProxy::PaceAlarmFired() {
 void StreamProxy::OnReadDone(bool ok) {
   if (!client_streaming()) {
     if (!ok) {
-      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the call ended before its request"));
+      End(grpc::Status(grpc::StatusCode::CANCELLED, "the call ended before its request"));
       return;
     }
     StartAttempt();
@@ -284,7 +283,7 @@ void StreamProxy::OnWriteDone(bool ok) {
       return;
     }
   }
-  Finish(finish_with);
+  End(finish_with);
 }
 
 void StreamProxy::BackendDone(const grpc::Status& backend_status) {
@@ -315,6 +314,11 @@ void StreamProxy::BackendDone(const grpc::Status& backend_status) {
       return;
     }
   }
+  End(status);
+}
+
+void StreamProxy::End(const grpc::Status& status) {
+  EndGatewayCall(context_, route_->path, identity_, status);
   Finish(status);
 }
 

@@ -76,6 +76,8 @@ class StreamProxy final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc:
   void BackendRead(bool ok);
   void BackendWriteDone(bool ok);
   void BackendDone(const grpc::Status& status);
+  // Every end of the call goes through here: traceresponse and the gateway's log line, then Finish.
+  void End(const grpc::Status& status);
 
  private:
   bool client_streaming() const { return route_->kind == CallKind::kClientStreaming; }

@@ -10,25 +10,24 @@ namespace lookout::gateway {
 
 UnaryProxy::UnaryProxy(grpc::CallbackServerContext* context, const Route* route,
                        const ProxyEnv* env)
-    : context_(context), route_(route), env_(env) {
+    : context_(context), route_(route), env_(env), identity_(IdentityIdsOf(*context)) {
   // Key and role come from metadata, so a caller without them is refused before its request
   // is even read.
   absl::StatusOr<Principal> principal = env_->admission->Identify(*context_, *route_);
   if (!principal.ok()) {
-    Finish(ToGrpcStatus(principal.status()));
+    End(ToGrpcStatus(principal.status()));
     return;
   }
   principal_ = *std::move(principal);
   identity_.principal = principal_.name;
   identity_.role = principal_.role;
-  identity_.request_id = RequestIdOf(*context_);
   StartRead(&request_);
 }
 
 void UnaryProxy::OnReadDone(bool ok) {
   if (!ok) {
     // The caller half-closed without a request, or went away.
-    Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the call ended before its request"));
+    End(grpc::Status(grpc::StatusCode::CANCELLED, "the call ended before its request"));
     return;
   }
   // Reads are safe to send again; a write only when the backend applies its request_id once.
@@ -36,7 +35,7 @@ void UnaryProxy::OnReadDone(bool ok) {
                                        HasNonEmptyStringField(request_, route_->request_id_field));
   absl::Status allowed = env_->admission->CheckRequest(principal_, *route_, request_);
   if (!allowed.ok()) {
-    Finish(ToGrpcStatus(allowed));
+    End(ToGrpcStatus(allowed));
     return;
   }
   env_->admission->Limit(principal_, *route_, request_,
@@ -45,7 +44,7 @@ void UnaryProxy::OnReadDone(bool ok) {
 
 void UnaryProxy::Admitted(const grpc::Status& status) {
   if (!status.ok()) {
-    Finish(status);
+    End(status);
     return;
   }
   CallBackend();
@@ -64,7 +63,7 @@ void UnaryProxy::CallBackend() {
     }
   }
   if (backend_context == nullptr) {
-    Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the caller cancelled the call"));
+    End(grpc::Status(grpc::StatusCode::CANCELLED, "the caller cancelled the call"));
     return;
   }
   ++attempts_;
@@ -91,10 +90,16 @@ void UnaryProxy::BackendDone(const grpc::Status& status) {
     CopyTrailingMetadata(*backend_context_, context_);
   }
   if (status.ok()) {
+    EndGatewayCall(context_, route_->path, identity_, status);
     StartWriteAndFinish(&response_, grpc::WriteOptions(), status);
   } else {
-    Finish(status);
+    End(status);
   }
+}
+
+void UnaryProxy::End(const grpc::Status& status) {
+  EndGatewayCall(context_, route_->path, identity_, status);
+  Finish(status);
 }
 
 void UnaryProxy::OnCancel() {

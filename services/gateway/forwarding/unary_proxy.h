@@ -32,6 +32,8 @@ class UnaryProxy final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::
   void Admitted(const grpc::Status& status);
   void CallBackend();
   void BackendDone(const grpc::Status& status);
+  // Every end of the call goes through here: traceresponse and the gateway's log line, then Finish.
+  void End(const grpc::Status& status);
 
   grpc::CallbackServerContext* const context_;
   const Route* const route_;
