@@ -24,7 +24,7 @@
 #include "grpc/health/v1/health.pb.h"
 #include "common/logging.h"
 #include "common/metrics.h"
-#include "common/metrics_http_server.h"
+#include "common/metrics_exposer.h"
 #include "common/malformed_request_interceptor.h"
 #include "common/metrics_interceptor.h"
 
@@ -200,8 +200,9 @@ absl::Status ServerRunner::Start() {
                                                options_.port, " (is the port in use?)"));
   }
   if (options_.metrics_port >= 0) {
-    auto metrics = MetricsHttpServer::Start(options_.host, options_.metrics_port,
-                                            &MetricsRegistry::Global());
+    auto metrics = MetricsExposer::Start(
+        options_.metrics_host.empty() ? options_.host : options_.metrics_host,
+        options_.metrics_port, &MetricsRegistry::Global());
     if (!metrics.ok()) {
       Stop();
       return metrics.status();
