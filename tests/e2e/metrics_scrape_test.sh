@@ -112,4 +112,55 @@ for service in ("gateway", "event", "stats"):
 sys.exit(1 if failed else 0)
 PY
 
+# Values that follow from the calls above.
+/usr/bin/python3 - "$LOOKOUT_VAR_DIR" "$LOOKOUT_STATS_METRICS_PORT" <<'PY' && pass "the values follow the calls (head, follower caught up, client calls)" || fail "metric values"
+import os, sys, time, urllib.request
+
+var, stats_port = sys.argv[1], sys.argv[2]
+
+def series(text):
+    out = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            key, _, value = line.rpartition(" ")
+            out[key] = float(value)
+    return out
+
+def scrape(service):
+    return series(open(os.path.join(var, f"{service}.metrics")).read())
+
+failed = False
+def check(ok, what):
+    global failed
+    if not ok:
+        print(f"FAIL: {what}")
+        failed = True
+
+event, gateway = scrape("event"), scrape("gateway")
+head = event.get("lookout_change_log_head_sequence", -1)
+check(head >= 1, f"event's change-log head is {head} after a created event")
+check(any(k.startswith('lookout_cache_requests_total{cache="actor_exists"') for k in event),
+      "the event service counts its actor_exists cache lookups")
+check(gateway.get('grpc_client_handled_total{grpc_code="OK",grpc_method="CreateEvent",'
+                  'grpc_service="lookout.event.v1.EventService",grpc_type="unary"}', 0) >= 1,
+      "the gateway counts its CreateEvent call to the event service")
+check(event.get('grpc_client_handled_total{grpc_code="OK",grpc_method="BatchGetActors",'
+                'grpc_service="lookout.actor.v1.ActorService",grpc_type="unary"}', 0) >= 1,
+      "the event service counts its BatchGetActors call to the actor service")
+# The stats read model follows the log: lag 0 once it has applied the event.
+applied = -1
+for _ in range(50):
+    with urllib.request.urlopen(f"http://127.0.0.1:{stats_port}/metrics", timeout=3) as r:
+        stats = series(r.read().decode())
+    applied = stats.get('lookout_follower_applied_sequence{follower="stats"}', -1)
+    if applied == head:
+        break
+    time.sleep(0.1)
+check(applied == head, f"stats applied {applied}, the head is {head}")
+check(stats.get('lookout_follower_caught_up{follower="stats"}') == 1, "stats reports caught up")
+check(stats.get("lookout_read_model_events", 0) >= 1, "the read model holds the event")
+check(stats.get("lookout_read_model_bytes", 0) > 0, "the read model's bytes")
+sys.exit(1 if failed else 0)
+PY
+
 finish
