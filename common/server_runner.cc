@@ -219,6 +219,8 @@ absl::Status ServerRunner::Start() {
   SetServing(options_.serving_at_start);
   LogInfo("serving", {{"address", absl::StrCat(options_.host, ":", port_)},
                       {"metrics_port", absl::StrCat(metrics_port())},
+                      {"metrics_host",
+                       options_.metrics_host.empty() ? options_.host : options_.metrics_host},
                       {"health_port", absl::StrCat(health_port())},
                       {"reflection", options_.reflection ? "on" : "off"},
                       {"tls", options_.tls_cert_file.empty() ? "off" : "on"}});
