@@ -316,6 +316,8 @@ void ServerRunner::Stop() {
     health_server_->Shutdown(std::chrono::system_clock::now());
     health_server_->Wait();
   }
+  // Last, so a scrape sees the drain. civetweb notices its stop between two polls of the
+  // listening socket: this takes up to 2 s more (well within the pods' termination grace).
   metrics_server_.reset();
   LogInfo("stopped");
 }
