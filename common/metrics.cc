@@ -111,9 +111,7 @@ MetricsRegistry::MetricsRegistry()
 
 MetricsRegistry::~MetricsRegistry() = default;
 
-std::shared_ptr<prometheus::Collectable> MetricsRegistry::collectable() const {
-  return collector_;
-}
+std::shared_ptr<prometheus::Collectable> MetricsRegistry::collectable() const { return collector_; }
 
 MetricsRegistry& MetricsRegistry::Global() {
   static MetricsRegistry* const registry = new MetricsRegistry();
@@ -135,8 +133,7 @@ prometheus::Family<prometheus::Histogram>& MetricsRegistry::Histogram(const std:
   return prometheus::BuildHistogram().Name(name).Help(help).Register(*registry_);
 }
 
-void MetricsRegistry::RecordCache(absl::string_view cache, CacheOutcome outcome,
-                                  int64_t count) {
+void MetricsRegistry::RecordCache(absl::string_view cache, CacheOutcome outcome, int64_t count) {
   if (count <= 0) return;
   AddToCounter("lookout_cache_requests_total",
                "Cache lookups per key, by cache and outcome (hit, miss, error).",
@@ -154,8 +151,7 @@ void MetricsRegistry::SetGauge(const std::string& name, const std::string& help,
   Gauge(name, help).Add(labels).Set(value);
 }
 
-std::unique_ptr<ScrapedGauge> MetricsRegistry::AddScrapedGauge(std::string name,
-                                                               std::string help,
+std::unique_ptr<ScrapedGauge> MetricsRegistry::AddScrapedGauge(std::string name, std::string help,
                                                                prometheus::Labels labels,
                                                                std::function<double()> read) {
   auto entry = collector_->Add(Collector::Entry{std::move(name), std::move(help), std::move(labels),
@@ -163,8 +159,7 @@ std::unique_ptr<ScrapedGauge> MetricsRegistry::AddScrapedGauge(std::string name,
   return std::make_unique<Collector::Handle>(collector_, entry);
 }
 
-std::unique_ptr<ScrapedGauge> MetricsRegistry::AddScrapedCounter(std::string name,
-                                                                 std::string help,
+std::unique_ptr<ScrapedGauge> MetricsRegistry::AddScrapedCounter(std::string name, std::string help,
                                                                  prometheus::Labels labels,
                                                                  std::function<double()> read) {
   auto entry = collector_->Add(Collector::Entry{std::move(name), std::move(help), std::move(labels),

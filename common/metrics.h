@@ -76,8 +76,8 @@ class MetricsRegistry {
   // ("lookout_gateway_keys_reload_errors_total", help, {{"reason", "empty"}}).
   void AddToCounter(const std::string& name, const std::string& help,
                     const prometheus::Labels& labels, double count = 1);
-  void SetGauge(const std::string& name, const std::string& help,
-                const prometheus::Labels& labels, double value);
+  void SetGauge(const std::string& name, const std::string& help, const prometheus::Labels& labels,
+                double value);
 
   // A gauge whose value `read` returns at each scrape, for as long as the handle lives. `read`
   // runs on the scrape thread and must not call into this registry.

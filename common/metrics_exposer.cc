@@ -20,12 +20,11 @@ absl::StatusOr<std::unique_ptr<MetricsExposer>> MetricsExposer::Start(const std:
   std::unique_ptr<prometheus::Exposer> exposer;
   try {
     // Two threads: scrapes are rare and small, but one slow client must not block the next.
-    exposer = std::make_unique<prometheus::Exposer>(
-        std::vector<std::string>{"listening_ports", address, "num_threads", "2",
-                                 "request_timeout_ms", "5000"});
+    exposer = std::make_unique<prometheus::Exposer>(std::vector<std::string>{
+        "listening_ports", address, "num_threads", "2", "request_timeout_ms", "5000"});
   } catch (const std::exception& e) {
-    return absl::UnavailableError(absl::StrCat("metrics: cannot listen on ", address,
-                                               " (is the port in use?): ", e.what()));
+    return absl::UnavailableError(
+        absl::StrCat("metrics: cannot listen on ", address, " (is the port in use?): ", e.what()));
   }
   const std::vector<int> ports = exposer->GetListeningPorts();
   if (ports.empty() || ports.front() <= 0) {

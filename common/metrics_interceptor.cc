@@ -14,16 +14,15 @@ namespace lookout {
 // The three families of one side (server or client) of the RPC metrics.
 struct RpcFamilies {
   RpcFamilies(MetricsRegistry* registry, const std::string& side)
-      : started(&registry->Counter(
-            absl::StrCat("grpc_", side, "_started_total"),
-            absl::StrCat("RPCs started on the ", side, ".")))
-      , handled(&registry->Counter(
+      : started(&registry->Counter(absl::StrCat("grpc_", side, "_started_total"),
+                                   absl::StrCat("RPCs started on the ", side, "."))),
+        handled(&registry->Counter(
             absl::StrCat("grpc_", side, "_handled_total"),
-            absl::StrCat("RPCs completed on the ", side, ", by gRPC status code.")))
-      , handling(&registry->Histogram(
-            absl::StrCat("grpc_", side, "_handling_seconds"),
-            absl::StrCat("Time from the start of an RPC to its status on the ", side,
-                         ", in seconds."))) {}
+            absl::StrCat("RPCs completed on the ", side, ", by gRPC status code."))),
+        handling(
+            &registry->Histogram(absl::StrCat("grpc_", side, "_handling_seconds"),
+                                 absl::StrCat("Time from the start of an RPC to its status on the ",
+                                              side, ", in seconds."))) {}
 
   prometheus::Family<prometheus::Counter>* started;
   prometheus::Family<prometheus::Counter>* handled;
@@ -53,8 +52,8 @@ const char* TypeName(Type type) {
 class MetricsInterceptor : public grpc::experimental::Interceptor {
  public:
   // `server` picks the hook that carries the status: the one sent, or the one received.
-  MetricsInterceptor(const RpcFamilies* families, absl::string_view full_method,
-                     const char* type, bool server)
+  MetricsInterceptor(const RpcFamilies* families, absl::string_view full_method, const char* type,
+                     bool server)
       : families_(families), server_(server) {
     auto [service, method] = SplitGrpcMethod(full_method);
     labels_ = {{"grpc_service", std::string(service)},
@@ -143,17 +142,15 @@ std::string StatusCodeName(grpc::StatusCode code) {
 
 std::string GrpcCodeLabel(grpc::StatusCode code) {
   static const char* const kNames[] = {
-      "OK",       "Canceled",          "Unknown",           "InvalidArgument",
-      "DeadlineExceeded", "NotFound",  "AlreadyExists",     "PermissionDenied",
-      "ResourceExhausted", "FailedPrecondition", "Aborted", "OutOfRange",
-      "Unimplemented", "Internal",     "Unavailable",       "DataLoss",
-      "Unauthenticated"};
+      "OK",       "Canceled",       "Unknown",          "InvalidArgument",   "DeadlineExceeded",
+      "NotFound", "AlreadyExists",  "PermissionDenied", "ResourceExhausted", "FailedPrecondition",
+      "Aborted",  "OutOfRange",     "Unimplemented",    "Internal",          "Unavailable",
+      "DataLoss", "Unauthenticated"};
   const int index = static_cast<int>(code);
   return index >= 0 && index < 17 ? kNames[index] : "Unknown";
 }
 
-std::pair<absl::string_view, absl::string_view> SplitGrpcMethod(
-    absl::string_view full_method) {
+std::pair<absl::string_view, absl::string_view> SplitGrpcMethod(absl::string_view full_method) {
   if (!full_method.empty() && full_method.front() == '/') {
     full_method.remove_prefix(1);
   }

@@ -51,11 +51,9 @@ std::string GrpcCodeLabel(grpc::StatusCode code);
 
 // "/lookout.event.v1.EventService/GetEvent" ->
 // {"lookout.event.v1.EventService", "GetEvent"}.
-std::pair<absl::string_view, absl::string_view> SplitGrpcMethod(
-    absl::string_view full_method);
+std::pair<absl::string_view, absl::string_view> SplitGrpcMethod(absl::string_view full_method);
 
-class MetricsInterceptorFactory
-    : public grpc::experimental::ServerInterceptorFactoryInterface {
+class MetricsInterceptorFactory : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
   // `registry` must outlive every server using this factory.
   explicit MetricsInterceptorFactory(MetricsRegistry* registry);

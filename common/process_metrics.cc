@@ -104,8 +104,7 @@ void AppendProcessMetrics(std::vector<prometheus::MetricFamily>* families) {
     if (std::optional<double> boot = BootTimeSeconds()) start = *boot + stat->start_ticks;
   }
   Append(families, "process_cpu_seconds_total", "Total user and system CPU time in seconds.",
-         MetricType::Counter,
-         stat ? std::optional<double>(stat->cpu_seconds) : std::nullopt);
+         MetricType::Counter, stat ? std::optional<double>(stat->cpu_seconds) : std::nullopt);
   Append(families, "process_resident_memory_bytes", "Resident memory size in bytes.",
          MetricType::Gauge, stat ? std::optional<double>(stat->resident_bytes) : std::nullopt);
   Append(families, "process_virtual_memory_bytes", "Virtual memory size in bytes.",
@@ -115,8 +114,8 @@ void AppendProcessMetrics(std::vector<prometheus::MetricFamily>* families) {
   Append(families, "process_start_time_seconds",
          "Start time of the process since the Unix epoch in seconds.", MetricType::Gauge, start);
   Append(families, "process_open_fds", "Open file descriptors.", MetricType::Gauge, OpenFds());
-  Append(families, "process_max_fds", "Maximum number of open file descriptors.",
-         MetricType::Gauge, MaxFds());
+  Append(families, "process_max_fds", "Maximum number of open file descriptors.", MetricType::Gauge,
+         MaxFds());
 }
 
 }  // namespace lookout

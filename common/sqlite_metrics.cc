@@ -19,7 +19,8 @@ double FileBytes(const std::string& path) {
 double Filesystem(const std::string& path, bool available) {
   struct statvfs fs {};
   if (statvfs(path.c_str(), &fs) != 0) return -1;
-  const double blocks = available ? static_cast<double>(fs.f_bavail) : static_cast<double>(fs.f_blocks);
+  const double blocks =
+      available ? static_cast<double>(fs.f_bavail) : static_cast<double>(fs.f_blocks);
   return blocks * static_cast<double>(fs.f_frsize);
 }
 
@@ -32,8 +33,9 @@ std::vector<std::unique_ptr<ScrapedGauge>> ExportSqliteFiles(const std::string& 
   const std::string wal = path + "-wal";
   std::string dir = std::filesystem::path(path).parent_path().string();
   if (dir.empty()) dir = ".";
-  const char kFileHelp[] = "Size of a SQLite store's files in bytes, by store and file "
-                           "(database, wal).";
+  const char kFileHelp[] =
+      "Size of a SQLite store's files in bytes, by store and file "
+      "(database, wal).";
   // The checkpoint series from the start at 0, so rate() and the alerts see the first failure.
   for (const char* mode : {"passive", "restart"}) {
     for (int rc : {SQLITE_OK, SQLITE_BUSY, SQLITE_ERROR}) CountCheckpoint(store, mode, rc, 0);
@@ -54,10 +56,10 @@ std::vector<std::unique_ptr<ScrapedGauge>> ExportSqliteFiles(const std::string& 
       "lookout_storage_filesystem_avail_bytes",
       "Bytes free to the service on the filesystem holding a store's files.", {{"store", store}},
       [dir] { return Filesystem(dir, true); }));
-  gauges.push_back(metrics.AddScrapedGauge(
-      "lookout_storage_filesystem_size_bytes",
-      "Size in bytes of the filesystem holding a store's files.", {{"store", store}},
-      [dir] { return Filesystem(dir, false); }));
+  gauges.push_back(
+      metrics.AddScrapedGauge("lookout_storage_filesystem_size_bytes",
+                              "Size in bytes of the filesystem holding a store's files.",
+                              {{"store", store}}, [dir] { return Filesystem(dir, false); }));
   return gauges;
 }
 

@@ -9,10 +9,10 @@ std::vector<std::unique_ptr<ScrapedGauge>> ExportReadModelMetrics(const ReadMode
                                                                   MetricsRegistry* metrics) {
   const prometheus::Labels stats = {{"follower", "stats"}};
   std::vector<std::unique_ptr<ScrapedGauge>> gauges;
-  gauges.push_back(metrics->AddScrapedGauge(
-      "lookout_follower_applied_sequence",
-      "Sequence of the last change-log change a follower applied.", stats,
-      [model] { return static_cast<double>(model->applied_sequence()); }));
+  gauges.push_back(
+      metrics->AddScrapedGauge("lookout_follower_applied_sequence",
+                               "Sequence of the last change-log change a follower applied.", stats,
+                               [model] { return static_cast<double>(model->applied_sequence()); }));
   gauges.push_back(metrics->AddScrapedGauge(
       "lookout_follower_caught_up",
       "1 once a follower has applied the whole change log once (it serves from then on).", stats,

@@ -107,8 +107,8 @@ TEST(MetricsRegistryTest, LatencyHistogramBucketsAreLessOrEqual) {
   const std::vector<std::pair<std::string, int>> expected = {
       {"0.005", 0}, {"0.01", 1}, {"0.25", 1}, {"0.5", 2}, {"10", 2}, {"+Inf", 3}};
   for (const auto& [le, count] : expected) {
-    EXPECT_TRUE(HasLine(text, absl::StrCat("lookout_test_seconds_bucket{op=\"get\",le=\"", le,
-                                           "\"} ", count)))
+    EXPECT_TRUE(HasLine(
+        text, absl::StrCat("lookout_test_seconds_bucket{op=\"get\",le=\"", le, "\"} ", count)))
         << "le=" << le << "\n"
         << text;
   }
@@ -119,18 +119,17 @@ TEST(MetricsRegistryTest, LatencyHistogramBucketsAreLessOrEqual) {
 TEST(MetricsRegistryTest, EscapesLabelValues) {
   MetricsRegistry registry;
   registry.AddToCounter("lookout_test_total", "T.", {{"name", "we\"ird\\x\ntwo"}});
-  EXPECT_TRUE(HasLine(registry.RenderText(),
-                      "lookout_test_total{name=\"we\\\"ird\\\\x\\ntwo\"} 1"))
+  EXPECT_TRUE(HasLine(registry.RenderText(), "lookout_test_total{name=\"we\\\"ird\\\\x\\ntwo\"} 1"))
       << registry.RenderText();
 }
 
 TEST(MetricsRegistryTest, ScrapedGaugesAreReadAtEachScrapeUntilTheHandleGoes) {
   MetricsRegistry registry;
   std::atomic<int> size{10};
-  auto wal = registry.AddScrapedGauge("lookout_test_file_bytes", "File size.",
-                                      {{"file", "wal"}}, [&size] { return size.load(); });
-  auto db = registry.AddScrapedGauge("lookout_test_file_bytes", "File size.",
-                                     {{"file", "db"}}, [] { return 4096; });
+  auto wal = registry.AddScrapedGauge("lookout_test_file_bytes", "File size.", {{"file", "wal"}},
+                                      [&size] { return size.load(); });
+  auto db = registry.AddScrapedGauge("lookout_test_file_bytes", "File size.", {{"file", "db"}},
+                                     [] { return 4096; });
   std::string text = registry.RenderText();
   EXPECT_TRUE(HasLine(text, "# TYPE lookout_test_file_bytes gauge")) << text;
   EXPECT_TRUE(HasLine(text, "lookout_test_file_bytes{file=\"wal\"} 10")) << text;
@@ -194,23 +193,21 @@ class TestService : public grpc::Service {
  public:
   TestService() {
     int index = 0;
-    for (const char* path : {"/lookout.test.v1.TestService/Echo",
-                             "/lookout.test.v1.TestService/Bad"}) {
+    for (const char* path :
+         {"/lookout.test.v1.TestService/Echo", "/lookout.test.v1.TestService/Bad"}) {
       const bool echo = absl::EndsWith(path, "/Echo");
       AddMethod(new grpc::internal::RpcServiceMethod(
           path, grpc::internal::RpcMethod::BIDI_STREAMING, nullptr));
       MarkMethodRawCallback(
-          index++,
-          new grpc::internal::CallbackBidiHandler<grpc::ByteBuffer, grpc::ByteBuffer>(
-              [echo](grpc::CallbackServerContext*) { return new EchoReactor(echo); }));
+          index++, new grpc::internal::CallbackBidiHandler<grpc::ByteBuffer, grpc::ByteBuffer>(
+                       [echo](grpc::CallbackServerContext*) { return new EchoReactor(echo); }));
     }
   }
 };
 
 // Every method no service registers: UNIMPLEMENTED, as the gateway answers them.
 class UnknownMethods : public grpc::CallbackGenericService {
-  grpc::ServerGenericBidiReactor* CreateReactor(
-      grpc::GenericCallbackServerContext*) override {
+  grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext*) override {
     class Reactor : public grpc::ServerGenericBidiReactor {
      public:
       Reactor() { Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "unknown")); }
@@ -222,8 +219,7 @@ class UnknownMethods : public grpc::CallbackGenericService {
 
 grpc::Status CallUnary(grpc::GenericStub& stub, const std::string& method) {
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::seconds(10));
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   grpc::Slice slice(std::string("ping"));
   grpc::ByteBuffer request(&slice, 1);
   grpc::ByteBuffer response;
@@ -247,8 +243,8 @@ class MetricsInterceptorTest : public ::testing::Test {
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
     ASSERT_GT(port_, 0);
-    stub_ = std::make_unique<grpc::GenericStub>(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", port_), grpc::InsecureChannelCredentials()));
+    stub_ = std::make_unique<grpc::GenericStub>(
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_), grpc::InsecureChannelCredentials()));
   }
   void TearDown() override {
     server_->Shutdown();
@@ -280,8 +276,7 @@ TEST_F(MetricsInterceptorTest, RecordsEveryRpcUnderTheGrpcNames) {
   EXPECT_TRUE(HasLine(text, "# TYPE grpc_server_handled_total counter")) << text;
   EXPECT_TRUE(HasLine(text, "# TYPE grpc_server_handling_seconds histogram")) << text;
   EXPECT_TRUE(HasLine(text, "grpc_server_started_total{" + echo + "} 2")) << text;
-  EXPECT_TRUE(HasLine(text, "grpc_server_handled_total{grpc_code=\"OK\"," + echo + "} 2"))
-      << text;
+  EXPECT_TRUE(HasLine(text, "grpc_server_handled_total{grpc_code=\"OK\"," + echo + "} 2")) << text;
   EXPECT_TRUE(
       HasLine(text, "grpc_server_handled_total{grpc_code=\"InvalidArgument\"," + bad + "} 1"))
       << text;
@@ -300,9 +295,10 @@ TEST_F(MetricsInterceptorTest, UnknownPathsShareOneLabel) {
   server_->Shutdown();
   server_->Wait();
   const std::string text = server_metrics_.RenderText();
-  EXPECT_TRUE(HasLine(text,
-                      "grpc_server_handled_total{grpc_code=\"Unimplemented\",grpc_method=\"unknown\","
-                      "grpc_service=\"unknown\",grpc_type=\"unknown\"} 500"))
+  EXPECT_TRUE(
+      HasLine(text,
+              "grpc_server_handled_total{grpc_code=\"Unimplemented\",grpc_method=\"unknown\","
+              "grpc_service=\"unknown\",grpc_type=\"unknown\"} 500"))
       << text.substr(0, 4000);
   EXPECT_THAT(text, Not(HasSubstr("junk")));
   EXPECT_LT(text.size(), 12000u) << "one series per family, plus the process series";
@@ -364,10 +360,10 @@ TEST(StatusCodeNameTest, AllSeventeenCodes) {
 
 TEST(GrpcCodeLabelTest, SpelledAsGrpcDashboardsKnowThem) {
   const std::vector<std::string> names = {
-      "OK",        "Canceled",          "Unknown",          "InvalidArgument", "DeadlineExceeded",
-      "NotFound",  "AlreadyExists",     "PermissionDenied", "ResourceExhausted",
-      "FailedPrecondition", "Aborted",  "OutOfRange",       "Unimplemented",   "Internal",
-      "Unavailable", "DataLoss",        "Unauthenticated"};
+      "OK",       "Canceled",       "Unknown",          "InvalidArgument",   "DeadlineExceeded",
+      "NotFound", "AlreadyExists",  "PermissionDenied", "ResourceExhausted", "FailedPrecondition",
+      "Aborted",  "OutOfRange",     "Unimplemented",    "Internal",          "Unavailable",
+      "DataLoss", "Unauthenticated"};
   for (int code = 0; code < 17; ++code) {
     EXPECT_EQ(GrpcCodeLabel(static_cast<grpc::StatusCode>(code)), names[code]);
   }
@@ -375,8 +371,7 @@ TEST(GrpcCodeLabelTest, SpelledAsGrpcDashboardsKnowThem) {
 }
 
 TEST(SplitGrpcMethodTest, SplitsServiceAndMethod) {
-  auto [service, method] =
-      SplitGrpcMethod("/lookout.event.v1.EventService/GetEvent");
+  auto [service, method] = SplitGrpcMethod("/lookout.event.v1.EventService/GetEvent");
   EXPECT_EQ(service, "lookout.event.v1.EventService");
   EXPECT_EQ(method, "GetEvent");
   auto [no_service, bare] = SplitGrpcMethod("Bare");
@@ -410,8 +405,7 @@ HttpReply RawExchange(int port, const std::string& request) {
   }
   size_t sent = 0;
   while (sent < request.size()) {
-    const ssize_t n =
-        send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    const ssize_t n = send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
     if (n <= 0) break;
     sent += static_cast<size_t>(n);
   }
@@ -433,8 +427,7 @@ HttpReply RawExchange(int port, const std::string& request) {
 }
 
 HttpReply Get(int port, const std::string& path) {
-  return RawExchange(
-      port, absl::StrCat("GET ", path, " HTTP/1.1\r\nHost: x\r\n\r\n"));
+  return RawExchange(port, absl::StrCat("GET ", path, " HTTP/1.1\r\nHost: x\r\n\r\n"));
 }
 
 TEST(MetricsExposerTest, ServesTheRegistryOverHttp) {
@@ -475,8 +468,7 @@ TEST(MetricsExposerTest, BusyPortIsAnErrorNamingTheAddress) {
   auto second = MetricsExposer::Start("127.0.0.1", (*first)->port(), &registry);
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_THAT(second.status().message(),
-              HasSubstr(absl::StrCat("127.0.0.1:", (*first)->port())));
+  EXPECT_THAT(second.status().message(), HasSubstr(absl::StrCat("127.0.0.1:", (*first)->port())));
 }
 
 TEST(MetricsExposerTest, AnAddressTheHostLacksIsAnError) {
