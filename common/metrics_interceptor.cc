@@ -2,52 +2,98 @@
 
 #include <grpcpp/generic/async_generic_service.h>
 
+#include <algorithm>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 
 namespace lookout {
+
+// The three families of one side (server or client) of the RPC metrics.
+struct RpcFamilies {
+  RpcFamilies(MetricsRegistry* registry, const std::string& side)
+      : started(&registry->Counter(absl::StrCat("grpc_", side, "_started_total"),
+                                   absl::StrCat("RPCs started on the ", side, "."))),
+        handled(&registry->Counter(
+            absl::StrCat("grpc_", side, "_handled_total"),
+            absl::StrCat("RPCs completed on the ", side, ", by gRPC status code."))),
+        handling(
+            &registry->Histogram(absl::StrCat("grpc_", side, "_handling_seconds"),
+                                 absl::StrCat("Time from the start of an RPC to its status on the ",
+                                              side, ", in seconds."))) {}
+
+  prometheus::Family<prometheus::Counter>* started;
+  prometheus::Family<prometheus::Counter>* handled;
+  prometheus::Family<prometheus::Histogram>* handling;
+};
+
 namespace {
 
 using grpc::experimental::InterceptionHookPoints;
 
+template <typename Type>
+const char* TypeName(Type type) {
+  switch (type) {
+    case Type::UNARY:
+      return "unary";
+    case Type::CLIENT_STREAMING:
+      return "client_stream";
+    case Type::SERVER_STREAMING:
+      return "server_stream";
+    case Type::BIDI_STREAMING:
+      return "bidi_stream";
+    default:
+      return "unknown";
+  }
+}
+
 class MetricsInterceptor : public grpc::experimental::Interceptor {
  public:
-  MetricsInterceptor(MetricsRegistry* registry, absl::string_view method)
-      : registry_(registry), full_method_(method) {}
+  // `server` picks the hook that carries the status: the one sent, or the one received.
+  MetricsInterceptor(const RpcFamilies* families, absl::string_view full_method, const char* type,
+                     bool server)
+      : families_(families), server_(server) {
+    auto [service, method] = SplitGrpcMethod(full_method);
+    labels_ = {{"grpc_service", std::string(service)},
+               {"grpc_method", std::string(method)},
+               {"grpc_type", type}};
+    families_->started->Add(labels_).Increment();
+  }
 
-  // An RPC that ends without sending a status (the client went away) still
-  // counts, as CANCELLED, so the request counter never under-reports.
+  // An RPC that ends without a status (the peer went away) still counts, as CANCELLED, so the
+  // handled counter never under-reports.
   ~MetricsInterceptor() override {
     if (!recorded_) Record(grpc::StatusCode::CANCELLED);
   }
 
-  void Intercept(
-      grpc::experimental::InterceptorBatchMethods* methods) override {
-    if (methods->QueryInterceptionHookPoint(
-            InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
-      start_ = absl::Now();
-    }
-    if (methods->QueryInterceptionHookPoint(
-            InterceptionHookPoints::PRE_SEND_STATUS)) {
-      Record(methods->GetSendStatus().error_code());
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (server_) {
+      if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
+        Record(methods->GetSendStatus().error_code());
+      }
+    } else if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_STATUS)) {
+      Record(methods->GetRecvStatus()->error_code());
     }
     methods->Proceed();
   }
 
  private:
   void Record(grpc::StatusCode code) {
+    if (recorded_) return;
     recorded_ = true;
-    auto [service, method] = SplitGrpcMethod(full_method_);
-    registry_->RecordRequest(service, method, StatusCodeName(code),
-                             absl::Now() - start_);
+    families_->handling->Add(labels_, LatencyBucketsSeconds())
+        .Observe(std::max(0.0, absl::ToDoubleSeconds(absl::Now() - start_)));
+    prometheus::Labels labels = labels_;
+    labels.emplace("grpc_code", GrpcCodeLabel(code));
+    families_->handled->Add(labels).Increment();
   }
 
-  MetricsRegistry* const registry_;
-  const std::string full_method_;
-  // Creation time is the fallback if initial metadata never arrives.
-  absl::Time start_ = absl::Now();
+  const RpcFamilies* const families_;
+  const bool server_;
+  prometheus::Labels labels_;
+  const absl::Time start_ = absl::Now();
   bool recorded_ = false;
 };
 
@@ -94,8 +140,17 @@ std::string StatusCodeName(grpc::StatusCode code) {
   }
 }
 
-std::pair<absl::string_view, absl::string_view> SplitGrpcMethod(
-    absl::string_view full_method) {
+std::string GrpcCodeLabel(grpc::StatusCode code) {
+  static const char* const kNames[] = {
+      "OK",       "Canceled",       "Unknown",          "InvalidArgument",   "DeadlineExceeded",
+      "NotFound", "AlreadyExists",  "PermissionDenied", "ResourceExhausted", "FailedPrecondition",
+      "Aborted",  "OutOfRange",     "Unimplemented",    "Internal",          "Unavailable",
+      "DataLoss", "Unauthenticated"};
+  const int index = static_cast<int>(code);
+  return index >= 0 && index < 17 ? kNames[index] : "Unknown";
+}
+
+std::pair<absl::string_view, absl::string_view> SplitGrpcMethod(absl::string_view full_method) {
   if (!full_method.empty() && full_method.front() == '/') {
     full_method.remove_prefix(1);
   }
@@ -111,15 +166,31 @@ bool IsUnregisteredMethod(grpc::ServerContextBase* context) {
          dynamic_cast<grpc::GenericServerContext*>(context) != nullptr;
 }
 
-grpc::experimental::Interceptor*
-MetricsInterceptorFactory::CreateServerInterceptor(
+MetricsInterceptorFactory::MetricsInterceptorFactory(MetricsRegistry* registry)
+    : families_(std::make_unique<RpcFamilies>(registry, "server")) {}
+
+MetricsInterceptorFactory::~MetricsInterceptorFactory() = default;
+
+grpc::experimental::Interceptor* MetricsInterceptorFactory::CreateServerInterceptor(
     grpc::experimental::ServerRpcInfo* info) {
   // The path of an unregistered method is whatever the client sent (any length, any number of
   // distinct values): one fixed label keeps the registry bounded.
-  if (info->method() == nullptr || IsUnregisteredMethod(info->server_context())) {
-    return new MetricsInterceptor(registry_, kUnknownMethodPath);
-  }
-  return new MetricsInterceptor(registry_, info->method());
+  const bool unknown = info->method() == nullptr || IsUnregisteredMethod(info->server_context());
+  return new MetricsInterceptor(families_.get(), unknown ? kUnknownMethodPath : info->method(),
+                                unknown ? "unknown" : TypeName(info->type()), /*server=*/true);
+}
+
+ClientMetricsInterceptorFactory::ClientMetricsInterceptorFactory(MetricsRegistry* registry)
+    : families_(std::make_unique<RpcFamilies>(registry, "client")) {}
+
+ClientMetricsInterceptorFactory::~ClientMetricsInterceptorFactory() = default;
+
+grpc::experimental::Interceptor* ClientMetricsInterceptorFactory::CreateClientInterceptor(
+    grpc::experimental::ClientRpcInfo* info) {
+  // This process picks the methods it calls, so the path is bounded; a generic call names it.
+  return new MetricsInterceptor(families_.get(),
+                                info->method() == nullptr ? kUnknownMethodPath : info->method(),
+                                TypeName(info->type()), /*server=*/false);
 }
 
 }  // namespace lookout

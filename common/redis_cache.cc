@@ -87,7 +87,44 @@ RedisReply Convert(const redisReply& reply) {
 }  // namespace
 
 RedisCache::RedisCache(RedisOptions options, MetricsRegistry* metrics)
-    : cache_name_(options.cache_name), metrics_(metrics), pool_(options) {}
+    : cache_name_(options.cache_name), metrics_(metrics), pool_(options) {
+  if (metrics_ == nullptr || !pool_.enabled()) return;
+  // Read at each scrape, so the pool's hot path stays free of metrics calls.
+  const prometheus::Labels cache = {{"cache", cache_name_}};
+  auto with = [&cache](const char* name, const char* value) {
+    prometheus::Labels labels = cache;
+    labels.emplace(name, value);
+    return labels;
+  };
+  const char kConnections[] = "Redis connections of a cache's pool, by state (idle, in_use).";
+  gauges_.push_back(metrics_->AddScrapedGauge("lookout_redis_pool_connections", kConnections,
+                                              with("state", "idle"),
+                                              [this] { return pool_.stats().idle; }));
+  gauges_.push_back(metrics_->AddScrapedGauge(
+      "lookout_redis_pool_connections", kConnections, with("state", "in_use"), [this] {
+        const RedisPool::Stats stats = pool_.stats();
+        return stats.open - stats.idle;
+      }));
+  gauges_.push_back(metrics_->AddScrapedGauge(
+      "lookout_redis_up",
+      "1 while a cache uses Redis, 0 while it backs off after a failure (callers fall back: "
+      "read the store, rate-limit locally).",
+      cache, [this] { return pool_.healthy() ? 1 : 0; }));
+  const char kFailures[] =
+      "Redis failures that started a back-off, by cache and kind (timeout, error).";
+  gauges_.push_back(metrics_->AddScrapedCounter("lookout_redis_failures_total", kFailures,
+                                                with("kind", "timeout"),
+                                                [this] { return pool_.stats().timeouts; }));
+  gauges_.push_back(metrics_->AddScrapedCounter("lookout_redis_failures_total", kFailures,
+                                                with("kind", "error"),
+                                                [this] { return pool_.stats().errors; }));
+  gauges_.push_back(metrics_->AddScrapedCounter(
+      "lookout_redis_fallbacks_total",
+      "Calls that skipped Redis during a back-off and fell back (store read, local limit).",
+      cache, [this] { return pool_.stats().skipped; }));
+}
+
+RedisCache::~RedisCache() = default;
 
 absl::StatusOr<std::optional<std::string>> RedisCache::Get(
     absl::string_view key) {

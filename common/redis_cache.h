@@ -23,6 +23,7 @@
 namespace lookout {
 
 class MetricsRegistry;
+class ScrapedGauge;
 
 // A hiredis reply copied out of hiredis memory.
 struct RedisReply {
@@ -39,6 +40,7 @@ class RedisCache {
   // `metrics` may be null; if set it must outlive the cache, and Get/MGet
   // count one hit, miss or error per key under options.cache_name.
   explicit RedisCache(RedisOptions options, MetricsRegistry* metrics = nullptr);
+  ~RedisCache();
   RedisCache(const RedisCache&) = delete;
   RedisCache& operator=(const RedisCache&) = delete;
 
@@ -72,6 +74,8 @@ class RedisCache {
   const std::string cache_name_;
   MetricsRegistry* const metrics_;
   RedisPool pool_;
+  // The pool's series (see the constructor); after pool_, so they go before it.
+  std::vector<std::unique_ptr<ScrapedGauge>> gauges_;
 };
 
 // A TTL drawn uniformly from [base*(1-j), base*(1+j)], so entries written

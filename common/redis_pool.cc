@@ -3,11 +3,24 @@
 #include <hiredis/hiredis.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 
 namespace lookout {
+namespace {
+
+// hiredis 0.14 reports a timeout as an I/O error: EAGAIN from a read or write past
+// command_timeout, ETIMEDOUT from a connect past connect_timeout.
+bool IsTimeout(const redisContext* c) {
+  return c != nullptr && c->err == REDIS_ERR_IO &&
+         (std::strstr(c->errstr, std::strerror(EAGAIN)) != nullptr ||
+          std::strstr(c->errstr, std::strerror(ETIMEDOUT)) != nullptr);
+}
+
+}  // namespace
 
 RedisPool::Lease::Lease(Lease&& other) noexcept
     : pool_(std::exchange(other.pool_, nullptr)),
@@ -49,7 +62,7 @@ absl::Status RedisPool::Lease::Fail() {
     {
       absl::MutexLock lock(&pool_->mu_);
       pool_->last_error_ = error;
-      dropped = pool_->RecordFailureLocked();
+      dropped = pool_->RecordFailureLocked(IsTimeout(context_));
     }
     for (redisContext* c : dropped) redisFree(c);
   }
@@ -99,6 +112,7 @@ absl::StatusOr<RedisPool::Lease> RedisPool::Acquire() {
           REDIS_OK) {
     return Lease(this, c, generation);
   }
+  const bool timed_out = IsTimeout(c);
   std::string error =
       absl::StrCat("redis: connect to ", options_.host, ":", options_.port,
                    ": ", c != nullptr ? c->errstr : "cannot allocate context");
@@ -108,7 +122,7 @@ absl::StatusOr<RedisPool::Lease> RedisPool::Acquire() {
     absl::MutexLock lock(&mu_);
     --open_;
     last_error_ = error;
-    dropped = RecordFailureLocked();
+    dropped = RecordFailureLocked(timed_out);
   }
   for (redisContext* d : dropped) redisFree(d);
   return absl::UnavailableError(error);
@@ -139,7 +153,8 @@ void RedisPool::Release(redisContext* context, uint64_t generation,
   redisFree(context);
 }
 
-std::vector<redisContext*> RedisPool::RecordFailureLocked() {
+std::vector<redisContext*> RedisPool::RecordFailureLocked(bool timeout) {
+  ++(timeout ? timeouts_ : errors_);
   ++generation_;
   backoff_until_ = absl::Now() + options_.failure_backoff;
   // Idle connections share the failed one's server: drop them so that after
@@ -150,7 +165,19 @@ std::vector<redisContext*> RedisPool::RecordFailureLocked() {
   return dropped;
 }
 
-absl::Status RedisPool::BackoffStatusLocked() const {
+RedisPool::Stats RedisPool::stats() const {
+  absl::MutexLock lock(&mu_);
+  Stats stats;
+  stats.idle = static_cast<int>(idle_.size());
+  stats.open = open_;
+  stats.timeouts = timeouts_;
+  stats.errors = errors_;
+  stats.skipped = skipped_;
+  return stats;
+}
+
+absl::Status RedisPool::BackoffStatusLocked() {
+  ++skipped_;
   return absl::UnavailableError(
       absl::StrCat("redis: skipped during back-off after: ", last_error_));
 }

@@ -89,13 +89,24 @@ class RedisPool {
   // network.
   int64_t connect_attempts() const;
 
+  // For the metrics (see RedisCache).
+  struct Stats {
+    int idle = 0;            // connections waiting in the pool
+    int open = 0;            // idle + lent out + connecting
+    int64_t timeouts = 0;    // failures that were a connect or command timeout
+    int64_t errors = 0;      // other failures (refused, reset, protocol)
+    int64_t skipped = 0;     // calls refused at once during a back-off (callers fall back)
+  };
+  Stats stats() const;
+
  private:
   void Release(redisContext* context, uint64_t generation, bool failed);
   // Starts the back-off and takes the idle connections out of the pool;
   // returns them so the caller frees them after unlocking.
-  std::vector<redisContext*> RecordFailureLocked()
+  std::vector<redisContext*> RecordFailureLocked(bool timeout)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status BackoffStatusLocked() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // Counts the skipped call, hence not const.
+  absl::Status BackoffStatusLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const RedisOptions options_;
   mutable absl::Mutex mu_;
@@ -108,6 +119,9 @@ class RedisPool {
   absl::Time backoff_until_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   std::string last_error_ ABSL_GUARDED_BY(mu_);
   int64_t connect_attempts_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t timeouts_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t errors_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t skipped_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace lookout

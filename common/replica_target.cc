@@ -4,7 +4,9 @@
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
 
+#include <memory>
 #include <set>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -12,6 +14,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/metrics.h"
+#include "common/metrics_interceptor.h"
 
 namespace lookout {
 namespace {
@@ -161,7 +165,11 @@ std::shared_ptr<grpc::Channel> CreateReplicaChannel(const ReplicaTarget& target,
   arguments.SetInt(GRPC_ARG_ENABLE_RETRIES, 1);
   // The config above is the whole policy: none is taken from DNS TXT records.
   arguments.SetInt(GRPC_ARG_SERVICE_CONFIG_DISABLE_RESOLUTION, 1);
-  return grpc::CreateCustomChannel(target.target, grpc::InsecureChannelCredentials(), arguments);
+  // Every call on the channel counts in grpc_client_* (metrics_interceptor.h).
+  std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>> creators;
+  creators.push_back(std::make_unique<ClientMetricsInterceptorFactory>(&MetricsRegistry::Global()));
+  return grpc::experimental::CreateCustomChannelWithInterceptors(
+      target.target, grpc::InsecureChannelCredentials(), arguments, std::move(creators));
 }
 
 }  // namespace lookout

@@ -20,7 +20,7 @@
 
 namespace lookout {
 
-class MetricsHttpServer;
+class MetricsExposer;
 
 struct ServerOptions {
   std::string host = "0.0.0.0";
@@ -28,6 +28,8 @@ struct ServerOptions {
   bool reflection = true;
   // Prometheus /metrics; -1 turns it off, 0 picks a free port.
   int metrics_port = -1;
+  // The address /metrics binds; empty means `host`. "127.0.0.1" keeps it off the network.
+  std::string metrics_host;
   // After a stop is asked for: health reports NOT_SERVING at once, but calls are still accepted
   // for `shutdown_delay`, so that load balancers and probes route away first. Then open streams
   // (OpenStreams) end with UNAVAILABLE, the port closes, and the calls in flight get up to
@@ -102,7 +104,7 @@ class ServerRunner {
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<grpc::CallbackGenericService> health_port_other_methods_;
   std::unique_ptr<grpc::Server> health_server_;
-  std::unique_ptr<MetricsHttpServer> metrics_server_;
+  std::unique_ptr<MetricsExposer> metrics_server_;
   int port_ = 0;
   int health_port_ = 0;
   bool stopped_ = false;

@@ -15,6 +15,7 @@
 #include "common/errors.h"
 #include "common/logging.h"
 #include "common/metrics.h"
+#include "common/sqlite_metrics.h"
 #include "common/sqlite_wal_buffer.h"
 #include "common/status_macros.h"
 
@@ -30,7 +31,7 @@ constexpr int kBusyTimeoutMs = 5000;
 void SetDiskFullGauge(absl::string_view store, bool full) {
   MetricsRegistry::Global().SetGauge(
       "lookout_storage_disk_full", "1 while a store refuses writes because its disk is full, else 0.",
-      "store", store, full ? 1 : 0);
+      {{"store", std::string(store)}}, full ? 1 : 0);
 }
 
 bool IsOutOfSpace(sqlite3* db, int rc) {
@@ -297,6 +298,8 @@ absl::StatusOr<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(
   LOOKOUT_RETURN_IF_ERROR(database->checkpointer_->Exec("PRAGMA journal_mode = WAL"));
   if (!database->metrics_name_.empty()) {
     SetDiskFullGauge(database->metrics_name_, false);
+    database->gauges_ =
+        ExportSqliteFiles(database->metrics_name_, database->path_, &database->wal_frames_);
   }
   LOOKOUT_RETURN_IF_ERROR(writer.Exec("PRAGMA wal_autocheckpoint = 0"));
   // When the WAL starts over, the file is cut back to the hard bound at the next commit if it
@@ -575,6 +578,7 @@ void SqliteDatabase::MaybeRestartWal() {
   }
   const absl::Time deadline = absl::Now() + restart_wait_;
   const int rc = RestartWal();
+  if (!metrics_name_.empty()) CountCheckpoint(metrics_name_, "restart", rc);
   constexpr absl::Duration kFirstBackoff = absl::Milliseconds(100);
   constexpr absl::Duration kMaxBackoff = absl::Seconds(5);
   absl::MutexLock lock(&checkpoint_mu_);
@@ -659,6 +663,7 @@ void SqliteDatabase::CheckpointLoop() {
     int log_frames = 0, checkpointed = 0;
     const int rc = sqlite3_wal_checkpoint_v2(checkpointer_->raw(), nullptr,
                                              SQLITE_CHECKPOINT_PASSIVE, &log_frames, &checkpointed);
+    if (!metrics_name_.empty()) CountCheckpoint(metrics_name_, "passive", rc);
     if ((rc != SQLITE_OK) != passive_failing) {
       passive_failing = rc != SQLITE_OK;
       if (passive_failing) {

@@ -26,6 +26,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/metrics.h"
 
 namespace lookout {
 
@@ -137,8 +138,8 @@ class SqliteDatabase {
     // For tests: runs on the sync thread before each fsync of the WAL, so a test can hold a
     // commit in the window between "visible to readers" and "durable".
     std::function<void()> before_sync;
-    // Label of the store's series in MetricsRegistry::Global() (lookout_storage_disk_full);
-    // empty exports none.
+    // Label of the store's series in MetricsRegistry::Global() (lookout_storage_disk_full and
+    // those of sqlite_metrics.h); empty exports none.
     std::string metrics_name;
   };
 
@@ -254,6 +255,8 @@ class SqliteDatabase {
   absl::Time restart_deadline_ ABSL_GUARDED_BY(checkpoint_mu_) = absl::InfinitePast();
   WalStats wal_stats_ ABSL_GUARDED_BY(checkpoint_mu_);
   std::thread checkpoint_thread_;
+  // Last, so the scraped gauges (sqlite_metrics.h) go before what they read.
+  std::vector<std::unique_ptr<ScrapedGauge>> gauges_;
 };
 
 }  // namespace lookout

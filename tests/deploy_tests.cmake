@@ -53,3 +53,11 @@ foreach(overlay dev small)
   set_tests_properties(deploy.e2e_manifest_env_${overlay} PROPERTIES
     LABELS "deploy;e2e" TIMEOUT 300 SKIP_RETURN_CODE 77)
 endforeach()
+
+# The real binaries started by scripts/run.sh and scraped: every metric name the monitoring
+# component's alerts and Grafana dashboard read is exported (deploy/k8s/components/monitoring).
+add_test(NAME deploy.e2e_metrics_scrape
+  COMMAND bash ${PROJECT_SOURCE_DIR}/tests/e2e/metrics_scrape_test.sh)
+set_tests_properties(deploy.e2e_metrics_scrape PROPERTIES
+  LABELS "deploy;e2e;metrics" TIMEOUT 300
+  ENVIRONMENT "LOOKOUT_BUILD_DIR=${CMAKE_BINARY_DIR}")

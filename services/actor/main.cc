@@ -27,6 +27,8 @@ ABSL_FLAG(std::string, data_dir, "var/data",
 ABSL_FLAG(std::string, internal_token, "",
           "Shared secret callers must present (required; prefer LOOKOUT_INTERNAL_TOKEN).");
 ABSL_FLAG(int, metrics_port, 9453, "Prometheus /metrics port (-1 turns it off, 0 picks one).");
+ABSL_FLAG(std::string, metrics_host, "",
+          "Address /metrics binds (empty: --host); 127.0.0.1 keeps it off the network.");
 ABSL_FLAG(bool, reflection, true, "Serve gRPC server reflection.");
 ABSL_FLAG(double, drain_grace_seconds, 10, "How long in-flight calls may finish on shutdown.");
 ABSL_FLAG(double, shutdown_delay_seconds, 1,
@@ -115,6 +117,7 @@ int main(int argc, char** argv) {
   options.port = port;
   options.reflection = absl::GetFlag(FLAGS_reflection);
   options.metrics_port = metrics_port;
+  options.metrics_host = absl::GetFlag(FLAGS_metrics_host);
   options.drain_grace = absl::Seconds(drain_grace_seconds);
   options.shutdown_delay = absl::Seconds(shutdown_delay_seconds);
   lookout::ServerRunner runner(options);

@@ -422,6 +422,7 @@ const std::vector<Migration>& SqliteActorStore::Migrations() {
 absl::StatusOr<std::unique_ptr<SqliteActorStore>> SqliteActorStore::Open(const std::string& path) {
   SqliteDatabase::Options options;
   options.path = path;
+  options.metrics_name = "actor";
   LOOKOUT_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDatabase> db,
                            SqliteDatabase::Open(options, Migrations()));
   auto store = std::unique_ptr<SqliteActorStore>(new SqliteActorStore(std::move(db)));

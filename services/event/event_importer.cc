@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
+#include "common/metrics.h"
 #include "common/status_macros.h"
 #include "event_filter/event_validation.h"
 #include "services/event/event_model.h"
@@ -13,13 +14,37 @@ namespace lookout::event {
 
 using ::lookout::event::v1::Event;
 
+namespace {
+
+// lookout_import_rows_total{outcome,dry_run}: rows of committed batches (a batch the store
+// failed is not counted; its rows are sent again).
+void CountImportRows(bool dry_run, int64_t created, int64_t updated, int64_t unchanged,
+                     int64_t rejected) {
+  static prometheus::Family<prometheus::Counter>& rows = MetricsRegistry::Global().Counter(
+      "lookout_import_rows_total",
+      "Imported event rows, by outcome (created, updated, unchanged: accepted; rejected) and "
+      "dry_run (true: checked, not written).");
+  const std::string mode = dry_run ? "true" : "false";
+  // Every series is added, at 0 too, so rate() and the alerts see the first rejection.
+  for (const auto& [outcome, count] : {std::pair<const char*, int64_t>{"created", created},
+                                       {"updated", updated},
+                                       {"unchanged", unchanged},
+                                       {"rejected", rejected}}) {
+    rows.Add({{"outcome", outcome}, {"dry_run", mode}}).Increment(static_cast<double>(count));
+  }
+}
+
+}  // namespace
+
 EventImporter::EventImporter(EventStore* store, ActorChecker* actors, EventCache* cache,
                              std::function<absl::Time()> clock, int batch_size)
     : store_(store),
       actors_(actors),
       cache_(cache),
       clock_(std::move(clock)),
-      batch_size_(std::max(1, batch_size)) {}
+      batch_size_(std::max(1, batch_size)) {
+  for (bool dry_run : {false, true}) CountImportRows(dry_run, 0, 0, 0, 0);
+}
 
 EventImporter::Session EventImporter::Start(const v1::ImportOptions& options,
                                             const grpc::ServerContext* serving) {
@@ -146,6 +171,8 @@ absl::Status EventImporter::Session::Flush() {
     }
   }
 
+  const int64_t created = response_.created(), updated = response_.updated(),
+                unchanged = response_.unchanged(), rejected = response_.rejected();
   for (size_t i = 0; i < batch.size(); ++i) {
     if (!batch[i].error.ok()) {
       Reject(batch[i].index, batch[i].error);
@@ -165,6 +192,9 @@ absl::Status EventImporter::Session::Flush() {
         break;
     }
   }
+  CountImportRows(options_.dry_run(), response_.created() - created,
+                  response_.updated() - updated, response_.unchanged() - unchanged,
+                  response_.rejected() - rejected);
   if (importer_->cache_ != nullptr && !options_.dry_run()) {
     for (const std::string& id : updated_ids) importer_->cache_->Invalidate(id);
   }

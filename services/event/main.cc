@@ -14,6 +14,7 @@
 #include "common/database_flags.h"
 #include "common/logging.h"
 #include "common/metrics.h"
+#include "services/event/change_log_metrics.h"
 #include "common/redis_cache.h"
 #include "common/replica_target.h"
 #include "common/server_runner.h"
@@ -43,6 +44,8 @@ ABSL_FLAG(bool, event_cache, false,
           "Cache GetEvent in Redis. Off by default: a local SQLite point read (~6 us) beats a "
           "Redis round trip (~23 us).");
 ABSL_FLAG(int, metrics_port, 9452, "Prometheus /metrics port (-1 disables, 0 picks one).");
+ABSL_FLAG(std::string, metrics_host, "",
+          "Address /metrics binds (empty: --host); 127.0.0.1 keeps it off the network.");
 ABSL_FLAG(bool, reflection, true, "Serve gRPC reflection.");
 ABSL_FLAG(double, drain_grace_seconds, 10, "How long in-flight calls may finish after SIGTERM.");
 ABSL_FLAG(double, shutdown_delay_seconds, 1,
@@ -184,6 +187,7 @@ int Run() {
   server_options.port = absl::GetFlag(FLAGS_port);
   server_options.reflection = absl::GetFlag(FLAGS_reflection);
   server_options.metrics_port = absl::GetFlag(FLAGS_metrics_port);
+  server_options.metrics_host = absl::GetFlag(FLAGS_metrics_host);
   server_options.drain_grace = absl::Seconds(absl::GetFlag(FLAGS_drain_grace_seconds));
   server_options.shutdown_delay = absl::Seconds(absl::GetFlag(FLAGS_shutdown_delay_seconds));
   server_options.max_open_streams = absl::GetFlag(FLAGS_max_watchers);
@@ -191,6 +195,8 @@ int Run() {
   ServerRunner runner(server_options);
   EventServiceImpl service(&auth, &manager, &importer, &feed, runner.open_streams());
   runner.AddService(&service, kEventServiceName);
+  const auto gauges =
+      ExportChangeLogMetrics(&notifier, runner.open_streams(), &MetricsRegistry::Global());
   absl::Status started = runner.Start();
   if (!started.ok()) {
     LogError("cannot start", {{"error", std::string(started.message())}});

@@ -17,6 +17,8 @@
 ABSL_FLAG(std::string, host, "0.0.0.0", "Address to listen on.");
 ABSL_FLAG(int, port, 50051, "Public gRPC port (0 picks a free one).");
 ABSL_FLAG(int, metrics_port, 9451, "Prometheus /metrics port (-1 turns it off, 0 picks one).");
+ABSL_FLAG(std::string, metrics_host, "",
+          "Address /metrics binds (empty: --host); 127.0.0.1 keeps it off the network.");
 ABSL_FLAG(bool, reflection, true, "Serve gRPC server reflection (no key needed).");
 ABSL_FLAG(double, drain_grace_seconds, 10, "How long in-flight calls may finish on shutdown.");
 ABSL_FLAG(double, shutdown_delay_seconds, 1,
@@ -112,6 +114,7 @@ int main(int argc, char** argv) {
   config.server.host = absl::GetFlag(FLAGS_host);
   config.server.port = absl::GetFlag(FLAGS_port);
   config.server.metrics_port = absl::GetFlag(FLAGS_metrics_port);
+  config.server.metrics_host = absl::GetFlag(FLAGS_metrics_host);
   config.server.reflection = absl::GetFlag(FLAGS_reflection);
   config.server.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
   config.server.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);

@@ -175,6 +175,38 @@ void EventColumns::Compact() {
   Shrink(actors_inline_);
 }
 
+namespace {
+
+template <typename T>
+size_t Bytes(const std::vector<T>& v) {
+  return v.capacity() * sizeof(T);
+}
+
+template <typename Map>
+size_t EntryBytes(const Map& map) {
+  return map.size() * sizeof(typename Map::value_type);
+}
+
+}  // namespace
+
+size_t EventColumns::ApproximateBytes() const {
+  size_t bytes = Bytes(id_key_) + Bytes(free_slots_) + Bytes(flags_) + Bytes(start_day_) +
+                 Bytes(span_days_) + Bytes(country_) + Bytes(admin1_) + Bytes(event_type_) +
+                 Bytes(sub_event_type_) + Bytes(fatalities_) + Bytes(latitude_) +
+                 Bytes(longitude_) + Bytes(actors_inline_);
+  bytes += numeric_ids_.size() * sizeof(uint32_t) + EntryBytes(other_ids_) +
+           EntryBytes(wide_end_day_) + EntryBytes(wide_fatalities_) + EntryBytes(injured_) +
+           EntryBytes(kidnapped_) + EntryBytes(first_tag_);
+  for (const auto* lists : {&more_actors_, &more_tags_}) {
+    for (const auto& [slot, list] : *lists) bytes += sizeof(slot) + Bytes(list);
+  }
+  for (const auto* postings : {&country_postings_, &actor_postings_, &tag_postings_}) {
+    bytes += Bytes(*postings);
+    for (const std::vector<uint32_t>& list : *postings) bytes += Bytes(list);
+  }
+  return bytes;
+}
+
 void EventColumns::Unlink(uint32_t slot) {
   if (flags_[slot] & kLive) RemoveFromPostings(country_postings_[country_[slot]], slot);
   ForEachActor(slot, [&](uint32_t code) { RemoveFromPostings(actor_postings_[code], slot); });

@@ -44,6 +44,9 @@ class EventColumns {
   bool Remove(absl::string_view id);
   // Gives back the spare capacity of columns and postings (after a rebuild).
   void Compact();
+  // Bytes the columns, postings and side maps hold (capacity, so spare room counts), for the
+  // metrics; the dictionaries' strings and the hash tables' own overhead are left out.
+  size_t ApproximateBytes() const;
 
   std::optional<uint32_t> SlotOf(absl::string_view id) const;
   // Slots run from 0 to slot_count() - 1; dead slots (deleted events) are skipped by live().

@@ -16,6 +16,7 @@
 #include "common/database_flags.h"
 #include "common/logging.h"
 #include "common/metrics.h"
+#include "services/stats/read_model_metrics.h"
 #include "common/redis_cache.h"
 #include "common/replica_target.h"
 #include "common/server_runner.h"
@@ -57,6 +58,8 @@ ABSL_FLAG(std::string, observations_addr, "",
 ABSL_FLAG(int, observations_timeout_ms, 10000,
           "Deadline of a call forwarded to observations_addr when the caller set none sooner.");
 ABSL_FLAG(int, metrics_port, 9454, "Prometheus /metrics port (-1 turns it off, 0 picks one).");
+ABSL_FLAG(std::string, metrics_host, "",
+          "Address /metrics binds (empty: --host); 127.0.0.1 keeps it off the network.");
 ABSL_FLAG(bool, reflection, true, "Serve gRPC server reflection.");
 ABSL_FLAG(double, drain_grace_seconds, 10, "How long in-flight calls may finish on shutdown.");
 ABSL_FLAG(double, shutdown_delay_seconds, 1,
@@ -222,6 +225,7 @@ int Run() {
   server_options.port = absl::GetFlag(FLAGS_port);
   server_options.reflection = absl::GetFlag(FLAGS_reflection);
   server_options.metrics_port = metrics_port;
+  server_options.metrics_host = absl::GetFlag(FLAGS_metrics_host);
   server_options.drain_grace = absl::Seconds(drain_grace_seconds);
   server_options.shutdown_delay = absl::Seconds(shutdown_delay_seconds);
   // Aggregations would be wrong until the model holds the whole log: probes must not route
@@ -238,6 +242,7 @@ int Run() {
   feed_options.internal_token = token;
   FeedFollower follower(event_stub.get(), &model, feed_options,
                         [&runner] { runner.SetServing(true); });
+  const auto gauges = ExportReadModelMetrics(&model, &follower, &MetricsRegistry::Global());
   follower.Start();
   const int code = runner.RunUntilSignal();
   follower.Stop();

@@ -106,6 +106,7 @@ absl::StatusOr<std::unique_ptr<SqliteObservationStore>> SqliteObservationStore::
     const std::string& path) {
   SqliteDatabase::Options options;
   options.path = path;
+  options.metrics_name = "observation";
   options.read_connections = 2;
   LOOKOUT_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDatabase> db,
                            SqliteDatabase::Open(options, Migrations()));

@@ -47,6 +47,15 @@ Rules (ids):
                          workloads that use the database (LOOKOUT_DATABASE_URL set), never a
                          namespace, an address range or every pod; and every such workload may
                          reach the instances on 5432 (ingress there, egress from it)
+  monitoring             when a namespace has PodMonitors or ServiceMonitors: every workload
+                         with a container port named "metrics" is scraped by one, each
+                         monitor's selector matches pods (or a Service) with the port it names,
+                         and a NetworkPolicy admits some other namespace to that port; every
+                         PrometheusRule rule is an alert or a record with an expression whose
+                         parentheses balance, alerts have a severity label and summary and
+                         runbook annotations, names are unique, and a recorded series an
+                         expression reads is recorded by some rule; every ConfigMap labelled
+                         grafana_dashboard holds dashboard JSON whose queries all have an expr
 
 A workload may be exempted from one rule by an annotation with the reason,
 `checks.lookout.dev/exempt-<rule>: "<why>"`; exempted findings are printed, never hidden.
@@ -67,7 +76,7 @@ ALL_RULES = (
     "schema", "image", "probes", "grpc-probes", "resources", "security-context",
     "service-port-name", "network-policy", "selectors", "config-consistency", "references",
     "termination-grace", "service-links", "service-account-token", "autoscaling",
-    "high-availability", "database-network",
+    "high-availability", "database-network", "monitoring",
 )
 
 
@@ -886,6 +895,135 @@ def split_exempted(docs: List[dict], findings: List[Finding]
     return kept, exempted
 
 
+def _monitor_port_ok(w: "Workload", port) -> bool:
+    return any(p.get("name") == port or p.get("containerPort") == port
+               for c in w.containers() for p in c.get("ports") or [])
+
+
+def _admits_port_from_outside(docs, w: "Workload", port: str) -> bool:
+    for policy in _network_policies(docs):
+        spec = policy.get("spec") or {}
+        if namespace_of(policy) != w.namespace or \
+                not selector_matches(spec.get("podSelector"), w.pod_labels):
+            continue
+        for rule in spec.get("ingress") or []:
+            ports = rule.get("ports")
+            if ports and not any(p.get("port") == port for p in ports):
+                continue
+            if any("namespaceSelector" in peer for peer in rule.get("from") or []):
+                return True
+    return False
+
+
+def check_monitoring(docs) -> List[Finding]:
+    import promql_names  # beside this file
+    findings: List[Finding] = []
+
+    def add(where, message):
+        findings.append(Finding("monitoring", where, message))
+
+    ws = workloads(docs)
+    monitors = [d for d in docs if d.get("kind") in ("PodMonitor", "ServiceMonitor")]
+    monitored_namespaces = {namespace_of(m) for m in monitors}
+    covered = set()
+    for m in monitors:
+        spec, ns = m.get("spec") or {}, namespace_of(m)
+        endpoints = spec.get("podMetricsEndpoints") or spec.get("endpoints") or []
+        if not endpoints:
+            add(doc_id(m), "no endpoints to scrape")
+        if m["kind"] == "PodMonitor":
+            matched = [w for w in ws if w.namespace == ns and
+                       selector_matches(spec.get("selector"), w.pod_labels)]
+            if not matched:
+                add(doc_id(m), "selector matches no workload's pods")
+            for w in matched:
+                covered.add(w.id)
+                for e in endpoints:
+                    port = e.get("port") or e.get("portNumber")
+                    if not _monitor_port_ok(w, port):
+                        add(doc_id(m), f"{w.id} has no container port {port!r}")
+                    elif isinstance(port, str) and not _admits_port_from_outside(docs, w, port):
+                        add(doc_id(m), f"no NetworkPolicy admits Prometheus (another "
+                                       f"namespace) to {w.id}'s port {port!r}")
+        else:
+            services = [d for d in docs if d.get("kind") == "Service" and namespace_of(d) == ns
+                        and selector_matches(spec.get("selector"),
+                                             (d.get("metadata") or {}).get("labels") or {})]
+            if not services:
+                add(doc_id(m), "selector matches no Service")
+            for svc in services:
+                names = {p.get("name") for p in (svc.get("spec") or {}).get("ports") or []}
+                for e in endpoints:
+                    if e.get("port") and e["port"] not in names:
+                        add(doc_id(m), f"{doc_id(svc)} has no port {e['port']!r}")
+                selector = (svc.get("spec") or {}).get("selector")
+                for w in ws:
+                    if w.namespace == ns and selector and \
+                            selector_matches({"matchLabels": selector}, w.pod_labels):
+                        covered.add(w.id)
+    for w in ws:
+        if w.namespace in monitored_namespaces and _monitor_port_ok(w, "metrics") and \
+                w.id not in covered:
+            add(w.id, "serves /metrics (a port named metrics) but no PodMonitor or "
+                      "ServiceMonitor scrapes it")
+
+    rules = [d for d in docs if d.get("kind") == "PrometheusRule"]
+    recorded, seen = set(), set()
+    for doc in rules:
+        for group in (doc.get("spec") or {}).get("groups") or []:
+            for rule in group.get("rules") or []:
+                if rule.get("record"):
+                    recorded.add(rule["record"])
+    for doc in rules:
+        for group in (doc.get("spec") or {}).get("groups") or []:
+            for rule in group.get("rules") or []:
+                name = rule.get("alert") or rule.get("record")
+                where = f"{doc_id(doc)} {name or '(unnamed rule)'}"
+                if bool(rule.get("alert")) == bool(rule.get("record")):
+                    add(where, "a rule is exactly one of alert or record")
+                if name in seen and rule.get("record") is None:
+                    add(where, "alert name used twice")
+                seen.add(name)
+                expr = str(rule.get("expr") or "")
+                depth = 0
+                for ch in expr:
+                    depth += {"(": 1, ")": -1}.get(ch, 0)
+                    if depth < 0:
+                        break
+                if not expr.strip() or depth != 0:
+                    add(where, "expression empty or its parentheses do not balance")
+                for metric in promql_names.metric_names(expr):
+                    if ":" in metric and metric not in recorded:
+                        add(where, f"reads {metric}, which no rule records")
+                if rule.get("alert"):
+                    if not (rule.get("labels") or {}).get("severity"):
+                        add(where, "no severity label")
+                    annotations = rule.get("annotations") or {}
+                    for key in ("summary", "runbook"):
+                        if not annotations.get(key):
+                            add(where, f"no {key} annotation")
+    for cm in docs:
+        labels = (cm.get("metadata") or {}).get("labels") or {}
+        if cm.get("kind") != "ConfigMap" or "grafana_dashboard" not in labels:
+            continue
+        for key, text in ((cm.get("data") or {}).items()):
+            try:
+                dashboard = json.loads(text)
+            except ValueError as e:
+                add(f"{doc_id(cm)} {key}", f"not JSON: {e}")
+                continue
+            if not dashboard.get("panels"):
+                add(f"{doc_id(cm)} {key}", "a dashboard without panels")
+            for title, expr in promql_names.dashboard_exprs(dashboard):
+                if not str(expr).strip():
+                    add(f"{doc_id(cm)} {key}", f"panel {title!r} has a query without expr")
+                for metric in promql_names.metric_names(str(expr)):
+                    if ":" in metric and metric not in recorded:
+                        add(f"{doc_id(cm)} {key}",
+                            f"panel {title!r} reads {metric}, which no rule records")
+    return findings
+
+
 def policy_findings(docs: List[dict], known_secrets: Optional[Iterable[str]] = None
                     ) -> List[Finding]:
     findings: List[Finding] = []
@@ -905,4 +1043,5 @@ def policy_findings(docs: List[dict], known_secrets: Optional[Iterable[str]] = N
     findings += check_autoscaling(docs)
     findings += check_high_availability(docs)
     findings += check_database_network(docs)
+    findings += check_monitoring(docs)
     return findings

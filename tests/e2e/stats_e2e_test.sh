@@ -143,7 +143,7 @@ expect_eq "$?" 128 "a call without the internal token is UNAUTHENTICATED"
 call "$SP" "$S/AggregateEvents" '{"groupBy":["DIMENSION_YEAR"]}' >/dev/null
 call "$SP" "$S/AggregateEvents" '{"groupBy":["DIMENSION_YEAR"]}' >/dev/null
 metrics=$(curl -s "http://127.0.0.1:$SMP/metrics")
-grep -q 'lookout_requests_total{service="lookout.stats.v1.StatsService",method="AggregateEvents",code="OK"}' <<<"$metrics" &&
+grep -q 'grpc_server_handled_total{grpc_code="OK",grpc_method="AggregateEvents",grpc_service="lookout.stats.v1.StatsService",grpc_type="unary"}' <<<"$metrics" &&
   pass "metrics count stats requests" || fail "metrics count stats requests"
 grep -q 'lookout_cache_requests_total{cache="stats_aggregate",outcome="hit"}' <<<"$metrics" &&
   pass "repeated aggregate questions hit the Redis cache" || fail "aggregate cache hits in metrics"

@@ -23,6 +23,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "common/call_context.h"
+#include "common/metrics.h"
 #include "common/redis_cache.h"
 #include "common/server_runner.h"
 #include "common/validation.h"
@@ -449,6 +450,31 @@ TEST_P(EventServiceTest, RequestThatDoesNotParseIsInvalidArgument) {
   EXPECT_TRUE(changes.empty());
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
   EXPECT_THAT(status.error_message(), HasSubstr("request: "));
+}
+
+// lookout_import_rows_total counts each committed row by outcome, dry runs apart.
+TEST_P(EventServiceTest, ImportRowsAreCountedByOutcome) {
+  auto count = [](const std::string& dry_run, const std::string& outcome) {
+    const std::string series = absl::StrCat("lookout_import_rows_total{dry_run=\"", dry_run,
+                                            "\",outcome=\"", outcome, "\"} ");
+    const std::string text = MetricsRegistry::Global().RenderText();
+    const size_t at = text.find(series);
+    return at == std::string::npos ? -1.0 : std::stod(text.substr(at + series.size()));
+  };
+  const double created = count("false", "created"), rejected = count("false", "rejected");
+  const double rehearsed = count("true", "created");
+  ASSERT_GE(created, 0) << "every series exists from the start";
+  Event undated = BasicEvent();
+  undated.clear_event_date();
+  v1::ImportEventsResponse imported;
+  ASSERT_TRUE(Import({BasicEvent(), undated, BasicEvent()}, &imported).ok());
+  EXPECT_EQ(imported.created(), 2);
+  EXPECT_EQ(imported.rejected(), 1);
+  EXPECT_EQ(count("false", "created"), created + 2);
+  EXPECT_EQ(count("false", "rejected"), rejected + 1);
+  ASSERT_TRUE(Import({BasicEvent()}, &imported, /*upsert=*/false, /*dry_run=*/true).ok());
+  EXPECT_EQ(count("true", "created"), rehearsed + 1);
+  EXPECT_EQ(count("false", "created"), created + 2) << "a dry run writes nothing";
 }
 
 TEST_P(EventServiceTest, MissingActorIsInvalidArgumentNamingIt) {

@@ -506,7 +506,8 @@ TEST_F(GatewayAccessTest, UnknownPathsDoNotGrowTheMetrics) {
   EXPECT_FALSE(absl::StrContains(text, "junk"));
   EXPECT_TRUE(absl::StrContains(
       text,
-      "lookout_requests_total{service=\"unknown\",method=\"unknown\",code=\"UNIMPLEMENTED\"}"));
+      "grpc_server_handled_total{grpc_code=\"Unimplemented\",grpc_method=\"unknown\","
+      "grpc_service=\"unknown\",grpc_type=\"unknown\"}"));
   EXPECT_LT(text.size(), before + 4096);
 }
 

@@ -214,7 +214,8 @@ TEST_F(GatewayImportBudgetTest, ALargeImportPassesWhileARunawayIsStillStopped) {
   EXPECT_FALSE(refused.error_details().empty()) << "RetryInfo";
   EXPECT_LE(allowed, 5) << "at most a refilled burst";
   EXPECT_TRUE(absl::StrContains(MetricsRegistry::Global().RenderText(),
-                                "lookout_gateway_rate_limited_total{budget=\"calls\"}"));
+                                "lookout_gateway_rate_limit_decisions_total{budget=\"calls\","
+                                "decision=\"refused\",role=\"EDITOR\"}"));
 }
 
 // Many small imports are calls like any other: the call budget stops a client opening streams
@@ -310,7 +311,8 @@ TEST_F(GatewayImportBudgetTest, AResolveOverTheImportBudgetIsRefusedAndCreatesNo
   EXPECT_GT(wait, absl::Milliseconds(500)) << "60 rows short at 100 rows/s";
   EXPECT_LE(wait, absl::Milliseconds(600));
   EXPECT_TRUE(absl::StrContains(MetricsRegistry::Global().RenderText(),
-                                "lookout_gateway_rate_limited_total{budget=\"imports\"}"));
+                                "lookout_gateway_rate_limit_decisions_total{budget=\"imports\","
+                                "decision=\"refused\",role=\"EDITOR\"}"));
 
   // Nothing was created: a reader's lookup (no import budget drawn) finds none of them.
   actor::v1::ResolveActorsResponse lookup;

@@ -426,6 +426,34 @@ TEST_F(RedisCacheTest, CountsHitsMissesAndErrors) {
                               "outcome=\"miss\"} 3\n"));
   EXPECT_THAT(text, HasSubstr("lookout_cache_requests_total{cache=\"test\","
                               "outcome=\"error\"} 3\n"));
+  // The pool's state, read at the scrape: the failure started a back-off (up 0), and the
+  // second call skipped Redis and fell back.
+  EXPECT_THAT(text, HasSubstr("lookout_redis_up{cache=\"test\"} 0\n"));
+  EXPECT_THAT(text, HasSubstr("lookout_redis_failures_total{cache=\"test\",kind=\"error\"} 1\n"));
+  EXPECT_THAT(text,
+              HasSubstr("lookout_redis_failures_total{cache=\"test\",kind=\"timeout\"} 0\n"));
+  EXPECT_THAT(text, HasSubstr("lookout_redis_fallbacks_total{cache=\"test\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("lookout_redis_pool_connections{cache=\"test\",state=\"in_use\"} 0\n"));
+}
+
+// A Redis that does not answer in time counts as a timeout, not an error.
+TEST_F(RedisCacheTest, ATimeoutIsCountedAsOne) {
+  RedisOptions options = Options();
+  options.command_timeout = absl::Milliseconds(100);
+  options.failure_backoff = absl::Minutes(10);
+  MetricsRegistry metrics;
+  RedisCache cache(options, &metrics);
+  ASSERT_TRUE(cache.Set("a", "1", absl::Seconds(60)).ok());
+  EXPECT_THAT(metrics.RenderText(), HasSubstr("lookout_redis_up{cache=\"test\"} 1\n"));
+  EXPECT_THAT(metrics.RenderText(),
+              HasSubstr("lookout_redis_pool_connections{cache=\"test\",state=\"idle\"} 1\n"));
+  // A BLPOP on an empty list holds the reply for 1 s, past the 100 ms command timeout.
+  EXPECT_FALSE(cache.Command({"BLPOP", "lookout:test:empty", "1"}).ok());
+  const std::string text = metrics.RenderText();
+  EXPECT_THAT(text,
+              HasSubstr("lookout_redis_failures_total{cache=\"test\",kind=\"timeout\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("lookout_redis_failures_total{cache=\"test\",kind=\"error\"} 0\n"));
+  EXPECT_THAT(text, HasSubstr("lookout_redis_up{cache=\"test\"} 0\n"));
 }
 
 TEST(JitteredTtlTest, StaysWithinBoundsAndVaries) {

@@ -22,6 +22,7 @@ namespace lookout {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // A WAL frame: its header and a page of the default size.
 constexpr int64_t kFrameBytes = 24 + 4096;
@@ -323,6 +324,53 @@ TEST_F(SqliteDatabaseTest, BadSqlIsAnErrorNotACrash) {
     return c.Prepare("SELECT nope FROM nowhere").status();
   });
   EXPECT_EQ(status.code(), absl::StatusCode::kInternal);
+}
+
+// A store with a metrics name exports its files' sizes, WAL frames, checkpoint outcomes (every
+// series from 0) and its volume's space, read at each scrape, and none of it once closed.
+TEST_F(SqliteDatabaseTest, ExportsItsFilesAndCheckpointsWhileOpen) {
+  auto db = OpenDb({.path = dir_.File("metrics.db"),
+                    .checkpoint_frames = 20,
+                    .wal_limit_frames = 50,
+                    .metrics_name = "metrics_test_store"});
+  ASSERT_NE(db, nullptr);
+  const std::string zero =
+      "lookout_sqlite_checkpoints_total{mode=\"restart\",result=\"busy\","
+      "store=\"metrics_test_store\"} 0\n";
+  EXPECT_THAT(MetricsRegistry::Global().RenderText(), HasSubstr(zero));
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_TRUE(db->Write([&](SqliteConnection& c) {
+                    return Insert(c, PageSizedName(absl::StrCat("m", i)));
+                  }).ok());
+  }
+  std::string text = MetricsRegistry::Global().RenderText();
+  auto value = [&text](const std::string& series) {
+    const size_t at = text.find(series + " ");
+    return at == std::string::npos ? -1.0 : std::stod(text.substr(at + series.size() + 1));
+  };
+  const std::string store = "store=\"metrics_test_store\"";
+  const std::string passive_ok =
+      "lookout_sqlite_checkpoints_total{mode=\"passive\",result=\"ok\"," + store + "}";
+  // The checkpoint thread runs on its own time: wait for its first count.
+  for (int i = 0; i < 100 && value(passive_ok) <= 0; ++i) {
+    absl::SleepFor(absl::Milliseconds(50));
+    text = MetricsRegistry::Global().RenderText();
+  }
+  EXPECT_GT(value(passive_ok), 0) << text;
+  EXPECT_GT(value("lookout_sqlite_file_bytes{file=\"database\"," + store + "}"), 100 * 4096)
+      << text;
+  EXPECT_GT(value("lookout_sqlite_file_bytes{file=\"wal\"," + store + "}"), 0) << text;
+  EXPECT_GE(value("lookout_sqlite_wal_frames{" + store + "}"), 0) << text;
+  EXPECT_GE(value("lookout_sqlite_checkpoints_total{mode=\"restart\",result=\"ok\"," + store +
+                  "}"),
+            0)
+      << text;
+  const double avail = value("lookout_storage_filesystem_avail_bytes{" + store + "}");
+  EXPECT_GT(avail, 0) << text;
+  EXPECT_GE(value("lookout_storage_filesystem_size_bytes{" + store + "}"), avail) << text;
+  db.reset();
+  EXPECT_THAT(MetricsRegistry::Global().RenderText(),
+              Not(HasSubstr("lookout_sqlite_file_bytes{file=\"wal\"," + store)));
 }
 
 // A write the disk has no room for is refused as RESOURCE_EXHAUSTED, reads go on, the state

@@ -1,6 +1,6 @@
-// Tests for MetricsRegistry's text rendering, the metrics HTTP server (over a
-// raw socket, as Prometheus would talk to it) and the gRPC interceptor (over
-// an in-process server with a raw service registered by name and a generic
+// Tests for MetricsRegistry (prometheus-cpp underneath: families, scraped gauges, process
+// series), the /metrics exposer (over a raw socket, as Prometheus talks to it) and the gRPC
+// interceptors (over an in-process server with a raw service registered by name and a generic
 // service for unknown methods, so no protos needed).
 
 #include "common/metrics.h"
@@ -16,16 +16,18 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <future>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
-#include "common/metrics_http_server.h"
+#include "common/metrics_exposer.h"
 #include "common/metrics_interceptor.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -48,49 +50,19 @@ bool HasLine(const std::string& text, absl::string_view line) {
   return false;
 }
 
-TEST(MetricsRegistryTest, RequestCounterAndHistogram) {
-  MetricsRegistry registry;
-  // Binary-exact latencies so _sum prints exactly; 0.5 s sits on a bound and
-  // must land in le="0.5" (buckets are "less or equal").
-  registry.RecordRequest("svc.v1.S", "Get", "OK", absl::Seconds(0.0078125));
-  registry.RecordRequest("svc.v1.S", "Get", "OK", absl::Seconds(0.5));
-  registry.RecordRequest("svc.v1.S", "Get", "NOT_FOUND", absl::Seconds(16));
-
-  const std::string text = registry.RenderText();
-  EXPECT_TRUE(HasLine(text, "# TYPE lookout_requests_total counter")) << text;
-  EXPECT_TRUE(
-      HasLine(text, "# TYPE lookout_request_duration_seconds histogram"));
-  EXPECT_TRUE(HasLine(
-      text,
-      "lookout_requests_total{service=\"svc.v1.S\",method=\"Get\",code=\"OK\"} "
-      "2"))
-      << text;
-  EXPECT_TRUE(HasLine(text,
-                      "lookout_requests_total{service=\"svc.v1.S\",method="
-                      "\"Get\",code=\"NOT_FOUND\"} 1"));
-
-  const std::string b =
-      "lookout_request_duration_seconds_bucket{service=\"svc.v1.S\",method="
-      "\"Get\",le=";
-  // Cumulative: 0 below 2^-7 s, 1 from le=0.01, 2 from le=0.5, 3 at +Inf.
-  const std::vector<std::pair<std::string, int>> expected = {
-      {"0.0001", 0}, {"0.00025", 0}, {"0.0005", 0}, {"0.001", 0}, {"0.0025", 0},
-      {"0.005", 0},  {"0.01", 1},    {"0.025", 1},  {"0.05", 1},  {"0.1", 1},
-      {"0.25", 1},   {"0.5", 2},     {"1", 2},      {"2.5", 2},   {"5", 2},
-      {"10", 2},     {"+Inf", 3}};
-  for (const auto& [le, count] : expected) {
-    EXPECT_TRUE(HasLine(text, absl::StrCat(b, "\"", le, "\"} ", count)))
-        << "le=" << le << "\n"
-        << text;
+// The value of the one series whose line starts with `series` followed by a space, or -1.
+double Value(const std::string& text, absl::string_view series) {
+  for (absl::string_view line : Lines(text)) {
+    if (absl::StartsWith(line, series) && line.size() > series.size() &&
+        line[series.size()] == ' ') {
+      double value = -1;
+      if (absl::SimpleAtod(line.substr(series.size() + 1), &value)) return value;
+    }
   }
-  EXPECT_TRUE(HasLine(text,
-                      "lookout_request_duration_seconds_sum{service=\"svc.v1."
-                      "S\",method=\"Get\"} 16.5078125"))
-      << text;
-  EXPECT_TRUE(HasLine(text,
-                      "lookout_request_duration_seconds_count{service=\"svc."
-                      "v1.S\",method=\"Get\"} 3"));
+  return -1;
 }
+
+// --- Registry ----------------------------------------------------------------
 
 TEST(MetricsRegistryTest, CacheCounters) {
   MetricsRegistry registry;
@@ -99,45 +71,91 @@ TEST(MetricsRegistryTest, CacheCounters) {
   registry.RecordCache("event", CacheOutcome::kMiss);
   registry.RecordCache("event", CacheOutcome::kError, 3);
   registry.RecordCache("actor", CacheOutcome::kMiss, 0);  // counts nothing
-
   const std::string text = registry.RenderText();
-  EXPECT_TRUE(HasLine(text, "# TYPE lookout_cache_requests_total counter"));
-  EXPECT_TRUE(HasLine(
-      text, "lookout_cache_requests_total{cache=\"event\",outcome=\"hit\"} 2"))
+  EXPECT_TRUE(HasLine(text, "# TYPE lookout_cache_requests_total counter")) << text;
+  EXPECT_TRUE(HasLine(text, "lookout_cache_requests_total{cache=\"event\",outcome=\"hit\"} 2"))
       << text;
-  EXPECT_TRUE(HasLine(
-      text,
-      "lookout_cache_requests_total{cache=\"event\",outcome=\"miss\"} 1"));
-  EXPECT_TRUE(HasLine(
-      text,
-      "lookout_cache_requests_total{cache=\"event\",outcome=\"error\"} 3"));
-  EXPECT_THAT(text, Not(HasSubstr("actor")));
+  EXPECT_TRUE(HasLine(text, "lookout_cache_requests_total{cache=\"event\",outcome=\"miss\"} 1"));
+  EXPECT_TRUE(HasLine(text, "lookout_cache_requests_total{cache=\"event\",outcome=\"error\"} 3"));
+  EXPECT_THAT(text, Not(HasSubstr("cache=\"actor\"")));
 }
 
-TEST(MetricsRegistryTest, EveryFamilyHasHelpAndType) {
-  const std::string text = MetricsRegistry().RenderText();
-  for (const char* name :
-       {"lookout_requests_total", "lookout_request_duration_seconds",
-        "lookout_cache_requests_total"}) {
-    EXPECT_THAT(text, HasSubstr(absl::StrCat("# HELP ", name, " ")));
-    EXPECT_THAT(text, HasSubstr(absl::StrCat("# TYPE ", name, " ")));
+TEST(MetricsRegistryTest, NamedCountersAndGauges) {
+  MetricsRegistry registry;
+  registry.AddToCounter("lookout_test_errors_total", "Errors.", {{"reason", "empty"}});
+  registry.AddToCounter("lookout_test_errors_total", "Errors.", {{"reason", "bad_line"}}, 3);
+  registry.SetGauge("lookout_test_keys", "Keys.", {}, 4);
+  registry.SetGauge("lookout_test_keys", "Keys.", {}, 2);
+  const std::string text = registry.RenderText();
+  EXPECT_TRUE(HasLine(text, "# HELP lookout_test_errors_total Errors.")) << text;
+  EXPECT_TRUE(HasLine(text, "# TYPE lookout_test_errors_total counter"));
+  EXPECT_TRUE(HasLine(text, "lookout_test_errors_total{reason=\"bad_line\"} 3"));
+  EXPECT_TRUE(HasLine(text, "lookout_test_errors_total{reason=\"empty\"} 1"));
+  EXPECT_TRUE(HasLine(text, "# TYPE lookout_test_keys gauge"));
+  EXPECT_TRUE(HasLine(text, "lookout_test_keys 2")) << text;
+}
+
+TEST(MetricsRegistryTest, LatencyHistogramBucketsAreLessOrEqual) {
+  MetricsRegistry registry;
+  auto& family = registry.Histogram("lookout_test_seconds", "Latency.");
+  auto& histogram = family.Add({{"op", "get"}}, LatencyBucketsSeconds());
+  // Binary-exact values so _sum prints exactly; 0.5 sits on a bound and lands in le="0.5".
+  histogram.Observe(0.0078125);
+  histogram.Observe(0.5);
+  histogram.Observe(16);
+  const std::string text = registry.RenderText();
+  const std::vector<std::pair<std::string, int>> expected = {
+      {"0.005", 0}, {"0.01", 1}, {"0.25", 1}, {"0.5", 2}, {"10", 2}, {"+Inf", 3}};
+  for (const auto& [le, count] : expected) {
+    EXPECT_TRUE(HasLine(
+        text, absl::StrCat("lookout_test_seconds_bucket{op=\"get\",le=\"", le, "\"} ", count)))
+        << "le=" << le << "\n"
+        << text;
   }
+  EXPECT_TRUE(HasLine(text, "lookout_test_seconds_sum{op=\"get\"} 16.5078125")) << text;
+  EXPECT_TRUE(HasLine(text, "lookout_test_seconds_count{op=\"get\"} 3")) << text;
 }
 
 TEST(MetricsRegistryTest, EscapesLabelValues) {
-  EXPECT_EQ(EscapeLabelValue("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
-
   MetricsRegistry registry;
-  registry.RecordRequest("we\"ird", "m\\x", "OK", absl::Milliseconds(1));
-  registry.RecordCache("two\nlines", CacheOutcome::kHit);
-  const std::string text = registry.RenderText();
-  EXPECT_TRUE(HasLine(text,
-                      "lookout_requests_total{service=\"we\\\"ird\",method="
-                      "\"m\\\\x\",code=\"OK\"} 1"))
-      << text;
-  EXPECT_TRUE(HasLine(
-      text,
-      "lookout_cache_requests_total{cache=\"two\\nlines\",outcome=\"hit\"} 1"))
+  registry.AddToCounter("lookout_test_total", "T.", {{"name", "we\"ird\\x\ntwo"}});
+  EXPECT_TRUE(HasLine(registry.RenderText(), "lookout_test_total{name=\"we\\\"ird\\\\x\\ntwo\"} 1"))
+      << registry.RenderText();
+}
+
+TEST(MetricsRegistryTest, ScrapedGaugesAreReadAtEachScrapeUntilTheHandleGoes) {
+  MetricsRegistry registry;
+  std::atomic<int> size{10};
+  auto wal = registry.AddScrapedGauge("lookout_test_file_bytes", "File size.", {{"file", "wal"}},
+                                      [&size] { return size.load(); });
+  auto db = registry.AddScrapedGauge("lookout_test_file_bytes", "File size.", {{"file", "db"}},
+                                     [] { return 4096; });
+  std::string text = registry.RenderText();
+  EXPECT_TRUE(HasLine(text, "# TYPE lookout_test_file_bytes gauge")) << text;
+  EXPECT_TRUE(HasLine(text, "lookout_test_file_bytes{file=\"wal\"} 10")) << text;
+  EXPECT_TRUE(HasLine(text, "lookout_test_file_bytes{file=\"db\"} 4096")) << text;
+  size = 20;
+  EXPECT_TRUE(HasLine(registry.RenderText(), "lookout_test_file_bytes{file=\"wal\"} 20"));
+  wal.reset();
+  text = registry.RenderText();
+  EXPECT_THAT(text, Not(HasSubstr("file=\"wal\"")));
+  EXPECT_TRUE(HasLine(text, "lookout_test_file_bytes{file=\"db\"} 4096"));
+  db.reset();
+  EXPECT_THAT(registry.RenderText(), Not(HasSubstr("lookout_test_file_bytes")));
+}
+
+TEST(MetricsRegistryTest, ProcessSeries) {
+  const std::string text = MetricsRegistry().RenderText();
+  EXPECT_TRUE(HasLine(text, "# TYPE process_cpu_seconds_total counter")) << text;
+  EXPECT_GT(Value(text, "process_resident_memory_bytes"), 1 << 20) << text;
+  EXPECT_GT(Value(text, "process_virtual_memory_bytes"), 1 << 20) << text;
+  EXPECT_GE(Value(text, "process_cpu_seconds_total"), 0) << text;
+  EXPECT_GE(Value(text, "process_threads"), 1) << text;
+  EXPECT_GE(Value(text, "process_open_fds"), 3) << text;
+  EXPECT_GE(Value(text, "process_max_fds"), Value(text, "process_open_fds")) << text;
+  // Started within the last day, not at the epoch.
+  EXPECT_GT(Value(text, "process_start_time_seconds"),
+            absl::ToUnixSeconds(absl::Now() - absl::Hours(24)))
       << text;
 }
 
@@ -145,179 +163,7 @@ TEST(MetricsRegistryTest, GlobalIsASingleton) {
   EXPECT_EQ(&MetricsRegistry::Global(), &MetricsRegistry::Global());
 }
 
-TEST(StatusCodeNameTest, AllSeventeenCodes) {
-  const std::vector<std::string> names = {"OK",
-                                          "CANCELLED",
-                                          "UNKNOWN",
-                                          "INVALID_ARGUMENT",
-                                          "DEADLINE_EXCEEDED",
-                                          "NOT_FOUND",
-                                          "ALREADY_EXISTS",
-                                          "PERMISSION_DENIED",
-                                          "RESOURCE_EXHAUSTED",
-                                          "FAILED_PRECONDITION",
-                                          "ABORTED",
-                                          "OUT_OF_RANGE",
-                                          "UNIMPLEMENTED",
-                                          "INTERNAL",
-                                          "UNAVAILABLE",
-                                          "DATA_LOSS",
-                                          "UNAUTHENTICATED"};
-  for (int code = 0; code < 17; ++code) {
-    EXPECT_EQ(StatusCodeName(static_cast<grpc::StatusCode>(code)), names[code]);
-  }
-  EXPECT_EQ(StatusCodeName(static_cast<grpc::StatusCode>(99)), "UNKNOWN");
-}
-
-TEST(SplitGrpcMethodTest, SplitsServiceAndMethod) {
-  auto [service, method] =
-      SplitGrpcMethod("/lookout.event.v1.EventService/GetEvent");
-  EXPECT_EQ(service, "lookout.event.v1.EventService");
-  EXPECT_EQ(method, "GetEvent");
-  auto [no_service, bare] = SplitGrpcMethod("Bare");
-  EXPECT_EQ(no_service, "");
-  EXPECT_EQ(bare, "Bare");
-}
-
-// --- HTTP server -----------------------------------------------------------
-
-struct HttpReply {
-  std::string status_line;
-  std::string headers;
-  std::string body;
-};
-
-// Sends `request` raw and reads until the server closes the connection.
-HttpReply RawExchange(int port, const std::string& request) {
-  HttpReply reply;
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  EXPECT_GE(fd, 0);
-  timeval tv{5, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    ADD_FAILURE() << "connect failed";
-    close(fd);
-    return reply;
-  }
-  size_t sent = 0;
-  while (sent < request.size()) {
-    const ssize_t n =
-        send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) break;
-    sent += static_cast<size_t>(n);
-  }
-  std::string raw;
-  char buf[4096];
-  ssize_t n;
-  while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) raw.append(buf, n);
-  close(fd);
-  const size_t line_end = raw.find("\r\n");
-  const size_t head_end = raw.find("\r\n\r\n");
-  if (line_end == std::string::npos || head_end == std::string::npos) {
-    reply.status_line = raw;
-    return reply;
-  }
-  reply.status_line = raw.substr(0, line_end);
-  reply.headers = raw.substr(line_end + 2, head_end - line_end - 2);
-  reply.body = raw.substr(head_end + 4);
-  return reply;
-}
-
-HttpReply Get(int port, const std::string& path) {
-  return RawExchange(
-      port, absl::StrCat("GET ", path, " HTTP/1.1\r\nHost: x\r\n\r\n"));
-}
-
-class MetricsHttpServerTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    registry_.RecordRequest("s", "m", "OK", absl::Milliseconds(3));
-    registry_.RecordCache("c", CacheOutcome::kMiss);
-    auto server = MetricsHttpServer::Start("127.0.0.1", 0, &registry_);
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = std::move(*server);
-    ASSERT_GT(server_->port(), 0);
-  }
-
-  MetricsRegistry registry_;
-  std::unique_ptr<MetricsHttpServer> server_;
-};
-
-TEST_F(MetricsHttpServerTest, ServesMetrics) {
-  HttpReply reply = Get(server_->port(), "/metrics");
-  EXPECT_EQ(reply.status_line, "HTTP/1.1 200 OK");
-  EXPECT_THAT(reply.headers,
-              HasSubstr("Content-Type: text/plain; version=0.0.4"));
-  EXPECT_THAT(reply.headers, HasSubstr("Connection: close"));
-  EXPECT_THAT(reply.headers,
-              HasSubstr(absl::StrCat("Content-Length: ", reply.body.size())));
-  EXPECT_EQ(reply.body, registry_.RenderText());
-  EXPECT_THAT(reply.body,
-              HasSubstr("lookout_cache_requests_total{cache=\"c\""));
-}
-
-TEST_F(MetricsHttpServerTest, HealthzAndQueryString) {
-  HttpReply reply = Get(server_->port(), "/healthz");
-  EXPECT_EQ(reply.status_line, "HTTP/1.1 200 OK");
-  EXPECT_EQ(reply.body, "ok");
-  EXPECT_EQ(Get(server_->port(), "/metrics?x=1").status_line,
-            "HTTP/1.1 200 OK");
-}
-
-TEST_F(MetricsHttpServerTest, UnknownPathIs404) {
-  EXPECT_EQ(Get(server_->port(), "/").status_line, "HTTP/1.1 404 Not Found");
-  EXPECT_EQ(Get(server_->port(), "/metricsx").status_line,
-            "HTTP/1.1 404 Not Found");
-}
-
-TEST_F(MetricsHttpServerTest, WrongMethodIs405) {
-  HttpReply reply = RawExchange(
-      server_->port(), "POST /metrics HTTP/1.1\r\nContent-Length: 0\r\n\r\n");
-  EXPECT_EQ(reply.status_line, "HTTP/1.1 405 Method Not Allowed");
-}
-
-TEST_F(MetricsHttpServerTest, SurvivesGarbage) {
-  std::string garbage;
-  for (int i = 0; i < 300; ++i) garbage += static_cast<char>((i * 37) % 256);
-  garbage += "\r\n\r\n";
-  EXPECT_EQ(RawExchange(server_->port(), garbage).status_line,
-            "HTTP/1.1 400 Bad Request");
-  EXPECT_EQ(RawExchange(server_->port(), "\r\n\r\n").status_line,
-            "HTTP/1.1 400 Bad Request");
-  // A request line with no terminator before the client half-closes.
-  {
-    const int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(server_->port()));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-    send(fd, "GET /met", 8, MSG_NOSIGNAL);
-    close(fd);  // hang up mid-request
-  }
-  // Oversized request: capped at 8 KiB, answered 431.
-  const std::string huge = absl::StrCat(
-      "GET /metrics HTTP/1.1\r\nX: ", std::string(10000, 'a'), "\r\n\r\n");
-  EXPECT_EQ(RawExchange(server_->port(), huge).status_line,
-            "HTTP/1.1 431 Request Header Fields Too Large");
-  // Still serving.
-  EXPECT_EQ(Get(server_->port(), "/healthz").body, "ok");
-}
-
-TEST(MetricsHttpServerStartTest, BusyPortIsAnError) {
-  MetricsRegistry registry;
-  auto first = MetricsHttpServer::Start("127.0.0.1", 0, &registry);
-  ASSERT_TRUE(first.ok()) << first.status();
-  auto second =
-      MetricsHttpServer::Start("127.0.0.1", (*first)->port(), &registry);
-  EXPECT_FALSE(second.ok());
-}
-
-// --- gRPC interceptor ------------------------------------------------------
+// --- gRPC interceptors ---------------------------------------------------------
 
 // A service registered by name with raw (byte) methods, so no protos are needed: "Echo" echoes
 // one message, "Bad" fails with INVALID_ARGUMENT before reading anything.
@@ -347,23 +193,21 @@ class TestService : public grpc::Service {
  public:
   TestService() {
     int index = 0;
-    for (const char* path : {"/lookout.test.v1.TestService/Echo",
-                             "/lookout.test.v1.TestService/Bad"}) {
+    for (const char* path :
+         {"/lookout.test.v1.TestService/Echo", "/lookout.test.v1.TestService/Bad"}) {
       const bool echo = absl::EndsWith(path, "/Echo");
       AddMethod(new grpc::internal::RpcServiceMethod(
           path, grpc::internal::RpcMethod::BIDI_STREAMING, nullptr));
       MarkMethodRawCallback(
-          index++,
-          new grpc::internal::CallbackBidiHandler<grpc::ByteBuffer, grpc::ByteBuffer>(
-              [echo](grpc::CallbackServerContext*) { return new EchoReactor(echo); }));
+          index++, new grpc::internal::CallbackBidiHandler<grpc::ByteBuffer, grpc::ByteBuffer>(
+                       [echo](grpc::CallbackServerContext*) { return new EchoReactor(echo); }));
     }
   }
 };
 
 // Every method no service registers: UNIMPLEMENTED, as the gateway answers them.
 class UnknownMethods : public grpc::CallbackGenericService {
-  grpc::ServerGenericBidiReactor* CreateReactor(
-      grpc::GenericCallbackServerContext*) override {
+  grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext*) override {
     class Reactor : public grpc::ServerGenericBidiReactor {
      public:
       Reactor() { Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "unknown")); }
@@ -375,8 +219,7 @@ class UnknownMethods : public grpc::CallbackGenericService {
 
 grpc::Status CallUnary(grpc::GenericStub& stub, const std::string& method) {
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::seconds(10));
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   grpc::Slice slice(std::string("ping"));
   grpc::ByteBuffer request(&slice, 1);
   grpc::ByteBuffer response;
@@ -390,38 +233,33 @@ class MetricsInterceptorTest : public ::testing::Test {
  protected:
   void SetUp() override {
     grpc::ServerBuilder builder;
-    int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
-                             &port);
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
     builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
     builder.RegisterService(&service_);
     builder.RegisterCallbackGenericService(&unknown_);
-    std::vector<std::unique_ptr<
-        grpc::experimental::ServerInterceptorFactoryInterface>>
-        factories;
-    factories.push_back(
-        std::make_unique<MetricsInterceptorFactory>(&registry_));
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
+    factories.push_back(std::make_unique<MetricsInterceptorFactory>(&server_metrics_));
     builder.experimental().SetInterceptorCreators(std::move(factories));
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
-    ASSERT_GT(port, 0);
+    ASSERT_GT(port_, 0);
     stub_ = std::make_unique<grpc::GenericStub>(
-        grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
-                            grpc::InsecureChannelCredentials()));
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_), grpc::InsecureChannelCredentials()));
   }
   void TearDown() override {
     server_->Shutdown();
     server_->Wait();
   }
 
-  MetricsRegistry registry_;
+  int port_ = 0;
+  MetricsRegistry server_metrics_;
   TestService service_;
   UnknownMethods unknown_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<grpc::GenericStub> stub_;
 };
 
-TEST_F(MetricsInterceptorTest, RecordsEveryRpc) {
+TEST_F(MetricsInterceptorTest, RecordsEveryRpcUnderTheGrpcNames) {
   EXPECT_TRUE(CallUnary(*stub_, "/lookout.test.v1.TestService/Echo").ok());
   EXPECT_TRUE(CallUnary(*stub_, "/lookout.test.v1.TestService/Echo").ok());
   EXPECT_EQ(CallUnary(*stub_, "/lookout.test.v1.TestService/Bad").error_code(),
@@ -429,19 +267,21 @@ TEST_F(MetricsInterceptorTest, RecordsEveryRpc) {
   server_->Shutdown();
   server_->Wait();
 
-  const std::string text = registry_.RenderText();
-  EXPECT_TRUE(HasLine(text,
-                      "lookout_requests_total{service=\"lookout.test.v1."
-                      "TestService\",method=\"Echo\",code=\"OK\"} 2"))
+  const std::string text = server_metrics_.RenderText();
+  const std::string echo =
+      "grpc_method=\"Echo\",grpc_service=\"lookout.test.v1.TestService\",grpc_type=\"bidi_stream\"";
+  const std::string bad =
+      "grpc_method=\"Bad\",grpc_service=\"lookout.test.v1.TestService\",grpc_type=\"bidi_stream\"";
+  EXPECT_TRUE(HasLine(text, "# TYPE grpc_server_started_total counter")) << text;
+  EXPECT_TRUE(HasLine(text, "# TYPE grpc_server_handled_total counter")) << text;
+  EXPECT_TRUE(HasLine(text, "# TYPE grpc_server_handling_seconds histogram")) << text;
+  EXPECT_TRUE(HasLine(text, "grpc_server_started_total{" + echo + "} 2")) << text;
+  EXPECT_TRUE(HasLine(text, "grpc_server_handled_total{grpc_code=\"OK\"," + echo + "} 2")) << text;
+  EXPECT_TRUE(
+      HasLine(text, "grpc_server_handled_total{grpc_code=\"InvalidArgument\"," + bad + "} 1"))
       << text;
-  EXPECT_TRUE(HasLine(text,
-                      "lookout_requests_total{service=\"lookout.test.v1."
-                      "TestService\",method=\"Bad\",code=\"INVALID_"
-                      "ARGUMENT\"} 1"))
-      << text;
-  EXPECT_TRUE(HasLine(text,
-                      "lookout_request_duration_seconds_count{service="
-                      "\"lookout.test.v1.TestService\",method=\"Echo\"} 2"))
+  EXPECT_TRUE(HasLine(text, "grpc_server_handling_seconds_count{" + echo + "} 2")) << text;
+  EXPECT_TRUE(HasLine(text, "grpc_server_handling_seconds_bucket{" + echo + ",le=\"+Inf\"} 2"))
       << text;
 }
 
@@ -449,52 +289,193 @@ TEST_F(MetricsInterceptorTest, RecordsEveryRpc) {
 // calls to distinct 4 KB paths took a gateway from 17 MB to 188 MB).
 TEST_F(MetricsInterceptorTest, UnknownPathsShareOneLabel) {
   for (int i = 0; i < 500; ++i) {
-    const std::string path =
-        absl::StrCat("/junk", i, ".v1.S/", std::string(4000, 'm'));
-    ASSERT_EQ(CallUnary(*stub_, path).error_code(),
-              grpc::StatusCode::UNIMPLEMENTED);
+    const std::string path = absl::StrCat("/junk", i, ".v1.S/", std::string(4000, 'm'));
+    ASSERT_EQ(CallUnary(*stub_, path).error_code(), grpc::StatusCode::UNIMPLEMENTED);
   }
   server_->Shutdown();
   server_->Wait();
-  const std::string text = registry_.RenderText();
-  EXPECT_TRUE(HasLine(text,
-                      "lookout_requests_total{service=\"unknown\",method="
-                      "\"unknown\",code=\"UNIMPLEMENTED\"} 500"))
-      << text.substr(0, 2000);
-  EXPECT_THAT(text, Not(HasSubstr("junk")));
-  EXPECT_LT(text.size(), 8000u) << "one counter and one histogram";
-}
-
-TEST(MetricsRegistryTest, RequestLabelSetsAreCapped) {
-  MetricsRegistry registry;
-  for (size_t i = 0; i < kMaxRequestSeries + 100; ++i) {
-    registry.RecordRequest("svc", absl::StrCat("m", i), "OK",
-                           absl::Milliseconds(1));
-  }
-  const std::string text = registry.RenderText();
-  EXPECT_TRUE(HasLine(text,
-                      "lookout_requests_total{service=\"overflow\",method="
-                      "\"overflow\",code=\"OK\"} 100"))
-      << "every label set past the cap";
-  EXPECT_THAT(text, Not(HasSubstr(absl::StrCat("method=\"m", kMaxRequestSeries,
-                                               "\""))));
-}
-
-TEST(MetricsRegistryTest, NamedCountersAndGauges) {
-  MetricsRegistry registry;
-  registry.AddToCounter("lookout_test_errors_total", "Errors.", "reason",
-                        "empty");
-  registry.AddToCounter("lookout_test_errors_total", "Errors.", "reason",
-                        "bad_line", 3);
-  registry.SetGauge("lookout_test_keys", "Keys.", 4);
-  registry.SetGauge("lookout_test_keys", "Keys.", 2);
-  const std::string text = registry.RenderText();
-  EXPECT_TRUE(HasLine(text, "# TYPE lookout_test_errors_total counter"));
+  const std::string text = server_metrics_.RenderText();
   EXPECT_TRUE(
-      HasLine(text, "lookout_test_errors_total{reason=\"bad_line\"} 3"));
-  EXPECT_TRUE(HasLine(text, "lookout_test_errors_total{reason=\"empty\"} 1"));
-  EXPECT_TRUE(HasLine(text, "# TYPE lookout_test_keys gauge"));
-  EXPECT_TRUE(HasLine(text, "lookout_test_keys 2")) << text;
+      HasLine(text,
+              "grpc_server_handled_total{grpc_code=\"Unimplemented\",grpc_method=\"unknown\","
+              "grpc_service=\"unknown\",grpc_type=\"unknown\"} 500"))
+      << text.substr(0, 4000);
+  EXPECT_THAT(text, Not(HasSubstr("junk")));
+  EXPECT_LT(text.size(), 12000u) << "one series per family, plus the process series";
+}
+
+// The client side: a channel made with the client interceptor counts the calls it makes, with
+// the status it received, whether the server answered or the call never reached one.
+TEST_F(MetricsInterceptorTest, ClientInterceptorCountsCallsAndStatuses) {
+  MetricsRegistry client_metrics;
+  std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>> creators;
+  creators.push_back(std::make_unique<ClientMetricsInterceptorFactory>(&client_metrics));
+  grpc::GenericStub stub(grpc::experimental::CreateCustomChannelWithInterceptors(
+      absl::StrCat("127.0.0.1:", port_), grpc::InsecureChannelCredentials(),
+      grpc::ChannelArguments(), std::move(creators)));
+  EXPECT_TRUE(CallUnary(stub, "/lookout.test.v1.TestService/Echo").ok());
+  EXPECT_EQ(CallUnary(stub, "/lookout.test.v1.TestService/Bad").error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  server_->Shutdown();
+  server_->Wait();
+  EXPECT_EQ(CallUnary(stub, "/lookout.test.v1.TestService/Echo").error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+
+  const std::string text = client_metrics.RenderText();
+  // A generic stub's call is unary from the client's side, whatever the server registered.
+  const std::string echo =
+      "grpc_method=\"Echo\",grpc_service=\"lookout.test.v1.TestService\",grpc_type=\"unary\"";
+  EXPECT_TRUE(HasLine(text, "grpc_client_started_total{" + echo + "} 2")) << text;
+  EXPECT_TRUE(HasLine(text, "grpc_client_handled_total{grpc_code=\"OK\"," + echo + "} 1")) << text;
+  EXPECT_TRUE(HasLine(text, "grpc_client_handled_total{grpc_code=\"Unavailable\"," + echo + "} 1"))
+      << text;
+  EXPECT_THAT(text, HasSubstr("grpc_client_handled_total{grpc_code=\"InvalidArgument\""));
+  EXPECT_TRUE(HasLine(text, "grpc_client_handling_seconds_count{" + echo + "} 2")) << text;
+  EXPECT_THAT(text, Not(HasSubstr("grpc_server_"))) << "the client registry has no server series";
+}
+
+TEST(StatusCodeNameTest, AllSeventeenCodes) {
+  const std::vector<std::string> names = {"OK",
+                                          "CANCELLED",
+                                          "UNKNOWN",
+                                          "INVALID_ARGUMENT",
+                                          "DEADLINE_EXCEEDED",
+                                          "NOT_FOUND",
+                                          "ALREADY_EXISTS",
+                                          "PERMISSION_DENIED",
+                                          "RESOURCE_EXHAUSTED",
+                                          "FAILED_PRECONDITION",
+                                          "ABORTED",
+                                          "OUT_OF_RANGE",
+                                          "UNIMPLEMENTED",
+                                          "INTERNAL",
+                                          "UNAVAILABLE",
+                                          "DATA_LOSS",
+                                          "UNAUTHENTICATED"};
+  for (int code = 0; code < 17; ++code) {
+    EXPECT_EQ(StatusCodeName(static_cast<grpc::StatusCode>(code)), names[code]);
+  }
+  EXPECT_EQ(StatusCodeName(static_cast<grpc::StatusCode>(99)), "UNKNOWN");
+}
+
+TEST(GrpcCodeLabelTest, SpelledAsGrpcDashboardsKnowThem) {
+  const std::vector<std::string> names = {
+      "OK",       "Canceled",       "Unknown",          "InvalidArgument",   "DeadlineExceeded",
+      "NotFound", "AlreadyExists",  "PermissionDenied", "ResourceExhausted", "FailedPrecondition",
+      "Aborted",  "OutOfRange",     "Unimplemented",    "Internal",          "Unavailable",
+      "DataLoss", "Unauthenticated"};
+  for (int code = 0; code < 17; ++code) {
+    EXPECT_EQ(GrpcCodeLabel(static_cast<grpc::StatusCode>(code)), names[code]);
+  }
+  EXPECT_EQ(GrpcCodeLabel(static_cast<grpc::StatusCode>(99)), "Unknown");
+}
+
+TEST(SplitGrpcMethodTest, SplitsServiceAndMethod) {
+  auto [service, method] = SplitGrpcMethod("/lookout.event.v1.EventService/GetEvent");
+  EXPECT_EQ(service, "lookout.event.v1.EventService");
+  EXPECT_EQ(method, "GetEvent");
+  auto [no_service, bare] = SplitGrpcMethod("Bare");
+  EXPECT_EQ(no_service, "");
+  EXPECT_EQ(bare, "Bare");
+}
+
+// --- Exposer ------------------------------------------------------------------
+
+struct HttpReply {
+  std::string status_line;
+  std::string headers;
+  std::string body;
+};
+
+// Sends `request` raw and reads until the server closes the connection.
+HttpReply RawExchange(int port, const std::string& request) {
+  HttpReply reply;
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  EXPECT_GE(fd, 0);
+  timeval tv{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    ADD_FAILURE() << "connect failed";
+    close(fd);
+    return reply;
+  }
+  size_t sent = 0;
+  while (sent < request.size()) {
+    const ssize_t n = send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;
+    sent += static_cast<size_t>(n);
+  }
+  std::string raw;
+  char buf[4096];
+  ssize_t n;
+  while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) raw.append(buf, n);
+  close(fd);
+  const size_t line_end = raw.find("\r\n");
+  const size_t head_end = raw.find("\r\n\r\n");
+  if (line_end == std::string::npos || head_end == std::string::npos) {
+    reply.status_line = raw;
+    return reply;
+  }
+  reply.status_line = raw.substr(0, line_end);
+  reply.headers = raw.substr(line_end + 2, head_end - line_end - 2);
+  reply.body = raw.substr(head_end + 4);
+  return reply;
+}
+
+HttpReply Get(int port, const std::string& path) {
+  return RawExchange(port, absl::StrCat("GET ", path, " HTTP/1.1\r\nHost: x\r\n\r\n"));
+}
+
+TEST(MetricsExposerTest, ServesTheRegistryOverHttp) {
+  MetricsRegistry registry;
+  registry.RecordCache("c", CacheOutcome::kMiss);
+  auto exposer = MetricsExposer::Start("127.0.0.1", 0, &registry);
+  ASSERT_TRUE(exposer.ok()) << exposer.status();
+  ASSERT_GT((*exposer)->port(), 0);
+  HttpReply reply = Get((*exposer)->port(), "/metrics");
+  EXPECT_THAT(reply.status_line, HasSubstr("200")) << reply.status_line;
+  EXPECT_THAT(reply.headers, HasSubstr("text/plain")) << reply.headers;
+  EXPECT_TRUE(HasLine(reply.body, "lookout_cache_requests_total{cache=\"c\",outcome=\"miss\"} 1"))
+      << reply.body;
+  EXPECT_THAT(reply.body, HasSubstr("process_resident_memory_bytes "));
+  // A scrape sees values as they are now.
+  registry.RecordCache("c", CacheOutcome::kMiss);
+  EXPECT_TRUE(HasLine(Get((*exposer)->port(), "/metrics").body,
+                      "lookout_cache_requests_total{cache=\"c\",outcome=\"miss\"} 2"));
+  EXPECT_THAT(Get((*exposer)->port(), "/other").status_line, HasSubstr("404"));
+}
+
+TEST(MetricsExposerTest, SurvivesGarbage) {
+  MetricsRegistry registry;
+  auto exposer = MetricsExposer::Start("127.0.0.1", 0, &registry);
+  ASSERT_TRUE(exposer.ok()) << exposer.status();
+  for (const std::string& junk :
+       {std::string("\r\n\r\n"), std::string("GARBAGE\r\n\r\n"),
+        absl::StrCat("GET /", std::string(20000, 'a'), " HTTP/1.1\r\n\r\n")}) {
+    RawExchange((*exposer)->port(), junk);
+  }
+  EXPECT_THAT(Get((*exposer)->port(), "/metrics").status_line, HasSubstr("200"));
+}
+
+TEST(MetricsExposerTest, BusyPortIsAnErrorNamingTheAddress) {
+  MetricsRegistry registry;
+  auto first = MetricsExposer::Start("127.0.0.1", 0, &registry);
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto second = MetricsExposer::Start("127.0.0.1", (*first)->port(), &registry);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(second.status().message(), HasSubstr(absl::StrCat("127.0.0.1:", (*first)->port())));
+}
+
+TEST(MetricsExposerTest, AnAddressTheHostLacksIsAnError) {
+  MetricsRegistry registry;
+  auto exposer = MetricsExposer::Start("192.0.2.1", 0, &registry);  // TEST-NET-1
+  ASSERT_FALSE(exposer.ok());
+  EXPECT_THAT(exposer.status().message(), HasSubstr("192.0.2.1"));
 }
 
 }  // namespace

@@ -2,8 +2,21 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/gateway/access/retry_info.h"
+#include "services/gateway/access/role.h"
 
 namespace lookout::gateway {
+
+Admission::Admission(const AccessControl* access, RateLimiter* limiter,
+                     RateLimiter* import_limiter, MetricsRegistry* metrics)
+    : access_(access), limiter_(limiter), import_limiter_(import_limiter), metrics_(metrics) {
+  if (metrics_ == nullptr) return;
+  // Every series from the start at 0, so rate() and the alerts see the first refusal.
+  for (Budget budget : {Budget::kCalls, Budget::kImports}) {
+    for (Role role : {v1::ROLE_READER, v1::ROLE_EDITOR, v1::ROLE_ADMIN}) {
+      for (bool allowed : {true, false}) Count(budget, role, allowed, 0);
+    }
+  }
+}
 
 absl::StatusOr<Principal> Admission::Identify(const grpc::ServerContextBase& context,
                                               const Route& route) const {
@@ -25,13 +38,14 @@ absl::Status Admission::CheckRequest(const Principal& principal, const Route& ro
 void Admission::Limit(const Principal& principal, std::function<void(grpc::Status)> done) {
   RateLimit limit = principal.limit;
   std::string name = principal.name;
+  const Role role = principal.role;
   limiter_->Acquire(
-      name, limit, [this, done = std::move(done), name, limit](RateDecision decision) {
+      name, limit, [this, done = std::move(done), name, limit, role](RateDecision decision) {
+        Count(Budget::kCalls, role, decision.allowed);
         if (decision.allowed) {
           done(grpc::Status::OK);
           return;
         }
-        Count(Budget::kCalls);
         done(StatusWithRetryInfo(grpc::StatusCode::RESOURCE_EXHAUSTED,
                                  RateLimitedMessage(name, limit, decision.retry_after),
                                  decision.retry_after));
@@ -73,18 +87,24 @@ void Admission::PayImportRows(const Principal& principal, int64_t rows,
     return;
   }
   import_limiter_->Acquire(principal.name, principal.import_limit, rows,
-                           [this, done = std::move(done)](RateDecision decision) {
-                             if (!decision.allowed) Count(Budget::kImports);
+                           [this, role = principal.role, done = std::move(done)](
+                               RateDecision decision) {
+                             Count(Budget::kImports, role, decision.allowed);
                              done(decision);
                            });
 }
 
-void Admission::Count(Budget budget) {
+void Admission::Count(Budget budget, Role role, bool allowed, double count) {
   if (metrics_ == nullptr) return;
-  metrics_->AddToCounter(kRateLimitedMetric,
-                         "Refusals by a key's rate limits, by budget: calls refused "
-                         "RESOURCE_EXHAUSTED; for imports also import streams paused",
-                         "budget", BudgetName(budget));
+  metrics_->AddToCounter(
+      kRateLimitDecisionsMetric,
+      "Rate-limit decisions, by budget (calls, imports), the key's role and decision (allowed, "
+      "refused): a refused call is answered RESOURCE_EXHAUSTED; a refused import payment also "
+      "pauses an import stream",
+      {{"budget", BudgetName(budget)},
+       {"role", RoleName(role)},
+       {"decision", allowed ? "allowed" : "refused"}},
+      count);
 }
 
 }  // namespace lookout::gateway

@@ -25,8 +25,7 @@ class Admission {
   // All must outlive this object; `import_limiter` (the import budget's buckets) and `metrics`
   // may be null: no import budget, no counts.
   Admission(const AccessControl* access, RateLimiter* limiter,
-            RateLimiter* import_limiter = nullptr, MetricsRegistry* metrics = nullptr)
-      : access_(access), limiter_(limiter), import_limiter_(import_limiter), metrics_(metrics) {}
+            RateLimiter* import_limiter = nullptr, MetricsRegistry* metrics = nullptr);
 
   // The key and the route's least role; from metadata only, so it runs before any read.
   absl::StatusOr<Principal> Identify(const grpc::ServerContextBase& context,
@@ -58,7 +57,7 @@ class Admission {
                      std::function<void(RateDecision)> done);
 
  private:
-  void Count(Budget budget);
+  void Count(Budget budget, Role role, bool allowed, double count = 1);
 
   const AccessControl* const access_;
   RateLimiter* const limiter_;
@@ -66,9 +65,9 @@ class Admission {
   MetricsRegistry* const metrics_;
 };
 
-// Refusals of the rate limits, by budget ("calls", "imports"); for imports a paused stream
-// counts as well as a refused request.
-inline constexpr char kRateLimitedMetric[] = "lookout_gateway_rate_limited_total";
+// Decisions of the rate limits, by budget ("calls", "imports"), role ("READER", "EDITOR",
+// "ADMIN") and decision ("allowed", "refused"); for imports a paused stream counts as a refusal.
+inline constexpr char kRateLimitDecisionsMetric[] = "lookout_gateway_rate_limit_decisions_total";
 
 }  // namespace lookout::gateway
 

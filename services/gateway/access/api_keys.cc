@@ -317,7 +317,7 @@ void ApiKeySource::Install(std::vector<ApiKeyRecord> records) {
   const size_t count = records.size();
   ring_->Replace(std::move(records));
   if (metrics_ != nullptr) {
-    metrics_->SetGauge(kKeysInForceMetric, "API keys in force.", static_cast<double>(count));
+    metrics_->SetGauge(kKeysInForceMetric, "API keys in force.", {}, static_cast<double>(count));
   }
 }
 
@@ -326,7 +326,7 @@ void ApiKeySource::CountError(absl::string_view reason, int64_t count) {
   metrics_->AddToCounter(kKeysReloadErrorsMetric,
                          "Keys-file problems met on reload, by reason (bad_line: one refused "
                          "line; empty, missing, unreadable: a reload refused, previous keys kept).",
-                         "reason", reason, count);
+                         {{"reason", std::string(reason)}}, static_cast<double>(count));
 }
 
 }  // namespace lookout::gateway
