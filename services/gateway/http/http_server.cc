@@ -90,6 +90,8 @@ bool PrintableAscii(absl::string_view value) {
   return true;
 }
 
+constexpr absl::Duration kStreamHeaderGrace = absl::Seconds(1);
+
 // Request headers passed on as gRPC metadata: the key, and trace context.
 constexpr const char* kForwardedHeaders[] = {"authorization", "traceparent", "tracestate"};
 
@@ -136,7 +138,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void ReadHeader() {
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(options_.max_header_bytes));
-    parser_->body_limit(options_.max_body_bytes);
+    // Beast checks a Content-Length against this as the header ends, before the route is known:
+    // the larger limit here, the route's own in OnHeader.
+    parser_->body_limit(std::max(options_.max_body_bytes, options_.max_import_body_bytes));
     stream_.expires_after(ToSteady(options_.request_timeout));
     http::async_read_header(stream_, buffer_, *parser_,
                             [self = shared_from_this()](beast::error_code ec, size_t) {
@@ -181,6 +185,9 @@ class Session : public std::enable_shared_from_this<Session> {
         route->method->client_streaming()) {
       body_limit_ = options_.max_import_body_bytes;
       timeout = options_.import_body_timeout;
+    }
+    if (parser_->content_length() && *parser_->content_length() > body_limit_) {
+      return (void)ReadFailed(http::error::body_limit);
     }
     parser_->body_limit(body_limit_);
     stream_.expires_after(ToSteady(timeout));
@@ -302,9 +309,16 @@ class Session : public std::enable_shared_from_this<Session> {
     streaming_ = route->method->server_streaming();
     GrpcCall::Sink sink;
     auto self = shared_from_this();
-    sink.on_headers = [self] {
-      if (self->streaming_) self->StartStream();
-    };
+    // A stream's 200 goes out with its first message, or after a short grace without one (a
+    // follow with nothing new yet): errors at its start (a bad resume point, a key, a deadline)
+    // keep their own HTTP status.
+    sink.on_headers = [] {};
+    if (streaming_) {
+      heartbeat_.expires_after(ToSteady(kStreamHeaderGrace));
+      heartbeat_.async_wait([self](beast::error_code ec) {
+        if (!ec && !self->closed_ && self->call_ != nullptr) self->StartStream();
+      });
+    }
     sink.on_message = [self](grpc::ByteBuffer message) { self->OnMessage(std::move(message)); };
     sink.on_done = [self](grpc::Status status) { self->OnCallDone(status); };
     call_ = GrpcCall::Start(server_->stub.get(), &server_->calls, std::move(params),
@@ -390,6 +404,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void StartStream() {
     if (stream_started_) return;
     stream_started_ = true;
+    heartbeat_.cancel();  // the header grace
     std::string head = absl::StrCat(
         "HTTP/1.1 200 OK\r\nContent-Type: ",
         sse_ ? "text/event-stream" : "application/x-ndjson",
@@ -451,6 +466,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (retry_after_ > 0) res->set(http::field::retry_after, absl::StrCat(retry_after_));
     res->body() = std::move(body);
     res->body().push_back('\n');
+    res->prepare_payload();
     SendResponse(std::move(res));
   }
 

@@ -130,7 +130,8 @@ absl::Status SetScalar(Message* message, const FieldDescriptor* field, absl::str
         e = field->enum_type()->FindValueByNumber(number);
       }
       if (e == nullptr) {
-        return Invalid(name, absl::StrCat("not a value of ", field->enum_type()->full_name()));
+        return Invalid(name, absl::StrCat("\"", value, "\" is not a value of ",
+                                          field->enum_type()->full_name()));
       }
       repeated ? r->AddEnum(message, field, e) : r->SetEnum(message, field, e);
       return absl::OkStatus();
