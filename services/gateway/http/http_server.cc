@@ -326,6 +326,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   std::string ResponseJson(const grpc::ByteBuffer& buffer) {
+    if (!sse_) return BytesToJson(route_->method->output_type(), ByteBufferToString(buffer));
     const Message* prototype = google::protobuf::MessageFactory::generated_factory()->GetPrototype(
         route_->method->output_type());
     std::unique_ptr<Message> message(prototype->New());

@@ -2,6 +2,7 @@
 
 #include <google/protobuf/field_mask.pb.h>
 #include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/type_resolver_util.h>
 
 #include <set>
 
@@ -216,6 +217,20 @@ std::string MessageToJson(const Message& message) {
   std::string out;
   google::protobuf::util::JsonPrintOptions options;
   if (!google::protobuf::util::MessageToJsonString(message, &out, options).ok()) return "{}";
+  return out;
+}
+
+std::string BytesToJson(const google::protobuf::Descriptor* type, const std::string& bytes) {
+  static google::protobuf::util::TypeResolver* resolver =
+      google::protobuf::util::NewTypeResolverForDescriptorPool(
+          "type.googleapis.com", google::protobuf::DescriptorPool::generated_pool());
+  std::string out;
+  google::protobuf::util::JsonPrintOptions options;
+  if (!google::protobuf::util::BinaryToJsonString(
+           resolver, absl::StrCat("type.googleapis.com/", type->full_name()), bytes, &out, options)
+           .ok()) {
+    return "{}";
+  }
   return out;
 }
 

@@ -33,6 +33,10 @@ absl::Status JsonToMessage(absl::string_view json, google::protobuf::Message* me
 // out), one line.
 std::string MessageToJson(const google::protobuf::Message& message);
 
+// The same for a serialized message of type `type`, straight from its bytes (no parse into a
+// message first: the JSON printer reads the wire format itself). "{}" when they do not parse.
+std::string BytesToJson(const google::protobuf::Descriptor* type, const std::string& bytes);
+
 // The HTTP status for a gRPC code (the mapping of google/rpc/code.proto; CANCELLED is 499).
 int HttpStatusForCode(grpc::StatusCode code);
 
