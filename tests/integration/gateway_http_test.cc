@@ -373,6 +373,7 @@ TEST_F(GatewayHttpTest, KeysRolesAndRateLimitsAreTheGrpcOnes) {
   EXPECT_EQ(r.Json()["code"], 8);
   ASSERT_EQ(r.Json()["details"].size(), 1u) << r.body;
   EXPECT_EQ(r.Json()["details"][0]["@type"], "type.googleapis.com/google.rpc.RetryInfo");
+  EXPECT_EQ(r.headers["Retry-After"], "1") << "1 call/s: the wait rounded up to a second";
   // Deadlines: the caller's, from grpc-timeout (a following watch with nothing to send).
   r = Do("GET", "/v1/events:watch?follow=true&filter.country_codes=NOR", keys_->reader, "",
          {{"grpc-timeout", "300m"}});

@@ -19,6 +19,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/logging.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 #include "services/gateway/http/grpc_call.h"
 #include "services/gateway/http/static_files.h"
 #include "services/gateway/http/transcoder.h"
@@ -81,6 +83,21 @@ bool ParseGrpcTimeout(absl::string_view text, absl::Duration* out) {
     case 'n': *out = absl::Nanoseconds(value); return true;
     default: return false;
   }
+}
+
+// Whole seconds to wait, rounded up, from a status's google.rpc.RetryInfo detail; 0 for none.
+int RetryAfterSeconds(const grpc::Status& status) {
+  if (status.error_details().empty()) return 0;
+  google::rpc::Status details;
+  if (!details.ParseFromString(status.error_details())) return 0;
+  for (const google::protobuf::Any& any : details.details()) {
+    google::rpc::RetryInfo retry;
+    if (any.UnpackTo(&retry)) {
+      const auto& delay = retry.retry_delay();
+      return static_cast<int>(delay.seconds() + (delay.nanos() > 0 ? 1 : 0));
+    }
+  }
+  return 0;
 }
 
 bool PrintableAscii(absl::string_view value) {
@@ -379,6 +396,7 @@ class Session : public std::enable_shared_from_this<Session> {
       if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED) {
         www_authenticate_ = true;
       }
+      retry_after_ = RetryAfterSeconds(status);
       return SendJson(static_cast<http::status>(HttpStatusForCode(status.error_code())),
                       StatusToJson(status));
     }
