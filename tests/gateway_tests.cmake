@@ -71,3 +71,10 @@ set_tests_properties(e2e.gateway_run_sh PROPERTIES
 lookout_test(gateway_replicas_test LABEL integration
   SOURCES integration/gateway_replicas_test.cc
   LIBS gateway_testing)
+
+# The HTTP/JSON listener (issue 19): every google.api.http route, bad input, roles, deadlines, the
+# watch stream and its resume, JSONL imports, static files and the limits, against the real
+# actor, event and stats services in-process.
+lookout_test(gateway_http_test LABEL integration
+  SOURCES integration/gateway_http_test.cc integration/stats_cluster.cc
+  LIBS gateway_testing stats_service_lib event_service_lib actor_service_lib)

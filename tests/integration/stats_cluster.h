@@ -73,6 +73,7 @@ class StatsCluster {
   grpc::health::v1::Health::Stub& stats_health() { return *stats_health_; }
   ReadModel& model();
   FeedFollower& follower();
+  int actor_port() const { return actor_port_; }
   int event_port() const { return event_port_; }
   int stats_port() const { return stats_port_; }
 

@@ -1,6 +1,7 @@
-// The rich error model's google.rpc.Status with a google.rpc.RetryInfo detail, encoded by hand
-// (Debian ships no generated code for google/rpc), for RESOURCE_EXHAUSTED answers: clients that
-// read grpc-status-details-bin learn how long to wait without parsing the message.
+// The rich error model's google.rpc.Status with a google.rpc.RetryInfo detail (generated from
+// npm's google-proto-files, see proto/CMakeLists.txt), for RESOURCE_EXHAUSTED answers: clients
+// that read grpc-status-details-bin (or an HTTP error body) learn how long to wait without
+// parsing the message.
 #ifndef LOOKOUT_SERVICES_GATEWAY_ACCESS_RETRY_INFO_H_
 #define LOOKOUT_SERVICES_GATEWAY_ACCESS_RETRY_INFO_H_
 
