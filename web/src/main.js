@@ -91,7 +91,7 @@ function renderWarnings(report) {
   box.hidden = !warnings.length;
 }
 
-function render(q, report, events) {
+function render(q, report, events, live) {
   const country = countries.find((c) => c.code === q.country);
   document.title = `${country ? country.name : q.country} – Lookout`;
   document.querySelector('[data-testid="as-of"]').textContent =
@@ -116,7 +116,14 @@ function render(q, report, events) {
     $('top-actors').append(el('tr', {}, el('td', { colspan: 3, class: 'note' }, 'No actors in this period.')));
   }
   renderFigures($('figures'), figures);
+  const before = new Set([...$('recent').querySelectorAll('li[data-event-id]')].map((li) => li.dataset.eventId));
   renderRecent($('recent'), report.recentEvents || []);
+  // After a live refresh, mark what arrived since the last drawing.
+  if (live && before.size) {
+    for (const li of $('recent').querySelectorAll('li[data-event-id]')) {
+      if (!before.has(li.dataset.eventId)) li.classList.add('fresh');
+    }
+  }
   renderWarnings(report);
 }
 
@@ -137,7 +144,7 @@ async function load(q, { live = false } = {}) {
     $('dashboard').hidden = false;
     $('query').hidden = false;
     $('forget-key').hidden = false;
-    render(q, report, events);
+    render(q, report, events, live);
     document.body.dataset.loaded = String(generation);
     if (!live) startWatching(q, report);
   } catch (err) {
