@@ -147,6 +147,10 @@ void ServerRunner::AddGenericService(grpc::CallbackGenericService* service) {
   generic_service_ = service;
 }
 
+std::shared_ptr<grpc::Channel> ServerRunner::InProcessChannel(const grpc::ChannelArguments& args) {
+  return server_->InProcessChannel(args);
+}
+
 int ServerRunner::metrics_port() const {
   return metrics_server_ ? metrics_server_->port() : -1;
 }

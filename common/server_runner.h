@@ -76,6 +76,9 @@ class ServerRunner {
 
   absl::Status Start();
   int port() const { return port_; }
+  // A channel to this server that skips the network, after Start: calls through it meet the
+  // same services and interceptors as calls from outside (the gateway's HTTP/JSON listener).
+  std::shared_ptr<grpc::Channel> InProcessChannel(const grpc::ChannelArguments& args);
   int metrics_port() const;
   // The bound health-only port, or -1 when there is none.
   int health_port() const { return health_server_ ? health_port_ : -1; }

@@ -78,7 +78,7 @@ start_stats
 KEY_OUT=$("$BUILD/services/gateway/lookout-gateway" --new_key bench READER 2>/dev/null)
 KEY=$(sed -n 1p <<<"$KEY_OUT")
 echo "$(sed -n 2p <<<"$KEY_OUT") 1000000:1000000" >"$DIR/keys"
-GW_FLAGS=(--host=127.0.0.1 --api_keys_file="$DIR/keys" --redis_addr=127.0.0.1:$REDIS
+GW_FLAGS=(--host=127.0.0.1 --http_port=-1 --api_keys_file="$DIR/keys" --redis_addr=127.0.0.1:$REDIS
   --event_addr=127.0.0.1:$EVENT --actor_addr=127.0.0.1:$ACTOR --stats_addr=127.0.0.1:$STATS
   "${COMMON[@]}")
 start gateway "$BUILD/services/gateway/lookout-gateway" --port="$GATEWAY" "${GW_FLAGS[@]}"

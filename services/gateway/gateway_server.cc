@@ -112,6 +112,17 @@ absl::Status GatewayServer::Init() {
   runner_->AddGenericService(&unknown_methods_);
   absl::Status started = runner_->Start();
   if (!started.ok()) return started;
+  if (config_.http.port >= 0) {
+    grpc::ChannelArguments args;
+    args.SetMaxReceiveMessageSize(config_.server.max_message_bytes);
+    args.SetMaxSendMessageSize(config_.server.max_message_bytes);
+    std::vector<std::string> paths;
+    for (const Route& route : Routes()) paths.push_back(route.path);
+    absl::StatusOr<std::unique_ptr<HttpServer>> http =
+        HttpServer::Start(config_.http, paths, runner_->InProcessChannel(args));
+    if (!http.ok()) return http.status();
+    http_ = std::move(*http);
+  }
 
   key_reloader_ = std::thread([this] {
     while (!stop_reloading_.WaitForNotificationWithTimeout(config_.keys_reload_interval)) {
@@ -130,7 +141,9 @@ absl::Status GatewayServer::Init() {
 }
 
 void GatewayServer::Stop() {
+  // The gRPC drain first: HTTP calls in flight are its calls and finish within its grace.
   if (runner_ != nullptr) runner_->Stop();
+  if (http_ != nullptr) http_->Stop();
   if (key_reloader_.joinable()) {
     stop_reloading_.Notify();
     key_reloader_.join();

@@ -24,6 +24,7 @@
 #include "services/gateway/forwarding/forwarding_service.h"
 #include "services/gateway/forwarding/proxy_env.h"
 #include "services/gateway/gateway_service.h"
+#include "services/gateway/http/http_server.h"
 #include "services/gateway/reports/report_cache.h"
 #include "services/gateway/reports/situation_report.h"
 
@@ -54,6 +55,8 @@ struct GatewayConfig {
   absl::Duration report_cache_ttl = absl::Seconds(30);
   bool report_cache = true;  // needs Redis too
   bool propagate_cancellation = true;  // tests only: see ProxyEnv
+  // The HTTP/JSON listener and dashboard (port -1: none); calls go through the gRPC server.
+  HttpOptions http;
 };
 
 class GatewayServer {
@@ -67,6 +70,8 @@ class GatewayServer {
   int port() const { return runner_->port(); }
   // The plaintext health-only port (ServerOptions::health_port), or -1.
   int health_port() const { return runner_->health_port(); }
+  // The HTTP/JSON port, or -1.
+  int http_port() const { return http_ ? http_->port() : -1; }
   // Health NOT_SERVING, drain, stop. Idempotent.
   void Stop();
   // Until SIGTERM/SIGINT; see ServerRunner.
@@ -105,6 +110,7 @@ class GatewayServer {
   // its destructor runs the queued tasks (rate-limit round trips, cache writes) and joins.
   std::unique_ptr<BlockingPool> pool_;
   std::unique_ptr<ServerRunner> runner_;
+  std::unique_ptr<HttpServer> http_;  // destroyed before the server it calls
   absl::Notification stop_reloading_;
   std::thread key_reloader_;
 };

@@ -29,6 +29,10 @@ ABSL_FLAG(std::string, tls_key_file, "", "PEM private key for --tls_cert_file.")
 ABSL_FLAG(int, health_port, -1,
           "Plaintext port serving grpc.health.v1 alone, for Kubernetes gRPC probes when the "
           "public port serves TLS (-1 turns it off, 0 picks one).");
+ABSL_FLAG(int, http_port, 8080,
+          "HTTP/JSON API and dashboard port (-1 turns it off, 0 picks one); see README.md.");
+ABSL_FLAG(std::string, dashboard_dir, "", "Directory of the dashboard's files, served at /.");
+ABSL_FLAG(int, http_max_connections, 1000, "Most HTTP connections at once; beyond it 503.");
 ABSL_FLAG(std::string, event_addr, "127.0.0.1:50052",
           "Event service: host:port, replicas as a list 127.0.0.1:7001,127.0.0.1:7002, or a "
           "gRPC target such as dns:///lookout-event:50052 (every address it resolves to).");
@@ -116,6 +120,10 @@ int main(int argc, char** argv) {
   config.server.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
   config.server.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
   config.server.health_port = absl::GetFlag(FLAGS_health_port);
+  config.http.host = config.server.host;
+  config.http.port = absl::GetFlag(FLAGS_http_port);
+  config.http.dashboard_dir = absl::GetFlag(FLAGS_dashboard_dir);
+  config.http.max_connections = absl::GetFlag(FLAGS_http_max_connections);
   const double drain = absl::GetFlag(FLAGS_drain_grace_seconds);
   config.server.drain_grace = absl::Seconds(drain);
   const double shutdown_delay = absl::GetFlag(FLAGS_shutdown_delay_seconds);
@@ -150,6 +158,10 @@ int main(int argc, char** argv) {
   if (config.server.metrics_port != -1) {
     errors.CheckPort("metrics_port", config.server.metrics_port, /*allow_zero=*/true);
   }
+  if (config.http.port != -1) {
+    errors.CheckPort("http_port", config.http.port, /*allow_zero=*/true);
+  }
+  errors.CheckPositive("http_max_connections", config.http.max_connections);
   const int health_port = config.server.health_port;
   if (health_port < -1 || health_port > 65535) {
     errors.Add("health_port",
@@ -208,6 +220,7 @@ int main(int argc, char** argv) {
   lookout::LogInfo("config", {{"port", absl::StrCat(config.server.port)},
                               {"metrics_port", absl::StrCat(config.server.metrics_port)},
                               {"health_port", absl::StrCat(config.server.health_port)},
+                              {"http_port", absl::StrCat(config.http.port)},
                               {"tls", config.server.tls_cert_file.empty() ? "off" : "on"},
                               {"event_addr", config.backends.event},
                               {"actor_addr", config.backends.actor},

@@ -72,7 +72,7 @@ start_system() {
     --data_dir "$SYSTEM_DIR/data" --event_addr "127.0.0.1:$event_port" \
     --redis_addr "127.0.0.1:$SYSTEM_REDIS_PORT"
   start_process gateway "$BIN/gateway/lookout-gateway" --port "$GATEWAY_PORT" \
-    --metrics_port -1 --event_addr "127.0.0.1:$event_port" \
+    --metrics_port -1 --http_port -1 --event_addr "127.0.0.1:$event_port" \
     --actor_addr "127.0.0.1:$actor_port" --stats_addr "127.0.0.1:$stats_port" \
     --redis_addr "127.0.0.1:$SYSTEM_REDIS_PORT" --api_keys "$keys" \
     --rate_limits "${CLI_TEST_RATE_LIMITS-READER=1000:2000,EDITOR=1000:2000,ADMIN=1000:2000}" \

@@ -11,6 +11,8 @@ export LOOKOUT_VAR_DIR=$(mktemp -d /tmp/lookout-gw-e2e-XXXXXX)
 export LOOKOUT_SKIP_SETUP=1
 export LOOKOUT_REDIS_PORT=$(free_port) LOOKOUT_ACTOR_PORT=$(free_port) LOOKOUT_EVENT_PORT=$(free_port)
 export LOOKOUT_STATS_PORT=$(free_port) LOOKOUT_GATEWAY_PORT=$(free_port)
+# No HTTP/JSON listener here: its default port (8080) would clash between parallel tests.
+export LOOKOUT_HTTP_PORT=-1
 export LOOKOUT_ACTOR_METRICS_PORT=$(free_port) LOOKOUT_EVENT_METRICS_PORT=$(free_port)
 export LOOKOUT_STATS_METRICS_PORT=$(free_port) LOOKOUT_GATEWAY_METRICS_PORT=$(free_port)
 cleanup() { "$ROOT/scripts/run.sh" stop >/dev/null 2>&1; rm -rf "$LOOKOUT_VAR_DIR"; }

@@ -39,6 +39,8 @@ for name in ACTOR EVENT STATS; do
 done
 # The load is the point, not the limits.
 export LOOKOUT_RATE_LIMITS=READER=100000:100000,EDITOR=100000:100000,ADMIN=100000:100000
+# No HTTP/JSON listener here: its default port (8080) would clash between parallel tests.
+export LOOKOUT_HTTP_PORT=-1
 PHASE_FILE=$LOOKOUT_VAR_DIR/phase
 LOAD_OUT=$LOOKOUT_VAR_DIR/load.json
 LOAD_PID=

@@ -15,6 +15,7 @@ run_sh_private_env() {
   # shellcheck disable=SC2034  # cli_lib.sh's run_lookout keeps its output files there
   SYSTEM_DIR=$LOOKOUT_VAR_DIR
   export LOOKOUT_ADDR=127.0.0.1:$LOOKOUT_GATEWAY_PORT
+  export LOOKOUT_HTTP_PORT=$(free_port)  # the gateway's HTTP/JSON port, not the default 8080
 }
 
 DEMO_FIRST_LOAD="haiti-demo: actors 15 created, 0 already there; relationships 8 created, 0 already there; events 7 created"

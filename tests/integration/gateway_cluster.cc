@@ -172,6 +172,7 @@ std::vector<std::string> GatewayFlags(const BackendAddresses& backends,
   return {"--host=127.0.0.1",
           absl::StrCat("--port=", port),
           "--metrics_port=-1",
+          "--http_port=-1",  // tests that want it pass --http_port=0 or use an in-process one
           "--drain_grace_seconds=1",
           absl::StrCat("--event_addr=", backends.event),
           absl::StrCat("--actor_addr=", backends.actor),
