@@ -45,7 +45,12 @@ export async function errorFromResponse(response, what) {
   let code = '';
   let detail = '';
   try {
-    const body = await response.json();
+    // A body that never ends (a server that keeps the connection open without a length) must not
+    // leave the page waiting: after 3 s the HTTP status alone is reported.
+    const body = await Promise.race([
+      response.json(),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('no body')), 3000)),
+    ]);
     const status = body.error || body;
     code = codeName(status.code);
     detail = status.message || '';
