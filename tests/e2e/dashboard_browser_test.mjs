@@ -216,6 +216,16 @@ try {
   // The server stops: the page says it does not answer.
   const pid = Number(readFileSync(process.env.DASHBOARD_GATEWAY_PID_FILE, 'utf8'));
   process.kill(pid, 'SIGTERM');
+  // It drains for a moment first: wait until it is gone (or a zombie nobody reaps).
+  const gone = () => {
+    try {
+      return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].startsWith('Z');
+    } catch (err) {
+      return true;
+    }
+  };
+  for (let i = 0; i < 300 && !gone(); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+  check(gone(), 'the gateway stopped on SIGTERM');
   await page.click('form#query button[type="submit"]');
   try {
     await page.waitForFunction(() => /does not answer/.test(

@@ -25,7 +25,7 @@ export class ApiError extends Error {
   }
 
   get badKey() {
-    return this.status === 401;
+    return this.status === 401 || this.code === 'UNAUTHENTICATED';
   }
 }
 

@@ -20,6 +20,8 @@ let loadGeneration = 0;
 // again (the stats read model follows the event log a moment behind).
 let seenSequence = 0;
 let refreshTimer = null;
+// Whether the error shown is the watch stream's lost server (cleared when it is back).
+let watchLost = false;
 
 function showError(message) {
   const box = $('error');
@@ -165,10 +167,14 @@ function startWatching(q, report) {
   seenSequence = int(report.asOfSequence);
   setLive('reconnecting');
   stopWatching = watch({
-    country: q.country,
     afterSequence: report.asOfSequence || '0',
     changeLogId: report.asOfChangeLogId || '',
     onChange(message) {
+      // A change to an event of this country, or to one on the page (it may have moved away).
+      const { event } = message;
+      const here = event.location && event.location.countryCode === q.country;
+      const shown = document.querySelector(`[data-event-id="${CSS.escape(event.id || '')}"]`);
+      if (!here && !shown) return;
       seenSequence = Math.max(seenSequence, int(message.sequence));
       // Changes come in bursts (an import): one refresh for a burst.
       clearTimeout(refreshTimer);
@@ -176,9 +182,19 @@ function startWatching(q, report) {
     },
     onState(state, detail) {
       setLive(state, detail);
+      // A server that stopped answering is said on the page, and unsaid once the stream is back.
+      if (state === 'reconnecting' && detail instanceof ApiError && detail.status === 0) {
+        showError(`Live updates paused: ${detail.message.replace(/^Could not follow new events: /, '')} Retrying.`);
+        watchLost = true;
+      } else if (state === 'live' && watchLost) {
+        showError('');
+        watchLost = false;
+      }
       if (state === 'error' && detail instanceof ApiError && detail.badKey) {
         forgetKey();
         askForKey(detail.message);
+      } else if (state === 'error' && detail instanceof ApiError && detail.code === 'FAILED_PRECONDITION') {
+        load(q);
       }
     },
   });

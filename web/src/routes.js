@@ -37,12 +37,11 @@ export function listEvents({ country, from, to, pageSize, pageToken }) {
   };
 }
 
-// EventService.WatchEvents with follow, from a sequence, for one country.
-export function watchEvents({ country, afterSequence, changeLogId }) {
+// EventService.WatchEvents with follow, from a sequence.
+export function watchEvents({ afterSequence, changeLogId }) {
   return {
     path: '/v1/events:watch',
     query: query({
-      'filter.country_codes': country,
       after_sequence: afterSequence,
       change_log_id: changeLogId,
       follow: 'true',

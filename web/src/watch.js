@@ -2,7 +2,7 @@
 // server-sent events, "data: {...}"). fetch() rather than EventSource, because EventSource
 // cannot send the Authorization header. On a dropped stream it reconnects after a pause, from
 // the last sequence it received, so no change is missed or repeated.
-import { authHeaders, errorFromResponse, unreachable } from './api.js';
+import { ApiError, authHeaders, codeName, errorFromResponse, unreachable } from './api.js';
 import { watchEvents } from './routes.js';
 
 // A message of the stream: the WatchEventsResponse itself, or grpc-gateway's {"result": ...}
@@ -14,24 +14,31 @@ function parseLine(line) {
   if (!text) return null;
   const message = JSON.parse(text);
   if (message.error) {
-    const err = new Error(message.error.message || 'the stream ended with an error');
-    err.status = message.error;
-    throw err;
+    const code = codeName(message.error.code);
+    throw new ApiError(`The live stream ended: ${code}${message.error.message ? ` – ${message.error.message}` : ''}.`,
+      code === 'UNAUTHENTICATED' ? 401 : code === 'PERMISSION_DENIED' ? 403 : 200, code);
   }
   return message.result || message;
 }
 
-// Calls onChange(message) for each change; onState('live' | 'reconnecting' | 'error', detail).
-// Returns a function that stops watching.
-export function watch({ country, afterSequence, changeLogId, onChange, onState }) {
+// Calls onChange(message) for each change after afterSequence; onState('live' | 'reconnecting' |
+// 'error', detail). Returns a function that stops watching.
+//
+// The stream is not filtered by country: its first message should arrive at once, because the
+// HTTP answer (and so the knowledge that the stream is open) leaves with the first message. So
+// it starts one change early, at afterSequence itself, which it does not report; the caller
+// picks the changes it cares about (an event that moved to another country is one of them,
+// which a filtered stream would not send).
+export function watch({ afterSequence, changeLogId, onChange, onState }) {
+  const from = Number(afterSequence || 0);
   const controller = new AbortController();
-  let sequence = afterSequence || '0';
+  let sequence = String(Math.max(0, from - 1));
   let logId = changeLogId || '';
   let stopped = false;
   let pause = 500;
 
   async function once() {
-    const route = watchEvents({ country, afterSequence: sequence, changeLogId: logId });
+    const route = watchEvents({ afterSequence: sequence, changeLogId: logId });
     let response;
     try {
       response = await fetch(`${route.path}?${route.query}`, {
@@ -59,7 +66,7 @@ export function watch({ country, afterSequence, changeLogId, onChange, onState }
         if (!message) continue;
         if (message.changeLogId) logId = message.changeLogId;
         if (message.sequence) sequence = message.sequence;
-        if (message.event) onChange(message);
+        if (message.event && Number(message.sequence) > from) onChange(message);
       }
     }
   }
@@ -73,14 +80,15 @@ export function watch({ country, afterSequence, changeLogId, onChange, onState }
       } catch (err) {
         if (stopped || controller.signal.aborted) return;
         // A refused key will not get better by retrying.
-        if (err.status === 401 || err.status === 403) {
+        if (err.badKey || err.status === 403) {
           onState('error', err);
           return;
         }
-        // The log was recreated or restored: its sequences mean something else now.
+        // The log was recreated or restored: its sequences mean something else now, and the
+        // caller must start again from a fresh report.
         if (err.code === 'FAILED_PRECONDITION') {
-          sequence = '0';
-          logId = '';
+          onState('error', err);
+          return;
         }
         onState('reconnecting', err.message);
       }
