@@ -18,9 +18,7 @@ if [ ! -f "$BUILD/dashboard/index.html" ]; then
   exit 1
 fi
 
-run_sh_private_env
-export LOOKOUT_HTTP_PORT
-LOOKOUT_HTTP_PORT=$(free_port)
+run_sh_private_env  # LOOKOUT_HTTP_PORT too
 export LOOKOUT_DASHBOARD_DIR=$BUILD/dashboard
 cleanup() { "$ROOT/scripts/run.sh" stop >/dev/null 2>&1; rm -rf "$LOOKOUT_VAR_DIR"; }
 trap cleanup EXIT

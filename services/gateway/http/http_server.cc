@@ -451,6 +451,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (retry_after_ > 0) res->set(http::field::retry_after, absl::StrCat(retry_after_));
     res->body() = std::move(body);
     res->body().push_back('\n');
+    res->prepare_payload();
     SendResponse(std::move(res));
   }
 
