@@ -8,7 +8,8 @@
 #                           with 2+ replicas no client call fails
 # Environment: LOOKOUT_VAR_DIR (default var), LOOKOUT_SKIP_SETUP=1 to skip install and build,
 # LOOKOUT_REDIS_PORT, LOOKOUT_EVENT_PORT, LOOKOUT_ACTOR_PORT, LOOKOUT_STATS_PORT, LOOKOUT_GATEWAY_PORT,
-# LOOKOUT_*_METRICS_PORT. LOOKOUT_EVENT_DATA_DIR puts the event service's SQLite files elsewhere
+# LOOKOUT_*_METRICS_PORT, LOOKOUT_HTTP_PORT (the gateway's HTTP/JSON API and dashboard, default
+# 8080), LOOKOUT_DASHBOARD_DIR (default <build>/dashboard). LOOKOUT_EVENT_DATA_DIR puts the event service's SQLite files elsewhere
 # (default var/data; the chaos test gives it a small filesystem of its own to fill).
 # Storage: SQLite files in var/data by default. LOOKOUT_STORE=postgres starts a PostgreSQL
 # server of Lookout's own under var/postgres (port LOOKOUT_POSTGRES_PORT, default 5433; see
@@ -34,6 +35,10 @@ ACTOR_METRICS_PORT=${LOOKOUT_ACTOR_METRICS_PORT:-9453}
 EVENT_METRICS_PORT=${LOOKOUT_EVENT_METRICS_PORT:-9452}
 GATEWAY_PORT=${LOOKOUT_GATEWAY_PORT:-50051}
 GATEWAY_METRICS_PORT=${LOOKOUT_GATEWAY_METRICS_PORT:-9451}
+# The gateway's HTTP/JSON listener, which also serves the dashboard that the build bundles into
+# <build>/dashboard (web/); the gateway reads both from the environment.
+HTTP_PORT=${LOOKOUT_HTTP_PORT:-8080}
+DASHBOARD_DIR=${LOOKOUT_DASHBOARD_DIR:-$BUILD_DIR/dashboard}
 
 # sqlite, or postgres: a server of run.sh's own, or the one LOOKOUT_DATABASE_URL names.
 STORE=${LOOKOUT_STORE:-}
@@ -152,10 +157,12 @@ gateway_keys() {
     echo "gateway: created an admin, an editor and a reader key in $env_file"
   fi
   export LOOKOUT_API_KEYS_FILE=$keys_file
+  export LOOKOUT_HTTP_PORT=$HTTP_PORT LOOKOUT_DASHBOARD_DIR=$DASHBOARD_DIR
   export LOOKOUT_EVENT_ADDR=${ADDRS[event]} LOOKOUT_STATS_ADDR=${ADDRS[stats]}
 }
 
 gateway_usage() {
+  echo "Dashboard: http://127.0.0.1:$HTTP_PORT/ (enter the reader key from $VAR/dev-keys.env)"
   echo "Gateway: 127.0.0.1:$GATEWAY_PORT. API keys (admin, editor, reader) in $VAR/dev-keys.env:"
   echo "  source $VAR/dev-keys.env"
   echo "  grpcurl -plaintext 127.0.0.1:$GATEWAY_PORT list"

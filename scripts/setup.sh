@@ -2,10 +2,18 @@
 # Installs what Lookout needs on Debian 12 (only what is missing), the Node tools, and builds.
 # Sourced or run by run.sh and test.sh; safe to run again.
 # --debian-packages-only: install the Debian packages and stop (the Docker builder stage).
+# --with-browser: also Chromium, which only the dashboard's browser test needs (scripts/test.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DEBIAN_ONLY=0
-[ "${1:-}" = --debian-packages-only ] && DEBIAN_ONLY=1
+WITH_BROWSER=0
+for arg in "$@"; do
+  case "$arg" in
+    --debian-packages-only) DEBIAN_ONLY=1 ;;
+    --with-browser) WITH_BROWSER=1 ;;
+    *) echo "setup.sh: unknown argument '$arg' (--debian-packages-only, --with-browser)" >&2; exit 2 ;;
+  esac
+done
 
 DEBIAN_PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git
@@ -16,6 +24,8 @@ DEBIAN_PACKAGES=(
   python3-yaml python3-jsonschema
   clang-14 libclang-rt-14-dev
 )
+# Driven headless by playwright-core (tests/e2e/dashboard_browser_test.mjs); not for running.
+[ "$WITH_BROWSER" = 0 ] || DEBIAN_PACKAGES+=(chromium)
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do

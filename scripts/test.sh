@@ -5,7 +5,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-"$ROOT/scripts/setup.sh"
+"$ROOT/scripts/setup.sh" --with-browser
 
 echo "test: buf lint (STANDARD rules)"
 (cd proto && ../node_modules/.bin/buf lint)
