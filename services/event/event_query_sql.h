@@ -6,6 +6,7 @@
 #define LOOKOUT_SERVICES_EVENT_EVENT_QUERY_SQL_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -38,6 +39,18 @@ std::string AfterCursorCondition(EventOrder order);
 // the limit).
 std::string ListCountSql(const SqlCondition& condition);
 std::string ListPageSql(const SqlCondition& condition, EventOrder order, bool after_cursor);
+
+// Set when `filter` names nothing but countries and a date range (the situation report's
+// filter, an unfiltered list): ListEvents' total_size is then the sum of the live counts of the
+// event_day_counts rows of those countries (of country '', every country's, without any) whose
+// [event_day, end_day] overlaps the range, the same number ListCountSql counts, read from at
+// most one row per distinct pair of days instead of one per event. Over table alias "c".
+std::optional<SqlCondition> DayCountCondition(const lookout::event::v1::EventFilter& filter);
+// "SELECT COALESCE(SUM(c.live), 0) FROM event_day_counts c WHERE ..." over `condition`.
+std::string DayCountSql(const SqlCondition& condition);
+
+// Whether DayCountCondition answers for `filter` (shared with the PostgreSQL store).
+bool CountsByDay(const lookout::event::v1::EventFilter& filter);
 
 // Binds `params` to parameters first_index, first_index + 1, ...
 void BindAll(Statement& statement, const std::vector<SqlValue>& params, int first_index = 1);
