@@ -86,8 +86,8 @@ CREATE TABLE request_ids (
       // Live events per country, first day and last day (and under country '' for every
       // country), so ListEvents' total_size for countries and a date range is a sum over a
       // country's rows, bounded by the calendar rather than the history (event_schema.cc,
-      // version 5, says why). Statement triggers keep them in the writing transaction: a batch
-      // INSERT of an import adds its rows' counts in one statement.
+      // version 5, says why). Triggers keep them in the writing transaction: a batch INSERT of an
+      // import adds its rows' counts in one statement.
       {2, R"sql(
 CREATE TABLE event_day_counts (
   country text COLLATE "C" NOT NULL,  -- '' counts every country
@@ -99,40 +99,44 @@ CREATE TABLE event_day_counts (
 INSERT INTO event_day_counts (country, event_day, end_day, live)
   SELECT COALESCE(country, ''), event_day, end_day, count(*) FROM events WHERE NOT deleted
   GROUP BY GROUPING SETS ((country, event_day, end_day), (event_day, end_day));
--- The rows a statement made live count +1, those it took out of the live set -1; the
--- grouping sets give each country's rows and the '' rows, each key once.
-CREATE FUNCTION event_day_counts_follow() RETURNS trigger LANGUAGE plpgsql AS $fn$
+-- An INSERT (an import batch is one) adds its rows' counts in one statement; the grouping sets
+-- give each country's rows and the '' rows, each key once.
+CREATE FUNCTION event_day_counts_add() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN
-  IF TG_OP = 'INSERT' THEN
-    INSERT INTO event_day_counts AS c (country, event_day, end_day, live)
-      SELECT COALESCE(country, ''), event_day, end_day, count(*) FROM new_rows WHERE NOT deleted
-      GROUP BY GROUPING SETS ((country, event_day, end_day), (event_day, end_day))
-      ON CONFLICT (country, event_day, end_day) DO UPDATE SET live = c.live + EXCLUDED.live;
-  ELSIF TG_OP = 'UPDATE' THEN
-    INSERT INTO event_day_counts AS c (country, event_day, end_day, live)
-      SELECT COALESCE(country, ''), event_day, end_day, sum(delta) FROM (
-        SELECT country, event_day, end_day, 1 AS delta FROM new_rows WHERE NOT deleted
-        UNION ALL
-        SELECT country, event_day, end_day, -1 FROM old_rows WHERE NOT deleted) d
-      GROUP BY GROUPING SETS ((country, event_day, end_day), (event_day, end_day))
-      HAVING sum(delta) <> 0
-      ON CONFLICT (country, event_day, end_day) DO UPDATE SET live = c.live + EXCLUDED.live;
-  ELSE
-    INSERT INTO event_day_counts AS c (country, event_day, end_day, live)
-      SELECT COALESCE(country, ''), event_day, end_day, -count(*) FROM old_rows WHERE NOT deleted
-      GROUP BY GROUPING SETS ((country, event_day, end_day), (event_day, end_day))
-      ON CONFLICT (country, event_day, end_day) DO UPDATE SET live = c.live + EXCLUDED.live;
-  END IF;
+  INSERT INTO event_day_counts AS c (country, event_day, end_day, live)
+    SELECT COALESCE(country, ''), event_day, end_day, count(*) FROM new_rows WHERE NOT deleted
+    GROUP BY GROUPING SETS ((country, event_day, end_day), (event_day, end_day))
+    ON CONFLICT (country, event_day, end_day) DO UPDATE SET live = c.live + EXCLUDED.live;
   RETURN NULL;
 END
 $fn$;
 CREATE TRIGGER events_count_insert AFTER INSERT ON events REFERENCING NEW TABLE AS new_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION event_day_counts_follow();
-CREATE TRIGGER events_count_update AFTER UPDATE ON events
-  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION event_day_counts_follow();
-CREATE TRIGGER events_count_delete AFTER DELETE ON events REFERENCING OLD TABLE AS old_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION event_day_counts_follow();
+  FOR EACH STATEMENT EXECUTE FUNCTION event_day_counts_add();
+-- Updates and deletes change one row per statement: a row trigger, and only for a row whose
+-- country, days or liveness changed (checked before any call, so a notes edit costs nothing; a
+-- statement trigger cost 0.3 ms on every UPDATE).
+CREATE FUNCTION event_day_counts_move() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF TG_OP <> 'INSERT' AND NOT OLD.deleted THEN
+    UPDATE event_day_counts SET live = live - 1
+      WHERE country IN (OLD.country, '') AND event_day = OLD.event_day AND end_day = OLD.end_day;
+  END IF;
+  IF TG_OP = 'UPDATE' AND NOT NEW.deleted THEN
+    INSERT INTO event_day_counts AS c (country, event_day, end_day, live)
+      VALUES (NEW.country, NEW.event_day, NEW.end_day, 1), ('', NEW.event_day, NEW.end_day, 1)
+      ON CONFLICT (country, event_day, end_day) DO UPDATE SET live = c.live + 1;
+  END IF;
+  RETURN NULL;
+END
+$fn$;
+CREATE TRIGGER events_count_update AFTER UPDATE OF country, event_day, end_day, deleted ON events
+  FOR EACH ROW WHEN (OLD.deleted IS DISTINCT FROM NEW.deleted OR
+                     OLD.country IS DISTINCT FROM NEW.country OR
+                     OLD.event_day IS DISTINCT FROM NEW.event_day OR
+                     OLD.end_day IS DISTINCT FROM NEW.end_day)
+  EXECUTE FUNCTION event_day_counts_move();
+CREATE TRIGGER events_count_delete AFTER DELETE ON events FOR EACH ROW WHEN (NOT OLD.deleted)
+  EXECUTE FUNCTION event_day_counts_move();
 )sql"},
   };
   return *migrations;
