@@ -170,8 +170,16 @@ std::optional<SqlCondition> DayCountCondition(const v1::EventFilter& filter) {
 }
 
 std::string DayCountSql(const SqlCondition& condition) {
-  return absl::StrCat("SELECT COALESCE(SUM(c.live), 0) FROM event_day_counts c WHERE ",
-                      condition.where);
+  return absl::StrCat(
+      "SELECT COALESCE(SUM(c.live), 0), MIN(CASE WHEN c.live > 0 THEN c.event_day END) "
+      "FROM event_day_counts c WHERE ",
+      condition.where);
+}
+
+SqlCondition WithEarliestDay(SqlCondition condition, int64_t earliest_day) {
+  absl::StrAppend(&condition.where, " AND e.event_day >= ?");
+  condition.params.push_back(earliest_day);
+  return condition;
 }
 
 void BindAll(Statement& statement, const std::vector<SqlValue>& params, int first_index) {

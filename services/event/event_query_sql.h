@@ -46,8 +46,13 @@ std::string ListPageSql(const SqlCondition& condition, EventOrder order, bool af
 // [event_day, end_day] overlaps the range, the same number ListCountSql counts, read from at
 // most one row per distinct pair of days instead of one per event. Over table alias "c".
 std::optional<SqlCondition> DayCountCondition(const lookout::event::v1::EventFilter& filter);
-// "SELECT COALESCE(SUM(c.live), 0) FROM event_day_counts c WHERE ..." over `condition`.
+// The total, and the earliest event_day of a live match (NULL when none), over `condition`.
+// Every match starts on or after that day, so a page walking a date index back from the end
+// date can stop there instead of at the country's first event (a period with few or no
+// events would otherwise walk the whole history before it).
 std::string DayCountSql(const SqlCondition& condition);
+// `condition` with "e.event_day >= ?" added (DayCountSql's earliest day).
+SqlCondition WithEarliestDay(SqlCondition condition, int64_t earliest_day);
 
 // Whether DayCountCondition answers for `filter` (shared with the PostgreSQL store).
 bool CountsByDay(const lookout::event::v1::EventFilter& filter);

@@ -178,8 +178,16 @@ std::optional<PgCondition> PostgresDayCountCondition(const v1::EventFilter& filt
 
 std::string PostgresDayCountSql(const PgCondition& condition) {
   // sum() of int8 is numeric; the cast gives the int8 the result reader expects.
-  return absl::StrCat("SELECT COALESCE(sum(c.live), 0)::int8 FROM event_day_counts c WHERE ",
-                      condition.where);
+  return absl::StrCat(
+      "SELECT COALESCE(sum(c.live), 0)::int8, min(c.event_day) FILTER (WHERE c.live > 0) "
+      "FROM event_day_counts c WHERE ",
+      condition.where);
+}
+
+PgCondition PostgresWithEarliestDay(PgCondition condition, int64_t earliest_day) {
+  absl::StrAppend(&condition.where, " AND e.event_day >= $", condition.params.size() + 1);
+  condition.params.Add(earliest_day);
+  return condition;
 }
 
 std::string PostgresListCountSql(const PgCondition& condition) {

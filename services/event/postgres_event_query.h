@@ -33,6 +33,7 @@ std::string PostgresListPageSql(const PgCondition& condition, EventOrder order, 
 // when CountsByDay(filter), over event_day_counts (alias "c").
 std::optional<PgCondition> PostgresDayCountCondition(const lookout::event::v1::EventFilter& filter);
 std::string PostgresDayCountSql(const PgCondition& condition);
+PgCondition PostgresWithEarliestDay(PgCondition condition, int64_t earliest_day);
 
 // The tsvector literal of `notes`' words (event_filter::TextWords, the SQLite index's
 // tokenizer), or "" when it has none. A word longer than kLongWord bytes (no query can name
