@@ -133,6 +133,55 @@ std::string ListPageSql(const SqlCondition& condition, EventOrder order, bool af
   return sql;
 }
 
+bool CountsByDay(const v1::EventFilter& filter) {
+  v1::EventFilter rest = filter;
+  rest.clear_country_codes();
+  rest.clear_date_range();
+  // Any other field present, even one set to a value that filters nothing, takes the general
+  // count: the shortcut is only for filters it provably means the same as.
+  return rest.ByteSizeLong() == 0;
+}
+
+std::optional<SqlCondition> DayCountCondition(const v1::EventFilter& filter) {
+  if (!CountsByDay(filter)) return std::nullopt;
+  SqlCondition c;
+  if (filter.country_codes_size() == 1) {
+    c.where = "c.country = ?";
+    c.params.push_back(filter.country_codes(0));
+  } else if (!filter.country_codes().empty()) {
+    // IN: a code named twice still counts its events once, as in FilterCondition.
+    c.where = "c.country IN (SELECT value FROM json_each(?))";
+    c.params.push_back(JsonStringArray(filter.country_codes()));
+  } else {
+    c.where = "c.country = ''";
+  }
+  // The overlap test of FilterCondition, on the days the row counts.
+  if (!filter.date_range().end_date().empty()) {
+    absl::StrAppend(&c.where, " AND c.event_day <= ?");
+    c.params.push_back(
+        static_cast<int64_t>(*validation::ParseDate(filter.date_range().end_date())));
+  }
+  if (!filter.date_range().start_date().empty()) {
+    absl::StrAppend(&c.where, " AND c.end_day >= ?");
+    c.params.push_back(
+        static_cast<int64_t>(*validation::ParseDate(filter.date_range().start_date())));
+  }
+  return c;
+}
+
+std::string DayCountSql(const SqlCondition& condition) {
+  return absl::StrCat(
+      "SELECT COALESCE(SUM(c.live), 0), MIN(CASE WHEN c.live > 0 THEN c.event_day END) "
+      "FROM event_day_counts c WHERE ",
+      condition.where);
+}
+
+SqlCondition WithEarliestDay(SqlCondition condition, int64_t earliest_day) {
+  absl::StrAppend(&condition.where, " AND e.event_day >= ?");
+  condition.params.push_back(earliest_day);
+  return condition;
+}
+
 void BindAll(Statement& statement, const std::vector<SqlValue>& params, int first_index) {
   int index = first_index;
   for (const SqlValue& value : params) {

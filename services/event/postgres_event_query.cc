@@ -152,6 +152,44 @@ PgCondition PostgresFilterCondition(const v1::EventFilter& filter) {
   return c;
 }
 
+std::optional<PgCondition> PostgresDayCountCondition(const v1::EventFilter& filter) {
+  if (!CountsByDay(filter)) return std::nullopt;
+  PgCondition c;
+  auto next = [&c] { return absl::StrCat("$", c.params.size() + 1); };
+  if (filter.country_codes_size() == 1) {
+    c.where = absl::StrCat("c.country = ", next());
+    c.params.Add(filter.country_codes(0));
+  } else if (!filter.country_codes().empty()) {
+    c.where = absl::StrCat("c.country = ANY(", next(), ")");
+    c.params.AddTextArray(Strings(filter.country_codes()));
+  } else {
+    c.where = "c.country = ''";
+  }
+  if (!filter.date_range().end_date().empty()) {
+    absl::StrAppend(&c.where, " AND c.event_day <= ", next());
+    c.params.Add(static_cast<int64_t>(*validation::ParseDate(filter.date_range().end_date())));
+  }
+  if (!filter.date_range().start_date().empty()) {
+    absl::StrAppend(&c.where, " AND c.end_day >= ", next());
+    c.params.Add(static_cast<int64_t>(*validation::ParseDate(filter.date_range().start_date())));
+  }
+  return c;
+}
+
+std::string PostgresDayCountSql(const PgCondition& condition) {
+  // sum() of int8 is numeric; the cast gives the int8 the result reader expects.
+  return absl::StrCat(
+      "SELECT COALESCE(sum(c.live), 0)::int8, min(c.event_day) FILTER (WHERE c.live > 0) "
+      "FROM event_day_counts c WHERE ",
+      condition.where);
+}
+
+PgCondition PostgresWithEarliestDay(PgCondition condition, int64_t earliest_day) {
+  absl::StrAppend(&condition.where, " AND e.event_day >= $", condition.params.size() + 1);
+  condition.params.Add(earliest_day);
+  return condition;
+}
+
 std::string PostgresListCountSql(const PgCondition& condition) {
   return absl::StrCat("SELECT count(*) FROM events e WHERE ", condition.where);
 }

@@ -5,6 +5,7 @@
 #ifndef LOOKOUT_SERVICES_EVENT_POSTGRES_EVENT_QUERY_H_
 #define LOOKOUT_SERVICES_EVENT_POSTGRES_EVENT_QUERY_H_
 
+#include <optional>
 #include <string>
 
 #include "absl/strings/string_view.h"
@@ -27,6 +28,12 @@ PgCondition PostgresFilterCondition(const lookout::event::v1::EventFilter& filte
 // `after_cursor`, then the limit.
 std::string PostgresListCountSql(const PgCondition& condition);
 std::string PostgresListPageSql(const PgCondition& condition, EventOrder order, bool after_cursor);
+
+// The PostgreSQL counterparts of DayCountCondition and DayCountSql (event_query_sql.h): set
+// when CountsByDay(filter), over event_day_counts (alias "c").
+std::optional<PgCondition> PostgresDayCountCondition(const lookout::event::v1::EventFilter& filter);
+std::string PostgresDayCountSql(const PgCondition& condition);
+PgCondition PostgresWithEarliestDay(PgCondition condition, int64_t earliest_day);
 
 // The tsvector literal of `notes`' words (event_filter::TextWords, the SQLite index's
 // tokenizer), or "" when it has none. A word longer than kLongWord bytes (no query can name

@@ -98,14 +98,23 @@ absl::StatusOr<std::optional<RequestRecord>> PostgresEventStore::FindRequest(
 
 absl::StatusOr<EventPage> PostgresEventStore::List(const EventQuery& query) {
   EventPage page;
-  const PgCondition condition = PostgresFilterCondition(query.filter);
+  const PgCondition filtered = PostgresFilterCondition(query.filter);
+  // The situation report's filter (countries and a period) is counted from event_day_counts.
+  const std::optional<PgCondition> day_count = PostgresDayCountCondition(query.filter);
   LOOKOUT_RETURN_IF_ERROR(pool_->Transaction(
       [&](pg::Session& s) -> absl::Status {
         // One snapshot: the total and the page agree.
         page = EventPage();
+        PgCondition condition = filtered;
         LOOKOUT_ASSIGN_OR_RETURN(pg::Result count,
-                                 s.Exec(PostgresListCountSql(condition), condition.params));
+                                 day_count.has_value()
+                                     ? s.Exec(PostgresDayCountSql(*day_count), day_count->params)
+                                     : s.Exec(PostgresListCountSql(filtered), filtered.params));
         page.total_size = count.Int64(0, 0);
+        if (day_count.has_value() && page.total_size == 0) return absl::OkStatus();
+        if (day_count.has_value() && !count.IsNull(0, 1)) {
+          condition = PostgresWithEarliestDay(std::move(condition), count.Int64(0, 1));
+        }
         pg::Params params = condition.params;
         if (query.after.has_value()) params.Add(query.after->sort_key).Add(query.after->id);
         // One extra row says whether another page follows.

@@ -280,11 +280,10 @@ class SqliteEventTransaction : public EventTransaction {
           {id.scheme(), id.value(), event.id()}));
     }
     if (event.notes().empty()) return absl::OkStatus();
-    LOOKOUT_ASSIGN_OR_RETURN(
-        Statement fts,
-        db_.Prepare(add ? "INSERT INTO events_fts (rowid, notes) VALUES (?, ?)"
-                        : "INSERT INTO events_fts (events_fts, rowid, notes) "
-                          "VALUES ('delete', ?, ?)"));
+    LOOKOUT_ASSIGN_OR_RETURN(Statement fts,
+                             db_.Prepare(add ? "INSERT INTO events_fts (rowid, notes) VALUES (?, ?)"
+                                             : "INSERT INTO events_fts (events_fts, rowid, notes) "
+                                               "VALUES ('delete', ?, ?)"));
     fts.Bind(1, pk).Bind(2, event.notes());
     return fts.Run();
   }
@@ -402,8 +401,11 @@ absl::StatusOr<std::optional<RequestRecord>> SqliteEventStore::FindRequest(
 absl::StatusOr<EventPage> SqliteEventStore::List(const EventQuery& query) {
   EventPage page;
   int64_t snapshot_head = 0;
-  const SqlCondition condition = FilterCondition(query.filter);
+  const SqlCondition filtered = FilterCondition(query.filter);
+  // The situation report's filter (countries and a period) is counted from event_day_counts.
+  const std::optional<SqlCondition> day_count = DayCountCondition(query.filter);
   LOOKOUT_RETURN_IF_ERROR(db_->Read([&](SqliteConnection& db) -> absl::Status {
+    SqlCondition condition = filtered;
     // One read transaction: the total and the page come from the same snapshot.
     LOOKOUT_RETURN_IF_ERROR(db.Exec("BEGIN"));
     {
@@ -413,11 +415,18 @@ absl::StatusOr<EventPage> SqliteEventStore::List(const EventQuery& query) {
       snapshot_head = row ? head.Int64(0) : 0;
     }
     {
-      LOOKOUT_ASSIGN_OR_RETURN(Statement count, db.Prepare(ListCountSql(condition)));
-      BindAll(count, condition.params);
+      LOOKOUT_ASSIGN_OR_RETURN(
+          Statement count,
+          db.Prepare(day_count.has_value() ? DayCountSql(*day_count) : ListCountSql(condition)));
+      BindAll(count, day_count.has_value() ? day_count->params : condition.params);
       LOOKOUT_ASSIGN_OR_RETURN(bool row, count.Step());
       page.total_size = row ? count.Int64(0) : 0;
+      if (day_count.has_value() && row && !count.IsNull(1)) {
+        condition = WithEarliestDay(std::move(condition), count.Int64(1));
+      }
     }
+    // Counted from event_day_counts and nothing matches: no page to look for.
+    if (day_count.has_value() && page.total_size == 0) return db.Exec("COMMIT");
     {
       LOOKOUT_ASSIGN_OR_RETURN(
           Statement rows, db.Prepare(ListPageSql(condition, query.order, query.after.has_value())));

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <mutex>
 #include <set>
 #include <string>
@@ -18,6 +19,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "common/errors.h"
+#include "event_filter/matcher.h"
 #include "services/event/event_store.h"
 #include "services/event/event_store_factory.h"
 #include "tests/testing/store_backend.h"
@@ -711,6 +713,136 @@ TEST_P(EventStoreContractTest, AKeysetCursorNeitherRepeatsNorSkipsWhenRowsArrive
   EXPECT_EQ(ids,
             (std::vector<std::string>{Id(6), Id(5), Id(0), Id(4), Id(3), Id(2), Id(1), Id(21)}));
   EXPECT_EQ(totals, (std::vector<int64_t>{6, 9, 9, 9}));
+}
+
+// Issue 21.2: a filter of countries and a date range (the situation report's) is counted from
+// kept per-day counts, not from the events. Each kind of write must move those counts exactly:
+// creates, updates that move an event to another country or other days, deletes, an import's
+// batch with rows undone (Isolated, Rehearse), a failed write, and a reopened store. The
+// expected totals and pages come from the in-memory matcher over the events known to be live.
+TEST_P(EventStoreContractTest, CountryAndPeriodTotalsStayExactThroughEveryKindOfWrite) {
+  std::map<std::string, Event> live;
+  auto event_in = [](int n, const std::string& country, const std::string& date,
+                     const std::string& end_date = "") {
+    Event event = NewEvent(n, date);
+    event.mutable_location()->set_country_code(country);
+    event.set_end_date(end_date);
+    return event;
+  };
+  auto filter = [](std::vector<std::string> countries, const std::string& start,
+                   const std::string& end) {
+    v1::EventFilter f;
+    for (const std::string& country : countries) f.add_country_codes(country);
+    if (!start.empty()) f.mutable_date_range()->set_start_date(start);
+    if (!end.empty()) f.mutable_date_range()->set_end_date(end);
+    return f;
+  };
+  std::vector<v1::EventFilter> filters;
+  for (const std::vector<std::string>& countries :
+       std::vector<std::vector<std::string>>{{}, {"HTI"}, {"MLI"}, {"HTI", "MLI"}, {"NER"}}) {
+    for (const auto& [start, end] :
+         std::vector<std::pair<std::string, std::string>>{{"", ""},
+                                                          {"2024-03-02", "2024-03-02"},
+                                                          {"2024-03-03", ""},
+                                                          {"", "2024-03-01"},
+                                                          {"2024-03-04", "2024-03-10"},
+                                                          {"2024-02-01", "2024-02-29"}}) {
+      filters.push_back(filter(countries, start, end));
+    }
+  }
+  auto check = [&](const std::string& when) {
+    SCOPED_TRACE(when);
+    for (const v1::EventFilter& f : filters) {
+      std::set<std::string> expected;
+      for (const auto& [id, event] : live) {
+        if (event_filter::MatchesFilter(event, f)) expected.insert(id);
+      }
+      // Pages of two: the pages walk the date index down to the earliest matching day the
+      // counts give, so every match must still be reached.
+      EventQuery query;
+      query.filter = f;
+      query.limit = 2;
+      std::vector<int64_t> totals;
+      std::vector<std::string> ids = AllPages(query, &totals);
+      EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()), expected)
+          << "filter " << f.ShortDebugString();
+      EXPECT_EQ(ids.size(), expected.size()) << "filter " << f.ShortDebugString();
+      for (int64_t total : totals) {
+        EXPECT_EQ(total, static_cast<int64_t>(expected.size()))
+            << "filter " << f.ShortDebugString();
+      }
+    }
+  };
+  auto create = [&](const Event& event) { live[event.id()] = Create(event); };
+  auto update = [&](const Event& event) {
+    live[event.id()] = Apply(v1::CHANGE_TYPE_UPDATED, event);
+  };
+  auto remove = [&](const std::string& id) {
+    Apply(v1::CHANGE_TYPE_DELETED, live[id]);
+    live.erase(id);
+  };
+
+  check("empty");
+  create(event_in(1, "HTI", "2024-03-02"));
+  create(event_in(2, "HTI", "2024-03-02"));
+  create(event_in(3, "HTI", "2024-02-27", "2024-03-05"));  // spans both months
+  create(event_in(4, "MLI", "2024-03-02"));
+  create(event_in(5, "MLI", "2024-03-08", "2024-03-09"));
+  check("created");
+
+  update(event_in(1, "MLI", "2024-03-02"));  // another country
+  update(event_in(2, "HTI", "2024-03-06"));  // another day
+  update(event_in(3, "HTI", "2024-02-27"));  // a shorter span
+  Event notes_only = live[Id(4)];
+  notes_only.set_notes("only the notes changed");
+  update(notes_only);                                      // no count moves
+  update(event_in(5, "NER", "2024-01-10", "2024-03-03"));  // country and days at once
+  check("updated");
+
+  remove(Id(2));
+  remove(Id(5));
+  check("deleted");
+
+  // An import's batch: rows kept, a row that fails (undone by Isolated), a rehearsed row, and
+  // an event created then moved within the same transaction.
+  absl::Status imported = store_->Write([&](EventTransaction& tx) -> absl::Status {
+    for (int n = 10; n < 16; ++n) {
+      auto applied =
+          tx.Apply(v1::CHANGE_TYPE_CREATED,
+                   event_in(n, n % 2 == 0 ? "HTI" : "MLI", "2024-03-0" + std::to_string(n - 9)));
+      if (!applied.ok()) return applied.status();
+      live[applied->id()] = *applied;
+    }
+    absl::Status failed = tx.Isolated([&]() -> absl::Status {
+      auto applied = tx.Apply(v1::CHANGE_TYPE_CREATED, event_in(20, "HTI", "2024-03-02"));
+      if (!applied.ok()) return applied.status();
+      return absl::InvalidArgumentError("event.notes: the row is refused after its write");
+    });
+    EXPECT_FALSE(failed.ok());
+    EXPECT_TRUE(
+        tx.Rehearse([&] { return tx.Apply(v1::CHANGE_TYPE_DELETED, live[Id(1)]).status(); }).ok());
+    auto created = tx.Apply(v1::CHANGE_TYPE_CREATED, event_in(21, "HTI", "2024-03-02"));
+    if (!created.ok()) return created.status();
+    auto moved = tx.Apply(v1::CHANGE_TYPE_UPDATED, event_in(21, "MLI", "2024-03-07"));
+    if (!moved.ok()) return moved.status();
+    live[moved->id()] = *moved;
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(imported.ok()) << imported;
+  check("imported");
+
+  // A write that fails as a whole leaves every count as it was.
+  absl::Status failed = store_->Write([&](EventTransaction& tx) -> absl::Status {
+    EXPECT_TRUE(tx.Apply(v1::CHANGE_TYPE_CREATED, event_in(30, "HTI", "2024-03-02")).ok());
+    EXPECT_TRUE(tx.Apply(v1::CHANGE_TYPE_DELETED, live[Id(3)]).ok());
+    EXPECT_TRUE(tx.Apply(v1::CHANGE_TYPE_UPDATED, event_in(4, "NER", "2024-02-02")).ok());
+    return absl::AbortedError("etag: changed meanwhile");
+  });
+  EXPECT_FALSE(failed.ok());
+  check("after a failed write");
+
+  Reopen();
+  check("reopened");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, EventStoreContractTest, lookout::testing::AllStoreBackends(),

@@ -1,7 +1,8 @@
 // A database written by an earlier version of the event store opens with the newest schema and
 // keeps working: the full-text index moved to a table that keeps no copy of the notes (version
 // 3), so what version 2 indexed must still be found, and forgotten when the event changes; and
-// the change log gets its identity (version 4).
+// the change log gets its identity (version 4); the live events of an existing file are counted
+// per country and day (version 5).
 #include <gtest/gtest.h>
 
 #include <vector>
@@ -143,6 +144,60 @@ TEST(EventStoreMigrationTest, AFileGetsAChangeLogIdThatSurvivesReopening) {
   ASSERT_TRUE(other.ok()) << other.status();
   EXPECT_EQ((*other)->change_log_id().size(), 32u);
   EXPECT_NE((*other)->change_log_id(), id);
+}
+
+// Version 5 counts the live events a file already holds (deleted ones not), so a country and
+// period total is right from the first open, and the counts move with writes after it.
+TEST(EventStoreMigrationTest, EventsStoredBeforeVersion5AreCountedByCountryAndDay) {
+  testing::TempDir dir;
+  const std::string path = dir.File("event.db");
+  {
+    std::vector<Migration> up_to_4;
+    for (const Migration& m : EventStoreMigrations()) {
+      if (m.version <= 4) up_to_4.push_back(m);
+    }
+    ASSERT_EQ(up_to_4.size(), 4u);
+    SqliteDatabase::Options options;
+    options.path = path;
+    auto db = SqliteDatabase::Open(options, up_to_4);
+    ASSERT_TRUE(db.ok()) << db.status();
+    // Days 19784 = 2024-03-02, 19790 = 2024-03-08.
+    absl::Status written = (*db)->Write([](SqliteConnection& c) -> absl::Status {
+      return c.Exec(
+          "INSERT INTO events (id, event_day, end_day, country, admin1, event_type, "
+          "sub_event_type, fatalities, sequence, event, deleted) VALUES "
+          "('evt_1', 19784, 19784, 'HTI', '', 1, '', 0, 1, x'', 0), "
+          "('evt_2', 19784, 19790, 'HTI', '', 1, '', 0, 2, x'', 0), "
+          "('evt_3', 19784, 19784, 'MLI', '', 1, '', 0, 3, x'', 0), "
+          "('evt_4', 19784, 19784, 'HTI', '', 1, '', 0, 4, x'', 1)");
+    });
+    ASSERT_TRUE(written.ok()) << written;
+  }
+  auto store = SqliteEventStore::Open(path);
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto total = [&](std::vector<std::string> countries, const std::string& start) -> int64_t {
+    EventQuery query;
+    for (const std::string& country : countries) query.filter.add_country_codes(country);
+    if (!start.empty()) query.filter.mutable_date_range()->set_start_date(start);
+    query.limit = 1;
+    auto page = (*store)->List(query);
+    EXPECT_TRUE(page.ok()) << page.status();
+    return page.ok() ? page->total_size : -1;
+  };
+  EXPECT_EQ(total({}, ""), 3);
+  EXPECT_EQ(total({"HTI"}, ""), 2);
+  EXPECT_EQ(total({"MLI"}, ""), 1);
+  EXPECT_EQ(total({"HTI"}, "2024-03-05"), 1);  // the event that lasts to 2024-03-08
+  EXPECT_EQ(total({"HTI", "MLI"}, "2024-03-02"), 3);
+
+  absl::Status created = (*store)->Write([](EventTransaction& tx) -> absl::Status {
+    v1::Event event = StoredEvent();
+    event.set_event_date("2024-03-06");
+    return tx.Apply(v1::CHANGE_TYPE_CREATED, event).status();
+  });
+  ASSERT_TRUE(created.ok()) << created;
+  EXPECT_EQ(total({}, ""), 4);
+  EXPECT_EQ(total({"HTI"}, "2024-03-05"), 2);
 }
 
 }  // namespace

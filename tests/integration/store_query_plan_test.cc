@@ -8,7 +8,9 @@
 #include <sqlite3.h>
 
 #include <map>
+#include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -261,6 +263,32 @@ TEST(StoreQueryPlanTest, EventStoreStatementsUseTheirIndexes) {
                 /*sorts=*/true}};
     c.filter.set_actor_id("act_0000000000000001");
     cases.push_back(c);
+  }
+  // Issue 21.2: a total for countries and a period sums one country's count rows up to the
+  // end date, never the events.
+  {
+    event::v1::EventFilter one;
+    one.add_country_codes("HTI");
+    one.mutable_date_range()->set_start_date("2024-01-01");
+    one.mutable_date_range()->set_end_date("2024-03-31");
+    event::v1::EventFilter two = one;
+    two.add_country_codes("MLI");
+    event::v1::EventFilter everywhere;
+    everywhere.mutable_date_range()->set_start_date("2024-01-01");
+    for (const auto& [name, filter, use] :
+         std::vector<std::tuple<std::string, event::v1::EventFilter, std::string>>{
+             {"one country", one, "SEARCH c USING PRIMARY KEY (country=? AND event_day<?)"},
+             {"two countries", two, "SEARCH c USING PRIMARY KEY (country=? AND event_day<?)"},
+             {"every country", everywhere, "SEARCH c USING PRIMARY KEY (country=?)"}}) {
+      std::optional<event::SqlCondition> counted = event::DayCountCondition(filter);
+      ASSERT_TRUE(counted.has_value()) << name;
+      ExpectPlan(path, "ListEvents total, " + name, event::DayCountSql(*counted),
+                 {{use}, {"SCAN json_each"}});
+    }
+    event::v1::EventFilter typed = one;
+    typed.add_event_types(event::v1::EVENT_TYPE_BATTLES);
+    EXPECT_FALSE(event::DayCountCondition(typed).has_value())
+        << "a filter with more than countries and dates is counted over the events";
   }
   for (const ListCase& c : cases) {
     const event::SqlCondition condition = event::FilterCondition(c.filter);
