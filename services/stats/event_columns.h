@@ -23,6 +23,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "lookout/event/v1/event.pb.h"
+#include "services/stats/snapshot_codec.h"
 #include "services/stats/string_dictionary.h"
 
 namespace lookout::stats {
@@ -44,6 +45,13 @@ class EventColumns {
   bool Remove(absl::string_view id);
   // Gives back the spare capacity of columns and postings (after a rebuild).
   void Compact();
+
+  // Snapshots (event_columns_snapshot.cc): every column, side map, postings list, free slot and
+  // dictionary as it is, so loaded columns equal these slot for slot and code for code.
+  void SaveTo(SnapshotWriter& out) const;
+  // Fills these columns, which must be new (empty). DATA_LOSS saying what is missing or
+  // inconsistent; the columns are then unusable and must be dropped.
+  absl::Status LoadFrom(SnapshotReader& in);
 
   std::optional<uint32_t> SlotOf(absl::string_view id) const;
   // Slots run from 0 to slot_count() - 1; dead slots (deleted events) are skipped by live().
