@@ -113,6 +113,9 @@ void EventColumns::SaveTo(SnapshotWriter& out) const {
 
   PutSideMap(out, wide_end_day_);
   PutSideMap(out, wide_fatalities_);
+  PutSideMap(out, wide_admin1_);
+  PutSideMap(out, wide_sub_event_type_);
+  PutSideMap(out, wide_coordinates_);
   PutSideMap(out, injured_);
   PutSideMap(out, kidnapped_);
   PutSideMap(out, more_actors_);
@@ -165,10 +168,11 @@ absl::Status EventColumns::LoadFrom(SnapshotReader& in) {
                       fatalities_.size(), latitude_.size(), longitude_.size()}) {
     if (size != slots) return lost("columns of different lengths");
   }
-  if (actors_inline_.size() != static_cast<size_t>(slots) * kInlineActors) {
+  if (actors_inline_.size() != static_cast<size_t>(slots) * kInlineActors * kActorBytes) {
     return lost("inline actor column of the wrong length");
   }
   if (!GetSideMap(in, &wide_end_day_, slots) || !GetSideMap(in, &wide_fatalities_, slots) ||
+      !GetSideMap(in, &wide_admin1_, slots) || !GetSideMap(in, &wide_sub_event_type_, slots) || !GetSideMap(in, &wide_coordinates_, slots) ||
       !GetSideMap(in, &injured_, slots) || !GetSideMap(in, &kidnapped_, slots) ||
       !GetSideMap(in, &more_actors_, slots) || !GetSideMap(in, &first_tag_, slots) ||
       !GetSideMap(in, &more_tags_, slots)) {
@@ -195,20 +199,32 @@ absl::Status EventColumns::LoadFrom(SnapshotReader& in) {
   }
   const uint32_t actor_bound =
       std::min<uint32_t>(actors_.size(), static_cast<uint32_t>(actor_postings_.size()));
-  for (uint32_t code : actors_inline_) {
-    if (code != kNoActor && code >= actor_bound) return lost("an unknown actor code");
+  for (uint32_t slot = 0; slot < slots; ++slot) {
+    for (int k = 0; k < kInlineActors; ++k) {
+      const uint32_t code = inline_actor(slot, k);
+      if (code != kNoActor && code >= actor_bound) return lost("an unknown actor code");
+    }
   }
   for (uint32_t slot : free_slots_) {
     if (slot >= slots || (flags_[slot] & kLive)) return lost("a free slot out of range or live");
   }
 
+  for (const auto& [slot, code] : wide_admin1_) {
+    if (code >= admin1s_.size()) return lost("a wide admin1 code its dictionary does not hold");
+  }
+  for (const auto& [slot, code] : wide_sub_event_type_) {
+    if (code >= sub_event_types_.size()) return lost("a wide sub-event type code unknown");
+  }
+
   // The id index: every live slot not keyed by an other id is keyed by its numeric id.
   size_t live = 0;
-  numeric_ids_.reserve(live_count_);
+  numeric_ids_.Compact(live_count_);
   for (uint32_t slot = 0; slot < slots; ++slot) {
     if (!(flags_[slot] & kLive)) continue;
     ++live;
-    if (!other_slot[slot] && !numeric_ids_.insert(slot).second) return lost("a repeated id");
+    if (other_slot[slot]) continue;
+    if (numeric_ids_.Find(id_key_[slot]).has_value()) return lost("a repeated id");
+    numeric_ids_.Insert(slot);
   }
   if (live != live_count_) return lost("the live count disagrees with the columns");
   return absl::OkStatus();

@@ -141,10 +141,9 @@ int Run() {
 
   InitLogging("stats");
   std::error_code dir_error;
-  // A replica forwarding its observations keeps no stats.db, nor does a PostgreSQL store; the
-  // snapshot is written by every server that keeps them.
+  // A replica forwarding its observations writes nothing to disk, nor does a PostgreSQL store.
   const bool local_store = observations_addr.empty();
-  if ((local_store && !database.has_value()) || snapshot_interval_seconds > 0) {
+  if (local_store && !database.has_value()) {
     std::filesystem::create_directories(data_dir, dir_error);
   }
   if (dir_error) {
@@ -248,7 +247,19 @@ int Run() {
   // A snapshot lets the follower start from its sequence instead of 0; health still turns
   // SERVING only once the catch-up from there reaches the head.
   std::unique_ptr<SnapshotKeeper> snapshots;
-  if (snapshot_interval_seconds > 0) {
+  bool snapshot_dir_ok = snapshot_interval_seconds > 0;
+  if (snapshot_dir_ok) {
+    // A server that keeps nothing else on disk (a replica, PostgreSQL) may have no writable
+    // data_dir: it then runs without snapshots, as before they existed, rather than not at all.
+    std::error_code snapshot_dir_error;
+    std::filesystem::create_directories(data_dir, snapshot_dir_error);
+    if (snapshot_dir_error) {
+      snapshot_dir_ok = false;
+      LogWarning("read model snapshots off: cannot create data_dir",
+                 {{"data_dir", data_dir}, {"error", snapshot_dir_error.message()}});
+    }
+  }
+  if (snapshot_dir_ok) {
     SnapshotOptions snapshot_options;
     snapshot_options.path = (std::filesystem::path(data_dir) / kSnapshotFileName).string();
     snapshot_options.interval = absl::Seconds(snapshot_interval_seconds);
