@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "services/stats/crc32c.h"
 #include "services/stats/snapshot_codec.h"
 
@@ -50,6 +51,7 @@ absl::Status FsyncDirectory(const std::string& path) {
 
 absl::StatusOr<SnapshotInfo> WriteSnapshot(const ReadModel& model, const std::string& path) {
   std::string bytes(kSnapshotHeaderBytes, '\0');
+  const absl::Time copy_start = absl::Now();
   SnapshotInfo info = model.ReadAt([&](const EventColumns& columns, const LogPosition& position) {
     // About 70 bytes per slot: one allocation instead of a doubling series.
     bytes.reserve(kSnapshotHeaderBytes + size_t{columns.slot_count()} * 80 + (1 << 20));
@@ -58,8 +60,9 @@ absl::StatusOr<SnapshotInfo> WriteSnapshot(const ReadModel& model, const std::st
     out.Put<int64_t>(position.sequence);
     out.PutString(position.etag);
     columns.SaveTo(out);
-    return SnapshotInfo{position, columns.live_count(), 0};
+    return SnapshotInfo{position, columns.live_count(), 0, 0};
   });
+  info.locked_seconds = absl::ToDoubleSeconds(absl::Now() - copy_start);
   const uint64_t body_bytes = bytes.size() - kSnapshotHeaderBytes;
   const uint32_t crc = Crc32c(0, bytes.data() + kSnapshotHeaderBytes, body_bytes);
   std::memcpy(bytes.data(), kMagic, 8);

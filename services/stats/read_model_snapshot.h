@@ -27,6 +27,8 @@ struct SnapshotInfo {
   LogPosition position;
   size_t events = 0;
   size_t file_bytes = 0;
+  // How long writing held the model's read lock (the feed waits that long).
+  double locked_seconds = 0;
 };
 
 // Writes the model's columns and position to `path` atomically: a temporary file beside it,

@@ -35,7 +35,9 @@ class SlotIndex {
   static constexpr uint8_t kErased = 1;
 
   static uint64_t Mix(uint64_t key);
-  static uint8_t Fingerprint(uint64_t hash) { return static_cast<uint8_t>(2 + (hash >> 56) % 254); }
+  // From the low bits: Home uses the high ones, so neighbours in the table share those and a
+  // fingerprint taken from them would match almost every entry a probe passes.
+  static uint8_t Fingerprint(uint64_t hash) { return static_cast<uint8_t>(2 + (hash & 0xFFFF) % 254); }
   size_t Home(uint64_t hash) const {
     return static_cast<size_t>((static_cast<unsigned __int128>(hash) * tags_.size()) >> 64);
   }

@@ -81,6 +81,7 @@ absl::Status SnapshotKeeper::WriteIfMoved() {
            {"sequence", absl::StrCat(written->position.sequence)},
            {"events", absl::StrCat(written->events)},
            {"bytes", absl::StrCat(written->file_bytes)},
+           {"locked_ms", absl::StrCat(static_cast<int64_t>(written->locked_seconds * 1000))},
            {"write_ms", absl::StrCat(absl::ToInt64Milliseconds(absl::Now() - start))}});
   absl::MutexLock count_lock(&mu_);
   ++written_;
