@@ -123,7 +123,7 @@ uint32_t EventColumns::AllocateSlot() {
   fatalities_.push_back(0);
   latitude_.push_back(0);
   longitude_.push_back(0);
-  actors_inline_.insert(actors_inline_.end(), kInlineActors * kActorBytes, 0xFF);
+  actors_inline_.insert(actors_inline_.end() - 1, kInlineActors * kActorBytes, 0xFF);
   return slot;
 }
 

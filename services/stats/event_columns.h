@@ -17,6 +17,7 @@
 #define LOOKOUT_SERVICES_STATS_EVENT_COLUMNS_H_
 
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <vector>
@@ -117,9 +118,13 @@ class EventColumns {
   // The k-th inline actor code of a slot (k < kInlineActors), or kNoActor past the last;
   // more_actors() holds the rest when has_more_actors().
   uint32_t inline_actor(uint32_t slot, int k) const {
-    const uint8_t* p =
-        actors_inline_.data() + (static_cast<size_t>(slot) * kInlineActors + k) * kActorBytes;
-    const uint32_t code = p[0] | static_cast<uint32_t>(p[1]) << 8 | static_cast<uint32_t>(p[2]) << 16;
+    // One 4-byte load (the column ends in a pad byte, so the last code can be read so too).
+    uint32_t word;
+    std::memcpy(&word,
+                actors_inline_.data() +
+                    (static_cast<size_t>(slot) * kInlineActors + k) * kActorBytes,
+                sizeof(word));
+    const uint32_t code = word & 0xFFFFFF;
     return code != 0xFFFFFF ? code : kNoActor;
   }
   bool has_more_actors(uint32_t slot) const { return flags_[slot] & kMoreActors; }
@@ -207,8 +212,9 @@ class EventColumns {
   std::vector<uint16_t> fatalities_;
   std::vector<int32_t> latitude_;   // 1e-7 degree, kNoPoint or kWideCoordinate
   std::vector<int32_t> longitude_;
-  // kInlineActors codes of kActorBytes per slot, little-endian, padded with 0xFFFFFF.
-  std::vector<uint8_t> actors_inline_;
+  // kInlineActors codes of kActorBytes per slot, little-endian, padded with 0xFFFFFF, and one
+  // pad byte at the end (see inline_actor).
+  std::vector<uint8_t> actors_inline_ = std::vector<uint8_t>(1, 0xFF);
 
   absl::flat_hash_map<uint32_t, int32_t> wide_end_day_;
   absl::flat_hash_map<uint32_t, int64_t> wide_fatalities_;

@@ -168,7 +168,7 @@ absl::Status EventColumns::LoadFrom(SnapshotReader& in) {
                       fatalities_.size(), latitude_.size(), longitude_.size()}) {
     if (size != slots) return lost("columns of different lengths");
   }
-  if (actors_inline_.size() != static_cast<size_t>(slots) * kInlineActors * kActorBytes) {
+  if (actors_inline_.size() != static_cast<size_t>(slots) * kInlineActors * kActorBytes + 1) {
     return lost("inline actor column of the wrong length");
   }
   if (!GetSideMap(in, &wide_end_day_, slots) || !GetSideMap(in, &wide_fatalities_, slots) ||
