@@ -6,6 +6,8 @@ lookout_test(stats_unit_test LABEL unit
     unit/stats_aggregate_query_test.cc
     unit/stats_aggregate_rows_test.cc
     unit/stats_read_model_test.cc
+    unit/stats_snapshot_test.cc
+    unit/stats_event_columns_test.cc
     unit/stats_metric_summary_test.cc
     unit/stats_observation_validation_test.cc
   LIBS stats_service_lib)
@@ -31,6 +33,11 @@ lookout_test(stats_replica_test LABEL integration
   LIBS stats_service_lib event_service_lib actor_service_lib)
 lookout_test(stats_feed_test LABEL integration
   SOURCES integration/stats_feed_test.cc integration/stats_cluster.cc
+  LIBS stats_service_lib event_service_lib actor_service_lib)
+# The read-model snapshot: restarts from it, bad files, snapshots the event store no longer
+# matches.
+lookout_test(stats_snapshot_test LABEL integration
+  SOURCES integration/stats_snapshot_test.cc integration/stats_cluster.cc
   LIBS stats_service_lib event_service_lib actor_service_lib)
 lookout_test(stats_ucdp_test LABEL integration
   SOURCES integration/stats_ucdp_test.cc integration/stats_cluster.cc

@@ -75,8 +75,9 @@ Event SyntheticEvents::Next() {
   location->set_country_code(countries_[country]);
   location->set_admin1(absl::StrFormat("%s region %d", countries_[country], Zipf(admin1_weights_)));
   if (unit(random_) < 0.9) {
-    location->set_latitude(-40 + 80 * unit(random_));
-    location->set_longitude(-170 + 340 * unit(random_));
+    // Four decimals, as ACLED and GDELT publish them (about 11 m).
+    location->set_latitude(std::round((-40 + 80 * unit(random_)) * 1e4) / 1e4);
+    location->set_longitude(std::round((-170 + 340 * unit(random_)) * 1e4) / 1e4);
   }
   location->set_geo_precision(lookout::type::v1::GEO_PRECISION_NEAR);
 

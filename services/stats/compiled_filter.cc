@@ -136,9 +136,11 @@ size_t CompiledFilter::Keep(uint32_t* slots, size_t n, bool assume_live) const {
     n = Compact(slots, n, [&](uint32_t s) { return ok[column[s]]; });
   }
   if (!admin1_ok_.empty()) {
-    const uint32_t* column = c.admin1_column();
+    const uint16_t* column = c.admin1_column();
     const uint8_t* ok = admin1_ok_.data();
-    n = Compact(slots, n, [&](uint32_t s) { return ok[column[s]]; });
+    n = Compact(slots, n, [&](uint32_t s) {
+      return ok[column[s] != EventColumns::kWideCode ? column[s] : c.admin1(s)];
+    });
   }
   if (!type_ok_.empty()) {
     const uint8_t* column = c.event_type_column();
@@ -146,21 +148,23 @@ size_t CompiledFilter::Keep(uint32_t* slots, size_t n, bool assume_live) const {
     n = Compact(slots, n, [&](uint32_t s) { return ok[column[s]]; });
   }
   if (!sub_type_ok_.empty()) {
-    const uint16_t* column = c.sub_event_type_column();
+    const uint8_t* column = c.sub_event_type_column();
     const uint8_t* ok = sub_type_ok_.data();
-    n = Compact(slots, n, [&](uint32_t s) { return ok[column[s]]; });
+    n = Compact(slots, n, [&](uint32_t s) {
+      return ok[column[s] != EventColumns::kWideByte ? column[s] : c.sub_event_type(s)];
+    });
   }
   if (has_dates_) {
     // Overlap of [start, end] with [first_day_, last_day_].
     const int32_t* start = c.start_day_column();
-    const uint16_t* span = c.span_column();
+    const uint8_t* span = c.span_column();
     n = Compact(slots, n, [&](uint32_t s) {
       const int32_t end = span[s] != EventColumns::kWideSpan ? start[s] + span[s] : c.end_day(s);
       return start[s] <= last_day_ && end >= first_day_;
     });
   }
   if (min_fatalities_ > 0) {
-    const uint32_t* fatalities = c.fatalities_column();
+    const uint16_t* fatalities = c.fatalities_column();
     n = Compact(slots, n, [&](uint32_t s) {
       return fatalities[s] != EventColumns::kWideCount
                  ? static_cast<int64_t>(fatalities[s]) >= min_fatalities_
@@ -169,11 +173,11 @@ size_t CompiledFilter::Keep(uint32_t* slots, size_t n, bool assume_live) const {
   }
   if (has_box_) {
     // NaN (no point) fails every comparison, so such events never fall inside a box.
-    const double* latitude = c.latitude_column();
-    const double* longitude = c.longitude_column();
     n = Compact(slots, n, [&](uint32_t s) {
-      return latitude[s] >= min_latitude_ && latitude[s] <= max_latitude_ &&
-             longitude[s] >= min_longitude_ && longitude[s] <= max_longitude_;
+      const double latitude = c.latitude(s);
+      const double longitude = c.longitude(s);
+      return latitude >= min_latitude_ && latitude <= max_latitude_ &&
+             longitude >= min_longitude_ && longitude <= max_longitude_;
     });
   }
   if (!actor_ok_.empty()) {

@@ -1,8 +1,10 @@
 #include "services/stats/event_columns.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/validation.h"
@@ -62,7 +64,29 @@ void Shrink(std::vector<T>& v) {
   v.shrink_to_fit();
 }
 
+// `degrees` in units of 1e-7 degree when dividing that integer by 1e7 gives `degrees` back
+// bit for bit. It does for every coordinate written with at most 7 decimals (ACLED and GDELT
+// publish 4, UCDP up to 6): the quotient of two exact doubles is correctly rounded, so it is
+// the double nearest the decimal, which is what parsing the decimal gave. Others: nullopt.
+std::optional<int32_t> FixedCoordinate(double degrees) {
+  if (!(std::fabs(degrees) <= 180.0)) return std::nullopt;  // NaN too
+  const double scaled = std::nearbyint(degrees * 1e7);
+  const auto fixed = static_cast<int32_t>(scaled);  // |scaled| <= 1.8e9 fits
+  if (static_cast<double>(fixed) / 1e7 != degrees) return std::nullopt;
+  if (fixed == 0 && std::signbit(degrees)) return std::nullopt;  // -0.0 stays -0.0
+  return fixed;
+}
+
 }  // namespace
+
+double EventColumns::Coordinate(uint32_t slot, int32_t fixed, int axis) const {
+  if (fixed == kNoPoint) return std::numeric_limits<double>::quiet_NaN();
+  if (fixed == kWideCoordinate) {
+    const ExactPoint& exact = wide_coordinates_.at(slot);
+    return axis == 0 ? exact.latitude : exact.longitude;
+  }
+  return static_cast<double>(fixed) / 1e7;
+}
 
 const std::vector<uint32_t>& EventColumns::Postings(const std::vector<std::vector<uint32_t>>& all,
                                                     uint32_t code) {
@@ -70,13 +94,11 @@ const std::vector<uint32_t>& EventColumns::Postings(const std::vector<std::vecto
   return code < all.size() ? all[code] : *kNone;
 }
 
-EventColumns::EventColumns() : numeric_ids_(0, SlotHash{&id_key_}, SlotEq{&id_key_}) {}
+EventColumns::EventColumns() = default;
 
 std::optional<uint32_t> EventColumns::SlotOf(absl::string_view id) const {
   if (std::optional<uint64_t> numeric = ParseNumericId(id)) {
-    auto it = numeric_ids_.find(NumericId{*numeric});
-    if (it != numeric_ids_.end()) return *it;
-    return std::nullopt;
+    return numeric_ids_.Find(*numeric);
   }
   auto it = other_ids_.find(id);
   if (it != other_ids_.end()) return it->second;
@@ -101,7 +123,7 @@ uint32_t EventColumns::AllocateSlot() {
   fatalities_.push_back(0);
   latitude_.push_back(0);
   longitude_.push_back(0);
-  actors_inline_.insert(actors_inline_.end(), kInlineActors, kNoActor);
+  actors_inline_.insert(actors_inline_.end() - 1, kInlineActors * kActorBytes, 0xFF);
   return slot;
 }
 
@@ -118,8 +140,7 @@ absl::Status EventColumns::Upsert(const Event& event) {
   const std::optional<uint64_t> numeric = ParseNumericId(event.id());
   std::optional<uint32_t> existing;
   if (numeric.has_value()) {
-    auto it = numeric_ids_.find(NumericId{*numeric});
-    if (it != numeric_ids_.end()) existing = *it;
+    existing = numeric_ids_.Find(*numeric);
   } else {
     auto it = other_ids_.find(event.id());
     if (it != other_ids_.end()) existing = it->second;
@@ -132,7 +153,7 @@ absl::Status EventColumns::Upsert(const Event& event) {
     slot = AllocateSlot();
     if (numeric.has_value()) {
       id_key_[slot] = *numeric;  // before the insert: the set hashes through this column
-      numeric_ids_.insert(slot);
+      numeric_ids_.Insert(slot);
     } else {
       other_ids_[event.id()] = slot;
     }
@@ -146,8 +167,8 @@ bool EventColumns::Remove(absl::string_view id) {
   std::optional<uint32_t> slot = SlotOf(id);
   if (!slot.has_value()) return false;
   Unlink(*slot);
-  if (ParseNumericId(id).has_value()) {
-    numeric_ids_.erase(*slot);
+  if (std::optional<uint64_t> numeric = ParseNumericId(id)) {
+    numeric_ids_.Erase(*numeric);
   } else {
     other_ids_.erase(std::string(id));
   }
@@ -161,6 +182,7 @@ void EventColumns::Compact() {
   for (auto* postings : {&country_postings_, &actor_postings_, &tag_postings_}) {
     for (std::vector<uint32_t>& list : *postings) Shrink(list);
   }
+  numeric_ids_.Compact(numeric_ids_.size());
   Shrink(id_key_);
   Shrink(flags_);
   Shrink(start_day_);
@@ -211,13 +233,16 @@ void EventColumns::Unlink(uint32_t slot) {
   if (flags_[slot] & kLive) RemoveFromPostings(country_postings_[country_[slot]], slot);
   ForEachActor(slot, [&](uint32_t code) { RemoveFromPostings(actor_postings_[code], slot); });
   ForEachTag(slot, [&](uint32_t code) { RemoveFromPostings(tag_postings_[code], slot); });
-  std::fill_n(actors_inline_.begin() + static_cast<size_t>(slot) * kInlineActors, kInlineActors,
-              kNoActor);
+  std::fill_n(actors_inline_.begin() + static_cast<size_t>(slot) * kInlineActors * kActorBytes,
+              kInlineActors * kActorBytes, 0xFF);
   if (flags_[slot] & kMoreActors) more_actors_.erase(slot);
   if (flags_[slot] & kHasTags) first_tag_.erase(slot);
   if (flags_[slot] & kMoreTags) more_tags_.erase(slot);
   if (span_days_[slot] == kWideSpan) wide_end_day_.erase(slot);
   if (fatalities_[slot] == kWideCount) wide_fatalities_.erase(slot);
+  if (admin1_[slot] == kWideCode) wide_admin1_.erase(slot);
+  if (sub_event_type_[slot] == kWideByte) wide_sub_event_type_.erase(slot);
+  if (latitude_[slot] == kWideCoordinate) wide_coordinates_.erase(slot);
   injured_.erase(slot);
   kidnapped_.erase(slot);
   flags_[slot] &= kLive;
@@ -229,7 +254,7 @@ void EventColumns::Fill(uint32_t slot, const Event& event, int32_t start, int32_
   min_start_day_ = std::min(min_start_day_, start);
   max_start_day_ = std::max(max_start_day_, start);
   if (end - start < kWideSpan) {
-    span_days_[slot] = static_cast<uint16_t>(end - start);
+    span_days_[slot] = static_cast<uint8_t>(end - start);
   } else {
     span_days_[slot] = kWideSpan;
     wide_end_day_[slot] = end;
@@ -239,16 +264,38 @@ void EventColumns::Fill(uint32_t slot, const Event& event, int32_t start, int32_
   const uint32_t country = countries_.Intern(location.country_code());
   country_[slot] = static_cast<uint16_t>(country);
   AddToPostings(country_postings_, country, slot);
-  admin1_[slot] = admin1s_.Intern(location.admin1());
+  const uint32_t admin1 = admin1s_.Intern(location.admin1());
+  if (admin1 < kWideCode) {
+    admin1_[slot] = static_cast<uint16_t>(admin1);
+  } else {
+    admin1_[slot] = kWideCode;
+    wide_admin1_[slot] = admin1;
+  }
   event_type_[slot] = static_cast<uint8_t>(std::clamp<int>(event.event_type(), 0, UINT8_MAX));
-  sub_event_type_[slot] = static_cast<uint16_t>(sub_event_types_.Intern(event.sub_event_type()));
-  const bool has_point = location.has_latitude() && location.has_longitude();
-  latitude_[slot] = has_point ? location.latitude() : std::numeric_limits<double>::quiet_NaN();
-  longitude_[slot] = has_point ? location.longitude() : std::numeric_limits<double>::quiet_NaN();
+  const uint32_t sub_event_type = sub_event_types_.Intern(event.sub_event_type());
+  if (sub_event_type < kWideByte) {
+    sub_event_type_[slot] = static_cast<uint8_t>(sub_event_type);
+  } else {
+    sub_event_type_[slot] = kWideByte;
+    wide_sub_event_type_[slot] = sub_event_type;
+  }
+  if (!location.has_latitude() || !location.has_longitude()) {
+    latitude_[slot] = longitude_[slot] = kNoPoint;
+  } else {
+    const std::optional<int32_t> lat = FixedCoordinate(location.latitude());
+    const std::optional<int32_t> lon = FixedCoordinate(location.longitude());
+    if (lat.has_value() && lon.has_value()) {
+      latitude_[slot] = *lat;
+      longitude_[slot] = *lon;
+    } else {
+      latitude_[slot] = longitude_[slot] = kWideCoordinate;
+      wide_coordinates_[slot] = ExactPoint{location.latitude(), location.longitude()};
+    }
+  }
 
   const int64_t fatalities = event.fatalities();
   if (fatalities >= 0 && fatalities < kWideCount) {
-    fatalities_[slot] = static_cast<uint32_t>(fatalities);
+    fatalities_[slot] = static_cast<uint16_t>(fatalities);
   } else {
     fatalities_[slot] = kWideCount;
     wide_fatalities_[slot] = fatalities;
@@ -263,24 +310,27 @@ void EventColumns::Fill(uint32_t slot, const Event& event, int32_t start, int32_
   }
 
   // An actor with two roles in one event still counts the event once.
-  uint32_t* inline_actors = actors_inline_.data() + static_cast<size_t>(slot) * kInlineActors;
-  int distinct = 0;
+  absl::InlinedVector<uint32_t, kInlineActors + 1> distinct;
   for (const auto& participant : event.participants()) {
     const uint32_t code = actors_.Intern(participant.actor_id());
-    bool seen = std::find(inline_actors, inline_actors + std::min(distinct, kInlineActors), code) !=
-                inline_actors + std::min(distinct, kInlineActors);
-    if (!seen && distinct > kInlineActors) {
-      const std::vector<uint32_t>& more = more_actors_[slot];
-      seen = std::find(more.begin(), more.end(), code) != more.end();
+    if (std::find(distinct.begin(), distinct.end(), code) == distinct.end()) {
+      distinct.push_back(code);
     }
-    if (seen) continue;
-    if (distinct < kInlineActors) {
-      inline_actors[distinct] = code;
+  }
+  uint8_t* inline_actors =
+      actors_inline_.data() + static_cast<size_t>(slot) * kInlineActors * kActorBytes;
+  int placed = 0;
+  for (const uint32_t code : distinct) {
+    if (placed < kInlineActors && code <= kMaxInlineActor) {
+      uint8_t* p = inline_actors + placed * kActorBytes;
+      p[0] = static_cast<uint8_t>(code);
+      p[1] = static_cast<uint8_t>(code >> 8);
+      p[2] = static_cast<uint8_t>(code >> 16);
+      ++placed;
     } else {
       flags |= kMoreActors;
       more_actors_[slot].push_back(code);
     }
-    ++distinct;
     AddToPostings(actor_postings_, code, slot);
   }
 

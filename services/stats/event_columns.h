@@ -4,15 +4,20 @@
 // or one actor touches only those events. Notes are not kept: full-text matching is the event
 // service's (see text_search.h).
 //
-// About 80 bytes per event: most columns are 1-4 bytes wide, and rare or wide values (events
-// spanning more than 65534 days, fatalities above 4 billion, a fourth actor, tags, injured and
-// kidnapped counts) live in side maps keyed by slot, so the common event pays nothing for them.
+// About 60 bytes per event: most columns are 1-4 bytes wide, and rare or wide values (events
+// spanning more than 254 days, fatalities above 65534, admin1 codes past 65534, sub-event type
+// codes past 254, coordinates
+// with more than 7 decimals, a fourth actor, tags, injured and kidnapped counts) live in side
+// maps keyed by slot, so the common event pays nothing for them. Coordinates are kept in
+// units of 1e-7 degree only when that gives the same double back (see FixedCoordinate), so
+// box filters compare exactly the values the event service stores.
 //
 // Not thread-safe: ReadModel serialises writers against readers.
 #ifndef LOOKOUT_SERVICES_STATS_EVENT_COLUMNS_H_
 #define LOOKOUT_SERVICES_STATS_EVENT_COLUMNS_H_
 
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +28,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "lookout/event/v1/event.pb.h"
+#include "services/stats/slot_index.h"
+#include "services/stats/snapshot_codec.h"
 #include "services/stats/string_dictionary.h"
 
 namespace lookout::stats {
@@ -31,6 +38,10 @@ class EventColumns {
  public:
   static constexpr uint32_t kNoActor = UINT32_MAX;
   static constexpr int kInlineActors = 3;
+  // Inline actor codes take 3 bytes each; the (never seen) codes past 2^24 - 2 are kept with
+  // the fourth and later actors.
+  static constexpr int kActorBytes = 3;
+  static constexpr uint32_t kMaxInlineActor = 0xFFFFFE;
 
   EventColumns();
   // The id index refers to this object's own columns.
@@ -48,6 +59,13 @@ class EventColumns {
   // metrics; the dictionaries' strings and the hash tables' own overhead are left out.
   size_t ApproximateBytes() const;
 
+  // Snapshots (event_columns_snapshot.cc): every column, side map, postings list, free slot and
+  // dictionary as it is, so loaded columns equal these slot for slot and code for code.
+  void SaveTo(SnapshotWriter& out) const;
+  // Fills these columns, which must be new (empty). DATA_LOSS saying what is missing or
+  // inconsistent; the columns are then unusable and must be dropped.
+  absl::Status LoadFrom(SnapshotReader& in);
+
   std::optional<uint32_t> SlotOf(absl::string_view id) const;
   // Slots run from 0 to slot_count() - 1; dead slots (deleted events) are skipped by live().
   uint32_t slot_count() const { return static_cast<uint32_t>(flags_.size()); }
@@ -58,42 +76,60 @@ class EventColumns {
   bool live(uint32_t slot) const { return flags_[slot] & kLive; }
   int32_t start_day(uint32_t slot) const { return start_day_[slot]; }
   int32_t end_day(uint32_t slot) const {
-    const uint16_t span = span_days_[slot];
+    const uint8_t span = span_days_[slot];
     return span != kWideSpan ? start_day_[slot] + span : wide_end_day_.at(slot);
   }
   uint32_t country(uint32_t slot) const { return country_[slot]; }
-  uint32_t admin1(uint32_t slot) const { return admin1_[slot]; }
+  uint32_t admin1(uint32_t slot) const {
+    const uint16_t code = admin1_[slot];
+    return code != kWideCode ? code : wide_admin1_.at(slot);
+  }
   uint32_t event_type(uint32_t slot) const { return event_type_[slot]; }
-  uint32_t sub_event_type(uint32_t slot) const { return sub_event_type_[slot]; }
+  uint32_t sub_event_type(uint32_t slot) const {
+    const uint8_t code = sub_event_type_[slot];
+    return code != kWideByte ? code : wide_sub_event_type_.at(slot);
+  }
   int64_t fatalities(uint32_t slot) const {
     const uint32_t value = fatalities_[slot];
     return value != kWideCount ? value : wide_fatalities_.at(slot);
   }
   // The best count of `kind` (KILLED is fatalities(); INJURED and KIDNAPPED are kept too).
   int64_t casualties(uint32_t slot, lookout::event::v1::CasualtyKind kind) const;
-  // NaN when the event has no point.
-  double latitude(uint32_t slot) const { return latitude_[slot]; }
-  double longitude(uint32_t slot) const { return longitude_[slot]; }
+  // NaN when the event has no point. Exactly the stored double (see FixedCoordinate).
+  double latitude(uint32_t slot) const { return Coordinate(slot, latitude_[slot], 0); }
+  double longitude(uint32_t slot) const { return Coordinate(slot, longitude_[slot], 1); }
 
   // Raw columns for the query kernels, indexed by slot.
   const uint8_t* flags_column() const { return flags_.data(); }
   const int32_t* start_day_column() const { return start_day_.data(); }
   const uint16_t* country_column() const { return country_.data(); }
-  const uint32_t* admin1_column() const { return admin1_.data(); }
+  const uint16_t* admin1_column() const { return admin1_.data(); }
   const uint8_t* event_type_column() const { return event_type_.data(); }
-  const uint16_t* sub_event_type_column() const { return sub_event_type_.data(); }
-  const uint16_t* span_column() const { return span_days_.data(); }
-  const uint32_t* fatalities_column() const { return fatalities_.data(); }
-  const double* latitude_column() const { return latitude_.data(); }
-  const double* longitude_column() const { return longitude_.data(); }
+  const uint8_t* sub_event_type_column() const { return sub_event_type_.data(); }
+  const uint8_t* span_column() const { return span_days_.data(); }
+  const uint16_t* fatalities_column() const { return fatalities_.data(); }
   static constexpr uint8_t kLive = 1;
-  // Column values that mean "look in the side map" (end_day(), fatalities()).
-  static constexpr uint16_t kWideSpan = UINT16_MAX;
-  static constexpr uint32_t kWideCount = UINT32_MAX;
+  // Column values that mean "look in the side map" (end_day(), fatalities(), admin1()).
+  static constexpr uint8_t kWideSpan = UINT8_MAX;
+  static constexpr uint8_t kWideByte = UINT8_MAX;
+  static constexpr uint16_t kWideCount = UINT16_MAX;
+  static constexpr uint16_t kWideCode = UINT16_MAX;
+  // Coordinate column values: no point, and "the exact double is in the side map".
+  static constexpr int32_t kNoPoint = INT32_MIN;
+  static constexpr int32_t kWideCoordinate = INT32_MIN + 1;
 
-  // kInlineActors actor codes per slot, kNoActor-padded; more_actors() holds the rest when
-  // has_more_actors().
-  const uint32_t* actors_inline_column() const { return actors_inline_.data(); }
+  // The k-th inline actor code of a slot (k < kInlineActors), or kNoActor past the last;
+  // more_actors() holds the rest when has_more_actors().
+  uint32_t inline_actor(uint32_t slot, int k) const {
+    // One 4-byte load (the column ends in a pad byte, so the last code can be read so too).
+    uint32_t word;
+    std::memcpy(&word,
+                actors_inline_.data() +
+                    (static_cast<size_t>(slot) * kInlineActors + k) * kActorBytes,
+                sizeof(word));
+    const uint32_t code = word & 0xFFFFFF;
+    return code != 0xFFFFFF ? code : kNoActor;
+  }
   bool has_more_actors(uint32_t slot) const { return flags_[slot] & kMoreActors; }
   const std::vector<uint32_t>& more_actors(uint32_t slot) const { return more_actors_.at(slot); }
 
@@ -101,8 +137,8 @@ class EventColumns {
   template <typename Fn>
   void ForEachActor(uint32_t slot, Fn&& fn) const {
     for (int i = 0; i < kInlineActors; ++i) {
-      const uint32_t code = actors_inline_[slot * kInlineActors + i];
-      if (code == kNoActor) return;
+      const uint32_t code = inline_actor(slot, i);
+      if (code == kNoActor) break;
       fn(code);
     }
     if (flags_[slot] & kMoreActors) {
@@ -146,25 +182,12 @@ class EventColumns {
   static constexpr uint8_t kHasTags = 4;
   static constexpr uint8_t kMoreTags = 8;
 
-  // Ids the event service issues ("evt_" + 16 lower-case hex digits) are 8-byte keys in a
-  // column, indexed by a set of slots hashed through that column (8 + ~10 bytes per event
-  // instead of a string map's ~60); any other id falls back to a string map.
-  struct NumericId {
-    uint64_t value;
+  // The coordinates of an event that the columns cannot hold exactly.
+  struct ExactPoint {
+    double latitude;
+    double longitude;
   };
-  struct SlotHash {
-    using is_transparent = void;
-    const std::vector<uint64_t>* keys;
-    size_t operator()(uint32_t slot) const { return absl::Hash<uint64_t>()((*keys)[slot]); }
-    size_t operator()(NumericId id) const { return absl::Hash<uint64_t>()(id.value); }
-  };
-  struct SlotEq {
-    using is_transparent = void;
-    const std::vector<uint64_t>* keys;
-    bool operator()(uint32_t a, uint32_t b) const { return a == b; }
-    bool operator()(uint32_t a, NumericId b) const { return (*keys)[a] == b.value; }
-    bool operator()(NumericId a, uint32_t b) const { return a.value == (*keys)[b]; }
-  };
+  double Coordinate(uint32_t slot, int32_t fixed, int axis) const;
 
   static const std::vector<uint32_t>& Postings(const std::vector<std::vector<uint32_t>>& all,
                                                uint32_t code);
@@ -173,26 +196,34 @@ class EventColumns {
   void Unlink(uint32_t slot);
   void Fill(uint32_t slot, const lookout::event::v1::Event& event, int32_t start, int32_t end);
 
+  // Ids the event service issues ("evt_" + 16 lower-case hex digits) are 8-byte keys in a
+  // column, indexed by slot (8 + ~6 bytes per event instead of a string map's ~60); any other
+  // id falls back to a string map.
   std::vector<uint64_t> id_key_;
-  absl::flat_hash_set<uint32_t, SlotHash, SlotEq> numeric_ids_;
+  SlotIndex numeric_ids_{&id_key_};
   absl::flat_hash_map<std::string, uint32_t> other_ids_;
   std::vector<uint32_t> free_slots_;
   size_t live_count_ = 0;
 
   std::vector<uint8_t> flags_;
   std::vector<int32_t> start_day_;
-  std::vector<uint16_t> span_days_;
+  std::vector<uint8_t> span_days_;
   std::vector<uint16_t> country_;
-  std::vector<uint32_t> admin1_;
+  std::vector<uint16_t> admin1_;
   std::vector<uint8_t> event_type_;
-  std::vector<uint16_t> sub_event_type_;
-  std::vector<uint32_t> fatalities_;
-  std::vector<double> latitude_;
-  std::vector<double> longitude_;
-  std::vector<uint32_t> actors_inline_;  // kInlineActors per slot, kNoActor-padded
+  std::vector<uint8_t> sub_event_type_;
+  std::vector<uint16_t> fatalities_;
+  std::vector<int32_t> latitude_;   // 1e-7 degree, kNoPoint or kWideCoordinate
+  std::vector<int32_t> longitude_;
+  // kInlineActors codes of kActorBytes per slot, little-endian, padded with 0xFFFFFF, and one
+  // pad byte at the end (see inline_actor).
+  std::vector<uint8_t> actors_inline_ = std::vector<uint8_t>(1, 0xFF);
 
   absl::flat_hash_map<uint32_t, int32_t> wide_end_day_;
   absl::flat_hash_map<uint32_t, int64_t> wide_fatalities_;
+  absl::flat_hash_map<uint32_t, uint32_t> wide_admin1_;
+  absl::flat_hash_map<uint32_t, uint32_t> wide_sub_event_type_;
+  absl::flat_hash_map<uint32_t, ExactPoint> wide_coordinates_;
   absl::flat_hash_map<uint32_t, int64_t> injured_;
   absl::flat_hash_map<uint32_t, int64_t> kidnapped_;
   absl::flat_hash_map<uint32_t, std::vector<uint32_t>> more_actors_;

@@ -80,12 +80,17 @@ void FeedFollower::Run() {
     const LogPosition position = model_->position();
     if (status.code() == absl::StatusCode::kFailedPrecondition &&
         (position.sequence > 0 || !position.change_log_id.empty())) {
-      LogWarning(
-          "the event service's change log was replaced; rebuilding the read model from "
-          "sequence 0",
-          {{"error", status.ToString()},
-           {"change_log_id", position.change_log_id},
-           {"applied_sequence", absl::StrCat(position.sequence)}});
+      // A model loaded from a snapshot is refused the same way when the snapshot is ahead of
+      // the log's head or from another log (the event store was replaced since it was taken).
+      LogWarning(model_->restored() && !caught_up
+                     ? "the read model snapshot does not belong to the event service's change "
+                       "log (another log, or ahead of its head); ignoring it and rebuilding "
+                       "from sequence 0"
+                     : "the event service's change log was replaced; rebuilding the read model "
+                       "from sequence 0",
+                 {{"error", status.ToString()},
+                  {"change_log_id", position.change_log_id},
+                  {"applied_sequence", absl::StrCat(position.sequence)}});
       model_->Reset();
       caught_up = false;
       backoff = options_.initial_backoff;

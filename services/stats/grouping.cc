@@ -56,8 +56,12 @@ void AddAxis(const EventColumns& columns, const Axis& axis, const uint32_t* slot
       break;
     }
     case v1::DIMENSION_ADMIN1: {
-      const uint32_t* column = columns.admin1_column();
-      add([&](size_t i) { return static_cast<int32_t>(column[slots[i]]); });
+      const uint16_t* column = columns.admin1_column();
+      add([&](size_t i) {
+        const uint16_t code = column[slots[i]];
+        return static_cast<int32_t>(code != EventColumns::kWideCode ? code
+                                                                    : columns.admin1(slots[i]));
+      });
       break;
     }
     case v1::DIMENSION_EVENT_TYPE: {
@@ -66,8 +70,13 @@ void AddAxis(const EventColumns& columns, const Axis& axis, const uint32_t* slot
       break;
     }
     case v1::DIMENSION_SUB_EVENT_TYPE: {
-      const uint16_t* column = columns.sub_event_type_column();
-      add([&](size_t i) { return static_cast<int32_t>(column[slots[i]]); });
+      const uint8_t* column = columns.sub_event_type_column();
+      add([&](size_t i) {
+        const uint8_t code = column[slots[i]];
+        return static_cast<int32_t>(code != EventColumns::kWideByte
+                                        ? code
+                                        : columns.sub_event_type(slots[i]));
+      });
       break;
     }
     default:
@@ -147,7 +156,7 @@ Grouping GroupEvents(const EventColumns& columns, const CompiledFilter& filter,
   }
   const bool any_time = std::any_of(axes.begin(), axes.end(), [](const Axis& a) { return a.time; });
   const int32_t* start_days = columns.start_day_column();
-  const uint32_t* fatality_column = columns.fatalities_column();
+  const uint16_t* fatality_column = columns.fatalities_column();
 
   // Visits the matching events a block at a time: fatalities, bucket days and each axis's
   // share of the group index are tight loops over the block, with running totals in locals so
@@ -165,7 +174,7 @@ Grouping GroupEvents(const EventColumns& columns, const CompiledFilter& filter,
       total_events += static_cast<int64_t>(n);
       int64_t block_fatalities = 0;
       for (size_t i = 0; i < n; ++i) {
-        const uint32_t f = fatality_column[slots[i]];
+        const uint16_t f = fatality_column[slots[i]];
         fatalities[i] = f != EventColumns::kWideCount ? f : columns.fatalities(slots[i]);
         block_fatalities = SaturatingAdd(block_fatalities, fatalities[i]);
       }
@@ -188,16 +197,14 @@ Grouping GroupEvents(const EventColumns& columns, const CompiledFilter& filter,
       // The inline actors fill arrays sized for them; only a fourth actor and beyond (rare)
       // grows them.
       const uint64_t actor_stride = axes[actor_axis].stride;
-      const uint32_t* inline_actors = columns.actors_inline_column();
       actor_index.resize(n * EventColumns::kInlineActors);
       actor_fatalities.resize(n * EventColumns::kInlineActors);
       size_t m = 0;
       for (size_t i = 0; i < n; ++i) {
-        const uint32_t* actors =
-            inline_actors + static_cast<size_t>(slots[i]) * EventColumns::kInlineActors;
-        for (int k = 0; k < EventColumns::kInlineActors && actors[k] != EventColumns::kNoActor;
-             ++k) {
-          actor_index[m] = index[i] + static_cast<uint64_t>(actors[k]) * actor_stride;
+        for (int k = 0; k < EventColumns::kInlineActors; ++k) {
+          const uint32_t actor = columns.inline_actor(slots[i], k);
+          if (actor == EventColumns::kNoActor) break;
+          actor_index[m] = index[i] + static_cast<uint64_t>(actor) * actor_stride;
           actor_fatalities[m] = fatalities[i];
           ++m;
         }

@@ -30,14 +30,19 @@
 #include "services/stats/observation_owner.h"
 #include "services/stats/observation_store_factory.h"
 #include "services/stats/read_model.h"
+#include "services/stats/snapshot_keeper.h"
 #include "services/stats/stats_service.h"
 #include "services/stats/text_search.h"
 
 ABSL_FLAG(std::string, host, "0.0.0.0", "Address to listen on.");
 ABSL_FLAG(int, port, 50054, "gRPC port (0 picks a free one).");
 ABSL_FLAG(std::string, data_dir, "var/data",
-          "Directory of stats.db (observations) when --database_url is empty; created if "
-          "missing.");
+          "Directory of stats.db (observations) when --database_url is empty, and of the read "
+          "model snapshot; created if missing.");
+ABSL_FLAG(int, snapshot_interval_seconds, 300,
+          "How often the read model is written to data_dir/read_model.snapshot (also after each "
+          "catch-up and at shutdown) and loaded from there at start-up; 0 turns snapshots off "
+          "(every start replays the whole change log).");
 ABSL_FLAG(std::string, internal_token, "",
           "Shared secret callers must present, and the stats service presents to the event "
           "service (required; prefer LOOKOUT_INTERNAL_TOKEN).");
@@ -131,6 +136,10 @@ int Run() {
   if (metrics_port != -1) config.CheckPort("metrics_port", metrics_port, /*allow_zero=*/true);
   if (drain_grace_seconds < 0) config.Add("drain_grace_seconds", "must not be negative");
   if (shutdown_delay_seconds < 0) config.Add("shutdown_delay_seconds", "must not be negative");
+  const int snapshot_interval_seconds = absl::GetFlag(FLAGS_snapshot_interval_seconds);
+  if (snapshot_interval_seconds < 0) {
+    config.Add("snapshot_interval_seconds", "must not be negative (0 turns snapshots off)");
+  }
   config.ExitIfAny();
 
   InitLogging("stats");
@@ -164,7 +173,8 @@ int Run() {
            {"metrics_port", absl::StrCat(metrics_port)},
            {"reflection", absl::GetFlag(FLAGS_reflection) ? "on" : "off"},
            {"drain_grace_seconds", absl::StrCat(drain_grace_seconds)},
-           {"shutdown_delay_seconds", absl::StrCat(shutdown_delay_seconds)}});
+           {"shutdown_delay_seconds", absl::StrCat(shutdown_delay_seconds)},
+           {"snapshot_interval_seconds", absl::StrCat(snapshot_interval_seconds)}});
 
   if (!local_store && database.has_value()) {
     LogWarning("database_url is not used: this replica forwards observations to observations_addr");
@@ -238,14 +248,41 @@ int Run() {
     LogError("cannot start the server", {{"error", started.ToString()}});
     return 1;
   }
+  // A snapshot lets the follower start from its sequence instead of 0; health still turns
+  // SERVING only once the catch-up from there reaches the head.
+  std::unique_ptr<SnapshotKeeper> snapshots;
+  bool snapshot_dir_ok = snapshot_interval_seconds > 0;
+  if (snapshot_dir_ok) {
+    // A server that keeps nothing else on disk (a replica, PostgreSQL) may have no writable
+    // data_dir: it then runs without snapshots, as before they existed, rather than not at all.
+    std::error_code snapshot_dir_error;
+    std::filesystem::create_directories(data_dir, snapshot_dir_error);
+    if (snapshot_dir_error) {
+      snapshot_dir_ok = false;
+      LogWarning("read model snapshots off: cannot create data_dir",
+                 {{"data_dir", data_dir}, {"error", snapshot_dir_error.message()}});
+    }
+  }
+  if (snapshot_dir_ok) {
+    SnapshotOptions snapshot_options;
+    snapshot_options.path = (std::filesystem::path(data_dir) / kSnapshotFileName).string();
+    snapshot_options.interval = absl::Seconds(snapshot_interval_seconds);
+    snapshots = std::make_unique<SnapshotKeeper>(&model, snapshot_options);
+    snapshots->Load().IgnoreError();  // logged; the model then rebuilds from sequence 0
+    snapshots->Start();
+  }
   FeedOptions feed_options;
   feed_options.internal_token = token;
-  FeedFollower follower(event_stub.get(), &model, feed_options,
-                        [&runner] { runner.SetServing(true); });
+  FeedFollower follower(event_stub.get(), &model, feed_options, [&runner, &snapshots] {
+    runner.SetServing(true);
+    if (snapshots != nullptr) snapshots->CaughtUp();
+  });
   const auto gauges = ExportReadModelMetrics(&model, &follower, &MetricsRegistry::Global());
   follower.Start();
   const int code = runner.RunUntilSignal();
   follower.Stop();
+  // The last snapshot covers every change applied, so the next start replays nothing.
+  if (snapshots != nullptr) snapshots->Stop();
   return code;
 }
 

@@ -80,8 +80,29 @@ void ReadModel::Reset() {
     change_log_id_.clear();
     applied_etag_.clear();
     caught_up_ = false;
+    restored_ = false;
   }
   // The old columns are freed here, outside the lock (a million events take a while).
+}
+
+bool ReadModel::Restore(std::unique_ptr<EventColumns> columns, const LogPosition& position) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (applied_sequence_ != 0 || !change_log_id_.empty()) return false;
+    columns_.swap(columns);
+    applied_sequence_ = position.sequence;
+    change_log_id_ = position.change_log_id;
+    applied_etag_ = position.etag;
+    caught_up_ = false;
+    restored_ = true;
+  }
+  // `columns` now holds the empty columns the model started with; freed outside the lock.
+  return true;
+}
+
+bool ReadModel::restored() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return restored_;
 }
 
 bool ReadModel::caught_up() const {

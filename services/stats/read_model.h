@@ -46,6 +46,12 @@ class ReadModel {
   // Forgets every change and the log they came from, and is no longer caught up: the log was
   // replaced (recreated or restored) and the model is rebuilt from sequence 0.
   void Reset();
+  // Takes columns loaded from a snapshot, with the position they cover, instead of applying
+  // the log up to there: the follower then catches up from `position`. Only an empty model
+  // (nothing applied, no log) can take them; false otherwise, and nothing changes.
+  bool Restore(std::unique_ptr<EventColumns> columns, const LogPosition& position);
+  // True from Restore until Reset: the model started from a snapshot (not from sequence 0).
+  bool restored() const;
 
   // Returns once the model has applied `sequence`, or UNAVAILABLE at `deadline`.
   absl::Status WaitForSequence(int64_t sequence, absl::Time deadline) const;
@@ -79,6 +85,7 @@ class ReadModel {
   std::string change_log_id_ ABSL_GUARDED_BY(mu_);
   std::string applied_etag_ ABSL_GUARDED_BY(mu_);
   bool caught_up_ ABSL_GUARDED_BY(mu_) = false;
+  bool restored_ ABSL_GUARDED_BY(mu_) = false;
   int64_t rejected_changes_ ABSL_GUARDED_BY(mu_) = 0;
 };
 

@@ -27,6 +27,7 @@
 #include "services/stats/observation_manager.h"
 #include "services/stats/observation_owner.h"
 #include "services/stats/observation_store_factory.h"
+#include "services/stats/snapshot_keeper.h"
 #include "services/stats/stats_service.h"
 #include "services/stats/text_search.h"
 
@@ -86,6 +87,8 @@ struct StatsCluster::StatsServer {
   std::unique_ptr<StatsServiceImpl> service;
   std::unique_ptr<ServerRunner> runner;
   std::unique_ptr<FeedFollower> follower;
+  std::unique_ptr<SnapshotKeeper> snapshots;
+  absl::StatusOr<SnapshotInfo> snapshot_load = absl::NotFoundError("no snapshot path");
 };
 
 StatsCluster::StatsCluster(std::string dir) : dir_(std::move(dir)) {}
@@ -213,8 +216,21 @@ void StatsCluster::StartStats(StatsOptions options) {
     feed.internal_token = kToken;
     feed.max_backoff = options.feed_max_backoff;
     ServerRunner* runner = s.runner.get();
+    SnapshotKeeper* snapshots = nullptr;
+    if (!options.snapshot_path.empty()) {
+      SnapshotOptions snapshot_options;
+      snapshot_options.path = options.snapshot_path;
+      snapshot_options.interval = absl::Hours(1);
+      s.snapshots = std::make_unique<SnapshotKeeper>(s.model.get(), snapshot_options);
+      s.snapshot_load = s.snapshots->Load();
+      s.snapshots->Start();
+      snapshots = s.snapshots.get();
+    }
     s.follower = std::make_unique<FeedFollower>(s.event_stub.get(), s.model.get(), feed,
-                                                [runner] { runner->SetServing(true); });
+                                                [runner, snapshots] {
+                                                  runner->SetServing(true);
+                                                  if (snapshots != nullptr) snapshots->CaughtUp();
+                                                });
     s.follower->Start();
   }
 }
@@ -223,6 +239,7 @@ void StatsCluster::StopStats() {
   if (stats_ == nullptr) return;
   if (stats_->follower != nullptr) stats_->follower->Stop();
   stats_->runner->Stop();
+  if (stats_->snapshots != nullptr) stats_->snapshots->Stop();  // the last snapshot, as main.cc
   stats_.reset();
 }
 
@@ -245,6 +262,9 @@ bool StatsCluster::WaitStatsServing(absl::Duration timeout) {
 
 ReadModel& StatsCluster::model() { return *stats_->model; }
 FeedFollower& StatsCluster::follower() { return *stats_->follower; }
+const absl::StatusOr<SnapshotInfo>& StatsCluster::snapshot_load() const {
+  return stats_->snapshot_load;
+}
 
 std::unique_ptr<grpc::ClientContext> StatsCluster::Context(absl::Duration timeout) {
   auto context = std::make_unique<grpc::ClientContext>();

@@ -21,6 +21,7 @@
 #include "lookout/stats/v1/stats_service.grpc.pb.h"
 #include "services/stats/feed_follower.h"
 #include "services/stats/read_model.h"
+#include "services/stats/read_model_snapshot.h"
 #include "tests/testing/stats_observations.h"
 
 namespace lookout::stats::testing {
@@ -46,6 +47,9 @@ struct StatsOptions {
   // Where the observations live (unset: stats.db in the cluster's directory). Ignored with
   // `observations_addr`.
   std::optional<StoreLocation> observation_store;
+  // Non-empty: the read model snapshot file (as data_dir/read_model.snapshot): loaded before
+  // the feed starts, written after each catch-up and when the stats service stops.
+  std::string snapshot_path;
 };
 
 class StatsCluster {
@@ -74,6 +78,8 @@ class StatsCluster {
   ReadModel& model();
   FeedFollower& follower();
   int actor_port() const { return actor_port_; }
+  // What loading StatsOptions::snapshot_path gave (NOT_FOUND without a path).
+  const absl::StatusOr<SnapshotInfo>& snapshot_load() const;
   int event_port() const { return event_port_; }
   int stats_port() const { return stats_port_; }
 
