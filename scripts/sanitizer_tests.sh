@@ -14,7 +14,8 @@
 # (log_path): a child killed by its test, or one whose exit status no test reads, cannot lose a
 # finding. Any report fails the run, even when every test passed, and is printed at the end.
 # Suppressions (third-party code only, each with its reason) are in tests/sanitizers/.
-# Environment: LOOKOUT_SANITIZER_JOBS (ninja and ctest parallelism; default: ninja's own and 2).
+# Environment: LOOKOUT_SANITIZER_JOBS (ninja and ctest parallelism; default: ninja's own and 2),
+# LOOKOUT_SANITIZER_BUILD=0 (run the binaries already built, e.g. while another build runs).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -52,25 +53,45 @@ fi
 
 # ccache keys on paths relative to the checkout (scripts/setup.sh does the same).
 export CCACHE_BASEDIR=$ROOT CCACHE_NOHASHDIR=1
-echo "sanitizer ($KIND): configuring $BUILD_DIR"
-cmake --preset "$KIND" >/dev/null
 rm -rf "$REPORTS"
 mkdir -p "$REPORTS"
-echo "sanitizer ($KIND): building lookout_test_binaries"
-if ! ninja -C "$BUILD_DIR" ${LOOKOUT_SANITIZER_JOBS:+-j"$LOOKOUT_SANITIZER_JOBS"} \
-    lookout_test_binaries >"$BUILD_DIR/sanitizer-build.log" 2>&1; then
-  tail -n 60 "$BUILD_DIR/sanitizer-build.log" >&2
-  echo "sanitizer ($KIND): build failed (all of it in $BUILD_DIR/sanitizer-build.log)" >&2
-  exit 1
+if [ "${LOOKOUT_SANITIZER_BUILD:-1}" = 0 ]; then
+  echo "sanitizer ($KIND): LOOKOUT_SANITIZER_BUILD=0, so the binaries are run as they are"
+else
+  echo "sanitizer ($KIND): configuring and building lookout_test_binaries in $BUILD_DIR"
+  cmake --preset "$KIND" >/dev/null
+  if ! ninja -C "$BUILD_DIR" ${LOOKOUT_SANITIZER_JOBS:+-j"$LOOKOUT_SANITIZER_JOBS"} \
+      lookout_test_binaries >"$BUILD_DIR/sanitizer-build.log" 2>&1; then
+    tail -n 60 "$BUILD_DIR/sanitizer-build.log" "$REPORTS"/report.* >&2 2>/dev/null || true
+    echo "sanitizer ($KIND): build failed (all of it in $BUILD_DIR/sanitizer-build.log)" >&2
+    exit 1
+  fi
 fi
 # Reports written while linking (gtest discovery) belong to the run as much as any other.
 built=$(date +%s)
 
-echo "sanitizer ($KIND): ctest -L 'unit|integration' -LE 'e2e|deploy' $*"
+# Left out: tests whose assertion is a bound that holds only when the code runs at its normal
+# speed, not a property a sanitizer checks. The WAL-size bounds assume the checkpoint thread and
+# readers keep pace with the writers; at a sanitizer's speed a restart keeps meeting a running
+# checkpoint and the WAL grows to four times the limit (measured here, with no sanitizer report).
+# The regular build runs them.
+SLOW_BOUNDS='^SqliteDatabaseTest\.TheWalStaysBounded'
+echo "sanitizer ($KIND): ctest -L 'unit|integration' -LE 'e2e|deploy' -E '$SLOW_BOUNDS' $*"
 status=0
 ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 600 -j"${LOOKOUT_SANITIZER_JOBS:-2}" \
-  -L 'unit|integration' -LE 'e2e|deploy' "$@" || status=$?
+  -L 'unit|integration' -LE 'e2e|deploy' -E "$SLOW_BOUNDS" "$@" || status=$?
 finished=$(date +%s)
+
+# UndefinedBehaviorSanitizer in the ASan runtime ignores log_path (GCC 12) and reports on
+# stderr: a report in any test's output fails the run too (one from a child process reaches its
+# test only through the child's exit status or a log the test prints).
+if grep -q -E 'runtime error:|ERROR: (Address|Leak)Sanitizer|WARNING: ThreadSanitizer' \
+    "$BUILD_DIR"/Testing/Temporary/LastTest*.log 2>/dev/null; then
+  echo "sanitizer ($KIND): a sanitizer report in the tests' output:" >&2
+  grep -h -B2 -A30 -E 'runtime error:|ERROR: (Address|Leak)Sanitizer|WARNING: ThreadSanitizer' \
+    "$BUILD_DIR"/Testing/Temporary/LastTest*.log >&2 || true
+  status=1
+fi
 
 shopt -s nullglob
 reports=("$REPORTS"/report.*)
