@@ -18,5 +18,6 @@ foreach(format ${LOOKOUT_FUZZ_TARGETS})
       COMMAND ${format}_fuzz_replay
         ${PROJECT_SOURCE_DIR}/tests/fixtures/${format} ${PROJECT_SOURCE_DIR}/fuzz/regressions/${format})
     set_tests_properties(cli.fuzz_regressions.${format} PROPERTIES LABELS unit TIMEOUT 120)
+    set_property(GLOBAL APPEND PROPERTY LOOKOUT_TEST_BINARIES ${format}_fuzz_replay)
   endif()
 endforeach()

@@ -26,5 +26,6 @@ foreach(service ${LOOKOUT_SERVICE_FUZZ_TARGETS})
       COMMAND ${service}_fuzz_replay ${PROJECT_SOURCE_DIR}/fuzz/corpus/${service}
         ${PROJECT_SOURCE_DIR}/fuzz/regressions/${service})
     set_tests_properties(fuzz_regressions.${service} PROPERTIES LABELS unit TIMEOUT 120)
+    set_property(GLOBAL APPEND PROPERTY LOOKOUT_TEST_BINARIES ${service}_fuzz_replay)
   endif()
 endforeach()

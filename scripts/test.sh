@@ -1,11 +1,32 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, checks the contracts and runs every test.
-#   scripts/test.sh                 everything (unit, integration, e2e)
+#   scripts/test.sh                 everything (unit, integration, e2e, fuzzing, a sanitizer build)
 #   scripts/test.sh -L unit         any ctest arguments narrow the run
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 "$ROOT/scripts/setup.sh" --with-browser
+
+# Which sanitizer build a full run ends with (scripts/sanitizer_tests.sh; README, "Sanitizer
+# builds"), chosen before the long steps so a wrong LOOKOUT_SANITIZERS fails at once. Both on every
+# run would take CI past its time limit, so runs alternate by the commit count: odd runs
+# AddressSanitizer with UndefinedBehaviorSanitizer and LeakSanitizer, even runs ThreadSanitizer.
+# LOOKOUT_SANITIZERS=asan|tsan|both|none overrides the choice.
+sanitizers=""
+if [ $# -eq 0 ]; then
+  sanitizers=${LOOKOUT_SANITIZERS:-}
+  if [ -z "$sanitizers" ]; then
+    commits=$(git rev-list --count HEAD 2>/dev/null || echo 1)  # no history: asan
+    if ((commits % 2)); then sanitizers=asan; else sanitizers=tsan; fi
+    echo "test: commit count $commits, so the $sanitizers build runs (LOOKOUT_SANITIZERS overrides)"
+  fi
+  case $sanitizers in
+    asan | tsan) ;;
+    both) sanitizers="asan tsan" ;;
+    none) sanitizers="" ;;
+    *) echo "test: LOOKOUT_SANITIZERS must be asan, tsan, both or none" >&2; exit 2 ;;
+  esac
+fi
 
 echo "test: buf lint (STANDARD rules)"
 (cd proto && ../node_modules/.bin/buf lint)
@@ -20,3 +41,9 @@ if [ $# -eq 0 ] && [ "${FUZZ_SECONDS:-60}" != 0 ]; then
   echo "test: fuzz the import parsers and the services' request handlers"
   LOOKOUT_BUILD_DIR="$BUILD_DIR" "$ROOT/fuzz/run_fuzzers.sh"
 fi
+
+# The unit and integration tests in a sanitizer build of their own (chosen above).
+for sanitizer in $sanitizers; do
+  echo "test: unit and integration tests under $sanitizer"
+  "$ROOT/scripts/sanitizer_tests.sh" "$sanitizer"
+done
