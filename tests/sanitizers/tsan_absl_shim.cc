@@ -61,6 +61,17 @@ Fn Real(const std::string& symbol) {
   return reinterpret_cast<Fn>(fn);
 }
 
+// Whether `caller` is code of the executable (ours, instrumented) rather than of a library.
+bool CalledFromExecutable(const void* caller) {
+  static const void* const executable_base = [] {
+    Dl_info info{};
+    dladdr(reinterpret_cast<const void*>(&Mangled), &info);
+    return info.dli_fbase;
+  }();
+  Dl_info info{};
+  return dladdr(caller, &info) != 0 && info.dli_fbase == executable_base;
+}
+
 // Itanium C++ ABI: a member function takes `this` as its first argument.
 using MutexFn = void (*)(absl::Mutex*);
 using MutexBoolFn = bool (*)(absl::Mutex*);
@@ -190,11 +201,13 @@ bool Mutex::AwaitWithDeadline(const Condition& cond, absl::Time deadline) {
   return result;
 }
 
-// A destroyed mutex's address may hold a new mutex later; TSan also reports destroying a
-// locked one.
+// A destroyed mutex's address may hold a new mutex later, and TSan reports destroying a locked
+// one. Only for mutexes our code destroys: destroying one also counts as a write to it, and
+// gRPC frees its own mutexes on whichever thread drops the last (uninstrumented, so invisible)
+// reference, which would read as a race. Freeing the memory forgets the mutex either way.
 Mutex::~Mutex() {
   static const auto real = Real<MutexFn>(Mangled("5Mutex", "D2Ev"));
-  __tsan_mutex_destroy(this, 0);
+  if (CalledFromExecutable(__builtin_return_address(0))) __tsan_mutex_destroy(this, 0);
   real(this);
 }
 
