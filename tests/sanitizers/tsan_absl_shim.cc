@@ -26,6 +26,8 @@
 #include <dlfcn.h>
 #include <sanitizer/tsan_interface.h>
 
+#include <atomic>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -83,16 +85,28 @@ using NotificationFn = void (*)(const absl::Notification*);
 using NotificationDurationFn = bool (*)(const absl::Notification*, absl::Duration);
 using NotificationTimeFn = bool (*)(const absl::Notification*, absl::Time);
 
-// Lock and unlock a mutex the calling thread holds, as TSan should see a wait that releases
-// it and takes it back (CondVar::Wait, Mutex::Await). The real function runs between
-// BeginRelock and EndRelock; TSan ignores the library's accesses (and the Condition our code
-// passes, which the library may evaluate on another thread) in that window.
-void BeginRelock(absl::Mutex* mu) {
-  __tsan_mutex_pre_unlock(mu, 0);
-  __tsan_mutex_post_unlock(mu, 0);
-  __tsan_mutex_pre_lock(mu, 0);
+// How the calling thread holds `mu`, as TSan flags. absl::Mutex is one word whose kMuWriter bit
+// (0x8 in absl/synchronization/mutex.cc) is set while a writer holds it; this is how Abseil's
+// own Await tells the two modes apart.
+unsigned HoldFlags(absl::Mutex* mu) {
+  static_assert(sizeof(absl::Mutex) == sizeof(std::atomic<intptr_t>), "absl::Mutex layout");
+  constexpr intptr_t kMuWriter = 0x0008;
+  const auto word = reinterpret_cast<std::atomic<intptr_t>*>(mu)->load(std::memory_order_relaxed);
+  return (word & kMuWriter) != 0 ? 0 : __tsan_mutex_read_lock;
 }
-void EndRelock(absl::Mutex* mu) { __tsan_mutex_post_lock(mu, 0, 0); }
+
+// Unlock and lock again a mutex the calling thread holds, as TSan should see a wait that
+// releases it and takes it back (CondVar::Wait, Mutex::Await), in the mode it is held in. The
+// real function runs between BeginRelock and EndRelock; TSan ignores the library's accesses
+// (and the Condition our code passes, which the library may evaluate on another thread) there.
+unsigned BeginRelock(absl::Mutex* mu) {
+  const unsigned flags = HoldFlags(mu);
+  __tsan_mutex_pre_unlock(mu, flags);
+  __tsan_mutex_post_unlock(mu, flags);
+  __tsan_mutex_pre_lock(mu, flags);
+  return flags;
+}
+void EndRelock(absl::Mutex* mu, unsigned flags) { __tsan_mutex_post_lock(mu, flags, 0); }
 
 }  // namespace
 
@@ -183,21 +197,21 @@ bool Mutex::ReaderLockWhenWithDeadline(const Condition& cond, absl::Time deadlin
   return result;
 }
 
-// --- Mutex: waiting while holding it (exclusive holders only in this code base) ---
+// --- Mutex: waiting while holding it, exclusively or shared ---
 
 void Mutex::Await(const Condition& cond) {
   static const auto real = Real<MutexCondFn>(Mangled("5Mutex", "5AwaitERKNS0_9ConditionE"));
-  BeginRelock(this);
+  const unsigned flags = BeginRelock(this);
   real(this, cond);
-  EndRelock(this);
+  EndRelock(this, flags);
 }
 
 bool Mutex::AwaitWithDeadline(const Condition& cond, absl::Time deadline) {
   static const auto real = Real<MutexCondTimeFn>(
       Mangled("5Mutex", "17AwaitWithDeadlineERKNS0_9ConditionENS0_4TimeE"));
-  BeginRelock(this);
+  const unsigned flags = BeginRelock(this);
   const bool result = real(this, cond, deadline);
-  EndRelock(this);
+  EndRelock(this, flags);
   return result;
 }
 
@@ -215,17 +229,17 @@ Mutex::~Mutex() {
 
 void CondVar::Wait(Mutex* mu) {
   static const auto real = Real<CondVarFn>(Mangled("7CondVar", "4WaitEPNS0_5MutexE"));
-  BeginRelock(mu);
+  const unsigned flags = BeginRelock(mu);
   real(this, mu);
-  EndRelock(mu);
+  EndRelock(mu, flags);
 }
 
 bool CondVar::WaitWithDeadline(Mutex* mu, absl::Time deadline) {
   static const auto real = Real<CondVarTimeFn>(
       Mangled("7CondVar", "16WaitWithDeadlineEPNS0_5MutexENS0_4TimeE"));
-  BeginRelock(mu);
+  const unsigned flags = BeginRelock(mu);
   const bool result = real(this, mu, deadline);
-  EndRelock(mu);
+  EndRelock(mu, flags);
   return result;
 }
 
