@@ -46,7 +46,7 @@ strict_string_checks=1$(supp asan.supp)"
   export UBSAN_OPTIONS="$common:halt_on_error=1:print_stacktrace=1$(supp ubsan.supp)"
   unset TSAN_OPTIONS
 else
-  export TSAN_OPTIONS="$common:halt_on_error=1:second_deadlock_stack=1:print_suppressions=0\
+  export TSAN_OPTIONS="$common:halt_on_error=1:second_deadlock_stack=1:history_size=4:print_suppressions=0\
 $(supp tsan.supp)"
   unset ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS
 fi
