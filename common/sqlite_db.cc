@@ -688,8 +688,7 @@ void SqliteDatabase::CheckpointLoop() {
       }
     }
     // Past the limit the writer restarts the WAL between two groups, now that little is left
-    // to copy.
-    // Not cleared here: the writer may have found this pass running and left it due.
+    // to copy. Never cleared here: the writer may have found this pass running and left it due.
     absl::MutexLock lock(&checkpoint_mu_);
     checkpoint_running_ = false;
     if (rc == SQLITE_OK && log_frames >= wal_limit_frames_) restart_due_ = true;

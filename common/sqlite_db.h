@@ -123,8 +123,8 @@ class SqliteDatabase {
     // bound) it tries without waiting for the checkpoint thread to copy more, waiting only for
     // a pass already under way to end (a running checkpoint would refuse the restart). A
     // failed try (a read kept its snapshot longer) is counted and retried after 0.1 s,
-    // doubling up to 5 s. A file that grew past the
-    // hard bound meanwhile is cut back to it when the WAL starts over.
+    // doubling up to 5 s. A file that grew past the hard bound meanwhile is cut back to it
+    // when the WAL starts over.
     int wal_limit_frames = 8000;
     absl::Duration restart_wait = absl::Milliseconds(100);
     // Page cache of the writer and of each reader, KiB. SQLite's default (2 MiB) makes the
