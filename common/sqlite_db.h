@@ -120,9 +120,11 @@ class SqliteDatabase {
     // writer restarts it between two groups: it copies the last frames and waits, at most
     // `restart_wait`, for reads still on older data (new reads wait for it meanwhile); the
     // next group writes the file over from the start. Past 1.5 times the limit (the hard
-    // bound) it tries without waiting for the checkpoint thread. A failed try (a read kept its
-    // snapshot longer) is retried after 0.1 s, doubling up to 5 s. A file that grew past the
-    // hard bound meanwhile is cut back to it when the WAL starts over.
+    // bound) it tries without waiting for the checkpoint thread to copy more, waiting only for
+    // a pass already under way to end (a running checkpoint would refuse the restart). A
+    // failed try (a read kept its snapshot longer) is counted and retried after 0.1 s,
+    // doubling up to 5 s. A file that grew past the hard bound meanwhile is cut back to it
+    // when the WAL starts over.
     int wal_limit_frames = 8000;
     absl::Duration restart_wait = absl::Milliseconds(100);
     // Page cache of the writer and of each reader, KiB. SQLite's default (2 MiB) makes the
@@ -196,7 +198,7 @@ class SqliteDatabase {
   void MaybeRestartWal();
   // Copies the rest of the WAL into the database file and waits until no read is on it, so the
   // next group starts it over. SQLITE_BUSY when reads on older snapshots outlasted
-  // restart_wait (or, at once, while a checkpoint was running).
+  // restart_wait (or, at once, while another connection was checkpointing).
   int RestartWal();
   absl::Time RestartDeadline();
   void CheckpointLoop();
@@ -245,12 +247,15 @@ class SqliteDatabase {
   mutable absl::Mutex checkpoint_mu_;
   bool checkpoint_requested_ ABSL_GUARDED_BY(checkpoint_mu_) = false;
   bool checkpoint_stopping_ ABSL_GUARDED_BY(checkpoint_mu_) = false;
+  // While the checkpoint thread runs a pass; the writer waits for it past the hard bound.
+  bool checkpoint_running_ ABSL_GUARDED_BY(checkpoint_mu_) = false;
   // Set by the checkpoint thread when it has copied a WAL that is past the limit.
   bool restart_due_ ABSL_GUARDED_BY(checkpoint_mu_) = false;
   // No restart is tried before this (back-off after a failed try).
   absl::Time next_restart_ ABSL_GUARDED_BY(checkpoint_mu_) = absl::InfinitePast();
   absl::Duration restart_backoff_ ABSL_GUARDED_BY(checkpoint_mu_) = absl::ZeroDuration();
-  // Set while the writer tries a restart (written under checkpoint_mu_), for readers.
+  // Set while the writer tries a restart (written under checkpoint_mu_), for readers and the
+  // checkpoint thread, which wait for it to end.
   std::atomic<bool> restarting_{false};
   absl::Time restart_deadline_ ABSL_GUARDED_BY(checkpoint_mu_) = absl::InfinitePast();
   WalStats wal_stats_ ABSL_GUARDED_BY(checkpoint_mu_);
