@@ -198,11 +198,17 @@ absl::Status PostgresEventStore::Write(absl::FunctionRef<absl::Status(EventTrans
         queue_.pop_front();
       }
       group_mu_.Unlock();
-      RunGroup(group);
+      const std::vector<bool> settled = RunGroup(group);
       group_mu_.Lock();
+      // `done` changes only here, under the lock: a waiter sees it only once this loop is over,
+      // so it cannot return (and end its GroupedWrite's life) while the loop still reads it.
       // A write that lost a race to another replica inside its group runs again, first.
-      for (auto it = group.rbegin(); it != group.rend(); ++it) {
-        if (!(*it)->done) queue_.push_front(*it);
+      for (size_t i = group.size(); i-- > 0;) {
+        if (settled[i]) {
+          group[i]->done = true;
+        } else {
+          queue_.push_front(group[i]);
+        }
       }
     }
     leading_ = false;
@@ -210,7 +216,7 @@ absl::Status PostgresEventStore::Write(absl::FunctionRef<absl::Status(EventTrans
   return self.status;
 }
 
-void PostgresEventStore::RunGroup(const std::vector<GroupedWrite*>& group) {
+std::vector<bool> PostgresEventStore::RunGroup(const std::vector<GroupedWrite*>& group) {
   // The group's bound is the store's own timeout, not the leading caller's deadline: the other
   // callers' writes are in it too.
   ScopedCallDeadline unbounded(absl::InfiniteFuture());
@@ -234,16 +240,18 @@ void PostgresEventStore::RunGroup(const std::vector<GroupedWrite*>& group) {
   if (committed.ok() && head > 0) Announce(head);
   const bool nothing_kept =
       committed.code() == absl::StatusCode::kCancelled && committed.message() == kNothingKept;
-  for (GroupedWrite* write : group) {
+  std::vector<bool> settled(group.size(), true);
+  for (size_t i = 0; i < group.size(); ++i) {
+    GroupedWrite* write = group[i];
     ++write->attempts;
     if (!committed.ok() && !nothing_kept) {
       // Nothing was kept; a write that had failed on its own keeps its own answer.
       if (write->status.ok()) write->status = committed;
     } else if (pg::IsRetryableRace(write->status) && write->attempts < kMaxWriteAttempts) {
-      continue;  // undone alone; runs again in the next group and finds the winner
+      settled[i] = false;  // undone alone; runs again in the next group and finds the winner
     }
-    write->done = true;
   }
+  return settled;
 }
 
 void PostgresEventStore::SetCommitListener(std::function<void(int64_t head)> listener) {

@@ -56,13 +56,14 @@ class PostgresEventStore : public EventStore {
     absl::FunctionRef<absl::Status(EventTransaction&)> fn;
     absl::Status status;
     int attempts = 0;
-    bool done = false;
+    bool done = false;  // guarded by group_mu_
   };
 
   explicit PostgresEventStore(std::unique_ptr<pg::Pool> pool) : pool_(std::move(pool)) {}
-  // Runs `group` in one transaction and settles each write's status (or leaves it to run
-  // again when it lost a race).
-  void RunGroup(const std::vector<GroupedWrite*>& group);
+  // Runs `group` in one transaction and sets each write's status; answers, for each, whether it
+  // is settled (false: it lost a race and runs again). It never sets `done`: only the leader
+  // does, under group_mu_, since a waiter that sees `done` returns and its GroupedWrite ends.
+  std::vector<bool> RunGroup(const std::vector<GroupedWrite*>& group);
   absl::Status LoadMeta();
   // Tells the listener about `head` unless it has heard of it (heads it hears only grow).
   void Announce(int64_t head);

@@ -67,7 +67,8 @@ class SnapshotReader {
     if (!Get(&count) || count > (in_.size() - pos_) / sizeof(T)) return Fail();
     const size_t bytes = count * sizeof(T);
     v->resize(count);
-    std::memcpy(v->data(), in_.data() + pos_, bytes);
+    // An empty vector's data() may be null, which memcpy must not be given even for 0 bytes.
+    if (bytes > 0) std::memcpy(v->data(), in_.data() + pos_, bytes);
     pos_ += bytes;
     return true;
   }
