@@ -76,6 +76,27 @@ std::string PageSizedName(absl::string_view key) {
   return absl::StrCat(key, std::string(4000, 'x'));
 }
 
+// Four threads write 150 page-sized rows each; answers the largest size `wal_path` reached.
+int64_t WriteFromFourThreads(SqliteDatabase& db, const std::string& wal_path) {
+  std::atomic<int64_t> max_wal{0};
+  std::vector<std::thread> writers;
+  for (int t = 0; t < 4; ++t) {
+    writers.emplace_back([&, t] {
+      for (int i = 0; i < 150; ++i) {
+        ASSERT_TRUE(db.Write([&](SqliteConnection& c) {
+                        return Insert(c, PageSizedName(absl::StrCat(t, "-", i)));
+                      }).ok());
+        int64_t size = FileSize(wal_path);
+        int64_t seen = max_wal.load();
+        while (size > seen && !max_wal.compare_exchange_weak(seen, size)) {
+        }
+      }
+    });
+  }
+  for (auto& thread : writers) thread.join();
+  return max_wal.load();
+}
+
 // A disk whose fsync of database files is slow, while a test turns it on: checkpoints (they
 // end by syncing the database file) then run long, as on a loaded machine or under a sanitizer.
 // Registered as SQLite's default VFS before main, so that every connection goes through it
@@ -629,22 +650,7 @@ TEST_F(SqliteDatabaseTest, TheWalStaysBoundedWhileReadersAndAFollowerRun) {
                     }).ok());
     }
   });
-  std::atomic<int64_t> max_wal{0};
-  std::vector<std::thread> writers;
-  for (int t = 0; t < 4; ++t) {
-    writers.emplace_back([&, t] {
-      for (int i = 0; i < 150; ++i) {
-        ASSERT_TRUE(db->Write([&](SqliteConnection& c) {
-                        return Insert(c, PageSizedName(absl::StrCat(t, "-", i)));
-                      }).ok());
-        int64_t size = FileSize(dir_.File("busy.db-wal"));
-        int64_t seen = max_wal.load();
-        while (size > seen && !max_wal.compare_exchange_weak(seen, size)) {
-        }
-      }
-    });
-  }
-  for (auto& thread : writers) thread.join();
+  const int64_t max_wal = WriteFromFourThreads(*db, dir_.File("busy.db-wal"));
   done = true;
   for (auto& thread : readers) thread.join();
   EXPECT_EQ(*CountItems(*db), 600);
@@ -653,8 +659,8 @@ TEST_F(SqliteDatabaseTest, TheWalStaysBoundedWhileReadersAndAFollowerRun) {
   // an index entry of 4 KB (a few pages), stays under twice the limit, where the writer used
   // to truncate the WAL itself once readers had kept it from starting over.
   const int64_t bound = 2 * kLimit * kFrameBytes;
-  EXPECT_LT(max_wal.load(), bound) << "frames: " << max_wal.load() / kFrameBytes;
-  std::cout << "max WAL: " << max_wal.load() << " bytes (" << max_wal.load() / kFrameBytes
+  EXPECT_LT(max_wal, bound) << "frames: " << max_wal / kFrameBytes;
+  std::cout << "max WAL: " << max_wal << " bytes (" << max_wal / kFrameBytes
             << " frames), limit " << kLimit << " frames, restarts " << db->wal_stats().restarts
             << "\n";
 }
@@ -671,30 +677,15 @@ TEST_F(SqliteDatabaseTest, TheWalStaysBoundedWhileCheckpointsAreSlow) {
                     .wal_limit_frames = kLimit});
   ASSERT_NE(db, nullptr);
   slow_db_sync_ms = 30;
-  std::atomic<int64_t> max_wal{0};
-  std::vector<std::thread> writers;
-  for (int t = 0; t < 4; ++t) {
-    writers.emplace_back([&, t] {
-      for (int i = 0; i < 150; ++i) {
-        ASSERT_TRUE(db->Write([&](SqliteConnection& c) {
-                        return Insert(c, PageSizedName(absl::StrCat(t, "-", i)));
-                      }).ok());
-        int64_t size = FileSize(dir_.File("slow.db-wal"));
-        int64_t seen = max_wal.load();
-        while (size > seen && !max_wal.compare_exchange_weak(seen, size)) {
-        }
-      }
-    });
-  }
-  for (auto& thread : writers) thread.join();
+  const int64_t max_wal = WriteFromFourThreads(*db, dir_.File("slow.db-wal"));
   slow_db_sync_ms = 0;
   EXPECT_EQ(*CountItems(*db), 600);
   EXPECT_GT(db->wal_stats().restarts, 0);
   // No read holds a snapshot here, so nothing excuses passing the hard bound plus one group.
   EXPECT_EQ(db->wal_stats().failed_restarts, 0);
   const int64_t bound = 2 * kLimit * kFrameBytes;
-  EXPECT_LT(max_wal.load(), bound) << "frames: " << max_wal.load() / kFrameBytes;
-  std::cout << "max WAL with slow checkpoints: " << max_wal.load() / kFrameBytes
+  EXPECT_LT(max_wal, bound) << "frames: " << max_wal / kFrameBytes;
+  std::cout << "max WAL with slow checkpoints: " << max_wal / kFrameBytes
             << " frames, limit " << kLimit << " frames, restarts " << db->wal_stats().restarts
             << "\n";
 }
