@@ -80,6 +80,13 @@ const absl::flat_hash_map<int, std::string>& ByNumeric() {
 
 bool IsIsoAlpha3(absl::string_view code) { return ByAlpha3().contains(code); }
 
+std::optional<int> NumericFromIsoAlpha3(absl::string_view alpha3) {
+  for (const Country& c : kCountries) {
+    if (alpha3 == c.alpha3) return c.numeric > 0 ? c.numeric : 0;
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> IsoAlpha3FromNumeric(int numeric) {
   auto it = ByNumeric().find(numeric);
   if (it == ByNumeric().end()) return std::nullopt;

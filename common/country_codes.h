@@ -12,6 +12,8 @@ namespace lookout {
 bool IsIsoAlpha3(absl::string_view code);
 // 332 -> "HTI"; nullopt for a number that is no country.
 std::optional<std::string> IsoAlpha3FromNumeric(int numeric);
+// "HTI" -> 332, "XKX" -> 0 (ACLED's code for Kosovo); nullopt for a code that is no country.
+std::optional<int> NumericFromIsoAlpha3(absl::string_view alpha3);
 
 }  // namespace lookout
 

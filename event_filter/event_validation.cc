@@ -10,6 +10,7 @@
 #include "common/status_macros.h"
 #include "common/validation.h"
 #include "event_filter/event_taxonomy.h"
+#include "event_filter/source_attributes_validation.h"
 #include "event_filter/text_words.h"
 
 namespace lookout::event_filter {
@@ -228,7 +229,8 @@ absl::Status ValidateEvent(const Event& event, absl::string_view prefix) {
   LOOKOUT_RETURN_IF_ERROR(validation::CheckText(Path(prefix, "notes"), event.notes(),
                                                 validation::kMaxNotesLength, false));
   LOOKOUT_RETURN_IF_ERROR(ValidateTags(event, prefix));
-  return ValidateExternalIds(event, prefix);
+  LOOKOUT_RETURN_IF_ERROR(ValidateExternalIds(event, prefix));
+  return ValidateSourceAttributes(event, prefix);
 }
 
 absl::Status ValidateFilter(const EventFilter& filter, absl::string_view prefix) {
@@ -277,7 +279,7 @@ absl::Status ValidateFilter(const EventFilter& filter, absl::string_view prefix)
     LOOKOUT_RETURN_IF_ERROR(
         validation::CheckText(Indexed(prefix, "tags", i), filter.tags(i), kMaxTagLength, true));
   }
-  return absl::OkStatus();
+  return ValidateSourceAttributeFilter(filter, prefix);
 }
 
 bool HasBoundingBox(const EventFilter& filter) {

@@ -53,6 +53,54 @@ bool MatchesText(const Event& event, absl::string_view text) {
   return true;
 }
 
+bool InRange(const v1::NumberRange& range, double value) {
+  return (!range.has_min() || value >= range.min()) && (!range.has_max() || value <= range.max());
+}
+
+bool HasBound(const v1::NumberRange& range) { return range.has_min() || range.has_max(); }
+
+// The source attribute fields: each set one needs the attributes it reads, so an event of
+// another source (or none) never matches it.
+bool MatchesSourceAttributes(const Event& event, const EventFilter& filter) {
+  const bool gdelt_test = HasBound(filter.goldstein_scale()) || HasBound(filter.avg_tone()) ||
+                          !filter.quad_classes().empty() || filter.min_num_mentions() > 0 ||
+                          filter.has_is_root_event();
+  if (gdelt_test) {
+    if (!event.has_gdelt()) return false;
+    const v1::GdeltAttributes& g = event.gdelt();
+    if (!InRange(filter.goldstein_scale(), g.goldstein_scale())) return false;
+    if (!InRange(filter.avg_tone(), g.avg_tone())) return false;
+    if (!filter.quad_classes().empty() && !AnyOf(filter.quad_classes(), g.quad_class())) {
+      return false;
+    }
+    if (g.num_mentions() < filter.min_num_mentions()) return false;
+    if (filter.has_is_root_event() && g.is_root_event() != filter.is_root_event()) return false;
+  }
+  if (!filter.disorder_types().empty() || !filter.interactions().empty()) {
+    if (!event.has_acled()) return false;
+    if (!filter.disorder_types().empty() &&
+        !AnyOf(filter.disorder_types(), event.acled().disorder_type())) {
+      return false;
+    }
+    if (!filter.interactions().empty() &&
+        !AnyOf(filter.interactions(), event.acled().interaction())) {
+      return false;
+    }
+  }
+  if (!filter.ucdp_conflict_ids().empty() || !filter.ucdp_dyad_ids().empty()) {
+    if (!event.has_ucdp()) return false;
+    if (!filter.ucdp_conflict_ids().empty() &&
+        !AnyOf(filter.ucdp_conflict_ids(), event.ucdp().conflict_id())) {
+      return false;
+    }
+    if (!filter.ucdp_dyad_ids().empty() &&
+        !AnyOf(filter.ucdp_dyad_ids(), event.ucdp().dyad_id())) {
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 bool MatchesFilter(const Event& event, const EventFilter& filter) {
@@ -83,7 +131,7 @@ bool MatchesFilter(const Event& event, const EventFilter& filter) {
                    [&](const std::string& tag) { return AnyOf(filter.tags(), tag); })) {
     return false;
   }
-  return true;
+  return MatchesSourceAttributes(event, filter);
 }
 
 }  // namespace lookout::event_filter

@@ -74,3 +74,13 @@ if(TARGET lookout AND TARGET lookout-gateway AND TARGET lookout_test_postgres)
     LABELS e2e TIMEOUT 300
     ENVIRONMENT "LOOKOUT_BUILD_DIR=${CMAKE_BINARY_DIR}")
 endif()
+if(TARGET lookout_cli_testing AND TARGET lookout-event AND TARGET lookout-actor)
+  # Import then export in each source's own format: every column back (tests/fixtures/REAL_DATA.md).
+  lookout_test(cli_source_round_trip_test LABEL integration
+    SOURCES integration/cli_source_round_trip_test.cc
+    LIBS lookout_cli_testing)
+  target_compile_definitions(cli_source_round_trip_test PRIVATE
+    LOOKOUT_FIXTURES_DIR="${PROJECT_SOURCE_DIR}/tests/fixtures"
+    LOOKOUT_BIN_DIR="${CMAKE_BINARY_DIR}/services")
+  add_dependencies(cli_source_round_trip_test lookout-event lookout-actor)
+endif()

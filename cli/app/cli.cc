@@ -28,7 +28,8 @@ Usage: lookout [global flags] COMMAND [arguments] [flags]
 
 Commands:
   import acled|ucdp|gdelt|jsonl FILE...   import events (upsert by external id)
-  export events --format csv|jsonl        write every matching event
+  export events --format csv|jsonl|acled|ucdp|gdelt
+                                          write every matching event
   events list|get                         query events
   actors list|get|resolve                 query and resolve actors
   stats aggregate|trends                  counts by month, type, actor...; period-on-period change
@@ -74,10 +75,14 @@ Flags:
   --parallel N        ImportEvents streams at once, 1 to 16 (default 4)
   --batch-size N      accepted for old scripts; no effect (names are resolved as rows arrive)
 )"},
-      {"export", R"(Usage: lookout export events [--format csv|jsonl] [filters] [--out FILE]
+      {"export", R"(Usage: lookout export events [--format csv|jsonl|acled|ucdp|gdelt] [filters]
+       [--out FILE]
 
 Pages through every matching event, oldest first, to stdout or FILE. JSONL lines carry the
-actors' names, so 'lookout import jsonl' reads them back into any Lookout.
+actors' names, so 'lookout import jsonl' reads them back into any Lookout. acled, ucdp and
+gdelt write that system's own columns in its order (ACLED and UCDP CSV with a header, GDELT
+tab-separated without one): an event imported from it gives its row back, others what a
+mapping gives (UCDP leaves out events that are no organised violence).
 
 Filters (also for events list and stats):
   --country HTI,KEN  --admin1 NAME  --type battles,protests  --sub-type "Armed clash"

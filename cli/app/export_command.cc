@@ -1,4 +1,4 @@
-// lookout export events --format csv|jsonl [filters] [--out FILE] [--page-size N]
+// lookout export events --format csv|jsonl|acled|ucdp|gdelt [filters] [--out FILE] [--page-size N]
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -20,15 +20,22 @@ int RunExport(const CommandContext& context) {
   if (!context.FlagsAllowed(allowed, "export", &exit_code)) return exit_code;
   const auto& words = context.args.positional();
   if (words.size() != 2 || words[1] != "events") {
-    return context.Usage("expected 'lookout export events --format csv|jsonl'", "export");
+    return context.Usage("expected 'lookout export events --format csv|jsonl|acled|ucdp|gdelt'", "export");
   }
   ExportSettings settings;
   const std::string format = context.args.GetOr("format", "jsonl");
   if (format == "csv") {
     settings.format = ExportFormat::kCsv;
+  } else if (format == "acled") {
+    settings.format = ExportFormat::kAcled;
+  } else if (format == "ucdp") {
+    settings.format = ExportFormat::kUcdp;
+  } else if (format == "gdelt") {
+    settings.format = ExportFormat::kGdelt;
   } else if (format != "jsonl") {
-    return context.Usage(absl::StrCat("--format must be csv or jsonl, got \"", format, "\""),
-                         "export");
+    return context.Usage(
+        absl::StrCat("--format must be csv, jsonl, acled, ucdp or gdelt, got \"", format, "\""),
+        "export");
   }
   if (context.args.Has("page-size") &&
       (!absl::SimpleAtoi(context.args.GetOr("page-size", ""), &settings.page_size) ||
@@ -72,6 +79,11 @@ int RunExport(const CommandContext& context) {
   if (!context.quiet) {
     context.err << "lookout: exported " << count << (count == 1 ? " event" : " events")
                 << (path == "-" ? "" : absl::StrCat(" to ", path)) << "\n";
+    if (exporter.skipped() > 0) {
+      context.err << "lookout: left out " << exporter.skipped()
+                  << (exporter.skipped() == 1 ? " event" : " events")
+                  << " the format cannot hold (UCDP GED records organised violence only)\n";
+    }
   }
   return kExitOk;
 }

@@ -1,9 +1,13 @@
 #include "cli/app/exporter.h"
 
+#include <optional>
 #include <vector>
+
+#include "absl/strings/str_join.h"
 
 #include "cli/app/event_csv.h"
 #include "cli/app/output.h"
+#include "cli/export/source_rows.h"
 #include "cli/import/jsonl_format.h"
 #include "common/grpc_status.h"
 
@@ -14,7 +18,17 @@ absl::Status Exporter::Export(const event::v1::EventFilter& filter,
                               int64_t* count) {
   *count = 0;
   Progress* bar = nullptr;
+  skipped_ = 0;
+  std::optional<SourceFormat> source_format;
+  if (settings_.format == ExportFormat::kAcled) source_format = SourceFormat::kAcled;
+  if (settings_.format == ExportFormat::kUcdp) source_format = SourceFormat::kUcdp;
+  if (settings_.format == ExportFormat::kGdelt) source_format = SourceFormat::kGdelt;
+  const ActorFinder find_actor = [this](const std::string& id) { return actors_.Find(id); };
   if (settings_.format == ExportFormat::kCsv) *out_ << CsvLine(EventCsvHeader()) << "\n";
+  // ACLED and UCDP files start with their header row; GDELT's have none.
+  if (source_format && *source_format != SourceFormat::kGdelt) {
+    *out_ << CsvLine(SourceColumns(*source_format)) << "\n";
+  }
   event::v1::ListEventsRequest request;
   *request.mutable_filter() = filter;
   request.set_page_size(settings_.page_size);
@@ -32,7 +46,19 @@ absl::Status Exporter::Export(const event::v1::EventFilter& filter,
     absl::Status loaded = actors_.Load(page);
     if (!loaded.ok()) return loaded;
     for (const event::v1::Event& event : response.events()) {
-      if (settings_.format == ExportFormat::kCsv) {
+      if (source_format) {
+        std::optional<std::vector<std::string>> row =
+            SourceRow(*source_format, event, find_actor);
+        if (!row) {
+          ++skipped_;
+          continue;
+        }
+        if (*source_format == SourceFormat::kGdelt) {
+          *out_ << absl::StrJoin(*row, "\t") << "\n";
+        } else {
+          *out_ << CsvLine(*row) << "\n";
+        }
+      } else if (settings_.format == ExportFormat::kCsv) {
         *out_ << CsvLine(EventCsvRow(event, actors_)) << "\n";
       } else {
         std::vector<const actor::v1::Actor*> named;

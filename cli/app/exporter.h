@@ -14,7 +14,8 @@
 
 namespace lookout::cli {
 
-enum class ExportFormat { kCsv, kJsonl };
+// kAcled, kUcdp and kGdelt write the source formats (cli/export/source_rows.h).
+enum class ExportFormat { kCsv, kJsonl, kAcled, kUcdp, kGdelt };
 
 struct ExportSettings {
   ExportFormat format = ExportFormat::kJsonl;
@@ -30,11 +31,15 @@ class Exporter {
   absl::Status Export(const lookout::event::v1::EventFilter& filter,
                       const std::function<Progress*(int64_t total)>& progress, int64_t* count);
 
+  // Events the format cannot hold (UCDP: no organised violence), left out of the last Export.
+  int64_t skipped() const { return skipped_; }
+
  private:
   ApiClient* client_;
   ExportSettings settings_;
   std::ostream* out_;
   ActorDirectory actors_;
+  int64_t skipped_ = 0;
 };
 
 }  // namespace lookout::cli

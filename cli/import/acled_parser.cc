@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "cli/import/acled_codes.h"
 #include "cli/import/country_names.h"
 #include "cli/import/row_checks.h"
 #include "cli/import/taxonomy_labels.h"
@@ -267,6 +268,7 @@ absl::StatusOr<ParsedRow> AcledParser::Parse(const Fields& fields) const {
     LOOKOUT_RETURN_IF_ERROR(
         add_actor(kAssocActor1, name, type1, event::v1::PARTICIPANT_ROLE_ASSOCIATED));
   }
+  const size_t assoc_actor_1_count = row.actors.size() - (col(kActor2).empty() ? 1 : 2);
   for (const std::string& name : SplitList(col(kAssocActor2), ';')) {
     LOOKOUT_RETURN_IF_ERROR(
         add_actor(kAssocActor2, name, type2, event::v1::PARTICIPANT_ROLE_ASSOCIATED));
@@ -275,6 +277,30 @@ absl::StatusOr<ParsedRow> AcledParser::Parse(const Fields& fields) const {
     return errors::InvalidField(
         "assoc_actor_1",
         absl::StrCat("names ", row.actors.size(), " actors in all, at most ", kMaxListEntries));
+  }
+
+  // ACLED's own codes and labels, kept typed in the event's ACLED attributes.
+  event::v1::AcledAttributes* attributes = event.mutable_acled();
+  attributes->set_inter1(AcledActorCode(type1));
+  attributes->set_inter2(AcledActorCode(type2));
+  attributes->set_assoc_actor_1_count(static_cast<int32_t>(assoc_actor_1_count));
+  if (!col(kInteraction).empty()) {
+    LOOKOUT_ASSIGN_OR_RETURN(int64_t interaction, ParseInteger("interaction", col(kInteraction)));
+    if (interaction < 0 || interaction > 88 || interaction % 10 > 8) {
+      return errors::InvalidField(
+          "interaction",
+          absl::StrCat("must be two actor type codes 0-8 (\"13\"), got ", Quote(col(kInteraction))));
+    }
+    attributes->set_interaction(static_cast<int32_t>(interaction));
+  }
+  for (auto [column, target] :
+       {std::pair{kDisorderType, attributes->mutable_disorder_type()},
+        std::pair{kRegion, attributes->mutable_region()},
+        std::pair{kAdmin3, attributes->mutable_admin3()},
+        std::pair{kCountry, attributes->mutable_country()},
+        std::pair{kSourceScale, attributes->mutable_source_scale()}}) {
+    LOOKOUT_RETURN_IF_ERROR(CheckLength(kColumnNames[column], col(column), kMaxNameBytes));
+    *target = std::string(col(column));
   }
 
   LOOKOUT_ASSIGN_OR_RETURN(bool civilian_targeting,
@@ -311,7 +337,8 @@ absl::StatusOr<ParsedRow> AcledParser::Parse(const Fields& fields) const {
 
   if (!col(kTimestamp).empty()) {
     LOOKOUT_ASSIGN_OR_RETURN(int64_t timestamp, ParseCount("timestamp", col(kTimestamp)));
-    (void)timestamp;  // Checked only: the service keeps its own modification times.
+    // Kept as ACLED's own: the service keeps its own modification times besides.
+    attributes->set_timestamp(timestamp);
   }
   return row;
 }

@@ -258,6 +258,13 @@ const absl::flat_hash_map<std::string, std::string>& Index() {
 
 }  // namespace
 
+std::string CountryNameFromIsoAlpha3(absl::string_view alpha3) {
+  for (const NamedCountry& c : kNames) {
+    if (alpha3 == c.alpha3) return c.name;
+  }
+  return "";
+}
+
 std::optional<std::string> IsoAlpha3FromCountryName(absl::string_view name) {
   auto it = Index().find(NormalizeLabel(name));
   if (it != Index().end()) return it->second;

@@ -12,6 +12,8 @@ namespace lookout::cli {
 
 // Case and punctuation are ignored, and so is a trailing "(former name)".
 std::optional<std::string> IsoAlpha3FromCountryName(absl::string_view name);
+// The short English name first listed for an ISO alpha-3 code ("HTI" -> "Haiti"), or "".
+std::string CountryNameFromIsoAlpha3(absl::string_view alpha3);
 
 }  // namespace lookout::cli
 

@@ -59,6 +59,13 @@ constexpr FipsCountry kCountries[] = {
 
 }  // namespace
 
+std::optional<std::string> FipsFromIsoAlpha3(absl::string_view alpha3) {
+  for (const FipsCountry& c : kCountries) {
+    if (alpha3 == c.alpha3) return std::string(c.fips);
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> IsoAlpha3FromFips(absl::string_view fips) {
   static const auto* index = [] {
     auto* map = new absl::flat_hash_map<std::string, std::string>();

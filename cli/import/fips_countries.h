@@ -12,6 +12,9 @@
 namespace lookout::cli {
 
 std::optional<std::string> IsoAlpha3FromFips(absl::string_view fips);
+// The first FIPS code listed for an ISO code ("AUS" -> "AS", not the islands' "AT" or "CR");
+// nullopt when FIPS has none.
+std::optional<std::string> FipsFromIsoAlpha3(absl::string_view alpha3);
 
 }  // namespace lookout::cli
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <optional>
+#include <type_traits>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -178,6 +179,122 @@ absl::StatusOr<double> ParseNumber(int column, absl::string_view value) {
   return parsed;
 }
 
+
+absl::StatusOr<int64_t> ParseWhole(int column, absl::string_view value) {
+  int64_t parsed = 0;
+  if (!absl::SimpleAtoi(value, &parsed)) {
+    return errors::InvalidField(kColumnNames[column],
+                                absl::StrCat("must be a whole number, got ", Quote(value)));
+  }
+  return parsed;
+}
+
+// Reads `column` as a number within [min, max]; empty leaves *out as it is.
+template <typename T>
+absl::Status ReadNumber(const Fields& fields, int column, double min, double max, T* out) {
+  const absl::string_view value = TrimField(fields[column]);
+  if (value.empty()) return absl::OkStatus();
+  double parsed = 0;
+  if constexpr (std::is_integral_v<T>) {
+    LOOKOUT_ASSIGN_OR_RETURN(int64_t whole, ParseWhole(column, value));
+    parsed = static_cast<double>(whole);
+  } else {
+    LOOKOUT_ASSIGN_OR_RETURN(parsed, ParseNumber(column, value));
+  }
+  if (parsed < min || parsed > max) {
+    return errors::InvalidField(kColumnNames[column], absl::StrCat("must be between ", min,
+                                                                   " and ", max, ", got ",
+                                                                   Quote(value)));
+  }
+  *out = static_cast<T>(parsed);
+  return absl::OkStatus();
+}
+
+absl::Status ReadText(const Fields& fields, int column, std::string* out) {
+  const absl::string_view value = TrimField(fields[column]);
+  LOOKOUT_RETURN_IF_ERROR(CheckLength(kColumnNames[column], value, kMaxNameBytes));
+  *out = std::string(value);
+  return absl::OkStatus();
+}
+
+// Actor1Code .. Actor1Type3Code (nine columns from `first`, Actor1Name skipped).
+absl::Status FillActor(const Fields& fields, int first, event::v1::GdeltActor* actor) {
+  std::string* targets[] = {actor->mutable_code(),           nullptr,
+                            actor->mutable_country_code(),   actor->mutable_known_group_code(),
+                            actor->mutable_ethnic_code(),    actor->mutable_religion1_code(),
+                            actor->mutable_religion2_code(), actor->mutable_type1_code(),
+                            actor->mutable_type2_code(),     actor->mutable_type3_code()};
+  for (int i = 0; i < 10; ++i) {
+    if (targets[i] != nullptr) LOOKOUT_RETURN_IF_ERROR(ReadText(fields, first + i, targets[i]));
+  }
+  return absl::OkStatus();
+}
+
+// Type, FullName, CountryCode, ADM1Code, ADM2Code, Lat, Long, FeatureID from `first`. ActionGeo's
+// point is the event's location and is not copied (`with_point` false).
+absl::Status FillGeo(const Fields& fields, int first, bool with_point, event::v1::GdeltGeo* geo) {
+  int32_t type = 0;
+  LOOKOUT_RETURN_IF_ERROR(ReadNumber(fields, first, 0, 5, &type));
+  geo->set_type(type);
+  LOOKOUT_RETURN_IF_ERROR(ReadText(fields, first + 1, geo->mutable_full_name()));
+  LOOKOUT_RETURN_IF_ERROR(ReadText(fields, first + 2, geo->mutable_country_code()));
+  LOOKOUT_RETURN_IF_ERROR(ReadText(fields, first + 3, geo->mutable_adm1_code()));
+  LOOKOUT_RETURN_IF_ERROR(ReadText(fields, first + 4, geo->mutable_adm2_code()));
+  if (with_point) {
+    if (!TrimField(fields[first + 5]).empty()) {
+      double latitude = 0;
+      LOOKOUT_RETURN_IF_ERROR(ReadNumber(fields, first + 5, -90, 90, &latitude));
+      geo->set_latitude(latitude);
+    }
+    if (!TrimField(fields[first + 6]).empty()) {
+      double longitude = 0;
+      LOOKOUT_RETURN_IF_ERROR(ReadNumber(fields, first + 6, -180, 180, &longitude));
+      geo->set_longitude(longitude);
+    }
+  }
+  return ReadText(fields, first + 7, geo->mutable_feature_id());
+}
+
+absl::Status FillGdeltAttributes(const Fields& fields, event::v1::GdeltAttributes* gdelt) {
+  int32_t month_year = 0, year = 0, quad_class = 0, mentions = 0, sources = 0, articles = 0;
+  double fraction = 0, goldstein = 0, tone = 0;
+  int64_t date_added = 0;
+  LOOKOUT_RETURN_IF_ERROR(ReadNumber(fields, 2, 0, 999912, &month_year));
+  LOOKOUT_RETURN_IF_ERROR(ReadNumber(fields, kYear, 0, 9999, &year));
+  LOOKOUT_RETURN_IF_ERROR(ReadNumber(fields, 4, 0, 10000, &fraction));
+  LOOKOUT_RETURN_IF_ERROR(ReadNumber(fields, kQuadClass, 1, 4, &quad_class));
+  LOOKOUT_RETURN_IF_ERROR(ReadNumber(fields, kGoldstein, -10, 10, &goldstein));
+  LOOKOUT_RETURN_IF_ERROR(ReadNumber(fields, kNumMentions, 0, 2147483647, &mentions));
+  LOOKOUT_RETURN_IF_ERROR(ReadNumber(fields, kNumSources, 0, 2147483647, &sources));
+  LOOKOUT_RETURN_IF_ERROR(ReadNumber(fields, kNumArticles, 0, 2147483647, &articles));
+  LOOKOUT_RETURN_IF_ERROR(ReadNumber(fields, kAvgTone, -100, 100, &tone));
+  LOOKOUT_RETURN_IF_ERROR(ReadNumber(fields, kDateAdded, 0, 99991231235959, &date_added));
+  gdelt->set_month_year(month_year);
+  gdelt->set_year(year);
+  gdelt->set_fraction_date(fraction);
+  gdelt->set_quad_class(quad_class);
+  gdelt->set_goldstein_scale(goldstein);
+  gdelt->set_num_mentions(mentions);
+  gdelt->set_num_sources(sources);
+  gdelt->set_num_articles(articles);
+  gdelt->set_avg_tone(tone);
+  gdelt->set_date_added(date_added);
+  LOOKOUT_RETURN_IF_ERROR(FillActor(fields, kActor1Code, gdelt->mutable_actor1()));
+  LOOKOUT_RETURN_IF_ERROR(FillActor(fields, kActor2Code, gdelt->mutable_actor2()));
+  const absl::string_view is_root = TrimField(fields[kIsRootEvent]);
+  if (!is_root.empty() && is_root != "0" && is_root != "1") {
+    return errors::InvalidField("IsRootEvent",
+                                absl::StrCat("must be 0 or 1, got ", Quote(is_root)));
+  }
+  gdelt->set_is_root_event(is_root == "1");
+  LOOKOUT_RETURN_IF_ERROR(ReadText(fields, kEventCode, gdelt->mutable_event_code()));
+  LOOKOUT_RETURN_IF_ERROR(ReadText(fields, 27, gdelt->mutable_event_base_code()));
+  LOOKOUT_RETURN_IF_ERROR(ReadText(fields, kEventRootCode, gdelt->mutable_event_root_code()));
+  LOOKOUT_RETURN_IF_ERROR(FillGeo(fields, 35, true, gdelt->mutable_actor1_geo()));
+  LOOKOUT_RETURN_IF_ERROR(FillGeo(fields, 43, true, gdelt->mutable_actor2_geo()));
+  return FillGeo(fields, kActionGeoType, false, gdelt->mutable_action_geo());
+}
+
 }  // namespace
 
 const char* GdeltColumnName(size_t index) {
@@ -312,42 +429,15 @@ absl::StatusOr<ParsedRow> ParseGdeltRow(const Fields& fields) {
     source->set_scale(type::v1::SOURCE_SCALE_NEW_MEDIA);
   }
 
-  // The machine coding itself, kept in the notes and tags for reading and filtering.
-  std::string notes =
-      absl::StrCat("Machine-coded by GDELT from news reports: CAMEO ", code.empty() ? root : code);
-  if (!col(kQuadClass).empty()) absl::StrAppend(&notes, ", quad class ", col(kQuadClass));
-  if (!col(kGoldstein).empty()) {
-    LOOKOUT_ASSIGN_OR_RETURN(double goldstein, ParseNumber(kGoldstein, col(kGoldstein)));
-    if (goldstein < -10 || goldstein > 10) {
-      return errors::InvalidField("GoldsteinScale", absl::StrCat("must be between -10 and 10, got ",
-                                                                 Quote(col(kGoldstein))));
-    }
-    absl::StrAppend(&notes, absl::StrFormat(", Goldstein %.1f", goldstein));
-  }
-  int64_t counts[3] = {0, 0, 0};
-  const Column count_columns[3] = {kNumMentions, kNumSources, kNumArticles};
-  for (int i = 0; i < 3; ++i) {
-    if (col(count_columns[i]).empty()) continue;
-    LOOKOUT_ASSIGN_OR_RETURN(counts[i],
-                             ParseCount(kColumnNames[count_columns[i]], col(count_columns[i])));
-  }
-  absl::StrAppend(&notes, "; ", counts[0], " mentions in ", counts[2], " articles from ", counts[1],
-                  " sources");
-  if (!col(kAvgTone).empty()) {
-    LOOKOUT_ASSIGN_OR_RETURN(double tone, ParseNumber(kAvgTone, col(kAvgTone)));
-    absl::StrAppend(&notes, absl::StrFormat(", average tone %.2f", tone));
-  }
-  absl::StrAppend(&notes, ".");
-  event.set_notes(notes);
+  // The machine coding itself: typed in the event's GDELT attributes (filterable), with a
+  // short note for reading and tags for the older tag filters.
+  LOOKOUT_RETURN_IF_ERROR(FillGdeltAttributes(fields, event.mutable_gdelt()));
+  event.set_notes(
+      absl::StrCat("Machine-coded by GDELT from news reports: CAMEO ", code.empty() ? root : code,
+                   "."));
   event.add_tags("machine-coded");
   event.add_tags(absl::StrCat("cameo:", code.empty() ? root : code));
-  const absl::string_view is_root = col(kIsRootEvent);
-  if (is_root == "1") {
-    event.add_tags("root-event");
-  } else if (!is_root.empty() && is_root != "0") {
-    return errors::InvalidField("IsRootEvent",
-                                absl::StrCat("must be 0 or 1, got ", Quote(is_root)));
-  }
+  if (event.gdelt().is_root_event()) event.add_tags("root-event");
   return row;
 }
 

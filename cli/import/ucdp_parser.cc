@@ -50,7 +50,19 @@ constexpr const char* kColumnNames[UcdpParser::kColumnCount] = {"id",
                                                                 "deaths_unknown",
                                                                 "low",
                                                                 "best",
-                                                                "high"};
+                                                                "high",
+                                                                "active_year",
+                                                                "conflict_new_id",
+                                                                "dyad_new_id",
+                                                                "side_a_new_id",
+                                                                "side_b_new_id",
+                                                                "number_of_sources",
+                                                                "source_original",
+                                                                "geom_wkt",
+                                                                "priogrid_gid",
+                                                                "country_id",
+                                                                "region",
+                                                                "event_clarity"};
 
 constexpr int kRequiredColumns[] = {UcdpParser::kId, UcdpParser::kTypeOfViolence,
                                     UcdpParser::kSideA, UcdpParser::kDateStart, UcdpParser::kBest};
@@ -127,6 +139,81 @@ bool UcdpParser::IsHxlRow(const Fields& fields) {
     any = true;
   }
   return any;
+}
+
+absl::Status UcdpParser::FillAttributes(const Fields& fields,
+                                        event::v1::UcdpAttributes* attributes) const {
+  auto col = [&](Column c) { return columns_.Get(fields, c); };
+  // A whole number within [min, max]; empty is 0.
+  auto number = [&](Column c, int64_t min, int64_t max) -> absl::StatusOr<int64_t> {
+    if (col(c).empty()) return 0;
+    LOOKOUT_ASSIGN_OR_RETURN(int64_t value, ParseInteger(kColumnNames[c], col(c)));
+    if (value < min || value > max) {
+      return errors::InvalidField(kColumnNames[c], absl::StrCat("must be between ", min, " and ",
+                                                                max, ", got ", value));
+    }
+    return value;
+  };
+  auto text = [&](Column c, size_t max, std::string* out) -> absl::Status {
+    LOOKOUT_RETURN_IF_ERROR(CheckLength(kColumnNames[c], col(c), max));
+    *out = std::string(col(c));
+    return absl::OkStatus();
+  };
+  constexpr int64_t kMaxId = int64_t{1} << 53;
+  LOOKOUT_ASSIGN_OR_RETURN(int64_t violence, number(kTypeOfViolence, 1, 3));
+  LOOKOUT_ASSIGN_OR_RETURN(int64_t year, number(kYear, 0, 9999));
+  LOOKOUT_ASSIGN_OR_RETURN(int64_t active_year, number(kActiveYear, 0, 1));
+  LOOKOUT_ASSIGN_OR_RETURN(int64_t conflict_id, number(kConflictNewId, 0, kMaxId));
+  LOOKOUT_ASSIGN_OR_RETURN(int64_t dyad_id, number(kDyadNewId, 0, kMaxId));
+  LOOKOUT_ASSIGN_OR_RETURN(int64_t side_a_id, number(kSideANewId, 0, kMaxId));
+  LOOKOUT_ASSIGN_OR_RETURN(int64_t side_b_id, number(kSideBNewId, 0, kMaxId));
+  LOOKOUT_ASSIGN_OR_RETURN(int64_t sources, number(kNumberOfSources, -1, 1000000));
+  LOOKOUT_ASSIGN_OR_RETURN(int64_t where_prec, number(kWherePrec, 1, 7));
+  LOOKOUT_ASSIGN_OR_RETURN(int64_t date_prec, number(kDatePrec, 1, 5));
+  LOOKOUT_ASSIGN_OR_RETURN(int64_t priogrid, number(kPriogridGid, 0, kMaxId));
+  LOOKOUT_ASSIGN_OR_RETURN(int64_t country_id, number(kCountryId, 0, 9999));
+  LOOKOUT_ASSIGN_OR_RETURN(int64_t clarity, number(kEventClarity, 1, 2));
+  attributes->set_type_of_violence(static_cast<int32_t>(violence));
+  attributes->set_year(static_cast<int32_t>(year));
+  attributes->set_active_year(active_year == 1);
+  attributes->set_conflict_id(conflict_id);
+  attributes->set_dyad_id(dyad_id);
+  attributes->set_side_a_id(side_a_id);
+  attributes->set_side_b_id(side_b_id);
+  attributes->set_number_of_sources(static_cast<int32_t>(sources));
+  attributes->set_where_prec(static_cast<int32_t>(where_prec));
+  attributes->set_date_prec(static_cast<int32_t>(date_prec));
+  attributes->set_priogrid_gid(priogrid);
+  attributes->set_country_id(static_cast<int32_t>(country_id));
+  attributes->set_event_clarity(static_cast<int32_t>(clarity));
+  LOOKOUT_RETURN_IF_ERROR(text(kConflictName, kMaxNameBytes, attributes->mutable_conflict_name()));
+  LOOKOUT_RETURN_IF_ERROR(text(kDyadName, kMaxNameBytes, attributes->mutable_dyad_name()));
+  LOOKOUT_RETURN_IF_ERROR(text(kGwnoA, kMaxNameBytes, attributes->mutable_gwnoa()));
+  LOOKOUT_RETURN_IF_ERROR(text(kGwnoB, kMaxNameBytes, attributes->mutable_gwnob()));
+  LOOKOUT_RETURN_IF_ERROR(text(kGeomWkt, kMaxNameBytes, attributes->mutable_geom_wkt()));
+  LOOKOUT_RETURN_IF_ERROR(text(kCountry, kMaxNameBytes, attributes->mutable_country()));
+  LOOKOUT_RETURN_IF_ERROR(text(kRegion, kMaxNameBytes, attributes->mutable_region()));
+  LOOKOUT_RETURN_IF_ERROR(
+      text(kSourceArticle, kMaxNotesBytes, attributes->mutable_source_article()));
+  LOOKOUT_RETURN_IF_ERROR(text(kSourceOffice, kMaxNotesBytes, attributes->mutable_source_office()));
+  LOOKOUT_RETURN_IF_ERROR(text(kSourceDate, kMaxNotesBytes, attributes->mutable_source_date()));
+  LOOKOUT_RETURN_IF_ERROR(
+      text(kSourceHeadline, kMaxNotesBytes, attributes->mutable_source_headline()));
+  LOOKOUT_RETURN_IF_ERROR(
+      text(kSourceOriginal, kMaxNotesBytes, attributes->mutable_source_original()));
+  int64_t values[4] = {0, 0, 0, 0};
+  const Column death_columns[] = {kDeathsA, kDeathsB, kDeathsCivilians, kDeathsUnknown};
+  for (int i = 0; i < 4; ++i) {
+    if (!col(death_columns[i]).empty()) {
+      LOOKOUT_ASSIGN_OR_RETURN(values[i],
+                               ParseCount(kColumnNames[death_columns[i]], col(death_columns[i])));
+    }
+  }
+  attributes->set_deaths_a(values[0]);
+  attributes->set_deaths_b(values[1]);
+  attributes->set_deaths_civilians(values[2]);
+  attributes->set_deaths_unknown(values[3]);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<ParsedRow> UcdpParser::Parse(const Fields& fields) const {
@@ -234,11 +321,7 @@ absl::StatusOr<ParsedRow> UcdpParser::Parse(const Fields& fields) const {
     low = std::min(low, best);
     high = std::max(high, best);
   }
-  for (Column column : {kDeathsA, kDeathsB, kDeathsCivilians, kDeathsUnknown}) {
-    if (!col(column).empty()) {
-      LOOKOUT_RETURN_IF_ERROR(ParseCount(kColumnNames[column], col(column)).status());
-    }
-  }
+  LOOKOUT_RETURN_IF_ERROR(FillAttributes(fields, event.mutable_ucdp()));
   auto* killed = event.add_casualties();
   killed->set_kind(event::v1::CASUALTY_KIND_KILLED);
   killed->mutable_count()->set_best(best);

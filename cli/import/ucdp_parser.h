@@ -48,6 +48,19 @@ class UcdpParser {
     kLow,
     kBest,
     kHigh,
+    // Kept only in the event's UCDP attributes.
+    kActiveYear,
+    kConflictNewId,
+    kDyadNewId,
+    kSideANewId,
+    kSideBNewId,
+    kNumberOfSources,
+    kSourceOriginal,
+    kGeomWkt,
+    kPriogridGid,
+    kCountryId,
+    kRegion,
+    kEventClarity,
     kColumnCount
   };
 
@@ -67,6 +80,10 @@ class UcdpParser {
  private:
   UcdpParser(HeaderIndex columns, Options options)
       : columns_(std::move(columns)), options_(options) {}
+
+  // The columns no Event field holds, into the event's UCDP attributes.
+  absl::Status FillAttributes(const std::vector<std::string>& fields,
+                              lookout::event::v1::UcdpAttributes* attributes) const;
 
   HeaderIndex columns_;
   Options options_;

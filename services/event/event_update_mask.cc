@@ -36,6 +36,9 @@ constexpr const char* kMutablePaths[] = {
     "notes",
     "tags",
     "external_ids",
+    "acled",
+    "ucdp",
+    "gdelt",
 };
 
 constexpr const char* kOutputOnlyPaths[] = {"id",          "fatalities", "create_time",
@@ -74,6 +77,26 @@ void CopyLocationField(absl::string_view field, const Location& from, Location* 
   }
 }
 
+void CopySourceAttributes(absl::string_view path, const Event& from, Event* to) {
+  if (path == "acled") {
+    if (from.has_acled()) {
+      *to->mutable_acled() = from.acled();
+    } else if (to->has_acled()) {
+      to->clear_source_attributes();
+    }
+  } else if (path == "ucdp") {
+    if (from.has_ucdp()) {
+      *to->mutable_ucdp() = from.ucdp();
+    } else if (to->has_ucdp()) {
+      to->clear_source_attributes();
+    }
+  } else if (from.has_gdelt()) {
+    *to->mutable_gdelt() = from.gdelt();
+  } else if (to->has_gdelt()) {
+    to->clear_source_attributes();
+  }
+}
+
 void CopyField(absl::string_view path, const Event& from, Event* to) {
   if (path == "event_date") {
     to->set_event_date(from.event_date());
@@ -103,6 +126,11 @@ void CopyField(absl::string_view path, const Event& from, Event* to) {
     *to->mutable_tags() = from.tags();
   } else if (path == "external_ids") {
     *to->mutable_external_ids() = from.external_ids();
+  } else if (path == "acled" || path == "ucdp" || path == "gdelt") {
+    // One of the source_attributes oneof: the request's value replaces the stored one, and
+    // naming a member the request leaves unset removes it. Naming "acled" never touches a
+    // stored "gdelt": each name covers only its own member.
+    CopySourceAttributes(path, from, to);
   }
 }
 
