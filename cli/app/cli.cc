@@ -88,6 +88,11 @@ Filters (also for events list and stats):
   --country HTI,KEN  --admin1 NAME  --type battles,protests  --sub-type "Armed clash"
   --actor ID|NAME  --from YYYY-MM-DD  --to YYYY-MM-DD  --min-fatalities N
   --text WORDS  --bbox MIN_LAT,MIN_LON,MAX_LAT,MAX_LON  --tag TAG
+Source attributes (events list and export; an event of another source never matches):
+  GDELT  --min-goldstein N --max-goldstein N  --min-tone N --max-tone N  --quad-class 1,4
+         --min-mentions N  --root-event true|false
+  ACLED  --disorder-type "Political violence"  --interaction 13,16
+  UCDP   --conflict-id 4591  --dyad-id 5201
 )"},
       {"events", R"(Usage: lookout events list [filters] [--limit N] [--order-by ORDER]
        lookout events get EVENT_ID

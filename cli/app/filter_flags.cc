@@ -1,10 +1,14 @@
 #include "cli/app/filter_flags.h"
 
+#include <climits>
+#include <functional>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "cli/app/enum_names.h"
+#include "common/status_macros.h"
 #include "common/validation.h"
 
 namespace lookout::cli {
@@ -17,12 +21,82 @@ absl::Status CheckDateFlag(absl::string_view flag, absl::string_view value) {
       absl::StrCat("--", flag, ": \"", value, "\" ", parsed.status().message()));
 }
 
+// --min-goldstein, --max-goldstein, --min-tone, --max-tone: a number each.
+absl::Status NumberBound(const Args& args, absl::string_view flag,
+                         const std::function<void(double)>& set) {
+  if (!args.Has(std::string(flag))) return absl::OkStatus();
+  double value = 0;
+  if (!absl::SimpleAtod(args.GetOr(std::string(flag), ""), &value)) {
+    return absl::InvalidArgumentError(absl::StrCat("--", flag, " must be a number"));
+  }
+  set(value);
+  return absl::OkStatus();
+}
+
+// --quad-class 1,4 / --interaction 13,16 / --conflict-id / --dyad-id: whole numbers.
+absl::Status WholeNumbers(const Args& args, absl::string_view flag,
+                          const std::function<void(int64_t)>& add) {
+  for (const std::string& text : args.GetList(std::string(flag))) {
+    int64_t value = 0;
+    if (!absl::SimpleAtoi(text, &value)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--", flag, ": \"", text, "\" is not a whole number"));
+    }
+    add(value);
+  }
+  return absl::OkStatus();
+}
+
+// The source attribute flags (EventFilter fields 11-19); the service checks their ranges.
+absl::Status SourceAttributeFlags(const Args& args, event::v1::EventFilter* filter) {
+  LOOKOUT_RETURN_IF_ERROR(NumberBound(args, "min-goldstein", [&](double v) {
+    filter->mutable_goldstein_scale()->set_min(v);
+  }));
+  LOOKOUT_RETURN_IF_ERROR(NumberBound(args, "max-goldstein", [&](double v) {
+    filter->mutable_goldstein_scale()->set_max(v);
+  }));
+  LOOKOUT_RETURN_IF_ERROR(
+      NumberBound(args, "min-tone", [&](double v) { filter->mutable_avg_tone()->set_min(v); }));
+  LOOKOUT_RETURN_IF_ERROR(
+      NumberBound(args, "max-tone", [&](double v) { filter->mutable_avg_tone()->set_max(v); }));
+  LOOKOUT_RETURN_IF_ERROR(WholeNumbers(args, "quad-class", [&](int64_t v) {
+    filter->add_quad_classes(static_cast<int32_t>(v));
+  }));
+  if (args.Has("min-mentions")) {
+    int64_t min = 0;
+    if (!absl::SimpleAtoi(args.GetOr("min-mentions", ""), &min) || min < 0 || min > INT32_MAX) {
+      return absl::InvalidArgumentError("--min-mentions must be a whole number >= 0");
+    }
+    filter->set_min_num_mentions(static_cast<int32_t>(min));
+  }
+  if (args.Has("root-event")) {
+    const std::string value = absl::AsciiStrToLower(args.GetOr("root-event", ""));
+    if (value != "true" && value != "false") {
+      return absl::InvalidArgumentError("--root-event must be true or false");
+    }
+    filter->set_is_root_event(value == "true");
+  }
+  // Disorder types contain spaces, and "Political violence; Demonstrations" no comma: one a flag.
+  for (const std::string& type : args.GetList("disorder-type")) filter->add_disorder_types(type);
+  LOOKOUT_RETURN_IF_ERROR(WholeNumbers(args, "interaction", [&](int64_t v) {
+    filter->add_interactions(static_cast<int32_t>(v));
+  }));
+  LOOKOUT_RETURN_IF_ERROR(
+      WholeNumbers(args, "conflict-id", [&](int64_t v) { filter->add_ucdp_conflict_ids(v); }));
+  LOOKOUT_RETURN_IF_ERROR(
+      WholeNumbers(args, "dyad-id", [&](int64_t v) { filter->add_ucdp_dyad_ids(v); }));
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 const std::vector<absl::string_view>& FilterFlagNames() {
   static const auto* names = new std::vector<absl::string_view>{
-      "country", "admin1",         "type", "sub-type", "actor", "from",
-      "to",      "min-fatalities", "text", "bbox",     "tag"};
+      "country",       "admin1",        "type",         "sub-type",      "actor",
+      "from",          "to",            "min-fatalities", "text",        "bbox",
+      "tag",           "min-goldstein", "max-goldstein", "min-tone",     "max-tone",
+      "quad-class",    "min-mentions",  "root-event",    "disorder-type", "interaction",
+      "conflict-id",   "dyad-id"};
   return *names;
 }
 
@@ -97,6 +171,7 @@ absl::StatusOr<event::v1::EventFilter> FilterFromArgs(const Args& args, bool all
     box->set_max_longitude(v[3]);
   }
   for (const std::string& tag : args.GetList("tag")) filter.add_tags(tag);
+  LOOKOUT_RETURN_IF_ERROR(SourceAttributeFlags(args, &filter));
   return filter;
 }
 

@@ -201,6 +201,10 @@ absl::Status ReadNumber(const Fields& fields, int column, double min, double max
   } else {
     LOOKOUT_ASSIGN_OR_RETURN(parsed, ParseNumber(column, value));
   }
+  if (min == 0 && parsed < 0) {
+    return errors::InvalidField(kColumnNames[column],
+                                absl::StrCat("must not be negative, got ", Quote(value)));
+  }
   if (parsed < min || parsed > max) {
     return errors::InvalidField(kColumnNames[column], absl::StrCat("must be between ", min,
                                                                    " and ", max, ", got ",

@@ -7,6 +7,7 @@
 #include "common/validation.h"
 #include "event_filter/event_validation.h"
 #include "event_filter/text_words.h"
+#include "services/event/source_attribute_columns.h"
 
 namespace lookout::event {
 namespace {
@@ -20,7 +21,8 @@ std::string JsonStringArray(const Repeated& values) {
   return json + "]";
 }
 
-std::string JsonIntArray(const google::protobuf::RepeatedField<int>& values) {
+template <typename Int>
+std::string JsonIntArray(const google::protobuf::RepeatedField<Int>& values) {
   std::string json = "[";
   for (int value : values) absl::StrAppend(&json, json.size() > 1 ? "," : "", value);
   return json + "]";
@@ -38,6 +40,47 @@ std::string FullTextQuery(absl::string_view text) {
                     word.prefix ? "*" : "");
   }
   return query;
+}
+
+// EventFilter fields 11-19 as one subquery over event_source_attributes (schema v6), whose
+// columns are NULL for the other sources: a NULL never passes a comparison, so an event without
+// the attribute never matches, as in the matcher.
+void AddSourceAttributeConditions(const v1::EventFilter& filter, SqlCondition* c) {
+  if (!HasSourceAttributeFilter(filter)) return;
+  std::string where;
+  auto add = [&](absl::string_view sql, SqlValue value) {
+    absl::StrAppend(&where, where.empty() ? "" : " AND ", sql);
+    c->params.push_back(std::move(value));
+  };
+  if (filter.goldstein_scale().has_min()) add("goldstein >= ?", filter.goldstein_scale().min());
+  if (filter.goldstein_scale().has_max()) add("goldstein <= ?", filter.goldstein_scale().max());
+  if (filter.avg_tone().has_min()) add("tone >= ?", filter.avg_tone().min());
+  if (filter.avg_tone().has_max()) add("tone <= ?", filter.avg_tone().max());
+  if (!filter.quad_classes().empty()) {
+    add("quad_class IN (SELECT value FROM json_each(?))", JsonIntArray(filter.quad_classes()));
+  }
+  if (filter.min_num_mentions() > 0) {
+    add("mentions >= ?", static_cast<int64_t>(filter.min_num_mentions()));
+  }
+  if (filter.has_is_root_event()) {
+    add("root = ?", static_cast<int64_t>(filter.is_root_event() ? 1 : 0));
+  }
+  if (!filter.disorder_types().empty()) {
+    add("disorder_type IN (SELECT value FROM json_each(?))",
+        JsonStringArray(filter.disorder_types()));
+  }
+  if (!filter.interactions().empty()) {
+    add("interaction IN (SELECT value FROM json_each(?))", JsonIntArray(filter.interactions()));
+  }
+  if (!filter.ucdp_conflict_ids().empty()) {
+    add("conflict_id IN (SELECT value FROM json_each(?))",
+        JsonIntArray(filter.ucdp_conflict_ids()));
+  }
+  if (!filter.ucdp_dyad_ids().empty()) {
+    add("dyad_id IN (SELECT value FROM json_each(?))", JsonIntArray(filter.ucdp_dyad_ids()));
+  }
+  absl::StrAppend(&c->where, " AND e.pk IN (SELECT pk FROM event_source_attributes WHERE ", where,
+                  ")");
 }
 
 }  // namespace
@@ -97,6 +140,7 @@ SqlCondition FilterCondition(const v1::EventFilter& filter) {
     add("e.id IN (SELECT event_id FROM event_tags WHERE tag IN (SELECT value FROM json_each(?)))",
         JsonStringArray(filter.tags()));
   }
+  AddSourceAttributeConditions(filter, &c);
   return c;
 }
 

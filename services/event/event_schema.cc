@@ -161,6 +161,25 @@ CREATE TRIGGER events_count_delete AFTER DELETE ON events WHEN OLD.deleted = 0 B
     WHERE country IN (OLD.country, '') AND event_day = OLD.event_day AND end_day = OLD.end_day;
 END;
 )sql"},
+      // The source attributes ListEvents filters on (EventFilter fields 11-19), one row per live
+      // event carrying source attributes (source_attributes.proto), pk = events.pk; a column of
+      // another source is NULL and never matches. A table of its own so an event without
+      // attributes costs nothing and existing files need no rewrite: no event stored before
+      // this version has attributes. Rows come and go with the other index rows.
+      {6, R"sql(
+CREATE TABLE event_source_attributes (
+  pk INTEGER PRIMARY KEY,
+  goldstein REAL,
+  tone REAL,
+  quad_class INTEGER,
+  mentions INTEGER,
+  root INTEGER,
+  disorder_type TEXT,
+  interaction INTEGER,
+  conflict_id INTEGER,
+  dyad_id INTEGER
+);
+)sql"},
   };
   return *migrations;
 }

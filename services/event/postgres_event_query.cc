@@ -4,10 +4,12 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/validation.h"
 #include "event_filter/event_validation.h"
 #include "event_filter/text_words.h"
 #include "services/event/event_query_sql.h"
+#include "services/event/source_attribute_columns.h"
 
 namespace lookout::event {
 namespace {
@@ -148,6 +150,60 @@ PgCondition PostgresFilterCondition(const v1::EventFilter& filter) {
     absl::StrAppend(&c.where, " AND e.id IN (SELECT event_id FROM event_tags WHERE tag = ANY(",
                     next(), "))");
     c.params.AddTextArray(Strings(filter.tags()));
+  }
+  // EventFilter fields 11-19, as SQLite's AddSourceAttributeConditions: one subquery over
+  // event_source_attributes, where another source's columns are NULL and never match.
+  if (HasSourceAttributeFilter(filter)) {
+    std::vector<std::string> tests;
+    auto test = [&](absl::string_view column, absl::string_view op) {
+      tests.push_back(absl::StrCat(column, " ", op, " ", next()));
+    };
+    if (filter.goldstein_scale().has_min()) {
+      test("goldstein", ">=");
+      c.params.Add(filter.goldstein_scale().min());
+    }
+    if (filter.goldstein_scale().has_max()) {
+      test("goldstein", "<=");
+      c.params.Add(filter.goldstein_scale().max());
+    }
+    if (filter.avg_tone().has_min()) {
+      test("tone", ">=");
+      c.params.Add(filter.avg_tone().min());
+    }
+    if (filter.avg_tone().has_max()) {
+      test("tone", "<=");
+      c.params.Add(filter.avg_tone().max());
+    }
+    auto any_int = [&](absl::string_view column, std::vector<int64_t> values) {
+      tests.push_back(absl::StrCat(column, " = ANY(", next(), ")"));
+      c.params.AddIntArray(values);
+    };
+    if (!filter.quad_classes().empty()) {
+      any_int("quad_class", {filter.quad_classes().begin(), filter.quad_classes().end()});
+    }
+    if (filter.min_num_mentions() > 0) {
+      test("mentions", ">=");
+      c.params.Add(static_cast<int64_t>(filter.min_num_mentions()));
+    }
+    if (filter.has_is_root_event()) {
+      test("root", "=");
+      c.params.Add(static_cast<int64_t>(filter.is_root_event() ? 1 : 0));
+    }
+    if (!filter.disorder_types().empty()) {
+      tests.push_back(absl::StrCat("disorder_type = ANY(", next(), ")"));
+      c.params.AddTextArray(Strings(filter.disorder_types()));
+    }
+    if (!filter.interactions().empty()) {
+      any_int("interaction", {filter.interactions().begin(), filter.interactions().end()});
+    }
+    if (!filter.ucdp_conflict_ids().empty()) {
+      any_int("conflict_id", {filter.ucdp_conflict_ids().begin(), filter.ucdp_conflict_ids().end()});
+    }
+    if (!filter.ucdp_dyad_ids().empty()) {
+      any_int("dyad_id", {filter.ucdp_dyad_ids().begin(), filter.ucdp_dyad_ids().end()});
+    }
+    absl::StrAppend(&c.where, " AND e.id IN (SELECT event_id FROM event_source_attributes WHERE ",
+                    absl::StrJoin(tests, " AND "), ")");
   }
   return c;
 }

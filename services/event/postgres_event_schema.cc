@@ -138,6 +138,23 @@ CREATE TRIGGER events_count_update AFTER UPDATE OF country, event_day, end_day, 
 CREATE TRIGGER events_count_delete AFTER DELETE ON events FOR EACH ROW WHEN (NOT OLD.deleted)
   EXECUTE FUNCTION event_day_counts_move();
 )sql"},
+      // The source attributes ListEvents filters on (EventFilter fields 11-19), one row per live
+      // event carrying source attributes (source_attributes.proto); a column of another source
+      // is NULL and never matches. As SQLite's schema v6: no event stored before has attributes.
+      {3, R"sql(
+CREATE TABLE event_source_attributes (
+  event_id text COLLATE "C" PRIMARY KEY,
+  goldstein float8,
+  tone float8,
+  quad_class int8,
+  mentions int8,
+  root int8,
+  disorder_type text COLLATE "C",
+  interaction int8,
+  conflict_id int8,
+  dyad_id int8
+);
+)sql"},
   };
   return *migrations;
 }

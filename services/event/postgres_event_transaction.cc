@@ -9,6 +9,7 @@
 #include "common/status_macros.h"
 #include "common/validation.h"
 #include "services/event/postgres_event_query.h"
+#include "services/event/source_attribute_columns.h"
 
 namespace lookout::event {
 namespace {
@@ -35,6 +36,58 @@ absl::Status ExternalIdTaken(int index, const ExternalId& id, absl::string_view 
 }
 
 // One actor in two roles, or a tag given twice, is one index row.
+// The event_source_attributes rows (schema v3) of `events` that carry source attributes, in one
+// INSERT: one array per column, as Flush writes the events themselves.
+absl::Status InsertSourceAttributeRows(pg::Session& session,
+                                       const std::vector<const Event*>& events) {
+  pg::ArrayLiteral ids, goldstein, tone, quad, mentions, root, disorder, interaction, conflict,
+      dyad;
+  auto add_double = [](pg::ArrayLiteral& a, const std::optional<double>& v) {
+    if (v) {
+      a.Double(*v);
+    } else {
+      a.Null();
+    }
+  };
+  auto add_int = [](pg::ArrayLiteral& a, const std::optional<int64_t>& v) {
+    if (v) {
+      a.Int(*v);
+    } else {
+      a.Null();
+    }
+  };
+  for (const Event* event : events) {
+    const std::optional<SourceAttributeColumns> c = SourceAttributeColumnsOf(*event);
+    if (!c) continue;
+    ids.Text(event->id());
+    add_double(goldstein, c->goldstein);
+    add_double(tone, c->tone);
+    add_int(quad, c->quad_class);
+    add_int(mentions, c->mentions);
+    add_int(root, c->root ? std::optional<int64_t>(*c->root ? 1 : 0) : std::nullopt);
+    if (c->disorder_type) {
+      disorder.Text(*c->disorder_type);
+    } else {
+      disorder.Null();
+    }
+    add_int(interaction, c->interaction);
+    add_int(conflict, c->conflict_id);
+    add_int(dyad, c->dyad_id);
+  }
+  if (ids.empty()) return absl::OkStatus();
+  pg::Params params;
+  for (pg::ArrayLiteral* column : {&ids, &goldstein, &tone, &quad, &mentions, &root, &disorder,
+                                   &interaction, &conflict, &dyad}) {
+    params.AddLiteral(std::move(*column).Finish());
+  }
+  return session.Run(
+      "INSERT INTO event_source_attributes (event_id, goldstein, tone, quad_class, mentions, "
+      "root, disorder_type, interaction, conflict_id, dyad_id) SELECT * FROM unnest($1::text[], "
+      "$2::float8[], $3::float8[], $4::int8[], $5::int8[], $6::int8[], $7::text[], $8::int8[], "
+      "$9::int8[], $10::int8[])",
+      params);
+}
+
 std::vector<std::string> ActorIdsOf(const Event& event) {
   std::vector<std::string> ids;
   absl::flat_hash_set<std::string> seen;
@@ -320,6 +373,8 @@ absl::Status PostgresEventTransaction::Flush(std::optional<Mark> until) {
     }
   }
   if (events > 0) {
+    std::vector<const Event*> written;
+    for (size_t i = 0; i < events; ++i) written.push_back(&events_[i].event);
     pg::Params params;
     for (pg::ArrayLiteral* column :
          {&ids, &event_days, &end_days, &countries, &admin1s, &types, &sub_types, &fatalities,
@@ -355,6 +410,7 @@ absl::Status PostgresEventTransaction::Flush(std::optional<Mark> until) {
                      .AddLiteral(std::move(schemes).Finish())
                      .AddLiteral(std::move(values).Finish())
                      .AddLiteral(std::move(owner_events).Finish())));
+    LOOKOUT_RETURN_IF_ERROR(InsertSourceAttributeRows(s_, written));
   }
   if (changes > 0) {
     pg::ArrayLiteral sequence, event_id, type, blob;
@@ -527,6 +583,10 @@ absl::Status PostgresEventTransaction::UpdateRow(const Event& event, int64_t eve
 }
 
 absl::Status PostgresEventTransaction::RemoveIndexRows(const Event& stored) {
+  if (stored.source_attributes_case() != v1::Event::SOURCE_ATTRIBUTES_NOT_SET) {
+    LOOKOUT_RETURN_IF_ERROR(s_.Run("DELETE FROM event_source_attributes WHERE event_id = $1",
+                                   pg::Params().Add(stored.id())));
+  }
   LOOKOUT_RETURN_IF_ERROR(
       s_.Run("DELETE FROM event_actors WHERE actor_id = ANY($1) AND event_id = $2",
              pg::Params().AddTextArray(ActorIdsOf(stored)).Add(stored.id())));
@@ -545,6 +605,7 @@ absl::Status PostgresEventTransaction::RemoveIndexRows(const Event& stored) {
 }
 
 absl::Status PostgresEventTransaction::AddIndexRows(const Event& event) {
+  LOOKOUT_RETURN_IF_ERROR(InsertSourceAttributeRows(s_, {&event}));
   LOOKOUT_RETURN_IF_ERROR(
       s_.Run("INSERT INTO event_actors (actor_id, event_id) SELECT unnest($1::text[]), $2",
              pg::Params().AddTextArray(ActorIdsOf(event)).Add(event.id())));

@@ -12,6 +12,7 @@
 #include "common/validation.h"
 #include "services/event/event_query_sql.h"
 #include "services/event/event_schema.h"
+#include "services/event/source_attribute_columns.h"
 
 namespace lookout::event {
 namespace {
@@ -37,6 +38,7 @@ constexpr char kRemoveActorRowSql[] =
 constexpr char kRemoveTagRowSql[] = "DELETE FROM event_tags WHERE tag = ? AND event_id = ?";
 constexpr char kRemoveExternalIdRowSql[] =
     "DELETE FROM event_external_ids WHERE scheme = ? AND value = ? AND event_id = ?";
+constexpr char kRemoveSourceAttributesSql[] = "DELETE FROM event_source_attributes WHERE pk = ?";
 constexpr char kChangesAfterSql[] =
     "SELECT sequence, type, event FROM changes WHERE sequence > ? AND sequence <= ? "
     "ORDER BY sequence LIMIT ?";
@@ -279,6 +281,7 @@ class SqliteEventTransaction : public EventTransaction {
               : kRemoveExternalIdRowSql,
           {id.scheme(), id.value(), event.id()}));
     }
+    LOOKOUT_RETURN_IF_ERROR(ChangeSourceAttributeRow(add, pk, event));
     if (event.notes().empty()) return absl::OkStatus();
     LOOKOUT_ASSIGN_OR_RETURN(Statement fts,
                              db_.Prepare(add ? "INSERT INTO events_fts (rowid, notes) VALUES (?, ?)"
@@ -286,6 +289,42 @@ class SqliteEventTransaction : public EventTransaction {
                                                "VALUES ('delete', ?, ?)"));
     fts.Bind(1, pk).Bind(2, event.notes());
     return fts.Run();
+  }
+
+  absl::Status ChangeSourceAttributeRow(bool add, int64_t pk, const Event& event) {
+    const std::optional<SourceAttributeColumns> columns = SourceAttributeColumnsOf(event);
+    if (!columns) return absl::OkStatus();
+    if (!add) {
+      LOOKOUT_ASSIGN_OR_RETURN(Statement s, db_.Prepare(kRemoveSourceAttributesSql));
+      s.Bind(1, pk);
+      return s.Run();
+    }
+    LOOKOUT_ASSIGN_OR_RETURN(
+        Statement s,
+        db_.Prepare("INSERT INTO event_source_attributes (pk, goldstein, tone, quad_class, "
+                    "mentions, root, disorder_type, interaction, conflict_id, dyad_id) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    s.Bind(1, pk);
+    int index = 2;
+    auto bind = [&](const auto& value) {
+      if (value.has_value()) {
+        s.Bind(index, *value);
+      } else {
+        s.BindNull(index);
+      }
+      ++index;
+    };
+    bind(columns->goldstein);
+    bind(columns->tone);
+    bind(columns->quad_class);
+    bind(columns->mentions);
+    bind(columns->root.has_value() ? std::optional<int64_t>(*columns->root ? 1 : 0)
+                                   : std::nullopt);
+    bind(columns->disorder_type);
+    bind(columns->interaction);
+    bind(columns->conflict_id);
+    bind(columns->dyad_id);
+    return s.Run();
   }
 
   // Runs `sql` with `values` bound to its parameters 1, 2, ...
@@ -314,6 +353,7 @@ std::vector<std::pair<std::string, std::string>> SqliteEventStore::Queries() {
       {"RemoveActorRow", kRemoveActorRowSql},
       {"RemoveTagRow", kRemoveTagRowSql},
       {"RemoveExternalIdRow", kRemoveExternalIdRowSql},
+      {"RemoveSourceAttributes", kRemoveSourceAttributesSql},
       {"ChangesAfter", kChangesAfterSql},
       {"NewestChange", kNewestChangeSql},
   };

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -843,6 +844,91 @@ TEST_P(EventStoreContractTest, CountryAndPeriodTotalsStayExactThroughEveryKindOf
 
   Reopen();
   check("reopened");
+}
+
+TEST_P(EventStoreContractTest, SourceAttributeFiltersMatchWhatTheMatcherSaysThroughEveryWrite) {
+  // GDELT, ACLED and UCDP events and plain ones; one GDELT event changes its attributes, one
+  // loses them, one is deleted: List must agree with the matcher on the live events each time.
+  std::map<std::string, Event> live;
+  auto gdelt = [](int n, double goldstein, double tone, int quad, int mentions, bool root) {
+    Event event = NewEvent(n);
+    auto* g = event.mutable_gdelt();
+    g->set_goldstein_scale(goldstein);
+    g->set_avg_tone(tone);
+    g->set_quad_class(quad);
+    g->set_num_mentions(mentions);
+    g->set_is_root_event(root);
+    return event;
+  };
+  auto acled = [](int n, const std::string& disorder, int interaction) {
+    Event event = NewEvent(n);
+    event.mutable_acled()->set_disorder_type(disorder);
+    event.mutable_acled()->set_interaction(interaction);
+    return event;
+  };
+  auto ucdp = [](int n, int64_t conflict, int64_t dyad) {
+    Event event = NewEvent(n);
+    event.mutable_ucdp()->set_conflict_id(conflict);
+    event.mutable_ucdp()->set_dyad_id(dyad);
+    return event;
+  };
+  for (const Event& event :
+       {gdelt(1, -10, -3.5, 4, 10, true), gdelt(2, 0, 0, 1, 1, false),
+        gdelt(3, 3.4, 2.02774813233724, 2, 4, true), gdelt(4, 10, 7.25, 3, 0, false),
+        acled(5, "Political violence", 13), acled(6, "Demonstrations", 60),
+        ucdp(7, 4591, 5201), ucdp(8, 4591, 5202), NewEvent(9), NewEvent(10)}) {
+    live[event.id()] = Create(event);
+  }
+  std::vector<v1::EventFilter> filters(16);
+  filters[0].mutable_goldstein_scale()->set_min(0);
+  filters[1].mutable_goldstein_scale()->set_max(3.4);
+  filters[2].mutable_goldstein_scale()->set_min(-10);
+  filters[2].mutable_goldstein_scale()->set_max(-10);
+  filters[3].mutable_avg_tone()->set_min(2.02774813233724);
+  filters[4].mutable_avg_tone()->set_max(0);
+  filters[5].add_quad_classes(4);
+  filters[5].add_quad_classes(2);
+  filters[6].set_min_num_mentions(4);
+  filters[7].set_is_root_event(true);
+  filters[8].set_is_root_event(false);
+  filters[9].add_disorder_types("Demonstrations");
+  filters[10].add_interactions(13);
+  filters[10].add_interactions(77);
+  filters[11].add_ucdp_conflict_ids(4591);
+  filters[12].add_ucdp_dyad_ids(5202);
+  filters[13].add_ucdp_conflict_ids(4591);
+  filters[13].add_ucdp_dyad_ids(5201);
+  filters[14].mutable_goldstein_scale()->set_min(-10);
+  filters[14].add_disorder_types("Political violence");  // no event is both: none
+  filters[15].set_min_num_mentions(1);
+  filters[15].add_country_codes("HTI");
+  auto check = [&](const std::string& when) {
+    for (size_t i = 0; i < filters.size(); ++i) {
+      SCOPED_TRACE(absl::StrCat(when, ", filter ", i, ": ", filters[i].ShortDebugString()));
+      std::vector<std::string> expected;
+      for (const auto& [id, event] : live) {
+        if (event_filter::MatchesFilter(event, filters[i])) expected.push_back(id);
+      }
+      EventQuery query;
+      query.filter = filters[i];
+      query.order = EventOrder::kEventDateAsc;
+      query.limit = 100;
+      int64_t total = -1;
+      std::vector<std::string> ids = ListIds(query, &total);
+      std::sort(ids.begin(), ids.end());
+      EXPECT_EQ(ids, expected);
+      EXPECT_EQ(total, static_cast<int64_t>(expected.size()));
+    }
+  };
+  check("created");
+  live[Id(2)] = Apply(v1::CHANGE_TYPE_UPDATED, gdelt(2, -5, 9, 4, 20, true));
+  Event plain = NewEvent(3);
+  live[Id(3)] = Apply(v1::CHANGE_TYPE_UPDATED, plain);
+  Apply(v1::CHANGE_TYPE_DELETED, live[Id(1)]);
+  live.erase(Id(1));
+  Event now_gdelt = gdelt(9, 1, 1, 1, 5, true);
+  live[Id(9)] = Apply(v1::CHANGE_TYPE_UPDATED, now_gdelt);
+  check("after updates and a delete");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, EventStoreContractTest, lookout::testing::AllStoreBackends(),

@@ -39,9 +39,19 @@ TEST(GdeltParserTest, MapsTheColumnsOfTheValidFixture) {
   EXPECT_EQ(e.sources(0).url(), "https://www.example.org/news/2024/01/15/fictional-clash");
   EXPECT_EQ(e.sources(0).published_date(), "2024-01-15");
   EXPECT_EQ(e.sources(0).scale(), type::v1::SOURCE_SCALE_NEW_MEDIA);
-  EXPECT_EQ(e.notes(),
-            "Machine-coded by GDELT from news reports: CAMEO 190, quad class 4, Goldstein -10.0; "
-            "10 mentions in 10 articles from 2 sources, average tone -6.50.");
+  // The numbers are typed attributes now, not a sentence in the notes.
+  EXPECT_EQ(e.notes(), "Machine-coded by GDELT from news reports: CAMEO 190.");
+  ASSERT_TRUE(e.has_gdelt());
+  EXPECT_EQ(e.gdelt().quad_class(), 4);
+  EXPECT_DOUBLE_EQ(e.gdelt().goldstein_scale(), -10.0);
+  EXPECT_EQ(e.gdelt().num_mentions(), 10);
+  EXPECT_EQ(e.gdelt().num_articles(), 10);
+  EXPECT_EQ(e.gdelt().num_sources(), 2);
+  EXPECT_DOUBLE_EQ(e.gdelt().avg_tone(), -6.5);
+  EXPECT_EQ(e.gdelt().event_code(), "190");
+  EXPECT_EQ(e.gdelt().event_root_code(), "19");
+  EXPECT_EQ(e.gdelt().action_geo().country_code(), "HA");
+  EXPECT_FALSE(e.gdelt().is_root_event());
   EXPECT_THAT(e.tags(), ElementsAre("machine-coded", "cameo:190"));
   ASSERT_EQ(fight.actors.size(), 2u);
   EXPECT_EQ(fight.actors[0].name, "GANG");

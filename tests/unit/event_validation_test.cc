@@ -3,7 +3,9 @@
 #include "event_filter/event_validation.h"
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "common/errors.h"
 #include "event_filter/event_taxonomy.h"
@@ -420,6 +422,113 @@ TEST(EventValidationTest, ApplyUpdateMaskCopiesOnlyNamedFields) {
   merged = stored;
   ApplyUpdateMask(mask, patch, &merged);
   EXPECT_EQ(merged.location().country_code(), "");  // whole message replaced
+}
+
+}  // namespace
+}  // namespace lookout::event
+
+namespace lookout::event {
+namespace {
+
+TEST(SourceAttributesValidationTest, EachRangeIsCheckedNamingTheField) {
+  struct Case {
+    std::function<void(Event*)> set;
+    const char* field;
+  };
+  const std::vector<Case> cases = {
+      {[](Event* e) { e->mutable_gdelt()->set_goldstein_scale(10.5); }, "event.gdelt.goldstein_scale"},
+      {[](Event* e) { e->mutable_gdelt()->set_quad_class(5); }, "event.gdelt.quad_class"},
+      {[](Event* e) { e->mutable_gdelt()->set_avg_tone(-101); }, "event.gdelt.avg_tone"},
+      {[](Event* e) { e->mutable_gdelt()->set_num_mentions(-1); }, "event.gdelt.num_mentions"},
+      {[](Event* e) { e->mutable_gdelt()->mutable_action_geo()->set_type(6); },
+       "event.gdelt.action_geo.type"},
+      {[](Event* e) { e->mutable_gdelt()->mutable_actor2_geo()->set_latitude(91); },
+       "event.gdelt.actor2_geo.latitude"},
+      {[](Event* e) { e->mutable_gdelt()->mutable_actor1()->set_code(std::string(201, 'A')); },
+       "event.gdelt.actor1.code"},
+      {[](Event* e) { e->mutable_acled()->set_inter1(9); }, "event.acled.inter1"},
+      {[](Event* e) { e->mutable_acled()->set_interaction(19); }, "event.acled.interaction"},
+      {[](Event* e) { e->mutable_acled()->set_timestamp(-1); }, "event.acled.timestamp"},
+      {[](Event* e) { e->mutable_ucdp()->set_type_of_violence(4); },
+       "event.ucdp.type_of_violence"},
+      {[](Event* e) { e->mutable_ucdp()->set_where_prec(8); }, "event.ucdp.where_prec"},
+      {[](Event* e) { e->mutable_ucdp()->set_dyad_id(-2); }, "event.ucdp.dyad_id"},
+      {[](Event* e) { e->mutable_ucdp()->set_deaths_a(-1); }, "event.ucdp.deaths_a"},
+  };
+  for (const Case& c : cases) {
+    Event e = ValidEvent();
+    c.set(&e);
+    ExpectInvalid(ValidateEvent(e), c.field);
+  }
+  Event e = ValidEvent();
+  e.mutable_gdelt()->set_goldstein_scale(-10);
+  e.mutable_gdelt()->set_quad_class(4);
+  e.mutable_gdelt()->set_avg_tone(-99.5);
+  EXPECT_TRUE(ValidateEvent(e).ok()) << ValidateEvent(e);
+}
+
+TEST(SourceAttributesValidationTest, FilterFieldsAreChecked) {
+  v1::EventFilter f;
+  f.mutable_goldstein_scale()->set_min(-11);
+  ExpectInvalid(event_filter::ValidateFilter(f), "filter.goldstein_scale.min");
+  f.Clear();
+  f.mutable_avg_tone()->set_min(5);
+  f.mutable_avg_tone()->set_max(1);
+  ExpectInvalid(event_filter::ValidateFilter(f), "filter.avg_tone.min", "must not exceed max");
+  f.Clear();
+  f.add_quad_classes(0);
+  ExpectInvalid(event_filter::ValidateFilter(f), "filter.quad_classes[0]");
+  f.Clear();
+  f.set_min_num_mentions(-1);
+  ExpectInvalid(event_filter::ValidateFilter(f), "filter.min_num_mentions");
+  f.Clear();
+  f.add_interactions(13);
+  f.add_interactions(90);
+  ExpectInvalid(event_filter::ValidateFilter(f), "filter.interactions[1]");
+  f.Clear();
+  f.add_ucdp_dyad_ids(0);
+  ExpectInvalid(event_filter::ValidateFilter(f), "filter.ucdp_dyad_ids[0]");
+  f.Clear();
+  f.add_disorder_types("");
+  ExpectInvalid(event_filter::ValidateFilter(f), "filter.disorder_types[0]");
+}
+
+TEST(SourceAttributesValidationTest, AnUpdateKeepsThemUnlessTheMaskNamesThem) {
+  Event stored = ValidEvent();
+  stored.mutable_gdelt()->set_goldstein_scale(-7);
+  Event patch;
+  patch.set_notes("new");
+  google::protobuf::FieldMask mask;
+  mask.add_paths("notes");
+  Event merged = stored;
+  ApplyUpdateMask(mask, patch, &merged);
+  EXPECT_DOUBLE_EQ(merged.gdelt().goldstein_scale(), -7);
+
+  // Naming another source's member leaves these alone.
+  mask.Clear();
+  mask.add_paths("acled");
+  merged = stored;
+  ApplyUpdateMask(mask, patch, &merged);
+  EXPECT_TRUE(merged.has_gdelt());
+
+  // Naming "gdelt" replaces them, or removes them when the request has none.
+  mask.Clear();
+  mask.add_paths("gdelt");
+  merged = stored;
+  ApplyUpdateMask(mask, patch, &merged);
+  EXPECT_FALSE(merged.has_gdelt());
+  patch.mutable_gdelt()->set_goldstein_scale(3);
+  merged = stored;
+  ApplyUpdateMask(mask, patch, &merged);
+  EXPECT_DOUBLE_EQ(merged.gdelt().goldstein_scale(), 3);
+  // And "acled" sets ACLED's, replacing the oneof's GDELT member.
+  patch.mutable_acled()->set_interaction(13);
+  mask.Clear();
+  mask.add_paths("acled");
+  merged = stored;
+  ApplyUpdateMask(mask, patch, &merged);
+  EXPECT_EQ(merged.acled().interaction(), 13);
+  EXPECT_FALSE(merged.has_gdelt());
 }
 
 }  // namespace
