@@ -22,6 +22,7 @@ if(TARGET lookout_cli_lib)
   # cannot be made to.
   lookout_test(cli_app_test LABEL unit
     SOURCES unit/cli_app_test.cc unit/cli_report_renderer_test.cc unit/cli_actor_resolver_test.cc
+      unit/cli_source_rows_test.cc
     LIBS lookout_cli_lib)
 endif()
 if(TARGET lookout_import AND TARGET lookout_event_filter)

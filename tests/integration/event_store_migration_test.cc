@@ -2,9 +2,11 @@
 // keeps working: the full-text index moved to a table that keeps no copy of the notes (version
 // 3), so what version 2 indexed must still be found, and forgotten when the event changes; and
 // the change log gets its identity (version 4); the live events of an existing file are counted
-// per country and day (version 5).
+// per country and day (version 5); the source attributes ListEvents filters on get their table
+// (version 6), where events written before have no row and a later one with attributes does.
 #include <gtest/gtest.h>
 
+#include <string>
 #include <vector>
 
 #include "common/sqlite_db.h"
@@ -198,6 +200,60 @@ TEST(EventStoreMigrationTest, EventsStoredBeforeVersion5AreCountedByCountryAndDa
   ASSERT_TRUE(created.ok()) << created;
   EXPECT_EQ(total({}, ""), 4);
   EXPECT_EQ(total({"HTI"}, "2024-03-05"), 2);
+}
+
+TEST(EventStoreMigrationTest, AVersion5FileTakesSourceAttributeFiltersAfterOpening) {
+  testing::TempDir dir;
+  const std::string path = dir.File("event.db");
+  {
+    std::vector<Migration> up_to_5;
+    for (const Migration& m : EventStoreMigrations()) {
+      if (m.version <= 5) up_to_5.push_back(m);
+    }
+    ASSERT_EQ(up_to_5.size(), 5u);
+    SqliteDatabase::Options options;
+    options.path = path;
+    auto db = SqliteDatabase::Open(options, up_to_5);
+    ASSERT_TRUE(db.ok()) << db.status();
+    const std::string blob = StoredEvent().SerializeAsString();
+    absl::Status written = (*db)->Write([&](SqliteConnection& c) -> absl::Status {
+      auto events = c.Prepare(
+          "INSERT INTO events (id, event_day, end_day, country, admin1, event_type, "
+          "sub_event_type, fatalities, sequence, event) "
+          "VALUES (?, 19784, 19784, 'HTI', '', 1, '', 0, 1, ?)");
+      if (!events.ok()) return events.status();
+      events->Bind(1, kId).BindBlob(2, blob);
+      return events->Run();
+    });
+    ASSERT_TRUE(written.ok()) << written;
+  }
+  auto store = SqliteEventStore::Open(path);
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto ids = [&](const v1::EventFilter& filter) {
+    EventQuery query;
+    query.filter = filter;
+    query.limit = 10;
+    auto page = (*store)->List(query);
+    EXPECT_TRUE(page.ok()) << page.status();
+    std::vector<std::string> found;
+    if (page.ok()) {
+      for (const v1::Event& event : page->events) found.push_back(event.id());
+    }
+    return found;
+  };
+  v1::EventFilter any_tone;
+  any_tone.mutable_avg_tone()->set_min(-100);
+  EXPECT_TRUE(ids(any_tone).empty());  // the old event has no GDELT attributes
+  EXPECT_EQ(ids(v1::EventFilter()).size(), 1u);
+
+  absl::Status created = (*store)->Write([](EventTransaction& tx) -> absl::Status {
+    v1::Event event = StoredEvent();
+    event.set_id("evt_00000000000000b2");
+    event.mutable_gdelt()->set_avg_tone(-2.5);
+    return tx.Apply(v1::CHANGE_TYPE_CREATED, event).status();
+  });
+  ASSERT_TRUE(created.ok()) << created;
+  EXPECT_EQ(ids(any_tone), std::vector<std::string>{"evt_00000000000000b2"});
 }
 
 }  // namespace
