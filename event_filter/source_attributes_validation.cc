@@ -184,6 +184,15 @@ std::string Indexed(absl::string_view prefix, absl::string_view field, int index
 
 }  // namespace
 
+bool HasSourceAttributeFilter(const v1::EventFilter& filter) {
+  return filter.goldstein_scale().has_min() || filter.goldstein_scale().has_max() ||
+         filter.avg_tone().has_min() || filter.avg_tone().has_max() ||
+         !filter.quad_classes().empty() || filter.min_num_mentions() > 0 ||
+         filter.has_is_root_event() || !filter.disorder_types().empty() ||
+         !filter.interactions().empty() || !filter.ucdp_conflict_ids().empty() ||
+         !filter.ucdp_dyad_ids().empty();
+}
+
 bool IsAcledInteraction(int64_t code) {
   return code >= 0 && code <= 88 && code % 10 <= 8;
 }

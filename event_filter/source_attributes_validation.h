@@ -18,6 +18,10 @@ absl::Status ValidateSourceAttributes(const lookout::event::v1::Event& event,
 absl::Status ValidateSourceAttributeFilter(const lookout::event::v1::EventFilter& filter,
                                            absl::string_view prefix);
 
+// Whether the filter tests a source attribute (fields 11-19; a NumberRange without a bound tests
+// nothing). The stats service has such filters decided by the event service, as it has `text`.
+bool HasSourceAttributeFilter(const lookout::event::v1::EventFilter& filter);
+
 // ACLED's interaction code rule: 0-88, each digit an actor type code 0-8.
 bool IsAcledInteraction(int64_t code);
 

@@ -1,6 +1,7 @@
 #include "event_filter/testing/filter_cases.h"
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -327,6 +328,122 @@ std::vector<FilterCase> BuildCases() {
             "required");
   t.Invalid("tags too long", Filter([](EventFilter& f) { f.add_tags(std::string(101, 't')); }),
             "filter.tags[0]", "100");
+
+  // Source attributes (fields 11-19): each needs the attributes it reads; an event of another
+  // source, or of none, never matches. Ranges are inclusive; a range with no bound tests nothing.
+  const Event gdelt = Changed([](Event& e) {
+    auto* g = e.mutable_gdelt();
+    g->set_goldstein_scale(-6.5);
+    g->set_avg_tone(-2.02774813233724);
+    g->set_quad_class(4);
+    g->set_num_mentions(7);
+    g->set_is_root_event(true);
+  });
+  const Event acled = Changed([](Event& e) {
+    e.mutable_acled()->set_disorder_type("Political violence");
+    e.mutable_acled()->set_interaction(37);
+  });
+  const Event ucdp = Changed([](Event& e) {
+    e.mutable_ucdp()->set_conflict_id(4591);
+    e.mutable_ucdp()->set_dyad_id(5201);
+  });
+  auto goldstein = [](std::optional<double> min, std::optional<double> max) {
+    EventFilter f;
+    if (min) f.mutable_goldstein_scale()->set_min(*min);
+    if (max) f.mutable_goldstein_scale()->set_max(*max);
+    return f;
+  };
+  auto tone = [](std::optional<double> min, std::optional<double> max) {
+    EventFilter f;
+    if (min) f.mutable_avg_tone()->set_min(*min);
+    if (max) f.mutable_avg_tone()->set_max(*max);
+    return f;
+  };
+  t.Match("goldstein min inclusive", goldstein(-6.5, std::nullopt), gdelt);
+  t.Miss("goldstein min above", goldstein(-6.4, std::nullopt), gdelt);
+  t.Match("goldstein max inclusive", goldstein(std::nullopt, -6.5), gdelt);
+  t.Match("goldstein both bounds", goldstein(-10, 0), gdelt);
+  t.Miss("goldstein event not from GDELT", goldstein(-10, 10));
+  t.Miss("goldstein ACLED event", goldstein(-10, 10), acled);
+  t.Match("goldstein no bound tests nothing",
+          Filter([](EventFilter& f) { f.mutable_goldstein_scale(); }));
+  t.Invalid("goldstein out of range", goldstein(-11, std::nullopt), "filter.goldstein_scale.min",
+            "-10 and 10");
+  t.Invalid("goldstein reversed", goldstein(2, 1), "filter.goldstein_scale.min",
+            "must not exceed max");
+  t.Match("tone max inclusive at full precision", tone(std::nullopt, -2.02774813233724), gdelt);
+  t.Match("tone min inclusive at full precision", tone(-2.02774813233724, std::nullopt), gdelt);
+  t.Miss("tone min just above", tone(-2.0277481323372, std::nullopt), gdelt);
+  t.Miss("tone max just below", tone(std::nullopt, -2.0277481323373), gdelt);
+  t.Miss("tone event not from GDELT", tone(-100, 100), ucdp);
+  t.Invalid("tone out of range", tone(std::nullopt, 101), "filter.avg_tone.max", "-100 and 100");
+  t.Match("quad class any of", Filter([](EventFilter& f) {
+            f.add_quad_classes(1);
+            f.add_quad_classes(4);
+          }),
+          gdelt);
+  t.Miss("quad class other", Filter([](EventFilter& f) { f.add_quad_classes(3); }), gdelt);
+  t.Miss("quad class event not from GDELT", Filter([](EventFilter& f) { f.add_quad_classes(4); }));
+  t.Invalid("quad class out of range", Filter([](EventFilter& f) { f.add_quad_classes(5); }),
+            "filter.quad_classes[0]", "1-4");
+  t.Match("mentions equal", Filter([](EventFilter& f) { f.set_min_num_mentions(7); }), gdelt);
+  t.Miss("mentions above", Filter([](EventFilter& f) { f.set_min_num_mentions(8); }), gdelt);
+  t.Miss("mentions event not from GDELT",
+         Filter([](EventFilter& f) { f.set_min_num_mentions(1); }));
+  t.Invalid("mentions negative", Filter([](EventFilter& f) { f.set_min_num_mentions(-1); }),
+            "filter.min_num_mentions", "must not be negative");
+  t.Match("root event true", Filter([](EventFilter& f) { f.set_is_root_event(true); }), gdelt);
+  t.Miss("root event false", Filter([](EventFilter& f) { f.set_is_root_event(false); }), gdelt);
+  t.Miss("root event false, event not from GDELT",
+         Filter([](EventFilter& f) { f.set_is_root_event(false); }));
+  t.Match("disorder type exact", Filter([](EventFilter& f) {
+            f.add_disorder_types("Demonstrations");
+            f.add_disorder_types("Political violence");
+          }),
+          acled);
+  t.Miss("disorder type case differs",
+         Filter([](EventFilter& f) { f.add_disorder_types("political violence"); }), acled);
+  t.Miss("disorder type event not from ACLED",
+         Filter([](EventFilter& f) { f.add_disorder_types("Political violence"); }), gdelt);
+  t.Invalid("disorder type empty", Filter([](EventFilter& f) { f.add_disorder_types(""); }),
+            "filter.disorder_types[0]", "required");
+  t.Match("interaction any of", Filter([](EventFilter& f) {
+            f.add_interactions(13);
+            f.add_interactions(37);
+          }),
+          acled);
+  t.Miss("interaction other", Filter([](EventFilter& f) { f.add_interactions(73); }), acled);
+  t.Invalid("interaction digit above 8", Filter([](EventFilter& f) { f.add_interactions(19); }),
+            "filter.interactions[0]", "0-88");
+  t.Match("conflict id any of", Filter([](EventFilter& f) {
+            f.add_ucdp_conflict_ids(1);
+            f.add_ucdp_conflict_ids(4591);
+          }),
+          ucdp);
+  t.Miss("conflict id other", Filter([](EventFilter& f) { f.add_ucdp_conflict_ids(4592); }), ucdp);
+  t.Miss("conflict id event not from UCDP",
+         Filter([](EventFilter& f) { f.add_ucdp_conflict_ids(4591); }));
+  t.Invalid("conflict id negative", Filter([](EventFilter& f) { f.add_ucdp_conflict_ids(-3); }),
+            "filter.ucdp_conflict_ids[0]", "at least 1");
+  t.Match("dyad id and conflict id", Filter([](EventFilter& f) {
+            f.add_ucdp_conflict_ids(4591);
+            f.add_ucdp_dyad_ids(5201);
+          }),
+          ucdp);
+  t.Miss("dyad id other", Filter([](EventFilter& f) { f.add_ucdp_dyad_ids(5202); }), ucdp);
+  t.Invalid("dyad id zero", Filter([](EventFilter& f) { f.add_ucdp_dyad_ids(0); }),
+            "filter.ucdp_dyad_ids[0]", "at least 1");
+  t.Miss("attributes of two sources never both match", Filter([](EventFilter& f) {
+           f.add_quad_classes(4);
+           f.add_disorder_types("Political violence");
+         }),
+         gdelt);
+  t.Match("attributes with ordinary fields", Filter([](EventFilter& f) {
+            f.add_country_codes("HTI");
+            f.mutable_goldstein_scale()->set_max(0);
+            f.set_is_root_event(true);
+          }),
+          gdelt);
 
   // Every set field must match.
   const EventFilter every = Filter([](EventFilter& f) {

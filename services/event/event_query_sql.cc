@@ -46,7 +46,7 @@ std::string FullTextQuery(absl::string_view text) {
 // columns are NULL for the other sources: a NULL never passes a comparison, so an event without
 // the attribute never matches, as in the matcher.
 void AddSourceAttributeConditions(const v1::EventFilter& filter, SqlCondition* c) {
-  if (!HasSourceAttributeFilter(filter)) return;
+  if (!event_filter::HasSourceAttributeFilter(filter)) return;
   std::string where;
   auto add = [&](absl::string_view sql, SqlValue value) {
     absl::StrAppend(&where, where.empty() ? "" : " AND ", sql);

@@ -153,7 +153,7 @@ PgCondition PostgresFilterCondition(const v1::EventFilter& filter) {
   }
   // EventFilter fields 11-19, as SQLite's AddSourceAttributeConditions: one subquery over
   // event_source_attributes, where another source's columns are NULL and never match.
-  if (HasSourceAttributeFilter(filter)) {
+  if (event_filter::HasSourceAttributeFilter(filter)) {
     std::vector<std::string> tests;
     auto test = [&](absl::string_view column, absl::string_view op) {
       tests.push_back(absl::StrCat(column, " ", op, " ", next()));

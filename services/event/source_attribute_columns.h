@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "event_filter/source_attributes_validation.h"
 #include "lookout/event/v1/event.pb.h"
 
 namespace lookout::event {
@@ -49,16 +50,6 @@ inline std::optional<SourceAttributeColumns> SourceAttributeColumnsOf(
       break;
   }
   return std::nullopt;
-}
-
-// Whether the filter tests a source attribute (EventFilter fields 11-19).
-inline bool HasSourceAttributeFilter(const lookout::event::v1::EventFilter& filter) {
-  return filter.goldstein_scale().has_min() || filter.goldstein_scale().has_max() ||
-         filter.avg_tone().has_min() || filter.avg_tone().has_max() ||
-         !filter.quad_classes().empty() || filter.min_num_mentions() > 0 ||
-         filter.has_is_root_event() || !filter.disorder_types().empty() ||
-         !filter.interactions().empty() || !filter.ucdp_conflict_ids().empty() ||
-         !filter.ucdp_dyad_ids().empty();
 }
 
 }  // namespace lookout::event

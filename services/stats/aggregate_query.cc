@@ -67,31 +67,9 @@ EventFilter NormalizedFilter(const EventFilter& filter) {
   return normalized;
 }
 
-// The read model keeps no source attributes yet (EventFilter fields 11-19): a filter on them is
-// refused, naming the field, rather than answered as if it were absent. ListEvents and
-// WatchEvents take them.
-static absl::Status RejectSourceAttributeFilter(const EventFilter& filter) {
-  const char* field = nullptr;
-  if (filter.has_goldstein_scale()) field = "goldstein_scale";
-  else if (filter.has_avg_tone()) field = "avg_tone";
-  else if (!filter.quad_classes().empty()) field = "quad_classes";
-  else if (filter.min_num_mentions() != 0) field = "min_num_mentions";
-  else if (filter.has_is_root_event()) field = "is_root_event";
-  else if (!filter.disorder_types().empty()) field = "disorder_types";
-  else if (!filter.interactions().empty()) field = "interactions";
-  else if (!filter.ucdp_conflict_ids().empty()) field = "ucdp_conflict_ids";
-  else if (!filter.ucdp_dyad_ids().empty()) field = "ucdp_dyad_ids";
-  if (field == nullptr) return absl::OkStatus();
-  return absl::UnimplementedError(absl::StrCat(
-      "filter.", field,
-      ": source attribute filters are not supported by the stats service yet (ListEvents and "
-      "WatchEvents take them)"));
-}
-
 absl::StatusOr<AggregateQuery> ParseAggregateRequest(const v1::AggregateEventsRequest& request) {
   AggregateQuery query;
   LOOKOUT_RETURN_IF_ERROR(event_filter::ValidateFilter(request.filter(), "filter"));
-  LOOKOUT_RETURN_IF_ERROR(RejectSourceAttributeFilter(request.filter()));
   if (request.group_by_size() > 3) {
     return errors::InvalidField(
         "group_by", absl::StrCat("at most 3 dimensions, got ", request.group_by_size()));
@@ -149,7 +127,6 @@ absl::StatusOr<AggregateQuery> ParseAggregateRequest(const v1::AggregateEventsRe
 absl::StatusOr<TrendsQuery> ParseTrendsRequest(const v1::GetTrendsRequest& request) {
   TrendsQuery query;
   LOOKOUT_RETURN_IF_ERROR(event_filter::ValidateFilter(request.filter(), "filter"));
-  LOOKOUT_RETURN_IF_ERROR(RejectSourceAttributeFilter(request.filter()));
   if (!request.filter().date_range().start_date().empty() ||
       !request.filter().date_range().end_date().empty()) {
     return errors::InvalidField("filter.date_range",

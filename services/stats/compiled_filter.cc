@@ -5,6 +5,7 @@
 #include "common/validation.h"
 #include "event_filter/event_validation.h"
 #include "event_filter/matcher.h"
+#include "event_filter/source_attributes_validation.h"
 #include "services/stats/time_buckets.h"
 
 namespace lookout::stats {
@@ -45,10 +46,14 @@ size_t Compact(uint32_t* slots, size_t n, Predicate keep) {
 
 }  // namespace
 
+bool DecidedByEventService(const EventFilter& filter) {
+  return !filter.text().empty() || event_filter::HasSourceAttributeFilter(filter);
+}
+
 CompiledFilter::CompiledFilter(const EventFilter& filter, const EventColumns& columns,
                                const absl::flat_hash_set<uint32_t>* text_slots)
     : columns_(&columns),
-      text_slots_(filter.text().empty() ? nullptr : text_slots),
+      text_slots_(DecidedByEventService(filter) ? text_slots : nullptr),
       first_day_(kMinDay),
       last_day_(kMaxDay) {
   if (!filter.country_codes().empty()) {
@@ -120,7 +125,7 @@ CompiledFilter::CompiledFilter(const EventFilter& filter, const EventColumns& co
     min_longitude_ = filter.bbox().min_longitude();
     max_longitude_ = filter.bbox().max_longitude();
   }
-  if (!filter.text().empty() && text_slots_ == nullptr) empty_ = true;
+  if (DecidedByEventService(filter) && text_slots_ == nullptr) empty_ = true;
   if (!empty_) ChooseCandidates();
 }
 

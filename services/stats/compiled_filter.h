@@ -26,6 +26,11 @@
 
 namespace lookout::stats {
 
+// Whether part of the filter is decided by the event service and arrives as `text_slots`: `text`
+// (its full-text index) and the source attribute fields (the read model keeps no source
+// attributes, so they cost it no memory; see text_search.h).
+bool DecidedByEventService(const lookout::event::v1::EventFilter& filter);
+
 class CompiledFilter {
  public:
   static constexpr size_t kBlock = 1024;

@@ -95,7 +95,7 @@ absl::Time EventStats::WaitDeadline(const grpc::ServerContext* serving) const {
 
 absl::StatusOr<std::vector<std::string>> EventStats::TextIds(const EventFilter& filter,
                                                              const grpc::ServerContext* serving) {
-  if (filter.text().empty()) return std::vector<std::string>();
+  if (!DecidedByEventService(filter)) return std::vector<std::string>();
   if (text_search_ == nullptr) {
     return errors::DependencyUnavailable("full-text matching", "no event service is configured");
   }
@@ -120,7 +120,7 @@ absl::StatusOr<AggregateEventsResponse> EventStats::Aggregate(const AggregateEve
 
   // Answers to text filters also depend on the event service's index, which the sequence does
   // not describe; they are not cached.
-  const bool cacheable = cache_ != nullptr && cache_->enabled() && filter.text().empty();
+  const bool cacheable = cache_ != nullptr && cache_->enabled() && !DecidedByEventService(filter);
   std::string digest;
   if (cacheable) {
     digest = AggregateCache::RequestDigest(query.normalized);

@@ -42,7 +42,8 @@ absl::StatusOr<TextMatches> EventServiceTextSearch::Match(
     }
     if (response.total_size() > kMaxTextMatches) {
       return absl::ResourceExhaustedError(
-          absl::StrCat("filter.text matches ", response.total_size(), " events, more than ",
+          absl::StrCat(filter.text().empty() ? "filter" : "filter.text", " matches ",
+                       response.total_size(), " events, more than ",
                        kMaxTextMatches, " the stats service resolves per query; narrow it"));
     }
     for (const auto& event : response.events()) {

@@ -191,6 +191,8 @@ TEST(StoreQueryPlanTest, EventStoreStatementsUseTheirIndexes) {
           {"RemoveTagRow", {{"SEARCH event_tags USING PRIMARY KEY (tag=? AND event_id=?)"}}},
           {"RemoveExternalIdRow",
            {{"SEARCH event_external_ids USING PRIMARY KEY (scheme=? AND value=?)"}}},
+          {"RemoveSourceAttributes",
+           {{"SEARCH event_source_attributes USING INTEGER PRIMARY KEY (rowid=?)"}}},
           {"ChangesAfter", {{"SEARCH changes USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)"}}},
           {"NewestChange", {{"SEARCH changes"}}},
       });
