@@ -4,6 +4,7 @@
 // column filled, through the lookout client against the real actor and event services.
 #include <algorithm>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <set>
 #include <sstream>
@@ -13,6 +14,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "cli/app/cli.h"
@@ -178,6 +180,64 @@ TEST_F(SourceRoundTripTest, GdeltBatchGivesAll61ColumnsOfEveryAcceptedRowBack) {
   // has no country ("YI" Serbia and Montenegro, "OS" oceans).
   EXPECT_EQ(RoundTrip("gdelt", kFixtures + "/gdelt/real_20191024143000.export.tsv", true, 39),
             2072u);
+}
+
+TEST_F(SourceRoundTripTest, TheCliFiltersOnGdeltAttributesSelectWhatTheFileSays) {
+  const std::string file = kFixtures + "/gdelt/real_20191024143000.export.tsv";
+  std::string out, err;
+  ASSERT_EQ(Lookout({"import", "gdelt", file}, &out, &err), kExitPartial) << err;
+  Table original = ReadTable(ReadFile(file), true, false);
+  // The accepted rows: those with an ActionGeo country ISO knows (as the round trip found).
+  std::vector<const CsvRecord*> accepted;
+  for (const CsvRecord& row : original.rows) {
+    const std::string& fips = row.fields[53];
+    if (!fips.empty() && fips != "YI" && fips != "OS") accepted.push_back(&row);
+  }
+  ASSERT_EQ(accepted.size(), 2072u);
+  auto number = [](const std::string& text) {
+    double value = 0;
+    EXPECT_TRUE(absl::SimpleAtod(text, &value)) << text;
+    return value;
+  };
+  struct Case {
+    std::vector<std::string> flags;
+    std::function<bool(const std::vector<std::string>&)> keeps;
+  };
+  const std::vector<Case> cases = {
+      {{"--min-goldstein", "-10", "--max-goldstein", "-5"},
+       [&](const auto& f) { return number(f[30]) >= -10 && number(f[30]) <= -5; }},
+      {{"--max-tone", "-3"}, [&](const auto& f) { return number(f[34]) <= -3; }},
+      {{"--quad-class", "2,3"}, [&](const auto& f) { return f[29] == "2" || f[29] == "3"; }},
+      {{"--min-mentions", "10", "--root-event", "true"},
+       [&](const auto& f) { return number(f[31]) >= 10 && f[25] == "1"; }},
+      {{"--root-event", "false", "--min-tone", "0"},
+       [&](const auto& f) { return f[25] == "0" && number(f[34]) >= 0; }},
+      {{"--disorder-type", "Political violence"}, [](const auto&) { return false; }},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(absl::StrJoin(c.flags, " "));
+    std::set<std::string> expected;
+    for (const CsvRecord* row : accepted) {
+      if (c.keeps(row->fields)) expected.insert(row->fields[0]);
+    }
+    std::vector<std::string> argv = {"export", "events", "--format", "gdelt"};
+    argv.insert(argv.end(), c.flags.begin(), c.flags.end());
+    ASSERT_EQ(Lookout(argv, &out, &err), kExitOk) << err;
+    std::set<std::string> exported;
+    for (const CsvRecord& row : ReadTable(out, true, false).rows) exported.insert(row.fields[0]);
+    EXPECT_EQ(exported, expected);
+    // Each GDELT case selects some rows and leaves some out (369, 865, 537, 221, 159 of 2072).
+    if (c.flags[0] != "--disorder-type") {
+      EXPECT_GT(expected.size(), 100u);
+      EXPECT_LT(expected.size(), accepted.size());
+    }
+  }
+  // A bad value is a usage error naming the flag, before any call.
+  EXPECT_EQ(Lookout({"events", "list", "--root-event", "maybe"}, &out, &err), kExitUsage);
+  EXPECT_THAT(err, ::testing::HasSubstr("--root-event must be true or false"));
+  // A value out of range is the service's INVALID_ARGUMENT naming the field.
+  EXPECT_NE(Lookout({"events", "list", "--quad-class", "5"}, &out, &err), kExitOk);
+  EXPECT_THAT(err, ::testing::HasSubstr("filter.quad_classes[0]"));
 }
 
 TEST_F(SourceRoundTripTest, AcledFixtureWithEveryColumnFilledComesBack) {
