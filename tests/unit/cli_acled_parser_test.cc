@@ -44,6 +44,18 @@ TEST(AcledParserTest, MapsEveryColumnOfTheValidFixture) {
   ASSERT_EQ(e.external_ids_size(), 1);
   EXPECT_EQ(e.external_ids(0).scheme(), "ACLED");
   EXPECT_EQ(e.external_ids(0).value(), "HTI9001");
+  // The columns no Event field holds, typed in the ACLED attributes.
+  ASSERT_TRUE(e.has_acled());
+  EXPECT_EQ(e.acled().disorder_type(), "Political violence");
+  EXPECT_EQ(e.acled().inter1(), 3);
+  EXPECT_EQ(e.acled().inter2(), 1);
+  EXPECT_EQ(e.acled().interaction(), 13);
+  EXPECT_EQ(e.acled().region(), "Caribbean");
+  EXPECT_EQ(e.acled().country(), "Haiti");
+  EXPECT_EQ(e.acled().admin3(), "Delmas");
+  EXPECT_EQ(e.acled().source_scale(), "National-Subnational");
+  EXPECT_EQ(e.acled().timestamp(), 1705400000);
+  EXPECT_EQ(e.acled().assoc_actor_1_count(), 2);  // Gang B and Gang C go with actor1
   EXPECT_EQ(e.event_date(), "2024-01-15");
   EXPECT_EQ(e.date_precision(), type::v1::DATE_PRECISION_DAY);
   EXPECT_EQ(e.event_type(), event::v1::EVENT_TYPE_BATTLES);

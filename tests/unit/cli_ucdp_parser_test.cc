@@ -24,6 +24,17 @@ TEST(UcdpParserTest, MapsEveryColumnOfTheHdxFixture) {
   EXPECT_EQ(clash.line, 3);
   EXPECT_EQ(e.external_ids(0).scheme(), "UCDP");
   EXPECT_EQ(e.external_ids(0).value(), "900001");
+  ASSERT_TRUE(e.has_ucdp());
+  EXPECT_EQ(e.ucdp().type_of_violence(), 1);
+  EXPECT_EQ(e.ucdp().year(), 2020);
+  EXPECT_TRUE(e.ucdp().active_year());
+  EXPECT_EQ(e.ucdp().conflict_id(), 9001);
+  EXPECT_EQ(e.ucdp().conflict_name(), "Haiti: Fictional Front");
+  EXPECT_EQ(e.ucdp().dyad_id(), 9101);
+  EXPECT_EQ(e.ucdp().side_a_id(), 1);
+  EXPECT_EQ(e.ucdp().gwnoa(), "41");
+  EXPECT_EQ(e.ucdp().side_b_id(), 2);
+  EXPECT_EQ(e.ucdp().number_of_sources(), 2);
   EXPECT_EQ(e.event_type(), event::v1::EVENT_TYPE_BATTLES);
   EXPECT_EQ(e.sub_event_type(), "Armed clash");
   EXPECT_EQ(e.event_date(), "2020-05-01");
