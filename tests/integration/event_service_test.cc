@@ -28,6 +28,7 @@
 #include "common/server_runner.h"
 #include "common/validation.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "lookout/actor/v1/actor_service.grpc.pb.h"
 #include "lookout/event/v1/event_service.grpc.pb.h"
@@ -405,6 +406,10 @@ TEST_P(EventServiceTest, InvalidCreateNamesTheFieldAndWritesNothing) {
       {"event.tags[0]", [](Event* e) { e->add_tags(std::string(101, 't')); }},
       {"event.external_ids[0].value", [](Event* e) { e->add_external_ids()->set_scheme("ACLED"); }},
       {"event.participants[0].actor_id", [](Event* e) { e->add_participants(); }},
+      {"event.gdelt.goldstein_scale", [](Event* e) { e->mutable_gdelt()->set_goldstein_scale(-11); }},
+      {"event.gdelt.quad_class", [](Event* e) { e->mutable_gdelt()->set_quad_class(5); }},
+      {"event.acled.interaction", [](Event* e) { e->mutable_acled()->set_interaction(91); }},
+      {"event.ucdp.type_of_violence", [](Event* e) { e->mutable_ucdp()->set_type_of_violence(4); }},
   };
   for (const Case& c : cases) {
     Event e = BasicEvent();
@@ -418,6 +423,49 @@ TEST_P(EventServiceTest, InvalidCreateNamesTheFieldAndWritesNothing) {
   EXPECT_THAT(status.error_message(), HasSubstr("\"Armed clash\""));
   EXPECT_EQ(Total(), 0);
   EXPECT_TRUE(WatchOnce(0).empty());
+}
+
+TEST_P(EventServiceTest, SourceAttributesAreReturnedAndKeptUnlessTheMaskNamesThem) {
+  Event e = BasicEvent();
+  e.mutable_gdelt()->set_goldstein_scale(-7);
+  e.mutable_gdelt()->set_avg_tone(-2.02774813233724);
+  e.mutable_gdelt()->set_quad_class(4);
+  e.mutable_gdelt()->mutable_action_geo()->set_country_code("HA");
+  Event created;
+  ASSERT_TRUE(Create(e, &created).ok());
+  Event got;
+  ASSERT_TRUE(Get(created.id(), &got).ok());
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(got.gdelt(), e.gdelt()));
+
+  // An update of the notes keeps them.
+  Event patch;
+  patch.set_id(created.id());
+  patch.set_notes("updated");
+  Event updated;
+  ASSERT_TRUE(Update(patch, {"notes"}, &updated).ok());
+  EXPECT_DOUBLE_EQ(updated.gdelt().goldstein_scale(), -7);
+  EXPECT_EQ(updated.gdelt().action_geo().country_code(), "HA");
+
+  // The mask naming "gdelt" replaces them; filters see the new values at once.
+  patch.mutable_gdelt()->set_goldstein_scale(4);
+  ASSERT_TRUE(Update(patch, {"gdelt"}, &updated).ok());
+  EXPECT_DOUBLE_EQ(updated.gdelt().goldstein_scale(), 4);
+  EXPECT_EQ(updated.gdelt().quad_class(), 0);
+  v1::ListEventsRequest request;
+  request.mutable_filter()->mutable_goldstein_scale()->set_min(0);
+  v1::ListEventsResponse response;
+  ASSERT_TRUE(List(request, &response).ok());
+  ASSERT_EQ(response.events_size(), 1);
+  request.mutable_filter()->mutable_goldstein_scale()->set_max(3.9);
+  ASSERT_TRUE(List(request, &response).ok());
+  EXPECT_EQ(response.events_size(), 0);
+
+  // An invalid attribute in an update is refused naming it, and nothing changes.
+  patch.mutable_gdelt()->set_avg_tone(-101);
+  ExpectInvalidField(Update(patch, {"gdelt"}), "event.gdelt.avg_tone");
+  ASSERT_TRUE(Get(created.id(), &got).ok());
+  EXPECT_DOUBLE_EQ(got.gdelt().avg_tone(), 0);
+  EXPECT_DOUBLE_EQ(got.gdelt().goldstein_scale(), 4);
 }
 
 // proto3 strings must be UTF-8, so gRPC itself rejects such a request before any handler runs;
