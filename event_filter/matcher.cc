@@ -93,8 +93,7 @@ bool MatchesSourceAttributes(const Event& event, const EventFilter& filter) {
         !AnyOf(filter.ucdp_conflict_ids(), event.ucdp().conflict_id())) {
       return false;
     }
-    if (!filter.ucdp_dyad_ids().empty() &&
-        !AnyOf(filter.ucdp_dyad_ids(), event.ucdp().dyad_id())) {
+    if (!filter.ucdp_dyad_ids().empty() && !AnyOf(filter.ucdp_dyad_ids(), event.ucdp().dyad_id())) {
       return false;
     }
   }

@@ -31,8 +31,7 @@ absl::Status CheckShort(absl::string_view prefix, absl::string_view field,
   return validation::CheckText(Path(prefix, field), value, validation::kMaxShortTextLength, false);
 }
 
-absl::Status CheckLong(absl::string_view prefix, absl::string_view field,
-                       absl::string_view value) {
+absl::Status CheckLong(absl::string_view prefix, absl::string_view field, absl::string_view value) {
   return validation::CheckText(Path(prefix, field), value, validation::kMaxNotesLength, false);
 }
 
@@ -43,8 +42,7 @@ absl::Status ValidateAcled(const v1::AcledAttributes& a, absl::string_view at) {
   if (!IsAcledInteraction(a.interaction())) {
     return errors::InvalidField(
         Path(at, "interaction"),
-        absl::StrCat("must be 0-88 with each digit an actor type code 0-8, got ",
-                     a.interaction()));
+        absl::StrCat("must be 0-88 with each digit an actor type code 0-8, got ", a.interaction()));
   }
   LOOKOUT_RETURN_IF_ERROR(CheckShort(at, "region", a.region()));
   LOOKOUT_RETURN_IF_ERROR(CheckShort(at, "admin3", a.admin3()));
@@ -61,11 +59,10 @@ absl::Status ValidateAcled(const v1::AcledAttributes& a, absl::string_view at) {
 absl::Status ValidateUcdp(const v1::UcdpAttributes& a, absl::string_view at) {
   LOOKOUT_RETURN_IF_ERROR(CheckRange(at, "type_of_violence", a.type_of_violence(), 0, 3));
   LOOKOUT_RETURN_IF_ERROR(CheckRange(at, "year", a.year(), 0, 9999));
-  for (auto [field, value] : {std::pair{"conflict_id", a.conflict_id()},
-                              std::pair{"dyad_id", a.dyad_id()},
-                              std::pair{"side_a_id", a.side_a_id()},
-                              std::pair{"side_b_id", a.side_b_id()},
-                              std::pair{"priogrid_gid", a.priogrid_gid()}}) {
+  for (auto [field, value] :
+       {std::pair{"conflict_id", a.conflict_id()}, std::pair{"dyad_id", a.dyad_id()},
+        std::pair{"side_a_id", a.side_a_id()}, std::pair{"side_b_id", a.side_b_id()},
+        std::pair{"priogrid_gid", a.priogrid_gid()}}) {
     if (value < 0) {
       return errors::InvalidField(Path(at, field),
                                   absl::StrCat("must not be negative, got ", value));
@@ -88,10 +85,10 @@ absl::Status ValidateUcdp(const v1::UcdpAttributes& a, absl::string_view at) {
   LOOKOUT_RETURN_IF_ERROR(CheckRange(at, "country_id", a.country_id(), 0, 9999));
   LOOKOUT_RETURN_IF_ERROR(CheckShort(at, "region", a.region()));
   LOOKOUT_RETURN_IF_ERROR(CheckRange(at, "event_clarity", a.event_clarity(), 0, 2));
-  for (auto [field, value] : {std::pair{"deaths_a", a.deaths_a()},
-                              std::pair{"deaths_b", a.deaths_b()},
-                              std::pair{"deaths_civilians", a.deaths_civilians()},
-                              std::pair{"deaths_unknown", a.deaths_unknown()}}) {
+  for (auto [field, value] :
+       {std::pair{"deaths_a", a.deaths_a()}, std::pair{"deaths_b", a.deaths_b()},
+        std::pair{"deaths_civilians", a.deaths_civilians()},
+        std::pair{"deaths_unknown", a.deaths_unknown()}}) {
     LOOKOUT_RETURN_IF_ERROR(
         CheckRange(at, field, static_cast<double>(value), 0, kMaxCasualtyCount));
   }
@@ -104,9 +101,8 @@ absl::Status ValidateGdeltActor(const v1::GdeltActor& a, absl::string_view at) {
         std::pair{"known_group_code", &a.known_group_code()},
         std::pair{"ethnic_code", &a.ethnic_code()},
         std::pair{"religion1_code", &a.religion1_code()},
-        std::pair{"religion2_code", &a.religion2_code()},
-        std::pair{"type1_code", &a.type1_code()}, std::pair{"type2_code", &a.type2_code()},
-        std::pair{"type3_code", &a.type3_code()}}) {
+        std::pair{"religion2_code", &a.religion2_code()}, std::pair{"type1_code", &a.type1_code()},
+        std::pair{"type2_code", &a.type2_code()}, std::pair{"type3_code", &a.type3_code()}}) {
     LOOKOUT_RETURN_IF_ERROR(CheckShort(at, field, *value));
   }
   return absl::OkStatus();
@@ -148,9 +144,9 @@ absl::Status ValidateGdelt(const v1::GdeltAttributes& a, absl::string_view at) {
   LOOKOUT_RETURN_IF_ERROR(ValidateGdeltGeo(a.actor2_geo(), Path(at, "actor2_geo")));
   LOOKOUT_RETURN_IF_ERROR(ValidateGdeltGeo(a.action_geo(), Path(at, "action_geo")));
   if (a.date_added() < 0 || a.date_added() > 99991231235959) {
-    return errors::InvalidField(Path(at, "date_added"),
-                                absl::StrCat("must be written YYYYMMDDHHMMSS, got ",
-                                             a.date_added()));
+    return errors::InvalidField(
+        Path(at, "date_added"),
+        absl::StrCat("must be written YYYYMMDDHHMMSS, got ", a.date_added()));
   }
   return absl::OkStatus();
 }
@@ -160,9 +156,8 @@ absl::Status CheckNumberRange(const v1::NumberRange& range, absl::string_view at
   if (range.has_min()) LOOKOUT_RETURN_IF_ERROR(CheckRange(at, "min", range.min(), min, max));
   if (range.has_max()) LOOKOUT_RETURN_IF_ERROR(CheckRange(at, "max", range.max(), min, max));
   if (range.has_min() && range.has_max() && range.min() > range.max()) {
-    return errors::InvalidField(Path(at, "min"),
-                                absl::StrCat("must not exceed max (", range.max(), "), got ",
-                                             range.min()));
+    return errors::InvalidField(Path(at, "min"), absl::StrCat("must not exceed max (", range.max(),
+                                                              "), got ", range.min()));
   }
   return absl::OkStatus();
 }
@@ -172,8 +167,7 @@ absl::Status CheckEntries(absl::string_view prefix, absl::string_view field,
                           const Repeated& values) {
   if (static_cast<size_t>(values.size()) > kMaxFilterValues) {
     return errors::InvalidField(Path(prefix, field), absl::StrCat("at most ", kMaxFilterValues,
-                                                                  " entries, got ",
-                                                                  values.size()));
+                                                                  " entries, got ", values.size()));
   }
   return absl::OkStatus();
 }
@@ -193,9 +187,7 @@ bool HasSourceAttributeFilter(const v1::EventFilter& filter) {
          !filter.ucdp_dyad_ids().empty();
 }
 
-bool IsAcledInteraction(int64_t code) {
-  return code >= 0 && code <= 88 && code % 10 <= 8;
-}
+bool IsAcledInteraction(int64_t code) { return code >= 0 && code <= 88 && code % 10 <= 8; }
 
 absl::Status ValidateSourceAttributes(const v1::Event& event, absl::string_view prefix) {
   switch (event.source_attributes_case()) {
@@ -245,7 +237,7 @@ absl::Status ValidateSourceAttributeFilter(const v1::EventFilter& filter,
   }
   for (const char* field : {"ucdp_conflict_ids", "ucdp_dyad_ids"}) {
     const auto& ids = std::string_view(field) == "ucdp_conflict_ids" ? filter.ucdp_conflict_ids()
-                                                                      : filter.ucdp_dyad_ids();
+                                                                     : filter.ucdp_dyad_ids();
     LOOKOUT_RETURN_IF_ERROR(CheckEntries(prefix, field, ids));
     for (int i = 0; i < ids.size(); ++i) {
       if (ids[i] < 1) {

@@ -20,7 +20,8 @@ int RunExport(const CommandContext& context) {
   if (!context.FlagsAllowed(allowed, "export", &exit_code)) return exit_code;
   const auto& words = context.args.positional();
   if (words.size() != 2 || words[1] != "events") {
-    return context.Usage("expected 'lookout export events --format csv|jsonl|acled|ucdp|gdelt'", "export");
+    return context.Usage("expected 'lookout export events --format csv|jsonl|acled|ucdp|gdelt'",
+                         "export");
   }
   ExportSettings settings;
   const std::string format = context.args.GetOr("format", "jsonl");

@@ -4,7 +4,6 @@
 #include <vector>
 
 #include "absl/strings/str_join.h"
-
 #include "cli/app/event_csv.h"
 #include "cli/app/output.h"
 #include "cli/export/source_rows.h"
@@ -47,8 +46,7 @@ absl::Status Exporter::Export(const event::v1::EventFilter& filter,
     if (!loaded.ok()) return loaded;
     for (const event::v1::Event& event : response.events()) {
       if (source_format) {
-        std::optional<std::vector<std::string>> row =
-            SourceRow(*source_format, event, find_actor);
+        std::optional<std::vector<std::string>> row = SourceRow(*source_format, event, find_actor);
         if (!row) {
           ++skipped_;
           continue;

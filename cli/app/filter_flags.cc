@@ -49,19 +49,16 @@ absl::Status WholeNumbers(const Args& args, absl::string_view flag,
 
 // The source attribute flags (EventFilter fields 11-19); the service checks their ranges.
 absl::Status SourceAttributeFlags(const Args& args, event::v1::EventFilter* filter) {
-  LOOKOUT_RETURN_IF_ERROR(NumberBound(args, "min-goldstein", [&](double v) {
-    filter->mutable_goldstein_scale()->set_min(v);
-  }));
-  LOOKOUT_RETURN_IF_ERROR(NumberBound(args, "max-goldstein", [&](double v) {
-    filter->mutable_goldstein_scale()->set_max(v);
-  }));
+  LOOKOUT_RETURN_IF_ERROR(NumberBound(
+      args, "min-goldstein", [&](double v) { filter->mutable_goldstein_scale()->set_min(v); }));
+  LOOKOUT_RETURN_IF_ERROR(NumberBound(
+      args, "max-goldstein", [&](double v) { filter->mutable_goldstein_scale()->set_max(v); }));
   LOOKOUT_RETURN_IF_ERROR(
       NumberBound(args, "min-tone", [&](double v) { filter->mutable_avg_tone()->set_min(v); }));
   LOOKOUT_RETURN_IF_ERROR(
       NumberBound(args, "max-tone", [&](double v) { filter->mutable_avg_tone()->set_max(v); }));
-  LOOKOUT_RETURN_IF_ERROR(WholeNumbers(args, "quad-class", [&](int64_t v) {
-    filter->add_quad_classes(static_cast<int32_t>(v));
-  }));
+  LOOKOUT_RETURN_IF_ERROR(WholeNumbers(
+      args, "quad-class", [&](int64_t v) { filter->add_quad_classes(static_cast<int32_t>(v)); }));
   if (args.Has("min-mentions")) {
     int64_t min = 0;
     if (!absl::SimpleAtoi(args.GetOr("min-mentions", ""), &min) || min < 0 || min > INT32_MAX) {
@@ -78,9 +75,8 @@ absl::Status SourceAttributeFlags(const Args& args, event::v1::EventFilter* filt
   }
   // Disorder types contain spaces, and "Political violence; Demonstrations" no comma: one a flag.
   for (const std::string& type : args.GetList("disorder-type")) filter->add_disorder_types(type);
-  LOOKOUT_RETURN_IF_ERROR(WholeNumbers(args, "interaction", [&](int64_t v) {
-    filter->add_interactions(static_cast<int32_t>(v));
-  }));
+  LOOKOUT_RETURN_IF_ERROR(WholeNumbers(
+      args, "interaction", [&](int64_t v) { filter->add_interactions(static_cast<int32_t>(v)); }));
   LOOKOUT_RETURN_IF_ERROR(
       WholeNumbers(args, "conflict-id", [&](int64_t v) { filter->add_ucdp_conflict_ids(v); }));
   LOOKOUT_RETURN_IF_ERROR(
@@ -91,12 +87,28 @@ absl::Status SourceAttributeFlags(const Args& args, event::v1::EventFilter* filt
 }  // namespace
 
 const std::vector<absl::string_view>& FilterFlagNames() {
-  static const auto* names = new std::vector<absl::string_view>{
-      "country",       "admin1",        "type",         "sub-type",      "actor",
-      "from",          "to",            "min-fatalities", "text",        "bbox",
-      "tag",           "min-goldstein", "max-goldstein", "min-tone",     "max-tone",
-      "quad-class",    "min-mentions",  "root-event",    "disorder-type", "interaction",
-      "conflict-id",   "dyad-id"};
+  static const auto* names = new std::vector<absl::string_view>{"country",
+                                                                "admin1",
+                                                                "type",
+                                                                "sub-type",
+                                                                "actor",
+                                                                "from",
+                                                                "to",
+                                                                "min-fatalities",
+                                                                "text",
+                                                                "bbox",
+                                                                "tag",
+                                                                "min-goldstein",
+                                                                "max-goldstein",
+                                                                "min-tone",
+                                                                "max-tone",
+                                                                "quad-class",
+                                                                "min-mentions",
+                                                                "root-event",
+                                                                "disorder-type",
+                                                                "interaction",
+                                                                "conflict-id",
+                                                                "dyad-id"};
   return *names;
 }
 

@@ -75,12 +75,12 @@ bool IsAcledType(ev::EventType type) {
 }  // namespace
 
 const char* const kAcledColumns[31] = {
-    "event_id_cnty", "event_date",     "year",        "time_precision", "disorder_type",
-    "event_type",    "sub_event_type", "actor1",      "assoc_actor_1",  "inter1",
-    "actor2",        "assoc_actor_2",  "inter2",      "interaction",    "civilian_targeting",
-    "iso",           "region",         "country",     "admin1",         "admin2",
-    "admin3",        "location",       "latitude",    "longitude",      "geo_precision",
-    "source",        "source_scale",   "notes",       "fatalities",     "tags",
+    "event_id_cnty", "event_date",     "year",     "time_precision", "disorder_type",
+    "event_type",    "sub_event_type", "actor1",   "assoc_actor_1",  "inter1",
+    "actor2",        "assoc_actor_2",  "inter2",   "interaction",    "civilian_targeting",
+    "iso",           "region",         "country",  "admin1",         "admin2",
+    "admin3",        "location",       "latitude", "longitude",      "geo_precision",
+    "source",        "source_scale",   "notes",    "fatalities",     "tags",
     "timestamp"};
 
 std::optional<std::vector<std::string>> AcledRow(const ev::Event& event,

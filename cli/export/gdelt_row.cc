@@ -86,8 +86,8 @@ void AppendActor(const ev::GdeltActor& actor, const std::string& name,
   row->push_back(name);
   for (const std::string* code :
        {&actor.country_code(), &actor.known_group_code(), &actor.ethnic_code(),
-        &actor.religion1_code(), &actor.religion2_code(), &actor.type1_code(),
-        &actor.type2_code(), &actor.type3_code()}) {
+        &actor.religion1_code(), &actor.religion2_code(), &actor.type1_code(), &actor.type2_code(),
+        &actor.type3_code()}) {
     row->push_back(*code);
   }
 }
@@ -113,28 +113,67 @@ std::optional<double> Longitude(const ev::GdeltGeo& geo) {
 
 }  // namespace
 
-const char* const kGdeltColumns[61] = {
-    "GLOBALEVENTID",        "SQLDATE",               "MonthYear",
-    "Year",                 "FractionDate",          "Actor1Code",
-    "Actor1Name",           "Actor1CountryCode",     "Actor1KnownGroupCode",
-    "Actor1EthnicCode",     "Actor1Religion1Code",   "Actor1Religion2Code",
-    "Actor1Type1Code",      "Actor1Type2Code",       "Actor1Type3Code",
-    "Actor2Code",           "Actor2Name",            "Actor2CountryCode",
-    "Actor2KnownGroupCode", "Actor2EthnicCode",      "Actor2Religion1Code",
-    "Actor2Religion2Code",  "Actor2Type1Code",       "Actor2Type2Code",
-    "Actor2Type3Code",      "IsRootEvent",           "EventCode",
-    "EventBaseCode",        "EventRootCode",         "QuadClass",
-    "GoldsteinScale",       "NumMentions",           "NumSources",
-    "NumArticles",          "AvgTone",               "Actor1Geo_Type",
-    "Actor1Geo_FullName",   "Actor1Geo_CountryCode", "Actor1Geo_ADM1Code",
-    "Actor1Geo_ADM2Code",   "Actor1Geo_Lat",         "Actor1Geo_Long",
-    "Actor1Geo_FeatureID",  "Actor2Geo_Type",        "Actor2Geo_FullName",
-    "Actor2Geo_CountryCode", "Actor2Geo_ADM1Code",   "Actor2Geo_ADM2Code",
-    "Actor2Geo_Lat",        "Actor2Geo_Long",        "Actor2Geo_FeatureID",
-    "ActionGeo_Type",       "ActionGeo_FullName",    "ActionGeo_CountryCode",
-    "ActionGeo_ADM1Code",   "ActionGeo_ADM2Code",    "ActionGeo_Lat",
-    "ActionGeo_Long",       "ActionGeo_FeatureID",   "DATEADDED",
-    "SOURCEURL"};
+const char* const kGdeltColumns[61] = {"GLOBALEVENTID",
+                                       "SQLDATE",
+                                       "MonthYear",
+                                       "Year",
+                                       "FractionDate",
+                                       "Actor1Code",
+                                       "Actor1Name",
+                                       "Actor1CountryCode",
+                                       "Actor1KnownGroupCode",
+                                       "Actor1EthnicCode",
+                                       "Actor1Religion1Code",
+                                       "Actor1Religion2Code",
+                                       "Actor1Type1Code",
+                                       "Actor1Type2Code",
+                                       "Actor1Type3Code",
+                                       "Actor2Code",
+                                       "Actor2Name",
+                                       "Actor2CountryCode",
+                                       "Actor2KnownGroupCode",
+                                       "Actor2EthnicCode",
+                                       "Actor2Religion1Code",
+                                       "Actor2Religion2Code",
+                                       "Actor2Type1Code",
+                                       "Actor2Type2Code",
+                                       "Actor2Type3Code",
+                                       "IsRootEvent",
+                                       "EventCode",
+                                       "EventBaseCode",
+                                       "EventRootCode",
+                                       "QuadClass",
+                                       "GoldsteinScale",
+                                       "NumMentions",
+                                       "NumSources",
+                                       "NumArticles",
+                                       "AvgTone",
+                                       "Actor1Geo_Type",
+                                       "Actor1Geo_FullName",
+                                       "Actor1Geo_CountryCode",
+                                       "Actor1Geo_ADM1Code",
+                                       "Actor1Geo_ADM2Code",
+                                       "Actor1Geo_Lat",
+                                       "Actor1Geo_Long",
+                                       "Actor1Geo_FeatureID",
+                                       "Actor2Geo_Type",
+                                       "Actor2Geo_FullName",
+                                       "Actor2Geo_CountryCode",
+                                       "Actor2Geo_ADM1Code",
+                                       "Actor2Geo_ADM2Code",
+                                       "Actor2Geo_Lat",
+                                       "Actor2Geo_Long",
+                                       "Actor2Geo_FeatureID",
+                                       "ActionGeo_Type",
+                                       "ActionGeo_FullName",
+                                       "ActionGeo_CountryCode",
+                                       "ActionGeo_ADM1Code",
+                                       "ActionGeo_ADM2Code",
+                                       "ActionGeo_Lat",
+                                       "ActionGeo_Long",
+                                       "ActionGeo_FeatureID",
+                                       "DATEADDED",
+                                       "SOURCEURL"};
 
 std::optional<std::vector<std::string>> GdeltRow(const ev::Event& event,
                                                  const ActorFinder& actors) {
@@ -153,8 +192,7 @@ std::optional<std::vector<std::string>> GdeltRow(const ev::Event& event,
     a.set_year(year);
     a.set_month_year(year * 100 + month);
     const absl::CivilDay civil(year, month, day);
-    a.set_fraction_date(
-        std::round((year + (absl::GetYearDay(civil) - 1) / 365.0) * 10000) / 10000);
+    a.set_fraction_date(std::round((year + (absl::GetYearDay(civil) - 1) / 365.0) * 10000) / 10000);
     a.set_event_root_code(CameoRoot(event.event_type()));
     a.set_event_base_code(a.event_root_code());
     a.set_event_code(a.event_root_code());
@@ -214,10 +252,9 @@ std::optional<std::vector<std::string>> GdeltRow(const ev::Event& event,
   AppendGeo(a.actor2_geo(), Latitude(a.actor2_geo()), Longitude(a.actor2_geo()), &row);
   ev::GdeltGeo action = a.action_geo();
   action.set_country_code(fips);
-  AppendGeo(action,
-            location.has_latitude() ? std::optional<double>(location.latitude()) : std::nullopt,
-            location.has_longitude() ? std::optional<double>(location.longitude()) : std::nullopt,
-            &row);
+  AppendGeo(
+      action, location.has_latitude() ? std::optional<double>(location.latitude()) : std::nullopt,
+      location.has_longitude() ? std::optional<double>(location.longitude()) : std::nullopt, &row);
   row.push_back(a.date_added() == 0 ? "" : absl::StrCat(a.date_added()));
   row.push_back(url);
   for (std::string& field : row) field = Clean(field);

@@ -65,19 +65,51 @@ std::string OrEmpty(int64_t value) { return value == 0 ? "" : absl::StrCat(value
 
 }  // namespace
 
-const char* const kUcdpColumns[43] = {
-    "id",           "year",          "active_year",      "type_of_violence",  "conflict_new_id",
-    "conflict_name", "dyad_new_id",  "dyad_name",        "side_a_new_id",     "gwnoa",
-    "side_a",       "side_b_new_id", "gwnob",            "side_b",            "number_of_sources",
-    "source_article", "source_office", "source_date",    "source_headline",   "source_original",
-    "where_prec",   "where_coordinates", "adm_1",        "adm_2",             "latitude",
-    "longitude",    "geom_wkt",      "priogrid_gid",     "country",           "iso3",
-    "country_id",   "region",        "event_clarity",    "date_prec",         "date_start",
-    "date_end",     "deaths_a",      "deaths_b",         "deaths_civilians",  "deaths_unknown",
-    "low",          "best",          "high"};
+const char* const kUcdpColumns[43] = {"id",
+                                      "year",
+                                      "active_year",
+                                      "type_of_violence",
+                                      "conflict_new_id",
+                                      "conflict_name",
+                                      "dyad_new_id",
+                                      "dyad_name",
+                                      "side_a_new_id",
+                                      "gwnoa",
+                                      "side_a",
+                                      "side_b_new_id",
+                                      "gwnob",
+                                      "side_b",
+                                      "number_of_sources",
+                                      "source_article",
+                                      "source_office",
+                                      "source_date",
+                                      "source_headline",
+                                      "source_original",
+                                      "where_prec",
+                                      "where_coordinates",
+                                      "adm_1",
+                                      "adm_2",
+                                      "latitude",
+                                      "longitude",
+                                      "geom_wkt",
+                                      "priogrid_gid",
+                                      "country",
+                                      "iso3",
+                                      "country_id",
+                                      "region",
+                                      "event_clarity",
+                                      "date_prec",
+                                      "date_start",
+                                      "date_end",
+                                      "deaths_a",
+                                      "deaths_b",
+                                      "deaths_civilians",
+                                      "deaths_unknown",
+                                      "low",
+                                      "best",
+                                      "high"};
 
-std::optional<std::vector<std::string>> UcdpRow(const ev::Event& event,
-                                                const ActorFinder& actors) {
+std::optional<std::vector<std::string>> UcdpRow(const ev::Event& event, const ActorFinder& actors) {
   const bool own = event.has_ucdp();
   const ev::UcdpAttributes& a = event.ucdp();
   const int violence = own ? a.type_of_violence() : ViolenceType(event.event_type());

@@ -287,18 +287,17 @@ absl::StatusOr<ParsedRow> AcledParser::Parse(const Fields& fields) const {
   if (!col(kInteraction).empty()) {
     LOOKOUT_ASSIGN_OR_RETURN(int64_t interaction, ParseInteger("interaction", col(kInteraction)));
     if (interaction < 0 || interaction > 88 || interaction % 10 > 8) {
-      return errors::InvalidField(
-          "interaction",
-          absl::StrCat("must be two actor type codes 0-8 (\"13\"), got ", Quote(col(kInteraction))));
+      return errors::InvalidField("interaction",
+                                  absl::StrCat("must be two actor type codes 0-8 (\"13\"), got ",
+                                               Quote(col(kInteraction))));
     }
     attributes->set_interaction(static_cast<int32_t>(interaction));
   }
-  for (auto [column, target] :
-       {std::pair{kDisorderType, attributes->mutable_disorder_type()},
-        std::pair{kRegion, attributes->mutable_region()},
-        std::pair{kAdmin3, attributes->mutable_admin3()},
-        std::pair{kCountry, attributes->mutable_country()},
-        std::pair{kSourceScale, attributes->mutable_source_scale()}}) {
+  for (auto [column, target] : {std::pair{kDisorderType, attributes->mutable_disorder_type()},
+                                std::pair{kRegion, attributes->mutable_region()},
+                                std::pair{kAdmin3, attributes->mutable_admin3()},
+                                std::pair{kCountry, attributes->mutable_country()},
+                                std::pair{kSourceScale, attributes->mutable_source_scale()}}) {
     LOOKOUT_RETURN_IF_ERROR(CheckLength(kColumnNames[column], col(column), kMaxNameBytes));
     *target = std::string(col(column));
   }

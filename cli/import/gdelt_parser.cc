@@ -91,7 +91,9 @@ constexpr const char* kColumnNames[kGdeltColumnCount] = {"GLOBALEVENTID",
 enum Column {
   kGlobalEventId = 0,
   kSqlDate = 1,
+  kMonthYear = 2,
   kYear = 3,
+  kFractionDate = 4,
   kActor1Code = 5,
   kActor1Name = 6,
   kActor1Country = 7,
@@ -102,6 +104,7 @@ enum Column {
   kActor2Type = 22,
   kIsRootEvent = 25,
   kEventCode = 26,
+  kEventBaseCode = 27,
   kEventRootCode = 28,
   kQuadClass = 29,
   kGoldstein = 30,
@@ -109,6 +112,8 @@ enum Column {
   kNumSources = 32,
   kNumArticles = 33,
   kAvgTone = 34,
+  kActor1GeoType = 35,
+  kActor2GeoType = 43,
   kActionGeoType = 51,
   kActionGeoFullName = 52,
   kActionGeoCountry = 53,
@@ -179,7 +184,6 @@ absl::StatusOr<double> ParseNumber(int column, absl::string_view value) {
   return parsed;
 }
 
-
 absl::StatusOr<int64_t> ParseWhole(int column, absl::string_view value) {
   int64_t parsed = 0;
   if (!absl::SimpleAtoi(value, &parsed)) {
@@ -206,9 +210,8 @@ absl::Status ReadNumber(const Fields& fields, int column, double min, double max
                                 absl::StrCat("must not be negative, got ", Quote(value)));
   }
   if (parsed < min || parsed > max) {
-    return errors::InvalidField(kColumnNames[column], absl::StrCat("must be between ", min,
-                                                                   " and ", max, ", got ",
-                                                                   Quote(value)));
+    return errors::InvalidField(kColumnNames[column], absl::StrCat("must be between ", min, " and ",
+                                                                   max, ", got ", Quote(value)));
   }
   *out = static_cast<T>(parsed);
   return absl::OkStatus();
@@ -263,9 +266,9 @@ absl::Status FillGdeltAttributes(const Fields& fields, event::v1::GdeltAttribute
   int32_t month_year = 0, year = 0, quad_class = 0, mentions = 0, sources = 0, articles = 0;
   double fraction = 0, goldstein = 0, tone = 0;
   int64_t date_added = 0;
-  LOOKOUT_RETURN_IF_ERROR(ReadNumber(fields, 2, 0, 999912, &month_year));
+  LOOKOUT_RETURN_IF_ERROR(ReadNumber(fields, kMonthYear, 0, 999912, &month_year));
   LOOKOUT_RETURN_IF_ERROR(ReadNumber(fields, kYear, 0, 9999, &year));
-  LOOKOUT_RETURN_IF_ERROR(ReadNumber(fields, 4, 0, 10000, &fraction));
+  LOOKOUT_RETURN_IF_ERROR(ReadNumber(fields, kFractionDate, 0, 10000, &fraction));
   LOOKOUT_RETURN_IF_ERROR(ReadNumber(fields, kQuadClass, 1, 4, &quad_class));
   LOOKOUT_RETURN_IF_ERROR(ReadNumber(fields, kGoldstein, -10, 10, &goldstein));
   LOOKOUT_RETURN_IF_ERROR(ReadNumber(fields, kNumMentions, 0, 2147483647, &mentions));
@@ -292,10 +295,10 @@ absl::Status FillGdeltAttributes(const Fields& fields, event::v1::GdeltAttribute
   }
   gdelt->set_is_root_event(is_root == "1");
   LOOKOUT_RETURN_IF_ERROR(ReadText(fields, kEventCode, gdelt->mutable_event_code()));
-  LOOKOUT_RETURN_IF_ERROR(ReadText(fields, 27, gdelt->mutable_event_base_code()));
+  LOOKOUT_RETURN_IF_ERROR(ReadText(fields, kEventBaseCode, gdelt->mutable_event_base_code()));
   LOOKOUT_RETURN_IF_ERROR(ReadText(fields, kEventRootCode, gdelt->mutable_event_root_code()));
-  LOOKOUT_RETURN_IF_ERROR(FillGeo(fields, 35, true, gdelt->mutable_actor1_geo()));
-  LOOKOUT_RETURN_IF_ERROR(FillGeo(fields, 43, true, gdelt->mutable_actor2_geo()));
+  LOOKOUT_RETURN_IF_ERROR(FillGeo(fields, kActor1GeoType, true, gdelt->mutable_actor1_geo()));
+  LOOKOUT_RETURN_IF_ERROR(FillGeo(fields, kActor2GeoType, true, gdelt->mutable_actor2_geo()));
   return FillGeo(fields, kActionGeoType, false, gdelt->mutable_action_geo());
 }
 
@@ -436,9 +439,8 @@ absl::StatusOr<ParsedRow> ParseGdeltRow(const Fields& fields) {
   // The machine coding itself: typed in the event's GDELT attributes (filterable), with a
   // short note for reading and tags for the older tag filters.
   LOOKOUT_RETURN_IF_ERROR(FillGdeltAttributes(fields, event.mutable_gdelt()));
-  event.set_notes(
-      absl::StrCat("Machine-coded by GDELT from news reports: CAMEO ", code.empty() ? root : code,
-                   "."));
+  event.set_notes(absl::StrCat("Machine-coded by GDELT from news reports: CAMEO ",
+                               code.empty() ? root : code, "."));
   event.add_tags("machine-coded");
   event.add_tags(absl::StrCat("cameo:", code.empty() ? root : code));
   if (event.gdelt().is_root_event()) event.add_tags("root-event");

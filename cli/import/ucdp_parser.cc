@@ -149,8 +149,8 @@ absl::Status UcdpParser::FillAttributes(const Fields& fields,
     if (col(c).empty()) return 0;
     LOOKOUT_ASSIGN_OR_RETURN(int64_t value, ParseInteger(kColumnNames[c], col(c)));
     if (value < min || value > max) {
-      return errors::InvalidField(kColumnNames[c], absl::StrCat("must be between ", min, " and ",
-                                                                max, ", got ", value));
+      return errors::InvalidField(
+          kColumnNames[c], absl::StrCat("must be between ", min, " and ", max, ", got ", value));
     }
     return value;
   };

@@ -197,7 +197,8 @@ PgCondition PostgresFilterCondition(const v1::EventFilter& filter) {
       any_int("interaction", {filter.interactions().begin(), filter.interactions().end()});
     }
     if (!filter.ucdp_conflict_ids().empty()) {
-      any_int("conflict_id", {filter.ucdp_conflict_ids().begin(), filter.ucdp_conflict_ids().end()});
+      any_int("conflict_id",
+              {filter.ucdp_conflict_ids().begin(), filter.ucdp_conflict_ids().end()});
     }
     if (!filter.ucdp_dyad_ids().empty()) {
       any_int("dyad_id", {filter.ucdp_dyad_ids().begin(), filter.ucdp_dyad_ids().end()});

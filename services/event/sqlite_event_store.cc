@@ -318,8 +318,7 @@ class SqliteEventTransaction : public EventTransaction {
     bind(columns->tone);
     bind(columns->quad_class);
     bind(columns->mentions);
-    bind(columns->root.has_value() ? std::optional<int64_t>(*columns->root ? 1 : 0)
-                                   : std::nullopt);
+    bind(columns->root.has_value() ? std::optional<int64_t>(*columns->root ? 1 : 0) : std::nullopt);
     bind(columns->disorder_type);
     bind(columns->interaction);
     bind(columns->conflict_id);

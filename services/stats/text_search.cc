@@ -43,8 +43,8 @@ absl::StatusOr<TextMatches> EventServiceTextSearch::Match(
     if (response.total_size() > kMaxTextMatches) {
       return absl::ResourceExhaustedError(
           absl::StrCat(filter.text().empty() ? "filter" : "filter.text", " matches ",
-                       response.total_size(), " events, more than ",
-                       kMaxTextMatches, " the stats service resolves per query; narrow it"));
+                       response.total_size(), " events, more than ", kMaxTextMatches,
+                       " the stats service resolves per query; narrow it"));
     }
     for (const auto& event : response.events()) {
       matches.ids.push_back(event.id());

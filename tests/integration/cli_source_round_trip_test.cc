@@ -139,8 +139,8 @@ class SourceRoundTripTest : public ::testing::Test {
       const std::string& id = row.fields[0];
       auto found = by_id.find(id);
       if (rejected_lines.count(row.line) > 0) {
-        EXPECT_EQ(found, by_id.end()) << "rejected row " << id << " (line " << row.line
-                                      << ") was exported";
+        EXPECT_EQ(found, by_id.end())
+            << "rejected row " << id << " (line " << row.line << ") was exported";
         continue;
       }
       if (found == by_id.end()) {

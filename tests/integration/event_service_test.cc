@@ -27,6 +27,7 @@
 #include "common/redis_cache.h"
 #include "common/server_runner.h"
 #include "common/validation.h"
+#include "event_filter/event_validation.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
@@ -41,7 +42,6 @@
 #include "services/event/event_cache.h"
 #include "services/event/event_importer.h"
 #include "services/event/event_manager.h"
-#include "event_filter/event_validation.h"
 #include "services/event/event_store_factory.h"
 #include "tests/testing/redis_server.h"
 #include "tests/testing/store_backend.h"
@@ -406,7 +406,8 @@ TEST_P(EventServiceTest, InvalidCreateNamesTheFieldAndWritesNothing) {
       {"event.tags[0]", [](Event* e) { e->add_tags(std::string(101, 't')); }},
       {"event.external_ids[0].value", [](Event* e) { e->add_external_ids()->set_scheme("ACLED"); }},
       {"event.participants[0].actor_id", [](Event* e) { e->add_participants(); }},
-      {"event.gdelt.goldstein_scale", [](Event* e) { e->mutable_gdelt()->set_goldstein_scale(-11); }},
+      {"event.gdelt.goldstein_scale",
+       [](Event* e) { e->mutable_gdelt()->set_goldstein_scale(-11); }},
       {"event.gdelt.quad_class", [](Event* e) { e->mutable_gdelt()->set_quad_class(5); }},
       {"event.acled.interaction", [](Event* e) { e->mutable_acled()->set_interaction(91); }},
       {"event.ucdp.type_of_violence", [](Event* e) { e->mutable_ucdp()->set_type_of_violence(4); }},

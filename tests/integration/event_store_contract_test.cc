@@ -875,8 +875,8 @@ TEST_P(EventStoreContractTest, SourceAttributeFiltersMatchWhatTheMatcherSaysThro
   for (const Event& event :
        {gdelt(1, -10, -3.5, 4, 10, true), gdelt(2, 0, 0, 1, 1, false),
         gdelt(3, 3.4, 2.02774813233724, 2, 4, true), gdelt(4, 10, 7.25, 3, 0, false),
-        acled(5, "Political violence", 13), acled(6, "Demonstrations", 60),
-        ucdp(7, 4591, 5201), ucdp(8, 4591, 5202), NewEvent(9), NewEvent(10)}) {
+        acled(5, "Political violence", 13), acled(6, "Demonstrations", 60), ucdp(7, 4591, 5201),
+        ucdp(8, 4591, 5202), NewEvent(9), NewEvent(10)}) {
     live[event.id()] = Create(event);
   }
   std::vector<v1::EventFilter> filters(16);

@@ -436,7 +436,8 @@ TEST(SourceAttributesValidationTest, EachRangeIsCheckedNamingTheField) {
     const char* field;
   };
   const std::vector<Case> cases = {
-      {[](Event* e) { e->mutable_gdelt()->set_goldstein_scale(10.5); }, "event.gdelt.goldstein_scale"},
+      {[](Event* e) { e->mutable_gdelt()->set_goldstein_scale(10.5); },
+       "event.gdelt.goldstein_scale"},
       {[](Event* e) { e->mutable_gdelt()->set_quad_class(5); }, "event.gdelt.quad_class"},
       {[](Event* e) { e->mutable_gdelt()->set_avg_tone(-101); }, "event.gdelt.avg_tone"},
       {[](Event* e) { e->mutable_gdelt()->set_num_mentions(-1); }, "event.gdelt.num_mentions"},
@@ -449,8 +450,7 @@ TEST(SourceAttributesValidationTest, EachRangeIsCheckedNamingTheField) {
       {[](Event* e) { e->mutable_acled()->set_inter1(9); }, "event.acled.inter1"},
       {[](Event* e) { e->mutable_acled()->set_interaction(19); }, "event.acled.interaction"},
       {[](Event* e) { e->mutable_acled()->set_timestamp(-1); }, "event.acled.timestamp"},
-      {[](Event* e) { e->mutable_ucdp()->set_type_of_violence(4); },
-       "event.ucdp.type_of_violence"},
+      {[](Event* e) { e->mutable_ucdp()->set_type_of_violence(4); }, "event.ucdp.type_of_violence"},
       {[](Event* e) { e->mutable_ucdp()->set_where_prec(8); }, "event.ucdp.where_prec"},
       {[](Event* e) { e->mutable_ucdp()->set_dyad_id(-2); }, "event.ucdp.dyad_id"},
       {[](Event* e) { e->mutable_ucdp()->set_deaths_a(-1); }, "event.ucdp.deaths_a"},
