@@ -44,7 +44,8 @@ pid_t BackendProcesses::Spawn(const std::vector<std::string>& argv, const std::s
   return pid;
 }
 
-absl::Status BackendProcesses::Start(const std::string& data_dir) {
+absl::Status BackendProcesses::Start(const std::string& data_dir,
+                                     const std::vector<std::string>& event_flags) {
   actor_addr_ = absl::StrCat("127.0.0.1:", FreePort());
   event_addr_ = absl::StrCat("127.0.0.1:", FreePort());
   const std::string actor_port = actor_addr_.substr(actor_addr_.rfind(':') + 1);
@@ -53,11 +54,16 @@ absl::Status BackendProcesses::Start(const std::string& data_dir) {
       Spawn({bin_dir_ + "/actor/lookout-actor", "--port=" + actor_port, "--metrics_port=-1",
              "--data_dir=" + data_dir, "--internal_token=" + token_, "--drain_grace_seconds=1"},
             data_dir + "/actor.log"));
-  pids_.push_back(
-      Spawn({bin_dir_ + "/event/lookout-event", "--port=" + event_port, "--metrics_port=-1",
-             "--data_dir=" + data_dir, "--internal_token=" + token_, "--actor_addr=" + actor_addr_,
-             "--redis_addr=", "--drain_grace_seconds=1"},
-            data_dir + "/event.log"));
+  std::vector<std::string> event_argv = {bin_dir_ + "/event/lookout-event",
+                                         "--port=" + event_port,
+                                         "--metrics_port=-1",
+                                         "--data_dir=" + data_dir,
+                                         "--internal_token=" + token_,
+                                         "--actor_addr=" + actor_addr_,
+                                         "--redis_addr=",
+                                         "--drain_grace_seconds=1"};
+  event_argv.insert(event_argv.end(), event_flags.begin(), event_flags.end());
+  pids_.push_back(Spawn(event_argv, data_dir + "/event.log"));
   const absl::Time deadline = absl::Now() + absl::Seconds(30);
   while (absl::Now() < deadline) {
     // A new channel each time: a channel that failed once waits longer and longer to retry.

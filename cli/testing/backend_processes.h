@@ -22,8 +22,9 @@ class BackendProcesses {
   BackendProcesses(const BackendProcesses&) = delete;
   BackendProcesses& operator=(const BackendProcesses&) = delete;
 
-  // Starts both in `data_dir` and waits until they answer (at most 20 s).
-  absl::Status Start(const std::string& data_dir);
+  // Starts both in `data_dir` and waits until they answer (at most 20 s). `event_flags` go to the
+  // event service as well ("--database_url=..." for PostgreSQL; none for its SQLite file).
+  absl::Status Start(const std::string& data_dir, const std::vector<std::string>& event_flags = {});
   // SIGTERM, then wait.
   void Stop();
 

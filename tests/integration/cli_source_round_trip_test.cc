@@ -1,7 +1,8 @@
 // Importing a source's file and exporting the events in that source's format gives every column
 // of every accepted row back (numbers compared as numbers) and leaves the rejected rows out: the
 // real UCDP GED sample, the real GDELT 2.0 batch (all 61 columns) and an ACLED fixture with every
-// column filled, through the lookout client against the real actor and event services.
+// column filled, through the lookout client against the real actor and event services, with
+// the event service on each store.
 #include <algorithm>
 #include <fstream>
 #include <functional>
@@ -24,6 +25,7 @@
 #include "cli/testing/backend_processes.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/store_backend.h"
 #include "tests/testing/temp_dir.h"
 
 namespace lookout::cli {
@@ -79,11 +81,15 @@ bool SameValue(const std::string& a, const std::string& b) {
   return !a.empty() && !b.empty() && absl::SimpleAtod(a, &x) && absl::SimpleAtod(b, &y) && x == y;
 }
 
-class SourceRoundTripTest : public ::testing::Test {
+// The event service on an SQLite file, then on a PostgreSQL database: the same rows back.
+class SourceRoundTripTest : public ::testing::TestWithParam<lookout::testing::StoreBackend> {
  protected:
   void SetUp() override {
     backends_ = std::make_unique<cli_testing::BackendProcesses>(LOOKOUT_BIN_DIR);
-    absl::Status started = backends_->Start(dir_.path() + "/data");
+    const StoreLocation location =
+        lookout::testing::TestStoreLocation(GetParam(), dir_.File("event-unused.db"), "event");
+    absl::Status started =
+        backends_->Start(dir_.path() + "/data", lookout::testing::StoreFlags(location));
     ASSERT_TRUE(started.ok()) << started;
   }
 
@@ -170,19 +176,19 @@ class SourceRoundTripTest : public ::testing::Test {
   std::unique_ptr<cli_testing::BackendProcesses> backends_;
 };
 
-TEST_F(SourceRoundTripTest, UcdpSampleGivesEveryColumnOfEveryAcceptedRowBack) {
+TEST_P(SourceRoundTripTest, UcdpSampleGivesEveryColumnOfEveryAcceptedRowBack) {
   // 601 events; id 84006 (low 0, best 3, high 0) is rejected.
   EXPECT_EQ(RoundTrip("ucdp", kFixtures + "/ucdp/real_ged191_bgd_hxl.csv", false, 1), 600u);
 }
 
-TEST_F(SourceRoundTripTest, GdeltBatchGivesAll61ColumnsOfEveryAcceptedRowBack) {
+TEST_P(SourceRoundTripTest, GdeltBatchGivesAll61ColumnsOfEveryAcceptedRowBack) {
   // 2,111 rows; rejected: the 37 GDELT could not place in a country, and two placed where ISO
   // has no country ("YI" Serbia and Montenegro, "OS" oceans).
   EXPECT_EQ(RoundTrip("gdelt", kFixtures + "/gdelt/real_20191024143000.export.tsv", true, 39),
             2072u);
 }
 
-TEST_F(SourceRoundTripTest, TheCliFiltersOnGdeltAttributesSelectWhatTheFileSays) {
+TEST_P(SourceRoundTripTest, TheCliFiltersOnGdeltAttributesSelectWhatTheFileSays) {
   const std::string file = kFixtures + "/gdelt/real_20191024143000.export.tsv";
   std::string out, err;
   ASSERT_EQ(Lookout({"import", "gdelt", file}, &out, &err), kExitPartial) << err;
@@ -240,9 +246,12 @@ TEST_F(SourceRoundTripTest, TheCliFiltersOnGdeltAttributesSelectWhatTheFileSays)
   EXPECT_THAT(err, ::testing::HasSubstr("filter.quad_classes[0]"));
 }
 
-TEST_F(SourceRoundTripTest, AcledFixtureWithEveryColumnFilledComesBack) {
+TEST_P(SourceRoundTripTest, AcledFixtureWithEveryColumnFilledComesBack) {
   EXPECT_EQ(RoundTrip("acled", kFixtures + "/acled/acled_every_column.csv", false, 0), 3u);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, SourceRoundTripTest, lookout::testing::AllStoreBackends(),
+                         lookout::testing::StoreBackendName);
 
 }  // namespace
 }  // namespace lookout::cli
