@@ -571,10 +571,21 @@ TEST_F(CliAgainstServicesTest, CsvExportHasOneStableHeaderAndARowPerEvent) {
             "admin2,place,latitude,longitude,geo_precision,participants,participant_ids,killed,"
             "killed_low,killed_high,injured,kidnapped,missing,arrested,displaced,"
             "civilian_targeting,sources,source_urls,notes,tags,external_ids,create_time,"
-            "update_time");
+            "update_time,maritime_basin,maritime_region,body_of_water,sub_basin");
   EXPECT_THAT(lines[1], HasSubstr(",2024-01-15,,DAY,AID,Humanitarian aid,USA,Florida,"));
   EXPECT_THAT(lines[1], HasSubstr("INITIATOR: UNITED STATES"));
   EXPECT_THAT(lines[2], HasSubstr(",RIOTS,Violent demonstration,USA,"));
+  EXPECT_THAT(lines[1], ::testing::EndsWith(",,,,"));  // no maritime levels on land
+
+  // An event at sea: no country, its maritime levels in the last columns.
+  ASSERT_EQ(Lookout({"import", "acled", kFixtures + "/acled/acled_sea.csv"}).code, kExitOk);
+  run = Lookout({"export", "events", "--format", "csv", "--water", "Caribbean Sea"});
+  EXPECT_EQ(run.code, kExitOk);
+  lines = absl::StrSplit(run.out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_THAT(lines[1], HasSubstr(",Attack,,,,Windward Passage (centroid),"));
+  EXPECT_THAT(lines[1], ::testing::EndsWith(
+                            ",Atlantic Ocean,North Atlantic Ocean,Caribbean Sea,Windward Passage"));
 }
 
 }  // namespace
