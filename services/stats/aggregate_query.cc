@@ -61,6 +61,8 @@ EventFilter NormalizedFilter(const EventFilter& filter) {
   SortUnique(normalized.mutable_event_types());
   SortUnique(normalized.mutable_sub_event_types());
   SortUnique(normalized.mutable_tags());
+  SortUnique(normalized.mutable_maritime_basins());
+  SortUnique(normalized.mutable_bodies_of_water());
   if (!event_filter::HasBoundingBox(normalized)) normalized.clear_bbox();
   if (normalized.date_range().start_date().empty() && normalized.date_range().end_date().empty()) {
     normalized.clear_date_range();
