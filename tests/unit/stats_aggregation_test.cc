@@ -326,6 +326,41 @@ TEST_F(StatsAggregationTest, SeaEventsGroupByTheirAreaAndUnderNoCountry) {
   EXPECT_EQ(in_countries + no_country, countries->total_events());
 }
 
+// Trends by basin and by body of water: each window's counts are the aggregation's for that
+// window, key by key.
+TEST_F(StatsAggregationTest, TrendsBySeaAgreeWithTheAggregationOfEachWindow) {
+  for (Dimension dimension : {v1::DIMENSION_MARITIME_BASIN, v1::DIMENSION_BODY_OF_WATER}) {
+    v1::GetTrendsRequest trends;
+    trends.set_end_date("2023-12-31");
+    trends.set_window_days(365);
+    trends.set_dimension(dimension);
+    absl::StatusOr<v1::GetTrendsResponse> trend = stats_.Trends(trends);
+    ASSERT_TRUE(trend.ok()) << trend.status();
+    auto window = [&](const std::string& start, const std::string& end) {
+      AggregateEventsRequest request;
+      request.add_group_by(dimension);
+      request.mutable_filter()->mutable_date_range()->set_start_date(start);
+      request.mutable_filter()->mutable_date_range()->set_end_date(end);
+      std::map<std::string, int64_t> counts;
+      absl::StatusOr<AggregateEventsResponse> response = stats_.Aggregate(request);
+      EXPECT_TRUE(response.ok()) << response.status();
+      if (response.ok()) {
+        for (const auto& row : response->rows()) counts[row.keys(0)] = row.event_count();
+      }
+      return counts;
+    };
+    const std::map<std::string, int64_t> current = window("2023-01-01", "2023-12-31");
+    const std::map<std::string, int64_t> previous = window("2022-01-01", "2022-12-31");
+    ASSERT_GT(trend->rows_size(), 1);
+    for (const auto& row : trend->rows()) {
+      EXPECT_EQ(row.current_events(), current.count(row.key()) ? current.at(row.key()) : 0)
+          << row.key();
+      EXPECT_EQ(row.previous_events(), previous.count(row.key()) ? previous.at(row.key()) : 0)
+          << row.key();
+    }
+  }
+}
+
 TEST_F(StatsAggregationTest, ActorRowsCountAnEventOncePerDistinctActor) {
   // An event with an actor in two roles and a second actor.
   Event e = testing::RandomEvent(gen_, "evt_ffffffffffffffff", actors_);
