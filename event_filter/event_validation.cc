@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/errors.h"
+#include "common/maritime_areas.h"
 #include "common/status_macros.h"
 #include "common/validation.h"
 #include "event_filter/event_taxonomy.h"
@@ -89,13 +90,79 @@ absl::Status ValidateParticipants(const Event& event, absl::string_view prefix) 
   return absl::OkStatus();
 }
 
-absl::Status ValidateLocation(const Location& location, absl::string_view at) {
+// A maritime area's levels (the basin from the documented list, the rest free text); `at` is
+// the location's path.
+absl::Status ValidateMaritimeArea(const Location& location, absl::string_view at) {
+  const type::v1::MaritimeArea& sea = location.maritime();
+  const std::string path = Path(at, "maritime");
+  if (sea.basin().empty()) {
+    return errors::InvalidField(Path(path, "basin"),
+                                absl::StrCat("is required for a place at sea (one of ",
+                                             MaritimeBasinsText(), ")"));
+  }
+  if (!IsMaritimeBasin(sea.basin())) {
+    return errors::InvalidField(
+        Path(path, "basin"), absl::StrCat("\"", sea.basin().substr(0, 100),
+                                          "\" is not a maritime basin; allowed (spelled exactly): ",
+                                          MaritimeBasinsText()));
+  }
+  LOOKOUT_RETURN_IF_ERROR(validation::CheckText(Path(path, "region"), sea.region(),
+                                                validation::kMaxShortTextLength, false));
+  LOOKOUT_RETURN_IF_ERROR(validation::CheckText(Path(path, "body_of_water"), sea.body_of_water(),
+                                                validation::kMaxShortTextLength, false));
+  LOOKOUT_RETURN_IF_ERROR(validation::CheckText(Path(path, "sub_basin"), sea.sub_basin(),
+                                                validation::kMaxShortTextLength, false));
+  if (!sea.sub_basin().empty() && sea.body_of_water().empty()) {
+    return errors::InvalidField(Path(path, "sub_basin"),
+                                "needs body_of_water: a sub-basin divides a body of water");
+  }
+  // A place at sea has no administrative divisions; its levels are the maritime ones.
+  for (const auto& [field, value] :
+       {std::pair<const char*, const std::string*>{"admin1", &location.admin1()},
+        {"admin2", &location.admin2()}}) {
+    if (!value->empty()) {
+      return errors::InvalidField(
+          Path(at, field),
+          "must be empty for a maritime location (use maritime.region, body_of_water, "
+          "sub_basin)");
+    }
+  }
+  return absl::OkStatus();
+}
+
+// The maritime field names, for the "not both" error: the first level that is set.
+const char* FirstSetMaritimeLevel(const type::v1::MaritimeArea& sea) {
+  if (!sea.basin().empty()) return "basin";
+  if (!sea.region().empty()) return "region";
+  if (!sea.body_of_water().empty()) return "body_of_water";
+  if (!sea.sub_basin().empty()) return "sub_basin";
+  return nullptr;
+}
+
+absl::Status ValidatePlace(const Location& location, absl::string_view at) {
+  const char* maritime_level = FirstSetMaritimeLevel(location.maritime());
+  if (location.country_code().empty() && maritime_level == nullptr) {
+    return errors::InvalidField(
+        Path(at, "country_code"),
+        "is required (ISO 3166-1 alpha-3, e.g. HTI), or maritime.basin for a place at sea");
+  }
+  if (!location.country_code().empty() && maritime_level != nullptr) {
+    return errors::InvalidField(
+        Path(Path(at, "maritime"), maritime_level),
+        "must be empty when country_code is set: a location names a country or a maritime "
+        "area, not both");
+  }
+  if (maritime_level != nullptr) return ValidateMaritimeArea(location, at);
   LOOKOUT_RETURN_IF_ERROR(
       validation::CheckCountryCode(Path(at, "country_code"), location.country_code(), true));
   LOOKOUT_RETURN_IF_ERROR(validation::CheckText(Path(at, "admin1"), location.admin1(),
                                                 validation::kMaxShortTextLength, false));
-  LOOKOUT_RETURN_IF_ERROR(validation::CheckText(Path(at, "admin2"), location.admin2(),
-                                                validation::kMaxShortTextLength, false));
+  return validation::CheckText(Path(at, "admin2"), location.admin2(),
+                               validation::kMaxShortTextLength, false);
+}
+
+absl::Status ValidateLocation(const Location& location, absl::string_view at) {
+  LOOKOUT_RETURN_IF_ERROR(ValidatePlace(location, at));
   LOOKOUT_RETURN_IF_ERROR(validation::CheckText(Path(at, "place"), location.place(),
                                                 validation::kMaxShortTextLength, false));
   // A point needs both coordinates: half of one cannot be placed or matched by a box.
@@ -278,6 +345,23 @@ absl::Status ValidateFilter(const EventFilter& filter, absl::string_view prefix)
   for (int i = 0; i < filter.tags_size(); ++i) {
     LOOKOUT_RETURN_IF_ERROR(
         validation::CheckText(Indexed(prefix, "tags", i), filter.tags(i), kMaxTagLength, true));
+  }
+  LOOKOUT_RETURN_IF_ERROR(CheckMaxEntries(Path(prefix, "maritime_basins"),
+                                          filter.maritime_basins_size(), kMaxFilterValues));
+  for (int i = 0; i < filter.maritime_basins_size(); ++i) {
+    if (IsMaritimeBasin(filter.maritime_basins(i))) continue;
+    return errors::InvalidField(
+        Indexed(prefix, "maritime_basins", i),
+        absl::StrCat("\"", filter.maritime_basins(i).substr(0, 100),
+                     "\" is not a maritime basin; allowed (spelled exactly): ",
+                     MaritimeBasinsText()));
+  }
+  LOOKOUT_RETURN_IF_ERROR(CheckMaxEntries(Path(prefix, "bodies_of_water"),
+                                          filter.bodies_of_water_size(), kMaxFilterValues));
+  for (int i = 0; i < filter.bodies_of_water_size(); ++i) {
+    LOOKOUT_RETURN_IF_ERROR(validation::CheckText(Indexed(prefix, "bodies_of_water", i),
+                                                  filter.bodies_of_water(i),
+                                                  validation::kMaxShortTextLength, true));
   }
   return ValidateSourceAttributeFilter(filter, prefix);
 }

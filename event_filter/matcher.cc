@@ -125,6 +125,15 @@ bool MatchesFilter(const Event& event, const EventFilter& filter) {
   if (event.fatalities() < filter.min_fatalities()) return false;
   if (!filter.text().empty() && !MatchesText(event, filter.text())) return false;
   if (HasBoundingBox(filter) && !MatchesBoundingBox(event, filter.bbox())) return false;
+  // Country events have no basin and no body of water, so they never match these.
+  if (!filter.maritime_basins().empty() &&
+      !AnyOf(filter.maritime_basins(), event.location().maritime().basin())) {
+    return false;
+  }
+  if (!filter.bodies_of_water().empty() &&
+      !AnyOf(filter.bodies_of_water(), event.location().maritime().body_of_water())) {
+    return false;
+  }
   if (!filter.tags().empty() &&
       std::none_of(event.tags().begin(), event.tags().end(),
                    [&](const std::string& tag) { return AnyOf(filter.tags(), tag); })) {

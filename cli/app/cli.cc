@@ -34,7 +34,7 @@ Commands:
   actors list|get|resolve                 query and resolve actors
   stats aggregate|trends                  counts by month, type, actor...; period-on-period change
   figures add|list|get|delete|summarize   reported figures (observations)
-  report COUNTRY --from D --to D          the situation report, for the terminal
+  report COUNTRY|SEA --from D --to D      the situation report, for the terminal
   load DATASET.json                       actors, relationships, events, figures (idempotent)
   whoami                                  the API key's name and role
   help [COMMAND]                          this text, or a command's
@@ -88,6 +88,7 @@ Filters (also for events list and stats):
   --country HTI,KEN  --admin1 NAME  --type battles,protests  --sub-type "Armed clash"
   --actor ID|NAME  --from YYYY-MM-DD  --to YYYY-MM-DD  --min-fatalities N
   --text WORDS  --bbox MIN_LAT,MIN_LON,MAX_LAT,MAX_LON  --tag TAG
+  --basin "Red Sea"  --water "Caribbean Sea"   (events at sea: maritime basin, body of water)
 Source attributes (events list and export; an event of another source never matches):
   GDELT  --min-goldstein N --max-goldstein N  --min-tone N --max-tone N  --quad-class 1,4
          --min-mentions N  --root-event true|false
@@ -111,7 +112,8 @@ Names match ignoring case, accents and surrounding spaces, on names and aliases.
                                 [--limit N] [--fill-gaps]
        lookout stats trends [filters] --end-date D [--window DAYS] [--dimension DIM] [--limit N]
 
-Dimensions: day, week, month, year, country, admin1, event_type, sub_event_type, actor.
+Dimensions: day, week, month, year, country, admin1, event_type, sub_event_type, actor,
+maritime_basin, body_of_water. Events at sea have the country "" (never a country's).
 Orders: "keys asc" (default), "event_count desc", "fatalities desc".
 )"},
       {"figures", R"(Usage: lookout figures add --metric M --value N --from D [--to D] --country C
@@ -128,7 +130,11 @@ Metrics: killed, injured, kidnapped, missing, casualties_combined, idps, newly_d
 returnees, refugees, migrant_encounters, deportations, people_in_need, personnel_deployed,
 personnel_pledged, funding_usd.
 )"},
-      {"report", R"(Usage: lookout report COUNTRY [--from D] [--to D] [--recent N] [--width COLUMNS]
+      {"report", R"(Usage: lookout report COUNTRY|SEA [--from D] [--to D] [--recent N]
+                     [--width COLUMNS]
+
+COUNTRY is an ISO 3166-1 alpha-3 code (HTI); anything else is a maritime area: a basin
+("Red Sea", "Atlantic Ocean") or a body of water ("Caribbean Sea"), for events at sea.
 
 The situation report: totals, events by type, a chart of events and fatalities by month,
 top actors, recent events, reported figures and warnings. -o json prints the raw answer.

@@ -67,7 +67,12 @@ const std::vector<std::string>& EventCsvHeader() {
                                                            "tags",
                                                            "external_ids",
                                                            "create_time",
-                                                           "update_time"};
+                                                           "update_time",
+                                                           // Events at sea (country_code empty).
+                                                           "maritime_basin",
+                                                           "maritime_region",
+                                                           "body_of_water",
+                                                           "sub_basin"};
   return *header;
 }
 
@@ -126,6 +131,10 @@ std::vector<std::string> EventCsvRow(const Event& event, const ActorDirectory& a
       absl::StrJoin(external_ids, "; "),
       Time(event.create_time()),
       Time(event.update_time()),
+      location.maritime().basin(),
+      location.maritime().region(),
+      location.maritime().body_of_water(),
+      location.maritime().sub_basin(),
   };
 }
 

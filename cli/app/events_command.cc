@@ -38,8 +38,10 @@ void PrintEventsTable(const CommandContext& context, const std::vector<Event>& e
   for (const Event& event : events) {
     std::string type = ShortEnumName(event::v1::EventType_descriptor(), event.event_type());
     if (!event.sub_event_type().empty()) absl::StrAppend(&type, " / ", event.sub_event_type());
-    std::string where = event.location().country_code();
-    if (!event.location().place().empty()) where = event.location().place() + ", " + where;
+    std::string where = AreaName(event.location());
+    if (!event.location().place().empty() && event.location().place() != where) {
+      where = event.location().place() + ", " + where;
+    }
     std::vector<std::string> names;
     for (const auto& participant : event.participants()) {
       const auto* actor = actors.Find(participant.actor_id());

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "cli/app/enum_names.h"
+#include "common/maritime_areas.h"
 #include "common/status_macros.h"
 #include "common/validation.h"
 
@@ -87,28 +88,12 @@ absl::Status SourceAttributeFlags(const Args& args, event::v1::EventFilter* filt
 }  // namespace
 
 const std::vector<absl::string_view>& FilterFlagNames() {
-  static const auto* names = new std::vector<absl::string_view>{"country",
-                                                                "admin1",
-                                                                "type",
-                                                                "sub-type",
-                                                                "actor",
-                                                                "from",
-                                                                "to",
-                                                                "min-fatalities",
-                                                                "text",
-                                                                "bbox",
-                                                                "tag",
-                                                                "min-goldstein",
-                                                                "max-goldstein",
-                                                                "min-tone",
-                                                                "max-tone",
-                                                                "quad-class",
-                                                                "min-mentions",
-                                                                "root-event",
-                                                                "disorder-type",
-                                                                "interaction",
-                                                                "conflict-id",
-                                                                "dyad-id"};
+  static const auto* names = new std::vector<absl::string_view>{
+      "country",       "admin1",      "type",        "sub-type",   "actor",
+      "from",          "to",          "min-fatalities", "text",    "bbox",
+      "tag",           "basin",       "water",       "min-goldstein", "max-goldstein",
+      "min-tone",      "max-tone",    "quad-class",  "min-mentions", "root-event",
+      "disorder-type", "interaction", "conflict-id", "dyad-id"};
   return *names;
 }
 
@@ -127,6 +112,21 @@ absl::StatusOr<event::v1::EventFilter> FilterFromArgs(const Args& args, bool all
           "--country: \"", country, "\" is not an ISO 3166-1 alpha-3 code (e.g. HTI)"));
     }
     filter.add_country_codes(code);
+  }
+  // Seas: a basin's documented name or a known body of water in any letter case, made exact.
+  for (const std::string& basin : args.GetList("basin")) {
+    std::optional<std::string> canonical = CanonicalMaritimeBasin(basin);
+    if (!canonical) {
+      return absl::InvalidArgumentError(absl::StrCat("--basin: \"", basin,
+                                                     "\" is not a maritime basin; one of ",
+                                                     MaritimeBasinsText()));
+    }
+    filter.add_maritime_basins(*canonical);
+  }
+  for (const std::string& water : args.GetList("water")) {
+    std::optional<NamedWater> known = LookUpNamedWater(water);
+    filter.add_bodies_of_water(known && !known->body_of_water.empty() ? known->body_of_water
+                                                                      : water);
   }
   filter.set_admin1(args.GetOr("admin1", ""));
   for (const std::string& type : args.GetList("type")) {

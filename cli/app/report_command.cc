@@ -1,4 +1,4 @@
-// lookout report COUNTRY [--from D] [--to D] [--recent N] [--width N]
+// lookout report COUNTRY|SEA [--from D] [--to D] [--recent N] [--width N]
 // lookout whoami
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -7,6 +7,7 @@
 #include "cli/app/enum_names.h"
 #include "cli/app/exit_codes.h"
 #include "cli/app/report_renderer.h"
+#include "common/maritime_areas.h"
 #include "common/validation.h"
 
 namespace lookout::cli {
@@ -18,17 +19,25 @@ int RunReport(const CommandContext& context) {
   }
   const auto& words = context.args.positional();
   if (words.size() != 2) {
-    return context.Usage("expected 'lookout report COUNTRY --from YYYY-MM-DD --to YYYY-MM-DD'",
+    return context.Usage("expected 'lookout report COUNTRY|SEA --from YYYY-MM-DD --to YYYY-MM-DD'",
                          "report");
   }
   gateway::v1::GetSituationReportRequest request;
+  // A country code, or a sea Lookout knows by name: a basin ("Red Sea") or a body of water
+  // ("Caribbean Sea"), in any letter case. The gateway takes other bodies of water too.
   const std::string country = absl::AsciiStrToUpper(words[1]);
-  if (!validation::IsCountryCode(country)) {
+  if (validation::IsCountryCode(country)) {
+    request.set_country_code(country);
+  } else if (LookUpNamedWater(words[1]).has_value()) {
+    request.set_maritime_area(words[1]);
+  } else {
     return context.Usage(
-        absl::StrCat("\"", words[1], "\" is not an ISO 3166-1 alpha-3 country code (e.g. HTI)"),
+        absl::StrCat("\"", words[1],
+                     "\" is not an ISO 3166-1 alpha-3 country code (e.g. HTI), nor a sea Lookout "
+                     "knows (a basin such as \"Red Sea\", or a body of water such as \"Caribbean "
+                     "Sea\")"),
         "report");
   }
-  request.set_country_code(country);
   for (const char* flag : {"from", "to"}) {
     const std::string date = context.args.GetOr(flag, "");
     if (!date.empty() && !validation::ParseDate(date).ok()) {

@@ -41,15 +41,27 @@ std::string TypeLabel(const event::v1::Event& event) {
   return label;
 }
 
+}  // namespace
+
+std::string AreaName(const type::v1::Location& location) {
+  const type::v1::MaritimeArea& sea = location.maritime();
+  if (sea.basin().empty()) return location.country_code();
+  return sea.body_of_water().empty() ? sea.basin() : sea.body_of_water();
+}
+
 std::string PlaceText(const type::v1::Location& location) {
   std::vector<std::string> parts;
   if (!location.place().empty()) parts.push_back(location.place());
-  if (!location.admin1().empty() && location.admin1() != location.place()) {
-    parts.push_back(location.admin1());
-  }
-  parts.push_back(location.country_code());
+  const std::string& admin = location.maritime().basin().empty()
+                                 ? location.admin1()
+                                 : location.maritime().sub_basin();
+  if (!admin.empty() && admin != location.place()) parts.push_back(admin);
+  const std::string area = AreaName(location);
+  if (area != location.place()) parts.push_back(area);
   return absl::StrJoin(parts, ", ");
 }
+
+namespace {
 
 std::string CasualtiesText(const event::v1::Event& event) {
   std::vector<std::string> parts;
@@ -61,9 +73,16 @@ std::string CasualtiesText(const event::v1::Event& event) {
   return absl::StrJoin(parts, ", ");
 }
 
+// The country code, or the sea's name ("Red Sea", "Caribbean Sea").
+std::string ReportPlace(const GetSituationReportResponse& report) {
+  if (!report.maritime_basin().empty()) return report.maritime_basin();
+  if (!report.body_of_water().empty()) return report.body_of_water();
+  return report.country_code();
+}
+
 void RenderTotals(const GetSituationReportResponse& report, std::string* out) {
   const std::string title =
-      absl::StrCat("Situation report: ", report.country_code(), ", ", PeriodText(report.period()));
+      absl::StrCat("Situation report: ", ReportPlace(report), ", ", PeriodText(report.period()));
   absl::StrAppend(out, title, "\n", std::string(DisplayWidth(title), '='), "\n");
   absl::StrAppend(out, "Events: ", Thousands(report.event_count()),
                   "    Fatalities: ", Thousands(report.fatalities()));

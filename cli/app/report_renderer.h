@@ -27,6 +27,13 @@ std::string RenderMetricSummary(const lookout::stats::v1::MetricSummary& summary
 // one is given ("12 (10-15)").
 std::string CountText(const lookout::type::v1::Count& count);
 
+// Where an event is, for a person: the country code, or for an event at sea the body of water
+// ("Caribbean Sea"), else the basin ("Red Sea").
+std::string AreaName(const lookout::type::v1::Location& location);
+// "Cité Soleil, Ouest, HTI"; at sea "Windward Passage (centroid), Windward Passage, Caribbean
+// Sea" (place, sub-basin, AreaName), each part once.
+std::string PlaceText(const lookout::type::v1::Location& location);
+
 // A bar of `value / max * width` cells drawn with eighth blocks (at least a sliver when > 0).
 std::string Bar(int64_t value, int64_t max, int width);
 

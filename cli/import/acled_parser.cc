@@ -17,6 +17,7 @@
 #include "cli/import/text_fields.h"
 #include "common/country_codes.h"
 #include "common/errors.h"
+#include "common/maritime_areas.h"
 #include "common/status_macros.h"
 
 namespace lookout::cli {
@@ -182,9 +183,27 @@ absl::StatusOr<ParsedRow> AcledParser::Parse(const Fields& fields) const {
   }
   event.set_event_type(type->type);
 
-  // Where: the ISO numeric code, else an alpha-3 column, else the country name.
-  std::string country;
-  if (!col(kIso).empty()) {
+  // Where: at sea when Country names a maritime basin (ACLED's hierarchy since May 2026 for
+  // events beyond 12 nautical miles: Country the basin, Admin1 the region, Admin2 the body of
+  // water, Admin3 the sub-basin; its iso then names no country and is not read). Otherwise the
+  // ISO numeric code, else an alpha-3 column, else the country name.
+  auto* location = event.mutable_location();
+  const std::optional<std::string> basin = CanonicalMaritimeBasin(col(kCountry));
+  std::string country;  // stays empty at sea: local actors then get no country either
+  if (basin.has_value()) {
+    LOOKOUT_RETURN_IF_ERROR(CheckLength("admin1", col(kAdmin1), kMaxNameBytes));
+    LOOKOUT_RETURN_IF_ERROR(CheckLength("admin2", col(kAdmin2), kMaxNameBytes));
+    LOOKOUT_RETURN_IF_ERROR(CheckLength("admin3", col(kAdmin3), kMaxNameBytes));
+    if (!col(kAdmin3).empty() && col(kAdmin2).empty()) {
+      return errors::InvalidField("admin3",
+                                  "names a sub-basin at sea but admin2 (its body of water) is empty");
+    }
+    auto* sea = location->mutable_maritime();
+    sea->set_basin(*basin);
+    sea->set_region(std::string(col(kAdmin1)));
+    sea->set_body_of_water(std::string(col(kAdmin2)));
+    sea->set_sub_basin(std::string(col(kAdmin3)));
+  } else if (!col(kIso).empty()) {
     LOOKOUT_ASSIGN_OR_RETURN(int64_t numeric, ParseInteger("iso", col(kIso)));
     std::optional<std::string> alpha3;
     if (numeric == 0) alpha3 = "XKX";  // ACLED codes Kosovo, which has no ISO number, as 0.
@@ -209,13 +228,14 @@ absl::StatusOr<ParsedRow> AcledParser::Parse(const Fields& fields) const {
     }
     country = *by_name;
   }
-  auto* location = event.mutable_location();
-  location->set_country_code(country);
-  LOOKOUT_RETURN_IF_ERROR(CheckLength("admin1", col(kAdmin1), kMaxNameBytes));
-  LOOKOUT_RETURN_IF_ERROR(CheckLength("admin2", col(kAdmin2), kMaxNameBytes));
+  if (!basin.has_value()) {
+    location->set_country_code(country);
+    LOOKOUT_RETURN_IF_ERROR(CheckLength("admin1", col(kAdmin1), kMaxNameBytes));
+    LOOKOUT_RETURN_IF_ERROR(CheckLength("admin2", col(kAdmin2), kMaxNameBytes));
+    location->set_admin1(std::string(col(kAdmin1)));
+    location->set_admin2(std::string(col(kAdmin2)));
+  }
   LOOKOUT_RETURN_IF_ERROR(CheckLength("location", col(kLocation), kMaxNameBytes));
-  location->set_admin1(std::string(col(kAdmin1)));
-  location->set_admin2(std::string(col(kAdmin2)));
   location->set_place(std::string(col(kLocation)));
   LOOKOUT_RETURN_IF_ERROR(
       SetPoint("latitude", col(kLatitude), "longitude", col(kLongitude), location));

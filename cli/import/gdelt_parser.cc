@@ -17,6 +17,7 @@
 #include "cli/import/text_fields.h"
 #include "common/country_codes.h"
 #include "common/errors.h"
+#include "common/maritime_areas.h"
 #include "common/status_macros.h"
 
 namespace lookout::cli {
@@ -362,33 +363,53 @@ absl::StatusOr<ParsedRow> ParseGdeltRow(const Fields& fields) {
   event.set_sub_event_type(mapping->sub_event_type);
 
   // Where: FIPS 10-4, converted; a row GDELT could not place has no country to file it under.
+  // "OS" (oceans) is no country: such a row is an event at sea.
   const absl::string_view fips = col(kActionGeoCountry);
   if (fips.empty()) {
     return errors::InvalidField("ActionGeo_CountryCode",
                                 "is empty (GDELT could not place the event in a country)");
   }
-  std::optional<std::string> country = IsoAlpha3FromFips(fips);
-  if (!country) {
-    return errors::InvalidField(
-        "ActionGeo_CountryCode",
-        absl::StrCat(Quote(fips), " is not a FIPS 10-4 country code with an ISO 3166 equivalent"));
-  }
   auto* location = event.mutable_location();
-  location->set_country_code(*country);
-  const absl::string_view geo_type = col(kActionGeoType);
   const std::vector<std::string> place_parts = SplitList(col(kActionGeoFullName), ',');
-  if (geo_type == "1") {
-    location->set_geo_precision(type::v1::GEO_PRECISION_COUNTRY);
-  } else if (geo_type == "2" || geo_type == "5") {
-    location->set_geo_precision(type::v1::GEO_PRECISION_ADMIN1);
-    if (!place_parts.empty()) location->set_admin1(place_parts[0]);
-  } else if (geo_type == "3" || geo_type == "4") {
-    location->set_geo_precision(type::v1::GEO_PRECISION_NEAR);
-    if (!place_parts.empty()) location->set_place(place_parts[0]);
-    if (place_parts.size() >= 3) location->set_admin1(place_parts[1]);
-  } else if (!geo_type.empty() && geo_type != "0") {
-    return errors::InvalidField("ActionGeo_Type",
-                                absl::StrCat("must be a code 0-5, got ", Quote(geo_type)));
+  if (fips == "OS") {
+    // GDELT's ocean features ("Black Sea, Oceans (general), Oceans"): the first part names the
+    // sea, which gives the maritime basin and, below a basin, the body of water.
+    const std::string name = place_parts.empty() ? "" : place_parts[0];
+    std::optional<NamedWater> water = LookUpNamedWater(name);
+    if (!water) {
+      return errors::InvalidField(
+          "ActionGeo_FullName",
+          absl::StrCat(Quote(name), " is an ocean feature (FIPS \"OS\") that is neither a "
+                                    "maritime basin nor a body of water Lookout knows"));
+    }
+    auto* sea = location->mutable_maritime();
+    sea->set_basin(water->basin);
+    sea->set_body_of_water(water->body_of_water);
+    location->set_place(name);
+    location->set_geo_precision(type::v1::GEO_PRECISION_REGION);
+  } else {
+    std::optional<std::string> country = IsoAlpha3FromFips(fips);
+    if (!country) {
+      return errors::InvalidField("ActionGeo_CountryCode",
+                                  absl::StrCat(Quote(fips),
+                                               " is not a FIPS 10-4 country code with an ISO "
+                                               "3166 equivalent"));
+    }
+    location->set_country_code(*country);
+    const absl::string_view geo_type = col(kActionGeoType);
+    if (geo_type == "1") {
+      location->set_geo_precision(type::v1::GEO_PRECISION_COUNTRY);
+    } else if (geo_type == "2" || geo_type == "5") {
+      location->set_geo_precision(type::v1::GEO_PRECISION_ADMIN1);
+      if (!place_parts.empty()) location->set_admin1(place_parts[0]);
+    } else if (geo_type == "3" || geo_type == "4") {
+      location->set_geo_precision(type::v1::GEO_PRECISION_NEAR);
+      if (!place_parts.empty()) location->set_place(place_parts[0]);
+      if (place_parts.size() >= 3) location->set_admin1(place_parts[1]);
+    } else if (!geo_type.empty() && geo_type != "0") {
+      return errors::InvalidField("ActionGeo_Type",
+                                  absl::StrCat("must be a code 0-5, got ", Quote(geo_type)));
+    }
   }
   LOOKOUT_RETURN_IF_ERROR(CheckLength("ActionGeo_FullName", location->place(), kMaxNameBytes));
   LOOKOUT_RETURN_IF_ERROR(CheckLength("ActionGeo_FullName", location->admin1(), kMaxNameBytes));

@@ -7,6 +7,7 @@
 #include "cli/import/row_checks.h"
 #include "cli/import/text_fields.h"
 #include "common/country_codes.h"
+#include "common/maritime_areas.h"
 #include "common/validation.h"
 
 namespace lookout::cli {
@@ -38,7 +39,25 @@ absl::Status CheckRowInvariants(const ParsedRow& row) {
   }
   if (event.event_type() == event::v1::EVENT_TYPE_UNSPECIFIED) return Broken("event_type");
   const auto& location = event.location();
-  if (!IsIsoAlpha3(location.country_code())) return Broken("country_code");
+  // A country, or a maritime basin (then no country and no admin levels), never both.
+  const auto& sea = location.maritime();
+  if (sea.basin().empty()) {
+    if (!IsIsoAlpha3(location.country_code())) return Broken("country_code");
+    if (!sea.region().empty() || !sea.body_of_water().empty() || !sea.sub_basin().empty()) {
+      return Broken("maritime levels without a basin");
+    }
+  } else {
+    if (!location.country_code().empty() || !IsMaritimeBasin(sea.basin())) {
+      return Broken("maritime basin");
+    }
+    if (!location.admin1().empty() || !location.admin2().empty()) return Broken("admin at sea");
+    if (!TextOk(sea.region(), kMaxNameBytes, false) ||
+        !TextOk(sea.body_of_water(), kMaxNameBytes, false) ||
+        !TextOk(sea.sub_basin(), kMaxNameBytes, false) ||
+        (!sea.sub_basin().empty() && sea.body_of_water().empty())) {
+      return Broken("region/body_of_water/sub_basin");
+    }
+  }
   if (!TextOk(location.admin1(), kMaxNameBytes, false) ||
       !TextOk(location.admin2(), kMaxNameBytes, false) ||
       !TextOk(location.place(), kMaxNameBytes, false)) {

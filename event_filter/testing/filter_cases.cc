@@ -444,6 +444,72 @@ std::vector<FilterCase> BuildCases() {
             f.set_is_root_event(true);
           }),
           gdelt);
+  // maritime_basins and bodies_of_water: events at sea, by basin (documented names, exact) and
+  // by body of water (exact text). Country events have neither; sea events have no country.
+  const Event at_sea = Changed([](Event& e) {
+    auto* l = e.mutable_location();
+    l->clear_country_code();
+    l->clear_admin1();
+    l->set_place("Windward Passage (centroid)");
+    auto* sea = l->mutable_maritime();
+    sea->set_basin("Atlantic Ocean");
+    sea->set_region("North Atlantic Ocean");
+    sea->set_body_of_water("Caribbean Sea");
+    sea->set_sub_basin("Windward Passage");
+  });
+  t.Match("maritime_basins the event's basin",
+          Filter([](EventFilter& f) { f.add_maritime_basins("Atlantic Ocean"); }), at_sea);
+  t.Match("maritime_basins any of", Filter([](EventFilter& f) {
+            f.add_maritime_basins("Red Sea");
+            f.add_maritime_basins("Atlantic Ocean");
+          }),
+          at_sea);
+  t.Miss("maritime_basins other basin",
+         Filter([](EventFilter& f) { f.add_maritime_basins("Red Sea"); }), at_sea);
+  t.Miss("maritime_basins country event",
+         Filter([](EventFilter& f) { f.add_maritime_basins("Atlantic Ocean"); }));
+  t.Miss("country_codes sea event has no country",
+         Filter([](EventFilter& f) { f.add_country_codes("HTI"); }), at_sea);
+  t.Miss("maritime_basins and country_codes match nothing", Filter([](EventFilter& f) {
+           f.add_country_codes("HTI");
+           f.add_maritime_basins("Atlantic Ocean");
+         }),
+         at_sea);
+  t.Match("no filter matches a sea event", EventFilter(), at_sea);
+  t.Invalid("maritime_basins unknown",
+            Filter([](EventFilter& f) { f.add_maritime_basins("Atlantic"); }),
+            "filter.maritime_basins[0]", "is not a maritime basin");
+  t.Invalid("maritime_basins case differs", Filter([](EventFilter& f) {
+              f.add_maritime_basins("Red Sea");
+              f.add_maritime_basins("red sea");
+            }),
+            "filter.maritime_basins[1]", "Atlantic Ocean");
+  t.Invalid("maritime_basins empty", Filter([](EventFilter& f) { f.add_maritime_basins(""); }),
+            "filter.maritime_basins[0]", "is not a maritime basin");
+  t.Match("bodies_of_water the event's",
+          Filter([](EventFilter& f) { f.add_bodies_of_water("Caribbean Sea"); }), at_sea);
+  t.Match("bodies_of_water with its basin", Filter([](EventFilter& f) {
+            f.add_maritime_basins("Atlantic Ocean");
+            f.add_bodies_of_water("Gulf of Aden");
+            f.add_bodies_of_water("Caribbean Sea");
+          }),
+          at_sea);
+  t.Miss("bodies_of_water case differs",
+         Filter([](EventFilter& f) { f.add_bodies_of_water("caribbean sea"); }), at_sea);
+  t.Miss("bodies_of_water a region is no body of water",
+         Filter([](EventFilter& f) { f.add_bodies_of_water("North Atlantic Ocean"); }), at_sea);
+  t.Miss("bodies_of_water country event",
+         Filter([](EventFilter& f) { f.add_bodies_of_water("Caribbean Sea"); }));
+  t.Miss("bodies_of_water other basin", Filter([](EventFilter& f) {
+           f.add_maritime_basins("Red Sea");
+           f.add_bodies_of_water("Caribbean Sea");
+         }),
+         at_sea);
+  t.Invalid("bodies_of_water empty", Filter([](EventFilter& f) { f.add_bodies_of_water(" "); }),
+            "filter.bodies_of_water[0]", "required");
+  t.Invalid("bodies_of_water too long",
+            Filter([](EventFilter& f) { f.add_bodies_of_water(std::string(201, 'w')); }),
+            "filter.bodies_of_water[0]", "200");
 
   // Every set field must match.
   const EventFilter every = Filter([](EventFilter& f) {

@@ -100,6 +100,20 @@ SqlCondition FilterCondition(const v1::EventFilter& filter) {
   } else if (!filter.country_codes().empty()) {
     add("e.country IN (SELECT value FROM json_each(?))", JsonStringArray(filter.country_codes()));
   }
+  // The "<> ''" terms are the partial indexes' own conditions, which SQLite must find in the
+  // query to use them.
+  if (filter.maritime_basins_size() == 1) {
+    add("e.basin <> '' AND e.basin = ?", filter.maritime_basins(0));
+  } else if (!filter.maritime_basins().empty()) {
+    add("e.basin <> '' AND e.basin IN (SELECT value FROM json_each(?))",
+        JsonStringArray(filter.maritime_basins()));
+  }
+  if (filter.bodies_of_water_size() == 1) {
+    add("e.water_body <> '' AND e.water_body = ?", filter.bodies_of_water(0));
+  } else if (!filter.bodies_of_water().empty()) {
+    add("e.water_body <> '' AND e.water_body IN (SELECT value FROM json_each(?))",
+        JsonStringArray(filter.bodies_of_water()));
+  }
   if (!filter.admin1().empty()) add("e.admin1 = ?", filter.admin1());
   if (filter.event_types_size() == 1) {
     add("e.event_type = ?", static_cast<int64_t>(filter.event_types(0)));

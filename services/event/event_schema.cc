@@ -180,6 +180,44 @@ CREATE TABLE event_source_attributes (
   dyad_id INTEGER
 );
 )sql"},
+      // Events at sea (a Location with maritime.basin instead of a country_code): their
+      // country column is '' and these columns say where they are, so a basin or a body of
+      // water filter walks its own index. Partial indexes (basin <> ''): country events, the
+      // great majority, add no index rows; FilterCondition repeats the "<> ''" term so SQLite
+      // may use them. Existing events are all country events and keep '' here.
+      // event_day_counts: a sea event counts under '' (every event) and under no country. The
+      // insert triggers wrote (NEW.country, ...) and ('', ...) in one VALUES list, which for
+      // country '' would count the event twice under ''; they now write the country row only
+      // for a country. The decrements (country IN (OLD.country, '')) already touch '' once.
+      {7, R"sql(
+ALTER TABLE events ADD COLUMN basin TEXT NOT NULL DEFAULT '';
+ALTER TABLE events ADD COLUMN water_body TEXT NOT NULL DEFAULT '';
+CREATE INDEX events_live_by_basin ON events(basin, event_day, id, end_day)
+  WHERE deleted = 0 AND basin <> '';
+CREATE INDEX events_live_by_water_body ON events(water_body, event_day, id, end_day)
+  WHERE deleted = 0 AND water_body <> '';
+DROP TRIGGER events_count_insert;
+DROP TRIGGER events_count_update_new;
+CREATE TRIGGER events_count_insert AFTER INSERT ON events WHEN NEW.deleted = 0 BEGIN
+  INSERT INTO event_day_counts (country, event_day, end_day, live)
+    VALUES ('', NEW.event_day, NEW.end_day, 1)
+    ON CONFLICT (country, event_day, end_day) DO UPDATE SET live = live + 1;
+  INSERT INTO event_day_counts (country, event_day, end_day, live)
+    SELECT NEW.country, NEW.event_day, NEW.end_day, 1 WHERE NEW.country <> ''
+    ON CONFLICT (country, event_day, end_day) DO UPDATE SET live = live + 1;
+END;
+CREATE TRIGGER events_count_update_new AFTER UPDATE OF country, event_day, end_day, deleted
+  ON events
+  WHEN NEW.deleted = 0 AND (OLD.deleted <> 0 OR NEW.country <> OLD.country OR
+                            NEW.event_day <> OLD.event_day OR NEW.end_day <> OLD.end_day) BEGIN
+  INSERT INTO event_day_counts (country, event_day, end_day, live)
+    VALUES ('', NEW.event_day, NEW.end_day, 1)
+    ON CONFLICT (country, event_day, end_day) DO UPDATE SET live = live + 1;
+  INSERT INTO event_day_counts (country, event_day, end_day, live)
+    SELECT NEW.country, NEW.event_day, NEW.end_day, 1 WHERE NEW.country <> ''
+    ON CONFLICT (country, event_day, end_day) DO UPDATE SET live = live + 1;
+END;
+)sql"},
   };
   return *migrations;
 }

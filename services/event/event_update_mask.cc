@@ -30,6 +30,7 @@ constexpr const char* kMutablePaths[] = {
     "location.latitude",
     "location.longitude",
     "location.geo_precision",
+    "location.maritime",
     "casualties",
     "civilian_targeting",
     "sources",
@@ -74,6 +75,8 @@ void CopyLocationField(absl::string_view field, const Location& from, Location* 
     }
   } else if (field == "geo_precision") {
     to->set_geo_precision(from.geo_precision());
+  } else if (field == "maritime") {
+    *to->mutable_maritime() = from.maritime();
   }
 }
 

@@ -86,6 +86,21 @@ PgCondition PostgresFilterCondition(const v1::EventFilter& filter) {
     absl::StrAppend(&c.where, " AND e.country = ANY(", next(), ")");
     c.params.AddTextArray(Strings(filter.country_codes()));
   }
+  // The "<> ''" terms match the partial indexes' conditions, so the planner may use them.
+  if (filter.maritime_basins_size() == 1) {
+    absl::StrAppend(&c.where, " AND e.basin <> '' AND e.basin = ", next());
+    c.params.Add(filter.maritime_basins(0));
+  } else if (!filter.maritime_basins().empty()) {
+    absl::StrAppend(&c.where, " AND e.basin <> '' AND e.basin = ANY(", next(), ")");
+    c.params.AddTextArray(Strings(filter.maritime_basins()));
+  }
+  if (filter.bodies_of_water_size() == 1) {
+    absl::StrAppend(&c.where, " AND e.water_body <> '' AND e.water_body = ", next());
+    c.params.Add(filter.bodies_of_water(0));
+  } else if (!filter.bodies_of_water().empty()) {
+    absl::StrAppend(&c.where, " AND e.water_body <> '' AND e.water_body = ANY(", next(), ")");
+    c.params.AddTextArray(Strings(filter.bodies_of_water()));
+  }
   if (!filter.admin1().empty()) {
     absl::StrAppend(&c.where, " AND e.admin1 = ", next());
     c.params.Add(filter.admin1());

@@ -155,6 +155,50 @@ CREATE TABLE event_source_attributes (
   dyad_id int8
 );
 )sql"},
+      // Events at sea: their country is '' and basin / water_body say where they are (see
+      // event_schema.cc, version 7). The count triggers wrote a '' row and a country row for
+      // each event, which for a sea event (country '') is the same key twice: a batch INSERT
+      // would fail ("cannot affect row a second time") and an update would count it twice.
+      // They now write a country row only for a country.
+      {4, R"sql(
+ALTER TABLE events ADD COLUMN basin text COLLATE "C" NOT NULL DEFAULT '',
+  ADD COLUMN water_body text COLLATE "C" NOT NULL DEFAULT '';
+CREATE INDEX events_live_by_basin ON events (basin, event_day, id, end_day)
+  WHERE NOT deleted AND basin <> '';
+CREATE INDEX events_live_by_water_body ON events (water_body, event_day, id, end_day)
+  WHERE NOT deleted AND water_body <> '';
+CREATE OR REPLACE FUNCTION event_day_counts_add() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  INSERT INTO event_day_counts AS c (country, event_day, end_day, live)
+    SELECT country, event_day, end_day, count(*) FROM new_rows
+      WHERE NOT deleted AND country <> '' GROUP BY country, event_day, end_day
+    UNION ALL
+    SELECT '', event_day, end_day, count(*) FROM new_rows WHERE NOT deleted
+      GROUP BY event_day, end_day
+    ON CONFLICT (country, event_day, end_day) DO UPDATE SET live = c.live + EXCLUDED.live;
+  RETURN NULL;
+END
+$fn$;
+CREATE OR REPLACE FUNCTION event_day_counts_move() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF TG_OP <> 'INSERT' AND NOT OLD.deleted THEN
+    UPDATE event_day_counts SET live = live - 1
+      WHERE country IN (OLD.country, '') AND event_day = OLD.event_day AND end_day = OLD.end_day;
+  END IF;
+  IF TG_OP = 'UPDATE' AND NOT NEW.deleted THEN
+    INSERT INTO event_day_counts AS c (country, event_day, end_day, live)
+      VALUES ('', NEW.event_day, NEW.end_day, 1)
+      ON CONFLICT (country, event_day, end_day) DO UPDATE SET live = c.live + 1;
+    IF NEW.country <> '' THEN
+      INSERT INTO event_day_counts AS c (country, event_day, end_day, live)
+        VALUES (NEW.country, NEW.event_day, NEW.end_day, 1)
+        ON CONFLICT (country, event_day, end_day) DO UPDATE SET live = c.live + 1;
+    END IF;
+  END IF;
+  RETURN NULL;
+END
+$fn$;
+)sql"},
   };
   return *migrations;
 }

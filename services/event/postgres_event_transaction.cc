@@ -329,7 +329,7 @@ absl::Status PostgresEventTransaction::Flush(std::optional<Mark> until) {
   // whole, so a stalled client never leaves it waiting inside a statement (as COPY would,
   // where no statement timeout reaches it) while the head lock is held.
   pg::ArrayLiteral ids, event_days, end_days, countries, admin1s, types, sub_types, fatalities,
-      lats, lons, sequences, words, blobs;
+      lats, lons, sequences, words, blobs, basins, water_bodies;
   pg::ArrayLiteral actor_ids, actor_events, tags, tag_events, schemes, values, owner_events;
   for (size_t i = 0; i < events; ++i) {
     const GatheredEvent& g = events_[i];
@@ -358,6 +358,8 @@ absl::Status PostgresEventTransaction::Flush(std::optional<Mark> until) {
       words.Text(notes_words);
     }
     blobs.Bytes(g.blob);
+    basins.Text(location.maritime().basin());
+    water_bodies.Text(location.maritime().body_of_water());
     for (const std::string& actor : ActorIdsOf(event)) {
       actor_ids.Text(actor);
       actor_events.Text(event.id());
@@ -378,16 +380,17 @@ absl::Status PostgresEventTransaction::Flush(std::optional<Mark> until) {
     pg::Params params;
     for (pg::ArrayLiteral* column :
          {&ids, &event_days, &end_days, &countries, &admin1s, &types, &sub_types, &fatalities,
-          &lats, &lons, &sequences, &words, &blobs}) {
+          &lats, &lons, &sequences, &words, &blobs, &basins, &water_bodies}) {
       params.AddLiteral(std::move(*column).Finish());
     }
     LOOKOUT_RETURN_IF_ERROR(s_.Run(
         "INSERT INTO events (id, event_day, end_day, country, admin1, event_type, "
-        "sub_event_type, fatalities, lat, lon, deleted, sequence, words, event) SELECT id, d, e, "
-        "c, a, t, s, f, la, lo, false, q, w::tsvector, b FROM unnest($1::text[], $2::int8[], "
-        "$3::int8[], $4::text[], $5::text[], $6::int8[], $7::text[], $8::int8[], $9::float8[], "
-        "$10::float8[], $11::int8[], $12::text[], $13::bytea[]) AS x(id, d, e, c, a, t, s, f, "
-        "la, lo, q, w, b)",
+        "sub_event_type, fatalities, lat, lon, deleted, sequence, words, event, basin, "
+        "water_body) SELECT id, d, e, c, a, t, s, f, la, lo, false, q, w::tsvector, b, sb, sw "
+        "FROM unnest($1::text[], $2::int8[], $3::int8[], $4::text[], $5::text[], $6::int8[], "
+        "$7::text[], $8::int8[], $9::float8[], $10::float8[], $11::int8[], $12::text[], "
+        "$13::bytea[], $14::text[], $15::text[]) AS x(id, d, e, c, a, t, s, f, la, lo, q, w, b, "
+        "sb, sw)",
         params));
     if (!actor_ids.empty())
       LOOKOUT_RETURN_IF_ERROR(
@@ -575,10 +578,12 @@ absl::Status PostgresEventTransaction::UpdateRow(const Event& event, int64_t eve
     params.Add(words);
   }
   params.Add(event.id());
+  params.Add(location.maritime().basin()).Add(location.maritime().body_of_water());
   return s_.Run(
       "UPDATE events SET event_day = $1, end_day = $2, country = $3, admin1 = $4, "
       "event_type = $5, sub_event_type = $6, fatalities = $7, lat = $8, lon = $9, "
-      "sequence = $10, event = $11, deleted = $12, words = $13::text::tsvector WHERE id = $14",
+      "sequence = $10, event = $11, deleted = $12, words = $13::text::tsvector, basin = $15, "
+      "water_body = $16 WHERE id = $14",
       params);
 }
 

@@ -31,8 +31,8 @@ constexpr char kNextSequenceSql[] =
     "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'changes'), 0)";
 constexpr char kUpdateRowSql[] =
     "UPDATE events SET event_day = ?, end_day = ?, country = ?, admin1 = ?, event_type = ?, "
-    "sub_event_type = ?, fatalities = ?, lat = ?, lon = ?, sequence = ?, event = ?, deleted = ? "
-    "WHERE pk = ?";
+    "sub_event_type = ?, fatalities = ?, lat = ?, lon = ?, sequence = ?, event = ?, basin = ?, "
+    "water_body = ?, deleted = ? WHERE pk = ?";
 constexpr char kRemoveActorRowSql[] =
     "DELETE FROM event_actors WHERE actor_id = ? AND event_id = ?";
 constexpr char kRemoveTagRowSql[] = "DELETE FROM event_tags WHERE tag = ? AND event_id = ?";
@@ -219,7 +219,7 @@ class SqliteEventTransaction : public EventTransaction {
     return stored;
   }
 
-  // Binds the filter columns to parameters 1..11 of an INSERT or UPDATE.
+  // Binds the filter columns to parameters 1..13 of an INSERT or UPDATE.
   static void BindColumns(Statement& s, const Event& event, const EventColumns& columns,
                           const std::string& blob) {
     const auto& location = event.location();
@@ -232,6 +232,8 @@ class SqliteEventTransaction : public EventTransaction {
       s.BindNull(8).BindNull(9);
     }
     s.Bind(10, event.sequence()).BindBlob(11, blob);
+    // A sea event's country column is '' (no country counts it); these say where at sea.
+    s.Bind(12, location.maritime().basin()).Bind(13, location.maritime().body_of_water());
   }
 
   absl::StatusOr<int64_t> InsertRow(const Event& event, const EventColumns& columns,
@@ -239,10 +241,10 @@ class SqliteEventTransaction : public EventTransaction {
     LOOKOUT_ASSIGN_OR_RETURN(
         Statement s,
         db_.Prepare("INSERT INTO events (event_day, end_day, country, admin1, event_type, "
-                    "sub_event_type, fatalities, lat, lon, sequence, event, id) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                    "sub_event_type, fatalities, lat, lon, sequence, event, basin, water_body, "
+                    "id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     BindColumns(s, event, columns, blob);
-    s.Bind(12, event.id());
+    s.Bind(14, event.id());
     LOOKOUT_RETURN_IF_ERROR(s.Run());
     return db_.LastInsertRowId();
   }
@@ -251,7 +253,7 @@ class SqliteEventTransaction : public EventTransaction {
                          const std::string& blob, bool deleted) {
     LOOKOUT_ASSIGN_OR_RETURN(Statement s, db_.Prepare(kUpdateRowSql));
     BindColumns(s, event, columns, blob);
-    s.Bind(12, deleted ? 1 : 0).Bind(13, pk);
+    s.Bind(14, deleted ? 1 : 0).Bind(15, pk);
     return s.Run();
   }
 

@@ -37,7 +37,8 @@ absl::Status CheckDimension(absl::string_view field, int value) {
     return errors::InvalidField(
         field, absl::StrCat("must be one of DIMENSION_DAY, DIMENSION_WEEK, DIMENSION_MONTH, "
                             "DIMENSION_YEAR, DIMENSION_COUNTRY, DIMENSION_ADMIN1, "
-                            "DIMENSION_EVENT_TYPE, DIMENSION_SUB_EVENT_TYPE, DIMENSION_ACTOR; got ",
+                            "DIMENSION_EVENT_TYPE, DIMENSION_SUB_EVENT_TYPE, DIMENSION_ACTOR, "
+                            "DIMENSION_MARITIME_BASIN, DIMENSION_BODY_OF_WATER; got ",
                             value));
   }
   return absl::OkStatus();
@@ -60,6 +61,8 @@ EventFilter NormalizedFilter(const EventFilter& filter) {
   SortUnique(normalized.mutable_event_types());
   SortUnique(normalized.mutable_sub_event_types());
   SortUnique(normalized.mutable_tags());
+  SortUnique(normalized.mutable_maritime_basins());
+  SortUnique(normalized.mutable_bodies_of_water());
   if (!event_filter::HasBoundingBox(normalized)) normalized.clear_bbox();
   if (normalized.date_range().start_date().empty() && normalized.date_range().end_date().empty()) {
     normalized.clear_date_range();
@@ -143,7 +146,8 @@ absl::StatusOr<TrendsQuery> ParseTrendsRequest(const v1::GetTrendsRequest& reque
   if (IsTimeDimension(request.dimension())) {
     return errors::InvalidField(
         "dimension",
-        "must be COUNTRY, ADMIN1, EVENT_TYPE, SUB_EVENT_TYPE or ACTOR (a time "
+        "must be COUNTRY, ADMIN1, EVENT_TYPE, SUB_EVENT_TYPE, ACTOR, MARITIME_BASIN or "
+        "BODY_OF_WATER (a time "
         "bucket falls in one window only, so it has no trend)");
   }
   query.dimension = request.dimension();

@@ -27,6 +27,10 @@ std::string KeyText(const EventColumns& columns, Dimension dimension, int32_t co
       return columns.countries().Value(code);
     case v1::DIMENSION_ADMIN1:
       return columns.admin1s().Value(code);
+    case v1::DIMENSION_MARITIME_BASIN:
+      return columns.basins().Value(code);
+    case v1::DIMENSION_BODY_OF_WATER:
+      return columns.bodies_of_water().Value(code);
     case v1::DIMENSION_EVENT_TYPE: {
       const auto type = static_cast<event::v1::EventType>(code);
       if (!event::v1::EventType_IsValid(code)) return absl::StrCat(code);

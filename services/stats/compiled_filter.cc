@@ -101,8 +101,23 @@ CompiledFilter::CompiledFilter(const EventFilter& filter, const EventColumns& co
       e.add_tags(columns.tag_values().Value(code));
     });
   }
-  for (const std::vector<uint8_t>* table :
-       {&country_ok_, &admin1_ok_, &type_ok_, &sub_type_ok_, &actor_ok_, &tag_ok_}) {
+  if (!filter.maritime_basins().empty()) {
+    EventFilter only;
+    *only.mutable_maritime_basins() = filter.maritime_basins();
+    basin_ok_ = AskMatcher(columns.basins().size(), only, [&](Event& e, uint32_t code) {
+      e.mutable_location()->mutable_maritime()->set_basin(columns.basins().Value(code));
+    });
+  }
+  if (!filter.bodies_of_water().empty()) {
+    EventFilter only;
+    *only.mutable_bodies_of_water() = filter.bodies_of_water();
+    body_ok_ = AskMatcher(columns.bodies_of_water().size(), only, [&](Event& e, uint32_t code) {
+      e.mutable_location()->mutable_maritime()->set_body_of_water(
+          columns.bodies_of_water().Value(code));
+    });
+  }
+  for (const std::vector<uint8_t>* table : {&country_ok_, &admin1_ok_, &type_ok_, &sub_type_ok_,
+                                            &actor_ok_, &tag_ok_, &basin_ok_, &body_ok_}) {
     if (!table->empty() && !AnyTrue(*table)) empty_ = true;
   }
 
@@ -158,6 +173,13 @@ size_t CompiledFilter::Keep(uint32_t* slots, size_t n, bool assume_live) const {
     n = Compact(slots, n, [&](uint32_t s) {
       return ok[column[s] != EventColumns::kWideByte ? column[s] : c.sub_event_type(s)];
     });
+  }
+  // Sea events only (a country event's codes are 0, "", which no filter value is).
+  if (!basin_ok_.empty()) {
+    n = Compact(slots, n, [&](uint32_t s) { return basin_ok_[c.basin(s)]; });
+  }
+  if (!body_ok_.empty()) {
+    n = Compact(slots, n, [&](uint32_t s) { return body_ok_[c.body_of_water(s)]; });
   }
   if (has_dates_) {
     // Overlap of [start, end] with [first_day_, last_day_].
@@ -227,6 +249,14 @@ void CompiledFilter::ChooseCandidates() {
   };
   if (!country_ok_.empty()) {
     add_source(country_ok_, true, [&](uint32_t code) -> const std::vector<uint32_t>& {
+      return columns_->country_postings(code);
+    });
+  }
+  // Every sea event has the country "": its postings hold all candidates of a maritime filter.
+  if (!basin_ok_.empty() || !body_ok_.empty()) {
+    std::vector<uint8_t> no_country(columns_->countries().size(), 0);
+    if (std::optional<uint32_t> code = columns_->no_country_code()) no_country[*code] = 1;
+    add_source(no_country, true, [&](uint32_t code) -> const std::vector<uint32_t>& {
       return columns_->country_postings(code);
     });
   }

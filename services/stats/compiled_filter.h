@@ -103,7 +103,8 @@ class CompiledFilter {
   const EventColumns* columns_;
   const absl::flat_hash_set<uint32_t>* text_slots_;
   // Per-code answers of the shared matcher; empty when the filter leaves the field open.
-  std::vector<uint8_t> country_ok_, admin1_ok_, type_ok_, sub_type_ok_, actor_ok_, tag_ok_;
+  std::vector<uint8_t> country_ok_, admin1_ok_, type_ok_, sub_type_ok_, actor_ok_, tag_ok_,
+      basin_ok_, body_ok_;
   bool has_dates_ = false;
   bool has_first_day_ = false;
   bool has_last_day_ = false;

@@ -94,7 +94,11 @@ const std::vector<uint32_t>& EventColumns::Postings(const std::vector<std::vecto
   return code < all.size() ? all[code] : *kNone;
 }
 
-EventColumns::EventColumns() = default;
+EventColumns::EventColumns() {
+  // Code 0 is "" (country events), so a country event's basin and body need no entry.
+  basins_.Intern("");
+  bodies_of_water_.Intern("");
+}
 
 std::optional<uint32_t> EventColumns::SlotOf(absl::string_view id) const {
   if (std::optional<uint64_t> numeric = ParseNumericId(id)) {
@@ -218,7 +222,7 @@ size_t EventColumns::ApproximateBytes() const {
                  Bytes(longitude_) + Bytes(actors_inline_);
   bytes += numeric_ids_.size() * sizeof(uint32_t) + EntryBytes(other_ids_) +
            EntryBytes(wide_end_day_) + EntryBytes(wide_fatalities_) + EntryBytes(injured_) +
-           EntryBytes(kidnapped_) + EntryBytes(first_tag_);
+           EntryBytes(kidnapped_) + EntryBytes(first_tag_) + EntryBytes(sea_);
   for (const auto* lists : {&more_actors_, &more_tags_}) {
     for (const auto& [slot, list] : *lists) bytes += sizeof(slot) + Bytes(list);
   }
@@ -238,6 +242,7 @@ void EventColumns::Unlink(uint32_t slot) {
   if (flags_[slot] & kMoreActors) more_actors_.erase(slot);
   if (flags_[slot] & kHasTags) first_tag_.erase(slot);
   if (flags_[slot] & kMoreTags) more_tags_.erase(slot);
+  if (flags_[slot] & kAtSea) sea_.erase(slot);
   if (span_days_[slot] == kWideSpan) wide_end_day_.erase(slot);
   if (fatalities_[slot] == kWideCount) wide_fatalities_.erase(slot);
   if (admin1_[slot] == kWideCode) wide_admin1_.erase(slot);
@@ -264,6 +269,11 @@ void EventColumns::Fill(uint32_t slot, const Event& event, int32_t start, int32_
   const uint32_t country = countries_.Intern(location.country_code());
   country_[slot] = static_cast<uint16_t>(country);
   AddToPostings(country_postings_, country, slot);
+  if (!location.maritime().basin().empty()) {
+    sea_[slot] = SeaArea{basins_.Intern(location.maritime().basin()),
+                         bodies_of_water_.Intern(location.maritime().body_of_water())};
+    flags |= kAtSea;
+  }
   const uint32_t admin1 = admin1s_.Intern(location.admin1());
   if (admin1 < kWideCode) {
     admin1_[slot] = static_cast<uint16_t>(admin1);

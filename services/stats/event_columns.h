@@ -7,8 +7,9 @@
 // About 60 bytes per event: most columns are 1-4 bytes wide, and rare or wide values (events
 // spanning more than 254 days, fatalities above 65534, admin1 codes past 65534, sub-event type
 // codes past 254, coordinates
-// with more than 7 decimals, a fourth actor, tags, injured and kidnapped counts) live in side
-// maps keyed by slot, so the common event pays nothing for them. Coordinates are kept in
+// with more than 7 decimals, a fourth actor, tags, injured and kidnapped counts, the maritime
+// area of an event at sea) live in side maps keyed by slot, so the common event pays nothing
+// for them. An event at sea has the country code of "" (it counts under no country). Coordinates are kept in
 // units of 1e-7 degree only when that gives the same double back (see FixedCoordinate), so
 // box filters compare exactly the values the event service stores.
 //
@@ -83,6 +84,14 @@ class EventColumns {
   uint32_t admin1(uint32_t slot) const {
     const uint16_t code = admin1_[slot];
     return code != kWideCode ? code : wide_admin1_.at(slot);
+  }
+  // The maritime basin and body of water of an event at sea, as codes of basins() and
+  // bodies_of_water(); code 0 ("") for a country event (and for a sea event without a body).
+  uint32_t basin(uint32_t slot) const {
+    return (flags_[slot] & kAtSea) ? sea_.at(slot).basin : 0;
+  }
+  uint32_t body_of_water(uint32_t slot) const {
+    return (flags_[slot] & kAtSea) ? sea_.at(slot).body_of_water : 0;
   }
   uint32_t event_type(uint32_t slot) const { return event_type_[slot]; }
   uint32_t sub_event_type(uint32_t slot) const {
@@ -172,6 +181,11 @@ class EventColumns {
   const StringDictionary& sub_event_types() const { return sub_event_types_; }
   const StringDictionary& actors() const { return actors_; }
   const StringDictionary& tag_values() const { return tags_; }
+  // Code 0 of each is "" (country events).
+  const StringDictionary& basins() const { return basins_; }
+  const StringDictionary& bodies_of_water() const { return bodies_of_water_; }
+  // The country code of "", whose postings hold every sea event; nullopt when none was seen.
+  std::optional<uint32_t> no_country_code() const { return countries_.Find(""); }
 
   // Bounds on the start days of live events (they only widen); min > max when never set.
   int32_t min_start_day() const { return min_start_day_; }
@@ -181,6 +195,13 @@ class EventColumns {
   static constexpr uint8_t kMoreActors = 2;
   static constexpr uint8_t kHasTags = 4;
   static constexpr uint8_t kMoreTags = 8;
+  static constexpr uint8_t kAtSea = 16;  // the slot has a sea_ entry
+
+  // Where at sea an event is: codes of basins_ and bodies_of_water_.
+  struct SeaArea {
+    uint32_t basin;
+    uint32_t body_of_water;
+  };
 
   // The coordinates of an event that the columns cannot hold exactly.
   struct ExactPoint {
@@ -229,6 +250,7 @@ class EventColumns {
   absl::flat_hash_map<uint32_t, std::vector<uint32_t>> more_actors_;
   absl::flat_hash_map<uint32_t, uint32_t> first_tag_;
   absl::flat_hash_map<uint32_t, std::vector<uint32_t>> more_tags_;
+  absl::flat_hash_map<uint32_t, SeaArea> sea_;
 
   std::vector<std::vector<uint32_t>> country_postings_;
   std::vector<std::vector<uint32_t>> actor_postings_;
@@ -239,6 +261,8 @@ class EventColumns {
   StringDictionary sub_event_types_;
   StringDictionary actors_;
   StringDictionary tags_;
+  StringDictionary basins_;
+  StringDictionary bodies_of_water_;
 
   int32_t min_start_day_ = INT32_MAX;
   int32_t max_start_day_ = INT32_MIN;

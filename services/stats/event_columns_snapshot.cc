@@ -121,6 +121,7 @@ void EventColumns::SaveTo(SnapshotWriter& out) const {
   PutSideMap(out, more_actors_);
   PutSideMap(out, first_tag_);
   PutSideMap(out, more_tags_);
+  PutSideMap(out, sea_);
 
   PutPostings(out, country_postings_);
   PutPostings(out, actor_postings_);
@@ -131,6 +132,8 @@ void EventColumns::SaveTo(SnapshotWriter& out) const {
   PutDictionary(out, sub_event_types_);
   PutDictionary(out, actors_);
   PutDictionary(out, tags_);
+  PutDictionary(out, basins_);
+  PutDictionary(out, bodies_of_water_);
 
   out.Put<int32_t>(min_start_day_);
   out.Put<int32_t>(max_start_day_);
@@ -175,7 +178,7 @@ absl::Status EventColumns::LoadFrom(SnapshotReader& in) {
       !GetSideMap(in, &wide_admin1_, slots) || !GetSideMap(in, &wide_sub_event_type_, slots) || !GetSideMap(in, &wide_coordinates_, slots) ||
       !GetSideMap(in, &injured_, slots) || !GetSideMap(in, &kidnapped_, slots) ||
       !GetSideMap(in, &more_actors_, slots) || !GetSideMap(in, &first_tag_, slots) ||
-      !GetSideMap(in, &more_tags_, slots)) {
+      !GetSideMap(in, &more_tags_, slots) || !GetSideMap(in, &sea_, slots)) {
     return lost("side maps cut short or naming slots out of range");
   }
   if (!GetPostings(in, &country_postings_, slots) || !GetPostings(in, &actor_postings_, slots) ||
@@ -184,7 +187,8 @@ absl::Status EventColumns::LoadFrom(SnapshotReader& in) {
   }
   if (!GetDictionary(in, &countries_) || !GetDictionary(in, &admin1s_) ||
       !GetDictionary(in, &sub_event_types_) || !GetDictionary(in, &actors_) ||
-      !GetDictionary(in, &tags_)) {
+      !GetDictionary(in, &tags_) || !GetDictionary(in, &basins_) ||
+      !GetDictionary(in, &bodies_of_water_)) {
     return lost("dictionaries cut short or repeating a value");
   }
   if (!in.Get(&min_start_day_) || !in.Get(&max_start_day_)) return lost("day bounds cut short");
@@ -211,6 +215,15 @@ absl::Status EventColumns::LoadFrom(SnapshotReader& in) {
 
   for (const auto& [slot, code] : wide_admin1_) {
     if (code >= admin1s_.size()) return lost("a wide admin1 code its dictionary does not hold");
+  }
+  for (const auto& [slot, area] : sea_) {
+    if (area.basin >= basins_.size() || area.body_of_water >= bodies_of_water_.size() ||
+        !(flags_[slot] & kAtSea)) {
+      return lost("a maritime area unknown to its dictionaries or on a slot not at sea");
+    }
+  }
+  for (uint32_t slot = 0; slot < slots; ++slot) {
+    if ((flags_[slot] & kAtSea) && !sea_.contains(slot)) return lost("a sea slot without area");
   }
   for (const auto& [slot, code] : wide_sub_event_type_) {
     if (code >= sub_event_types_.size()) return lost("a wide sub-event type code unknown");

@@ -64,6 +64,12 @@ void AddAxis(const EventColumns& columns, const Axis& axis, const uint32_t* slot
       });
       break;
     }
+    case v1::DIMENSION_MARITIME_BASIN:
+      add([&](size_t i) { return static_cast<int32_t>(columns.basin(slots[i])); });
+      break;
+    case v1::DIMENSION_BODY_OF_WATER:
+      add([&](size_t i) { return static_cast<int32_t>(columns.body_of_water(slots[i])); });
+      break;
     case v1::DIMENSION_EVENT_TYPE: {
       const uint8_t* column = columns.event_type_column();
       add([&](size_t i) { return static_cast<int32_t>(column[slots[i]]); });
@@ -92,6 +98,10 @@ int32_t AttributeCode(const EventColumns& columns, uint32_t slot, Dimension dime
       return static_cast<int32_t>(columns.country(slot));
     case v1::DIMENSION_ADMIN1:
       return static_cast<int32_t>(columns.admin1(slot));
+    case v1::DIMENSION_MARITIME_BASIN:
+      return static_cast<int32_t>(columns.basin(slot));
+    case v1::DIMENSION_BODY_OF_WATER:
+      return static_cast<int32_t>(columns.body_of_water(slot));
     case v1::DIMENSION_EVENT_TYPE:
       return static_cast<int32_t>(columns.event_type(slot));
     case v1::DIMENSION_SUB_EVENT_TYPE:
@@ -126,6 +136,12 @@ Grouping GroupEvents(const EventColumns& columns, const CompiledFilter& filter,
           break;
         case v1::DIMENSION_ADMIN1:
           axis.size = columns.admin1s().size();
+          break;
+        case v1::DIMENSION_MARITIME_BASIN:
+          axis.size = columns.basins().size();
+          break;
+        case v1::DIMENSION_BODY_OF_WATER:
+          axis.size = columns.bodies_of_water().size();
           break;
         case v1::DIMENSION_EVENT_TYPE:
           axis.size = UINT8_MAX + 1;

@@ -134,6 +134,25 @@ actors created: 2" "malformed rows summary"
 expect_contains "$ERR" "$FIXTURES/acled/acled_rejects.csv:3: event_date: \"2023-02-30\" is not a real calendar date" \
   "malformed row named with its line"
 
+# --- events at sea: imported, listed by basin, reported on by name -------------------------
+run_lookout import acled "$FIXTURES/acled/acled_sea.csv"
+expect_eq "$CODE" 0 "ACLED rows at sea import"
+run_lookout import acled "$FIXTURES/acled/acled_sea_resync.csv"
+expect_eq "$(head -n1 <<<"$OUT")" "$FIXTURES/acled/acled_sea_resync.csv: read 1, created 0, updated 1, unchanged 0, rejected 0" \
+  "an event ACLED moved out to sea is updated in place"
+run_lookout --api-key "$READER_KEY" events list --basin "Red Sea" -o csv
+expect_eq "$(tail -n +2 <<<"$OUT" | wc -l)" 2 "two events in the Red Sea after the move"
+run_lookout --api-key "$READER_KEY" report "Red Sea" --from 2024-06-01 --to 2024-06-30 --width 120
+expect_eq "$CODE" 0 "lookout report \"Red Sea\" exits 0"
+expect_contains "$OUT" "Situation report: Red Sea, 2024-06-01 to 2024-06-30" "the sea report's title"
+expect_contains "$OUT" "Events: 2" "the sea report counts the sea's events"
+expect_contains "$OUT" "Southern Red Sea (centroid), Red Sea" "a sea event placed by its area's name"
+run_lookout --api-key "$READER_KEY" report "caribbean sea" --from 2024-05-01 --to 2024-05-31
+expect_contains "$OUT" "Situation report: Caribbean Sea" "a report on a body of water"
+expect_contains "$OUT" "Events: 1" "the Caribbean crossing at sea"
+run_lookout --api-key "$READER_KEY" stats aggregate --from 2024-05-01 --to 2024-07-31 --by maritime_basin -o csv
+expect_contains "$OUT" "Red Sea,2," "aggregates by maritime basin"
+
 run_lookout --api-key "$READER_KEY" import gdelt "$FIXTURES/gdelt/gdelt_valid.tsv"
 expect_eq "$CODE" 3 "a reader key cannot import"
 case "$ERR" in
@@ -151,7 +170,7 @@ SHARED=$ROOT/../shared/data
 if [ -f "$SHARED/20191024143000.export.CSV" ]; then
   run_lookout import gdelt "$SHARED/20191024143000.export.CSV"
   expect_eq "$CODE" 1 "GDELT sample: some rows rejected"
-  expect_eq "$(head -n1 <<<"$OUT")" "$SHARED/20191024143000.export.CSV: read 2111, created 2072, updated 0, unchanged 0, rejected 39" \
+  expect_eq "$(head -n1 <<<"$OUT")" "$SHARED/20191024143000.export.CSV: read 2111, created 2073, updated 0, unchanged 0, rejected 38" \
     "GDELT sample counts"
   run_lookout import ucdp "$SHARED/ucdp_ged_conflict_data_BGD_hxl.csv"
   expect_eq "$(head -n1 <<<"$OUT")" "$SHARED/ucdp_ged_conflict_data_BGD_hxl.csv: read 601, created 600, updated 0, unchanged 0, rejected 1" \

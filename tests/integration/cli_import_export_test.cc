@@ -5,6 +5,8 @@
 // parallel streams, two importers creating the same names at once, --parallel's checks, a
 // dataset's refused event named by its index, dry runs, and an export -> import round trip into
 // a second, empty Lookout that loses nothing.
+#include <grpcpp/grpcpp.h>
+
 #include <algorithm>
 #include <fstream>
 #include <map>
@@ -23,6 +25,8 @@
 #include "cli/app/importer.h"
 #include "cli/import/jsonl_format.h"
 #include "cli/testing/backend_processes.h"
+#include "common/call_context.h"
+#include "lookout/event/v1/event_service.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
@@ -87,6 +91,56 @@ TEST_F(CliAgainstServicesTest, ImportingTheSameFileAgainCreatesNothing) {
   CliRun listed = Lookout({"events", "list", "-o", "csv", "--limit", "0"});
   EXPECT_EQ(std::count(listed.out.begin(), listed.out.end(), '\n'), 1 + 5 + 2)  // header, rows,
       << listed.out;  // and the two line breaks inside the kidnapping's quoted notes
+}
+
+// ACLED's maritime hierarchy: sea rows import as events at sea; an event ACLED moves from a
+// coastal country to international waters (same event_id_cnty) is updated in place on the next
+// import, and the change log shows it leave the country for the sea.
+TEST_F(CliAgainstServicesTest, AnEventMovedOutToSeaIsUpdatedInPlace) {
+  const std::string file = kFixtures + "/acled/acled_sea.csv";
+  CliRun first = Lookout({"import", "acled", file});
+  ASSERT_EQ(first.code, kExitOk) << first.err;
+  EXPECT_THAT(first.out, HasSubstr(": read 6, created 6, updated 0, unchanged 0, rejected 0\n"));
+  CliRun red_sea = Lookout({"events", "list", "-o", "json", "--basin", "red sea", "--limit", "0"});
+  ASSERT_EQ(red_sea.code, kExitOk) << red_sea.err;
+  EXPECT_THAT(red_sea.out, HasSubstr("YEM9805"));
+  EXPECT_THAT(red_sea.out, ::testing::Not(HasSubstr("YEM9804")));  // still on Yemen's coast
+
+  const std::string resync = kFixtures + "/acled/acled_sea_resync.csv";
+  CliRun again = Lookout({"import", "acled", resync});
+  ASSERT_EQ(again.code, kExitOk) << again.err;
+  EXPECT_EQ(again.out, resync + ": read 1, created 0, updated 1, unchanged 0, rejected 0\n");
+  red_sea = Lookout({"events", "list", "-o", "json", "--basin", "Red Sea", "--limit", "0"});
+  EXPECT_THAT(red_sea.out, HasSubstr("YEM9804"));
+  CliRun yemen = Lookout({"events", "list", "-o", "json", "--country", "YEM", "--limit", "0"});
+  EXPECT_THAT(yemen.out, ::testing::Not(HasSubstr("YEM9804")));
+
+  auto stub = event::v1::EventService::NewStub(
+      grpc::CreateChannel(backends_->event_addr(), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.AddMetadata(kInternalTokenHeader, backends_->token());
+  auto reader = stub->WatchEvents(&context, event::v1::WatchEventsRequest());
+  std::vector<event::v1::WatchEventsResponse> moves;
+  event::v1::WatchEventsResponse change;
+  while (reader->Read(&change)) {
+    const auto& ids = change.event().external_ids();
+    if (std::any_of(ids.begin(), ids.end(),
+                    [](const auto& id) { return id.value() == "YEM9804"; })) {
+      moves.push_back(change);
+    }
+  }
+  ASSERT_TRUE(reader->Finish().ok());
+  ASSERT_EQ(moves.size(), 2u);
+  EXPECT_EQ(moves[0].type(), event::v1::CHANGE_TYPE_CREATED);
+  EXPECT_EQ(moves[0].event().location().country_code(), "YEM");
+  EXPECT_FALSE(moves[0].event().location().has_maritime());
+  EXPECT_EQ(moves[1].type(), event::v1::CHANGE_TYPE_UPDATED);
+  EXPECT_EQ(moves[1].event().id(), moves[0].event().id());  // in place: the same event
+  EXPECT_EQ(moves[1].event().location().country_code(), "");
+  EXPECT_EQ(moves[1].event().location().admin1(), "");
+  EXPECT_EQ(moves[1].event().location().maritime().basin(), "Red Sea");
+  EXPECT_EQ(moves[1].event().location().maritime().region(), "Southern Red Sea");
+  EXPECT_EQ(moves[1].event().location().place(), "Southern Red Sea (centroid)");
 }
 
 TEST_F(CliAgainstServicesTest, AMalformedRowIsReportedAndTheRestImported) {
@@ -517,10 +571,21 @@ TEST_F(CliAgainstServicesTest, CsvExportHasOneStableHeaderAndARowPerEvent) {
             "admin2,place,latitude,longitude,geo_precision,participants,participant_ids,killed,"
             "killed_low,killed_high,injured,kidnapped,missing,arrested,displaced,"
             "civilian_targeting,sources,source_urls,notes,tags,external_ids,create_time,"
-            "update_time");
+            "update_time,maritime_basin,maritime_region,body_of_water,sub_basin");
   EXPECT_THAT(lines[1], HasSubstr(",2024-01-15,,DAY,AID,Humanitarian aid,USA,Florida,"));
   EXPECT_THAT(lines[1], HasSubstr("INITIATOR: UNITED STATES"));
   EXPECT_THAT(lines[2], HasSubstr(",RIOTS,Violent demonstration,USA,"));
+  EXPECT_THAT(lines[1], ::testing::EndsWith(",,,,"));  // no maritime levels on land
+
+  // An event at sea: no country, its maritime levels in the last columns.
+  ASSERT_EQ(Lookout({"import", "acled", kFixtures + "/acled/acled_sea.csv"}).code, kExitOk);
+  run = Lookout({"export", "events", "--format", "csv", "--water", "Caribbean Sea"});
+  EXPECT_EQ(run.code, kExitOk);
+  lines = absl::StrSplit(run.out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_THAT(lines[1], HasSubstr(",Attack,,,,Windward Passage (centroid),"));
+  EXPECT_THAT(lines[1], ::testing::EndsWith(
+                            ",Atlantic Ocean,North Atlantic Ocean,Caribbean Sea,Windward Passage"));
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -411,6 +412,31 @@ TEST_P(EventServiceTest, InvalidCreateNamesTheFieldAndWritesNothing) {
       {"event.gdelt.quad_class", [](Event* e) { e->mutable_gdelt()->set_quad_class(5); }},
       {"event.acled.interaction", [](Event* e) { e->mutable_acled()->set_interaction(91); }},
       {"event.ucdp.type_of_violence", [](Event* e) { e->mutable_ucdp()->set_type_of_violence(4); }},
+      // Events at sea: a country or a maritime basin, exactly one; the basin from the list.
+      {"event.location.maritime.basin",
+       [](Event* e) { e->mutable_location()->mutable_maritime()->set_basin("Red Sea"); }},
+      {"event.location.maritime.basin",
+       [](Event* e) {
+         e->mutable_location()->clear_country_code();
+         e->mutable_location()->mutable_maritime()->set_basin("Caribbean Sea");
+       }},
+      {"event.location.maritime.basin",
+       [](Event* e) {
+         e->mutable_location()->clear_country_code();
+         e->mutable_location()->mutable_maritime()->set_body_of_water("Caribbean Sea");
+       }},
+      {"event.location.maritime.sub_basin",
+       [](Event* e) {
+         e->mutable_location()->clear_country_code();
+         e->mutable_location()->mutable_maritime()->set_basin("Atlantic Ocean");
+         e->mutable_location()->mutable_maritime()->set_sub_basin("Windward Passage");
+       }},
+      {"event.location.maritime.region",
+       [](Event* e) {
+         e->mutable_location()->clear_country_code();
+         e->mutable_location()->mutable_maritime()->set_basin("Atlantic Ocean");
+         e->mutable_location()->mutable_maritime()->set_region(std::string(201, 'r'));
+       }},
   };
   for (const Case& c : cases) {
     Event e = BasicEvent();
@@ -1448,6 +1474,58 @@ TEST_P(EventServiceTest, ReimportWithUpsertChangesNothingAndUpdatesWhatDiffers) 
   EXPECT_EQ(response.rejected(), 1);
   EXPECT_EQ(response.errors(0).field(), "event.external_ids[0]");
   EXPECT_THAT(response.errors(0).message(), HasSubstr("already belongs"));
+}
+
+// ACLED recodes events beyond 12 nautical miles to the sea: a re-import with upsert moves the
+// event with the same external id in place, the change log shows it leave the country, and the
+// country's and the sea's counts follow (both stores).
+TEST_P(EventServiceTest, AReimportMovesAnEventFromItsCountryOutToSea) {
+  std::vector<Event> rows = {ImportRow(1), ImportRow(2)};
+  v1::ImportEventsResponse response;
+  ASSERT_TRUE(Import(rows, &response, /*upsert=*/true).ok());
+  ASSERT_EQ(response.created(), 2);
+  const int64_t head = Head();
+  auto count = [&](const std::function<void(EventFilter*)>& set) {
+    v1::ListEventsRequest request;
+    set(request.mutable_filter());
+    request.mutable_filter()->mutable_date_range()->set_start_date("2023-01-01");
+    v1::ListEventsResponse listed;
+    EXPECT_TRUE(List(request, &listed).ok());
+    return listed.total_size();
+  };
+  auto haiti = [](EventFilter* f) { f->add_country_codes("HTI"); };
+  auto everything = [](EventFilter*) {};
+  auto caribbean = [](EventFilter* f) { f->add_bodies_of_water("Caribbean Sea"); };
+  EXPECT_EQ(count(haiti), 2);
+
+  auto* location = rows[1].mutable_location();
+  location->clear_country_code();
+  location->clear_admin1();
+  auto* sea = location->mutable_maritime();
+  sea->set_basin("Atlantic Ocean");
+  sea->set_region("North Atlantic Ocean");
+  sea->set_body_of_water("Caribbean Sea");
+  ASSERT_TRUE(Import(rows, &response, /*upsert=*/true).ok());
+  EXPECT_EQ(response.created(), 0);
+  EXPECT_EQ(response.updated(), 1);
+  EXPECT_EQ(response.unchanged(), 1);
+  std::vector<WatchEventsResponse> changes = WatchOnce(head);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].type(), v1::CHANGE_TYPE_UPDATED);
+  EXPECT_EQ(changes[0].event().external_ids(0).value(), "HTI2");
+  EXPECT_EQ(changes[0].event().location().country_code(), "");
+  EXPECT_EQ(changes[0].event().location().maritime().body_of_water(), "Caribbean Sea");
+  EXPECT_EQ(count(haiti), 1);
+  EXPECT_EQ(count(everything), 2);  // the every-event count holds it once
+  EXPECT_EQ(count(caribbean), 1);
+  EXPECT_EQ(Total(), 2);
+  // The stream filtered by the sea sees the move; the one filtered by the country does not.
+  EventFilter at_sea;
+  at_sea.add_maritime_basins("Atlantic Ocean");
+  EXPECT_EQ(WatchOnce(head, at_sea).size(), 1u);
+  EventFilter in_haiti;
+  in_haiti.add_country_codes("HTI");
+  EXPECT_EQ(WatchOnce(head, in_haiti).size(), 0u);
 }
 
 // Two events with INT64_MAX killed once added up to -2 fatalities downstream: every write path

@@ -17,6 +17,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "common/errors.h"
@@ -723,24 +724,46 @@ TEST_P(EventStoreContractTest, AKeysetCursorNeitherRepeatsNorSkipsWhenRowsArrive
 // expected totals and pages come from the in-memory matcher over the events known to be live.
 TEST_P(EventStoreContractTest, CountryAndPeriodTotalsStayExactThroughEveryKindOfWrite) {
   std::map<std::string, Event> live;
+  // "~Red Sea" and "~Atlantic Ocean/Caribbean Sea" are places at sea (basin/body of water):
+  // they count under no country, only in the totals of every event.
   auto event_in = [](int n, const std::string& country, const std::string& date,
                      const std::string& end_date = "") {
     Event event = NewEvent(n, date);
-    event.mutable_location()->set_country_code(country);
+    if (country[0] == '~') {
+      event.mutable_location()->clear_country_code();
+      event.mutable_location()->clear_admin1();
+      event.mutable_location()->clear_admin2();
+      const std::vector<std::string> levels = absl::StrSplit(country.substr(1), '/');
+      event.mutable_location()->mutable_maritime()->set_basin(levels[0]);
+      if (levels.size() > 1) {
+        event.mutable_location()->mutable_maritime()->set_body_of_water(levels[1]);
+      }
+    } else {
+      event.mutable_location()->set_country_code(country);
+    }
     event.set_end_date(end_date);
     return event;
   };
   auto filter = [](std::vector<std::string> countries, const std::string& start,
                    const std::string& end) {
     v1::EventFilter f;
-    for (const std::string& country : countries) f.add_country_codes(country);
+    for (const std::string& country : countries) {
+      if (country == "~Red Sea") {
+        f.add_maritime_basins("Red Sea");
+      } else if (country == "~Caribbean Sea") {
+        f.add_bodies_of_water("Caribbean Sea");
+      } else {
+        f.add_country_codes(country);
+      }
+    }
     if (!start.empty()) f.mutable_date_range()->set_start_date(start);
     if (!end.empty()) f.mutable_date_range()->set_end_date(end);
     return f;
   };
   std::vector<v1::EventFilter> filters;
   for (const std::vector<std::string>& countries :
-       std::vector<std::vector<std::string>>{{}, {"HTI"}, {"MLI"}, {"HTI", "MLI"}, {"NER"}}) {
+       std::vector<std::vector<std::string>>{
+           {}, {"HTI"}, {"MLI"}, {"HTI", "MLI"}, {"NER"}, {"~Red Sea"}, {"~Caribbean Sea"}}) {
     for (const auto& [start, end] :
          std::vector<std::pair<std::string, std::string>>{{"", ""},
                                                           {"2024-03-02", "2024-03-02"},
@@ -789,6 +812,9 @@ TEST_P(EventStoreContractTest, CountryAndPeriodTotalsStayExactThroughEveryKindOf
   create(event_in(3, "HTI", "2024-02-27", "2024-03-05"));  // spans both months
   create(event_in(4, "MLI", "2024-03-02"));
   create(event_in(5, "MLI", "2024-03-08", "2024-03-09"));
+  create(event_in(6, "~Red Sea", "2024-03-02"));
+  create(event_in(7, "~Atlantic Ocean/Caribbean Sea", "2024-03-02", "2024-03-04"));
+  create(event_in(8, "HTI", "2024-03-04"));
   check("created");
 
   update(event_in(1, "MLI", "2024-03-02"));  // another country
@@ -798,6 +824,9 @@ TEST_P(EventStoreContractTest, CountryAndPeriodTotalsStayExactThroughEveryKindOf
   notes_only.set_notes("only the notes changed");
   update(notes_only);                                      // no count moves
   update(event_in(5, "NER", "2024-01-10", "2024-03-03"));  // country and days at once
+  update(event_in(8, "~Red Sea", "2024-03-04"));           // out to sea
+  update(event_in(6, "MLI", "2024-03-02"));                // ashore
+  update(event_in(7, "~Red Sea", "2024-03-05"));           // another sea, another day
   check("updated");
 
   remove(Id(2));
@@ -827,6 +856,18 @@ TEST_P(EventStoreContractTest, CountryAndPeriodTotalsStayExactThroughEveryKindOf
     auto moved = tx.Apply(v1::CHANGE_TYPE_UPDATED, event_in(21, "MLI", "2024-03-07"));
     if (!moved.ok()) return moved.status();
     live[moved->id()] = *moved;
+    // Sea events in one batch INSERT, and one moved out to sea within the transaction.
+    for (int n = 22; n < 25; ++n) {
+      auto at_sea = tx.Apply(v1::CHANGE_TYPE_CREATED,
+                             event_in(n, n == 22 ? "~Red Sea" : "~Atlantic Ocean/Caribbean Sea",
+                                      "2024-03-03"));
+      if (!at_sea.ok()) return at_sea.status();
+      live[at_sea->id()] = *at_sea;
+    }
+    auto sailed = tx.Apply(v1::CHANGE_TYPE_UPDATED,
+                           event_in(21, "~Atlantic Ocean/Caribbean Sea", "2024-03-07"));
+    if (!sailed.ok()) return sailed.status();
+    live[sailed->id()] = *sailed;
     return absl::OkStatus();
   });
   ASSERT_TRUE(imported.ok()) << imported;

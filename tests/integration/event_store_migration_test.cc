@@ -3,9 +3,12 @@
 // 3), so what version 2 indexed must still be found, and forgotten when the event changes; and
 // the change log gets its identity (version 4); the live events of an existing file are counted
 // per country and day (version 5); the source attributes ListEvents filters on get their table
-// (version 6), where events written before have no row and a later one with attributes does.
+// (version 6), where events written before have no row and a later one with attributes does;
+// events at sea get columns of their own (version 7), which leave the events already stored
+// as they were.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -254,6 +257,76 @@ TEST(EventStoreMigrationTest, AVersion5FileTakesSourceAttributeFiltersAfterOpeni
   });
   ASSERT_TRUE(created.ok()) << created;
   EXPECT_EQ(ids(any_tone), std::vector<std::string>{"evt_00000000000000b2"});
+}
+
+// A file written by version 5 (every event in a country) opens at version 7 with its events
+// untouched: they are no sea's, and an old event moved out to sea leaves its country's count
+// for the every-event total alone.
+TEST(EventStoreMigrationTest, EventsStoredBeforeVersion7StayCountryEventsAndMayMoveToSea) {
+  testing::TempDir dir;
+  const std::string path = dir.File("event.db");
+  {
+    std::vector<Migration> up_to_5;
+    for (const Migration& m : EventStoreMigrations()) {
+      if (m.version <= 5) up_to_5.push_back(m);
+    }
+    ASSERT_EQ(up_to_5.size(), 5u);
+    SqliteDatabase::Options options;
+    options.path = path;
+    auto db = SqliteDatabase::Open(options, up_to_5);
+    ASSERT_TRUE(db.ok()) << db.status();
+    // Without notes and tags, so the row needs no full-text or tag rows beside it.
+    v1::Event stored = StoredEvent();
+    stored.clear_notes();
+    stored.clear_tags();
+    const std::string blob = stored.SerializeAsString();
+    absl::Status written = (*db)->Write([&](SqliteConnection& c) -> absl::Status {
+      auto events = c.Prepare(
+          "INSERT INTO events (id, event_day, end_day, country, admin1, event_type, "
+          "sub_event_type, fatalities, sequence, event) "
+          "VALUES (?, 19784, 19784, 'HTI', '', 1, '', 0, 1, ?)");
+      if (!events.ok()) return events.status();
+      events->Bind(1, kId).BindBlob(2, blob);
+      if (absl::Status s = events->Run(); !s.ok()) return s;
+      return c.Exec("INSERT INTO changes (sequence, event_id, type, event) "
+                    "SELECT 1, id, 1, event FROM events");
+    });
+    ASSERT_TRUE(written.ok()) << written;
+  }
+  auto store = SqliteEventStore::Open(path);
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto total = [&](const std::function<void(v1::EventFilter&)>& set) -> int64_t {
+    EventQuery query;
+    set(query.filter);
+    query.limit = 10;
+    auto page = (*store)->List(query);
+    EXPECT_TRUE(page.ok()) << page.status();
+    return page.ok() ? page->total_size : -1;
+  };
+  auto all = [](v1::EventFilter& f) { f.mutable_date_range()->set_start_date("2024-01-01"); };
+  auto haiti = [](v1::EventFilter& f) {
+    f.add_country_codes("HTI");
+    f.mutable_date_range()->set_start_date("2024-01-01");
+  };
+  auto red_sea = [](v1::EventFilter& f) { f.add_maritime_basins("Red Sea"); };
+  EXPECT_EQ(total(all), 1);
+  EXPECT_EQ(total(haiti), 1);
+  EXPECT_EQ(total(red_sea), 0);
+  auto live = (*store)->GetLive(kId);
+  ASSERT_TRUE(live.ok() && live->has_value());
+  EXPECT_EQ((*live)->location().country_code(), "HTI");
+  EXPECT_FALSE((*live)->location().has_maritime());
+
+  absl::Status moved = (*store)->Write([&](EventTransaction& tx) -> absl::Status {
+    v1::Event event = **live;
+    event.mutable_location()->clear_country_code();
+    event.mutable_location()->mutable_maritime()->set_basin("Red Sea");
+    return tx.Apply(v1::CHANGE_TYPE_UPDATED, event).status();
+  });
+  ASSERT_TRUE(moved.ok()) << moved;
+  EXPECT_EQ(total(all), 1);  // counted once, not twice
+  EXPECT_EQ(total(haiti), 0);
+  EXPECT_EQ(total(red_sea), 1);
 }
 
 }  // namespace

@@ -298,6 +298,13 @@ TEST_F(GatewayHttpTest, EveryRouteAnswers) {
          reader);
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.Json()["countryCode"], "HTI");
+  // The same method's second route: a report on a sea (a basin in any letter case).
+  r = Do("GET", "/v1/seas/red%20sea/situationReport?period.start_date=2024-01-01", reader);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json()["maritimeBasin"], "Red Sea");
+  EXPECT_FALSE(r.Json().contains("countryCode"));
+  r = Do("GET", "/v1/seas/Atlantis/situationReport?country_code=HTI", reader);
+  EXPECT_EQ(r.status, 400) << r.body;
   r = Do("GET", "/v1/whoami", reader);
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.Json()["role"], "ROLE_READER");

@@ -41,15 +41,20 @@ class ScriptedStats final : public StatsService::Service {
   std::atomic<int> by_month_calls{0};
   std::atomic<int> by_actor_calls{0};
   std::atomic<int> other_calls{0};
+  std::atomic<int> sea_calls{0};  // aggregations filtered by a basin or a body of water
   std::vector<std::string> top_actor_ids;  // set before the first report
 
   grpc::Status AggregateEvents(grpc::ServerContext* context,
                                const stats::v1::AggregateEventsRequest* request,
                                stats::v1::AggregateEventsResponse* response) override {
     if (grpc::Status denied = Check(*context); !denied.ok()) return denied;
-    if (request->filter().country_codes_size() != 1 || request->group_by_size() != 1) {
+    const auto& filter = request->filter();
+    const int places = filter.country_codes_size() + filter.maritime_basins_size() +
+                       filter.bodies_of_water_size();
+    if (places != 1 || request->group_by_size() != 1) {
       return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "unexpected report question");
     }
+    if (filter.country_codes_size() == 0) ++sea_calls;
     response->set_as_of_sequence(sequence);
     response->set_as_of_change_log_id(absl::StrCat("log", change_log.load()));
     response->set_total_events(12);
@@ -325,6 +330,66 @@ TEST_F(GatewayReportTest, CompleteReportJoinsEveryService) {
   EXPECT_EQ(report.figures(0).metric(), stats::v1::METRIC_KILLED);
   EXPECT_EQ(report.figures(1).metric(), stats::v1::METRIC_IDPS);
   EXPECT_EQ(report.figures(1).country_code(), "HTI");
+}
+
+// A report on a sea: the stats questions and the recent events are the sea's (basin or body of
+// water), none of the country's; no figures are asked for (they are by country).
+TEST_F(GatewayReportTest, AReportOnASeaCoversItsEventsAndNoCountrys) {
+  auto events = event::v1::EventService::NewStub(*channel_);
+  for (const auto& [basin, body] : std::vector<std::pair<std::string, std::string>>{
+           {"Red Sea", "Bab-el-Mandeb"}, {"Red Sea", ""}, {"Atlantic Ocean", "Caribbean Sea"}}) {
+    event::v1::CreateEventRequest request;
+    event::v1::Event* event = request.mutable_event();
+    event->set_event_date("2024-02-20");
+    event->set_event_type(event::v1::EVENT_TYPE_EXPLOSIONS_REMOTE_VIOLENCE);
+    event->mutable_location()->mutable_maritime()->set_basin(basin);
+    event->mutable_location()->mutable_maritime()->set_body_of_water(body);
+    event::v1::CreateEventResponse response;
+    auto context = KeyContext(keys_->editor);
+    grpc::Status status = events->CreateEvent(context.get(), request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  const int sea_calls = stats_->sea_calls, other_calls = stats_->other_calls;
+  v1::GetSituationReportRequest request = Request();
+  request.clear_country_code();
+  request.set_maritime_area("red sea");
+  v1::GetSituationReportResponse report;
+  grpc::Status status = Report(request, &report);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_TRUE(report.warnings().empty()) << report.warnings(0);
+  EXPECT_EQ(report.country_code(), "");
+  EXPECT_EQ(report.maritime_basin(), "Red Sea");
+  EXPECT_EQ(report.body_of_water(), "");
+  EXPECT_EQ(stats_->sea_calls - sea_calls, 3);      // by type, by month, top actors
+  EXPECT_EQ(stats_->other_calls - other_calls, 0);  // no observations, no summaries
+  EXPECT_EQ(report.figures_size(), 0);
+  ASSERT_EQ(report.recent_events_size(), 2);
+  for (const auto& recent : report.recent_events()) {
+    EXPECT_EQ(recent.event().location().maritime().basin(), "Red Sea");
+    EXPECT_EQ(recent.event().location().country_code(), "");
+  }
+
+  request.set_maritime_area("Caribbean Sea");
+  report.Clear();
+  ASSERT_TRUE(Report(request, &report).ok());
+  EXPECT_EQ(report.body_of_water(), "Caribbean Sea");
+  ASSERT_EQ(report.recent_events_size(), 1);
+  EXPECT_EQ(report.recent_events(0).event().location().maritime().body_of_water(),
+            "Caribbean Sea");
+
+  // The country's report has none of them.
+  report.Clear();
+  ASSERT_TRUE(Report(Request(100), &report).ok());
+  for (const auto& recent : report.recent_events()) {
+    EXPECT_EQ(recent.event().location().country_code(), "HTI");
+  }
+
+  request.set_country_code("HTI");
+  report.Clear();
+  status = Report(request, &report);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StartsWith(status.error_message(), "maritime_area: "))
+      << status.error_message();
 }
 
 // Every call of the fan-out carries the caller's trace id, each with a span id of its own.

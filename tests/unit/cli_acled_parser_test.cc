@@ -240,6 +240,69 @@ TEST(AcledParserTest, TakesTheCountryFromIso3OrTheNameWhenTheNumberIsAbsent) {
             "country: \"Atlantis\" is not a country name Lookout knows, and iso is empty");
 }
 
+// ACLED's maritime hierarchy (since May 2026): beyond 12 nautical miles Country is a basin and
+// Admin1-3 are region, body of water and sub-basin; within them the coastal country stays.
+TEST(AcledParserTest, RowsWhoseCountryIsABasinAreAtSea) {
+  auto outcome = ReadFixture(ImportFormat::kAcled, "acled/acled_sea.csv");
+  ASSERT_TRUE(outcome.errors.empty()) << outcome.errors[0].message;
+  ASSERT_EQ(outcome.rows.size(), 6u);
+
+  const auto& coastal = outcome.rows[0].event.location();
+  EXPECT_EQ(coastal.country_code(), "HTI");
+  EXPECT_EQ(coastal.admin1(), "Nord-Ouest");
+  EXPECT_FALSE(coastal.has_maritime());
+
+  const auto& territorial = outcome.rows[1].event.location();
+  EXPECT_EQ(territorial.country_code(), "HTI");
+  EXPECT_EQ(territorial.place(), "Coast of Port-de-Paix");
+  EXPECT_FALSE(territorial.has_maritime());
+
+  const auto& passage = outcome.rows[2].event.location();
+  EXPECT_EQ(passage.country_code(), "");
+  EXPECT_EQ(passage.admin1(), "");
+  EXPECT_EQ(passage.admin2(), "");
+  EXPECT_EQ(passage.maritime().basin(), "Atlantic Ocean");
+  EXPECT_EQ(passage.maritime().region(), "North Atlantic Ocean");
+  EXPECT_EQ(passage.maritime().body_of_water(), "Caribbean Sea");
+  EXPECT_EQ(passage.maritime().sub_basin(), "Windward Passage");
+  EXPECT_EQ(passage.place(), "Windward Passage (centroid)");
+  EXPECT_DOUBLE_EQ(passage.latitude(), 20.0);
+  EXPECT_EQ(passage.geo_precision(), type::v1::GEO_PRECISION_ADMIN1);  // ACLED's 3
+  // Local actors of a sea event get no country (there is none to give them).
+  for (const ActorRef& actor : outcome.rows[2].actors) {
+    EXPECT_EQ(actor.country_code, "") << actor.name;
+  }
+
+  EXPECT_EQ(outcome.rows[3].event.location().country_code(), "YEM");  // still on the coast
+  const auto& red_sea = outcome.rows[4].event.location();
+  EXPECT_EQ(red_sea.country_code(), "");
+  EXPECT_EQ(red_sea.maritime().basin(), "Red Sea");
+  EXPECT_EQ(red_sea.maritime().region(), "Southern Red Sea");
+  EXPECT_EQ(red_sea.maritime().body_of_water(), "Bab-el-Mandeb");
+  EXPECT_EQ(red_sea.maritime().sub_basin(), "");
+
+  // The basin in any letter case is the basin's own spelling; iso 0 (Kosovo on land) is not read.
+  const auto& sicily = outcome.rows[5].event.location();
+  EXPECT_EQ(sicily.country_code(), "");
+  EXPECT_EQ(sicily.maritime().basin(), "Mediterranean Sea");
+  EXPECT_EQ(sicily.maritime().body_of_water(), "Strait of Sicily");
+}
+
+TEST(AcledParserTest, ASubBasinWithoutItsBodyOfWaterIsRejected) {
+  auto outcome = ReadAllText(ImportFormat::kAcled,
+                             "event_id_cnty,event_date,event_type,actor1,country,admin1,admin2,"
+                             "admin3\n"
+                             "S1,2024-01-01,Riots,Rioters,Baltic Sea,,,\n"
+                             "S2,2024-01-01,Riots,Rioters,Atlantic Ocean,North Atlantic Ocean,,"
+                             "Gulf of Finland\n");
+  ASSERT_EQ(outcome.errors.size(), 2u);
+  // The Baltic is a body of water of the Atlantic, not a basin: no country, no basin.
+  EXPECT_EQ(outcome.errors[0].field, "country");
+  EXPECT_EQ(outcome.errors[1].field, "admin3");
+  EXPECT_EQ(outcome.errors[1].message,
+            "admin3: names a sub-basin at sea but admin2 (its body of water) is empty");
+}
+
 TEST(AcledParserTest, KosovoIsIsoZero) {
   auto outcome = ReadAllText(ImportFormat::kAcled,
                              std::string(kMinimalHeader) + "XKX1,2024-01-01,Protests,P,0\n");

@@ -357,6 +357,11 @@ TEST(CliTest, UsageErrorsExitTwoWithOneClearLine) {
   CliRun country = RunLookout({"report", "Haiti"});
   EXPECT_EQ(country.code, kExitUsage);
   EXPECT_THAT(country.err, HasSubstr("\"Haiti\" is not an ISO 3166-1 alpha-3 country code"));
+  EXPECT_THAT(country.err, HasSubstr("nor a sea Lookout knows"));
+
+  CliRun basin = RunLookout({"events", "list", "--basin", "Atlantis Ocean"});
+  EXPECT_EQ(basin.code, kExitUsage);
+  EXPECT_THAT(basin.err, HasSubstr("--basin: \"Atlantis Ocean\" is not a maritime basin"));
 }
 
 TEST(CliTest, AnUnreadableCaFileIsAUsageErrorNamingWhereItCameFrom) {
@@ -401,7 +406,7 @@ TEST(CliTest, HelpGoesToStdoutAndSucceeds) {
   EXPECT_THAT(help.out, HasSubstr("Usage: lookout import acled|ucdp|gdelt|jsonl FILE..."));
   CliRun flag = RunLookout({"report", "--help"});
   EXPECT_EQ(flag.code, kExitOk);
-  EXPECT_THAT(flag.out, HasSubstr("Usage: lookout report COUNTRY"));
+  EXPECT_THAT(flag.out, HasSubstr("Usage: lookout report COUNTRY|SEA"));
 }
 
 TEST(CliTest, AnUnreachableServerExitsThree) {

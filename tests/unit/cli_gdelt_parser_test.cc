@@ -116,6 +116,28 @@ TEST(GdeltParserTest, AMangledUrlKeepsTheUrlButNamesTheSourceGdelt) {
   EXPECT_EQ(outcome.rows[0].event.sources(0).url(), columns[60]);
 }
 
+// FIPS "OS" (oceans) rows are events at sea, placed by the sea GDELT names: the first row is
+// the real sample's one ocean row (2019-10-24), the second a fixture row in the Gulf of Aden.
+TEST(GdeltParserTest, OceanRowsAreEventsAtSea) {
+  auto outcome = ReadFixture(ImportFormat::kGdelt, "gdelt/gdelt_sea.tsv");
+  ASSERT_TRUE(outcome.errors.empty()) << outcome.errors[0].message;
+  ASSERT_EQ(outcome.rows.size(), 2u);
+  const auto& black_sea = outcome.rows[0].event.location();
+  EXPECT_EQ(outcome.rows[0].event.external_ids(0).value(), "881992359");
+  EXPECT_EQ(black_sea.country_code(), "");
+  EXPECT_EQ(black_sea.maritime().basin(), "Black Sea");
+  EXPECT_EQ(black_sea.maritime().body_of_water(), "");
+  EXPECT_EQ(black_sea.place(), "Black Sea");
+  EXPECT_EQ(black_sea.geo_precision(), type::v1::GEO_PRECISION_REGION);
+  EXPECT_DOUBLE_EQ(black_sea.latitude(), 43);
+  EXPECT_DOUBLE_EQ(black_sea.longitude(), 35);
+  const auto& aden = outcome.rows[1].event.location();
+  EXPECT_EQ(aden.country_code(), "");
+  EXPECT_EQ(aden.maritime().basin(), "Indian Ocean");
+  EXPECT_EQ(aden.maritime().body_of_water(), "Gulf of Aden");  // GDELT writes "Gulf Of Aden"
+  EXPECT_EQ(aden.place(), "Gulf Of Aden");
+}
+
 TEST(GdeltParserTest, RejectsEachBadRowWithItsLineColumnAndReason) {
   auto outcome = ReadFixture(ImportFormat::kGdelt, "gdelt/gdelt_rejects.tsv");
   const std::vector<std::pair<std::string, std::string>> expected = {
@@ -130,9 +152,9 @@ TEST(GdeltParserTest, RejectsEachBadRowWithItsLineColumnAndReason) {
       {"EventCode", "EventCode: must be a CAMEO code of 2-4 digits, got \"19x\""},
       {"ActionGeo_CountryCode",
        "ActionGeo_CountryCode: is empty (GDELT could not place the event in a country)"},
-      {"ActionGeo_CountryCode",
-       "ActionGeo_CountryCode: \"OS\" is not a FIPS 10-4 country code with an ISO 3166 "
-       "equivalent"},
+      {"ActionGeo_FullName",
+       "ActionGeo_FullName: \"Port-au-Prince\" is an ocean feature (FIPS \"OS\") that is "
+       "neither a maritime basin nor a body of water Lookout knows"},
       {"ActionGeo_Type", "ActionGeo_Type: must be a code 0-5, got \"9\""},
       {"ActionGeo_Lat", "ActionGeo_Lat: must be between -90 and 90, got \"91\""},
       {"ActionGeo_Long", "ActionGeo_Long: is empty while the other coordinate is given"},

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "cli/import/row_invariants.h"
@@ -69,8 +70,10 @@ TEST(GdeltRealSampleTest, EveryRowIsImportedOrRejectedForAKnownReason) {
   if (path.empty()) GTEST_SKIP() << "../shared/data/20191024143000.export.CSV is absent";
 
   // Independently: a row is importable unless GDELT gave it no country, or a FIPS code that
-  // names no country today (OS: oceans; YI: Serbia and Montenegro, dissolved in 2006).
-  const std::set<std::string> kNoIsoEquivalent = {"OS", "YI"};
+  // names no country today (YI: Serbia and Montenegro, dissolved in 2006). OS (oceans) rows
+  // are events at sea: the sample's one is in the Black Sea, a maritime basin.
+  const std::set<std::string> kNoIsoEquivalent = {"YI"};
+  std::map<std::string, std::string> expected_sea;  // id -> basin
   const std::vector<std::string> lines = Lines(path);
   ASSERT_EQ(lines.size(), 2111u);
   std::map<std::string, int> expected_per_year;
@@ -88,7 +91,12 @@ TEST(GdeltRealSampleTest, EveryRowIsImportedOrRejectedForAKnownReason) {
     ++expected_per_root[f[28]];
     expected_ids.insert(f[0]);
     if (f[53] == "US") ++expected_us;
+    if (f[53] == "OS") {
+      ASSERT_TRUE(absl::StartsWith(f[52], "Black Sea,")) << f[52];
+      expected_sea[f[0]] = "Black Sea";
+    }
   }
+  ASSERT_EQ(expected_sea.size(), 1u);
 
   Outcome outcome = ReadAll(ImportFormat::kGdelt, path);
   EXPECT_EQ(outcome.rows.size() + outcome.errors.size(), 2111u);
@@ -99,7 +107,11 @@ TEST(GdeltRealSampleTest, EveryRowIsImportedOrRejectedForAKnownReason) {
   std::map<std::string, int> per_root;
   std::set<std::string> ids;
   int us = 0;
+  std::map<std::string, std::string> sea;
   for (const ParsedRow& row : outcome.rows) {
+    if (row.event.location().country_code().empty()) {
+      sea[row.event.external_ids(0).value()] = row.event.location().maritime().basin();
+    }
     ++per_year[row.event.event_date().substr(0, 4)];
     ids.insert(row.event.external_ids(0).value());
     if (row.event.location().country_code() == "USA") ++us;
@@ -111,6 +123,7 @@ TEST(GdeltRealSampleTest, EveryRowIsImportedOrRejectedForAKnownReason) {
   EXPECT_EQ(per_root, expected_per_root);
   EXPECT_EQ(ids, expected_ids);
   EXPECT_EQ(us, expected_us);
+  EXPECT_EQ(sea, expected_sea);
 
   // Each rejection names the line it came from, and that line is one of the expected ones.
   for (const RowError& error : outcome.errors) {

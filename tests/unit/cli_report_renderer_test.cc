@@ -139,6 +139,54 @@ TEST(ReportRendererTest, RendersEverySection) {
   EXPECT_EQ(RenderSituationReport(report, style), expected);
 }
 
+// A report on a sea is titled by the sea, and sea events are placed by their area's name.
+TEST(ReportRendererTest, ASeaReportNamesTheSeaAndItsEvents) {
+  auto report = Report(R"pb(
+    body_of_water: "Caribbean Sea"
+    period { start_date: "2024-05-01" end_date: "2024-05-31" }
+    event_count: 2
+    recent_events {
+      event {
+        id: "evt_1"
+        event_date: "2024-05-04"
+        event_type: EVENT_TYPE_VIOLENCE_AGAINST_CIVILIANS
+        location {
+          place: "Windward Passage (centroid)"
+          maritime {
+            basin: "Atlantic Ocean"
+            region: "North Atlantic Ocean"
+            body_of_water: "Caribbean Sea"
+            sub_basin: "Windward Passage"
+          }
+        }
+      }
+    }
+    recent_events {
+      event {
+        id: "evt_2"
+        event_date: "2024-05-03"
+        event_type: EVENT_TYPE_BATTLES
+        location { maritime { basin: "Red Sea" } }
+      }
+    }
+  )pb");
+  ReportStyle wide;
+  wide.width = 120;
+  const std::string text = RenderSituationReport(report, wide);
+  EXPECT_THAT(text, HasSubstr("Situation report: Caribbean Sea, 2024-05-01 to 2024-05-31\n"));
+  EXPECT_THAT(text, HasSubstr("VIOLENCE_AGAINST_CIVILIANS - Windward Passage (centroid), Windward "
+                              "Passage, Caribbean Sea\n"));
+  EXPECT_THAT(text, HasSubstr("  2024-05-03  BATTLES - Red Sea\n"));
+  report.clear_body_of_water();
+  report.set_maritime_basin("Red Sea");
+  EXPECT_THAT(RenderSituationReport(report), HasSubstr("Situation report: Red Sea, 2024-05-01"));
+  type::v1::Location coast;
+  coast.set_country_code("HTI");
+  coast.set_place("Coast of Port-de-Paix");
+  EXPECT_EQ(AreaName(coast), "HTI");
+  EXPECT_EQ(PlaceText(coast), "Coast of Port-de-Paix, HTI");
+}
+
 TEST(ReportRendererTest, AnEmptyReportSaysSo) {
   auto report = Report(R"pb(country_code: "KEN"
                             period {})pb");

@@ -38,6 +38,10 @@ TEST(ServiceAgreementTest, FixtureRowsPassTheEventServicesValidation) {
       {ImportFormat::kUcdp, "ucdp/ucdp_official_layout.csv"},
       {ImportFormat::kGdelt, "gdelt/gdelt_valid.tsv"},
       {ImportFormat::kGdelt, "gdelt/gdelt_rejects.tsv"},
+      // Events at sea: the maritime hierarchy as the service validates it.
+      {ImportFormat::kAcled, "acled/acled_sea.csv"},
+      {ImportFormat::kAcled, "acled/acled_sea_resync.csv"},
+      {ImportFormat::kGdelt, "gdelt/gdelt_sea.tsv"},
   };
   for (const auto& [format, file] : files) {
     auto outcome = cli_testing::ReadFixture(format, file);

@@ -249,6 +249,96 @@ TEST(EventValidationTest, LocationRules) {
   ExpectInvalid(ValidateEvent(e), "event.location.geo_precision");
 }
 
+// A place at sea: the MaritimeArea hierarchy instead of a country, exactly one of the two.
+Event SeaEvent() {
+  Event e = ValidEvent();
+  auto* l = e.mutable_location();
+  l->clear_country_code();
+  l->set_place("Gulf of Finland (centroid)");
+  auto* sea = l->mutable_maritime();
+  sea->set_basin("Atlantic Ocean");
+  sea->set_region("North Atlantic Ocean");
+  sea->set_body_of_water("Baltic Sea");
+  sea->set_sub_basin("Gulf of Finland");
+  return e;
+}
+
+TEST(EventValidationTest, MaritimeLocationIsValid) {
+  EXPECT_TRUE(ValidateEvent(SeaEvent()).ok()) << ValidateEvent(SeaEvent());
+  Event e = SeaEvent();
+  e.mutable_location()->mutable_maritime()->clear_region();
+  e.mutable_location()->mutable_maritime()->clear_body_of_water();
+  e.mutable_location()->mutable_maritime()->clear_sub_basin();
+  e.mutable_location()->clear_place();
+  EXPECT_TRUE(ValidateEvent(e).ok()) << "a basin alone is a place";
+  for (const char* basin : {"Arctic Ocean", "Atlantic Ocean", "Indian Ocean", "Pacific Ocean",
+                            "Southern Ocean", "Mediterranean Sea", "Black Sea", "Red Sea",
+                            "Caspian Sea", "Persian Gulf"}) {
+    e.mutable_location()->mutable_maritime()->set_basin(basin);
+    EXPECT_TRUE(ValidateEvent(e).ok()) << basin;
+  }
+  e.mutable_location()->set_latitude(13.5);
+  e.mutable_location()->set_longitude(42.9);
+  EXPECT_TRUE(ValidateEvent(e).ok()) << "coordinates are optional, and allowed";
+}
+
+TEST(EventValidationTest, MaritimeLocationRules) {
+  Event e = SeaEvent();
+  e.mutable_location()->set_country_code("FIN");
+  ExpectInvalid(ValidateEvent(e), "event.location.maritime.basin", "not both");
+
+  e = ValidEvent();  // a country event may not carry any maritime level
+  e.mutable_location()->mutable_maritime()->set_body_of_water("Caribbean Sea");
+  ExpectInvalid(ValidateEvent(e), "event.location.maritime.body_of_water", "not both");
+
+  e = SeaEvent();
+  e.mutable_location()->mutable_maritime()->clear_basin();
+  ExpectInvalid(ValidateEvent(e), "event.location.maritime.basin", "required");
+
+  e = SeaEvent();
+  e.mutable_location()->clear_maritime();
+  ExpectInvalid(ValidateEvent(e), "event.location.country_code", "maritime.basin");
+
+  for (const char* basin : {"Atlantic", "atlantic ocean", "Caribbean Sea", " Red Sea", "HTI"}) {
+    e = SeaEvent();
+    e.mutable_location()->mutable_maritime()->set_basin(basin);
+    ExpectInvalid(ValidateEvent(e), "event.location.maritime.basin", "Persian Gulf");
+  }
+
+  for (const char* level : {"region", "body_of_water", "sub_basin"}) {
+    e = SeaEvent();
+    auto* sea = e.mutable_location()->mutable_maritime();
+    const std::string too_long(201, 'w');
+    const std::string bad_utf8("\xff");
+    for (const std::string* value : {&too_long, &bad_utf8}) {
+      if (std::string(level) == "region") sea->set_region(*value);
+      if (std::string(level) == "body_of_water") sea->set_body_of_water(*value);
+      if (std::string(level) == "sub_basin") sea->set_sub_basin(*value);
+      ExpectInvalid(ValidateEvent(e), std::string("event.location.maritime.") + level);
+    }
+  }
+
+  e = SeaEvent();
+  e.mutable_location()->mutable_maritime()->clear_body_of_water();
+  ExpectInvalid(ValidateEvent(e), "event.location.maritime.sub_basin", "body_of_water");
+
+  e = SeaEvent();
+  e.mutable_location()->set_admin1("Uusimaa");
+  ExpectInvalid(ValidateEvent(e), "event.location.admin1", "maritime location");
+  e = SeaEvent();
+  e.mutable_location()->set_admin2("Helsinki");
+  ExpectInvalid(ValidateEvent(e), "event.location.admin2", "maritime location");
+
+  // The coordinate rules hold at sea as on land.
+  e = SeaEvent();
+  e.mutable_location()->set_latitude(95);
+  e.mutable_location()->set_longitude(20);
+  ExpectInvalid(ValidateEvent(e), "event.location.latitude");
+  e = SeaEvent();
+  e.mutable_location()->set_latitude(60);
+  ExpectInvalid(ValidateEvent(e), "event.location.longitude", "together");
+}
+
 TEST(EventValidationTest, CasualtyRules) {
   Event e = ValidEvent();
   auto* c = e.add_casualties();

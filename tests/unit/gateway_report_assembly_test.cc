@@ -1,6 +1,7 @@
 // The pure parts of a situation report: request normalisation, the actor ids to fetch, the
 // joins, the metrics list and the warning wording.
 #include "absl/strings/match.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/gateway/reports/report_assembly.h"
 
@@ -65,6 +66,55 @@ TEST(ReportAssemblyTest, RefusesBadRequestsNamingTheField) {
     EXPECT_EQ(normalized.status().code(), absl::StatusCode::kInvalidArgument);
     EXPECT_TRUE(absl::StrContains(normalized.status().message(), c.field)) << normalized.status();
   }
+}
+
+// A report on a sea: a basin in any letter case, a known body of water in its own spelling,
+// another body of water as written; the filter selects that area and no country.
+TEST(ReportAssemblyTest, AReportOnASeaFiltersByItsBasinOrBodyOfWater) {
+  struct Case {
+    std::string asked;
+    std::string normalized;
+    bool basin;
+  };
+  for (const Case& c : std::vector<Case>{{"red sea", "Red Sea", true},
+                                         {" Atlantic Ocean ", "Atlantic Ocean", true},
+                                         {"CARIBBEAN SEA", "Caribbean Sea", false},
+                                         {"Gulf of Aden", "Gulf of Aden", false},
+                                         {"Golfe de Gascogne", "Golfe de Gascogne", false}}) {
+    v1::GetSituationReportRequest request;
+    request.set_maritime_area(c.asked);
+    auto normalized = NormalizeReportRequest(request);
+    ASSERT_TRUE(normalized.ok()) << normalized.status();
+    EXPECT_EQ(normalized->maritime_area(), c.normalized);
+    EXPECT_EQ(normalized->country_code(), "");
+    EXPECT_EQ(IsBasinReport(*normalized), c.basin) << c.asked;
+    const event::v1::EventFilter filter = ReportFilter(*normalized);
+    EXPECT_TRUE(filter.country_codes().empty());
+    if (c.basin) {
+      EXPECT_THAT(filter.maritime_basins(), ::testing::ElementsAre(c.normalized));
+      EXPECT_TRUE(filter.bodies_of_water().empty());
+    } else {
+      EXPECT_THAT(filter.bodies_of_water(), ::testing::ElementsAre(c.normalized));
+      EXPECT_TRUE(filter.maritime_basins().empty());
+    }
+  }
+  v1::GetSituationReportRequest both;
+  both.set_country_code("HTI");
+  both.set_maritime_area("Caribbean Sea");
+  auto refused = NormalizeReportRequest(both);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StartsWith(refused.status().message(), "maritime_area: ")) << refused.status();
+  v1::GetSituationReportRequest neither;
+  refused = NormalizeReportRequest(neither);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_TRUE(absl::StartsWith(refused.status().message(), "country_code: ")) << refused.status();
+  EXPECT_TRUE(absl::StrContains(refused.status().message(), "maritime_area"));
+  v1::GetSituationReportRequest too_long;
+  too_long.set_maritime_area(std::string(201, 's'));
+  refused = NormalizeReportRequest(too_long);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_TRUE(absl::StartsWith(refused.status().message(), "maritime_area: ")) << refused.status();
 }
 
 TEST(ReportAssemblyTest, ActorIdsTopActorsFirstWithoutRepeats) {

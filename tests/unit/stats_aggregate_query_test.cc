@@ -113,6 +113,26 @@ TEST(StatsAggregateQueryTest, EquivalentRequestsShareOneCacheDigest) {
   EXPECT_NE(AggregateCache::Key(digest_a, {"a1", 1}), AggregateCache::Key(digest_a, {"a1", 2}));
   // The same sequence in another change log (a recreated event store) is another answer.
   EXPECT_NE(AggregateCache::Key(digest_a, {"a1", 1}), AggregateCache::Key(digest_a, {"b2", 1}));
+
+  // Seas: basins and bodies of water in any order, named twice, are one question.
+  AggregateEventsRequest c;
+  c.mutable_filter()->add_maritime_basins("Red Sea");
+  c.mutable_filter()->add_maritime_basins("Atlantic Ocean");
+  c.mutable_filter()->add_maritime_basins("Red Sea");
+  c.mutable_filter()->add_bodies_of_water("Caribbean Sea");
+  c.add_group_by(v1::DIMENSION_BODY_OF_WATER);
+  AggregateEventsRequest d;
+  d.mutable_filter()->add_maritime_basins("Atlantic Ocean");
+  d.mutable_filter()->add_maritime_basins("Red Sea");
+  d.mutable_filter()->add_bodies_of_water("Caribbean Sea");
+  d.add_group_by(v1::DIMENSION_BODY_OF_WATER);
+  const std::string digest_c = AggregateCache::RequestDigest(ParseAggregateRequest(c)->normalized);
+  EXPECT_EQ(AggregateCache::RequestDigest(ParseAggregateRequest(d)->normalized), digest_c);
+  d.mutable_filter()->add_bodies_of_water("Gulf of Aden");
+  EXPECT_NE(AggregateCache::RequestDigest(ParseAggregateRequest(d)->normalized), digest_c);
+  d.clear_group_by();
+  d.add_group_by(v1::DIMENSION_MARITIME_BASIN);
+  EXPECT_TRUE(ParseAggregateRequest(d).ok());
 }
 
 TEST(StatsTrendsQueryTest, ComputesAdjacentWindows) {

@@ -81,7 +81,8 @@ class StatsAggregationTest : public ::testing::Test {
                             IsoWeekSql, nullptr, nullptr);
     Exec(
         "CREATE TABLE events (id TEXT PRIMARY KEY, event_date TEXT, end_date TEXT, country TEXT,"
-        " admin1 TEXT, event_type TEXT, sub_event_type TEXT, fatalities INTEGER)");
+        " admin1 TEXT, event_type TEXT, sub_event_type TEXT, fatalities INTEGER, basin TEXT,"
+        " body TEXT)");
     Exec("CREATE TABLE event_actors (event_id TEXT, actor_id TEXT)");
     int64_t sequence = 0;
     for (int i = 0; i < 1500; ++i) {
@@ -111,7 +112,8 @@ class StatsAggregationTest : public ::testing::Test {
 
   void Insert(const Event& e) {
     sqlite3_stmt* stmt;
-    sqlite3_prepare_v2(db_, "INSERT INTO events VALUES (?,?,?,?,?,?,?,?)", -1, &stmt, nullptr);
+    sqlite3_prepare_v2(db_, "INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?)", -1, &stmt,
+                       nullptr);
     std::string type = event::v1::EventType_Name(e.event_type()).substr(11);
     const std::string values[] = {
         e.id(), e.event_date(),    e.end_date(), e.location().country_code(), e.location().admin1(),
@@ -119,6 +121,9 @@ class StatsAggregationTest : public ::testing::Test {
     for (int i = 0; i < 7; ++i)
       sqlite3_bind_text(stmt, i + 1, values[i].c_str(), -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(stmt, 8, e.fatalities());
+    sqlite3_bind_text(stmt, 9, e.location().maritime().basin().c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(stmt, 10, e.location().maritime().body_of_water().c_str(), -1,
+                      SQLITE_TRANSIENT);
     ASSERT_EQ(sqlite3_step(stmt), SQLITE_DONE);
     sqlite3_finalize(stmt);
     for (const auto& p : e.participants()) {
@@ -136,6 +141,7 @@ class StatsAggregationTest : public ::testing::Test {
                                                               const std::string& country,
                                                               const std::string& start,
                                                               const std::string& end,
+                                                              const std::string& basin,
                                                               std::pair<int64_t, int64_t>* totals) {
     // The bucket day: the first day of the event inside the range.
     const std::string bucket = absl::StrCat("max(e.event_date, '", start, "')");
@@ -171,12 +177,19 @@ class StatsAggregationTest : public ::testing::Test {
           keys.push_back("a.actor_id");
           actor = true;
           break;
+        case v1::DIMENSION_MARITIME_BASIN:
+          keys.push_back("e.basin");
+          break;
+        case v1::DIMENSION_BODY_OF_WATER:
+          keys.push_back("e.body");
+          break;
         default:
           break;
       }
     }
     std::string where = "1";
     if (!country.empty()) absl::StrAppend(&where, " AND e.country = '", country, "'");
+    if (!basin.empty()) absl::StrAppend(&where, " AND e.basin = '", basin, "'");
     // Overlap of [event_date, end_date or event_date] with the range.
     if (!start.empty()) {
       absl::StrAppend(&where, " AND coalesce(nullif(e.end_date, ''), e.event_date) >= '", start,
@@ -208,13 +221,15 @@ class StatsAggregationTest : public ::testing::Test {
   }
 
   void Check(const std::vector<Dimension>& dims, const std::string& country = "",
-             const std::string& start = "", const std::string& end = "") {
+             const std::string& start = "", const std::string& end = "",
+             const std::string& basin = "") {
     SCOPED_TRACE(absl::StrCat("dims ", dims.size(), " first ",
                               dims.empty() ? "" : v1::Dimension_Name(dims[0]), " country ", country,
-                              " range ", start, "..", end));
+                              " basin ", basin, " range ", start, "..", end));
     AggregateEventsRequest request;
     for (Dimension d : dims) request.add_group_by(d);
     if (!country.empty()) request.mutable_filter()->add_country_codes(country);
+    if (!basin.empty()) request.mutable_filter()->add_maritime_basins(basin);
     request.mutable_filter()->mutable_date_range()->set_start_date(start);
     request.mutable_filter()->mutable_date_range()->set_end_date(end);
     absl::StatusOr<AggregateEventsResponse> response = stats_.Aggregate(request);
@@ -228,7 +243,7 @@ class StatsAggregationTest : public ::testing::Test {
     }
     std::pair<int64_t, int64_t> totals;
     std::map<std::string, std::pair<int64_t, int64_t>> expected =
-        Expected(dims, country, start, end, &totals);
+        Expected(dims, country, start, end, basin, &totals);
     EXPECT_EQ(actual, expected);
     EXPECT_EQ(response->total_events(), totals.first);
     EXPECT_EQ(response->total_fatalities(), totals.second);
@@ -249,7 +264,8 @@ class StatsAggregationTest : public ::testing::Test {
 const std::vector<Dimension> kAll = {
     v1::DIMENSION_DAY,        v1::DIMENSION_WEEK,           v1::DIMENSION_MONTH,
     v1::DIMENSION_YEAR,       v1::DIMENSION_COUNTRY,        v1::DIMENSION_ADMIN1,
-    v1::DIMENSION_EVENT_TYPE, v1::DIMENSION_SUB_EVENT_TYPE, v1::DIMENSION_ACTOR};
+    v1::DIMENSION_EVENT_TYPE, v1::DIMENSION_SUB_EVENT_TYPE, v1::DIMENSION_ACTOR,
+    v1::DIMENSION_MARITIME_BASIN, v1::DIMENSION_BODY_OF_WATER};
 
 TEST_F(StatsAggregationTest, TotalsWithoutDimensions) {
   Check({});
@@ -276,6 +292,73 @@ TEST_F(StatsAggregationTest, PairsAndTriples) {
   Check({v1::DIMENSION_COUNTRY, v1::DIMENSION_YEAR, v1::DIMENSION_SUB_EVENT_TYPE}, "", "2020-01-01",
         "2020-12-31");
   Check({v1::DIMENSION_ACTOR, v1::DIMENSION_WEEK, v1::DIMENSION_ADMIN1}, "HTI");
+}
+
+// Sea events: under the country "" (never a country's), by basin and body of water, and
+// selected by a basin filter; the independent sum groups the same columns.
+TEST_F(StatsAggregationTest, SeaEventsGroupByTheirAreaAndUnderNoCountry) {
+  Check({v1::DIMENSION_COUNTRY});
+  Check({v1::DIMENSION_COUNTRY, v1::DIMENSION_MARITIME_BASIN});
+  Check({v1::DIMENSION_MARITIME_BASIN, v1::DIMENSION_BODY_OF_WATER}, "", "2021-01-01");
+  for (const std::string& basin : testing::TestBasins()) {
+    Check({}, "", "", "", basin);
+    Check({v1::DIMENSION_BODY_OF_WATER, v1::DIMENSION_MONTH}, "", "2022-01-01", "2024-12-31",
+          basin);
+  }
+  Check({v1::DIMENSION_COUNTRY}, "HTI", "", "", "Red Sea");  // both: nothing matches
+  // Every country's events and every sea event add up to the whole.
+  AggregateEventsRequest by_country;
+  by_country.add_group_by(v1::DIMENSION_COUNTRY);
+  absl::StatusOr<AggregateEventsResponse> countries = stats_.Aggregate(by_country);
+  ASSERT_TRUE(countries.ok());
+  int64_t no_country = 0, in_countries = 0;
+  for (const auto& row : countries->rows()) {
+    (row.keys(0).empty() ? no_country : in_countries) += row.event_count();
+  }
+  AggregateEventsRequest at_sea;
+  for (const std::string& basin : testing::TestBasins()) {
+    at_sea.mutable_filter()->add_maritime_basins(basin);
+  }
+  absl::StatusOr<AggregateEventsResponse> sea = stats_.Aggregate(at_sea);
+  ASSERT_TRUE(sea.ok());
+  EXPECT_GT(sea->total_events(), 0);
+  EXPECT_EQ(no_country, sea->total_events());
+  EXPECT_EQ(in_countries + no_country, countries->total_events());
+}
+
+// Trends by basin and by body of water: each window's counts are the aggregation's for that
+// window, key by key.
+TEST_F(StatsAggregationTest, TrendsBySeaAgreeWithTheAggregationOfEachWindow) {
+  for (Dimension dimension : {v1::DIMENSION_MARITIME_BASIN, v1::DIMENSION_BODY_OF_WATER}) {
+    v1::GetTrendsRequest trends;
+    trends.set_end_date("2023-12-31");
+    trends.set_window_days(365);
+    trends.set_dimension(dimension);
+    absl::StatusOr<v1::GetTrendsResponse> trend = stats_.Trends(trends);
+    ASSERT_TRUE(trend.ok()) << trend.status();
+    auto window = [&](const std::string& start, const std::string& end) {
+      AggregateEventsRequest request;
+      request.add_group_by(dimension);
+      request.mutable_filter()->mutable_date_range()->set_start_date(start);
+      request.mutable_filter()->mutable_date_range()->set_end_date(end);
+      std::map<std::string, int64_t> counts;
+      absl::StatusOr<AggregateEventsResponse> response = stats_.Aggregate(request);
+      EXPECT_TRUE(response.ok()) << response.status();
+      if (response.ok()) {
+        for (const auto& row : response->rows()) counts[row.keys(0)] = row.event_count();
+      }
+      return counts;
+    };
+    const std::map<std::string, int64_t> current = window("2023-01-01", "2023-12-31");
+    const std::map<std::string, int64_t> previous = window("2022-01-01", "2022-12-31");
+    ASSERT_GT(trend->rows_size(), 1);
+    for (const auto& row : trend->rows()) {
+      EXPECT_EQ(row.current_events(), current.count(row.key()) ? current.at(row.key()) : 0)
+          << row.key();
+      EXPECT_EQ(row.previous_events(), previous.count(row.key()) ? previous.at(row.key()) : 0)
+          << row.key();
+    }
+  }
 }
 
 TEST_F(StatsAggregationTest, ActorRowsCountAnEventOncePerDistinctActor) {

@@ -142,6 +142,61 @@ TEST(StatsEventColumnsTest, WideAdmin1CodesAndCountsAnswerExactly) {
   EXPECT_EQ(GroupEvents(columns, CompiledFilter(deadly, columns), {}).total_events, kAdmin1s / 1000);
 }
 
+// Events at sea keep their area in a side map: moving an event ashore, out to sea or to
+// another sea, and deleting it, leave every grouping exact, and a country event has no entry.
+TEST(StatsEventColumnsTest, EventsMoveBetweenCountriesAndSeas) {
+  EventColumns columns;
+  auto at_sea = [](const std::string& id, const std::string& basin, const std::string& body) {
+    Event e = At(id, 12.5, 43.3);
+    e.mutable_location()->clear_country_code();
+    e.mutable_location()->mutable_maritime()->set_basin(basin);
+    e.mutable_location()->mutable_maritime()->set_body_of_water(body);
+    return e;
+  };
+  auto groups = [&](v1::Dimension dimension, const event::v1::EventFilter& filter = {}) {
+    std::map<std::string, int64_t> out;
+    for (const Group& group : GroupEvents(columns, CompiledFilter(filter, columns), {dimension})
+                                  .groups) {
+      const uint32_t code = group.codes[0];
+      const std::string key = dimension == v1::DIMENSION_COUNTRY ? columns.countries().Value(code)
+                              : dimension == v1::DIMENSION_MARITIME_BASIN
+                                  ? columns.basins().Value(code)
+                                  : columns.bodies_of_water().Value(code);
+      out[key] += group.events;
+    }
+    return out;
+  };
+  using Counts = std::map<std::string, int64_t>;
+  for (int i = 1; i <= 3; ++i) {
+    ASSERT_TRUE(columns.Upsert(At(absl::StrFormat("evt_%016x", i), 18.5, -72.3)).ok());
+  }
+  ASSERT_TRUE(columns.Upsert(at_sea("evt_0000000000000011", "Red Sea", "Bab-el-Mandeb")).ok());
+  ASSERT_TRUE(columns.Upsert(at_sea("evt_0000000000000012", "Atlantic Ocean", "")).ok());
+  EXPECT_EQ(groups(v1::DIMENSION_COUNTRY), (Counts{{"", 2}, {"HTI", 3}}));
+  EXPECT_EQ(groups(v1::DIMENSION_MARITIME_BASIN),
+            (Counts{{"", 3}, {"Atlantic Ocean", 1}, {"Red Sea", 1}}));
+  EXPECT_EQ(groups(v1::DIMENSION_BODY_OF_WATER), (Counts{{"", 4}, {"Bab-el-Mandeb", 1}}));
+  EXPECT_EQ(columns.basin(*columns.SlotOf("evt_0000000000000001")), 0u);
+
+  // Ashore, out to sea, to another sea, deleted.
+  Event ashore = At("evt_0000000000000011", 12.8, 43.2);
+  ashore.mutable_location()->set_country_code("YEM");
+  ASSERT_TRUE(columns.Upsert(ashore).ok());
+  ASSERT_TRUE(columns.Upsert(at_sea("evt_0000000000000001", "Red Sea", "Gulf of Aqaba")).ok());
+  ASSERT_TRUE(columns.Upsert(at_sea("evt_0000000000000012", "Red Sea", "Bab-el-Mandeb")).ok());
+  EXPECT_TRUE(columns.Remove("evt_0000000000000002"));
+  EXPECT_EQ(groups(v1::DIMENSION_COUNTRY), (Counts{{"", 2}, {"HTI", 1}, {"YEM", 1}}));
+  EXPECT_EQ(groups(v1::DIMENSION_MARITIME_BASIN), (Counts{{"", 2}, {"Red Sea", 2}}));
+  EXPECT_EQ(groups(v1::DIMENSION_BODY_OF_WATER),
+            (Counts{{"", 2}, {"Bab-el-Mandeb", 1}, {"Gulf of Aqaba", 1}}));
+  event::v1::EventFilter aqaba;
+  aqaba.add_bodies_of_water("Gulf of Aqaba");
+  EXPECT_EQ(groups(v1::DIMENSION_COUNTRY, aqaba), (Counts{{"", 1}}));
+  event::v1::EventFilter haiti;
+  haiti.add_country_codes("HTI");
+  EXPECT_EQ(groups(v1::DIMENSION_MARITIME_BASIN, haiti), (Counts{{"", 1}}));
+}
+
 TEST(StatsSlotIndexTest, FindsWhatARandomMixOfInsertsAndErasesLeaves) {
   absl::BitGen gen;
   std::vector<uint64_t> keys;

@@ -26,6 +26,17 @@ inline const std::vector<std::string>& TestAdmin1s() {
       new std::vector<std::string>{"", "Ouest", "Artibonite", "Nord", "Nairobi"};
   return *v;
 }
+// Seas: basins and bodies of water ("" for a sea event placed only by its basin).
+inline const std::vector<std::string>& TestBasins() {
+  static const auto* const v =
+      new std::vector<std::string>{"Atlantic Ocean", "Red Sea", "Mediterranean Sea"};
+  return *v;
+}
+inline const std::vector<std::string>& TestBodiesOfWater() {
+  static const auto* const v =
+      new std::vector<std::string>{"", "Caribbean Sea", "Bab-el-Mandeb", "Strait of Sicily"};
+  return *v;
+}
 inline const std::vector<std::string>& TestTags() {
   static const auto* const v = new std::vector<std::string>{"gang", "police", "mission", "aid"};
   return *v;
@@ -89,8 +100,14 @@ inline lookout::event::v1::Event RandomEvent(absl::BitGen& gen, const std::strin
     p->set_role(lookout::event::v1::PARTICIPANT_ROLE_MEDIATOR);
   }
   auto* location = e.mutable_location();
-  location->set_country_code(Pick(gen, TestCountries()));
-  location->set_admin1(Pick(gen, TestAdmin1s()));
+  if (absl::Bernoulli(gen, 0.15)) {
+    // At sea: a basin and maybe a body of water, no country and no admin1.
+    location->mutable_maritime()->set_basin(Pick(gen, TestBasins()));
+    location->mutable_maritime()->set_body_of_water(Pick(gen, TestBodiesOfWater()));
+  } else {
+    location->set_country_code(Pick(gen, TestCountries()));
+    location->set_admin1(Pick(gen, TestAdmin1s()));
+  }
   if (absl::Bernoulli(gen, 0.8)) {
     // Coordinates often sit exactly on the edges the random boxes use.
     location->set_latitude(absl::Bernoulli(gen, 0.2) ? 18.5 : absl::Uniform(gen, 17.0, 20.0));
@@ -157,6 +174,14 @@ inline lookout::event::v1::EventFilter RandomFilter(absl::BitGen& gen,
     box->set_max_latitude(absl::Bernoulli(gen, 0.5) ? 18.5 : 19.5);
     box->set_min_longitude(absl::Bernoulli(gen, 0.5) ? -72.5 : -73.5);
     box->set_max_longitude(absl::Bernoulli(gen, 0.5) ? -72.5 : -71.5);
+  }
+  if (absl::Bernoulli(gen, 0.1)) {
+    f.add_maritime_basins(Pick(gen, TestBasins()));
+    if (absl::Bernoulli(gen, 0.3)) f.add_maritime_basins("Pacific Ocean");
+  }
+  if (absl::Bernoulli(gen, 0.1)) {
+    const std::string& body = Pick(gen, TestBodiesOfWater());
+    f.add_bodies_of_water(body.empty() ? "Gulf of Aden" : body);
   }
   if (absl::Bernoulli(gen, 0.15)) {
     f.add_tags(Pick(gen, TestTags()));

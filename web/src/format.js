@@ -57,10 +57,13 @@ export function eventDateText(event) {
   return `${event.eventDate}${end}`;
 }
 
+// At sea a location has no country: its maritime levels name it, smallest first.
 export function placeText(location) {
   if (!location) return '';
-  return [location.place, location.admin2, location.admin1, location.countryCode]
-    .filter(Boolean).join(', ');
+  const sea = location.maritime || {};
+  return [location.place, sea.subBasin, sea.bodyOfWater, sea.basin, location.admin2,
+    location.admin1, location.countryCode]
+    .filter((part, i, all) => part && all.indexOf(part) === i).join(', ');
 }
 
 // Builds an element: el('td', { class: 'num', dataset: { x: 1 } }, 'text', child).

@@ -119,46 +119,56 @@ absl::StatusOr<HttpRouter> HttpRouter::FromDescriptors(const std::vector<std::st
       return absl::FailedPreconditionError(
           absl::StrCat(full_name, ": no google.api.http option, so no HTTP route"));
     }
-    const google::api::HttpRule& rule = method->options().GetExtension(google::api::http);
-    std::string verb;
-    std::string pattern;
-    switch (rule.pattern_case()) {
-      case google::api::HttpRule::kGet: verb = "GET"; pattern = rule.get(); break;
-      case google::api::HttpRule::kPost: verb = "POST"; pattern = rule.post(); break;
-      case google::api::HttpRule::kPatch: verb = "PATCH"; pattern = rule.patch(); break;
-      case google::api::HttpRule::kPut: verb = "PUT"; pattern = rule.put(); break;
-      case google::api::HttpRule::kDelete: verb = "DELETE"; pattern = rule.delete_(); break;
-      default:
+    // The rule and its additional_bindings (a second route to the same method, e.g. a
+    // situation report by country or by sea) each become a route.
+    const google::api::HttpRule& main_rule = method->options().GetExtension(google::api::http);
+    std::vector<const google::api::HttpRule*> rules = {&main_rule};
+    for (const google::api::HttpRule& extra : main_rule.additional_bindings()) {
+      rules.push_back(&extra);
+    }
+    for (const google::api::HttpRule* rule_pointer : rules) {
+      const google::api::HttpRule& rule = *rule_pointer;
+      std::string verb;
+      std::string pattern;
+      switch (rule.pattern_case()) {
+        case google::api::HttpRule::kGet: verb = "GET"; pattern = rule.get(); break;
+        case google::api::HttpRule::kPost: verb = "POST"; pattern = rule.post(); break;
+        case google::api::HttpRule::kPatch: verb = "PATCH"; pattern = rule.patch(); break;
+        case google::api::HttpRule::kPut: verb = "PUT"; pattern = rule.put(); break;
+        case google::api::HttpRule::kDelete: verb = "DELETE"; pattern = rule.delete_(); break;
+        default:
+          return absl::FailedPreconditionError(
+              absl::StrCat(full_name, ": google.api.http needs get, post, patch, put or delete"));
+      }
+      absl::StatusOr<HttpRoute> route = ParsePathTemplate(pattern);
+      if (!route.ok()) {
         return absl::FailedPreconditionError(
-            absl::StrCat(full_name, ": google.api.http needs get, post, patch, put or delete"));
-    }
-    absl::StatusOr<HttpRoute> route = ParsePathTemplate(pattern);
-    if (!route.ok()) {
-      return absl::FailedPreconditionError(absl::StrCat(full_name, ": ", route.status().message()));
-    }
-    route->http_method = verb;
-    route->body = rule.body();
-    route->method = method;
-    route->grpc_path = path;
-    for (const HttpRoute::Segment& segment : route->segments) {
-      if (segment.field_path.empty()) continue;
-      const FieldDescriptor* field = FindFieldPath(method->input_type(), segment.field_path);
-      if (field == nullptr || field->is_repeated() ||
-          field->type() == FieldDescriptor::TYPE_MESSAGE) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            full_name, ": path variable \"", segment.field_path,
-            "\" is not a singular scalar field of ", method->input_type()->full_name()));
+            absl::StrCat(full_name, ": ", route.status().message()));
       }
-    }
-    if (!route->body.empty() && route->body != "*") {
-      const FieldDescriptor* field = method->input_type()->FindFieldByName(route->body);
-      if (field == nullptr || field->is_repeated() ||
-          field->type() != FieldDescriptor::TYPE_MESSAGE) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            full_name, ": body \"", route->body, "\" is not a message field of the request"));
+      route->http_method = verb;
+      route->body = rule.body();
+      route->method = method;
+      route->grpc_path = path;
+      for (const HttpRoute::Segment& segment : route->segments) {
+        if (segment.field_path.empty()) continue;
+        const FieldDescriptor* field = FindFieldPath(method->input_type(), segment.field_path);
+        if (field == nullptr || field->is_repeated() ||
+            field->type() == FieldDescriptor::TYPE_MESSAGE) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              full_name, ": path variable \"", segment.field_path,
+              "\" is not a singular scalar field of ", method->input_type()->full_name()));
+        }
       }
+      if (!route->body.empty() && route->body != "*") {
+        const FieldDescriptor* field = method->input_type()->FindFieldByName(route->body);
+        if (field == nullptr || field->is_repeated() ||
+            field->type() != FieldDescriptor::TYPE_MESSAGE) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              full_name, ": body \"", route->body, "\" is not a message field of the request"));
+        }
+      }
+      router.routes_.push_back(std::move(*route));
     }
-    router.routes_.push_back(std::move(*route));
   }
   return router;
 }

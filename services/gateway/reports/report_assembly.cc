@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
+#include "common/maritime_areas.h"
 #include "common/metrics_interceptor.h"
 #include "common/validation.h"
 #include "services/gateway/access/role.h"
@@ -26,10 +27,27 @@ actor::v1::Actor ActorOrId(const std::string& id, const ActorIndex& actors) {
 absl::StatusOr<v1::GetSituationReportRequest> NormalizeReportRequest(
     const v1::GetSituationReportRequest& request) {
   v1::GetSituationReportRequest normalized = request;
-  normalized.set_country_code(absl::AsciiStrToUpper(request.country_code()));
-  absl::Status status =
-      validation::CheckCountryCode("country_code", normalized.country_code(), true);
-  if (!status.ok()) return status;
+  absl::Status status;
+  if (!request.maritime_area().empty()) {
+    if (!request.country_code().empty()) {
+      return errors::InvalidField("maritime_area",
+                                  "must be empty when country_code is set (a report covers a "
+                                  "country or a maritime area, not both)");
+    }
+    status = validation::CheckText("maritime_area", request.maritime_area(),
+                                   validation::kMaxShortTextLength, true);
+    if (!status.ok()) return status;
+    normalized.set_maritime_area(CanonicalReportArea(request.maritime_area()));
+  } else {
+    if (request.country_code().empty()) {
+      return errors::InvalidField("country_code",
+                                  "is required (ISO 3166-1 alpha-3, e.g. HTI), or maritime_area "
+                                  "for a sea (e.g. \"Red Sea\")");
+    }
+    normalized.set_country_code(absl::AsciiStrToUpper(request.country_code()));
+    status = validation::CheckCountryCode("country_code", normalized.country_code(), true);
+    if (!status.ok()) return status;
+  }
   status = validation::CheckDate("period.start_date", request.period().start_date(), false);
   if (!status.ok()) return status;
   status = validation::CheckDate("period.end_date", request.period().end_date(), false);
@@ -44,9 +62,27 @@ absl::StatusOr<v1::GetSituationReportRequest> NormalizeReportRequest(
   return normalized;
 }
 
+std::string CanonicalReportArea(absl::string_view area) {
+  if (std::optional<std::string> basin = CanonicalMaritimeBasin(area)) return *basin;
+  if (std::optional<NamedWater> water = LookUpNamedWater(area)) {
+    return water->body_of_water.empty() ? water->basin : water->body_of_water;
+  }
+  return std::string(absl::StripAsciiWhitespace(area));
+}
+
+bool IsBasinReport(const v1::GetSituationReportRequest& request) {
+  return !request.maritime_area().empty() && IsMaritimeBasin(request.maritime_area());
+}
+
 event::v1::EventFilter ReportFilter(const v1::GetSituationReportRequest& request) {
   event::v1::EventFilter filter;
-  filter.add_country_codes(request.country_code());
+  if (IsBasinReport(request)) {
+    filter.add_maritime_basins(request.maritime_area());
+  } else if (!request.maritime_area().empty()) {
+    filter.add_bodies_of_water(request.maritime_area());
+  } else {
+    filter.add_country_codes(request.country_code());
+  }
   *filter.mutable_date_range() = request.period();
   return filter;
 }

@@ -23,13 +23,20 @@ inline constexpr int kMaxRecentEvents = 100;
 inline constexpr int kTopActors = 10;
 inline constexpr size_t kMaxActorIds = 1000;  // BatchGetActors' limit
 
-// Checks and normalises a request: country_code required (ISO alpha-3, upper-cased), period
-// dates real and in order, recent_events default 10, above 100 clamped, negative refused.
+// Checks and normalises a request: country_code (ISO alpha-3, upper-cased) or maritime_area
+// (made canonical by CanonicalReportArea), exactly one of them; period dates real and in order,
+// recent_events default 10, above 100 clamped, negative refused.
 absl::StatusOr<v1::GetSituationReportRequest> NormalizeReportRequest(
     const v1::GetSituationReportRequest& request);
 
 // The filter every part of the report uses: the country and the period.
 event::v1::EventFilter ReportFilter(const v1::GetSituationReportRequest& request);
+
+// A maritime_area as the report uses it: a basin's or a known body of water's own spelling
+// ("red sea" -> "Red Sea", "gulf of aden" -> "Gulf of Aden"), else the text trimmed.
+std::string CanonicalReportArea(absl::string_view area);
+// Whether a normalized request asks for a basin (else a body of water, or a country).
+bool IsBasinReport(const v1::GetSituationReportRequest& request);
 
 // Actor ids for one BatchGetActors call: the top actors first, then every participant of the
 // recent events, without repeats, at most kMaxActorIds. Either input may be null.

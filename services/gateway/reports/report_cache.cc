@@ -6,9 +6,15 @@ namespace lookout::gateway {
 
 std::string ReportCache::Key(const v1::GetSituationReportRequest& request,
                              const std::string& change_log_id, int64_t sequence) {
-  // Every part is validated (country code, dates), numeric or hex (the log id), so ':' cannot
-  // be forged into it.
-  return absl::StrCat("lookout:gw:report:v2:", request.country_code(), ":",
+  // Every other part is validated (country code, dates), numeric or hex (the log id), so ':'
+  // cannot be forged into it.
+  // A maritime area is free text: its length goes before it, so no text can pass for the
+  // parts after it, and the lower-case "sea" is never a (validated, upper-case) country code.
+  const std::string place =
+      request.maritime_area().empty()
+          ? request.country_code()
+          : absl::StrCat("sea:", request.maritime_area().size(), ":", request.maritime_area());
+  return absl::StrCat("lookout:gw:report:v2:", place, ":",
                       request.period().start_date(), ":", request.period().end_date(), ":",
                       request.recent_events(), ":", change_log_id, ":", sequence);
 }

@@ -104,6 +104,11 @@ AggregateEventsRequest ReportBuilder::Aggregate(stats::v1::Dimension dimension) 
 
 void ReportBuilder::Start() {
   response_->set_country_code(request_.country_code());
+  if (IsBasinReport(request_)) {
+    response_->set_maritime_basin(request_.maritime_area());
+  } else {
+    response_->set_body_of_water(request_.maritime_area());
+  }
   *response_->mutable_period() = request_.period();
   totals_.context = NewContext();
   totals_.request = Aggregate(stats::v1::DIMENSION_EVENT_TYPE);
@@ -146,7 +151,9 @@ void ReportBuilder::AfterTotals() {
 
 void ReportBuilder::StartFanOut() {
   stage_ = Stage::kFanOut;
-  pending_.store(1 + (stats_ok_ ? 3 : 0) + 1);
+  // Figures (observations) are by country: a report on a sea has none to ask for.
+  const bool figures = request_.maritime_area().empty();
+  pending_.store(1 + (stats_ok_ ? (figures ? 3 : 2) : 0) + 1);
   auto record = [this](grpc::Status* slot) {
     return [this, slot](grpc::Status status) {
       *slot = std::move(status);
@@ -165,12 +172,15 @@ void ReportBuilder::StartFanOut() {
     top_actors_.request.set_limit(kTopActors);
     deps_->stats->async()->AggregateEvents(top_actors_.context.get(), &top_actors_.request,
                                            &top_actors_.response, record(&top_actors_.status));
-    observations_.context = NewContext();
-    observations_.request.set_country_code(request_.country_code());
-    *observations_.request.mutable_period() = request_.period();
-    observations_.request.set_page_size(1000);
-    deps_->stats->async()->ListObservations(observations_.context.get(), &observations_.request,
-                                            &observations_.response, record(&observations_.status));
+    if (figures) {
+      observations_.context = NewContext();
+      observations_.request.set_country_code(request_.country_code());
+      *observations_.request.mutable_period() = request_.period();
+      observations_.request.set_page_size(1000);
+      deps_->stats->async()->ListObservations(observations_.context.get(),
+                                              &observations_.request, &observations_.response,
+                                              record(&observations_.status));
+    }
   }
   recent_.context = NewContext();
   *recent_.request.mutable_filter() = ReportFilter(request_);
