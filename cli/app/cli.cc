@@ -29,7 +29,7 @@ Usage: lookout [global flags] COMMAND [arguments] [flags]
 Commands:
   import acled|ucdp|gdelt|jsonl FILE...   import events (upsert by external id)
   export events --format csv|jsonl        write every matching event
-  events list|get                         query events
+  events list|get|history                 query events, their past and who changed them
   actors list|get|resolve                 query and resolve actors
   stats aggregate|trends                  counts by month, type, actor...; period-on-period change
   figures add|list|get|delete|summarize   reported figures (observations)
@@ -75,9 +75,11 @@ Flags:
   --batch-size N      accepted for old scripts; no effect (names are resolved as rows arrive)
 )"},
       {"export", R"(Usage: lookout export events [--format csv|jsonl] [filters] [--out FILE]
+                            [--as-of SEQ]
 
 Pages through every matching event, oldest first, to stdout or FILE. JSONL lines carry the
-actors' names, so 'lookout import jsonl' reads them back into any Lookout.
+actors' names, so 'lookout import jsonl' reads them back into any Lookout. --as-of SEQ exports
+the events as they were right after change SEQ (see 'lookout help events').
 
 Filters (also for events list and stats):
   --country HTI,KEN  --admin1 NAME  --type battles,protests  --sub-type "Armed clash"
@@ -85,10 +87,16 @@ Filters (also for events list and stats):
   --text WORDS  --bbox MIN_LAT,MIN_LON,MAX_LAT,MAX_LON  --tag TAG
 )"},
       {"events", R"(Usage: lookout events list [filters] [--limit N] [--order-by ORDER]
-       lookout events get EVENT_ID
+                          [--as-of SEQ]
+       lookout events get EVENT_ID [--as-of SEQ]
+       lookout events history EVENT_ID [--limit N]
 
 --limit defaults to 20 (0 lists all). --order-by: "event_date desc" (default),
 "event_date asc", "fatalities desc". Filters as for 'lookout help export'.
+--as-of SEQ shows the events as they were right after change SEQ of the change log (deleted
+events included if they were live then); the history lists each change's sequence.
+history: every change of the event, newest first: who (the API key's name), when, what kind of
+change, which fields it changed, and the reason given (--limit 0, the default, lists all).
 )"},
       {"actors", R"(Usage: lookout actors list [--type T] [--country C] [--query TEXT] [--limit N]
        lookout actors get ACTOR_ID

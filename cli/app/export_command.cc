@@ -1,4 +1,4 @@
-// lookout export events --format csv|jsonl [filters] [--out FILE] [--page-size N]
+// lookout export events --format csv|jsonl [filters] [--out FILE] [--page-size N] [--as-of SEQ]
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -16,7 +16,7 @@ namespace lookout::cli {
 
 int RunExport(const CommandContext& context) {
   int exit_code = kExitOk;
-  const auto allowed = WithFlags(FilterFlagNames(), {"format", "out", "page-size"});
+  const auto allowed = WithFlags(FilterFlagNames(), {"format", "out", "page-size", "as-of"});
   if (!context.FlagsAllowed(allowed, "export", &exit_code)) return exit_code;
   const auto& words = context.args.positional();
   if (words.size() != 2 || words[1] != "events") {
@@ -34,6 +34,9 @@ int RunExport(const CommandContext& context) {
       (!absl::SimpleAtoi(context.args.GetOr("page-size", ""), &settings.page_size) ||
        settings.page_size < 1 || settings.page_size > 1000)) {
     return context.Usage("--page-size must be a whole number from 1 to 1000", "export");
+  }
+  if (!ParseAsOf(context.args, &settings.as_of_sequence)) {
+    return context.Usage("--as-of must be a change sequence number (1 or more)", "export");
   }
   absl::StatusOr<event::v1::EventFilter> filter = FilterFromArgs(context.args);
   if (!filter.ok()) return context.Usage(filter.status().message(), "export");

@@ -19,6 +19,7 @@ absl::Status Exporter::Export(const event::v1::EventFilter& filter,
   *request.mutable_filter() = filter;
   request.set_page_size(settings_.page_size);
   request.set_order_by("event_date asc");
+  request.set_as_of_sequence(settings_.as_of_sequence);
   for (;;) {
     event::v1::ListEventsResponse response;
     grpc::Status status = client_->Unary([&](grpc::ClientContext* context) {

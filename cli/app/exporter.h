@@ -19,6 +19,8 @@ enum class ExportFormat { kCsv, kJsonl };
 struct ExportSettings {
   ExportFormat format = ExportFormat::kJsonl;
   int page_size = 500;
+  // Export the events as they were right after this change of the log; 0 means now.
+  int64_t as_of_sequence = 0;
 };
 
 class Exporter {

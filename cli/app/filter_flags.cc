@@ -100,4 +100,10 @@ absl::StatusOr<event::v1::EventFilter> FilterFromArgs(const Args& args, bool all
   return filter;
 }
 
+bool ParseAsOf(const Args& args, int64_t* as_of) {
+  *as_of = 0;
+  if (!args.Has("as-of")) return true;
+  return absl::SimpleAtoi(args.GetOr("as-of", ""), as_of) && *as_of >= 1;
+}
+
 }  // namespace lookout::cli

@@ -24,6 +24,10 @@ const std::vector<absl::string_view>& FilterFlagNames();
 absl::StatusOr<lookout::event::v1::EventFilter> FilterFromArgs(const Args& args,
                                                                bool allow_dates = true);
 
+// --as-of SEQ (events get, events list, export): the change sequence to read the past at, into
+// `as_of` (0 without the flag). False when the value is not a whole number of 1 or more.
+bool ParseAsOf(const Args& args, int64_t* as_of);
+
 // `base` plus `extra`.
 std::vector<absl::string_view> WithFlags(std::vector<absl::string_view> base,
                                          const std::vector<absl::string_view>& extra);

@@ -166,6 +166,24 @@ absl::StatusOr<v1::ListEventRevisionsResponse> EventHistory::ListRevisions(
   return response;
 }
 
+absl::StatusOr<v1::CompactEventHistoryResponse> EventHistory::Compact(
+    const v1::CompactEventHistoryRequest& request) {
+  if (!request.has_before_time()) return errors::InvalidField("before_time", "is required");
+  const auto& t = request.before_time();
+  // Timestamp's own range (0001-01-01 to 9999-12-31), nanos 0..999,999,999.
+  if (t.seconds() < -62135596800 || t.seconds() > 253402300799 || t.nanos() < 0 ||
+      t.nanos() > 999999999) {
+    return errors::InvalidField("before_time", "is not a valid timestamp");
+  }
+  LOOKOUT_ASSIGN_OR_RETURN(
+      EventStore::Compaction done,
+      store_->CompactBefore(absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos())));
+  v1::CompactEventHistoryResponse response;
+  response.set_horizon_sequence(done.horizon);
+  response.set_removed(done.removed);
+  return response;
+}
+
 absl::Status EventHistory::CheckAsOf(absl::string_view field, int64_t as_of) {
   if (as_of < 0) return errors::InvalidField(field, "must not be negative");
   LOOKOUT_ASSIGN_OR_RETURN(int64_t head, store_->HeadSequence());

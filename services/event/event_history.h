@@ -46,6 +46,9 @@ class EventHistory {
   absl::StatusOr<v1::ListEventRevisionsResponse> ListRevisions(
       const v1::ListEventRevisionsRequest& request);
 
+  absl::StatusOr<v1::CompactEventHistoryResponse> Compact(
+      const v1::CompactEventHistoryRequest& request);
+
   // FAILED_PRECONDITION naming `field` unless head >= as_of >= the compaction horizon.
   absl::Status CheckAsOf(absl::string_view field, int64_t as_of);
   // The event as it was right after change `as_of` (deleted events too if live then).

@@ -48,6 +48,10 @@ class EventManager {
       const v1::ListEventRevisionsRequest& request) {
     return history_.ListRevisions(request);
   }
+  absl::StatusOr<v1::CompactEventHistoryResponse> CompactHistory(
+      const v1::CompactEventHistoryRequest& request) {
+    return history_.Compact(request);
+  }
 
  private:
   absl::Status CheckActors(const v1::Event& event, const grpc::ServerContext* serving);

@@ -89,6 +89,15 @@ grpc::Status EventServiceImpl::ListEventRevisions(grpc::ServerContext* context,
   });
 }
 
+grpc::Status EventServiceImpl::CompactEventHistory(grpc::ServerContext* context,
+                                                  const v1::CompactEventHistoryRequest* request,
+                                                  v1::CompactEventHistoryResponse* response) {
+  return ServeCall(context, auth_, "CompactEventHistory", [&]() -> absl::Status {
+    LOOKOUT_ASSIGN_OR_RETURN(*response, manager_.CompactHistory(*request));
+    return absl::OkStatus();
+  });
+}
+
 grpc::ServerWriteReactor<v1::WatchEventsResponse>* EventServiceImpl::WatchEvents(
     grpc::CallbackServerContext* context, const v1::WatchEventsRequest* request) {
   return WatchReactor::Start(context, *request, &auth_, &feed_, streams_);

@@ -38,6 +38,9 @@ class EventServiceImpl final
   grpc::Status ListEventRevisions(grpc::ServerContext* context,
                                   const v1::ListEventRevisionsRequest* request,
                                   v1::ListEventRevisionsResponse* response) override;
+  grpc::Status CompactEventHistory(grpc::ServerContext* context,
+                                   const v1::CompactEventHistoryRequest* request,
+                                   v1::CompactEventHistoryResponse* response) override;
   grpc::Status ImportEvents(grpc::ServerContext* context,
                             grpc::ServerReader<v1::ImportEventsRequest>* reader,
                             v1::ImportEventsResponse* response) override;

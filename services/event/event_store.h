@@ -142,8 +142,13 @@ class EventStore {
   // Removes every change that a newer change of the same event made before `cutoff` supersedes
   // (so the newest change of each event stays, and so does the state of every event as of any
   // sequence >= the horizon), and returns the new horizon: the newest sequence recorded before
-  // `cutoff`. As-of reads below the horizon are refused from then on.
-  virtual absl::StatusOr<int64_t> CompactBefore(absl::Time cutoff) = 0;
+  // `cutoff` (never lower than an earlier horizon). As-of reads below it are refused from then
+  // on.
+  struct Compaction {
+    int64_t horizon = 0;
+    int64_t removed = 0;  // changes removed
+  };
+  virtual absl::StatusOr<Compaction> CompactBefore(absl::Time cutoff) = 0;
   // The compaction horizon (0 when the log was never compacted).
   virtual absl::StatusOr<int64_t> HistoryHorizon() = 0;
 

@@ -211,8 +211,9 @@ absl::StatusOr<std::vector<Change>> PostgresEventStore::StatesAsOf(int64_t as_of
   return changes;
 }
 
-absl::StatusOr<int64_t> PostgresEventStore::CompactBefore(absl::Time cutoff) {
-  int64_t horizon = 0;
+absl::StatusOr<EventStore::Compaction> PostgresEventStore::CompactBefore(absl::Time cutoff) {
+  Compaction result;
+  int64_t& horizon = result.horizon;
   LOOKOUT_RETURN_IF_ERROR(pool_->Transaction([&](pg::Session& s) -> absl::Status {
     // Changes above the committed head belong to writers still running; none is touched.
     LOOKOUT_ASSIGN_OR_RETURN(
@@ -224,16 +225,18 @@ absl::StatusOr<int64_t> PostgresEventStore::CompactBefore(absl::Time cutoff) {
     horizon = rows.IsNull(0, 0) ? 0 : rows.Int64(0, 0);
     // As in the SQLite store: a change goes when a newer change of its event at or below the
     // horizon supersedes it.
-    LOOKOUT_RETURN_IF_ERROR(
-        s.Run("DELETE FROM changes c WHERE c.sequence < $1 AND EXISTS (SELECT 1 FROM changes n "
-              "WHERE n.event_id = c.event_id AND n.sequence > c.sequence AND n.sequence <= $1)",
-              pg::Params().Add(horizon)));
+    LOOKOUT_ASSIGN_OR_RETURN(
+        pg::Result removed,
+        s.Exec("DELETE FROM changes c WHERE c.sequence < $1 AND EXISTS (SELECT 1 FROM changes n "
+               "WHERE n.event_id = c.event_id AND n.sequence > c.sequence AND n.sequence <= $1)",
+               pg::Params().Add(horizon)));
+    result.removed = removed.Affected();
     return s.Run(
         "INSERT INTO meta (key, value) VALUES ('history_horizon', $1) "
         "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
         pg::Params().Add(absl::StrCat(horizon)));
   }));
-  return horizon;
+  return result;
 }
 
 absl::StatusOr<int64_t> PostgresEventStore::HistoryHorizon() {

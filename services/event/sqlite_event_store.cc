@@ -532,8 +532,9 @@ absl::StatusOr<std::vector<Change>> SqliteEventStore::StatesAsOf(int64_t as_of) 
   return changes;
 }
 
-absl::StatusOr<int64_t> SqliteEventStore::CompactBefore(absl::Time cutoff) {
-  int64_t horizon = 0;
+absl::StatusOr<EventStore::Compaction> SqliteEventStore::CompactBefore(absl::Time cutoff) {
+  Compaction result;
+  int64_t& horizon = result.horizon;
   const int64_t cutoff_us = absl::ToUnixMicros(cutoff);
   LOOKOUT_RETURN_IF_ERROR(db_->Write([&](SqliteConnection& db) -> absl::Status {
     LOOKOUT_ASSIGN_OR_RETURN(
@@ -552,6 +553,7 @@ absl::StatusOr<int64_t> SqliteEventStore::CompactBefore(absl::Time cutoff) {
                    "n.sequence <= ?1)"));
     remove.Bind(1, horizon);
     LOOKOUT_RETURN_IF_ERROR(remove.Run());
+    result.removed = db.Changes();
     LOOKOUT_ASSIGN_OR_RETURN(
         Statement record,
         db.Prepare("INSERT INTO meta (key, value) VALUES ('history_horizon', ?) "
@@ -559,7 +561,7 @@ absl::StatusOr<int64_t> SqliteEventStore::CompactBefore(absl::Time cutoff) {
     record.Bind(1, absl::StrCat(horizon));
     return record.Run();
   }));
-  return horizon;
+  return result;
 }
 
 absl::StatusOr<int64_t> SqliteEventStore::HistoryHorizon() {

@@ -40,7 +40,7 @@ class SqliteEventStore : public EventStore {
   absl::StatusOr<std::vector<Change>> EventChanges(const std::string& event_id, int64_t before,
                                                    int limit) override;
   absl::StatusOr<std::vector<Change>> StatesAsOf(int64_t as_of) override;
-  absl::StatusOr<int64_t> CompactBefore(absl::Time cutoff) override;
+  absl::StatusOr<Compaction> CompactBefore(absl::Time cutoff) override;
   absl::StatusOr<int64_t> HistoryHorizon() override;
   absl::Status Write(absl::FunctionRef<absl::Status(EventTransaction&)> fn) override;
   // Call before the first Write.

@@ -400,15 +400,21 @@ TEST_P(EventHistoryTest, CompactionKeepsCurrentStatesResumePointsAndLaterAsOfRea
   }
 
   // Changes were made one second apart from `start`: this cuts at about the 80th.
-  auto horizon = store_->CompactBefore(start + absl::Seconds(80) + absl::Milliseconds(500));
-  ASSERT_TRUE(horizon.ok()) << horizon.status();
+  v1::CompactEventHistoryRequest compact;
+  compact.mutable_before_time()->set_seconds(absl::ToUnixSeconds(start) + 80);
+  compact.mutable_before_time()->set_nanos(500000000);
+  auto compacted = manager_->CompactHistory(compact);
+  ASSERT_TRUE(compacted.ok()) << compacted.status();
+  const std::optional<int64_t> horizon = compacted->horizon_sequence();
   EXPECT_GT(*horizon, 40);
   EXPECT_LT(*horizon, head);
   EXPECT_EQ(*store_->HistoryHorizon(), *horizon);
   EXPECT_EQ(Head(), head);
   auto after = Watch(0);
   ASSERT_TRUE(after.ok());
-  EXPECT_LT(after->size(), before->size()) << "nothing was compacted";
+  EXPECT_EQ(static_cast<int64_t>(after->size()),
+            static_cast<int64_t>(before->size()) - compacted->removed());
+  EXPECT_GT(compacted->removed(), 0) << "nothing was compacted";
 
   // Every current state: a replay of the compacted log from 0 ends where the full one did, and
   // the live reads agree.
@@ -451,7 +457,11 @@ TEST_P(EventHistoryTest, CompactionKeepsCurrentStatesResumePointsAndLaterAsOfRea
   // A second compaction at an earlier date keeps the horizon.
   auto again = store_->CompactBefore(start);
   ASSERT_TRUE(again.ok());
-  EXPECT_EQ(*again, *horizon);
+  EXPECT_EQ(again->horizon, *horizon);
+  // A compaction needs a valid time.
+  auto missing = manager_->CompactHistory(v1::CompactEventHistoryRequest());
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(errors::FieldOf(missing.status()), "before_time");
   // History still lists every event, newest first, its newest revision intact.
   for (const auto& [id, state] : final_state.live) {
     v1::ListEventRevisionsRequest request;
