@@ -21,6 +21,7 @@
 #include "services/event/change_feed.h"
 #include "services/event/change_notifier.h"
 #include "services/event/event_history.h"
+#include "services/event/event_importer.h"
 #include "services/event/event_manager.h"
 #include "services/event/event_store_factory.h"
 #include "tests/testing/store_backend.h"
@@ -229,6 +230,30 @@ TEST_P(EventHistoryTest, EveryChangeCarriesItsAuthorReasonRequestAndTimeInTheFee
   EXPECT_EQ((*changes)[1].provenance().time().seconds(), 1700000300);
   EXPECT_EQ((*changes)[2].provenance().reason(), "duplicate of evt_x");
   EXPECT_EQ((*changes)[2].type(), v1::CHANGE_TYPE_DELETED);
+}
+
+TEST_P(EventHistoryTest, AnImportsReasonIsKeptWithEveryRowItWrites) {
+  EventImporter importer(store_.get(), nullptr, nullptr, [this] { return now_; },
+                         /*batch_size=*/2);
+  v1::ImportOptions options;
+  options.set_reason("UCDP GED 24.1 release");
+  EventImporter::Session session = importer.Start(options);
+  for (int i = 0; i < 5; ++i) {
+    Event event = NewEvent(i);
+    event.add_external_ids()->set_scheme("UCDP");
+    event.mutable_external_ids(0)->set_value(absl::StrCat(i));
+    ASSERT_TRUE(session.Add(&event).ok());
+  }
+  auto done = session.Finish();
+  ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_EQ(done->created(), 5);
+  auto changes = Watch(0);
+  ASSERT_TRUE(changes.ok());
+  ASSERT_EQ(changes->size(), 5u);
+  for (const auto& change : *changes) {
+    EXPECT_EQ(change.provenance().reason(), "UCDP GED 24.1 release");
+    EXPECT_EQ(change.provenance().time().seconds(), absl::ToUnixSeconds(now_));
+  }
 }
 
 TEST_P(EventHistoryTest, ABadReasonIsRefusedNamingTheFieldAndNothingIsWritten) {

@@ -195,5 +195,41 @@ TEST_F(GatewayProvenanceTest, ABadReasonIsInvalidArgumentNamingItAndWritesNothin
   EXPECT_TRUE(reader->Finish().ok());
 }
 
+TEST_F(GatewayProvenanceTest, AnImportRecordsTheKeyAndItsReasonAndRefusesABadReason) {
+  auto import = [&](const std::string& reason, const std::string& notes,
+                    event::v1::ImportEventsResponse* response) {
+    auto context = SpoofingContext(keys_->editor);
+    auto writer = stub_->ImportEvents(context.get(), response);
+    event::v1::ImportEventsRequest request;
+    request.mutable_options()->set_reason(reason);
+    *request.mutable_event() = NewEvent(notes);
+    writer->Write(request);
+    writer->WritesDone();
+    return writer->Finish();
+  };
+  event::v1::ImportEventsResponse response;
+  grpc::Status status = import("bad\x1b[31m", "imported badly", &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("options.reason"), std::string::npos)
+      << status.error_message();
+  status = import("weekly ACLED batch", "imported well", &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.created(), 1);
+
+  auto context = KeyContext(keys_->reader);
+  auto reader = stub_->WatchEvents(context.get(), event::v1::WatchEventsRequest());
+  event::v1::WatchEventsResponse change;
+  int imported = 0;
+  while (reader->Read(&change)) {
+    EXPECT_NE(change.event().notes(), "imported badly");
+    if (change.event().notes() != "imported well") continue;
+    ++imported;
+    EXPECT_EQ(change.provenance().principal(), "editor");
+    EXPECT_EQ(change.provenance().reason(), "weekly ACLED batch");
+  }
+  EXPECT_TRUE(reader->Finish().ok());
+  EXPECT_EQ(imported, 1);
+}
+
 }  // namespace
 }  // namespace lookout::gateway
