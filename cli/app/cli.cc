@@ -75,11 +75,11 @@ Flags:
   --batch-size N      accepted for old scripts; no effect (names are resolved as rows arrive)
 )"},
       {"export", R"(Usage: lookout export events [--format csv|jsonl] [filters] [--out FILE]
-                            [--as-of SEQ]
+                            [--as-of SEQ|TIME]
 
 Pages through every matching event, oldest first, to stdout or FILE. JSONL lines carry the
-actors' names, so 'lookout import jsonl' reads them back into any Lookout. --as-of SEQ exports
-the events as they were right after change SEQ (see 'lookout help events').
+actors' names, so 'lookout import jsonl' reads them back into any Lookout. --as-of SEQ|TIME
+exports the events as they were then (see 'lookout help events').
 
 Filters (also for events list and stats):
   --country HTI,KEN  --admin1 NAME  --type battles,protests  --sub-type "Armed clash"
@@ -87,14 +87,15 @@ Filters (also for events list and stats):
   --text WORDS  --bbox MIN_LAT,MIN_LON,MAX_LAT,MAX_LON  --tag TAG
 )"},
       {"events", R"(Usage: lookout events list [filters] [--limit N] [--order-by ORDER]
-                          [--as-of SEQ]
-       lookout events get EVENT_ID [--as-of SEQ]
+                          [--as-of SEQ|TIME]
+       lookout events get EVENT_ID [--as-of SEQ|TIME]
        lookout events history EVENT_ID [--limit N]
 
 --limit defaults to 20 (0 lists all). --order-by: "event_date desc" (default),
 "event_date asc", "fatalities desc". Filters as for 'lookout help export'.
---as-of SEQ shows the events as they were right after change SEQ of the change log (deleted
-events included if they were live then); the history lists each change's sequence.
+--as-of shows the events as they were then, deleted events included if they were live then:
+right after change SEQ of the change log (the history lists each change's sequence), or as of a
+time: YYYY-MM-DD (the end of that day, UTC) or RFC 3339 (2024-05-07T12:00:00Z).
 history: every change of the event, newest first: who (the API key's name), when, what kind of
 change, which fields it changed, and the reason given (--limit 0, the default, lists all).
 )"},

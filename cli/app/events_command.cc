@@ -1,5 +1,5 @@
 // lookout events list [filters] [--limit N] [--order-by ...] [--as-of SEQ]
-//   | events get ID [--as-of SEQ] | events history ID [--limit N]
+//   | events get ID [--as-of SEQ|TIME] | events history ID [--limit N]
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -61,17 +61,13 @@ int List(const CommandContext& context) {
   if (!ParseLimit(context, 20, &limit)) {
     return context.Usage("--limit must be a whole number (0 for all)", "events");
   }
-  int64_t as_of = 0;
-  if (!ParseAsOf(context.args, &as_of)) {
-    return context.Usage("--as-of must be a change sequence number (1 or more)", "events");
-  }
+  event::v1::ListEventsRequest request;
+  if (!SetAsOf(context.args, &request)) return context.Usage(kAsOfUsage, "events");
   absl::StatusOr<event::v1::EventFilter> filter = FilterFromArgs(context.args);
   if (!filter.ok()) return context.Usage(filter.status().message(), "events");
   if (int code = ResolveActorFlag(context, &*filter); code != kExitOk) return code;
 
-  event::v1::ListEventsRequest request;
   *request.mutable_filter() = *filter;
-  request.set_as_of_sequence(as_of);
   request.set_order_by(context.args.GetOr("order-by", ""));
   std::vector<Event> events;
   int64_t total = 0;
@@ -128,11 +124,7 @@ int Get(const CommandContext& context) {
   if (words.size() != 3) return context.Usage("expected 'lookout events get EVENT_ID'", "events");
   event::v1::GetEventRequest request;
   request.set_id(words[2]);
-  int64_t as_of = 0;
-  if (!ParseAsOf(context.args, &as_of)) {
-    return context.Usage("--as-of must be a change sequence number (1 or more)", "events");
-  }
-  request.set_as_of_sequence(as_of);
+  if (!SetAsOf(context.args, &request)) return context.Usage(kAsOfUsage, "events");
   event::v1::GetEventResponse response;
   grpc::Status status = context.client->Unary([&](grpc::ClientContext* call) {
     return context.client->events()->GetEvent(call, request, &response);

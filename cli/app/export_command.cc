@@ -35,8 +35,12 @@ int RunExport(const CommandContext& context) {
        settings.page_size < 1 || settings.page_size > 1000)) {
     return context.Usage("--page-size must be a whole number from 1 to 1000", "export");
   }
-  if (!ParseAsOf(context.args, &settings.as_of_sequence)) {
-    return context.Usage("--as-of must be a change sequence number (1 or more)", "export");
+  {
+    event::v1::ListEventsRequest as_of;
+    if (!SetAsOf(context.args, &as_of)) return context.Usage(kAsOfUsage, "export");
+    settings.as_of_sequence = as_of.as_of_sequence();
+    settings.has_as_of_time = as_of.has_as_of_time();
+    settings.as_of_time = as_of.as_of_time();
   }
   absl::StatusOr<event::v1::EventFilter> filter = FilterFromArgs(context.args);
   if (!filter.ok()) return context.Usage(filter.status().message(), "export");

@@ -204,20 +204,47 @@ absl::Status EventHistory::CheckAsOf(absl::string_view field, int64_t as_of) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<Event> EventHistory::GetAsOf(const std::string& id, int64_t as_of) {
-  LOOKOUT_RETURN_IF_ERROR(ValidateEventId("id", id));
-  LOOKOUT_RETURN_IF_ERROR(CheckAsOf("as_of_sequence", as_of));
-  LOOKOUT_ASSIGN_OR_RETURN(std::vector<Change> changes, store_->EventChanges(id, as_of + 1, 1));
+absl::StatusOr<int64_t> EventHistory::ResolveAsOf(int64_t as_of_sequence,
+                                                  const google::protobuf::Timestamp* as_of_time) {
+  if (as_of_time == nullptr) {
+    LOOKOUT_RETURN_IF_ERROR(CheckAsOf("as_of_sequence", as_of_sequence));
+    return as_of_sequence;
+  }
+  if (as_of_sequence != 0) {
+    return errors::InvalidField("as_of_time", "set as_of_sequence or as_of_time, not both");
+  }
+  if (as_of_time->seconds() < -62135596800 || as_of_time->seconds() > 253402300799 ||
+      as_of_time->nanos() < 0 || as_of_time->nanos() > 999999999) {
+    return errors::InvalidField("as_of_time", "is not a valid timestamp");
+  }
+  LOOKOUT_ASSIGN_OR_RETURN(
+      int64_t sequence, store_->SequenceAt(absl::FromUnixSeconds(as_of_time->seconds()) +
+                                           absl::Nanoseconds(as_of_time->nanos())));
+  LOOKOUT_RETURN_IF_ERROR(CheckAsOf("as_of_time", sequence));
+  return sequence;
+}
+
+absl::StatusOr<Event> EventHistory::GetAsOf(const v1::GetEventRequest& request) {
+  LOOKOUT_RETURN_IF_ERROR(ValidateEventId("id", request.id()));
+  LOOKOUT_ASSIGN_OR_RETURN(
+      int64_t as_of, ResolveAsOf(request.as_of_sequence(),
+                                 request.has_as_of_time() ? &request.as_of_time() : nullptr));
+  // Before the first change nothing existed.
+  if (as_of == 0) return errors::NotFound("event", request.id());
+  LOOKOUT_ASSIGN_OR_RETURN(std::vector<Change> changes,
+                           store_->EventChanges(request.id(), as_of + 1, 1));
   if (changes.empty() || changes.front().type == v1::CHANGE_TYPE_DELETED) {
-    return errors::NotFound("event", id);
+    return errors::NotFound("event", request.id());
   }
   return ParseChange(changes.front());
 }
 
 absl::StatusOr<v1::ListEventsResponse> EventHistory::ListAsOf(const v1::ListEventsRequest& request,
                                                               EventOrder order, int page_size) {
-  const int64_t as_of = request.as_of_sequence();
-  LOOKOUT_RETURN_IF_ERROR(CheckAsOf("as_of_sequence", as_of));
+  LOOKOUT_ASSIGN_OR_RETURN(
+      const int64_t as_of,
+      ResolveAsOf(request.as_of_sequence(),
+                  request.has_as_of_time() ? &request.as_of_time() : nullptr));
   const std::string canonical =
       absl::StrCat(CanonicalQuery(request.filter(), order), "\nas_of:", as_of);
   std::optional<EventCursor> after;
@@ -228,7 +255,10 @@ absl::StatusOr<v1::ListEventsResponse> EventHistory::ListAsOf(const v1::ListEven
   }
   // Every event's state then, filtered and sorted here: a read of the past walks the log up to
   // `as_of` (one row per event), unlike the indexed reads of the present.
-  LOOKOUT_ASSIGN_OR_RETURN(std::vector<Change> states, store_->StatesAsOf(as_of));
+  std::vector<Change> states;
+  if (as_of > 0) {
+    LOOKOUT_ASSIGN_OR_RETURN(states, store_->StatesAsOf(as_of));
+  }
   std::vector<std::pair<EventCursor, Event>> matches;
   for (const Change& change : states) {
     if (change.type == v1::CHANGE_TYPE_DELETED) continue;

@@ -49,15 +49,25 @@ class EventHistory {
   absl::StatusOr<v1::CompactEventHistoryResponse> Compact(
       const v1::CompactEventHistoryRequest& request);
 
-  // FAILED_PRECONDITION naming `field` unless head >= as_of >= the compaction horizon.
-  absl::Status CheckAsOf(absl::string_view field, int64_t as_of);
-  // The event as it was right after change `as_of` (deleted events too if live then).
-  absl::StatusOr<v1::Event> GetAsOf(const std::string& id, int64_t as_of);
-  // ListEvents as it would have answered right after change `as_of`. The filter is validated.
+  // True when a request reads the past (as_of_sequence or as_of_time set).
+  static bool ReadsThePast(int64_t as_of_sequence, bool has_as_of_time) {
+    return as_of_sequence != 0 || has_as_of_time;
+  }
+  // The event as it was right after change as_of_sequence, or the newest change at or before
+  // as_of_time (deleted events too if live then).
+  absl::StatusOr<v1::Event> GetAsOf(const v1::GetEventRequest& request);
+  // ListEvents as it would have answered then. The filter is validated.
   absl::StatusOr<v1::ListEventsResponse> ListAsOf(const v1::ListEventsRequest& request,
                                                   EventOrder order, int page_size);
 
  private:
+  // The sequence a read of the past asks for (0: before any change), after the checks: only one
+  // of the two set, a valid time, at most the head, not below the compaction horizon.
+  absl::StatusOr<int64_t> ResolveAsOf(int64_t as_of_sequence,
+                                      const google::protobuf::Timestamp* as_of_time);
+  // FAILED_PRECONDITION naming `field` unless head >= as_of >= the compaction horizon.
+  absl::Status CheckAsOf(absl::string_view field, int64_t as_of);
+
   EventStore* const store_;
   const PageTokenCodec* const page_tokens_;
 };

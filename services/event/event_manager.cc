@@ -88,8 +88,20 @@ absl::StatusOr<Event> EventManager::Create(const Event& event, const std::string
   return result;
 }
 
+absl::StatusOr<Event> EventManager::Get(const v1::GetEventRequest& request) {
+  if (EventHistory::ReadsThePast(request.as_of_sequence(), request.has_as_of_time())) {
+    return history_.GetAsOf(request);
+  }
+  return Get(request.id());
+}
+
 absl::StatusOr<Event> EventManager::Get(const std::string& id, int64_t as_of_sequence) {
-  if (as_of_sequence != 0) return history_.GetAsOf(id, as_of_sequence);
+  if (as_of_sequence != 0) {
+    v1::GetEventRequest request;
+    request.set_id(id);
+    request.set_as_of_sequence(as_of_sequence);
+    return history_.GetAsOf(request);
+  }
   LOOKOUT_RETURN_IF_ERROR(ValidateEventId("id", id));
   const bool cached = cache_ != nullptr && cache_->enabled();
   if (cached) {
@@ -106,7 +118,9 @@ absl::StatusOr<v1::ListEventsResponse> EventManager::List(const v1::ListEventsRe
   LOOKOUT_RETURN_IF_ERROR(event_filter::ValidateFilter(request.filter()));
   LOOKOUT_ASSIGN_OR_RETURN(int page_size, validation::PageSize(request.page_size()));
   LOOKOUT_ASSIGN_OR_RETURN(EventOrder order, ParseOrderBy(request.order_by()));
-  if (request.as_of_sequence() != 0) return history_.ListAsOf(request, order, page_size);
+  if (EventHistory::ReadsThePast(request.as_of_sequence(), request.has_as_of_time())) {
+    return history_.ListAsOf(request, order, page_size);
+  }
   EventQuery query;
   query.filter = request.filter();
   query.order = order;

@@ -37,6 +37,8 @@ class EventManager {
                                    ChangeAuthor author = {});
   // `as_of_sequence` > 0 reads the event as it was right after that change.
   absl::StatusOr<v1::Event> Get(const std::string& id, int64_t as_of_sequence = 0);
+  // The same with as_of_time too (GetEventRequest).
+  absl::StatusOr<v1::Event> Get(const v1::GetEventRequest& request);
   absl::StatusOr<v1::ListEventsResponse> List(const v1::ListEventsRequest& request);
   // `event` carries the id, the new values and optionally the etag that must match.
   absl::StatusOr<v1::Event> Update(const v1::Event& event,

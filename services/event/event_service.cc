@@ -23,7 +23,7 @@ grpc::Status EventServiceImpl::GetEvent(grpc::ServerContext* context,
                                         const v1::GetEventRequest* request,
                                         v1::GetEventResponse* response) {
   return ServeCall(context, auth_, "GetEvent", [&]() -> absl::Status {
-    LOOKOUT_ASSIGN_OR_RETURN(*response->mutable_event(), manager_.Get(request->id(), request->as_of_sequence()));
+    LOOKOUT_ASSIGN_OR_RETURN(*response->mutable_event(), manager_.Get(*request));
     return absl::OkStatus();
   });
 }

@@ -149,6 +149,9 @@ class EventStore {
     int64_t removed = 0;  // changes removed
   };
   virtual absl::StatusOr<Compaction> CompactBefore(absl::Time cutoff) = 0;
+  // The newest durable change recorded at or before `time` (0 when none). Changes from before
+  // provenance was kept count as made at the epoch. Reads every change's time: no index.
+  virtual absl::StatusOr<int64_t> SequenceAt(absl::Time time) = 0;
   // The compaction horizon (0 when the log was never compacted).
   virtual absl::StatusOr<int64_t> HistoryHorizon() = 0;
 

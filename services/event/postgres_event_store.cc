@@ -239,6 +239,20 @@ absl::StatusOr<EventStore::Compaction> PostgresEventStore::CompactBefore(absl::T
   return result;
 }
 
+absl::StatusOr<int64_t> PostgresEventStore::SequenceAt(absl::Time time) {
+  int64_t sequence = 0;
+  LOOKOUT_RETURN_IF_ERROR(pool_->Run([&](pg::Session& s) -> absl::Status {
+    LOOKOUT_ASSIGN_OR_RETURN(
+        pg::Result rows,
+        s.Exec("SELECT COALESCE(max(c.sequence), 0) FROM changes c, change_head h "
+               "WHERE c.time_us <= $1 AND c.sequence <= h.sequence",
+               pg::Params().Add(absl::ToUnixMicros(time))));
+    sequence = rows.Int64(0, 0);
+    return absl::OkStatus();
+  }));
+  return sequence;
+}
+
 absl::StatusOr<int64_t> PostgresEventStore::HistoryHorizon() {
   int64_t horizon = 0;
   LOOKOUT_RETURN_IF_ERROR(pool_->Run([&](pg::Session& s) -> absl::Status {

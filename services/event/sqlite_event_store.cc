@@ -564,6 +564,22 @@ absl::StatusOr<EventStore::Compaction> SqliteEventStore::CompactBefore(absl::Tim
   return result;
 }
 
+absl::StatusOr<int64_t> SqliteEventStore::SequenceAt(absl::Time time) {
+  int64_t sequence = 0;
+  const int64_t head = durable_head();
+  LOOKOUT_RETURN_IF_ERROR(db_->Read([&](SqliteConnection& db) -> absl::Status {
+    LOOKOUT_ASSIGN_OR_RETURN(
+        Statement s,
+        db.Prepare("SELECT COALESCE(MAX(sequence), 0) FROM changes WHERE time_us <= ? AND "
+                   "sequence <= ?"));
+    s.Bind(1, absl::ToUnixMicros(time)).Bind(2, head);
+    LOOKOUT_ASSIGN_OR_RETURN(bool row, s.Step());
+    sequence = row ? s.Int64(0) : 0;
+    return absl::OkStatus();
+  }));
+  return sequence;
+}
+
 absl::StatusOr<int64_t> SqliteEventStore::HistoryHorizon() {
   int64_t horizon = 0;
   LOOKOUT_RETURN_IF_ERROR(db_->Read([&](SqliteConnection& db) -> absl::Status {

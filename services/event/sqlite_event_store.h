@@ -41,6 +41,7 @@ class SqliteEventStore : public EventStore {
                                                    int limit) override;
   absl::StatusOr<std::vector<Change>> StatesAsOf(int64_t as_of) override;
   absl::StatusOr<Compaction> CompactBefore(absl::Time cutoff) override;
+  absl::StatusOr<int64_t> SequenceAt(absl::Time time) override;
   absl::StatusOr<int64_t> HistoryHorizon() override;
   absl::Status Write(absl::FunctionRef<absl::Status(EventTransaction&)> fn) override;
   // Call before the first Write.

@@ -574,6 +574,15 @@ TEST_F(CliAgainstServicesTest, HistoryShowsEachChangeAndAsOfReadsThePast) {
   EXPECT_THAT(export_then.out, HasSubstr("first account"));
   EXPECT_THAT(export_then.out, ::testing::Not(HasSubstr("corrected account")));
 
+  // A time: before anything was written, nothing; far ahead, the present.
+  CliRun before = Lookout({"events", "list", "--as-of", "2000-01-01"});
+  ASSERT_EQ(before.code, kExitOk) << before.err;
+  EXPECT_EQ(before.out, "No events match.\n");
+  CliRun ahead = Lookout({"events", "get", id, "--as-of", "2099-01-01T00:00:00Z", "-o", "json"});
+  ASSERT_EQ(ahead.code, kExitOk) << ahead.err;
+  EXPECT_THAT(ahead.out, HasSubstr("corrected account"));
+  EXPECT_EQ(Lookout({"events", "list", "--as-of", "yesterday"}).code, kExitUsage);
+
   // Bad values are usage errors; a sequence past the head is the server's FAILED_PRECONDITION.
   EXPECT_EQ(Lookout({"events", "get", id, "--as-of", "0"}).code, kExitUsage);
   EXPECT_EQ(Lookout({"export", "events", "--as-of", "x"}).code, kExitUsage);

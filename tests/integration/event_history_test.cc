@@ -376,6 +376,41 @@ TEST_P(EventHistoryTest, AsOfReadsEqualAReplayOfTheChangeFeedForRandomHistories)
       ExpectAsOfEqualsReplay(change.sequence(), replay);
     }
   }
+  // as_of_time names the newest change made at or before it (one a second here): the same reads.
+  for (size_t i = 0; i < changes->size(); i += 13) {
+    const auto& change = (*changes)[i];
+    v1::GetEventRequest by_time;
+    by_time.set_id(change.event().id());
+    *by_time.mutable_as_of_time() = change.provenance().time();
+    by_time.mutable_as_of_time()->set_nanos(999999999);  // later that second: still this change
+    auto got = manager_->Get(by_time);
+    auto expected = manager_->Get(change.event().id(), change.sequence());
+    ASSERT_EQ(got.status().code(), expected.status().code()) << change.sequence();
+    if (got.ok()) EXPECT_TRUE(MessageDifferencer::Equals(*got, *expected));
+    v1::ListEventsRequest list_by_time, list_by_sequence;
+    *list_by_time.mutable_as_of_time() = by_time.as_of_time();
+    list_by_sequence.set_as_of_sequence(change.sequence());
+    auto listed = manager_->List(list_by_time);
+    ASSERT_TRUE(listed.ok()) << listed.status();
+    EXPECT_EQ(listed->total_size(), manager_->List(list_by_sequence)->total_size());
+  }
+  {
+    // Before the first change nothing existed; both kinds at once are refused.
+    v1::GetEventRequest early;
+    early.set_id(replay.live.begin()->first);
+    early.mutable_as_of_time()->set_seconds(1000);
+    EXPECT_EQ(manager_->Get(early).status().code(), absl::StatusCode::kNotFound);
+    v1::ListEventsRequest list_early;
+    *list_early.mutable_as_of_time() = early.as_of_time();
+    auto none = manager_->List(list_early);
+    ASSERT_TRUE(none.ok()) << none.status();
+    EXPECT_EQ(none->events_size(), 0);
+    EXPECT_EQ(none->total_size(), 0);
+    early.set_as_of_sequence(1);
+    auto both = manager_->Get(early);
+    EXPECT_EQ(both.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(errors::FieldOf(both.status()), "as_of_time");
+  }
   // Past the head, or negative: refused naming the field.
   auto past = manager_->Get(replay.live.begin()->first, Head() + 1);
   EXPECT_EQ(past.status().code(), absl::StatusCode::kFailedPrecondition);
@@ -479,6 +514,11 @@ TEST_P(EventHistoryTest, CompactionKeepsCurrentStatesResumePointsAndLaterAsOfRea
   auto below = manager_->Get(final_state.live.begin()->first, *horizon - 1);
   EXPECT_EQ(below.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(errors::FieldOf(below.status()), "as_of_sequence");
+  v1::ListEventsRequest before_cutoff;
+  before_cutoff.mutable_as_of_time()->set_seconds(absl::ToUnixSeconds(start) + 10);
+  auto refused = manager_->List(before_cutoff);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(errors::FieldOf(refused.status()), "as_of_time");
   // A second compaction at an earlier date keeps the horizon.
   auto again = store_->CompactBefore(start);
   ASSERT_TRUE(again.ok());
