@@ -29,7 +29,7 @@ Usage: lookout [global flags] COMMAND [arguments] [flags]
 Commands:
   import acled|ucdp|gdelt|jsonl FILE...   import events (upsert by external id)
   export events --format csv|jsonl        write every matching event
-  events list|get|history                 query events, their past and who changed them
+  events list|get|history|compact-history query events, their past and who changed them
   actors list|get|resolve                 query and resolve actors
   stats aggregate|trends                  counts by month, type, actor...; period-on-period change
   figures add|list|get|delete|summarize   reported figures (observations)
@@ -70,6 +70,7 @@ gdelt (GDELT 2.0 events export, tab-separated), jsonl (what 'lookout export' wri
 
 Flags:
   --dry-run           validate on the server, write nothing (actors are not created)
+  --reason TEXT       kept with every change the import makes ('lookout events history')
   --repair-ranges     UCDP: widen low/high to include best instead of rejecting the row
   --parallel N        ImportEvents streams at once, 1 to 16 (default 4)
   --batch-size N      accepted for old scripts; no effect (names are resolved as rows arrive)
@@ -98,6 +99,10 @@ right after change SEQ of the change log (the history lists each change's sequen
 time: YYYY-MM-DD (the end of that day, UTC) or RFC 3339 (2024-05-07T12:00:00Z).
 history: every change of the event, newest first: who (the API key's name), when, what kind of
 change, which fields it changed, and the reason given (--limit 0, the default, lists all).
+
+       lookout events compact-history --before DATE|TIME      (an ADMIN key)
+removes the revisions that newer ones made before that date (its start, UTC) or time supersede:
+every event's current state stays, and so does every past state from the horizon it prints on.
 )"},
       {"actors", R"(Usage: lookout actors list [--type T] [--country C] [--query TEXT] [--limit N]
        lookout actors get ACTOR_ID

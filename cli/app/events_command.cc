@@ -229,6 +229,37 @@ int History(const CommandContext& context) {
   return kExitOk;
 }
 
+// lookout events compact-history --before DATE|TIME (ADMIN): CompactEventHistory.
+int CompactHistory(const CommandContext& context) {
+  int exit_code = kExitOk;
+  if (!context.FlagsAllowed({"before"}, "events compact-history", &exit_code)) return exit_code;
+  if (context.args.positional().size() != 2 || !context.args.Has("before")) {
+    return context.Usage("expected 'lookout events compact-history --before DATE|TIME'", "events");
+  }
+  const std::string value = context.args.GetOr("before", "");
+  absl::Time before;
+  std::string error;
+  // A date means its start: revisions made on that day are all kept.
+  if (!absl::ParseTime("%Y-%m-%d", value, absl::UTCTimeZone(), &before, &error) &&
+      !absl::ParseTime(absl::RFC3339_full, value, &before, &error)) {
+    return context.Usage("--before must be a date YYYY-MM-DD or an RFC 3339 time", "events");
+  }
+  event::v1::CompactEventHistoryRequest request;
+  request.mutable_before_time()->set_seconds(absl::ToUnixSeconds(before));
+  event::v1::CompactEventHistoryResponse response;
+  grpc::Status status = context.client->Unary([&](grpc::ClientContext* call) {
+    return context.client->events()->CompactEventHistory(call, request, &response);
+  });
+  if (!status.ok()) return context.FailRpc(status);
+  if (context.output == OutputFormat::kJson) {
+    context.out << ToJson(response) << "\n";
+    return kExitOk;
+  }
+  context.out << "removed " << response.removed() << " superseded revisions; history is complete "
+              << "from change " << response.horizon_sequence() << " on\n";
+  return kExitOk;
+}
+
 }  // namespace
 
 int RunEvents(const CommandContext& context) {
@@ -239,6 +270,7 @@ int RunEvents(const CommandContext& context) {
   if (words[1] == "list") return List(context);
   if (words[1] == "get") return Get(context);
   if (words[1] == "history") return History(context);
+  if (words[1] == "compact-history") return CompactHistory(context);
   return context.Usage(absl::StrCat("unknown subcommand 'events ", words[1], "'"), "events");
 }
 

@@ -534,8 +534,8 @@ TEST_F(CliAgainstServicesTest, HistoryShowsEachChangeAndAsOfReadsThePast) {
   };
   CliRun first = Lookout({"import", "jsonl", WriteFile("v1.jsonl", with_notes("first account"))});
   ASSERT_EQ(first.code, kExitOk) << first.err;
-  CliRun second = Lookout(
-      {"import", "jsonl", WriteFile("v2.jsonl", with_notes("corrected account"))});
+  CliRun second = Lookout({"import", "jsonl", WriteFile("v2.jsonl", with_notes("corrected account")),
+                           "--reason", "source corrected its figures"});
   ASSERT_EQ(second.code, kExitOk) << second.err;
   ASSERT_THAT(second.out, HasSubstr("updated 1")) << second.out;
 
@@ -554,6 +554,7 @@ TEST_F(CliAgainstServicesTest, HistoryShowsEachChangeAndAsOfReadsThePast) {
   EXPECT_THAT(rows[0], HasSubstr("WHY"));
   EXPECT_THAT(rows[1], HasSubstr("updated"));
   EXPECT_THAT(rows[1], HasSubstr("notes"));
+  EXPECT_THAT(rows[1], HasSubstr("source corrected its figures"));
   EXPECT_THAT(rows[1], ::testing::Not(HasSubstr("event_date")));
   EXPECT_THAT(rows[2], HasSubstr("created"));
   CliRun json = Lookout({"events", "history", id, "-o", "json"});
@@ -582,6 +583,17 @@ TEST_F(CliAgainstServicesTest, HistoryShowsEachChangeAndAsOfReadsThePast) {
   ASSERT_EQ(ahead.code, kExitOk) << ahead.err;
   EXPECT_THAT(ahead.out, HasSubstr("corrected account"));
   EXPECT_EQ(Lookout({"events", "list", "--as-of", "yesterday"}).code, kExitUsage);
+
+  // Compaction before the far future leaves the newest revision only, and the present as it is.
+  CliRun compacted = Lookout({"events", "compact-history", "--before", "2099-01-01"});
+  ASSERT_EQ(compacted.code, kExitOk) << compacted.err;
+  EXPECT_THAT(compacted.out, HasSubstr("removed 1 superseded revisions"));
+  CliRun after_compaction = Lookout({"events", "history", id});
+  EXPECT_EQ(std::count(after_compaction.out.begin(), after_compaction.out.end(), '\n'), 2)
+      << after_compaction.out;
+  CliRun still = Lookout({"events", "get", id, "-o", "json"});
+  EXPECT_THAT(still.out, HasSubstr("corrected account"));
+  EXPECT_EQ(Lookout({"events", "compact-history", "--before", "soon"}).code, kExitUsage);
 
   // Bad values are usage errors; a sequence past the head is the server's FAILED_PRECONDITION.
   EXPECT_EQ(Lookout({"events", "get", id, "--as-of", "0"}).code, kExitUsage);
