@@ -149,10 +149,13 @@ absl::StatusOr<v1::ListEventRevisionsResponse> EventHistory::ListRevisions(
     revision->set_sequence(change.sequence);
     revision->set_type(change.type);
     *revision->mutable_provenance() = ProvenanceOf(change.author);
+    // Fetched one past the page: a revision with none after it in the list is the oldest the
+    // log holds, so unless it is the creation, compaction removed the one before.
+    const Event* previous = i + 1 < changes.size() ? &events[i + 1] : nullptr;
+    if (previous == nullptr && change.type != v1::CHANGE_TYPE_CREATED) {
+      revision->set_previous_compacted(true);
+    }
     if (change.type != v1::CHANGE_TYPE_DELETED) {
-      // The revision before, when the log still holds it (compaction may have removed it: the
-      // paths are then those that differ from an empty event, as for a creation).
-      const Event* previous = i + 1 < changes.size() ? &events[i + 1] : nullptr;
       for (std::string& path : ChangedPaths(previous, events[i])) {
         revision->add_changed_paths(std::move(path));
       }

@@ -232,8 +232,10 @@ absl::StatusOr<EventStore::Compaction> PostgresEventStore::CompactBefore(absl::T
                pg::Params().Add(horizon)));
     result.removed = removed.Affected();
     return s.Run(
-        "INSERT INTO meta (key, value) VALUES ('history_horizon', $1) "
-        "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+        // GREATEST: of two compactions at once, the later commit must not lower the horizon
+        // the other one removed revisions up to.
+        "INSERT INTO meta AS m (key, value) VALUES ('history_horizon', $1) "
+        "ON CONFLICT (key) DO UPDATE SET value = GREATEST(m.value::int8, EXCLUDED.value::int8)::text",
         pg::Params().Add(absl::StrCat(horizon)));
   }));
   return result;

@@ -333,6 +333,7 @@ TEST_P(EventHistoryTest, RevisionsListCreateUpdatesAndDeleteNewestFirstWithChang
   EXPECT_EQ(std::find(created_paths.begin(), created_paths.end(), "end_date"),
             created_paths.end());
   for (int i = 0; i + 1 < r.size(); ++i) EXPECT_GT(r[i].sequence(), r[i + 1].sequence());
+  for (const auto& revision : r) EXPECT_FALSE(revision.previous_compacted());
   EXPECT_EQ(r[1].event().event_date(), "2024-02-02");
 
   // A page at a time gives the same revisions, and the diff at a page boundary is the same.
@@ -534,6 +535,11 @@ TEST_P(EventHistoryTest, CompactionKeepsCurrentStatesResumePointsAndLaterAsOfRea
     auto revisions = manager_->ListRevisions(request);
     ASSERT_TRUE(revisions.ok()) << revisions.status();
     ASSERT_GT(revisions->revisions_size(), 0);
+    const auto& oldest = revisions->revisions(revisions->revisions_size() - 1);
+    EXPECT_EQ(oldest.previous_compacted(), oldest.type() != v1::CHANGE_TYPE_CREATED) << id;
+    for (int i = 0; i + 1 < revisions->revisions_size(); ++i) {
+      EXPECT_FALSE(revisions->revisions(i).previous_compacted());
+    }
     if (state.has_value()) {
       EXPECT_TRUE(MessageDifferencer::Equals(revisions->revisions(0).event(), *state));
     }
