@@ -2,7 +2,8 @@
 // keeps working: the full-text index moved to a table that keeps no copy of the notes (version
 // 3), so what version 2 indexed must still be found, and forgotten when the event changes; and
 // the change log gets its identity (version 4); the live events of an existing file are counted
-// per country and day (version 5).
+// per country and day (version 5); changes get their author, request id, reason and time
+// (version 8).
 #include <gtest/gtest.h>
 
 #include <vector>
@@ -198,6 +199,40 @@ TEST(EventStoreMigrationTest, EventsStoredBeforeVersion5AreCountedByCountryAndDa
   ASSERT_TRUE(created.ok()) << created;
   EXPECT_EQ(total({}, ""), 4);
   EXPECT_EQ(total({"HTI"}, "2024-03-05"), 2);
+}
+
+// Version 8 (issue 26): changes written before provenance was kept read back with no author and
+// no time, the event's history finds them through the new index, and new changes carry theirs.
+TEST(EventStoreMigrationTest, ChangesFromBeforeVersion8HaveNoAuthorAndNewOnesHaveTheirs) {
+  testing::TempDir dir;
+  const std::string path = dir.File("event.db");
+  WriteVersion2Database(path);
+  auto store = SqliteEventStore::Open(path);
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ(*(*store)->HistoryHorizon(), 0);
+  absl::Status updated = (*store)->Write([](EventTransaction& tx) -> absl::Status {
+    ChangeAuthor author;
+    author.principal = "editor";
+    author.reason = "retyped";
+    author.time_micros = 1700000000000000;
+    tx.set_author(author);
+    v1::Event event = StoredEvent();
+    event.set_event_type(v1::EVENT_TYPE_RIOTS);
+    return tx.Apply(v1::CHANGE_TYPE_UPDATED, event).status();
+  });
+  ASSERT_TRUE(updated.ok()) << updated;
+  auto changes = (*store)->EventChanges(kId, 0, 10);
+  ASSERT_TRUE(changes.ok()) << changes.status();
+  ASSERT_EQ(changes->size(), 2u);
+  EXPECT_EQ((*changes)[0].sequence, 2);
+  EXPECT_EQ((*changes)[0].author.principal, "editor");
+  EXPECT_EQ((*changes)[0].author.reason, "retyped");
+  EXPECT_EQ((*changes)[0].author.time_micros, 1700000000000000);
+  EXPECT_EQ((*changes)[1].sequence, 1);
+  EXPECT_EQ((*changes)[1].author.principal, "");
+  EXPECT_EQ((*changes)[1].author.time_micros, 0);
+  // As of a time before provenance, the old change counts as made at the epoch.
+  EXPECT_EQ(*(*store)->SequenceAt(absl::FromUnixSeconds(1)), 1);
 }
 
 }  // namespace
