@@ -46,3 +46,9 @@ lookout_test(event_store_contract_test LABEL integration
 lookout_test(event_store_power_cut_test LABEL integration
   SOURCES integration/event_store_power_cut_test.cc testing/power_cut_vfs.cc
   LIBS event_service_lib actor_service_lib)
+
+# History and provenance (issue 26): authors and reasons in the change log, revisions, as-of
+# reads against a replay of the change feed, compaction; on both backends.
+lookout_test(event_history_test LABEL integration
+  SOURCES integration/event_history_test.cc
+  LIBS event_service_lib)

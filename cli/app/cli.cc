@@ -30,7 +30,7 @@ Commands:
   import acled|ucdp|gdelt|jsonl FILE...   import events (upsert by external id)
   export events --format csv|jsonl|acled|ucdp|gdelt
                                           write every matching event
-  events list|get                         query events
+  events list|get|history|compact-history query events, their past and who changed them
   actors list|get|resolve                 query and resolve actors
   stats aggregate|trends                  counts by month, type, actor...; period-on-period change
   figures add|list|get|delete|summarize   reported figures (observations)
@@ -71,18 +71,20 @@ gdelt (GDELT 2.0 events export, tab-separated), jsonl (what 'lookout export' wri
 
 Flags:
   --dry-run           validate on the server, write nothing (actors are not created)
+  --reason TEXT       kept with every change the import makes ('lookout events history')
   --repair-ranges     UCDP: widen low/high to include best instead of rejecting the row
   --parallel N        ImportEvents streams at once, 1 to 16 (default 4)
   --batch-size N      accepted for old scripts; no effect (names are resolved as rows arrive)
 )"},
       {"export", R"(Usage: lookout export events [--format csv|jsonl|acled|ucdp|gdelt] [filters]
-       [--out FILE]
+       [--out FILE] [--as-of SEQ|TIME]
 
 Pages through every matching event, oldest first, to stdout or FILE. JSONL lines carry the
 actors' names, so 'lookout import jsonl' reads them back into any Lookout. acled, ucdp and
 gdelt write that system's own columns in its order (ACLED and UCDP CSV with a header, GDELT
 tab-separated without one): an event imported from it gives its row back, others what a
 mapping gives (UCDP leaves out events that are no organised violence).
+--as-of SEQ|TIME exports the events as they were then (see 'lookout help events').
 
 Filters (also for events list and stats):
   --country HTI,KEN  --admin1 NAME  --type battles,protests  --sub-type "Armed clash"
@@ -96,10 +98,21 @@ Source attributes (events list and export; an event of another source never matc
   UCDP   --conflict-id 4591  --dyad-id 5201
 )"},
       {"events", R"(Usage: lookout events list [filters] [--limit N] [--order-by ORDER]
-       lookout events get EVENT_ID
+                          [--as-of SEQ|TIME]
+       lookout events get EVENT_ID [--as-of SEQ|TIME]
+       lookout events history EVENT_ID [--limit N]
 
 --limit defaults to 20 (0 lists all). --order-by: "event_date desc" (default),
 "event_date asc", "fatalities desc". Filters as for 'lookout help export'.
+--as-of shows the events as they were then, deleted events included if they were live then:
+right after change SEQ of the change log (the history lists each change's sequence), or as of a
+time: YYYY-MM-DD (the end of that day, UTC) or RFC 3339 (2024-05-07T12:00:00Z).
+history: every change of the event, newest first: who (the API key's name), when, what kind of
+change, which fields it changed, and the reason given (--limit 0, the default, lists all).
+
+       lookout events compact-history --before DATE|TIME      (an ADMIN key)
+removes the revisions that newer ones made before that date (its start, UTC) or time supersede:
+every event's current state stays, and so does every past state from the horizon it prints on.
 )"},
       {"actors", R"(Usage: lookout actors list [--type T] [--country C] [--query TEXT] [--limit N]
        lookout actors get ACTOR_ID

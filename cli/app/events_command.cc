@@ -1,9 +1,11 @@
-// lookout events list [filters] [--limit N] [--order-by ...] | events get ID
+// lookout events list [filters] [--limit N] [--order-by ...] [--as-of SEQ]
+//   | events get ID [--as-of SEQ|TIME] | events history ID [--limit N]
 #include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/time.h"
 #include "cli/app/actor_directory.h"
 #include "cli/app/actor_lookup.h"
 #include "cli/app/commands.h"
@@ -55,17 +57,18 @@ void PrintEventsTable(const CommandContext& context, const std::vector<Event>& e
 
 int List(const CommandContext& context) {
   int exit_code = kExitOk;
-  const auto allowed = WithFlags(FilterFlagNames(), {"limit", "order-by"});
+  const auto allowed = WithFlags(FilterFlagNames(), {"limit", "order-by", "as-of"});
   if (!context.FlagsAllowed(allowed, "events list", &exit_code)) return exit_code;
   int64_t limit = 0;
   if (!ParseLimit(context, 20, &limit)) {
     return context.Usage("--limit must be a whole number (0 for all)", "events");
   }
+  event::v1::ListEventsRequest request;
+  if (!SetAsOf(context.args, &request)) return context.Usage(kAsOfUsage, "events");
   absl::StatusOr<event::v1::EventFilter> filter = FilterFromArgs(context.args);
   if (!filter.ok()) return context.Usage(filter.status().message(), "events");
   if (int code = ResolveActorFlag(context, &*filter); code != kExitOk) return code;
 
-  event::v1::ListEventsRequest request;
   *request.mutable_filter() = *filter;
   request.set_order_by(context.args.GetOr("order-by", ""));
   std::vector<Event> events;
@@ -118,11 +121,12 @@ int List(const CommandContext& context) {
 
 int Get(const CommandContext& context) {
   int exit_code = kExitOk;
-  if (!context.FlagsAllowed({}, "events get", &exit_code)) return exit_code;
+  if (!context.FlagsAllowed({"as-of"}, "events get", &exit_code)) return exit_code;
   const auto& words = context.args.positional();
   if (words.size() != 3) return context.Usage("expected 'lookout events get EVENT_ID'", "events");
   event::v1::GetEventRequest request;
   request.set_id(words[2]);
+  if (!SetAsOf(context.args, &request)) return context.Usage(kAsOfUsage, "events");
   event::v1::GetEventResponse response;
   grpc::Status status = context.client->Unary([&](grpc::ClientContext* call) {
     return context.client->events()->GetEvent(call, request, &response);
@@ -149,13 +153,126 @@ int Get(const CommandContext& context) {
   return kExitOk;
 }
 
+std::string ChangeTypeWord(event::v1::ChangeType type) {
+  switch (type) {
+    case event::v1::CHANGE_TYPE_CREATED:
+      return "created";
+    case event::v1::CHANGE_TYPE_UPDATED:
+      return "updated";
+    case event::v1::CHANGE_TYPE_DELETED:
+      return "deleted";
+    default:
+      return "?";
+  }
+}
+
+// lookout events history ID: who changed the event, when, why, and which fields.
+int History(const CommandContext& context) {
+  int exit_code = kExitOk;
+  if (!context.FlagsAllowed({"limit"}, "events history", &exit_code)) return exit_code;
+  const auto& words = context.args.positional();
+  if (words.size() != 3) {
+    return context.Usage("expected 'lookout events history EVENT_ID'", "events");
+  }
+  int64_t limit = 0;
+  if (!ParseLimit(context, 0, &limit)) {
+    return context.Usage("--limit must be a whole number (0 for all)", "events");
+  }
+  event::v1::ListEventRevisionsRequest request;
+  request.set_id(words[2]);
+  std::vector<event::v1::EventRevision> revisions;
+  for (;;) {
+    const int64_t wanted = limit == 0 ? 1000 : std::min<int64_t>(1000, limit - revisions.size());
+    request.set_page_size(static_cast<int32_t>(wanted));
+    event::v1::ListEventRevisionsResponse response;
+    grpc::Status status = context.client->Unary([&](grpc::ClientContext* call) {
+      return context.client->events()->ListEventRevisions(call, request, &response);
+    });
+    if (!status.ok()) return context.FailRpc(status);
+    for (const auto& revision : response.revisions()) revisions.push_back(revision);
+    if (response.next_page_token().empty() ||
+        (limit > 0 && static_cast<int64_t>(revisions.size()) >= limit)) {
+      break;
+    }
+    request.set_page_token(response.next_page_token());
+  }
+  if (context.output == OutputFormat::kJson) {
+    event::v1::ListEventRevisionsResponse all;
+    for (const auto& revision : revisions) *all.add_revisions() = revision;
+    context.out << ToJson(all) << "\n";
+    return kExitOk;
+  }
+  const std::vector<std::string> header = {"SEQUENCE", "WHEN", "WHO", "CHANGE", "FIELDS", "WHY"};
+  auto row = [](const event::v1::EventRevision& revision) {
+    const auto& p = revision.provenance();
+    std::string when;
+    if (p.has_time()) {
+      when = absl::FormatTime("%Y-%m-%d %H:%M:%S UTC",
+                              absl::FromUnixSeconds(p.time().seconds()), absl::UTCTimeZone());
+    }
+    return std::vector<std::string>{absl::StrCat(revision.sequence()), when, p.principal(),
+                                    ChangeTypeWord(revision.type()),
+                                    absl::StrJoin(revision.changed_paths(), ","), p.reason()};
+  };
+  if (context.output == OutputFormat::kCsv) {
+    context.out << CsvLine(header) << "\n";
+    for (const auto& revision : revisions) context.out << CsvLine(row(revision)) << "\n";
+    return kExitOk;
+  }
+  Table table(header);
+  table.AlignRight({0});
+  for (const auto& revision : revisions) {
+    std::vector<std::string> cells = row(revision);
+    cells[4] = Ellipsize(cells[4], 40);
+    cells[5] = Ellipsize(cells[5], 60);
+    table.AddRow(cells);
+  }
+  table.Print(context.out);
+  return kExitOk;
+}
+
+// lookout events compact-history --before DATE|TIME (ADMIN): CompactEventHistory.
+int CompactHistory(const CommandContext& context) {
+  int exit_code = kExitOk;
+  if (!context.FlagsAllowed({"before"}, "events compact-history", &exit_code)) return exit_code;
+  if (context.args.positional().size() != 2 || !context.args.Has("before")) {
+    return context.Usage("expected 'lookout events compact-history --before DATE|TIME'", "events");
+  }
+  const std::string value = context.args.GetOr("before", "");
+  absl::Time before;
+  std::string error;
+  // A date means its start: revisions made on that day are all kept.
+  if (!absl::ParseTime("%Y-%m-%d", value, absl::UTCTimeZone(), &before, &error) &&
+      !absl::ParseTime(absl::RFC3339_full, value, &before, &error)) {
+    return context.Usage("--before must be a date YYYY-MM-DD or an RFC 3339 time", "events");
+  }
+  event::v1::CompactEventHistoryRequest request;
+  request.mutable_before_time()->set_seconds(absl::ToUnixSeconds(before));
+  event::v1::CompactEventHistoryResponse response;
+  grpc::Status status = context.client->Unary([&](grpc::ClientContext* call) {
+    return context.client->events()->CompactEventHistory(call, request, &response);
+  });
+  if (!status.ok()) return context.FailRpc(status);
+  if (context.output == OutputFormat::kJson) {
+    context.out << ToJson(response) << "\n";
+    return kExitOk;
+  }
+  context.out << "removed " << response.removed() << " superseded revisions; history is complete "
+              << "from change " << response.horizon_sequence() << " on\n";
+  return kExitOk;
+}
+
 }  // namespace
 
 int RunEvents(const CommandContext& context) {
   const auto& words = context.args.positional();
-  if (words.size() < 2) return context.Usage("expected 'events list' or 'events get'", "events");
+  if (words.size() < 2) {
+    return context.Usage("expected 'events list', 'events get' or 'events history'", "events");
+  }
   if (words[1] == "list") return List(context);
   if (words[1] == "get") return Get(context);
+  if (words[1] == "history") return History(context);
+  if (words[1] == "compact-history") return CompactHistory(context);
   return context.Usage(absl::StrCat("unknown subcommand 'events ", words[1], "'"), "events");
 }
 

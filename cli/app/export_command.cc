@@ -1,4 +1,5 @@
 // lookout export events --format csv|jsonl|acled|ucdp|gdelt [filters] [--out FILE] [--page-size N]
+// [--as-of SEQ]
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -16,7 +17,7 @@ namespace lookout::cli {
 
 int RunExport(const CommandContext& context) {
   int exit_code = kExitOk;
-  const auto allowed = WithFlags(FilterFlagNames(), {"format", "out", "page-size"});
+  const auto allowed = WithFlags(FilterFlagNames(), {"format", "out", "page-size", "as-of"});
   if (!context.FlagsAllowed(allowed, "export", &exit_code)) return exit_code;
   const auto& words = context.args.positional();
   if (words.size() != 2 || words[1] != "events") {
@@ -42,6 +43,13 @@ int RunExport(const CommandContext& context) {
       (!absl::SimpleAtoi(context.args.GetOr("page-size", ""), &settings.page_size) ||
        settings.page_size < 1 || settings.page_size > 1000)) {
     return context.Usage("--page-size must be a whole number from 1 to 1000", "export");
+  }
+  {
+    event::v1::ListEventsRequest as_of;
+    if (!SetAsOf(context.args, &as_of)) return context.Usage(kAsOfUsage, "export");
+    settings.as_of_sequence = as_of.as_of_sequence();
+    settings.has_as_of_time = as_of.has_as_of_time();
+    settings.as_of_time = as_of.as_of_time();
   }
   absl::StatusOr<event::v1::EventFilter> filter = FilterFromArgs(context.args);
   if (!filter.ok()) return context.Usage(filter.status().message(), "export");

@@ -32,6 +32,8 @@ absl::Status Exporter::Export(const event::v1::EventFilter& filter,
   *request.mutable_filter() = filter;
   request.set_page_size(settings_.page_size);
   request.set_order_by("event_date asc");
+  request.set_as_of_sequence(settings_.as_of_sequence);
+  if (settings_.has_as_of_time) *request.mutable_as_of_time() = settings_.as_of_time;
   for (;;) {
     event::v1::ListEventsResponse response;
     grpc::Status status = client_->Unary([&](grpc::ClientContext* context) {

@@ -10,6 +10,7 @@
 #include "cli/app/actor_directory.h"
 #include "cli/app/api_client.h"
 #include "cli/app/progress.h"
+#include "google/protobuf/timestamp.pb.h"
 #include "lookout/event/v1/event.pb.h"
 
 namespace lookout::cli {
@@ -20,6 +21,11 @@ enum class ExportFormat { kCsv, kJsonl, kAcled, kUcdp, kGdelt };
 struct ExportSettings {
   ExportFormat format = ExportFormat::kJsonl;
   int page_size = 500;
+  // Export the events as they were then (ListEventsRequest's as_of_sequence and as_of_time);
+  // neither set means now.
+  int64_t as_of_sequence = 0;
+  google::protobuf::Timestamp as_of_time;
+  bool has_as_of_time = false;
 };
 
 class Exporter {

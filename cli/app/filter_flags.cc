@@ -187,4 +187,24 @@ absl::StatusOr<event::v1::EventFilter> FilterFromArgs(const Args& args, bool all
   return filter;
 }
 
+bool ParseAsOf(const Args& args, int64_t* sequence, std::optional<absl::Time>* time) {
+  *sequence = 0;
+  time->reset();
+  if (!args.Has("as-of")) return true;
+  const std::string value = args.GetOr("as-of", "");
+  if (absl::SimpleAtoi(value, sequence)) return *sequence >= 1;
+  *sequence = 0;
+  absl::Time parsed;
+  std::string error;
+  if (absl::ParseTime("%Y-%m-%d", value, absl::UTCTimeZone(), &parsed, &error)) {
+    *time = parsed + absl::Hours(24) - absl::Nanoseconds(1);  // the end of that day
+    return true;
+  }
+  if (absl::ParseTime(absl::RFC3339_full, value, &parsed, &error)) {
+    *time = parsed;
+    return true;
+  }
+  return false;
+}
+
 }  // namespace lookout::cli

@@ -20,7 +20,8 @@ namespace lookout::cli {
 namespace {
 
 // --batch-size is accepted for the scripts that pass it; names are resolved as rows arrive now.
-constexpr absl::string_view kFlags[] = {"dry-run", "repair-ranges", "parallel", "batch-size"};
+constexpr absl::string_view kFlags[] = {"dry-run", "repair-ranges", "parallel", "batch-size",
+                                        "reason"};
 constexpr int kMaxParallel = 16;
 
 std::string Summary(absl::string_view label, const ImportTally& tally, bool dry_run) {
@@ -51,6 +52,7 @@ int RunImport(const CommandContext& context) {
 
   ImportSettings settings;
   settings.dry_run = context.args.Flag("dry-run");
+  settings.reason = context.args.GetOr("reason", "");
   settings.reader.repair_ranges = context.args.Flag("repair-ranges");
   if (context.args.Has("parallel")) {
     if (!absl::SimpleAtoi(context.args.GetOr("parallel", ""), &settings.parallel) ||

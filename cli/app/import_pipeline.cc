@@ -221,6 +221,7 @@ class PipelineRun {
     if (*stream == nullptr) {
       *stream =
           std::make_unique<ImportStream>(client_, settings_.dry_run, settings_.stream_timeout);
+      (*stream)->set_reason(settings_.reason);
       absl::MutexLock lock(&mu_);
       open_streams_.insert(stream->get());
       if (stop_) (*stream)->Cancel();

@@ -42,6 +42,8 @@ struct ImportSettings {
   absl::Duration idle_close = absl::Seconds(1);
   // Validate on the server and write nothing (actors are looked up, not created).
   bool dry_run = false;
+  // Kept with every change the import makes (ImportOptions.reason).
+  std::string reason;
   ReaderOptions reader;
   // Deadline of each ImportEvents stream.
   absl::Duration stream_timeout = absl::Hours(6);

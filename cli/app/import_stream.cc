@@ -33,6 +33,7 @@ void ImportStream::Add(lookout::event::v1::Event event, int64_t seq) {
   if (requests_.empty()) {
     request.mutable_options()->set_upsert_by_external_id(true);
     request.mutable_options()->set_dry_run(dry_run_);
+    request.mutable_options()->set_reason(reason_);
   }
   if (writable_) writable_ = writer_->Write(request);  // when false, Finish() says why
   requests_.push_back(std::move(request));

@@ -25,6 +25,9 @@ class ImportStream {
   // Opens the stream. `client` must outlive it.
   ImportStream(ApiClient* client, bool dry_run, absl::Duration timeout);
 
+  // The reason sent with the stream's options (before the first Add).
+  void set_reason(std::string reason) { reason_ = std::move(reason); }
+
   // Writes `event` as the next row; `seq` is the row's place in the import.
   void Add(lookout::event::v1::Event event, int64_t seq);
 
@@ -50,6 +53,7 @@ class ImportStream {
   ApiClient* client_;
   const bool dry_run_;
   const absl::Duration timeout_;
+  std::string reason_;
   absl::Mutex mu_;  // Cancel against Open, which replaces the context
   std::unique_ptr<grpc::ClientContext> context_ ABSL_GUARDED_BY(mu_);
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;

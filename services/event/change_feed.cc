@@ -9,6 +9,7 @@
 #include "common/validation.h"
 #include "event_filter/event_validation.h"
 #include "event_filter/matcher.h"
+#include "services/event/event_history.h"
 #include "google/protobuf/unknown_field_set.h"
 
 namespace lookout::event {
@@ -88,6 +89,10 @@ absl::Status ChangeFeed::CheckAfterEtag(const v1::WatchEventsRequest& request) {
   // passes the caller's sequence again; but every write draws a new etag, so the change there is
   // not the one the caller received.
   if (changes.empty() || changes.front().sequence != at) {
+    // Compaction removed the change there (a newer change of its event supersedes it): the
+    // position is still a valid place to resume from, with nothing to compare.
+    LOOKOUT_ASSIGN_OR_RETURN(const int64_t horizon, store_->HistoryHorizon());
+    if (at <= horizon) return absl::OkStatus();
     return errors::ChangeLogReplaced(
         "after_etag", absl::StrCat("the change log \"", store_->change_log_id(),
                                    "\" has no change at sequence ", at, " (restored)"));
@@ -136,6 +141,7 @@ absl::StatusOr<ChangeFeed::Batch> ChangeFeed::ReadBatch(const v1::WatchEventsReq
     // The stream's first message names the log, so a consumer learns which one its sequences
     // belong to.
     if (!position->log_id_sent) message.set_change_log_id(store_->change_log_id());
+    *message.mutable_provenance() = ProvenanceOf(change.author);
     if (pass_through) {
       *message.GetReflection()->MutableUnknownFields(&message)->AddLengthDelimited(
           v1::WatchEventsResponse::kEventFieldNumber) = std::move(change.event_bytes);

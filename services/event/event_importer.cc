@@ -8,6 +8,7 @@
 #include "common/metrics.h"
 #include "common/status_macros.h"
 #include "event_filter/event_validation.h"
+#include "services/event/event_history.h"
 #include "services/event/event_model.h"
 
 namespace lookout::event {
@@ -127,8 +128,11 @@ absl::Status EventImporter::Session::Flush() {
     batch_external_ids.insert(batch_external_ids.end(), row.payload.external_ids().begin(),
                               row.payload.external_ids().end());
   }
+  ChangeAuthor author = AuthorOf(serving_, options_.reason());
+  author.time_micros = absl::ToUnixMicros(now);
   auto write_batch = [&](EventTransaction& tx) -> absl::Status {
     // The store may run this more than once: every attempt starts afresh.
+    tx.set_author(author);
     LOOKOUT_RETURN_IF_ERROR(tx.PrefetchExternalIds(batch_external_ids));
     write_errors.assign(batch.size(), absl::OkStatus());
     outcomes.assign(batch.size(), Outcome::kRejected);

@@ -38,7 +38,14 @@ EventManager::EventManager(EventStore* store, ActorChecker* actors, EventCache* 
       actors_(actors),
       cache_(cache),
       clock_(std::move(clock)),
-      page_tokens_(store->page_token_secret()) {}
+      page_tokens_(store->page_token_secret()),
+      history_(store, &page_tokens_) {}
+
+absl::Status EventManager::PrepareAuthor(ChangeAuthor* author) {
+  LOOKOUT_RETURN_IF_ERROR(ValidateReason("reason", author->reason));
+  author->time_micros = absl::ToUnixMicros(clock_());
+  return absl::OkStatus();
+}
 
 absl::Status EventManager::CheckActors(const Event& event, const grpc::ServerContext* serving) {
   if (event.participants().empty()) return absl::OkStatus();
@@ -47,8 +54,9 @@ absl::Status EventManager::CheckActors(const Event& event, const grpc::ServerCon
 }
 
 absl::StatusOr<Event> EventManager::Create(const Event& event, const std::string& request_id,
-                                           const grpc::ServerContext* serving) {
+                                           const grpc::ServerContext* serving, ChangeAuthor author) {
   LOOKOUT_RETURN_IF_ERROR(validation::CheckRequestId(request_id));
+  LOOKOUT_RETURN_IF_ERROR(PrepareAuthor(&author));
   Event payload = event;
   ClearOutputOnlyFields(&payload);
   LOOKOUT_RETURN_IF_ERROR(event_filter::ValidateEvent(payload));
@@ -64,6 +72,7 @@ absl::StatusOr<Event> EventManager::Create(const Event& event, const std::string
   StampNew(clock_(), &created);
   Event result;
   LOOKOUT_RETURN_IF_ERROR(store_->Write([&](EventTransaction& tx) -> absl::Status {
+    tx.set_author(author);
     if (!request_id.empty()) {
       // Checked again inside the transaction: two concurrent retries must not both create.
       LOOKOUT_ASSIGN_OR_RETURN(std::optional<RequestRecord> record, tx.FindRequest(request_id));
@@ -79,7 +88,20 @@ absl::StatusOr<Event> EventManager::Create(const Event& event, const std::string
   return result;
 }
 
-absl::StatusOr<Event> EventManager::Get(const std::string& id) {
+absl::StatusOr<Event> EventManager::Get(const v1::GetEventRequest& request) {
+  if (EventHistory::ReadsThePast(request.as_of_sequence(), request.has_as_of_time())) {
+    return history_.GetAsOf(request);
+  }
+  return Get(request.id());
+}
+
+absl::StatusOr<Event> EventManager::Get(const std::string& id, int64_t as_of_sequence) {
+  if (as_of_sequence != 0) {
+    v1::GetEventRequest request;
+    request.set_id(id);
+    request.set_as_of_sequence(as_of_sequence);
+    return history_.GetAsOf(request);
+  }
   LOOKOUT_RETURN_IF_ERROR(ValidateEventId("id", id));
   const bool cached = cache_ != nullptr && cache_->enabled();
   if (cached) {
@@ -96,6 +118,9 @@ absl::StatusOr<v1::ListEventsResponse> EventManager::List(const v1::ListEventsRe
   LOOKOUT_RETURN_IF_ERROR(event_filter::ValidateFilter(request.filter()));
   LOOKOUT_ASSIGN_OR_RETURN(int page_size, validation::PageSize(request.page_size()));
   LOOKOUT_ASSIGN_OR_RETURN(EventOrder order, ParseOrderBy(request.order_by()));
+  if (EventHistory::ReadsThePast(request.as_of_sequence(), request.has_as_of_time())) {
+    return history_.ListAsOf(request, order, page_size);
+  }
   EventQuery query;
   query.filter = request.filter();
   query.order = order;
@@ -118,8 +143,10 @@ absl::StatusOr<v1::ListEventsResponse> EventManager::List(const v1::ListEventsRe
 
 absl::StatusOr<Event> EventManager::Update(const Event& event,
                                            const google::protobuf::FieldMask& update_mask,
-                                           const grpc::ServerContext* serving) {
+                                           const grpc::ServerContext* serving,
+                                           ChangeAuthor author) {
   LOOKOUT_RETURN_IF_ERROR(ValidateEventId("event.id", event.id()));
+  LOOKOUT_RETURN_IF_ERROR(PrepareAuthor(&author));
   LOOKOUT_RETURN_IF_ERROR(ValidateUpdateMask(update_mask));
   const std::string& id = event.id();
   const std::string& expected_etag = event.etag();
@@ -150,6 +177,7 @@ absl::StatusOr<Event> EventManager::Update(const Event& event,
   LOOKOUT_RETURN_IF_ERROR(store_->Write([&](EventTransaction& tx) -> absl::Status {
     // Merged again on the latest state, so a write that slipped in since the read above is
     // neither lost nor a reason to fail (unless the client pinned an etag).
+    tx.set_author(author);
     LOOKOUT_ASSIGN_OR_RETURN(std::optional<Event> latest, tx.GetLive(id));
     LOOKOUT_ASSIGN_OR_RETURN(Event merged, merge(latest));
     StampUpdate(clock_(), &merged);
@@ -160,11 +188,14 @@ absl::StatusOr<Event> EventManager::Update(const Event& event,
   return result;
 }
 
-absl::Status EventManager::Delete(const std::string& id, const std::string& etag) {
+absl::Status EventManager::Delete(const std::string& id, const std::string& etag,
+                                  ChangeAuthor author) {
   LOOKOUT_RETURN_IF_ERROR(ValidateEventId("id", id));
+  LOOKOUT_RETURN_IF_ERROR(PrepareAuthor(&author));
   LOOKOUT_RETURN_IF_ERROR(
       validation::CheckText("etag", etag, validation::kMaxIdLength, /*required=*/false));
   LOOKOUT_RETURN_IF_ERROR(store_->Write([&](EventTransaction& tx) -> absl::Status {
+    tx.set_author(author);
     LOOKOUT_ASSIGN_OR_RETURN(std::optional<Event> current, tx.GetLive(id));
     if (!current.has_value()) return errors::NotFound("event", id);
     if (!etag.empty() && etag != current->etag()) return errors::EtagMismatch("event", id);

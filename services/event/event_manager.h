@@ -20,6 +20,7 @@
 #include "lookout/event/v1/event_service.pb.h"
 #include "services/event/actor_checker.h"
 #include "services/event/event_cache.h"
+#include "services/event/event_history.h"
 #include "services/event/event_store.h"
 
 namespace lookout::event {
@@ -30,24 +31,41 @@ class EventManager {
   EventManager(EventStore* store, ActorChecker* actors, EventCache* cache,
                std::function<absl::Time()> clock = absl::Now);
 
+  // `author` is recorded with the change (its reason is validated, its time set here).
   absl::StatusOr<v1::Event> Create(const v1::Event& event, const std::string& request_id,
-                                   const grpc::ServerContext* serving = nullptr);
-  absl::StatusOr<v1::Event> Get(const std::string& id);
+                                   const grpc::ServerContext* serving = nullptr,
+                                   ChangeAuthor author = {});
+  // `as_of_sequence` > 0 reads the event as it was right after that change.
+  absl::StatusOr<v1::Event> Get(const std::string& id, int64_t as_of_sequence = 0);
+  // The same with as_of_time too (GetEventRequest).
+  absl::StatusOr<v1::Event> Get(const v1::GetEventRequest& request);
   absl::StatusOr<v1::ListEventsResponse> List(const v1::ListEventsRequest& request);
   // `event` carries the id, the new values and optionally the etag that must match.
   absl::StatusOr<v1::Event> Update(const v1::Event& event,
                                    const google::protobuf::FieldMask& update_mask,
-                                   const grpc::ServerContext* serving = nullptr);
-  absl::Status Delete(const std::string& id, const std::string& etag);
+                                   const grpc::ServerContext* serving = nullptr,
+                                   ChangeAuthor author = {});
+  absl::Status Delete(const std::string& id, const std::string& etag, ChangeAuthor author = {});
+  absl::StatusOr<v1::ListEventRevisionsResponse> ListRevisions(
+      const v1::ListEventRevisionsRequest& request) {
+    return history_.ListRevisions(request);
+  }
+  absl::StatusOr<v1::CompactEventHistoryResponse> CompactHistory(
+      const v1::CompactEventHistoryRequest& request) {
+    return history_.Compact(request);
+  }
 
  private:
   absl::Status CheckActors(const v1::Event& event, const grpc::ServerContext* serving);
+  // Validates the reason and stamps the time.
+  absl::Status PrepareAuthor(ChangeAuthor* author);
 
   EventStore* const store_;
   ActorChecker* const actors_;
   EventCache* const cache_;
   const std::function<absl::Time()> clock_;
   const PageTokenCodec page_tokens_;
+  EventHistory history_;
 };
 
 }  // namespace lookout::event

@@ -218,6 +218,18 @@ CREATE TRIGGER events_count_update_new AFTER UPDATE OF country, event_day, end_d
     ON CONFLICT (country, event_day, end_day) DO UPDATE SET live = live + 1;
 END;
 )sql"},
+      // Provenance (issue 26): who made each change (the gateway's principal), the call's request
+      // id, the caller's reason and when, kept with the change; an index of each event's changes
+      // for its history and as-of reads; and the compaction horizon (see CompactBefore).
+      // Numbered 8: 6 and 7 are taken by parallel work, and migrations need not be contiguous.
+      {8, R"sql(
+ALTER TABLE changes ADD COLUMN principal TEXT NOT NULL DEFAULT '';
+ALTER TABLE changes ADD COLUMN request_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE changes ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE changes ADD COLUMN time_us INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX changes_by_event ON changes(event_id, sequence);
+INSERT OR IGNORE INTO meta (key, value) VALUES ('history_horizon', '0');
+)sql"},
   };
   return *migrations;
 }

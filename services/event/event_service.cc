@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "common/status_macros.h"
+#include "services/event/event_history.h"
 #include "services/event/watch_reactor.h"
 
 namespace lookout::event {
@@ -12,7 +13,8 @@ grpc::Status EventServiceImpl::CreateEvent(grpc::ServerContext* context,
                                            v1::CreateEventResponse* response) {
   return ServeCall(context, auth_, "CreateEvent", [&]() -> absl::Status {
     LOOKOUT_ASSIGN_OR_RETURN(*response->mutable_event(),
-                             manager_.Create(request->event(), request->request_id(), context));
+                             manager_.Create(request->event(), request->request_id(), context,
+                                             AuthorOf(context, request->reason())));
     return absl::OkStatus();
   });
 }
@@ -21,7 +23,7 @@ grpc::Status EventServiceImpl::GetEvent(grpc::ServerContext* context,
                                         const v1::GetEventRequest* request,
                                         v1::GetEventResponse* response) {
   return ServeCall(context, auth_, "GetEvent", [&]() -> absl::Status {
-    LOOKOUT_ASSIGN_OR_RETURN(*response->mutable_event(), manager_.Get(request->id()));
+    LOOKOUT_ASSIGN_OR_RETURN(*response->mutable_event(), manager_.Get(*request));
     return absl::OkStatus();
   });
 }
@@ -40,7 +42,8 @@ grpc::Status EventServiceImpl::UpdateEvent(grpc::ServerContext* context,
                                            v1::UpdateEventResponse* response) {
   return ServeCall(context, auth_, "UpdateEvent", [&]() -> absl::Status {
     LOOKOUT_ASSIGN_OR_RETURN(*response->mutable_event(),
-                             manager_.Update(request->event(), request->update_mask(), context));
+                             manager_.Update(request->event(), request->update_mask(), context,
+                                             AuthorOf(context, request->reason())));
     return absl::OkStatus();
   });
 }
@@ -49,7 +52,10 @@ grpc::Status EventServiceImpl::DeleteEvent(grpc::ServerContext* context,
                                            const v1::DeleteEventRequest* request,
                                            v1::DeleteEventResponse* /*response*/) {
   return ServeCall(context, auth_, "DeleteEvent",
-                   [&] { return manager_.Delete(request->id(), request->etag()); });
+                   [&] {
+                     return manager_.Delete(request->id(), request->etag(),
+                                            AuthorOf(context, request->reason()));
+                   });
 }
 
 grpc::Status EventServiceImpl::ImportEvents(grpc::ServerContext* context,
@@ -61,6 +67,7 @@ grpc::Status EventServiceImpl::ImportEvents(grpc::ServerContext* context,
     while (reader->Read(&message)) {
       // Options count on the first message only, which may carry no row.
       if (!session.has_value()) {
+        LOOKOUT_RETURN_IF_ERROR(ValidateReason("options.reason", message.options().reason()));
         session.emplace(importer_.Start(message.options(), context));
         if (!message.has_event()) continue;
       }
@@ -69,6 +76,24 @@ grpc::Status EventServiceImpl::ImportEvents(grpc::ServerContext* context,
     if (context->IsCancelled()) return absl::CancelledError("the client cancelled the import");
     if (!session.has_value()) session.emplace(importer_.Start({}, context));
     LOOKOUT_ASSIGN_OR_RETURN(*response, session->Finish());
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status EventServiceImpl::ListEventRevisions(grpc::ServerContext* context,
+                                                 const v1::ListEventRevisionsRequest* request,
+                                                 v1::ListEventRevisionsResponse* response) {
+  return ServeCall(context, auth_, "ListEventRevisions", [&]() -> absl::Status {
+    LOOKOUT_ASSIGN_OR_RETURN(*response, manager_.ListRevisions(*request));
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status EventServiceImpl::CompactEventHistory(grpc::ServerContext* context,
+                                                  const v1::CompactEventHistoryRequest* request,
+                                                  v1::CompactEventHistoryResponse* response) {
+  return ServeCall(context, auth_, "CompactEventHistory", [&]() -> absl::Status {
+    LOOKOUT_ASSIGN_OR_RETURN(*response, manager_.CompactHistory(*request));
     return absl::OkStatus();
   });
 }

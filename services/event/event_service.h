@@ -35,6 +35,12 @@ class EventServiceImpl final
                            v1::UpdateEventResponse* response) override;
   grpc::Status DeleteEvent(grpc::ServerContext* context, const v1::DeleteEventRequest* request,
                            v1::DeleteEventResponse* response) override;
+  grpc::Status ListEventRevisions(grpc::ServerContext* context,
+                                  const v1::ListEventRevisionsRequest* request,
+                                  v1::ListEventRevisionsResponse* response) override;
+  grpc::Status CompactEventHistory(grpc::ServerContext* context,
+                                   const v1::CompactEventHistoryRequest* request,
+                                   v1::CompactEventHistoryResponse* response) override;
   grpc::Status ImportEvents(grpc::ServerContext* context,
                             grpc::ServerReader<v1::ImportEventsRequest>* reader,
                             v1::ImportEventsResponse* response) override;

@@ -12,11 +12,13 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "lookout/event/v1/event.pb.h"
 
 namespace lookout::event {
@@ -46,6 +48,15 @@ struct EventPage {
   int64_t total_size = 0;
 };
 
+// Who made a change, when and why: kept with the change in the log (see ChangeProvenance in
+// event_service.proto).
+struct ChangeAuthor {
+  std::string principal;
+  std::string request_id;
+  std::string reason;
+  int64_t time_micros = 0;  // since the Unix epoch; 0 for changes older than provenance
+};
+
 struct Change {
   int64_t sequence = 0;
   lookout::event::v1::ChangeType type = lookout::event::v1::CHANGE_TYPE_UNSPECIFIED;
@@ -53,6 +64,7 @@ struct Change {
   // lookout.event.v1.Event. Parsed only by readers that look inside it, so a stream of the whole
   // log (a stats rebuild) passes it through without decoding and re-encoding a million events.
   std::string event_bytes;
+  ChangeAuthor author;
 };
 
 // The first result of a CreateEvent with a request_id.
@@ -93,6 +105,13 @@ class EventTransaction {
   virtual absl::Status Isolated(absl::FunctionRef<absl::Status()> fn) = 0;
   // Runs `fn` and undoes all its writes whatever it returns (a dry run), returning its status.
   virtual absl::Status Rehearse(absl::FunctionRef<absl::Status()> fn) = 0;
+
+  // The author recorded with every change Apply appends from now on.
+  void set_author(ChangeAuthor author) { author_ = std::move(author); }
+  const ChangeAuthor& author() const { return author_; }
+
+ private:
+  ChangeAuthor author_;
 };
 
 class EventStore {
@@ -113,6 +132,28 @@ class EventStore {
   // The sequence of the newest durable change (0 when there is none). ChangesAfter serves
   // nothing past it.
   virtual absl::StatusOr<int64_t> HeadSequence() = 0;
+
+  // The durable changes of one event with sequence < before (0: no bound), newest first, at
+  // most `limit`. The history and as-of reads are built on it.
+  virtual absl::StatusOr<std::vector<Change>> EventChanges(const std::string& event_id,
+                                                           int64_t before, int limit) = 0;
+  // For every event, its newest change with sequence <= as_of (as-of lists), in no order.
+  virtual absl::StatusOr<std::vector<Change>> StatesAsOf(int64_t as_of) = 0;
+  // Removes every change that a newer change of the same event made before `cutoff` supersedes
+  // (so the newest change of each event stays, and so does the state of every event as of any
+  // sequence >= the horizon), and returns the new horizon: the newest sequence recorded before
+  // `cutoff` (never lower than an earlier horizon). As-of reads below it are refused from then
+  // on.
+  struct Compaction {
+    int64_t horizon = 0;
+    int64_t removed = 0;  // changes removed
+  };
+  virtual absl::StatusOr<Compaction> CompactBefore(absl::Time cutoff) = 0;
+  // The newest durable change recorded at or before `time` (0 when none). Changes from before
+  // provenance was kept count as made at the epoch. Reads every change's time: no index.
+  virtual absl::StatusOr<int64_t> SequenceAt(absl::Time time) = 0;
+  // The compaction horizon (0 when the log was never compacted).
+  virtual absl::StatusOr<int64_t> HistoryHorizon() = 0;
 
   // Runs `fn` in one durable transaction. When `fn` fails nothing it wrote is kept. Returns
   // once the commit is durable and the commit listener has seen the new head.

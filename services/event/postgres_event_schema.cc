@@ -199,6 +199,17 @@ BEGIN
 END
 $fn$;
 )sql"},
+      // Provenance (issue 26), as SQLite's migration 8: who, which request, why and when for
+      // each change, an index of each event's changes, and the compaction horizon. Numbered 5:
+      // 3 and 4 are taken by parallel work.
+      {5, R"sql(
+ALTER TABLE changes ADD COLUMN principal text NOT NULL DEFAULT '',
+  ADD COLUMN request_id text NOT NULL DEFAULT '',
+  ADD COLUMN reason text NOT NULL DEFAULT '',
+  ADD COLUMN time_us int8 NOT NULL DEFAULT 0;
+CREATE INDEX changes_by_event ON changes (event_id, sequence);
+INSERT INTO meta (key, value) VALUES ('history_horizon', '0') ON CONFLICT DO NOTHING;
+)sql"},
   };
   return *migrations;
 }

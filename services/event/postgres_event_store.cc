@@ -27,6 +27,24 @@ using ::lookout::event::v1::Event;
 
 constexpr char kLiveEventSql[] = "SELECT event FROM events WHERE id = $1 AND NOT deleted";
 constexpr char kHeadSql[] = "SELECT sequence FROM change_head";
+// The columns AppendChanges reads, of the change log aliased c.
+constexpr char kChangeColumns[] =
+    "c.sequence, c.type, c.event, c.principal, c.request_id, c.reason, c.time_us";
+
+void AppendChanges(const pg::Result& rows, std::vector<Change>* changes) {
+  changes->reserve(changes->size() + rows.rows());
+  for (int i = 0; i < rows.rows(); ++i) {
+    Change change;
+    change.sequence = rows.Int64(i, 0);
+    change.type = static_cast<ChangeType>(rows.Int64(i, 1));
+    change.event_bytes = rows.Bytes(i, 2);
+    change.author.principal = rows.Bytes(i, 3);
+    change.author.request_id = rows.Bytes(i, 4);
+    change.author.reason = rows.Bytes(i, 5);
+    change.author.time_micros = rows.Int64(i, 6);
+    changes->push_back(std::move(change));
+  }
+}
 // Most writes one transaction carries, as in the SQLite store's groups.
 constexpr size_t kMaxGroupSize = 256;
 // Times one write is run again after losing a race to another replica inside its group.
@@ -148,21 +166,104 @@ absl::StatusOr<std::vector<Change>> PostgresEventStore::ChangesAfter(int64_t aft
     // has no hole a later commit could fill.
     LOOKOUT_ASSIGN_OR_RETURN(
         pg::Result rows,
-        s.Exec("SELECT c.sequence, c.type, c.event FROM changes c, change_head h WHERE "
-               "c.sequence > $1 AND c.sequence <= LEAST($2, h.sequence) ORDER BY c.sequence "
-               "LIMIT $3",
+        s.Exec(absl::StrCat("SELECT ", kChangeColumns,
+                            " FROM changes c, change_head h WHERE c.sequence > $1 AND "
+                            "c.sequence <= LEAST($2, h.sequence) ORDER BY c.sequence LIMIT $3"),
                pg::Params().Add(after).Add(up_to).Add(static_cast<int64_t>(limit))));
-    changes.reserve(rows.rows());
-    for (int i = 0; i < rows.rows(); ++i) {
-      Change change;
-      change.sequence = rows.Int64(i, 0);
-      change.type = static_cast<ChangeType>(rows.Int64(i, 1));
-      change.event_bytes = rows.Bytes(i, 2);
-      changes.push_back(std::move(change));
-    }
+    AppendChanges(rows, &changes);
     return absl::OkStatus();
   }));
   return changes;
+}
+
+absl::StatusOr<std::vector<Change>> PostgresEventStore::EventChanges(const std::string& event_id,
+                                                                     int64_t before, int limit) {
+  std::vector<Change> changes;
+  LOOKOUT_RETURN_IF_ERROR(pool_->Run([&](pg::Session& s) -> absl::Status {
+    LOOKOUT_ASSIGN_OR_RETURN(
+        pg::Result rows,
+        s.Exec(absl::StrCat("SELECT ", kChangeColumns,
+                            " FROM changes c, change_head h WHERE c.event_id = $1 AND "
+                            "c.sequence < $2 AND c.sequence <= h.sequence "
+                            "ORDER BY c.sequence DESC LIMIT $3"),
+               pg::Params()
+                   .Add(event_id)
+                   .Add(before > 0 ? before : INT64_MAX)
+                   .Add(static_cast<int64_t>(limit))));
+    AppendChanges(rows, &changes);
+    return absl::OkStatus();
+  }));
+  return changes;
+}
+
+absl::StatusOr<std::vector<Change>> PostgresEventStore::StatesAsOf(int64_t as_of) {
+  std::vector<Change> changes;
+  LOOKOUT_RETURN_IF_ERROR(pool_->Run([&](pg::Session& s) -> absl::Status {
+    LOOKOUT_ASSIGN_OR_RETURN(
+        pg::Result rows,
+        s.Exec(absl::StrCat("SELECT DISTINCT ON (c.event_id) ", kChangeColumns,
+                            " FROM changes c, change_head h WHERE c.sequence <= LEAST($1, "
+                            "h.sequence) ORDER BY c.event_id, c.sequence DESC"),
+               pg::Params().Add(as_of)));
+    AppendChanges(rows, &changes);
+    return absl::OkStatus();
+  }));
+  return changes;
+}
+
+absl::StatusOr<EventStore::Compaction> PostgresEventStore::CompactBefore(absl::Time cutoff) {
+  Compaction result;
+  int64_t& horizon = result.horizon;
+  LOOKOUT_RETURN_IF_ERROR(pool_->Transaction([&](pg::Session& s) -> absl::Status {
+    // Changes above the committed head belong to writers still running; none is touched.
+    LOOKOUT_ASSIGN_OR_RETURN(
+        pg::Result rows,
+        s.Exec("SELECT GREATEST(COALESCE((SELECT max(c.sequence) FROM changes c, change_head h "
+               "WHERE c.time_us < $1 AND c.sequence <= h.sequence), 0), (SELECT value::int8 FROM "
+               "meta WHERE key = 'history_horizon'))",
+               pg::Params().Add(absl::ToUnixMicros(cutoff))));
+    horizon = rows.IsNull(0, 0) ? 0 : rows.Int64(0, 0);
+    // As in the SQLite store: a change goes when a newer change of its event at or below the
+    // horizon supersedes it.
+    LOOKOUT_ASSIGN_OR_RETURN(
+        pg::Result removed,
+        s.Exec("DELETE FROM changes c WHERE c.sequence < $1 AND EXISTS (SELECT 1 FROM changes n "
+               "WHERE n.event_id = c.event_id AND n.sequence > c.sequence AND n.sequence <= $1)",
+               pg::Params().Add(horizon)));
+    result.removed = removed.Affected();
+    return s.Run(
+        // GREATEST: of two compactions at once, the later commit must not lower the horizon
+        // the other one removed revisions up to.
+        "INSERT INTO meta AS m (key, value) VALUES ('history_horizon', $1) "
+        "ON CONFLICT (key) DO UPDATE SET value = GREATEST(m.value::int8, EXCLUDED.value::int8)::text",
+        pg::Params().Add(absl::StrCat(horizon)));
+  }));
+  return result;
+}
+
+absl::StatusOr<int64_t> PostgresEventStore::SequenceAt(absl::Time time) {
+  int64_t sequence = 0;
+  LOOKOUT_RETURN_IF_ERROR(pool_->Run([&](pg::Session& s) -> absl::Status {
+    LOOKOUT_ASSIGN_OR_RETURN(
+        pg::Result rows,
+        s.Exec("SELECT COALESCE(max(c.sequence), 0) FROM changes c, change_head h "
+               "WHERE c.time_us <= $1 AND c.sequence <= h.sequence",
+               pg::Params().Add(absl::ToUnixMicros(time))));
+    sequence = rows.Int64(0, 0);
+    return absl::OkStatus();
+  }));
+  return sequence;
+}
+
+absl::StatusOr<int64_t> PostgresEventStore::HistoryHorizon() {
+  int64_t horizon = 0;
+  LOOKOUT_RETURN_IF_ERROR(pool_->Run([&](pg::Session& s) -> absl::Status {
+    LOOKOUT_ASSIGN_OR_RETURN(
+        pg::Result rows, s.Exec("SELECT value::int8 FROM meta WHERE key = 'history_horizon'"));
+    if (rows.rows() > 0) horizon = rows.Int64(0, 0);
+    return absl::OkStatus();
+  }));
+  return horizon;
 }
 
 absl::StatusOr<int64_t> PostgresEventStore::HeadSequence() {

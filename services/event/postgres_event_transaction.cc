@@ -221,7 +221,7 @@ absl::StatusOr<Event> PostgresEventTransaction::Apply(ChangeType type, Event eve
   TrackOwners(stored.has_value() ? &*stored : nullptr,
               type == v1::CHANGE_TYPE_DELETED ? nullptr : &event);
   changes_.push_back(
-      GatheredChange{head_ + 1, event.id(), static_cast<int64_t>(type), std::move(blob)});
+      GatheredChange{head_ + 1, event.id(), static_cast<int64_t>(type), std::move(blob), author()});
   ++head_;
   return event;
 }
@@ -416,22 +416,31 @@ absl::Status PostgresEventTransaction::Flush(std::optional<Mark> until) {
     LOOKOUT_RETURN_IF_ERROR(InsertSourceAttributeRows(s_, written));
   }
   if (changes > 0) {
-    pg::ArrayLiteral sequence, event_id, type, blob;
+    pg::ArrayLiteral sequence, event_id, type, blob, principal, request_id, reason, time_us;
     for (size_t i = 0; i < changes; ++i) {
       const GatheredChange& c = changes_[i];
       sequence.Int(c.sequence);
       event_id.Text(c.event_id);
       type.Int(c.type);
       blob.Bytes(c.blob);
+      principal.Text(c.author.principal);
+      request_id.Text(c.author.request_id);
+      reason.Text(c.author.reason);
+      time_us.Int(c.author.time_micros);
     }
     LOOKOUT_RETURN_IF_ERROR(s_.Run(
-        "INSERT INTO changes (sequence, event_id, type, event) SELECT * FROM unnest($1::int8[], "
-        "$2::text[], $3::int8[], $4::bytea[])",
+        "INSERT INTO changes (sequence, event_id, type, event, principal, request_id, reason, "
+        "time_us) SELECT * FROM unnest($1::int8[], $2::text[], $3::int8[], $4::bytea[], "
+        "$5::text[], $6::text[], $7::text[], $8::int8[])",
         pg::Params()
             .AddLiteral(std::move(sequence).Finish())
             .AddLiteral(std::move(event_id).Finish())
             .AddLiteral(std::move(type).Finish())
-            .AddLiteral(std::move(blob).Finish())));
+            .AddLiteral(std::move(blob).Finish())
+            .AddLiteral(std::move(principal).Finish())
+            .AddLiteral(std::move(request_id).Finish())
+            .AddLiteral(std::move(reason).Finish())
+            .AddLiteral(std::move(time_us).Finish())));
   }
   if (requests > 0) {
     pg::ArrayLiteral request_id, payload_hash, event_id, result;

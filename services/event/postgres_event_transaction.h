@@ -70,6 +70,7 @@ class PostgresEventTransaction : public EventTransaction {
     std::string event_id;
     int64_t type = 0;
     std::string blob;
+    ChangeAuthor author;
   };
   struct GatheredRequest {
     std::string request_id;

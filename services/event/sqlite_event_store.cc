@@ -40,9 +40,29 @@ constexpr char kRemoveExternalIdRowSql[] =
     "DELETE FROM event_external_ids WHERE scheme = ? AND value = ? AND event_id = ?";
 constexpr char kRemoveSourceAttributesSql[] = "DELETE FROM event_source_attributes WHERE pk = ?";
 constexpr char kChangesAfterSql[] =
-    "SELECT sequence, type, event FROM changes WHERE sequence > ? AND sequence <= ? "
-    "ORDER BY sequence LIMIT ?";
+    "SELECT sequence, type, event, principal, request_id, reason, time_us FROM changes "
+    "WHERE sequence > ? AND sequence <= ? ORDER BY sequence LIMIT ?";
+constexpr char kEventChangesSql[] =
+    "SELECT sequence, type, event, principal, request_id, reason, time_us FROM changes "
+    "WHERE event_id = ? AND sequence < ? AND sequence <= ? ORDER BY sequence DESC LIMIT ?";
+constexpr char kStatesAsOfSql[] =
+    "SELECT c.sequence, c.type, c.event, c.principal, c.request_id, c.reason, c.time_us "
+    "FROM changes c JOIN (SELECT MAX(sequence) AS newest FROM changes WHERE sequence <= ? "
+    "GROUP BY event_id) n ON c.sequence = n.newest";
 constexpr char kNewestChangeSql[] = "SELECT COALESCE(MAX(sequence), 0) FROM changes";
+
+// A change from the columns kChangesAfterSql and its siblings select.
+Change ChangeOfRow(Statement& s) {
+  Change change;
+  change.sequence = s.Int64(0);
+  change.type = static_cast<ChangeType>(s.Int64(1));
+  change.event_bytes = std::string(s.Blob(2));
+  change.author.principal = s.Text(3);
+  change.author.request_id = s.Text(4);
+  change.author.reason = s.Text(5);
+  change.author.time_micros = s.Int64(6);
+  return change;
+}
 
 absl::StatusOr<Event> ParseEvent(const std::string& blob) {
   Event event;
@@ -137,9 +157,12 @@ class SqliteEventTransaction : public EventTransaction {
 
     LOOKOUT_ASSIGN_OR_RETURN(
         Statement change,
-        db_.Prepare("INSERT INTO changes (sequence, event_id, type, event) VALUES (?, ?, ?, ?)"));
+        db_.Prepare("INSERT INTO changes (sequence, event_id, type, event, principal, request_id, "
+                    "reason, time_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
     change.Bind(1, sequence).Bind(2, event.id()).Bind(3, static_cast<int64_t>(type));
     change.BindBlob(4, blob);
+    change.Bind(5, author().principal).Bind(6, author().request_id).Bind(7, author().reason);
+    change.Bind(8, author().time_micros);
     LOOKOUT_RETURN_IF_ERROR(change.Run());
     head_ = sequence;
     return event;
@@ -356,6 +379,7 @@ std::vector<std::pair<std::string, std::string>> SqliteEventStore::Queries() {
       {"RemoveExternalIdRow", kRemoveExternalIdRowSql},
       {"RemoveSourceAttributes", kRemoveSourceAttributesSql},
       {"ChangesAfter", kChangesAfterSql},
+      {"EventChanges", kEventChangesSql},
       {"NewestChange", kNewestChangeSql},
   };
 }
@@ -511,14 +535,102 @@ absl::StatusOr<std::vector<Change>> SqliteEventStore::ChangesAfter(int64_t after
     while (true) {
       LOOKOUT_ASSIGN_OR_RETURN(bool row, s.Step());
       if (!row) return absl::OkStatus();
-      Change change;
-      change.sequence = s.Int64(0);
-      change.type = static_cast<ChangeType>(s.Int64(1));
-      change.event_bytes = std::string(s.Blob(2));
-      changes.push_back(std::move(change));
+      changes.push_back(ChangeOfRow(s));
     }
   }));
   return changes;
+}
+
+absl::StatusOr<std::vector<Change>> SqliteEventStore::EventChanges(const std::string& event_id,
+                                                                   int64_t before, int limit) {
+  std::vector<Change> changes;
+  const int64_t head = durable_head();
+  LOOKOUT_RETURN_IF_ERROR(db_->Read([&](SqliteConnection& db) -> absl::Status {
+    LOOKOUT_ASSIGN_OR_RETURN(Statement s, db.Prepare(kEventChangesSql));
+    s.Bind(1, event_id).Bind(2, before > 0 ? before : INT64_MAX).Bind(3, head);
+    s.Bind(4, static_cast<int64_t>(limit));
+    while (true) {
+      LOOKOUT_ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) return absl::OkStatus();
+      changes.push_back(ChangeOfRow(s));
+    }
+  }));
+  return changes;
+}
+
+absl::StatusOr<std::vector<Change>> SqliteEventStore::StatesAsOf(int64_t as_of) {
+  std::vector<Change> changes;
+  as_of = std::min(as_of, durable_head());
+  LOOKOUT_RETURN_IF_ERROR(db_->Read([&](SqliteConnection& db) -> absl::Status {
+    LOOKOUT_ASSIGN_OR_RETURN(Statement s, db.Prepare(kStatesAsOfSql));
+    s.Bind(1, as_of);
+    while (true) {
+      LOOKOUT_ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) return absl::OkStatus();
+      changes.push_back(ChangeOfRow(s));
+    }
+  }));
+  return changes;
+}
+
+absl::StatusOr<EventStore::Compaction> SqliteEventStore::CompactBefore(absl::Time cutoff) {
+  Compaction result;
+  int64_t& horizon = result.horizon;
+  const int64_t cutoff_us = absl::ToUnixMicros(cutoff);
+  LOOKOUT_RETURN_IF_ERROR(db_->Write([&](SqliteConnection& db) -> absl::Status {
+    LOOKOUT_ASSIGN_OR_RETURN(
+        Statement newest,
+        db.Prepare("SELECT MAX(COALESCE((SELECT MAX(sequence) FROM changes WHERE time_us < ?), 0), "
+                   "CAST((SELECT value FROM meta WHERE key = 'history_horizon') AS INTEGER))"));
+    newest.Bind(1, cutoff_us);
+    LOOKOUT_ASSIGN_OR_RETURN(bool row, newest.Step());
+    horizon = row ? newest.Int64(0) : 0;
+    // A change goes when a newer change of its event at or below the horizon supersedes it: the
+    // state of every event as of any sequence >= horizon is still the newest change up to it.
+    LOOKOUT_ASSIGN_OR_RETURN(
+        Statement remove,
+        db.Prepare("DELETE FROM changes WHERE sequence < ?1 AND EXISTS (SELECT 1 FROM changes n "
+                   "WHERE n.event_id = changes.event_id AND n.sequence > changes.sequence AND "
+                   "n.sequence <= ?1)"));
+    remove.Bind(1, horizon);
+    LOOKOUT_RETURN_IF_ERROR(remove.Run());
+    result.removed = db.Changes();
+    LOOKOUT_ASSIGN_OR_RETURN(
+        Statement record,
+        db.Prepare("INSERT INTO meta (key, value) VALUES ('history_horizon', ?) "
+                   "ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
+    record.Bind(1, absl::StrCat(horizon));
+    return record.Run();
+  }));
+  return result;
+}
+
+absl::StatusOr<int64_t> SqliteEventStore::SequenceAt(absl::Time time) {
+  int64_t sequence = 0;
+  const int64_t head = durable_head();
+  LOOKOUT_RETURN_IF_ERROR(db_->Read([&](SqliteConnection& db) -> absl::Status {
+    LOOKOUT_ASSIGN_OR_RETURN(
+        Statement s,
+        db.Prepare("SELECT COALESCE(MAX(sequence), 0) FROM changes WHERE time_us <= ? AND "
+                   "sequence <= ?"));
+    s.Bind(1, absl::ToUnixMicros(time)).Bind(2, head);
+    LOOKOUT_ASSIGN_OR_RETURN(bool row, s.Step());
+    sequence = row ? s.Int64(0) : 0;
+    return absl::OkStatus();
+  }));
+  return sequence;
+}
+
+absl::StatusOr<int64_t> SqliteEventStore::HistoryHorizon() {
+  int64_t horizon = 0;
+  LOOKOUT_RETURN_IF_ERROR(db_->Read([&](SqliteConnection& db) -> absl::Status {
+    LOOKOUT_ASSIGN_OR_RETURN(
+        Statement s, db.Prepare("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'history_horizon'"));
+    LOOKOUT_ASSIGN_OR_RETURN(bool row, s.Step());
+    horizon = row ? s.Int64(0) : 0;
+    return absl::OkStatus();
+  }));
+  return horizon;
 }
 
 absl::StatusOr<int64_t> SqliteEventStore::HeadSequence() { return durable_head(); }

@@ -37,6 +37,12 @@ class SqliteEventStore : public EventStore {
   absl::StatusOr<std::vector<Change>> ChangesAfter(int64_t after, int64_t up_to,
                                                    int limit) override;
   absl::StatusOr<int64_t> HeadSequence() override;
+  absl::StatusOr<std::vector<Change>> EventChanges(const std::string& event_id, int64_t before,
+                                                   int limit) override;
+  absl::StatusOr<std::vector<Change>> StatesAsOf(int64_t as_of) override;
+  absl::StatusOr<Compaction> CompactBefore(absl::Time cutoff) override;
+  absl::StatusOr<int64_t> SequenceAt(absl::Time time) override;
+  absl::StatusOr<int64_t> HistoryHorizon() override;
   absl::Status Write(absl::FunctionRef<absl::Status(EventTransaction&)> fn) override;
   // Call before the first Write.
   void SetCommitListener(std::function<void(int64_t head)> listener) override;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "cli/app/actor_resolver.h"
@@ -586,6 +587,85 @@ TEST_F(CliAgainstServicesTest, CsvExportHasOneStableHeaderAndARowPerEvent) {
   EXPECT_THAT(lines[1], HasSubstr(",Attack,,,,Windward Passage (centroid),"));
   EXPECT_THAT(lines[1], ::testing::EndsWith(
                             ",Atlantic Ocean,North Atlantic Ocean,Caribbean Sea,Windward Passage"));
+}
+
+// Issue 26: an upsert that changes an event shows in its history (what changed), and --as-of
+// on events get, events list and export reads the event as it was before.
+TEST_F(CliAgainstServicesTest, HistoryShowsEachChangeAndAsOfReadsThePast) {
+  const std::string row =
+      R"({"event":{"eventDate":"2024-01-01","eventType":"EVENT_TYPE_RIOTS","subEventType":"Violent demonstration","location":{"countryCode":"HTI"},"notes":"NOTES","externalIds":[{"scheme":"T","value":"1"}]}})";
+  auto with_notes = [&](const std::string& notes) {
+    return absl::StrReplaceAll(row, {{"NOTES", notes}}) + "\n";
+  };
+  CliRun first = Lookout({"import", "jsonl", WriteFile("v1.jsonl", with_notes("first account"))});
+  ASSERT_EQ(first.code, kExitOk) << first.err;
+  CliRun second = Lookout({"import", "jsonl", WriteFile("v2.jsonl", with_notes("corrected account")),
+                           "--reason", "source corrected its figures"});
+  ASSERT_EQ(second.code, kExitOk) << second.err;
+  ASSERT_THAT(second.out, HasSubstr("updated 1")) << second.out;
+
+  CliRun listed = Lookout({"events", "list", "-o", "csv"});
+  const std::vector<std::string> lines = absl::StrSplit(listed.out, '\n');
+  ASSERT_GE(lines.size(), 2u) << listed.out;
+  const std::string id = std::vector<std::string>(absl::StrSplit(lines[1], ','))[0];
+  ASSERT_EQ(id.substr(0, 4), "evt_") << listed.out;
+
+  CliRun history = Lookout({"events", "history", id});
+  ASSERT_EQ(history.code, kExitOk) << history.err;
+  const std::vector<std::string> rows = absl::StrSplit(history.out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(rows.size(), 3u) << history.out;  // header, updated, created
+  EXPECT_THAT(rows[0], HasSubstr("SEQUENCE"));
+  EXPECT_THAT(rows[0], HasSubstr("WHO"));
+  EXPECT_THAT(rows[0], HasSubstr("WHY"));
+  EXPECT_THAT(rows[1], HasSubstr("updated"));
+  EXPECT_THAT(rows[1], HasSubstr("notes"));
+  EXPECT_THAT(rows[1], HasSubstr("source corrected its figures"));
+  EXPECT_THAT(rows[1], ::testing::Not(HasSubstr("event_date")));
+  EXPECT_THAT(rows[2], HasSubstr("created"));
+  CliRun json = Lookout({"events", "history", id, "-o", "json"});
+  ASSERT_EQ(json.code, kExitOk) << json.err;
+  EXPECT_THAT(json.out, HasSubstr("\"changedPaths\""));
+
+  // The creation was change 1 of this fresh log: as of then, the first account.
+  CliRun then = Lookout({"events", "get", id, "--as-of", "1", "-o", "json"});
+  ASSERT_EQ(then.code, kExitOk) << then.err;
+  EXPECT_THAT(then.out, HasSubstr("first account"));
+  CliRun now = Lookout({"events", "get", id, "-o", "json"});
+  EXPECT_THAT(now.out, HasSubstr("corrected account"));
+  CliRun list_then = Lookout({"events", "list", "--as-of", "1", "-o", "csv"});
+  ASSERT_EQ(list_then.code, kExitOk) << list_then.err;
+  EXPECT_THAT(list_then.out, HasSubstr("first account"));
+  CliRun export_then = Lookout({"export", "events", "--as-of", "1"});
+  ASSERT_EQ(export_then.code, kExitOk) << export_then.err;
+  EXPECT_THAT(export_then.out, HasSubstr("first account"));
+  EXPECT_THAT(export_then.out, ::testing::Not(HasSubstr("corrected account")));
+
+  // A time: before anything was written, nothing; far ahead, the present.
+  CliRun before = Lookout({"events", "list", "--as-of", "2000-01-01"});
+  ASSERT_EQ(before.code, kExitOk) << before.err;
+  EXPECT_EQ(before.out, "No events match.\n");
+  CliRun ahead = Lookout({"events", "get", id, "--as-of", "2099-01-01T00:00:00Z", "-o", "json"});
+  ASSERT_EQ(ahead.code, kExitOk) << ahead.err;
+  EXPECT_THAT(ahead.out, HasSubstr("corrected account"));
+  EXPECT_EQ(Lookout({"events", "list", "--as-of", "yesterday"}).code, kExitUsage);
+
+  // Compaction before the far future leaves the newest revision only, and the present as it is.
+  CliRun compacted = Lookout({"events", "compact-history", "--before", "2099-01-01"});
+  ASSERT_EQ(compacted.code, kExitOk) << compacted.err;
+  EXPECT_THAT(compacted.out, HasSubstr("removed 1 superseded revisions"));
+  CliRun after_compaction = Lookout({"events", "history", id});
+  EXPECT_EQ(std::count(after_compaction.out.begin(), after_compaction.out.end(), '\n'), 2)
+      << after_compaction.out;
+  CliRun still = Lookout({"events", "get", id, "-o", "json"});
+  EXPECT_THAT(still.out, HasSubstr("corrected account"));
+  EXPECT_EQ(Lookout({"events", "compact-history", "--before", "soon"}).code, kExitUsage);
+
+  // Bad values are usage errors; a sequence past the head is the server's FAILED_PRECONDITION.
+  EXPECT_EQ(Lookout({"events", "get", id, "--as-of", "0"}).code, kExitUsage);
+  EXPECT_EQ(Lookout({"export", "events", "--as-of", "x"}).code, kExitUsage);
+  CliRun future = Lookout({"events", "get", id, "--as-of", "99"});
+  EXPECT_NE(future.code, kExitOk);
+  EXPECT_THAT(future.err, HasSubstr("as_of_sequence"));
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 // (version 6), where events written before have no row and a later one with attributes does;
 // events at sea get columns of their own (version 7), which leave the events already stored
 // as they were.
+// changes get their author, request id, reason and time (version 8).
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -327,6 +328,38 @@ TEST(EventStoreMigrationTest, EventsStoredBeforeVersion7StayCountryEventsAndMayM
   EXPECT_EQ(total(all), 1);  // counted once, not twice
   EXPECT_EQ(total(haiti), 0);
   EXPECT_EQ(total(red_sea), 1);
+// Version 8 (issue 26): changes written before provenance was kept read back with no author and
+// no time, the event's history finds them through the new index, and new changes carry theirs.
+TEST(EventStoreMigrationTest, ChangesFromBeforeVersion8HaveNoAuthorAndNewOnesHaveTheirs) {
+  testing::TempDir dir;
+  const std::string path = dir.File("event.db");
+  WriteVersion2Database(path);
+  auto store = SqliteEventStore::Open(path);
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ(*(*store)->HistoryHorizon(), 0);
+  absl::Status updated = (*store)->Write([](EventTransaction& tx) -> absl::Status {
+    ChangeAuthor author;
+    author.principal = "editor";
+    author.reason = "retyped";
+    author.time_micros = 1700000000000000;
+    tx.set_author(author);
+    v1::Event event = StoredEvent();
+    event.set_event_type(v1::EVENT_TYPE_RIOTS);
+    return tx.Apply(v1::CHANGE_TYPE_UPDATED, event).status();
+  });
+  ASSERT_TRUE(updated.ok()) << updated;
+  auto changes = (*store)->EventChanges(kId, 0, 10);
+  ASSERT_TRUE(changes.ok()) << changes.status();
+  ASSERT_EQ(changes->size(), 2u);
+  EXPECT_EQ((*changes)[0].sequence, 2);
+  EXPECT_EQ((*changes)[0].author.principal, "editor");
+  EXPECT_EQ((*changes)[0].author.reason, "retyped");
+  EXPECT_EQ((*changes)[0].author.time_micros, 1700000000000000);
+  EXPECT_EQ((*changes)[1].sequence, 1);
+  EXPECT_EQ((*changes)[1].author.principal, "");
+  EXPECT_EQ((*changes)[1].author.time_micros, 0);
+  // As of a time before provenance, the old change counts as made at the epoch.
+  EXPECT_EQ(*(*store)->SequenceAt(absl::FromUnixSeconds(1)), 1);
 }
 
 }  // namespace

@@ -232,9 +232,29 @@ TEST_F(GatewayHttpTest, EveryRouteAnswers) {
   r = Do("GET", "/v1/events:watch?after_sequence=0&filter.country_codes=HTI", reader);
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.headers["Content-Type"], "application/x-ndjson");
-  r = Do("DELETE", "/v1/events/" + id, editor);
+  r = Do("DELETE", "/v1/events/" + id + "?reason=duplicate", editor);
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(Do("GET", "/v1/events/" + id, reader).status, 404);
+  // History: the revisions (newest first, by the key's name), and the event as of its creation.
+  r = Do("GET", "/v1/events/" + id + "/revisions?page_size=10", reader);
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_EQ(r.Json()["revisions"].size(), 3u);
+  EXPECT_EQ(r.Json()["revisions"][0]["type"], "CHANGE_TYPE_DELETED");
+  EXPECT_EQ(r.Json()["revisions"][0]["provenance"]["principal"], "editor");
+  EXPECT_EQ(r.Json()["revisions"][0]["provenance"]["reason"], "duplicate");
+  EXPECT_EQ(r.Json()["revisions"][1]["changedPaths"][0], "notes");
+  const std::string created_at = r.Json()["revisions"][2]["sequence"];
+  r = Do("GET", "/v1/events/" + id + "?as_of_sequence=" + created_at, reader);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json()["event"]["notes"], "every route");
+  // Compaction is an ADMIN's: an editor is refused; nothing was made before 2000.
+  EXPECT_EQ(Do("POST", "/v1/events:compactHistory", editor,
+               R"({"beforeTime":"2000-01-01T00:00:00Z"})")
+                .status,
+            403);
+  r = Do("POST", "/v1/events:compactHistory", keys_->admin,
+         R"({"beforeTime":"2000-01-01T00:00:00Z"})");
+  ASSERT_EQ(r.status, 200) << r.body;
   // Stats.
   r = Do("POST", "/v1/events:aggregate", reader,
          R"({"filter":{"countryCodes":["HTI"]},"groupBy":["DIMENSION_EVENT_TYPE"]})");

@@ -195,6 +195,8 @@ TEST(StoreQueryPlanTest, EventStoreStatementsUseTheirIndexes) {
            {{"SEARCH event_source_attributes USING INTEGER PRIMARY KEY (rowid=?)"}}},
           {"ChangesAfter", {{"SEARCH changes USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)"}}},
           {"NewestChange", {{"SEARCH changes"}}},
+          // An event's history walks its own changes only, newest first, without a sort.
+          {"EventChanges", {{"SEARCH changes USING INDEX changes_by_event (event_id=? AND sequence<?"}}},
       });
 
   // ListEvents builds its statements from the filter: each indexed filter, in each order.

@@ -48,6 +48,11 @@ const std::vector<Route>* BuildRoutes() {
        CallKind::kClientStreaming, nullptr, nullptr, /*paced_import=*/true},
       {"/lookout.event.v1.EventService/WatchEvents", B::kEvent, kReader, true,
        CallKind::kServerStreaming},
+      // Whoever may read events may read who changed them (WatchEvents carries the same).
+      {"/lookout.event.v1.EventService/ListEventRevisions", B::kEvent, kReader, true, kUnary},
+      // Removes history for good: an operator's decision.
+      {"/lookout.event.v1.EventService/CompactEventHistory", B::kEvent, v1::ROLE_ADMIN, true,
+       kUnary},
 
       {"/lookout.actor.v1.ActorService/CreateActor", B::kActor, kEditor, false, kUnary, nullptr,
        nullptr, false, actor::v1::CreateActorRequest::kRequestIdFieldNumber},
