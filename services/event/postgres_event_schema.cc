@@ -138,6 +138,54 @@ CREATE TRIGGER events_count_update AFTER UPDATE OF country, event_day, end_day, 
 CREATE TRIGGER events_count_delete AFTER DELETE ON events FOR EACH ROW WHEN (NOT OLD.deleted)
   EXECUTE FUNCTION event_day_counts_move();
 )sql"},
+      // Issue 21: each country's live events and the longest span any of them has had (never
+      // lowered, so a bound), as SQLite's migration 9 keeps them: a total without dates reads
+      // one row, one with a start date walks only the day rows of the period and that span
+      // before it. Numbered 6: 3 to 5 belong to other branches (the integrator renumbers).
+      {6, R"sql(
+CREATE TABLE event_country_totals (
+  country text COLLATE "C" NOT NULL PRIMARY KEY,  -- '' counts every country
+  live int8 NOT NULL,                             -- live events with this country
+  max_span int8 NOT NULL                          -- >= end_day - event_day of each of them
+);
+INSERT INTO event_country_totals (country, live, max_span)
+  SELECT COALESCE(country, ''), count(*), COALESCE(max(end_day - event_day), 0) FROM events
+  WHERE NOT deleted GROUP BY GROUPING SETS ((country), ());
+CREATE FUNCTION event_country_totals_add() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  INSERT INTO event_country_totals AS t (country, live, max_span)
+    SELECT COALESCE(country, ''), count(*), max(end_day - event_day) FROM new_rows
+    WHERE NOT deleted GROUP BY GROUPING SETS ((country), ()) HAVING count(*) > 0
+    ON CONFLICT (country) DO UPDATE
+    SET live = t.live + EXCLUDED.live, max_span = GREATEST(t.max_span, EXCLUDED.max_span);
+  RETURN NULL;
+END
+$fn$;
+CREATE TRIGGER events_total_insert AFTER INSERT ON events REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION event_country_totals_add();
+CREATE FUNCTION event_country_totals_move() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF TG_OP <> 'INSERT' AND NOT OLD.deleted THEN
+    UPDATE event_country_totals SET live = live - 1 WHERE country IN (OLD.country, '');
+  END IF;
+  IF TG_OP = 'UPDATE' AND NOT NEW.deleted THEN
+    INSERT INTO event_country_totals AS t (country, live, max_span)
+      VALUES (NEW.country, 1, NEW.end_day - NEW.event_day), ('', 1, NEW.end_day - NEW.event_day)
+      ON CONFLICT (country) DO UPDATE
+      SET live = t.live + 1, max_span = GREATEST(t.max_span, EXCLUDED.max_span);
+  END IF;
+  RETURN NULL;
+END
+$fn$;
+CREATE TRIGGER events_total_update AFTER UPDATE OF country, event_day, end_day, deleted ON events
+  FOR EACH ROW WHEN (OLD.deleted IS DISTINCT FROM NEW.deleted OR
+                     OLD.country IS DISTINCT FROM NEW.country OR
+                     OLD.event_day IS DISTINCT FROM NEW.event_day OR
+                     OLD.end_day IS DISTINCT FROM NEW.end_day)
+  EXECUTE FUNCTION event_country_totals_move();
+CREATE TRIGGER events_total_delete AFTER DELETE ON events FOR EACH ROW WHEN (NOT OLD.deleted)
+  EXECUTE FUNCTION event_country_totals_move();
+)sql"},
   };
   return *migrations;
 }

@@ -2,7 +2,7 @@
 // keeps working: the full-text index moved to a table that keeps no copy of the notes (version
 // 3), so what version 2 indexed must still be found, and forgotten when the event changes; and
 // the change log gets its identity (version 4); the live events of an existing file are counted
-// per country and day (version 5).
+// per country and day (version 5), and per country with their longest span (version 9).
 #include <gtest/gtest.h>
 
 #include <vector>
@@ -187,7 +187,8 @@ TEST(EventStoreMigrationTest, EventsStoredBeforeVersion5AreCountedByCountryAndDa
   EXPECT_EQ(total({}, ""), 3);
   EXPECT_EQ(total({"HTI"}, ""), 2);
   EXPECT_EQ(total({"MLI"}, ""), 1);
-  EXPECT_EQ(total({"HTI"}, "2024-03-05"), 1);  // the event that lasts to 2024-03-08
+  // The event that lasts to 2024-03-08: found through the span version 9 measured.
+  EXPECT_EQ(total({"HTI"}, "2024-03-05"), 1);
   EXPECT_EQ(total({"HTI", "MLI"}, "2024-03-02"), 3);
 
   absl::Status created = (*store)->Write([](EventTransaction& tx) -> absl::Status {
