@@ -174,11 +174,11 @@ CREATE TABLE event_country_totals (
   live INTEGER NOT NULL,              -- live events with this country
   max_span INTEGER NOT NULL           -- >= end_day - event_day of each of them
 ) WITHOUT ROWID;
+-- From the day counts (version 5 keeps them exact), a few rows per day, not from the events:
+-- seconds less per million events in the upgrade.
 INSERT INTO event_country_totals (country, live, max_span)
-  SELECT country, COUNT(*), MAX(end_day - event_day) FROM events WHERE deleted = 0
-  GROUP BY country;
-INSERT INTO event_country_totals (country, live, max_span)
-  SELECT '', COUNT(*), COALESCE(MAX(end_day - event_day), 0) FROM events WHERE deleted = 0;
+  SELECT country, SUM(live), COALESCE(MAX(CASE WHEN live > 0 THEN end_day - event_day END), 0)
+  FROM event_day_counts GROUP BY country;
 CREATE TRIGGER events_total_insert AFTER INSERT ON events WHEN NEW.deleted = 0 BEGIN
   INSERT INTO event_country_totals (country, live, max_span)
     VALUES (NEW.country, 1, NEW.end_day - NEW.event_day), ('', 1, NEW.end_day - NEW.event_day)

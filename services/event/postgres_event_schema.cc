@@ -148,9 +148,10 @@ CREATE TABLE event_country_totals (
   live int8 NOT NULL,                             -- live events with this country
   max_span int8 NOT NULL                          -- >= end_day - event_day of each of them
 );
+-- From the day counts (version 2 keeps them exact), not from the events.
 INSERT INTO event_country_totals (country, live, max_span)
-  SELECT COALESCE(country, ''), count(*), COALESCE(max(end_day - event_day), 0) FROM events
-  WHERE NOT deleted GROUP BY GROUPING SETS ((country), ());
+  SELECT country, sum(live), COALESCE(max(end_day - event_day) FILTER (WHERE live > 0), 0)
+  FROM event_day_counts GROUP BY country;
 CREATE FUNCTION event_country_totals_add() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN
   INSERT INTO event_country_totals AS t (country, live, max_span)
