@@ -3,6 +3,11 @@
 #include <cmath>
 #include <memory>
 #include <random>
+#include <thread>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "bench/stats/synthetic_events.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -110,6 +115,81 @@ absl::StatusOr<std::vector<std::string>> CreateEvents(event::v1::EventService::S
     ids.push_back(response.event().id());
   }
   return ids;
+}
+
+absl::StatusOr<std::vector<std::string>> ResolveBenchActors(actor::v1::ActorService::Stub* actors,
+                                                            const Metadata& metadata, int count) {
+  std::vector<std::string> ids;
+  for (int first = 0; first < count; first += 1000) {
+    actor::v1::ResolveActorsRequest request;
+    for (int i = first; i < std::min(count, first + 1000); ++i) {
+      request.add_names(absl::StrCat("Bench actor ", i));
+    }
+    request.set_create_missing(true);
+    request.set_default_type(actor::v1::ACTOR_TYPE_POLITICAL_MILITIA);
+    request.set_default_country_code("HTI");
+    actor::v1::ResolveActorsResponse response;
+    auto context = Context(metadata, absl::Seconds(60));
+    grpc::Status status = actors->ResolveActors(context.get(), request, &response);
+    if (!status.ok()) return Failed("ResolveActors", status);
+    for (const auto& resolution : response.resolutions()) {
+      if (resolution.actor_id().empty()) {
+        return absl::InternalError(absl::StrCat("ResolveActors left ", resolution.name(),
+                                                " unresolved"));
+      }
+      ids.push_back(resolution.actor_id());
+    }
+  }
+  return ids;
+}
+
+absl::StatusOr<double> ImportSkewed(event::v1::EventService::Stub* events, const Metadata& metadata,
+                                    const std::vector<std::string>& actors, uint64_t seed,
+                                    int64_t count, int per_stream, int streams) {
+  absl::Mutex mu;
+  stats::bench::SyntheticEvents generator(seed, actors);
+  int64_t drawn = 0;  // guarded by mu, like the generator
+  absl::Status failure;
+  auto stream_loop = [&] {
+    while (true) {
+      std::vector<event::v1::ImportEventsRequest> rows;
+      {
+        absl::MutexLock lock(&mu);
+        if (drawn >= count || !failure.ok()) return;
+        const int64_t n = std::min<int64_t>(per_stream, count - drawn);
+        rows.resize(n);
+        for (auto& row : rows) {
+          event::v1::Event event = generator.Next();
+          // Output-only fields: the service issues ids and derives fatalities.
+          event.clear_id();
+          event.clear_fatalities();
+          *row.mutable_event() = std::move(event);
+        }
+        drawn += n;
+      }
+      auto context = Context(metadata, absl::Minutes(30));
+      event::v1::ImportEventsResponse response;
+      auto writer = events->ImportEvents(context.get(), &response);
+      for (const auto& row : rows) {
+        if (!writer->Write(row)) break;
+      }
+      writer->WritesDone();
+      grpc::Status status = writer->Finish();
+      absl::MutexLock lock(&mu);
+      if (!status.ok()) {
+        failure = Failed("ImportEvents", status);
+      } else if (response.rejected() > 0) {
+        failure = absl::InternalError(absl::StrCat("ImportEvents rejected ", response.rejected(),
+                                                   " rows: ", response.errors(0).message()));
+      }
+    }
+  };
+  const absl::Time start = absl::Now();
+  std::vector<std::thread> threads;
+  for (int i = 0; i < std::max(1, streams); ++i) threads.emplace_back(stream_loop);
+  for (std::thread& thread : threads) thread.join();
+  if (!failure.ok()) return failure;
+  return absl::ToDoubleSeconds(absl::Now() - start);
 }
 
 absl::Status ImportSynthetic(event::v1::EventService::Stub* events, const Metadata& metadata,

@@ -28,6 +28,22 @@ absl::StatusOr<std::vector<std::string>> CreateEvents(event::v1::EventService::S
                                                       const std::vector<std::string>& actors,
                                                       int count);
 
+// `count` actors named "Bench actor <i>" (country HTI), created through ResolveActors with
+// create_missing in calls of 1,000 names (the scale benchmark's 20,000 take seconds, not the
+// minutes one CreateActor each would); returns their ids in name order. Names that already exist
+// resolve to their actors, so a second run over the same store reuses them.
+absl::StatusOr<std::vector<std::string>> ResolveBenchActors(actor::v1::ActorService::Stub* actors,
+                                                            const Metadata& metadata, int count);
+
+// `count` events of the stats benchmark's generator (bench/stats/synthetic_events.h: 30
+// countries with Zipf skew, six years, each country's own dominant actors), its participants
+// drawn from `actors`, through ImportEvents in streams of `per_stream` rows, `streams` streams
+// open at once (two let one stream's commit overlap the next rows, as `lookout import` does).
+// The same seed and actors give the same events. Returns the seconds it took.
+absl::StatusOr<double> ImportSkewed(event::v1::EventService::Stub* events, const Metadata& metadata,
+                                    const std::vector<std::string>& actors, uint64_t seed,
+                                    int64_t count, int per_stream, int streams);
+
 // `count` synthetic events through ImportEvents, in streams of `per_stream`.
 absl::Status ImportSynthetic(event::v1::EventService::Stub* events, const Metadata& metadata,
                              const std::vector<std::string>& actors, int64_t count, int per_stream);

@@ -50,6 +50,8 @@
 #include "services/stats/time_buckets.h"
 
 ABSL_FLAG(int, events, 1000000, "synthetic events to load");
+ABSL_FLAG(int, actors, lookout::stats::bench::kActorCount,
+          "distinct actors the events draw from (the scale benchmark uses 20000)");
 ABSL_FLAG(uint64_t, seed, 20240301, "generator seed (same seed, same events)");
 ABSL_FLAG(std::string, work_dir, "", "directory for the SQLite files (default: a temp dir)");
 ABSL_FLAG(int, iterations, 200, "timed AggregateEvents calls per query");
@@ -250,7 +252,7 @@ bool RebuildEndToEnd(int n, uint64_t seed, const std::string& work_dir) {
   }
   if (*store->HeadSequence() != n) {
     std::cout << "loading the event service's store...\n" << std::flush;
-    SyntheticEvents generator(seed);
+    SyntheticEvents generator(seed, SyntheticEvents::SyntheticActorIds(absl::GetFlag(FLAGS_actors)));
     const absl::Time load_start = absl::Now();
     for (int done = 0; done < n;) {
       const int end = std::min(n, done + 5000);
@@ -333,7 +335,7 @@ int Main() {
   std::cout << absl::StrFormat(
       "stats benchmark: %d synthetic events (30 countries, Zipf; %d actors; %s to %s; "
       "one country = %s)\n",
-      n, kActorCount, kFirstDay, kLastDay, top);
+      n, absl::GetFlag(FLAGS_actors), kFirstDay, kLastDay, top);
 
   if (absl::GetFlag(FLAGS_only_rebuild)) {
     const bool rebuilt = RebuildEndToEnd(n, seed, work_dir);
@@ -348,7 +350,7 @@ int Main() {
   absl::Duration apply_time;
   int64_t rss_growth;
   {
-    SyntheticEvents generator(seed);
+    SyntheticEvents generator(seed, SyntheticEvents::SyntheticActorIds(absl::GetFlag(FLAGS_actors)));
     std::vector<WatchEventsResponse> batch;
     batch.reserve(10000);
     const int64_t rss_before = RssBytes();
@@ -469,7 +471,7 @@ int Main() {
   std::cout << "loading the SQLite baseline...\n" << std::flush;
   Baseline baseline(work_dir + "/baseline.db");
   {
-    SyntheticEvents generator(seed);
+    SyntheticEvents generator(seed, SyntheticEvents::SyntheticActorIds(absl::GetFlag(FLAGS_actors)));
     for (int i = 0; i < n; ++i) baseline.Add(i + 1, generator.Next());
     baseline.Finish();
   }

@@ -1,5 +1,6 @@
 // Deterministic synthetic events with realistic skew, for the stats benchmark: a few countries
-// dominate (Zipf), each country has its own dominant actors out of ~2,000, fatalities are
+// dominate (Zipf), each country has its own dominant actors (out of 2,000 by default; the scale
+// benchmark uses 20,000), fatalities are
 // heavy-tailed (most events none, a few hundreds), dates cover six years with some multi-day
 // events. The same seed gives the same events, so two passes can load identical rows into
 // different stores.
@@ -21,7 +22,14 @@ inline constexpr char kLastDay[] = "2024-12-31";
 
 class SyntheticEvents {
  public:
-  explicit SyntheticEvents(uint64_t seed);
+  explicit SyntheticEvents(uint64_t seed) : SyntheticEvents(seed, SyntheticActorIds(kActorCount)) {}
+  // Participants are drawn from `actor_ids` (e.g. actors created in a real actor service, so an
+  // import passes the event service's actor check). With kActorCount ids the events are the
+  // ones the one-argument constructor gives.
+  SyntheticEvents(uint64_t seed, std::vector<std::string> actor_ids);
+
+  // "act_000000000000", "act_000000000001", ...
+  static std::vector<std::string> SyntheticActorIds(int count);
 
   // The next event, with an id ("evt_" + 16 hex digits) and fatalities filled in as the event
   // service stores them.
@@ -41,6 +49,9 @@ class SyntheticEvents {
   std::vector<double> actor_weights_;
   std::vector<double> type_weights_;
   std::vector<std::string> actors_;
+  // Each country draws its actors from a window of the list (Zipf within it), windows spaced
+  // `actor_stride_` apart and wrapping around; both scale with the number of actors.
+  size_t actor_stride_;
   int32_t first_day_;
   int32_t day_count_;
 };

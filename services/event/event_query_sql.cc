@@ -200,38 +200,53 @@ bool CountsByDay(const v1::EventFilter& filter) {
   return rest.ByteSizeLong() == 0;
 }
 
-std::optional<SqlCondition> DayCountCondition(const v1::EventFilter& filter) {
+std::optional<SqlStatement> DayCountStatement(const v1::EventFilter& filter) {
   if (!CountsByDay(filter)) return std::nullopt;
-  SqlCondition c;
-  if (filter.country_codes_size() == 1) {
-    c.where = "c.country = ?";
-    c.params.push_back(filter.country_codes(0));
-  } else if (!filter.country_codes().empty()) {
-    // IN: a code named twice still counts its events once, as in FilterCondition.
-    c.where = "c.country IN (SELECT value FROM json_each(?))";
-    c.params.push_back(JsonStringArray(filter.country_codes()));
-  } else {
-    c.where = "c.country = ''";
+  SqlStatement s;
+  // The countries' condition over table `alias`, appended with its parameter.
+  auto countries = [&](absl::string_view alias) {
+    if (filter.country_codes_size() == 1) {
+      s.params.push_back(filter.country_codes(0));
+      return absl::StrCat(alias, ".country = ?");
+    }
+    if (!filter.country_codes().empty()) {
+      // IN: a code named twice still counts its events once, as in FilterCondition.
+      s.params.push_back(JsonStringArray(filter.country_codes()));
+      return absl::StrCat(alias, ".country IN (SELECT value FROM json_each(?))");
+    }
+    return absl::StrCat(alias, ".country = ''");
+  };
+  const std::string& start = filter.date_range().start_date();
+  const std::string& end = filter.date_range().end_date();
+  const int64_t start_day = start.empty() ? 0 : *validation::ParseDate(start);
+  const int64_t end_day = end.empty() ? 0 : *validation::ParseDate(end);
+  if (start.empty()) {
+    s.sql = absl::StrCat("SELECT (SELECT COALESCE(SUM(t.live), 0) FROM event_country_totals t WHERE ",
+                         countries("t"), ")");
+    if (!end.empty()) {
+      absl::StrAppend(&s.sql, " - (SELECT COALESCE(SUM(c.live), 0) FROM event_day_counts c WHERE ",
+                      countries("c"), " AND c.event_day > ?)");
+      s.params.push_back(end_day);
+    }
+    absl::StrAppend(&s.sql, ", NULL");
+    return s;
   }
-  // The overlap test of FilterCondition, on the days the row counts.
-  if (!filter.date_range().end_date().empty()) {
-    absl::StrAppend(&c.where, " AND c.event_day <= ?");
-    c.params.push_back(
-        static_cast<int64_t>(*validation::ParseDate(filter.date_range().end_date())));
-  }
-  if (!filter.date_range().start_date().empty()) {
-    absl::StrAppend(&c.where, " AND c.end_day >= ?");
-    c.params.push_back(
-        static_cast<int64_t>(*validation::ParseDate(filter.date_range().start_date())));
-  }
-  return c;
-}
-
-std::string DayCountSql(const SqlCondition& condition) {
-  return absl::StrCat(
+  // The overlap test of FilterCondition on the days a row counts, and the walk's lower bound.
+  s.sql = absl::StrCat(
       "SELECT COALESCE(SUM(c.live), 0), MIN(CASE WHEN c.live > 0 THEN c.event_day END) "
       "FROM event_day_counts c WHERE ",
-      condition.where);
+      countries("c"),
+      " AND c.event_day >= ? - (SELECT COALESCE(MAX(t.max_span), 0) FROM event_country_totals t "
+      "WHERE ");
+  s.params.push_back(start_day);
+  absl::StrAppend(&s.sql, countries("t"), ")");
+  if (!end.empty()) {
+    absl::StrAppend(&s.sql, " AND c.event_day <= ?");
+    s.params.push_back(end_day);
+  }
+  absl::StrAppend(&s.sql, " AND c.end_day >= ?");
+  s.params.push_back(start_day);
+  return s;
 }
 
 SqlCondition WithEarliestDay(SqlCondition condition, int64_t earliest_day) {

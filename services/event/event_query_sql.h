@@ -40,21 +40,31 @@ std::string AfterCursorCondition(EventOrder order);
 std::string ListCountSql(const SqlCondition& condition);
 std::string ListPageSql(const SqlCondition& condition, EventOrder order, bool after_cursor);
 
+// A statement and its parameters, in order.
+struct SqlStatement {
+  std::string sql;
+  std::vector<SqlValue> params;
+};
+
 // Set when `filter` names nothing but countries and a date range (the situation report's
-// filter, an unfiltered list): ListEvents' total_size is then the sum of the live counts of the
-// event_day_counts rows of those countries (of country '', every country's, without any) whose
-// [event_day, end_day] overlaps the range, the same number ListCountSql counts, read from at
-// most one row per distinct pair of days instead of one per event. Over table alias "c".
-std::optional<SqlCondition> DayCountCondition(const lookout::event::v1::EventFilter& filter);
-// The total, and the earliest event_day of a live match (NULL when none), over `condition`.
-// Every match starts on or after that day, so a page walking a date index back from the end
-// date can stop there instead of at the country's first event (a period with few or no
-// events would otherwise walk the whole history before it).
-std::string DayCountSql(const SqlCondition& condition);
-// `condition` with "e.event_day >= ?" added (DayCountSql's earliest day).
+// filter, an unfiltered list): ListEvents' total_size, the same number ListCountSql counts,
+// read from the kept counts instead of the events (issue 21), as one row of two columns: the
+// total, and the earliest event_day of a live match or NULL. Every match starts on or after
+// that day, so a page walking a date index back from the end date can stop there instead of at
+// the country's first event. The earliest day is NULL when no walk needs it (no start date:
+// every event a date index walk meets up to the end date matches).
+//   - No date range: the countries' rows of event_country_totals (country '', every
+//     country's, without any).
+//   - An end date only: those totals less the event_day_counts rows starting after it.
+//   - A start date: the event_day_counts rows overlapping the range, walked from the start
+//     date less the countries' longest span (event_country_totals.max_span): an event that
+//     ends on or after the start began no earlier than that, so the walk is proportional to
+//     the period asked for, not to the history before it.
+std::optional<SqlStatement> DayCountStatement(const lookout::event::v1::EventFilter& filter);
+// `condition` with "e.event_day >= ?" added (DayCountStatement's earliest day).
 SqlCondition WithEarliestDay(SqlCondition condition, int64_t earliest_day);
 
-// Whether DayCountCondition answers for `filter` (shared with the PostgreSQL store).
+// Whether DayCountStatement answers for `filter` (shared with the PostgreSQL store).
 bool CountsByDay(const lookout::event::v1::EventFilter& filter);
 
 // Binds `params` to parameters first_index, first_index + 1, ...

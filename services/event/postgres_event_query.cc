@@ -224,36 +224,61 @@ PgCondition PostgresFilterCondition(const v1::EventFilter& filter) {
   return c;
 }
 
-std::optional<PgCondition> PostgresDayCountCondition(const v1::EventFilter& filter) {
+std::optional<PgCondition> PostgresDayCountStatement(const v1::EventFilter& filter) {
   if (!CountsByDay(filter)) return std::nullopt;
-  PgCondition c;
-  auto next = [&c] { return absl::StrCat("$", c.params.size() + 1); };
-  if (filter.country_codes_size() == 1) {
-    c.where = absl::StrCat("c.country = ", next());
-    c.params.Add(filter.country_codes(0));
-  } else if (!filter.country_codes().empty()) {
-    c.where = absl::StrCat("c.country = ANY(", next(), ")");
-    c.params.AddTextArray(Strings(filter.country_codes()));
-  } else {
-    c.where = "c.country = ''";
+  PgCondition s;
+  auto next = [&s] { return absl::StrCat("$", s.params.size() + 1); };
+  // The countries' condition over table `alias`, appended with its parameter.
+  auto countries = [&](absl::string_view alias) {
+    if (filter.country_codes_size() == 1) {
+      std::string sql = absl::StrCat(alias, ".country = ", next());
+      s.params.Add(filter.country_codes(0));
+      return sql;
+    }
+    if (!filter.country_codes().empty()) {
+      std::string sql = absl::StrCat(alias, ".country = ANY(", next(), ")");
+      s.params.AddTextArray(Strings(filter.country_codes()));
+      return sql;
+    }
+    return absl::StrCat(alias, ".country = ''");
+  };
+  const std::string& start = filter.date_range().start_date();
+  const std::string& end = filter.date_range().end_date();
+  const int64_t start_day = start.empty() ? 0 : *validation::ParseDate(start);
+  const int64_t end_day = end.empty() ? 0 : *validation::ParseDate(end);
+  // sum() of int8 is numeric; the casts give the int8 the result reader expects.
+  if (start.empty()) {
+    s.where = absl::StrCat(
+        "SELECT ((SELECT COALESCE(sum(t.live), 0) FROM event_country_totals t WHERE ",
+        countries("t"), ")");
+    if (!end.empty()) {
+      // Each call that adds a parameter in a statement of its own: the order in which the
+      // arguments of one call are evaluated is unspecified.
+      absl::StrAppend(&s.where,
+                      " - (SELECT COALESCE(sum(c.live), 0) FROM event_day_counts c WHERE ",
+                      countries("c"));
+      absl::StrAppend(&s.where, " AND c.event_day > ", next(), ")");
+      s.params.Add(end_day);
+    }
+    absl::StrAppend(&s.where, ")::int8, NULL::int8");
+    return s;
   }
-  if (!filter.date_range().end_date().empty()) {
-    absl::StrAppend(&c.where, " AND c.event_day <= ", next());
-    c.params.Add(static_cast<int64_t>(*validation::ParseDate(filter.date_range().end_date())));
-  }
-  if (!filter.date_range().start_date().empty()) {
-    absl::StrAppend(&c.where, " AND c.end_day >= ", next());
-    c.params.Add(static_cast<int64_t>(*validation::ParseDate(filter.date_range().start_date())));
-  }
-  return c;
-}
-
-std::string PostgresDayCountSql(const PgCondition& condition) {
-  // sum() of int8 is numeric; the cast gives the int8 the result reader expects.
-  return absl::StrCat(
+  s.where = absl::StrCat(
       "SELECT COALESCE(sum(c.live), 0)::int8, min(c.event_day) FILTER (WHERE c.live > 0) "
       "FROM event_day_counts c WHERE ",
-      condition.where);
+      countries("c"));
+  absl::StrAppend(&s.where, " AND c.event_day >= ", next());
+  s.params.Add(start_day);
+  absl::StrAppend(&s.where,
+                  " - (SELECT COALESCE(max(t.max_span), 0) FROM event_country_totals t WHERE ",
+                  countries("t"), ")");
+  if (!end.empty()) {
+    absl::StrAppend(&s.where, " AND c.event_day <= ", next());
+    s.params.Add(end_day);
+  }
+  absl::StrAppend(&s.where, " AND c.end_day >= ", next());
+  s.params.Add(start_day);
+  return s;
 }
 
 PgCondition PostgresWithEarliestDay(PgCondition condition, int64_t earliest_day) {

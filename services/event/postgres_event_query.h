@@ -29,10 +29,9 @@ PgCondition PostgresFilterCondition(const lookout::event::v1::EventFilter& filte
 std::string PostgresListCountSql(const PgCondition& condition);
 std::string PostgresListPageSql(const PgCondition& condition, EventOrder order, bool after_cursor);
 
-// The PostgreSQL counterparts of DayCountCondition and DayCountSql (event_query_sql.h): set
-// when CountsByDay(filter), over event_day_counts (alias "c").
-std::optional<PgCondition> PostgresDayCountCondition(const lookout::event::v1::EventFilter& filter);
-std::string PostgresDayCountSql(const PgCondition& condition);
+// The PostgreSQL counterpart of DayCountStatement (event_query_sql.h), the same statement
+// shapes: set when CountsByDay(filter); `where` holds the whole statement.
+std::optional<PgCondition> PostgresDayCountStatement(const lookout::event::v1::EventFilter& filter);
 PgCondition PostgresWithEarliestDay(PgCondition condition, int64_t earliest_day);
 
 // The tsvector literal of `notes`' words (event_filter::TextWords, the SQLite index's

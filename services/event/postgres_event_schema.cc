@@ -210,6 +210,65 @@ ALTER TABLE changes ADD COLUMN principal text NOT NULL DEFAULT '',
 CREATE INDEX changes_by_event ON changes (event_id, sequence);
 INSERT INTO meta (key, value) VALUES ('history_horizon', '0') ON CONFLICT DO NOTHING;
 )sql"},
+      // Issue 21: each country's live events and the longest span any of them has had (never
+      // lowered, so a bound), as SQLite's migration 9 keeps them: a total without dates reads
+      // one row, one with a start date walks only the day rows of the period and that span
+      // before it. Numbered 6: 3 to 5 belong to other branches (the integrator renumbers).
+      {6, R"sql(
+CREATE TABLE event_country_totals (
+  country text COLLATE "C" NOT NULL PRIMARY KEY,  -- '' counts every country
+  live int8 NOT NULL,                             -- live events with this country
+  max_span int8 NOT NULL                          -- >= end_day - event_day of each of them
+);
+-- From the day counts (version 2 keeps them exact), not from the events.
+INSERT INTO event_country_totals (country, live, max_span)
+  SELECT country, sum(live), COALESCE(max(end_day - event_day) FILTER (WHERE live > 0), 0)
+  FROM event_day_counts GROUP BY country;
+CREATE FUNCTION event_country_totals_add() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  -- A sea event (country '') counts under '' once, as in event_day_counts (version 4).
+  INSERT INTO event_country_totals AS t (country, live, max_span)
+    SELECT country, count(*), max(end_day - event_day) FROM new_rows
+      WHERE NOT deleted AND country <> '' GROUP BY country
+    UNION ALL
+    SELECT '', count(*), max(end_day - event_day) FROM new_rows
+      WHERE NOT deleted HAVING count(*) > 0
+    ON CONFLICT (country) DO UPDATE
+    SET live = t.live + EXCLUDED.live, max_span = GREATEST(t.max_span, EXCLUDED.max_span);
+  RETURN NULL;
+END
+$fn$;
+CREATE TRIGGER events_total_insert AFTER INSERT ON events REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION event_country_totals_add();
+CREATE FUNCTION event_country_totals_move() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF TG_OP <> 'INSERT' AND NOT OLD.deleted THEN
+    UPDATE event_country_totals SET live = live - 1 WHERE country IN (OLD.country, '');
+  END IF;
+  IF TG_OP = 'UPDATE' AND NOT NEW.deleted THEN
+    INSERT INTO event_country_totals AS t (country, live, max_span)
+      VALUES ('', 1, NEW.end_day - NEW.event_day)
+      ON CONFLICT (country) DO UPDATE
+      SET live = t.live + 1, max_span = GREATEST(t.max_span, EXCLUDED.max_span);
+    IF NEW.country <> '' THEN
+      INSERT INTO event_country_totals AS t (country, live, max_span)
+        VALUES (NEW.country, 1, NEW.end_day - NEW.event_day)
+        ON CONFLICT (country) DO UPDATE
+        SET live = t.live + 1, max_span = GREATEST(t.max_span, EXCLUDED.max_span);
+    END IF;
+  END IF;
+  RETURN NULL;
+END
+$fn$;
+CREATE TRIGGER events_total_update AFTER UPDATE OF country, event_day, end_day, deleted ON events
+  FOR EACH ROW WHEN (OLD.deleted IS DISTINCT FROM NEW.deleted OR
+                     OLD.country IS DISTINCT FROM NEW.country OR
+                     OLD.event_day IS DISTINCT FROM NEW.event_day OR
+                     OLD.end_day IS DISTINCT FROM NEW.end_day)
+  EXECUTE FUNCTION event_country_totals_move();
+CREATE TRIGGER events_total_delete AFTER DELETE ON events FOR EACH ROW WHEN (NOT OLD.deleted)
+  EXECUTE FUNCTION event_country_totals_move();
+)sql"},
   };
   return *migrations;
 }

@@ -117,8 +117,8 @@ absl::StatusOr<std::optional<RequestRecord>> PostgresEventStore::FindRequest(
 absl::StatusOr<EventPage> PostgresEventStore::List(const EventQuery& query) {
   EventPage page;
   const PgCondition filtered = PostgresFilterCondition(query.filter);
-  // The situation report's filter (countries and a period) is counted from event_day_counts.
-  const std::optional<PgCondition> day_count = PostgresDayCountCondition(query.filter);
+  // The situation report's filter (countries and a period) is counted from the kept counts.
+  const std::optional<PgCondition> day_count = PostgresDayCountStatement(query.filter);
   LOOKOUT_RETURN_IF_ERROR(pool_->Transaction(
       [&](pg::Session& s) -> absl::Status {
         // One snapshot: the total and the page agree.
@@ -126,7 +126,7 @@ absl::StatusOr<EventPage> PostgresEventStore::List(const EventQuery& query) {
         PgCondition condition = filtered;
         LOOKOUT_ASSIGN_OR_RETURN(pg::Result count,
                                  day_count.has_value()
-                                     ? s.Exec(PostgresDayCountSql(*day_count), day_count->params)
+                                     ? s.Exec(day_count->where, day_count->params)
                                      : s.Exec(PostgresListCountSql(filtered), filtered.params));
         page.total_size = count.Int64(0, 0);
         if (day_count.has_value() && page.total_size == 0) return absl::OkStatus();

@@ -467,8 +467,8 @@ absl::StatusOr<EventPage> SqliteEventStore::List(const EventQuery& query) {
   EventPage page;
   int64_t snapshot_head = 0;
   const SqlCondition filtered = FilterCondition(query.filter);
-  // The situation report's filter (countries and a period) is counted from event_day_counts.
-  const std::optional<SqlCondition> day_count = DayCountCondition(query.filter);
+  // The situation report's filter (countries and a period) is counted from the kept counts.
+  const std::optional<SqlStatement> day_count = DayCountStatement(query.filter);
   LOOKOUT_RETURN_IF_ERROR(db_->Read([&](SqliteConnection& db) -> absl::Status {
     SqlCondition condition = filtered;
     // One read transaction: the total and the page come from the same snapshot.
@@ -482,7 +482,7 @@ absl::StatusOr<EventPage> SqliteEventStore::List(const EventQuery& query) {
     {
       LOOKOUT_ASSIGN_OR_RETURN(
           Statement count,
-          db.Prepare(day_count.has_value() ? DayCountSql(*day_count) : ListCountSql(condition)));
+          db.Prepare(day_count.has_value() ? day_count->sql : ListCountSql(condition)));
       BindAll(count, day_count.has_value() ? day_count->params : condition.params);
       LOOKOUT_ASSIGN_OR_RETURN(bool row, count.Step());
       page.total_size = row ? count.Int64(0) : 0;
@@ -490,7 +490,7 @@ absl::StatusOr<EventPage> SqliteEventStore::List(const EventQuery& query) {
         condition = WithEarliestDay(std::move(condition), count.Int64(1));
       }
     }
-    // Counted from event_day_counts and nothing matches: no page to look for.
+    // Counted from the kept counts and nothing matches: no page to look for.
     if (day_count.has_value() && page.total_size == 0) return db.Exec("COMMIT");
     {
       LOOKOUT_ASSIGN_OR_RETURN(

@@ -248,9 +248,19 @@ void CompiledFilter::ChooseCandidates() {
     sources.push_back(std::move(source));
   };
   if (!country_ok_.empty()) {
-    add_source(country_ok_, true, [&](uint32_t code) -> const std::vector<uint32_t>& {
-      return columns_->country_postings(code);
-    });
+    // Only the periods the date range can overlap (every period without one).
+    Source source;
+    source.disjoint = true;
+    const int32_t first = has_first_day_ ? first_day_ : INT32_MIN / 2;
+    const int32_t last = has_last_day_ ? last_day_ : INT32_MAX / 2;
+    for (uint32_t code = 0; code < country_ok_.size(); ++code) {
+      if (!country_ok_[code]) continue;
+      columns_->ForEachCountryList(code, first, last, [&](const std::vector<uint32_t>& list) {
+        source.lists.push_back(&list);
+        source.total += list.size();
+      });
+    }
+    sources.push_back(std::move(source));
   }
   // Every sea event has the country "": its postings hold all candidates of a maritime filter.
   if (!basin_ok_.empty() || !body_ok_.empty()) {

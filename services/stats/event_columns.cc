@@ -182,9 +182,32 @@ bool EventColumns::Remove(absl::string_view id) {
   return true;
 }
 
+std::vector<uint32_t>& EventColumns::CountryList(uint32_t slot) {
+  const uint32_t code = country_[slot];
+  if (country_postings_.size() <= code) country_postings_.resize(code + 1);
+  CountryPostings& country = country_postings_[code];
+  const int32_t start = start_day_[slot];
+  if (end_day(slot) - start >= kPeriodDays) return country.long_events;
+  const int32_t period = PeriodOf(start);
+  if (country.periods.empty()) {
+    country.first_period = period;
+  } else if (period < country.first_period) {
+    country.periods.insert(country.periods.begin(), country.first_period - period,
+                           std::vector<uint32_t>());
+    country.first_period = period;
+  }
+  const size_t index = static_cast<size_t>(period - country.first_period);
+  if (country.periods.size() <= index) country.periods.resize(index + 1);
+  return country.periods[index];
+}
+
 void EventColumns::Compact() {
-  for (auto* postings : {&country_postings_, &actor_postings_, &tag_postings_}) {
+  for (auto* postings : {&actor_postings_, &tag_postings_}) {
     for (std::vector<uint32_t>& list : *postings) Shrink(list);
+  }
+  for (CountryPostings& country : country_postings_) {
+    for (std::vector<uint32_t>& list : country.periods) Shrink(list);
+    Shrink(country.long_events);
   }
   numeric_ids_.Compact(numeric_ids_.size());
   Shrink(id_key_);
@@ -226,15 +249,23 @@ size_t EventColumns::ApproximateBytes() const {
   for (const auto* lists : {&more_actors_, &more_tags_}) {
     for (const auto& [slot, list] : *lists) bytes += sizeof(slot) + Bytes(list);
   }
-  for (const auto* postings : {&country_postings_, &actor_postings_, &tag_postings_}) {
+  for (const auto* postings : {&actor_postings_, &tag_postings_}) {
     bytes += Bytes(*postings);
     for (const std::vector<uint32_t>& list : *postings) bytes += Bytes(list);
+  }
+  bytes += Bytes(country_postings_);
+  for (const CountryPostings& country : country_postings_) {
+    bytes += Bytes(country.periods) + Bytes(country.long_events);
+    for (const std::vector<uint32_t>& list : country.periods) bytes += Bytes(list);
   }
   return bytes;
 }
 
 void EventColumns::Unlink(uint32_t slot) {
-  if (flags_[slot] & kLive) RemoveFromPostings(country_postings_[country_[slot]], slot);
+  if (flags_[slot] & kLive) {
+    RemoveFromPostings(CountryList(slot), slot);
+    --country_postings_[country_[slot]].size;
+  }
   ForEachActor(slot, [&](uint32_t code) { RemoveFromPostings(actor_postings_[code], slot); });
   ForEachTag(slot, [&](uint32_t code) { RemoveFromPostings(tag_postings_[code], slot); });
   std::fill_n(actors_inline_.begin() + static_cast<size_t>(slot) * kInlineActors * kActorBytes,
@@ -268,7 +299,8 @@ void EventColumns::Fill(uint32_t slot, const Event& event, int32_t start, int32_
   const auto& location = event.location();
   const uint32_t country = countries_.Intern(location.country_code());
   country_[slot] = static_cast<uint16_t>(country);
-  AddToPostings(country_postings_, country, slot);
+  CountryList(slot).push_back(slot);  // after the days and the country are set
+  ++country_postings_[country].size;
   if (!location.maritime().basin().empty()) {
     sea_[slot] = SeaArea{basins_.Intern(location.maritime().basin()),
                          bodies_of_water_.Intern(location.maritime().body_of_water())};

@@ -164,11 +164,40 @@ class EventColumns {
     }
   }
 
-  // The slots of the live events of a country / an actor / a tag. In slot order until events
-  // are deleted or moved; never with repeats.
-  const std::vector<uint32_t>& country_postings(uint32_t code) const {
-    return Postings(country_postings_, code);
+  // A country's live events are kept by the kPeriodDays-day period their start day falls in
+  // (period = floor(start_day / kPeriodDays)), and those spanning kPeriodDays days or more in a
+  // list of their own, so a question about one country and a date range walks the periods it
+  // can overlap, not the country's whole history (issue 21).
+  static constexpr int32_t kPeriodDays = 32;
+  static int32_t PeriodOf(int32_t day) {
+    return day >= 0 ? day / kPeriodDays : -((-day + kPeriodDays - 1) / kPeriodDays);
   }
+  // How many live events the country has.
+  size_t country_size(uint32_t code) const {
+    return code < country_postings_.size() ? country_postings_[code].size : 0;
+  }
+  // Calls fn(const std::vector<uint32_t>&) for disjoint lists of the country's slots that
+  // together hold every live event of the country overlapping [first_day, last_day] (and
+  // others: the lists are a superset). No slot appears in two lists.
+  template <typename Fn>
+  void ForEachCountryList(uint32_t code, int32_t first_day, int32_t last_day, Fn&& fn) const {
+    if (code >= country_postings_.size()) return;
+    const CountryPostings& country = country_postings_[code];
+    if (!country.long_events.empty()) fn(country.long_events);
+    if (country.periods.empty() || first_day > last_day) return;
+    // A short event overlaps the range when it starts at most kPeriodDays - 1 days before it.
+    const int64_t first = std::max<int64_t>(
+        0, static_cast<int64_t>(PeriodOf(first_day - (kPeriodDays - 1))) - country.first_period);
+    const int64_t last =
+        std::min<int64_t>(static_cast<int64_t>(country.periods.size()) - 1,
+                          static_cast<int64_t>(PeriodOf(last_day)) - country.first_period);
+    for (int64_t i = first; i <= last; ++i) {
+      if (!country.periods[i].empty()) fn(country.periods[i]);
+    }
+  }
+
+  // The slots of the live events of an actor / a tag. In slot order until events are deleted
+  // or moved; never with repeats.
   const std::vector<uint32_t>& actor_postings(uint32_t code) const {
     return Postings(actor_postings_, code);
   }
@@ -252,7 +281,16 @@ class EventColumns {
   absl::flat_hash_map<uint32_t, std::vector<uint32_t>> more_tags_;
   absl::flat_hash_map<uint32_t, SeaArea> sea_;
 
-  std::vector<std::vector<uint32_t>> country_postings_;
+  struct CountryPostings {
+    int32_t first_period = 0;  // the period of periods[0]
+    std::vector<std::vector<uint32_t>> periods;
+    std::vector<uint32_t> long_events;  // spanning kPeriodDays days or more
+    size_t size = 0;
+  };
+  // The list that holds (or would hold) `slot`, by its country, start day and span.
+  std::vector<uint32_t>& CountryList(uint32_t slot);
+
+  std::vector<CountryPostings> country_postings_;
   std::vector<std::vector<uint32_t>> actor_postings_;
   std::vector<std::vector<uint32_t>> tag_postings_;
 

@@ -123,7 +123,14 @@ void EventColumns::SaveTo(SnapshotWriter& out) const {
   PutSideMap(out, more_tags_);
   PutSideMap(out, sea_);
 
-  PutPostings(out, country_postings_);
+  // Each country's lists as one array (the layout of the other postings): the periods are
+  // formed again from the columns at load.
+  out.Put<uint64_t>(country_postings_.size());
+  for (const CountryPostings& country : country_postings_) {
+    out.Put<uint64_t>(country.size);
+    out.PutElements(country.long_events);
+    for (const std::vector<uint32_t>& list : country.periods) out.PutElements(list);
+  }
   PutPostings(out, actor_postings_);
   PutPostings(out, tag_postings_);
 
@@ -181,9 +188,22 @@ absl::Status EventColumns::LoadFrom(SnapshotReader& in) {
       !GetSideMap(in, &more_tags_, slots) || !GetSideMap(in, &sea_, slots)) {
     return lost("side maps cut short or naming slots out of range");
   }
-  if (!GetPostings(in, &country_postings_, slots) || !GetPostings(in, &actor_postings_, slots) ||
+  std::vector<std::vector<uint32_t>> countries;
+  if (!GetPostings(in, &countries, slots) || !GetPostings(in, &actor_postings_, slots) ||
       !GetPostings(in, &tag_postings_, slots)) {
     return lost("postings cut short or naming slots out of range");
+  }
+  country_postings_.resize(countries.size());
+  for (uint32_t code = 0; code < countries.size(); ++code) {
+    for (uint32_t slot : countries[code]) {
+      if (country_[slot] != code || !(flags_[slot] & kLive) ||
+          (span_days_[slot] == kWideSpan && !wide_end_day_.contains(slot))) {
+        return lost("a country's postings name an event that is not live in that country");
+      }
+      CountryList(slot).push_back(slot);
+      ++country_postings_[code].size;
+    }
+    std::vector<uint32_t>().swap(countries[code]);
   }
   if (!GetDictionary(in, &countries_) || !GetDictionary(in, &admin1s_) ||
       !GetDictionary(in, &sub_event_types_) || !GetDictionary(in, &actors_) ||

@@ -72,7 +72,12 @@ bool SlotIndex::Erase(uint64_t key) {
 
 void SlotIndex::Compact(size_t count) {
   count = std::max(count, size_);
-  Rehash(std::max<size_t>(16, static_cast<size_t>(static_cast<double>(count) / kCompactLoad) + 1));
+  const size_t capacity =
+      std::max<size_t>(16, static_cast<size_t>(static_cast<double>(count) / kCompactLoad) + 1);
+  // Already that table, with no erased entries (a loaded snapshot's index): rehashing it would
+  // change nothing and cost a second or more at millions of events, before a restart serves.
+  if (capacity == tags_.size() && erased_ == 0) return;
+  Rehash(capacity);
 }
 
 void SlotIndex::Rehash(size_t capacity) {

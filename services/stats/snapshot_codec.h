@@ -37,6 +37,13 @@ class SnapshotWriter {
     Put<uint64_t>(v.size());
     out_->append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
   }
+  // The elements alone: a Put<uint64_t> of their total, then the vectors in turn, read back as
+  // one array with GetArray.
+  template <typename T>
+  void PutElements(const std::vector<T>& v) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    out_->append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
+  }
 
  private:
   std::string* const out_;

@@ -718,7 +718,7 @@ TEST_P(EventStoreContractTest, AKeysetCursorNeitherRepeatsNorSkipsWhenRowsArrive
 }
 
 // Issue 21.2: a filter of countries and a date range (the situation report's) is counted from
-// kept per-day counts, not from the events. Each kind of write must move those counts exactly:
+// kept per-day counts and per-country totals (with the longest span), not from the events. Each kind of write must move those counts exactly:
 // creates, updates that move an event to another country or other days, deletes, an import's
 // batch with rows undone (Isolated, Rehearse), a failed write, and a reopened store. The
 // expected totals and pages come from the in-memory matcher over the events known to be live.
@@ -815,6 +815,8 @@ TEST_P(EventStoreContractTest, CountryAndPeriodTotalsStayExactThroughEveryKindOf
   create(event_in(6, "~Red Sea", "2024-03-02"));
   create(event_in(7, "~Atlantic Ocean/Caribbean Sea", "2024-03-02", "2024-03-04"));
   create(event_in(8, "HTI", "2024-03-04"));
+  // Months long: a period in March finds it only through the longest span the counts keep.
+  create(event_in(9, "HTI", "2023-11-20", "2024-03-04"));
   check("created");
 
   update(event_in(1, "MLI", "2024-03-02"));  // another country
@@ -832,6 +834,9 @@ TEST_P(EventStoreContractTest, CountryAndPeriodTotalsStayExactThroughEveryKindOf
   remove(Id(2));
   remove(Id(5));
   check("deleted");
+  // The longest span is a bound: it stays after the long event goes, and totals stay exact.
+  remove(Id(9));
+  check("the long event deleted");
 
   // An import's batch: rows kept, a row that fails (undone by Isolated), a rehearsed row, and
   // an event created then moved within the same transaction.

@@ -2,18 +2,21 @@
 // the doubles stored (so box filters compare what the event service compares), values too
 // wide for a column (admin1 codes past 65534, counts past 65534, coordinates with more than
 // 7 decimals) go to side maps and still answer exactly, and the numeric id index finds,
-// forgets and re-finds ids through any mix of inserts and removals.
+// forgets and re-finds ids through any mix of inserts and removals, and a country's events are
+// found by the periods a date range can overlap, not by walking its whole history.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "absl/random/random.h"
 #include "absl/strings/str_format.h"
+#include "common/validation.h"
 #include "services/stats/compiled_filter.h"
 #include "services/stats/event_columns.h"
 #include "services/stats/grouping.h"
@@ -32,6 +35,15 @@ Event At(const std::string& id, double latitude, double longitude) {
   e.mutable_location()->set_country_code("HTI");
   e.mutable_location()->set_latitude(latitude);
   e.mutable_location()->set_longitude(longitude);
+  return e;
+}
+
+Event On(const std::string& id, const std::string& country, const std::string& start,
+         const std::string& end = "") {
+  Event e = At(id, 18.5, -72.5);
+  e.mutable_location()->set_country_code(country);
+  e.set_event_date(start);
+  e.set_end_date(end);
   return e;
 }
 
@@ -195,6 +207,63 @@ TEST(StatsEventColumnsTest, EventsMoveBetweenCountriesAndSeas) {
   event::v1::EventFilter haiti;
   haiti.add_country_codes("HTI");
   EXPECT_EQ(groups(v1::DIMENSION_MARITIME_BASIN, haiti), (Counts{{"", 1}}));
+}
+
+// The slots ForEachCountryList offers for a country and a range, each checked to be offered once.
+std::set<uint32_t> Offered(const EventColumns& columns, const std::string& country,
+                           const std::string& first, const std::string& last) {
+  std::set<uint32_t> slots;
+  columns.ForEachCountryList(*columns.countries().Find(country), *validation::ParseDate(first),
+                             *validation::ParseDate(last), [&](const std::vector<uint32_t>& list) {
+                               for (uint32_t slot : list) EXPECT_TRUE(slots.insert(slot).second);
+                             });
+  return slots;
+}
+
+TEST(StatsEventColumnsTest, ACountrysEventsAreOfferedByThePeriodsARangeCanOverlap) {
+  EventColumns columns;
+  // A long history in 2019 and 2020 that a range in June 2024 must not walk.
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_TRUE(columns
+                    .Upsert(On(absl::StrFormat("evt_%016x", 1000 + i), "HTI",
+                               validation::FormatDate(*validation::ParseDate("2019-01-01") + i * 3)))
+                    .ok());
+  }
+  ASSERT_TRUE(columns.Upsert(On("evt_0000000000000001", "HTI", "2024-06-15")).ok());
+  // 31 days long, starting 30 days before the range: still offered.
+  ASSERT_TRUE(columns.Upsert(On("evt_0000000000000002", "HTI", "2024-05-02", "2024-06-01")).ok());
+  // Years long (the list of long events), and wider than the span column.
+  ASSERT_TRUE(columns.Upsert(On("evt_0000000000000003", "HTI", "2020-01-01", "2024-06-10")).ok());
+  ASSERT_TRUE(columns.Upsert(On("evt_0000000000000004", "HTI", "1905-03-01", "2099-12-31")).ok());
+  ASSERT_TRUE(columns.Upsert(On("evt_0000000000000005", "HTI", "2024-09-01")).ok());
+  ASSERT_TRUE(columns.Upsert(On("evt_0000000000000006", "KEN", "2024-06-15")).ok());
+  auto slot = [&](const std::string& id) { return *columns.SlotOf(id); };
+
+  std::set<uint32_t> offered = Offered(columns, "HTI", "2024-06-01", "2024-06-30");
+  for (const char* id : {"evt_0000000000000001", "evt_0000000000000002", "evt_0000000000000003",
+                         "evt_0000000000000004"}) {
+    EXPECT_TRUE(offered.count(slot(id))) << id;
+  }
+  EXPECT_FALSE(offered.count(slot("evt_0000000000000005")));
+  EXPECT_FALSE(offered.count(slot("evt_0000000000000006")));  // another country
+  EXPECT_EQ(offered.size(), 4u);  // none of the 200 events of 2019-2020
+  EXPECT_EQ(columns.country_size(*columns.countries().Find("HTI")), 205u);
+  EXPECT_EQ(Offered(columns, "HTI", "1900-01-01", "2100-12-31").size(), 205u);
+
+  // An update moves an event to the period of its new date; a removal takes it out.
+  ASSERT_TRUE(columns.Upsert(On("evt_0000000000000001", "HTI", "2019-02-01")).ok());
+  ASSERT_TRUE(columns.Upsert(On("evt_0000000000000005", "HTI", "2024-06-20")).ok());
+  ASSERT_TRUE(columns.Remove("evt_0000000000000003"));
+  // An event that moves before every period the country had.
+  ASSERT_TRUE(columns.Upsert(On("evt_0000000000000006", "HTI", "1950-01-01")).ok());
+  offered = Offered(columns, "HTI", "2024-06-01", "2024-06-30");
+  EXPECT_EQ(offered, (std::set<uint32_t>{slot("evt_0000000000000002"), slot("evt_0000000000000004"),
+                                         slot("evt_0000000000000005")}));
+  EXPECT_TRUE(Offered(columns, "HTI", "2019-02-01", "2019-02-01").count(slot("evt_0000000000000001")));
+  EXPECT_TRUE(Offered(columns, "HTI", "1950-01-01", "1950-01-01").count(slot("evt_0000000000000006")));
+  EXPECT_TRUE(Offered(columns, "KEN", "2024-06-01", "2024-06-30").empty());
+  EXPECT_EQ(columns.country_size(*columns.countries().Find("HTI")), 205u);
+  EXPECT_EQ(Offered(columns, "HTI", "1900-01-01", "2100-12-31").size(), 205u);
 }
 
 TEST(StatsSlotIndexTest, FindsWhatARandomMixOfInsertsAndErasesLeaves) {
