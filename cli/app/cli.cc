@@ -82,7 +82,8 @@ Flags:
 Pages through every matching event, oldest first, to stdout or FILE. JSONL lines carry the
 actors' names, so 'lookout import jsonl' reads them back into any Lookout. acled, ucdp and
 gdelt write that system's own columns in its order (ACLED and UCDP CSV with a header, GDELT
-tab-separated without one): an event imported from it gives its row back, others what a
+tab-separated without one; events at sea in ACLED's maritime levels and as GDELT's ocean
+features, none in UCDP): an event imported from it gives its row back, others what a
 mapping gives (UCDP leaves out events that are no organised violence).
 --as-of SEQ|TIME exports the events as they were then (see 'lookout help events').
 

@@ -88,10 +88,18 @@ int RunExport(const CommandContext& context) {
   if (!context.quiet) {
     context.err << "lookout: exported " << count << (count == 1 ? " event" : " events")
                 << (path == "-" ? "" : absl::StrCat(" to ", path)) << "\n";
-    if (exporter.skipped() > 0) {
-      context.err << "lookout: left out " << exporter.skipped()
-                  << (exporter.skipped() == 1 ? " event" : " events")
+    // UCDP leaves out what is no organised violence and, as it places every event in a
+    // country, every event at sea: the two counts apart.
+    const int64_t at_sea = exporter.skipped_at_sea();
+    const int64_t not_violence = exporter.skipped() - at_sea;
+    if (not_violence > 0) {
+      context.err << "lookout: left out " << not_violence
+                  << (not_violence == 1 ? " event" : " events")
                   << " the format cannot hold (UCDP GED records organised violence only)\n";
+    }
+    if (at_sea > 0) {
+      context.err << "lookout: left out " << at_sea << (at_sea == 1 ? " event" : " events")
+                  << " at sea (UCDP GED places every event in a country)\n";
     }
   }
   return kExitOk;

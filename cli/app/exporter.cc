@@ -18,6 +18,7 @@ absl::Status Exporter::Export(const event::v1::EventFilter& filter,
   *count = 0;
   Progress* bar = nullptr;
   skipped_ = 0;
+  skipped_at_sea_ = 0;
   std::optional<SourceFormat> source_format;
   if (settings_.format == ExportFormat::kAcled) source_format = SourceFormat::kAcled;
   if (settings_.format == ExportFormat::kUcdp) source_format = SourceFormat::kUcdp;
@@ -51,6 +52,7 @@ absl::Status Exporter::Export(const event::v1::EventFilter& filter,
         std::optional<std::vector<std::string>> row = SourceRow(*source_format, event, find_actor);
         if (!row) {
           ++skipped_;
+          if (IsAtSea(event)) ++skipped_at_sea_;
           continue;
         }
         if (*source_format == SourceFormat::kGdelt) {

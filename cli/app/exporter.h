@@ -37,8 +37,10 @@ class Exporter {
   absl::Status Export(const lookout::event::v1::EventFilter& filter,
                       const std::function<Progress*(int64_t total)>& progress, int64_t* count);
 
-  // Events the format cannot hold (UCDP: no organised violence), left out of the last Export.
+  // Events the format cannot hold (UCDP: no organised violence, or at sea), left out of the
+  // last Export; skipped_at_sea() of them are at sea.
   int64_t skipped() const { return skipped_; }
+  int64_t skipped_at_sea() const { return skipped_at_sea_; }
 
  private:
   ApiClient* client_;
@@ -46,6 +48,7 @@ class Exporter {
   std::ostream* out_;
   ActorDirectory actors_;
   int64_t skipped_ = 0;
+  int64_t skipped_at_sea_ = 0;
 };
 
 }  // namespace lookout::cli

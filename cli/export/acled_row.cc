@@ -7,6 +7,7 @@
 #include "cli/import/acled_codes.h"
 #include "cli/import/country_names.h"
 #include "common/country_codes.h"
+#include "common/maritime_areas.h"
 
 namespace lookout::cli {
 namespace {
@@ -110,6 +111,27 @@ std::optional<std::vector<std::string>> AcledRow(const ev::Event& event,
   if (std::optional<int> numeric = NumericFromIsoAlpha3(location.country_code())) {
     iso = absl::StrCat(*numeric);
   }
+  // Where, in ACLED's columns: at sea its maritime hierarchy (country the basin, admin1 the
+  // region, admin2 the body of water, admin3 the sub-basin; iso names no country and stays
+  // empty). ACLED's own country text is kept while it still names the event's place, so an
+  // imported row comes back as written ("mediterranean sea"); an event moved since gets the
+  // name of its new place, and never a basin on land (which would read back as a sea event).
+  const type::v1::MaritimeArea& sea = location.maritime();
+  const bool at_sea = IsAtSea(event);
+  const std::optional<std::string> own_basin = CanonicalMaritimeBasin(a.country());
+  std::string country, admin1, admin2, admin3;
+  if (at_sea) {
+    country = own && own_basin == sea.basin() ? a.country() : sea.basin();
+    admin1 = sea.region();
+    admin2 = sea.body_of_water();
+    admin3 = sea.sub_basin();
+  } else {
+    country = own && !own_basin.has_value() ? a.country()
+                                            : CountryNameFromIsoAlpha3(location.country_code());
+    admin1 = location.admin1();
+    admin2 = location.admin2();
+    admin3 = own_basin.has_value() ? "" : a.admin3();  // a sub-basin, from before the move
+  }
   std::vector<std::string> sources;
   for (const auto& source : event.sources()) sources.push_back(source.name());
   std::string scale = a.source_scale();
@@ -135,10 +157,10 @@ std::optional<std::vector<std::string>> AcledRow(const ev::Event& event,
       event.civilian_targeting() ? "Civilian targeting" : "",
       iso,
       a.region(),
-      own ? a.country() : CountryNameFromIsoAlpha3(location.country_code()),
-      location.admin1(),
-      location.admin2(),
-      a.admin3(),
+      country,
+      admin1,
+      admin2,
+      admin3,
       location.place(),
       location.has_latitude() ? FormatNumber(location.latitude()) : "",
       location.has_longitude() ? FormatNumber(location.longitude()) : "",

@@ -4,10 +4,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
 #include "cli/export/source_rows.h"
 #include "cli/import/fips_countries.h"
+#include "common/maritime_areas.h"
 
 namespace lookout::cli {
 namespace {
@@ -111,6 +114,39 @@ std::optional<double> Longitude(const ev::GdeltGeo& geo) {
   return geo.has_longitude() ? std::optional<double>(geo.longitude()) : std::nullopt;
 }
 
+// The sea an ocean feature's name gives the GDELT importer: the first part of the full name
+// ("Gulf Of Aden, Oceans (general), Oceans"), looked up in common/maritime_areas.
+std::optional<NamedWater> SeaOf(const ev::GdeltGeo& geo) {
+  if (geo.country_code() != "OS") return std::nullopt;
+  const std::vector<absl::string_view> parts = absl::StrSplit(geo.full_name(), ',');
+  return LookUpNamedWater(parts[0]);
+}
+
+// Whether GDELT's own ocean feature still reads back as the event's sea.
+bool SameSea(const ev::GdeltGeo& geo, const type::v1::MaritimeArea& sea) {
+  std::optional<NamedWater> named = SeaOf(geo);
+  return named && named->basin == sea.basin() &&
+         absl::AsciiStrToLower(named->body_of_water) == absl::AsciiStrToLower(sea.body_of_water());
+}
+
+// GDELT's ocean feature for a sea: named by the body of water when the importer's table knows
+// it within the same basin (else the name would read back as another basin), otherwise by the
+// basin. The format holds no region or sub-basin. Type 4 and ADM1 "OS00" as GDELT writes its
+// ocean features; no feature id (GDELT's are its gazetteer's).
+ev::GdeltGeo OceanFeature(const type::v1::MaritimeArea& sea) {
+  std::string name = sea.basin();
+  if (std::optional<NamedWater> water = LookUpNamedWater(sea.body_of_water());
+      water && water->basin == sea.basin() && !water->body_of_water.empty()) {
+    name = water->body_of_water;
+  }
+  ev::GdeltGeo geo;
+  geo.set_type(4);
+  geo.set_full_name(absl::StrCat(name, ", Oceans (general), Oceans"));
+  geo.set_country_code("OS");
+  geo.set_adm1_code("OS00");
+  return geo;
+}
+
 }  // namespace
 
 const char* const kGdeltColumns[61] = {"GLOBALEVENTID",
@@ -212,9 +248,15 @@ std::optional<std::vector<std::string>> GdeltRow(const ev::Event& event,
     }
   }
   // The FIPS code GDELT wrote, while it still names the event's country; else the country's
-  // first FIPS code (a changed country, or an event GDELT did not code).
+  // first FIPS code (a changed country, or an event GDELT did not code). At sea, GDELT's ocean
+  // feature: kept while it still names the event's sea, else written for it.
   std::string fips = a.action_geo().country_code();
-  if (fips.empty() || IsoAlpha3FromFips(fips) != location.country_code()) {
+  if (IsAtSea(event)) {
+    fips = "OS";
+    if (!SameSea(a.action_geo(), location.maritime())) {
+      *a.mutable_action_geo() = OceanFeature(location.maritime());
+    }
+  } else if (fips.empty() || IsoAlpha3FromFips(fips) != location.country_code()) {
     fips = FipsFromIsoAlpha3(location.country_code()).value_or("");
   }
   const ev::Participant* actor1 =

@@ -37,6 +37,8 @@ std::optional<std::vector<std::string>> SourceRow(SourceFormat format, const ev:
   return GdeltRow(event, actors);
 }
 
+bool IsAtSea(const ev::Event& event) { return !event.location().maritime().basin().empty(); }
+
 std::string FormatNumber(double value) {
   char buffer[64];
   auto result = std::to_chars(buffer, buffer + sizeof(buffer), value);

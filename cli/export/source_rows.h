@@ -26,7 +26,10 @@ using ActorFinder = std::function<const lookout::actor::v1::Actor*(const std::st
 const std::vector<std::string>& SourceColumns(SourceFormat format);
 
 // One field per column. nullopt when the format cannot hold the event: UCDP GED records
-// organised violence only (battles, explosions, violence against civilians).
+// organised violence only (battles, explosions, violence against civilians), and only in a
+// country (an event at sea has no place in it). Events at sea are written in each format's own
+// convention: ACLED's maritime hierarchy (country the basin, admin1-3 the region, body of water
+// and sub-basin), GDELT's ocean features (FIPS "OS").
 std::optional<std::vector<std::string>> SourceRow(SourceFormat format,
                                                   const lookout::event::v1::Event& event,
                                                   const ActorFinder& actors);
@@ -42,6 +45,8 @@ extern const char* const kAcledColumns[31];
 extern const char* const kUcdpColumns[43];
 extern const char* const kGdeltColumns[61];
 
+// Whether the event is at sea (location.maritime names a basin, and no country is set).
+bool IsAtSea(const lookout::event::v1::Event& event);
 // The shortest text that reads back as the same double ("2.02774813233724", "-7").
 std::string FormatNumber(double value);
 // The external id of `scheme`, or "".

@@ -110,6 +110,9 @@ const char* const kUcdpColumns[43] = {"id",
                                       "high"};
 
 std::optional<std::vector<std::string>> UcdpRow(const ev::Event& event, const ActorFinder& actors) {
+  // UCDP GED places every event in a country (its country, iso3 and gwno columns): an event at
+  // sea has no place in it and is left out (the export counts it as at sea).
+  if (IsAtSea(event)) return std::nullopt;
   const bool own = event.has_ucdp();
   const ev::UcdpAttributes& a = event.ucdp();
   const int violence = own ? a.type_of_violence() : ViolenceType(event.event_type());

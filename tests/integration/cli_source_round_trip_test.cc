@@ -1,8 +1,8 @@
 // Importing a source's file and exporting the events in that source's format gives every column
 // of every accepted row back (numbers compared as numbers) and leaves the rejected rows out: the
-// real UCDP GED sample, the real GDELT 2.0 batch (all 61 columns) and an ACLED fixture with every
-// column filled, through the lookout client against the real actor and event services, with
-// the event service on each store.
+// real UCDP GED sample, the real GDELT 2.0 batch (all 61 columns), an ACLED fixture with every
+// column filled, and the ACLED and GDELT fixtures at sea, through the lookout client against the
+// real actor and event services, with the event service on each store.
 #include <algorithm>
 #include <fstream>
 #include <functional>
@@ -93,10 +93,13 @@ class SourceRoundTripTest : public ::testing::TestWithParam<lookout::testing::St
     ASSERT_TRUE(started.ok()) << started;
   }
 
-  int Lookout(std::vector<std::string> argv, std::string* out, std::string* err) {
+  // `quiet` false keeps the summary lines the command prints on stderr.
+  int Lookout(std::vector<std::string> argv, std::string* out, std::string* err,
+              bool quiet = true) {
     argv.insert(argv.end(), {"--addr", backends_->event_addr(), "--event-addr",
                              backends_->event_addr(), "--actor-addr", backends_->actor_addr(),
-                             "--internal-token", backends_->token(), "--quiet"});
+                             "--internal-token", backends_->token()});
+    if (quiet) argv.push_back("--quiet");
     Environment environment;
     environment.get = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
     std::ostringstream out_stream, err_stream;
@@ -107,9 +110,11 @@ class SourceRoundTripTest : public ::testing::TestWithParam<lookout::testing::St
   }
 
   // Imports `file` as `format`, exports it in the same format, and compares every column of
-  // every row the import accepted; returns how many rows were compared.
+  // every row the import accepted; returns how many rows were compared. `changed` names, by row
+  // id and column, the value the export writes where it differs from the file by design.
+  using Changes = std::map<std::string, std::map<std::string, std::string>>;
   size_t RoundTrip(const std::string& format, const std::string& file, bool tsv,
-                   size_t expected_rejected) {
+                   size_t expected_rejected, const Changes& changed = {}) {
     std::string out, err;
     const int imported = Lookout({"import", format, file}, &out, &err);
     EXPECT_TRUE(imported == kExitOk || imported == kExitPartial) << err;
@@ -162,7 +167,11 @@ class SourceRoundTripTest : public ::testing::TestWithParam<lookout::testing::St
           continue;
         }
         const std::string& exported_value = back[column - columns.begin()];
-        const std::string original_value(absl::StripAsciiWhitespace(row.fields[c]));
+        std::string original_value(absl::StripAsciiWhitespace(row.fields[c]));
+        if (auto by_row = changed.find(id); by_row != changed.end()) {
+          auto value = by_row->second.find(original_header[c]);
+          if (value != by_row->second.end()) original_value = value->second;
+        }
         EXPECT_TRUE(SameValue(original_value, exported_value))
             << "row " << id << " (line " << row.line << "), column " << original_header[c]
             << ": file has \"" << original_value << "\", export has \"" << exported_value << "\"";
@@ -182,10 +191,11 @@ TEST_P(SourceRoundTripTest, UcdpSampleGivesEveryColumnOfEveryAcceptedRowBack) {
 }
 
 TEST_P(SourceRoundTripTest, GdeltBatchGivesAll61ColumnsOfEveryAcceptedRowBack) {
-  // 2,111 rows; rejected: the 37 GDELT could not place in a country, and two placed where ISO
-  // has no country ("YI" Serbia and Montenegro, "OS" oceans).
-  EXPECT_EQ(RoundTrip("gdelt", kFixtures + "/gdelt/real_20191024143000.export.tsv", true, 39),
-            2072u);
+  // 2,111 rows; rejected: the 37 GDELT could not place in a country, and one placed where ISO
+  // has no country ("YI" Serbia and Montenegro). The one in the Black Sea ("OS") is an event at
+  // sea and comes back as GDELT's ocean feature.
+  EXPECT_EQ(RoundTrip("gdelt", kFixtures + "/gdelt/real_20191024143000.export.tsv", true, 38),
+            2073u);
 }
 
 TEST_P(SourceRoundTripTest, TheCliFiltersOnGdeltAttributesSelectWhatTheFileSays) {
@@ -193,13 +203,14 @@ TEST_P(SourceRoundTripTest, TheCliFiltersOnGdeltAttributesSelectWhatTheFileSays)
   std::string out, err;
   ASSERT_EQ(Lookout({"import", "gdelt", file}, &out, &err), kExitPartial) << err;
   Table original = ReadTable(ReadFile(file), true, false);
-  // The accepted rows: those with an ActionGeo country ISO knows (as the round trip found).
+  // The accepted rows: those with an ActionGeo country ISO knows, and the one at sea ("OS"), as
+  // the round trip found.
   std::vector<const CsvRecord*> accepted;
   for (const CsvRecord& row : original.rows) {
     const std::string& fips = row.fields[53];
-    if (!fips.empty() && fips != "YI" && fips != "OS") accepted.push_back(&row);
+    if (!fips.empty() && fips != "YI") accepted.push_back(&row);
   }
-  ASSERT_EQ(accepted.size(), 2072u);
+  ASSERT_EQ(accepted.size(), 2073u);
   auto number = [](const std::string& text) {
     double value = 0;
     EXPECT_TRUE(absl::SimpleAtod(text, &value)) << text;
@@ -232,7 +243,7 @@ TEST_P(SourceRoundTripTest, TheCliFiltersOnGdeltAttributesSelectWhatTheFileSays)
     std::set<std::string> exported;
     for (const CsvRecord& row : ReadTable(out, true, false).rows) exported.insert(row.fields[0]);
     EXPECT_EQ(exported, expected);
-    // Each GDELT case selects some rows and leaves some out (369, 865, 537, 221, 159 of 2072).
+    // Each GDELT case selects some rows and leaves some out (369, 865, 537, 221, 159 of 2073).
     if (c.flags[0] != "--disorder-type") {
       EXPECT_GT(expected.size(), 100u);
       EXPECT_LT(expected.size(), accepted.size());
@@ -248,6 +259,47 @@ TEST_P(SourceRoundTripTest, TheCliFiltersOnGdeltAttributesSelectWhatTheFileSays)
 
 TEST_P(SourceRoundTripTest, AcledFixtureWithEveryColumnFilledComesBack) {
   EXPECT_EQ(RoundTrip("acled", kFixtures + "/acled/acled_every_column.csv", false, 0), 3u);
+}
+
+TEST_P(SourceRoundTripTest, AcledSeaEventsComeBackInTheMaritimeHierarchy) {
+  // Three rows at sea (country the basin, admin1-3 region, body of water and sub-basin, location
+  // the place) and three on land or in territorial waters. Every column comes back, the basin
+  // as ACLED spelled it ("mediterranean sea"); only the sea row's iso of 0, which ACLED's reader
+  // ignores at sea, is written empty, as ACLED writes it for a sea event.
+  EXPECT_EQ(RoundTrip("acled", kFixtures + "/acled/acled_sea.csv", false, 0,
+                      {{"MLT9806", {{"iso", ""}}}}),
+            6u);
+}
+
+TEST_P(SourceRoundTripTest, GdeltOceanFeaturesComeBack) {
+  // Two rows at sea (FIPS "OS"): the Black Sea, a basin, and the Gulf of Aden, a body of water;
+  // each ActionGeo column comes back. The hand-written second row leaves its actors' geography
+  // types empty, which the export writes as GDELT does for no geography: 0.
+  EXPECT_EQ(RoundTrip("gdelt", kFixtures + "/gdelt/gdelt_sea.tsv", true, 0,
+                      {{"990000901", {{"Actor1Geo_Type", "0"}, {"Actor2Geo_Type", "0"}}}}),
+            2u);
+}
+
+TEST_P(SourceRoundTripTest, UcdpLeavesOutSeaEventsAndSaysSo) {
+  // The ACLED sea fixture's six rows are all organised violence: UCDP takes the three on land or
+  // in territorial waters and counts the three at sea apart.
+  std::string out, err;
+  ASSERT_EQ(Lookout({"import", "acled", kFixtures + "/acled/acled_sea.csv"}, &out, &err), kExitOk)
+      << err;
+  ASSERT_EQ(Lookout({"export", "events", "--format", "ucdp"}, &out, &err, /*quiet=*/false),
+            kExitOk)
+      << err;
+  const std::vector<std::string>& columns = SourceColumns(SourceFormat::kUcdp);
+  const size_t place = std::find(columns.begin(), columns.end(), "where_coordinates") -
+                       columns.begin();
+  std::set<std::string> places;
+  for (const CsvRecord& row : ReadTable(out, false, true).rows) places.insert(row.fields[place]);
+  EXPECT_EQ(places, (std::set<std::string>{"Port-de-Paix", "Coast of Port-de-Paix",
+                                           "Coast of Al Hudaydah"}));
+  EXPECT_THAT(err, ::testing::HasSubstr("exported 3 events"));
+  EXPECT_THAT(err, ::testing::HasSubstr(
+                       "left out 3 events at sea (UCDP GED places every event in a country)"));
+  EXPECT_THAT(err, ::testing::Not(::testing::HasSubstr("organised violence only")));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SourceRoundTripTest, lookout::testing::AllStoreBackends(),

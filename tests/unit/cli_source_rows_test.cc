@@ -132,5 +132,104 @@ TEST(SourceRowsTest, GdeltGetsFipsCodesACameoRootAndNoTabsInsideAField) {
   EXPECT_THAT(moved_row["ActionGeo_FullName"], ::testing::Not(::testing::HasSubstr("\t")));
 }
 
+// An attack at sea entered by hand: the Windward Passage, as ACLED's maritime hierarchy names it.
+ev::Event AtSea() {
+  ev::Event e = HandEntered();
+  e.set_event_type(ev::EVENT_TYPE_VIOLENCE_AGAINST_CIVILIANS);
+  e.set_sub_event_type("Attack");
+  type::v1::Location* location = e.mutable_location();
+  location->Clear();
+  location->set_place("Windward Passage (centroid)");
+  location->set_latitude(20);
+  location->set_longitude(-73.8);
+  location->set_geo_precision(type::v1::GEO_PRECISION_REGION);
+  location->mutable_maritime()->set_basin("Atlantic Ocean");
+  location->mutable_maritime()->set_region("North Atlantic Ocean");
+  location->mutable_maritime()->set_body_of_water("Caribbean Sea");
+  location->mutable_maritime()->set_sub_basin("Windward Passage");
+  return e;
+}
+
+TEST(SourceRowsTest, AcledWritesASeaEventInItsMaritimeHierarchy) {
+  auto row = Named(SourceFormat::kAcled, AtSea());
+  EXPECT_EQ(row["country"], "Atlantic Ocean");
+  EXPECT_EQ(row["admin1"], "North Atlantic Ocean");
+  EXPECT_EQ(row["admin2"], "Caribbean Sea");
+  EXPECT_EQ(row["admin3"], "Windward Passage");
+  EXPECT_EQ(row["location"], "Windward Passage (centroid)");
+  EXPECT_EQ(row["iso"], "");  // no country: no ISO number (0 would be Kosovo)
+  EXPECT_EQ(row["latitude"], "20");
+
+  // ACLED's own spelling of the basin comes back while it names the event's sea; an ACLED event
+  // moved to another sea, or to land, is written for where it is now.
+  ev::Event imported = AtSea();
+  imported.mutable_acled()->set_country("atlantic ocean");
+  imported.mutable_acled()->set_admin3("Windward Passage");
+  EXPECT_EQ(Named(SourceFormat::kAcled, imported)["country"], "atlantic ocean");
+  ev::Event moved = imported;
+  moved.mutable_location()->mutable_maritime()->set_basin("Red Sea");
+  EXPECT_EQ(Named(SourceFormat::kAcled, moved)["country"], "Red Sea");
+  ev::Event ashore = imported;
+  *ashore.mutable_location() = HandEntered().location();
+  auto ashore_row = Named(SourceFormat::kAcled, ashore);
+  EXPECT_EQ(ashore_row["country"], "Haiti");
+  EXPECT_EQ(ashore_row["iso"], "332");
+  EXPECT_EQ(ashore_row["admin1"], "Ouest");
+  EXPECT_EQ(ashore_row["admin3"], "");  // the sub-basin is no admin3 on land
+}
+
+TEST(SourceRowsTest, GdeltWritesASeaEventAsAnOceanFeature) {
+  // Named by the body of water the GDELT importer's table knows, in the same basin.
+  auto row = Named(SourceFormat::kGdelt, AtSea());
+  EXPECT_EQ(row["ActionGeo_CountryCode"], "OS");
+  EXPECT_EQ(row["ActionGeo_ADM1Code"], "OS00");
+  EXPECT_EQ(row["ActionGeo_FullName"], "Caribbean Sea, Oceans (general), Oceans");
+  EXPECT_EQ(row["ActionGeo_Type"], "4");
+  EXPECT_EQ(row["ActionGeo_Lat"], "20");
+  EXPECT_EQ(row["ActionGeo_Long"], "-73.8");
+
+  // A body of water the table does not know, or knows in another basin, would read back as
+  // something else: the basin names the feature instead.
+  ev::Event unknown = AtSea();
+  unknown.mutable_location()->mutable_maritime()->set_body_of_water("Gulf of Gonave");
+  EXPECT_EQ(Named(SourceFormat::kGdelt, unknown)["ActionGeo_FullName"],
+            "Atlantic Ocean, Oceans (general), Oceans");
+  ev::Event elsewhere = AtSea();
+  elsewhere.mutable_location()->mutable_maritime()->set_body_of_water("Gulf of Aden");
+  EXPECT_EQ(Named(SourceFormat::kGdelt, elsewhere)["ActionGeo_FullName"],
+            "Atlantic Ocean, Oceans (general), Oceans");
+
+  // GDELT's own feature is kept while it names the event's sea, and replaced once it does not.
+  ev::Event imported = AtSea();
+  imported.mutable_location()->mutable_maritime()->set_basin("Black Sea");
+  imported.mutable_location()->mutable_maritime()->clear_region();
+  imported.mutable_location()->mutable_maritime()->clear_body_of_water();
+  imported.mutable_location()->mutable_maritime()->clear_sub_basin();
+  ev::GdeltGeo* geo = imported.mutable_gdelt()->mutable_action_geo();
+  geo->set_type(4);
+  geo->set_full_name("Black Sea, Oceans (general), Oceans");
+  geo->set_country_code("OS");
+  geo->set_adm1_code("OS00");
+  geo->set_feature_id("-1506338");
+  auto own = Named(SourceFormat::kGdelt, imported);
+  EXPECT_EQ(own["ActionGeo_FullName"], "Black Sea, Oceans (general), Oceans");
+  EXPECT_EQ(own["ActionGeo_FeatureID"], "-1506338");
+  imported.mutable_location()->mutable_maritime()->set_basin("Mediterranean Sea");
+  auto moved = Named(SourceFormat::kGdelt, imported);
+  EXPECT_EQ(moved["ActionGeo_FullName"], "Mediterranean Sea, Oceans (general), Oceans");
+  EXPECT_EQ(moved["ActionGeo_CountryCode"], "OS");
+  EXPECT_EQ(moved["ActionGeo_FeatureID"], "");  // the Black Sea's feature is not this sea's
+}
+
+TEST(SourceRowsTest, UcdpLeavesOutAnEventAtSea) {
+  // Organised violence (violence against civilians) that UCDP would take on land.
+  ASSERT_TRUE(IsAtSea(AtSea()));
+  EXPECT_FALSE(SourceRow(SourceFormat::kUcdp, AtSea(), FindActor).has_value());
+  ev::Event ashore = AtSea();
+  *ashore.mutable_location() = HandEntered().location();
+  EXPECT_FALSE(IsAtSea(ashore));
+  EXPECT_TRUE(SourceRow(SourceFormat::kUcdp, ashore, FindActor).has_value());
+}
+
 }  // namespace
 }  // namespace lookout::cli
