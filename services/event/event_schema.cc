@@ -221,7 +221,6 @@ END;
       // Provenance (issue 26): who made each change (the gateway's principal), the call's request
       // id, the caller's reason and when, kept with the change; an index of each event's changes
       // for its history and as-of reads; and the compaction horizon (see CompactBefore).
-      // Numbered 8: 6 and 7 are taken by parallel work, and migrations need not be contiguous.
       {8, R"sql(
 ALTER TABLE changes ADD COLUMN principal TEXT NOT NULL DEFAULT '';
 ALTER TABLE changes ADD COLUMN request_id TEXT NOT NULL DEFAULT '';
@@ -230,14 +229,12 @@ ALTER TABLE changes ADD COLUMN time_us INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX changes_by_event ON changes(event_id, sequence);
 INSERT OR IGNORE INTO meta (key, value) VALUES ('history_horizon', '0');
 )sql"},
-)sql"},
       // Issue 21: a total still summed a country's day rows up to the end date, up to 31 a day
       // (one per span) over the whole history before the period. event_country_totals keeps
       // each country's live events and the longest span any of them has had (never lowered,
       // so it is a bound: an event ending on or after a period's start began no earlier than
       // the start less it). A total without dates reads one row, and one with a start date
       // walks the day rows of the period and that span before it only (DayCountStatement).
-      // Numbered 9: 6 to 8 belong to other branches (the integrator renumbers).
       {9, R"sql(
 CREATE TABLE event_country_totals (
   country TEXT NOT NULL PRIMARY KEY,  -- '' counts every country

@@ -200,8 +200,7 @@ END
 $fn$;
 )sql"},
       // Provenance (issue 26), as SQLite's migration 8: who, which request, why and when for
-      // each change, an index of each event's changes, and the compaction horizon. Numbered 5:
-      // 3 and 4 are taken by parallel work.
+      // each change, an index of each event's changes, and the compaction horizon.
       {5, R"sql(
 ALTER TABLE changes ADD COLUMN principal text NOT NULL DEFAULT '',
   ADD COLUMN request_id text NOT NULL DEFAULT '',
@@ -213,7 +212,7 @@ INSERT INTO meta (key, value) VALUES ('history_horizon', '0') ON CONFLICT DO NOT
       // Issue 21: each country's live events and the longest span any of them has had (never
       // lowered, so a bound), as SQLite's migration 9 keeps them: a total without dates reads
       // one row, one with a start date walks only the day rows of the period and that span
-      // before it. Numbered 6: 3 to 5 belong to other branches (the integrator renumbers).
+      // before it.
       {6, R"sql(
 CREATE TABLE event_country_totals (
   country text COLLATE "C" NOT NULL PRIMARY KEY,  -- '' counts every country
