@@ -247,12 +247,12 @@ void CompiledFilter::ChooseCandidates() {
     }
     sources.push_back(std::move(source));
   };
+  // Only the periods the date range can overlap (every period without one).
+  const int32_t first = has_first_day_ ? first_day_ : INT32_MIN / 2;
+  const int32_t last = has_last_day_ ? last_day_ : INT32_MAX / 2;
   if (!country_ok_.empty()) {
-    // Only the periods the date range can overlap (every period without one).
     Source source;
     source.disjoint = true;
-    const int32_t first = has_first_day_ ? first_day_ : INT32_MIN / 2;
-    const int32_t last = has_last_day_ ? last_day_ : INT32_MAX / 2;
     for (uint32_t code = 0; code < country_ok_.size(); ++code) {
       if (!country_ok_[code]) continue;
       columns_->ForEachCountryList(code, first, last, [&](const std::vector<uint32_t>& list) {
@@ -262,13 +262,18 @@ void CompiledFilter::ChooseCandidates() {
     }
     sources.push_back(std::move(source));
   }
-  // Every sea event has the country "": its postings hold all candidates of a maritime filter.
+  // Every sea event has the country "": its lists hold all candidates of a maritime filter (none
+  // when no event has that country).
   if (!basin_ok_.empty() || !body_ok_.empty()) {
-    std::vector<uint8_t> no_country(columns_->countries().size(), 0);
-    if (std::optional<uint32_t> code = columns_->no_country_code()) no_country[*code] = 1;
-    add_source(no_country, true, [&](uint32_t code) -> const std::vector<uint32_t>& {
-      return columns_->country_postings(code);
-    });
+    Source source;
+    source.disjoint = true;
+    if (std::optional<uint32_t> code = columns_->no_country_code()) {
+      columns_->ForEachCountryList(*code, first, last, [&](const std::vector<uint32_t>& list) {
+        source.lists.push_back(&list);
+        source.total += list.size();
+      });
+    }
+    sources.push_back(std::move(source));
   }
   if (!actor_ok_.empty()) {
     add_source(actor_ok_, false, [&](uint32_t code) -> const std::vector<uint32_t>& {
