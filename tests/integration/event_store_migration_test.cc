@@ -330,6 +330,8 @@ TEST(EventStoreMigrationTest, EventsStoredBeforeVersion7StayCountryEventsAndMayM
   EXPECT_EQ(total(all), 1);  // counted once, not twice
   EXPECT_EQ(total(haiti), 0);
   EXPECT_EQ(total(red_sea), 1);
+}
+
 // Version 8 (issue 26): changes written before provenance was kept read back with no author and
 // no time, the event's history finds them through the new index, and new changes carry theirs.
 TEST(EventStoreMigrationTest, ChangesFromBeforeVersion8HaveNoAuthorAndNewOnesHaveTheirs) {
