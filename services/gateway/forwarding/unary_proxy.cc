@@ -21,10 +21,12 @@ UnaryProxy::UnaryProxy(grpc::CallbackServerContext* context, const Route* route,
   principal_ = *std::move(principal);
   identity_.principal = principal_.name;
   identity_.role = principal_.role;
+  reactions_.Release();
   StartRead(&request_);
 }
 
 void UnaryProxy::OnReadDone(bool ok) {
+  reactions_.Acquire();
   if (!ok) {
     // The caller half-closed without a request, or went away.
     End(grpc::Status(grpc::StatusCode::CANCELLED, "the call ended before its request"));
@@ -91,6 +93,7 @@ void UnaryProxy::BackendDone(const grpc::Status& status) {
   }
   if (status.ok()) {
     EndGatewayCall(context_, route_->path, identity_, status);
+    reactions_.Release();  // after this, OnDone may delete the proxy at once
     StartWriteAndFinish(&response_, grpc::WriteOptions(), status);
   } else {
     End(status);
@@ -99,14 +102,18 @@ void UnaryProxy::BackendDone(const grpc::Status& status) {
 
 void UnaryProxy::End(const grpc::Status& status) {
   EndGatewayCall(context_, route_->path, identity_, status);
+  reactions_.Release();  // after Finish, OnDone may delete the proxy at once
   Finish(status);
 }
 
 void UnaryProxy::OnCancel() {
-  absl::MutexLock lock(&mu_);
-  cancelled_ = true;
-  // Propagation cancels the backend call too; this covers the window before it is wired.
-  if (backend_context_ != nullptr) backend_context_->TryCancel();
+  {
+    absl::MutexLock lock(&mu_);
+    cancelled_ = true;
+    // Propagation cancels the backend call too; this covers the window before it is wired.
+    if (backend_context_ != nullptr) backend_context_->TryCancel();
+  }
+  reactions_.Release();
 }
 
 }  // namespace lookout::gateway
