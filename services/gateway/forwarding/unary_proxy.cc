@@ -53,6 +53,7 @@ void UnaryProxy::Admitted(const grpc::Status& status) {
 }
 
 void UnaryProxy::CallBackend() {
+  reactions_.Acquire();  // runs after OnReadDone, the admission's callback or the retry alarm
   grpc::ClientContext* backend_context = nullptr;
   {
     absl::MutexLock lock(&mu_);
@@ -70,18 +71,21 @@ void UnaryProxy::CallBackend() {
   }
   ++attempts_;
   response_.Clear();
+  reactions_.Release();  // BackendDone runs on a gRPC thread once the backend answers
   env_->backends->generic(route_->backend)
       ->UnaryCall(backend_context, route_->path, grpc::StubOptions(), &request_, &response_,
                   [this](grpc::Status status) { BackendDone(status); });
 }
 
 void UnaryProxy::BackendDone(const grpc::Status& status) {
+  reactions_.Acquire();
   // A write without a request_id is never retried here: gRPC's transparent retry already sent it
   // again if no server saw it, and past that the gateway cannot tell whether it was applied.
   const absl::Duration delay = env_->retry_delay * (1 << std::min(attempts_ - 1, 4));
   if (status.error_code() == grpc::StatusCode::UNAVAILABLE && retry_safe_ &&
       attempts_ < env_->max_attempts && !context_->IsCancelled() && RetryFits(*context_, delay)) {
     retry_alarm_ = std::make_unique<grpc::Alarm>();
+    reactions_.Release();  // the alarm's callback runs CallBackend on a gRPC thread
     retry_alarm_->Set(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(delay),
                       [this](bool) { CallBackend(); });
     return;
