@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/callback_sequence.h"
 
 namespace lookout {
 
@@ -60,22 +61,28 @@ class MetricsInterceptor : public grpc::experimental::Interceptor {
                {"grpc_method", std::string(method)},
                {"grpc_type", type}};
     families_->started->Add(labels_).Increment();
+    sequence_.Release();
   }
 
   // An RPC that ends without a status (the peer went away) still counts, as CANCELLED, so the
   // handled counter never under-reports.
   ~MetricsInterceptor() override {
+    CallbackSequence::Step step(sequence_);
     if (!recorded_) Record(grpc::StatusCode::CANCELLED);
   }
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
-    if (server_) {
-      if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
-        Record(methods->GetSendStatus().error_code());
+    {
+      CallbackSequence::Step step(sequence_);
+      if (server_) {
+        if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
+          Record(methods->GetSendStatus().error_code());
+        }
+      } else if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_STATUS)) {
+        Record(methods->GetRecvStatus()->error_code());
       }
-    } else if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_STATUS)) {
-      Record(methods->GetRecvStatus()->error_code());
     }
+    // Outside the step: Proceed may end the call and destroy this interceptor.
     methods->Proceed();
   }
 
@@ -95,6 +102,9 @@ class MetricsInterceptor : public grpc::experimental::Interceptor {
   prometheus::Labels labels_;
   const absl::Time start_ = absl::Now();
   bool recorded_ = false;
+  // The call's steps (construction, hooks, destruction) run on whichever gRPC thread completes
+  // the batch before; gRPC orders them, this states it (common/callback_sequence.h).
+  CallbackSequence sequence_;
 };
 
 }  // namespace

@@ -21,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 #include "grpc/health/v1/health.pb.h"
 #include "common/logging.h"
 #include "common/metrics.h"
@@ -100,8 +101,14 @@ class CallCounterFactory final : public grpc::experimental::ServerInterceptorFac
  private:
   class Counter final : public grpc::experimental::Interceptor {
    public:
-    explicit Counter(std::atomic<int>* count) : count_(count) { count_->fetch_add(1); }
-    ~Counter() override { count_->fetch_sub(1); }
+    explicit Counter(std::atomic<int>* count) : count_(count) {
+      count_->fetch_add(1, std::memory_order_relaxed);
+    }
+    // The last touch of the runner this call makes: gRPC destroys a call's interceptors when the
+    // last reference to the call's ServerRpcInfo goes, which may be on a gRPC thread after
+    // Server::Wait has returned. The release pairs with ~ServerRunner's acquire load, which waits
+    // for this before the counter is freed.
+    ~Counter() override { count_->fetch_sub(1, std::memory_order_release); }
     void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
       methods->Proceed();
     }
@@ -137,7 +144,17 @@ ServerRunner::ServerRunner(ServerOptions options)
     : options_(std::move(options)),
       open_streams_(options_.max_open_streams, options_.max_open_streams_flag) {}
 
-ServerRunner::~ServerRunner() { Stop(); }
+ServerRunner::~ServerRunner() {
+  Stop();
+  // Server::Wait (in Stop) returns once every call has ended, but a call's interceptors (and so
+  // CallCounterFactory's decrement of calls_in_flight_) are destroyed when gRPC drops the call's
+  // last reference, possibly a moment later on one of its threads. Freeing the runner before
+  // then would let that decrement write freed memory. The acquire load orders every decrement
+  // before the runner's destruction. It takes microseconds: no call can start any more.
+  while (calls_in_flight_.load(std::memory_order_acquire) != 0) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+}
 
 void ServerRunner::AddService(grpc::Service* service, std::string full_name) {
   services_.emplace_back(service, std::move(full_name));

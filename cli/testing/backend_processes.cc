@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -28,16 +29,21 @@ int FreePort() {
 }
 
 pid_t BackendProcesses::Spawn(const std::vector<std::string>& argv, const std::string& log) {
+  // Built before fork: between fork and exec only async-signal-safe calls (the test has threads,
+  // and a malloc lock held by one of them at the fork would never be released in the child).
+  std::vector<char*> args;
+  for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+  args.push_back(nullptr);
   const pid_t pid = fork();
   if (pid == 0) {
+    // A test that crashes takes its services with it: orphans would keep serving, and keep the
+    // test's output pipe open, so ctest would wait for them until its timeout.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (fd >= 0) {
       dup2(fd, STDOUT_FILENO);
       dup2(fd, STDERR_FILENO);
     }
-    std::vector<char*> args;
-    for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-    args.push_back(nullptr);
     execv(args[0], args.data());
     _exit(127);
   }

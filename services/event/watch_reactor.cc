@@ -116,11 +116,18 @@ void WatchReactor::OnWriteDone(bool ok) {
     wait = AdvanceLocked();
   }
   if (wait) WaitForCommit();
+  reactions_.Release();
 }
 
-void WatchReactor::OnCancel() { End(absl::CancelledError("the client cancelled the watch")); }
+void WatchReactor::OnCancel() {
+  End(absl::CancelledError("the client cancelled the watch"));
+  reactions_.Release();
+}
 
-void WatchReactor::EndForStop(const absl::Status& status) { End(status); }
+void WatchReactor::EndForStop(const absl::Status& status) {
+  End(status);
+  reactions_.Release();  // OpenStreams holds its lock: OnDone cannot have run yet
+}
 
 void WatchReactor::End(const absl::Status& status) {
   absl::MutexLock lock(&mu_);
@@ -137,6 +144,7 @@ void WatchReactor::FinishLocked(const absl::Status& status) {
 }
 
 void WatchReactor::OnDone() {
+  reactions_.Acquire();
   if (registered_) streams_->Remove(this);
   // The last reference may be this one: nothing may touch the reactor after it goes.
   std::shared_ptr<WatchReactor> last = std::move(self_);

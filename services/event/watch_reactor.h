@@ -18,6 +18,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "common/call_context.h"
+#include "common/callback_sequence.h"
 #include "common/open_streams.h"
 #include "lookout/event/v1/event_service.pb.h"
 #include "services/event/change_feed.h"
@@ -67,6 +68,11 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchEventsRespon
   bool registered_ = false;
   // Owned by whichever step holds busy_.
   ChangeFeed::Position position_;
+
+  // gRPC runs OnDone only after every other reaction has returned, ordered inside libgrpc where
+  // ThreadSanitizer cannot see it: each reaction releases this as it returns (after unlocking
+  // mu_) and OnDone acquires it, so the reactor's destruction visibly follows them.
+  CallbackSequence reactions_;
 
   absl::Mutex mu_;
   // A read is queued or running, or a write is in flight: that step moves the stream on. When

@@ -54,6 +54,7 @@ void StreamProxy::Admitted(const grpc::Status& status) {
 }
 
 void StreamProxy::OnDone() {
+  reactions_.Acquire();
   // Waits for a revocation in progress, which may still touch this proxy.
   key_watch_.reset();
   if (registered_) env_->streams->Remove(this);
@@ -191,6 +192,16 @@ void StreamProxy::PaceAlarmFired() {
 }
 
 void StreamProxy::OnReadDone(bool ok) {
+  ReadDone(ok);
+  reactions_.Release();
+}
+
+void StreamProxy::OnWriteDone(bool ok) {
+  WriteDone(ok);
+  reactions_.Release();
+}
+
+void StreamProxy::ReadDone(bool ok) {
   if (!client_streaming()) {
     if (!ok) {
       End(grpc::Status(grpc::StatusCode::CANCELLED, "the call ended before its request"));
@@ -263,7 +274,7 @@ void StreamProxy::BackendRead(bool ok) {
   ReleaseUpstreamLocked();
 }
 
-void StreamProxy::OnWriteDone(bool ok) {
+void StreamProxy::WriteDone(bool ok) {
   grpc::Status finish_with;
   {
     absl::MutexLock lock(&mu_);
@@ -319,19 +330,26 @@ void StreamProxy::BackendDone(const grpc::Status& backend_status) {
 
 void StreamProxy::End(const grpc::Status& status) {
   EndGatewayCall(context_, route_->path, identity_, status);
+  reactions_.Release();  // after Finish, OnDone may delete the proxy at once
   Finish(status);
 }
 
 void StreamProxy::OnCancel() {
-  absl::MutexLock lock(&mu_);
-  cancelled_ = true;
-  if (current_ != nullptr) current_->context()->TryCancel();
+  {
+    absl::MutexLock lock(&mu_);
+    cancelled_ = true;
+    if (current_ != nullptr) current_->context()->TryCancel();
+  }
+  reactions_.Release();
 }
 
 void StreamProxy::EndForStop(const absl::Status& /*status*/) {
-  absl::MutexLock lock(&mu_);
-  stopping_ = true;
-  if (current_ != nullptr) current_->context()->TryCancel();
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+    if (current_ != nullptr) current_->context()->TryCancel();
+  }
+  reactions_.Release();  // OpenStreams holds its lock: OnDone cannot have run yet
 }
 
 void StreamProxy::ReleaseUpstreamLocked() {

@@ -33,6 +33,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "common/callback_sequence.h"
 #include "common/open_streams.h"
 #include "services/gateway/access/access_control.h"
 #include "services/gateway/forwarding/proxy_env.h"
@@ -81,6 +82,9 @@ class StreamProxy final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc:
 
  private:
   bool client_streaming() const { return route_->kind == CallKind::kClientStreaming; }
+  // The bodies of OnReadDone and OnWriteDone, which then release reactions_.
+  void ReadDone(bool ok);
+  void WriteDone(bool ok);
   void Admitted(const grpc::Status& status);
   // From the key watch, on the keys-reloading thread: the caller's key was revoked.
   // A keys reload removed the key (`role_now` empty) or left it below the method's role.
@@ -110,6 +114,12 @@ class StreamProxy final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc:
   grpc::ByteBuffer first_request_;  // server streaming: the one request, kept for a retry
   grpc::ByteBuffer upstream_;       // client streaming: caller -> backend
   grpc::ByteBuffer downstream_;     // backend -> caller
+
+  // gRPC runs OnDone (which deletes the proxy) only after Finish and after every other reaction
+  // has returned, ordered inside libgrpc where ThreadSanitizer cannot see it: End releases this
+  // just before Finish, each caller-side reaction as it returns (after unlocking mu_), and OnDone
+  // acquires it, so the deletion visibly follows them.
+  CallbackSequence reactions_;
 
   absl::Mutex mu_;
   // Every try, kept until the call is done (a try's OnDone runs inside its own code).

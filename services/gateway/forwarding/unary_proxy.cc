@@ -21,10 +21,12 @@ UnaryProxy::UnaryProxy(grpc::CallbackServerContext* context, const Route* route,
   principal_ = *std::move(principal);
   identity_.principal = principal_.name;
   identity_.role = principal_.role;
+  reactions_.Release();
   StartRead(&request_);
 }
 
 void UnaryProxy::OnReadDone(bool ok) {
+  reactions_.Acquire();
   if (!ok) {
     // The caller half-closed without a request, or went away.
     End(grpc::Status(grpc::StatusCode::CANCELLED, "the call ended before its request"));
@@ -51,6 +53,7 @@ void UnaryProxy::Admitted(const grpc::Status& status) {
 }
 
 void UnaryProxy::CallBackend() {
+  reactions_.Acquire();  // runs after OnReadDone, the admission's callback or the retry alarm
   grpc::ClientContext* backend_context = nullptr;
   {
     absl::MutexLock lock(&mu_);
@@ -68,18 +71,21 @@ void UnaryProxy::CallBackend() {
   }
   ++attempts_;
   response_.Clear();
+  reactions_.Release();  // BackendDone runs on a gRPC thread once the backend answers
   env_->backends->generic(route_->backend)
       ->UnaryCall(backend_context, route_->path, grpc::StubOptions(), &request_, &response_,
                   [this](grpc::Status status) { BackendDone(status); });
 }
 
 void UnaryProxy::BackendDone(const grpc::Status& status) {
+  reactions_.Acquire();
   // A write without a request_id is never retried here: gRPC's transparent retry already sent it
   // again if no server saw it, and past that the gateway cannot tell whether it was applied.
   const absl::Duration delay = env_->retry_delay * (1 << std::min(attempts_ - 1, 4));
   if (status.error_code() == grpc::StatusCode::UNAVAILABLE && retry_safe_ &&
       attempts_ < env_->max_attempts && !context_->IsCancelled() && RetryFits(*context_, delay)) {
     retry_alarm_ = std::make_unique<grpc::Alarm>();
+    reactions_.Release();  // the alarm's callback runs CallBackend on a gRPC thread
     retry_alarm_->Set(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(delay),
                       [this](bool) { CallBackend(); });
     return;
@@ -91,6 +97,7 @@ void UnaryProxy::BackendDone(const grpc::Status& status) {
   }
   if (status.ok()) {
     EndGatewayCall(context_, route_->path, identity_, status);
+    reactions_.Release();  // after this, OnDone may delete the proxy at once
     StartWriteAndFinish(&response_, grpc::WriteOptions(), status);
   } else {
     End(status);
@@ -99,14 +106,18 @@ void UnaryProxy::BackendDone(const grpc::Status& status) {
 
 void UnaryProxy::End(const grpc::Status& status) {
   EndGatewayCall(context_, route_->path, identity_, status);
+  reactions_.Release();  // after Finish, OnDone may delete the proxy at once
   Finish(status);
 }
 
 void UnaryProxy::OnCancel() {
-  absl::MutexLock lock(&mu_);
-  cancelled_ = true;
-  // Propagation cancels the backend call too; this covers the window before it is wired.
-  if (backend_context_ != nullptr) backend_context_->TryCancel();
+  {
+    absl::MutexLock lock(&mu_);
+    cancelled_ = true;
+    // Propagation cancels the backend call too; this covers the window before it is wired.
+    if (backend_context_ != nullptr) backend_context_->TryCancel();
+  }
+  reactions_.Release();
 }
 
 }  // namespace lookout::gateway

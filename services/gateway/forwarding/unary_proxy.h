@@ -15,6 +15,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "common/callback_sequence.h"
 #include "services/gateway/forwarding/proxy_env.h"
 
 namespace lookout::gateway {
@@ -26,7 +27,10 @@ class UnaryProxy final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::
 
   void OnReadDone(bool ok) override;
   void OnCancel() override;
-  void OnDone() override { delete this; }
+  void OnDone() override {
+    reactions_.Acquire();
+    delete this;
+  }
 
  private:
   void Admitted(const grpc::Status& status);
@@ -46,6 +50,11 @@ class UnaryProxy final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::
   bool retry_safe_ = false;
   // Made only for a retry: an Alarm costs a trip through gRPC's global init on every call.
   std::unique_ptr<grpc::Alarm> retry_alarm_;
+
+  // gRPC orders the proxy's steps (the constructor, OnReadDone, the backend's answer, OnCancel,
+  // OnDone) inside libgrpc, where ThreadSanitizer cannot see it: each step releases this before it
+  // hands the call back to gRPC (StartRead, Finish) or as it returns, and the next acquires it.
+  CallbackSequence reactions_;
 
   absl::Mutex mu_;
   std::unique_ptr<grpc::ClientContext> backend_context_ ABSL_GUARDED_BY(mu_);
