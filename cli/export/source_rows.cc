@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "cli/import/gdelt_parser.h"
+
 namespace lookout::cli {
 
 namespace ev = ::lookout::event::v1;
@@ -11,8 +13,12 @@ const std::vector<std::string>& SourceColumns(SourceFormat format) {
       new std::vector<std::string>(std::begin(kAcledColumns), std::end(kAcledColumns));
   static const auto* const ucdp =
       new std::vector<std::string>(std::begin(kUcdpColumns), std::end(kUcdpColumns));
-  static const auto* const gdelt =
-      new std::vector<std::string>(std::begin(kGdeltColumns), std::end(kGdeltColumns));
+  // GDELT's columns are the importer's own list: the two cannot drift apart.
+  static const auto* const gdelt = [] {
+    auto* names = new std::vector<std::string>();
+    for (size_t i = 0; i < kGdeltColumnCount; ++i) names->push_back(GdeltColumnName(i));
+    return names;
+  }();
   switch (format) {
     case SourceFormat::kAcled:
       return *acled;

@@ -43,7 +43,6 @@ std::optional<std::vector<std::string>> GdeltRow(const lookout::event::v1::Event
                                                  const ActorFinder& actors);
 extern const char* const kAcledColumns[31];
 extern const char* const kUcdpColumns[43];
-extern const char* const kGdeltColumns[61];
 
 // Whether the event is at sea (location.maritime names a basin, and no country is set).
 bool IsAtSea(const lookout::event::v1::Event& event);
