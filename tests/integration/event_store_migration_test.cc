@@ -11,9 +11,12 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "common/sqlite_db.h"
 #include "services/event/event_schema.h"
 #include "services/event/sqlite_event_store.h"
@@ -37,16 +40,25 @@ v1::Event StoredEvent() {
 }
 
 // Writes one event the way version 2 stored it, with its rows in every index.
-void WriteVersion2Database(const std::string& path) {
-  const std::vector<Migration>& all = EventStoreMigrations();
-  std::vector<Migration> up_to_2;
-  for (const Migration& m : all) {
-    if (m.version <= 2) up_to_2.push_back(m);
+// The database at `path` opened with the migrations up to `version` only, as that version of
+// the event store left it.
+absl::StatusOr<std::unique_ptr<SqliteDatabase>> OpenAtVersion(const std::string& path,
+                                                              int version) {
+  std::vector<Migration> migrations;
+  for (const Migration& m : EventStoreMigrations()) {
+    if (m.version <= version) migrations.push_back(m);
   }
-  ASSERT_EQ(up_to_2.size(), 2u);
+  if (static_cast<int>(migrations.size()) != version) {
+    return absl::InternalError(absl::StrCat("expected ", version, " migrations up to version ",
+                                            version, ", found ", migrations.size()));
+  }
   SqliteDatabase::Options options;
   options.path = path;
-  auto db = SqliteDatabase::Open(options, up_to_2);
+  return SqliteDatabase::Open(options, migrations);
+}
+
+void WriteVersion2Database(const std::string& path) {
+  auto db = OpenAtVersion(path, 2);
   ASSERT_TRUE(db.ok()) << db.status();
   const std::string blob = StoredEvent().SerializeAsString();
   absl::Status written = (*db)->Write([&](SqliteConnection& c) -> absl::Status {
@@ -127,13 +139,7 @@ TEST(EventStoreMigrationTest, AFileGetsAChangeLogIdThatSurvivesReopening) {
   testing::TempDir dir;
   const std::string path = dir.File("event.db");
   {
-    std::vector<Migration> up_to_3;
-    for (const Migration& m : EventStoreMigrations()) {
-      if (m.version <= 3) up_to_3.push_back(m);
-    }
-    SqliteDatabase::Options options;
-    options.path = path;
-    ASSERT_TRUE(SqliteDatabase::Open(options, up_to_3).ok());
+    ASSERT_TRUE(OpenAtVersion(path, 3).ok());
   }
   std::string id;
   {
@@ -159,14 +165,7 @@ TEST(EventStoreMigrationTest, EventsStoredBeforeVersion5AreCountedByCountryAndDa
   testing::TempDir dir;
   const std::string path = dir.File("event.db");
   {
-    std::vector<Migration> up_to_4;
-    for (const Migration& m : EventStoreMigrations()) {
-      if (m.version <= 4) up_to_4.push_back(m);
-    }
-    ASSERT_EQ(up_to_4.size(), 4u);
-    SqliteDatabase::Options options;
-    options.path = path;
-    auto db = SqliteDatabase::Open(options, up_to_4);
+    auto db = OpenAtVersion(path, 4);
     ASSERT_TRUE(db.ok()) << db.status();
     // Days 19784 = 2024-03-02, 19790 = 2024-03-08.
     absl::Status written = (*db)->Write([](SqliteConnection& c) -> absl::Status {
@@ -212,14 +211,7 @@ TEST(EventStoreMigrationTest, AVersion5FileTakesSourceAttributeFiltersAfterOpeni
   testing::TempDir dir;
   const std::string path = dir.File("event.db");
   {
-    std::vector<Migration> up_to_5;
-    for (const Migration& m : EventStoreMigrations()) {
-      if (m.version <= 5) up_to_5.push_back(m);
-    }
-    ASSERT_EQ(up_to_5.size(), 5u);
-    SqliteDatabase::Options options;
-    options.path = path;
-    auto db = SqliteDatabase::Open(options, up_to_5);
+    auto db = OpenAtVersion(path, 5);
     ASSERT_TRUE(db.ok()) << db.status();
     const std::string blob = StoredEvent().SerializeAsString();
     absl::Status written = (*db)->Write([&](SqliteConnection& c) -> absl::Status {
@@ -269,14 +261,7 @@ TEST(EventStoreMigrationTest, EventsStoredBeforeVersion7StayCountryEventsAndMayM
   testing::TempDir dir;
   const std::string path = dir.File("event.db");
   {
-    std::vector<Migration> up_to_5;
-    for (const Migration& m : EventStoreMigrations()) {
-      if (m.version <= 5) up_to_5.push_back(m);
-    }
-    ASSERT_EQ(up_to_5.size(), 5u);
-    SqliteDatabase::Options options;
-    options.path = path;
-    auto db = SqliteDatabase::Open(options, up_to_5);
+    auto db = OpenAtVersion(path, 5);
     ASSERT_TRUE(db.ok()) << db.status();
     // Without notes and tags, so the row needs no full-text or tag rows beside it.
     v1::Event stored = StoredEvent();
