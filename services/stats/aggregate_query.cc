@@ -38,7 +38,9 @@ absl::Status CheckDimension(absl::string_view field, int value) {
         field, absl::StrCat("must be one of DIMENSION_DAY, DIMENSION_WEEK, DIMENSION_MONTH, "
                             "DIMENSION_YEAR, DIMENSION_COUNTRY, DIMENSION_ADMIN1, "
                             "DIMENSION_EVENT_TYPE, DIMENSION_SUB_EVENT_TYPE, DIMENSION_ACTOR, "
-                            "DIMENSION_MARITIME_BASIN, DIMENSION_BODY_OF_WATER; got ",
+                            "DIMENSION_MARITIME_BASIN, DIMENSION_BODY_OF_WATER, "
+                            "DIMENSION_GDELT_QUAD_CLASS, DIMENSION_ACLED_DISORDER_TYPE, "
+                            "DIMENSION_ACLED_INTERACTION, DIMENSION_UCDP_CONFLICT; got ",
                             value));
   }
   return absl::OkStatus();

@@ -31,6 +31,14 @@ std::string KeyText(const EventColumns& columns, Dimension dimension, int32_t co
       return columns.basins().Value(code);
     case v1::DIMENSION_BODY_OF_WATER:
       return columns.bodies_of_water().Value(code);
+    case v1::DIMENSION_GDELT_QUAD_CLASS:
+      return columns.gdelt_quad_classes().Value(code);
+    case v1::DIMENSION_ACLED_DISORDER_TYPE:
+      return columns.acled_disorder_types().Value(code);
+    case v1::DIMENSION_ACLED_INTERACTION:
+      return columns.acled_interactions().Value(code);
+    case v1::DIMENSION_UCDP_CONFLICT:
+      return columns.ucdp_conflicts().Value(code);
     case v1::DIMENSION_EVENT_TYPE: {
       const auto type = static_cast<event::v1::EventType>(code);
       if (!event::v1::EventType_IsValid(code)) return absl::StrCat(code);

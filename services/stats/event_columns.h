@@ -8,10 +8,11 @@
 // spanning more than 254 days, fatalities above 65534, admin1 codes past 65534, sub-event type
 // codes past 254, coordinates
 // with more than 7 decimals, a fourth actor, tags, injured and kidnapped counts, the maritime
-// area of an event at sea) live in side maps keyed by slot, so the common event pays nothing
-// for them. An event at sea has the country code of "" (it counts under no country). Coordinates are kept in
-// units of 1e-7 degree only when that gives the same double back (see FixedCoordinate), so
-// box filters compare exactly the values the event service stores.
+// area of an event at sea, the grouped source attributes) live in side maps keyed by slot, so
+// the common event pays nothing for them. An event at sea has the country code of "" (it counts
+// under no country). Coordinates are kept in units of 1e-7 degree only when that gives the same
+// double back (see FixedCoordinate), so box filters compare exactly the values the event service
+// stores.
 //
 // Not thread-safe: ReadModel serialises writers against readers.
 #ifndef LOOKOUT_SERVICES_STATS_EVENT_COLUMNS_H_
@@ -93,6 +94,13 @@ class EventColumns {
   uint32_t body_of_water(uint32_t slot) const {
     return (flags_[slot] & kAtSea) ? sea_.at(slot).body_of_water : 0;
   }
+  // The grouped source attributes (see the Dimension values 10-13), as codes of
+  // gdelt_quad_classes(), acled_disorder_types(), acled_interactions() and ucdp_conflicts();
+  // code 0 ("") for an event from another source or with the value unset.
+  uint32_t gdelt_quad_class(uint32_t slot) const { return SourceCode(slot, kGdelt, false); }
+  uint32_t acled_disorder_type(uint32_t slot) const { return SourceCode(slot, kAcled, false); }
+  uint32_t acled_interaction(uint32_t slot) const { return SourceCode(slot, kAcled, true); }
+  uint32_t ucdp_conflict(uint32_t slot) const { return SourceCode(slot, kUcdp, false); }
   uint32_t event_type(uint32_t slot) const { return event_type_[slot]; }
   uint32_t sub_event_type(uint32_t slot) const {
     const uint8_t code = sub_event_type_[slot];
@@ -213,6 +221,11 @@ class EventColumns {
   // Code 0 of each is "" (country events).
   const StringDictionary& basins() const { return basins_; }
   const StringDictionary& bodies_of_water() const { return bodies_of_water_; }
+  // Code 0 of each is "" (no such attribute); values are the keys the Dimension documents.
+  const StringDictionary& gdelt_quad_classes() const { return gdelt_quad_classes_; }
+  const StringDictionary& acled_disorder_types() const { return acled_disorder_types_; }
+  const StringDictionary& acled_interactions() const { return acled_interactions_; }
+  const StringDictionary& ucdp_conflicts() const { return ucdp_conflicts_; }
   // The country code of "", whose postings hold every sea event; nullopt when none was seen.
   std::optional<uint32_t> no_country_code() const { return countries_.Find(""); }
 
@@ -225,6 +238,29 @@ class EventColumns {
   static constexpr uint8_t kHasTags = 4;
   static constexpr uint8_t kMoreTags = 8;
   static constexpr uint8_t kAtSea = 16;  // the slot has a sea_ entry
+  static constexpr uint8_t kHasSource = 32;  // the slot has a source_ entry
+
+  // The source system of a source_ entry.
+  static constexpr uint32_t kAcled = 1;
+  static constexpr uint32_t kUcdp = 2;
+  static constexpr uint32_t kGdelt = 3;
+  // The grouped attributes of an event from a source system, as codes of its dictionaries:
+  // ACLED disorder type and interaction, UCDP conflict, GDELT quad class. 12 bytes, no
+  // padding (a snapshot writes it raw), so 16 with its slot: the budget per event.
+  struct SourceKeys {
+    uint32_t system;
+    uint32_t first;   // ACLED disorder type, UCDP conflict or GDELT quad class
+    uint32_t second;  // ACLED interaction; 0 otherwise
+  };
+  static_assert(sizeof(SourceKeys) == 12);
+  uint32_t SourceCode(uint32_t slot, uint32_t system, bool second) const {
+    if (!(flags_[slot] & kHasSource)) return 0;
+    const SourceKeys& keys = source_.at(slot);
+    if (keys.system != system) return 0;
+    return second ? keys.second : keys.first;
+  }
+  // The entry for `event`, when it carries any grouped attribute.
+  std::optional<SourceKeys> SourceKeysOf(const lookout::event::v1::Event& event);
 
   // Where at sea an event is: codes of basins_ and bodies_of_water_.
   struct SeaArea {
@@ -280,6 +316,7 @@ class EventColumns {
   absl::flat_hash_map<uint32_t, uint32_t> first_tag_;
   absl::flat_hash_map<uint32_t, std::vector<uint32_t>> more_tags_;
   absl::flat_hash_map<uint32_t, SeaArea> sea_;
+  absl::flat_hash_map<uint32_t, SourceKeys> source_;
 
   struct CountryPostings {
     int32_t first_period = 0;  // the period of periods[0]
@@ -301,6 +338,10 @@ class EventColumns {
   StringDictionary tags_;
   StringDictionary basins_;
   StringDictionary bodies_of_water_;
+  StringDictionary gdelt_quad_classes_;
+  StringDictionary acled_disorder_types_;
+  StringDictionary acled_interactions_;
+  StringDictionary ucdp_conflicts_;
 
   int32_t min_start_day_ = INT32_MAX;
   int32_t max_start_day_ = INT32_MIN;

@@ -122,6 +122,7 @@ void EventColumns::SaveTo(SnapshotWriter& out) const {
   PutSideMap(out, first_tag_);
   PutSideMap(out, more_tags_);
   PutSideMap(out, sea_);
+  PutSideMap(out, source_);
 
   // Each country's lists as one array (the layout of the other postings): the periods are
   // formed again from the columns at load.
@@ -141,6 +142,10 @@ void EventColumns::SaveTo(SnapshotWriter& out) const {
   PutDictionary(out, tags_);
   PutDictionary(out, basins_);
   PutDictionary(out, bodies_of_water_);
+  PutDictionary(out, gdelt_quad_classes_);
+  PutDictionary(out, acled_disorder_types_);
+  PutDictionary(out, acled_interactions_);
+  PutDictionary(out, ucdp_conflicts_);
 
   out.Put<int32_t>(min_start_day_);
   out.Put<int32_t>(max_start_day_);
@@ -182,10 +187,11 @@ absl::Status EventColumns::LoadFrom(SnapshotReader& in) {
     return lost("inline actor column of the wrong length");
   }
   if (!GetSideMap(in, &wide_end_day_, slots) || !GetSideMap(in, &wide_fatalities_, slots) ||
-      !GetSideMap(in, &wide_admin1_, slots) || !GetSideMap(in, &wide_sub_event_type_, slots) || !GetSideMap(in, &wide_coordinates_, slots) ||
-      !GetSideMap(in, &injured_, slots) || !GetSideMap(in, &kidnapped_, slots) ||
-      !GetSideMap(in, &more_actors_, slots) || !GetSideMap(in, &first_tag_, slots) ||
-      !GetSideMap(in, &more_tags_, slots) || !GetSideMap(in, &sea_, slots)) {
+      !GetSideMap(in, &wide_admin1_, slots) || !GetSideMap(in, &wide_sub_event_type_, slots) ||
+      !GetSideMap(in, &wide_coordinates_, slots) || !GetSideMap(in, &injured_, slots) ||
+      !GetSideMap(in, &kidnapped_, slots) || !GetSideMap(in, &more_actors_, slots) ||
+      !GetSideMap(in, &first_tag_, slots) || !GetSideMap(in, &more_tags_, slots) ||
+      !GetSideMap(in, &sea_, slots) || !GetSideMap(in, &source_, slots)) {
     return lost("side maps cut short or naming slots out of range");
   }
   std::vector<std::vector<uint32_t>> countries;
@@ -208,7 +214,9 @@ absl::Status EventColumns::LoadFrom(SnapshotReader& in) {
   if (!GetDictionary(in, &countries_) || !GetDictionary(in, &admin1s_) ||
       !GetDictionary(in, &sub_event_types_) || !GetDictionary(in, &actors_) ||
       !GetDictionary(in, &tags_) || !GetDictionary(in, &basins_) ||
-      !GetDictionary(in, &bodies_of_water_)) {
+      !GetDictionary(in, &bodies_of_water_) || !GetDictionary(in, &gdelt_quad_classes_) ||
+      !GetDictionary(in, &acled_disorder_types_) || !GetDictionary(in, &acled_interactions_) ||
+      !GetDictionary(in, &ucdp_conflicts_)) {
     return lost("dictionaries cut short or repeating a value");
   }
   if (!in.Get(&min_start_day_) || !in.Get(&max_start_day_)) return lost("day bounds cut short");
@@ -244,6 +252,24 @@ absl::Status EventColumns::LoadFrom(SnapshotReader& in) {
   }
   for (uint32_t slot = 0; slot < slots; ++slot) {
     if ((flags_[slot] & kAtSea) && !sea_.contains(slot)) return lost("a sea slot without area");
+  }
+  for (const auto& [slot, keys] : source_) {
+    const StringDictionary* first = keys.system == kAcled   ? &acled_disorder_types_
+                                    : keys.system == kUcdp  ? &ucdp_conflicts_
+                                    : keys.system == kGdelt ? &gdelt_quad_classes_
+                                                            : nullptr;
+    const uint32_t second_bound = keys.system == kAcled ? acled_interactions_.size() : 1;
+    if (first == nullptr || keys.first >= first->size() || keys.second >= second_bound ||
+        !(flags_[slot] & kHasSource)) {
+      return lost(
+          "source attributes of an unknown system, unknown to their dictionaries or on "
+          "a slot not flagged for them");
+    }
+  }
+  for (uint32_t slot = 0; slot < slots; ++slot) {
+    if ((flags_[slot] & kHasSource) && !source_.contains(slot)) {
+      return lost("a slot flagged for source attributes without them");
+    }
   }
   for (const auto& [slot, code] : wide_sub_event_type_) {
     if (code >= sub_event_types_.size()) return lost("a wide sub-event type code unknown");

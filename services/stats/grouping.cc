@@ -70,6 +70,13 @@ void AddAxis(const EventColumns& columns, const Axis& axis, const uint32_t* slot
     case v1::DIMENSION_BODY_OF_WATER:
       add([&](size_t i) { return static_cast<int32_t>(columns.body_of_water(slots[i])); });
       break;
+    case v1::DIMENSION_GDELT_QUAD_CLASS:
+    case v1::DIMENSION_ACLED_DISORDER_TYPE:
+    case v1::DIMENSION_ACLED_INTERACTION:
+    case v1::DIMENSION_UCDP_CONFLICT:
+      // Side-map lookups, cheap for the events without attributes (a flag test).
+      add([&](size_t i) { return AttributeCode(columns, slots[i], axis.dimension); });
+      break;
     case v1::DIMENSION_EVENT_TYPE: {
       const uint8_t* column = columns.event_type_column();
       add([&](size_t i) { return static_cast<int32_t>(column[slots[i]]); });
@@ -102,6 +109,14 @@ int32_t AttributeCode(const EventColumns& columns, uint32_t slot, Dimension dime
       return static_cast<int32_t>(columns.basin(slot));
     case v1::DIMENSION_BODY_OF_WATER:
       return static_cast<int32_t>(columns.body_of_water(slot));
+    case v1::DIMENSION_GDELT_QUAD_CLASS:
+      return static_cast<int32_t>(columns.gdelt_quad_class(slot));
+    case v1::DIMENSION_ACLED_DISORDER_TYPE:
+      return static_cast<int32_t>(columns.acled_disorder_type(slot));
+    case v1::DIMENSION_ACLED_INTERACTION:
+      return static_cast<int32_t>(columns.acled_interaction(slot));
+    case v1::DIMENSION_UCDP_CONFLICT:
+      return static_cast<int32_t>(columns.ucdp_conflict(slot));
     case v1::DIMENSION_EVENT_TYPE:
       return static_cast<int32_t>(columns.event_type(slot));
     case v1::DIMENSION_SUB_EVENT_TYPE:
@@ -142,6 +157,18 @@ Grouping GroupEvents(const EventColumns& columns, const CompiledFilter& filter,
           break;
         case v1::DIMENSION_BODY_OF_WATER:
           axis.size = columns.bodies_of_water().size();
+          break;
+        case v1::DIMENSION_GDELT_QUAD_CLASS:
+          axis.size = columns.gdelt_quad_classes().size();
+          break;
+        case v1::DIMENSION_ACLED_DISORDER_TYPE:
+          axis.size = columns.acled_disorder_types().size();
+          break;
+        case v1::DIMENSION_ACLED_INTERACTION:
+          axis.size = columns.acled_interactions().size();
+          break;
+        case v1::DIMENSION_UCDP_CONFLICT:
+          axis.size = columns.ucdp_conflicts().size();
           break;
         case v1::DIMENSION_EVENT_TYPE:
           axis.size = UINT8_MAX + 1;

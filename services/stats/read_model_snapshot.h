@@ -19,7 +19,7 @@ namespace lookout::stats {
 
 // Bumped whenever the body's layout changes: a snapshot of another version is rebuilt from the
 // log, never reinterpreted.
-inline constexpr uint32_t kSnapshotFormatVersion = 3;  // 3: maritime areas
+inline constexpr uint32_t kSnapshotFormatVersion = 4;  // 3: maritime areas, 4: source attributes
 inline constexpr char kSnapshotFileName[] = "read_model.snapshot";
 inline constexpr size_t kSnapshotHeaderBytes = 24;
 
