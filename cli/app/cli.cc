@@ -127,7 +127,9 @@ Names match ignoring case, accents and surrounding spaces, on names and aliases.
        lookout stats trends [filters] --end-date D [--window DAYS] [--dimension DIM] [--limit N]
 
 Dimensions: day, week, month, year, country, admin1, event_type, sub_event_type, actor,
-maritime_basin, body_of_water. Events at sea have the country "" (never a country's).
+maritime_basin, body_of_water, gdelt_quad_class, acled_disorder_type, acled_interaction,
+ucdp_conflict. Events at sea have the country "" (never a country's); events without a source
+attribute group under "" for it.
 Orders: "keys asc" (default), "event_count desc", "fatalities desc".
 )"},
       {"figures", R"(Usage: lookout figures add --metric M --value N --from D [--to D] --country C

@@ -342,6 +342,77 @@ TEST_P(StatsServiceTest, GroupsAndTrendsThroughGrpc) {
   EXPECT_EQ(trend.previous_period().end_date(), "2024-02-29");
 }
 
+// Source attributes reach the read model through the event service's feed: grouping by them
+// follows creates, an update that drops them (update mask "acled") and a delete; events of
+// another source are under "". GetTrends groups by them the same way.
+TEST_P(StatsServiceTest, GroupsBySourceAttributesThroughGrpc) {
+  StartAll();
+  auto create = [&](const std::string& date, auto&& attributes) {
+    Event e = testing::BasicEvent(date);
+    attributes(e);
+    return cluster_.CreateEvent(e);
+  };
+  const Event acled = create("2024-03-02", [](Event& e) {
+    e.mutable_acled()->set_disorder_type("Political violence");
+    e.mutable_acled()->set_interaction(13);
+  });
+  create("2024-03-03", [](Event& e) {
+    e.mutable_acled()->set_disorder_type("Demonstrations");
+    e.mutable_acled()->set_interaction(60);
+  });
+  create("2024-02-10", [](Event& e) { e.mutable_ucdp()->set_conflict_id(333); });
+  create("2024-03-10", [](Event& e) { e.mutable_ucdp()->set_conflict_id(333); });
+  create("2024-03-11", [](Event& e) { e.mutable_ucdp()->set_conflict_id(444); });
+  const Event gdelt = create("2024-03-12", [](Event& e) { e.mutable_gdelt()->set_quad_class(4); });
+  create("2024-03-13", [](Event&) {});
+
+  event::v1::UpdateEventRequest update;
+  update.mutable_event()->set_id(acled.id());
+  update.mutable_update_mask()->add_paths("acled");
+  event::v1::UpdateEventResponse updated;
+  ASSERT_TRUE(cluster_.events().UpdateEvent(StatsCluster::Context().get(), update, &updated).ok());
+  event::v1::DeleteEventRequest del;
+  del.set_id(gdelt.id());
+  event::v1::DeleteEventResponse deleted;
+  ASSERT_TRUE(cluster_.events().DeleteEvent(StatsCluster::Context().get(), del, &deleted).ok());
+  const int64_t head = cluster_.Head();
+
+  using Counts = std::map<std::string, int64_t>;
+  auto grouped = [&](v1::Dimension dimension) {
+    AggregateEventsRequest request;
+    request.add_group_by(dimension);
+    request.set_as_of_sequence(head);
+    AggregateEventsResponse response = AggregateOk(request);
+    Counts out;
+    int64_t sum = 0;
+    for (const auto& row : response.rows()) {
+      out[row.keys(0)] += row.event_count();
+      sum += row.event_count();
+    }
+    EXPECT_EQ(sum, response.total_events());
+    EXPECT_EQ(response.total_events(), 6);
+    return out;
+  };
+  EXPECT_EQ(grouped(v1::DIMENSION_ACLED_DISORDER_TYPE), (Counts{{"", 5}, {"Demonstrations", 1}}));
+  EXPECT_EQ(grouped(v1::DIMENSION_ACLED_INTERACTION), (Counts{{"", 5}, {"60", 1}}));
+  EXPECT_EQ(grouped(v1::DIMENSION_UCDP_CONFLICT), (Counts{{"", 3}, {"333", 2}, {"444", 1}}));
+  EXPECT_EQ(grouped(v1::DIMENSION_GDELT_QUAD_CLASS), (Counts{{"", 6}}));
+
+  v1::GetTrendsRequest trends;
+  trends.set_end_date("2024-03-31");
+  trends.set_window_days(31);
+  trends.set_dimension(v1::DIMENSION_UCDP_CONFLICT);  // after the answers as of head above
+  v1::GetTrendsResponse trend;
+  ASSERT_TRUE(cluster_.stats().GetTrends(StatsCluster::Context().get(), trends, &trend).ok());
+  Counts current, previous;
+  for (const auto& row : trend.rows()) {
+    current[row.key()] = row.current_events();
+    previous[row.key()] = row.previous_events();
+  }
+  EXPECT_EQ(current, (Counts{{"", 3}, {"333", 1}, {"444", 1}}));
+  EXPECT_EQ(previous, (Counts{{"", 0}, {"333", 1}, {"444", 0}}));
+}
+
 TEST_P(StatsServiceTest, BadInputIsInvalidArgumentAndAuthIsRequired) {
   StartAll();
   AggregateEventsRequest request;

@@ -409,6 +409,30 @@ TEST(CliTest, HelpGoesToStdoutAndSucceeds) {
   EXPECT_THAT(flag.out, HasSubstr("Usage: lookout report COUNTRY|SEA"));
 }
 
+// The source-attribute dimensions (stats Dimension 10-13) by their short names; a name that is
+// no dimension stops before any call.
+TEST(CliTest, StatsAggregateGroupsBySourceAttributes) {
+  EXPECT_EQ(*ParseEnumFlag(stats::v1::Dimension_descriptor(), "by", "gdelt_quad_class"),
+            stats::v1::DIMENSION_GDELT_QUAD_CLASS);
+  EXPECT_EQ(*ParseEnumFlag(stats::v1::Dimension_descriptor(), "by", "acled_disorder_type"),
+            stats::v1::DIMENSION_ACLED_DISORDER_TYPE);
+  EXPECT_EQ(*ParseEnumFlag(stats::v1::Dimension_descriptor(), "by", "ACLED_INTERACTION"),
+            stats::v1::DIMENSION_ACLED_INTERACTION);
+  EXPECT_EQ(*ParseEnumFlag(stats::v1::Dimension_descriptor(), "by", "ucdp_conflict"),
+            stats::v1::DIMENSION_UCDP_CONFLICT);
+  // Accepted: the run gets as far as the (absent) server.
+  CliRun accepted = RunLookout({"--addr", "127.0.0.1:1", "--timeout", "5s", "stats", "aggregate",
+                                "--by", "year,ucdp_conflict,acled_interaction"});
+  EXPECT_EQ(accepted.code, kExitServer) << accepted.err;
+  CliRun unknown = RunLookout({"--addr", "127.0.0.1:1", "stats", "aggregate", "--by",
+                               "ucdp_dyad"});
+  EXPECT_EQ(unknown.code, kExitUsage);
+  EXPECT_THAT(unknown.err, HasSubstr("--by"));
+  CliRun help = RunLookout({"help", "stats"});
+  EXPECT_THAT(help.out, HasSubstr("gdelt_quad_class, acled_disorder_type, acled_interaction,\n"
+                                  "ucdp_conflict"));
+}
+
 TEST(CliTest, AnUnreachableServerExitsThree) {
   CliRun run = RunLookout({"--addr", "127.0.0.1:1", "--timeout", "5s", "events", "list"});
   EXPECT_EQ(run.code, kExitServer);

@@ -98,7 +98,7 @@ Counts Independent(const std::map<std::string, Event>& live, v1::Dimension dimen
   return out;
 }
 
-class SourceDimensionsTest : public ::testing::Test {
+class StatsSourceDimensionsTest : public ::testing::Test {
  protected:
   void Put(const Event& e) {
     ASSERT_TRUE(columns_.Upsert(e).ok());
@@ -119,7 +119,7 @@ class SourceDimensionsTest : public ::testing::Test {
   std::map<std::string, Event> live_;
 };
 
-TEST_F(SourceDimensionsTest, GroupsFollowUpsertsUpdatesAndDeletions) {
+TEST_F(StatsSourceDimensionsTest, GroupsFollowUpsertsUpdatesAndDeletions) {
   for (int i = 1; i <= 5; ++i) Put(Plain(i));
   Put(Acled(11, "Political violence", 13));
   Put(Acled(12, "Demonstrations", 60));
@@ -179,7 +179,7 @@ TEST_F(SourceDimensionsTest, GroupsFollowUpsertsUpdatesAndDeletions) {
   EXPECT_EQ(got, expected);
 }
 
-TEST_F(SourceDimensionsTest, ASnapshotKeepsTheSideMap) {
+TEST_F(StatsSourceDimensionsTest, ASnapshotKeepsTheSideMap) {
   for (int i = 1; i <= 4; ++i) Put(Plain(i));
   Put(Acled(11, "Political violence", 13));
   Put(Ucdp(21, 333));
@@ -226,7 +226,7 @@ TEST_F(SourceDimensionsTest, ASnapshotKeepsTheSideMap) {
   EXPECT_NE(status.message().find("source attributes"), std::string::npos) << status;
 }
 
-TEST(SourceDimensionsMemoryTest, EventsWithoutAttributesCostNothingAndOthersAtMost16Bytes) {
+TEST(StatsSourceDimensionsMemoryTest, EventsWithoutAttributesCostNothingAndOthersAtMost16Bytes) {
   constexpr int kEvents = 1000;
   EventColumns plain, unset, carrying;
   int with_attributes = 0;
