@@ -424,8 +424,7 @@ TEST(CliTest, StatsAggregateGroupsBySourceAttributes) {
   CliRun accepted = RunLookout({"--addr", "127.0.0.1:1", "--timeout", "5s", "stats", "aggregate",
                                 "--by", "year,ucdp_conflict,acled_interaction"});
   EXPECT_EQ(accepted.code, kExitServer) << accepted.err;
-  CliRun unknown = RunLookout({"--addr", "127.0.0.1:1", "stats", "aggregate", "--by",
-                               "ucdp_dyad"});
+  CliRun unknown = RunLookout({"--addr", "127.0.0.1:1", "stats", "aggregate", "--by", "ucdp_dyad"});
   EXPECT_EQ(unknown.code, kExitUsage);
   EXPECT_THAT(unknown.err, HasSubstr("--by"));
   CliRun help = RunLookout({"help", "stats"});
