@@ -133,7 +133,10 @@ void BackendProcesses::StartActor() {
                 absl::StrCat("--internal_token=", kInternalToken), "--metrics_port=-1",
                 "--drain_grace_seconds=1"},
                dir_ + "/actor.log");
-  ASSERT_TRUE(WaitServing(actor_addr(), absl::Seconds(20))) << "actor service did not start";
+  // By the service's name: a server of another test that took the port between PickFreePort and
+  // the child's bind answers the overall check too, and the calls then meet UNIMPLEMENTED.
+  ASSERT_TRUE(WaitServing(actor_addr(), absl::Seconds(20), "lookout.actor.v1.ActorService"))
+      << "actor service did not start";
 }
 
 void BackendProcesses::StartEvent() {
@@ -145,7 +148,8 @@ void BackendProcesses::StartEvent() {
                                 : std::string("--redis_addr="),
                 "--metrics_port=-1", "--drain_grace_seconds=1"},
                dir_ + "/event.log");
-  ASSERT_TRUE(WaitServing(event_addr(), absl::Seconds(20))) << "event service did not start";
+  ASSERT_TRUE(WaitServing(event_addr(), absl::Seconds(20), "lookout.event.v1.EventService"))
+      << "event service did not start";
 }
 
 GatewayConfig TestGatewayConfig(const BackendAddresses& backends, const std::string& keys_file,
