@@ -12,21 +12,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "tests/testing/redis_server.h"
 
 namespace lookout::cli::cli_testing {
-
-int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  socklen_t length = sizeof(address);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  close(fd);
-  return ntohs(address.sin_port);
-}
 
 pid_t BackendProcesses::Spawn(const std::vector<std::string>& argv, const std::string& log) {
   // Built before fork: between fork and exec only async-signal-safe calls (the test has threads,
@@ -52,8 +40,8 @@ pid_t BackendProcesses::Spawn(const std::vector<std::string>& argv, const std::s
 
 absl::Status BackendProcesses::Start(const std::string& data_dir,
                                      const std::vector<std::string>& event_flags) {
-  actor_addr_ = absl::StrCat("127.0.0.1:", FreePort());
-  event_addr_ = absl::StrCat("127.0.0.1:", FreePort());
+  actor_addr_ = absl::StrCat("127.0.0.1:", lookout::testing::PickFreePort());
+  event_addr_ = absl::StrCat("127.0.0.1:", lookout::testing::PickFreePort());
   const std::string actor_port = actor_addr_.substr(actor_addr_.rfind(':') + 1);
   const std::string event_port = event_addr_.substr(event_addr_.rfind(':') + 1);
   pids_.push_back(

@@ -569,8 +569,13 @@ TEST_F(GatewayHttpTest, LimitsAgainstOversizedSlowAndTooManyClients) {
     held.push_back(std::make_unique<tcp::socket>(ioc));
     held.back()->connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), tight_->http_port()));
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  r = Call(tight_->http_port(), "GET", "/v1/whoami", keys_->reader);
+  // The listener counts a connection when it accepts it, which a loaded machine can delay: ask
+  // until the fourth is refused, for at most 5 s (a cap that is never applied fails here).
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  do {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    r = Call(tight_->http_port(), "GET", "/v1/whoami", keys_->reader);
+  } while (r.status != 503 && std::chrono::steady_clock::now() < until);
   EXPECT_EQ(r.status, 503) << r.body;
   held.clear();
   // Once they are gone (the idle timeout, 1 s, closes them anyway) calls pass again.

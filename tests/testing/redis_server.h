@@ -26,7 +26,7 @@ class RedisServer {
   int port_ = 0;
 };
 
-// A TCP port that was free a moment ago on 127.0.0.1.
+// A TCP port that was free a moment ago, outside the kernel's ephemeral range.
 int PickFreePort();
 
 }  // namespace lookout::testing
