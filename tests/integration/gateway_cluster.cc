@@ -152,6 +152,26 @@ void BackendProcesses::StartEvent() {
       << "event service did not start";
 }
 
+GatewayOverBackends::GatewayOverBackends()
+    : keys_(MakeTestKeys()),
+      keys_file_(dir_.File("keys")),
+      backends_(std::make_unique<BackendProcesses>(dir_.path(), 0)) {
+  backends_->StartActor();
+  backends_->StartEvent();
+  WriteFile(keys_file_, keys_.FileText());
+  addresses_ = {backends_->event_addr(), backends_->actor_addr(), "127.0.0.1:1"};
+  auto gateway = GatewayServer::Start(TestGatewayConfig(addresses_, keys_file_, 0));
+  if (!gateway.ok()) {
+    status_ = gateway.status();
+    return;
+  }
+  gateway_ = std::move(*gateway);
+}
+
+std::string GatewayOverBackends::address() const {
+  return absl::StrCat("127.0.0.1:", gateway_->port());
+}
+
 GatewayConfig TestGatewayConfig(const BackendAddresses& backends, const std::string& keys_file,
                                 int redis_port) {
   GatewayConfig config;

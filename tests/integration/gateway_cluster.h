@@ -12,8 +12,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "services/gateway/gateway_server.h"
+#include "tests/testing/temp_dir.h"
 
 namespace lookout::gateway::testing {
 
@@ -81,6 +83,30 @@ class BackendProcesses {
   const int event_port_;
   ChildProcess actor_;
   ChildProcess event_;
+};
+
+// An in-process gateway (no Redis) in front of the real actor and event binaries, with the three
+// test keys in a keys file: the set-up of the suites that go through the gateway to real backends.
+// Check status() before use.
+class GatewayOverBackends {
+ public:
+  GatewayOverBackends();
+  const absl::Status& status() const { return status_; }
+  const TestKeys& keys() const { return keys_; }
+  std::string address() const;
+  // Rewriting this file changes the keys the running gateway accepts.
+  const std::string& keys_file() const { return keys_file_; }
+  const BackendAddresses& addresses() const { return addresses_; }
+  GatewayServer& gateway() { return *gateway_; }
+
+ private:
+  lookout::testing::TempDir dir_;
+  TestKeys keys_;
+  std::string keys_file_;
+  std::unique_ptr<BackendProcesses> backends_;
+  BackendAddresses addresses_;
+  std::unique_ptr<GatewayServer> gateway_;
+  absl::Status status_;
 };
 
 // A config for an in-process gateway on a free port with test-friendly timings. `redis_port`

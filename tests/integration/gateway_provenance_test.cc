@@ -42,62 +42,36 @@ std::unique_ptr<grpc::ClientContext> SpoofingContext(const std::string& key) {
 class GatewayProvenanceTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new lookout::testing::TempDir();
-    backends_ = new testing::BackendProcesses(dir_->path(), 0);
-    backends_->StartActor();
-    backends_->StartEvent();
-    keys_ = new testing::TestKeys(testing::MakeTestKeys());
-    keys_file_ = dir_->File("keys");
-    testing::WriteFile(keys_file_, keys_->FileText());
-    addresses_ = {backends_->event_addr(), backends_->actor_addr(), "127.0.0.1:1"};
-    auto gateway = GatewayServer::Start(testing::TestGatewayConfig(addresses_, keys_file_, 0));
-    ASSERT_TRUE(gateway.ok()) << gateway.status();
-    gateway_ = gateway->release();
+    cluster_ = new testing::GatewayOverBackends();
+    ASSERT_TRUE(cluster_->status().ok()) << cluster_->status();
   }
-  static void TearDownTestSuite() {
-    delete gateway_;
-    delete backends_;
-    delete keys_;
-    delete dir_;
-  }
+  static void TearDownTestSuite() { delete cluster_; }
 
-  void SetUp() override {
-    stub_ = EventService::NewStub(
-        testing::Connect(absl::StrCat("127.0.0.1:", gateway_->port())));
-  }
+  void SetUp() override { stub_ = EventService::NewStub(testing::Connect(cluster_->address())); }
 
   std::vector<event::v1::EventRevision> Revisions(const std::string& id) {
     event::v1::ListEventRevisionsRequest request;
     request.set_id(id);
     event::v1::ListEventRevisionsResponse response;
-    auto context = KeyContext(keys_->reader);
+    auto context = KeyContext(cluster_->keys().reader);
     grpc::Status status = stub_->ListEventRevisions(context.get(), request, &response);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return {response.revisions().begin(), response.revisions().end()};
   }
 
-  static lookout::testing::TempDir* dir_;
-  static testing::BackendProcesses* backends_;
-  static testing::TestKeys* keys_;
-  static std::string keys_file_;
-  static BackendAddresses addresses_;
-  static GatewayServer* gateway_;
+  static testing::GatewayOverBackends* cluster_;
   std::unique_ptr<EventService::Stub> stub_;
 };
 
-lookout::testing::TempDir* GatewayProvenanceTest::dir_ = nullptr;
-testing::BackendProcesses* GatewayProvenanceTest::backends_ = nullptr;
-testing::TestKeys* GatewayProvenanceTest::keys_ = nullptr;
-std::string GatewayProvenanceTest::keys_file_;
-BackendAddresses GatewayProvenanceTest::addresses_;
-GatewayServer* GatewayProvenanceTest::gateway_ = nullptr;
+testing::GatewayOverBackends* GatewayProvenanceTest::cluster_ = nullptr;
 
 TEST_F(GatewayProvenanceTest, EachWritingRoleIsRecordedByKeyNameNeverByClientMetadata) {
   struct Writer {
     std::string key;
     std::string name;  // as the keys file names it
   };
-  for (const Writer& writer : {Writer{keys_->editor, "editor"}, Writer{keys_->admin, "admin"}}) {
+  for (const Writer& writer :
+       {Writer{cluster_->keys().editor, "editor"}, Writer{cluster_->keys().admin, "admin"}}) {
     SCOPED_TRACE(writer.name);
     event::v1::CreateEventRequest create;
     *create.mutable_event() = NewEvent("made by " + writer.name);
@@ -146,17 +120,17 @@ TEST_F(GatewayProvenanceTest, AReaderCannotWriteButReadsHistoryAndTheWatchCarrie
   event::v1::CreateEventRequest create;
   *create.mutable_event() = NewEvent("reader tries");
   event::v1::CreateEventResponse created;
-  auto context = SpoofingContext(keys_->reader);
+  auto context = SpoofingContext(cluster_->keys().reader);
   grpc::Status status = stub_->CreateEvent(context.get(), create, &created);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
 
   *create.mutable_event() = NewEvent("editor writes");
-  context = SpoofingContext(keys_->editor);
+  context = SpoofingContext(cluster_->keys().editor);
   status = stub_->CreateEvent(context.get(), create, &created);
   ASSERT_TRUE(status.ok()) << status.error_message();
 
   // The watch a reader opens carries the same provenance as the history.
-  context = KeyContext(keys_->reader);
+  context = KeyContext(cluster_->keys().reader);
   event::v1::WatchEventsRequest watch;
   watch.set_after_sequence(created.event().sequence() - 1);
   auto reader = stub_->WatchEvents(context.get(), watch);
@@ -182,13 +156,13 @@ TEST_F(GatewayProvenanceTest, ABadReasonIsInvalidArgumentNamingItAndWritesNothin
   *create.mutable_event() = NewEvent("bad reason");
   create.set_reason("two\nlines");
   event::v1::CreateEventResponse created;
-  auto context = KeyContext(keys_->editor);
+  auto context = KeyContext(cluster_->keys().editor);
   grpc::Status status = stub_->CreateEvent(context.get(), create, &created);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(status.error_message().find("reason"), std::string::npos) << status.error_message();
 
   // Nothing was written: a finite watch from the start has no event with these notes.
-  context = KeyContext(keys_->reader);
+  context = KeyContext(cluster_->keys().reader);
   auto reader = stub_->WatchEvents(context.get(), event::v1::WatchEventsRequest());
   event::v1::WatchEventsResponse change;
   while (reader->Read(&change)) EXPECT_NE(change.event().notes(), "bad reason");
@@ -198,7 +172,7 @@ TEST_F(GatewayProvenanceTest, ABadReasonIsInvalidArgumentNamingItAndWritesNothin
 TEST_F(GatewayProvenanceTest, AnImportRecordsTheKeyAndItsReasonAndRefusesABadReason) {
   auto import = [&](const std::string& reason, const std::string& notes,
                     event::v1::ImportEventsResponse* response) {
-    auto context = SpoofingContext(keys_->editor);
+    auto context = SpoofingContext(cluster_->keys().editor);
     auto writer = stub_->ImportEvents(context.get(), response);
     event::v1::ImportEventsRequest request;
     request.mutable_options()->set_reason(reason);
@@ -216,7 +190,7 @@ TEST_F(GatewayProvenanceTest, AnImportRecordsTheKeyAndItsReasonAndRefusesABadRea
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(response.created(), 1);
 
-  auto context = KeyContext(keys_->reader);
+  auto context = KeyContext(cluster_->keys().reader);
   auto reader = stub_->WatchEvents(context.get(), event::v1::WatchEventsRequest());
   event::v1::WatchEventsResponse change;
   int imported = 0;

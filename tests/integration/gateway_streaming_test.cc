@@ -41,41 +41,17 @@ event::v1::Event MakeEvent(int i) {
 class GatewayStreamingTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new lookout::testing::TempDir();
-    backends_ = new testing::BackendProcesses(dir_->path(), 0);
-    backends_->StartActor();
-    backends_->StartEvent();
-    keys_ = new testing::TestKeys(testing::MakeTestKeys());
-    keys_file_ = dir_->File("keys");
-    testing::WriteFile(keys_file_, keys_->FileText());
-    addresses_ = {backends_->event_addr(), backends_->actor_addr(), "127.0.0.1:1"};
-    auto gateway = GatewayServer::Start(testing::TestGatewayConfig(addresses_, keys_file_, 0));
-    ASSERT_TRUE(gateway.ok()) << gateway.status();
-    gateway_ = gateway->release();
+    cluster_ = new testing::GatewayOverBackends();
+    ASSERT_TRUE(cluster_->status().ok()) << cluster_->status();
   }
-  static void TearDownTestSuite() {
-    delete gateway_;
-    delete backends_;
-    delete keys_;
-    delete dir_;
-  }
+  static void TearDownTestSuite() { delete cluster_; }
 
-  static std::string GatewayAddress() { return absl::StrCat("127.0.0.1:", gateway_->port()); }
+  static std::string GatewayAddress() { return cluster_->address(); }
 
-  static lookout::testing::TempDir* dir_;
-  static testing::BackendProcesses* backends_;
-  static testing::TestKeys* keys_;
-  static std::string keys_file_;
-  static BackendAddresses addresses_;
-  static GatewayServer* gateway_;
+  static testing::GatewayOverBackends* cluster_;
 };
 
-lookout::testing::TempDir* GatewayStreamingTest::dir_ = nullptr;
-testing::BackendProcesses* GatewayStreamingTest::backends_ = nullptr;
-testing::TestKeys* GatewayStreamingTest::keys_ = nullptr;
-std::string GatewayStreamingTest::keys_file_;
-BackendAddresses GatewayStreamingTest::addresses_;
-GatewayServer* GatewayStreamingTest::gateway_ = nullptr;
+testing::GatewayOverBackends* GatewayStreamingTest::cluster_ = nullptr;
 
 // Revocation and cancellation, against backends of their own (the 50,000 count stays exact).
 class GatewayStreamingEdgeTest : public GatewayStreamingTest {};
@@ -99,8 +75,9 @@ TEST_F(GatewayStreamingEdgeTest, ARevokedKeysWatchEndsUnauthenticated) {
   auto stub = EventService::NewStub(channel);
   auto gateway_stub = v1::GatewayService::NewStub(channel);
   const std::string watcher_key = testing::MakeTestKeys().reader;
-  const std::string base = keys_->FileText();
-  testing::WriteFile(keys_file_, base + "watcher READER " + Sha256Hex(watcher_key) + "\n");
+  const std::string base = cluster_->keys().FileText();
+  testing::WriteFile(cluster_->keys_file(),
+                     base + "watcher READER " + Sha256Hex(watcher_key) + "\n");
   auto key_works = [&] {
     v1::WhoAmIResponse who;
     auto context = KeyContext(watcher_key);
@@ -115,7 +92,7 @@ TEST_F(GatewayStreamingEdgeTest, ARevokedKeysWatchEndsUnauthenticated) {
   request.set_follow(true);
   auto reader = stub->WatchEvents(watch_context.get(), request);
   auto create = [&](int i) {
-    auto context = KeyContext(keys_->editor);
+    auto context = KeyContext(cluster_->keys().editor);
     event::v1::CreateEventRequest create_request;
     *create_request.mutable_event() = MakeEvent(i);
     event::v1::CreateEventResponse created;
@@ -125,7 +102,7 @@ TEST_F(GatewayStreamingEdgeTest, ARevokedKeysWatchEndsUnauthenticated) {
   event::v1::WatchEventsResponse change;
   ASSERT_TRUE(reader->Read(&change)) << "the watch is open and delivering";
 
-  testing::WriteFile(keys_file_, base);  // revoke: the line goes
+  testing::WriteFile(cluster_->keys_file(), base);  // revoke: the line goes
   const absl::Time revoked = absl::Now();
   // Events keep coming; none may reach the revoked key once its stream is ended.
   std::atomic<bool> stop{false};
@@ -146,10 +123,10 @@ TEST_F(GatewayStreamingEdgeTest, ARevokedKeysWatchEndsUnauthenticated) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << status.error_message();
   EXPECT_LT(took, absl::Seconds(5));
   end = absl::Now() + absl::Seconds(2);
-  while (gateway_->key_ring().watch_count() > 0 && absl::Now() < end) {
+  while (cluster_->gateway().key_ring().watch_count() > 0 && absl::Now() < end) {
     absl::SleepFor(absl::Milliseconds(10));
   }
-  EXPECT_EQ(gateway_->key_ring().watch_count(), 0u) << "the ended stream's watch is gone";
+  EXPECT_EQ(cluster_->gateway().key_ring().watch_count(), 0u) << "the ended stream's watch is gone";
 }
 
 // A key lowered below a stream's method (EDITOR to READER during an import) ends the stream
@@ -159,9 +136,9 @@ TEST_F(GatewayStreamingEdgeTest, AnImportWhoseKeyIsLoweredToReaderEndsPermission
   auto stub = EventService::NewStub(channel);
   auto gateway_stub = v1::GatewayService::NewStub(channel);
   const std::string importer_key = testing::MakeTestKeys().reader;
-  const std::string base = keys_->FileText();
+  const std::string base = cluster_->keys().FileText();
   const std::string hash = Sha256Hex(importer_key);
-  testing::WriteFile(keys_file_, base + "importer EDITOR " + hash + "\n");
+  testing::WriteFile(cluster_->keys_file(), base + "importer EDITOR " + hash + "\n");
   auto role_is = [&](v1::Role role) {
     v1::WhoAmIResponse who;
     auto context = KeyContext(importer_key);
@@ -183,7 +160,7 @@ TEST_F(GatewayStreamingEdgeTest, AnImportWhoseKeyIsLoweredToReaderEndsPermission
   };
   for (int i = 0; i < 10; ++i) ASSERT_TRUE(write_row(i));  // far below a batch of 500
 
-  testing::WriteFile(keys_file_, base + "importer READER " + hash + "\n");
+  testing::WriteFile(cluster_->keys_file(), base + "importer READER " + hash + "\n");
   const absl::Time lowered = absl::Now();
   // Rows go on until the gateway ends the stream (a write fails once it has).
   for (int i = 10; absl::Now() - lowered < absl::Seconds(10) && write_row(i); ++i) {
@@ -195,7 +172,7 @@ TEST_F(GatewayStreamingEdgeTest, AnImportWhoseKeyIsLoweredToReaderEndsPermission
   EXPECT_LT(absl::Now() - lowered, absl::Seconds(5));
   EXPECT_TRUE(role_is(v1::ROLE_READER));
   absl::SleepFor(absl::Milliseconds(300));
-  EXPECT_EQ(CountChangesWithNotes(stub.get(), keys_->reader, "lowered import"), 0);
+  EXPECT_EQ(CountChangesWithNotes(stub.get(), cluster_->keys().reader, "lowered import"), 0);
 }
 
 // Issue 24.9: a cancelled import could commit its last, partial batch: the gateway took the
@@ -207,7 +184,8 @@ TEST_F(GatewayStreamingEdgeTest, AnImportWhoseKeyIsLoweredToReaderEndsPermission
 // off, leaves the backend call to the proxy alone: whichever of the cancel and the failed read
 // it sees first, it must cancel the backend, never half-close it.
 TEST_F(GatewayStreamingEdgeTest, ACancelledImportCommitsNothing) {
-  GatewayConfig config = testing::TestGatewayConfig(addresses_, keys_file_, 0);
+  GatewayConfig config =
+      testing::TestGatewayConfig(cluster_->addresses(), cluster_->keys_file(), 0);
   config.propagate_cancellation = false;
   auto gateway = GatewayServer::Start(std::move(config));
   ASSERT_TRUE(gateway.ok()) << gateway.status();
@@ -215,7 +193,7 @@ TEST_F(GatewayStreamingEdgeTest, ACancelledImportCommitsNothing) {
       EventService::NewStub(testing::Connect(absl::StrCat("127.0.0.1:", (*gateway)->port())));
   constexpr int kTrials = 30;
   for (int trial = 0; trial < kTrials; ++trial) {
-    auto context = KeyContext(keys_->editor, absl::Seconds(30));
+    auto context = KeyContext(cluster_->keys().editor, absl::Seconds(30));
     event::v1::ImportEventsResponse imported;
     auto writer = stub->ImportEvents(context.get(), &imported);
     for (int i = 0; i < 20; ++i) {  // far below a batch (500 rows): nothing is written yet
@@ -231,12 +209,12 @@ TEST_F(GatewayStreamingEdgeTest, ACancelledImportCommitsNothing) {
   }
   // A commit the event service were making would land well within this.
   absl::SleepFor(absl::Milliseconds(500));
-  const int kept = CountChangesWithNotes(stub.get(), keys_->reader, "cancelled import");
+  const int kept = CountChangesWithNotes(stub.get(), cluster_->keys().reader, "cancelled import");
   std::cout << kept << " rows of " << kTrials << " cancelled imports were kept\n";
   EXPECT_EQ(kept, 0);
 
   // The same rows, half-closed instead of cancelled, are kept: the count above would see them.
-  auto context = KeyContext(keys_->editor, absl::Seconds(30));
+  auto context = KeyContext(cluster_->keys().editor, absl::Seconds(30));
   event::v1::ImportEventsResponse imported;
   auto writer = stub->ImportEvents(context.get(), &imported);
   for (int i = 0; i < 20; ++i) {
@@ -248,7 +226,7 @@ TEST_F(GatewayStreamingEdgeTest, ACancelledImportCommitsNothing) {
   ASSERT_TRUE(writer->WritesDone());
   ASSERT_TRUE(writer->Finish().ok());
   EXPECT_EQ(imported.created(), 20);
-  EXPECT_EQ(CountChangesWithNotes(stub.get(), keys_->reader, "finished import"), 20);
+  EXPECT_EQ(CountChangesWithNotes(stub.get(), cluster_->keys().reader, "finished import"), 20);
 }
 
 TEST_F(GatewayStreamingTest, ImportFiftyThousandAndWatchThemArrive) {
@@ -258,7 +236,7 @@ TEST_F(GatewayStreamingTest, ImportFiftyThousandAndWatchThemArrive) {
   std::atomic<int> seen{0};
   std::atomic<bool> in_order{true};
   absl::Notification watching;
-  auto watch_context = KeyContext(keys_->reader, absl::Seconds(120));
+  auto watch_context = KeyContext(cluster_->keys().reader, absl::Seconds(120));
   std::thread watcher([&] {
     event::v1::WatchEventsRequest request;
     request.set_follow(true);
@@ -279,7 +257,7 @@ TEST_F(GatewayStreamingTest, ImportFiftyThousandAndWatchThemArrive) {
   watching.WaitForNotification();
 
   absl::Time start = absl::Now();
-  auto import_context = KeyContext(keys_->editor, absl::Seconds(120));
+  auto import_context = KeyContext(cluster_->keys().editor, absl::Seconds(120));
   event::v1::ImportEventsResponse imported;
   auto writer = stub->ImportEvents(import_context.get(), &imported);
   for (int i = 0; i < kEvents; ++i) {
@@ -301,7 +279,7 @@ TEST_F(GatewayStreamingTest, ImportFiftyThousandAndWatchThemArrive) {
 
   // A finite watch replays all of them and ends by itself.
   start = absl::Now();
-  auto replay_context = KeyContext(keys_->reader, absl::Seconds(60));
+  auto replay_context = KeyContext(cluster_->keys().reader, absl::Seconds(60));
   event::v1::WatchEventsRequest request;
   auto reader = stub->WatchEvents(replay_context.get(), request);
   event::v1::WatchEventsResponse change;
