@@ -20,16 +20,22 @@ std::shared_ptr<const PeriodSummary> PeriodSummaryCache::Add(
     uint32_t country, int32_t period, std::shared_ptr<const PeriodSummary> summary) {
   absl::MutexLock lock(&mu_);
   auto [it, inserted] = summaries_.try_emplace(Key(country, period), std::move(summary));
-  if (inserted) bytes_ += it->second->Bytes();
+  if (inserted) {
+    bytes_ += it->second->Bytes();
+    count_.fetch_add(1, std::memory_order_relaxed);
+  }
   return it->second;
 }
 
 void PeriodSummaryCache::Invalidate(uint32_t country, int32_t period) {
+  // Changes and queries never overlap (the read model's lock), so a count read here is exact.
+  if (count_.load(std::memory_order_relaxed) == 0) return;
   absl::MutexLock lock(&mu_);
   auto it = summaries_.find(Key(country, period));
   if (it == summaries_.end()) return;
   bytes_ -= it->second->Bytes();
   summaries_.erase(it);
+  count_.fetch_sub(1, std::memory_order_relaxed);
 }
 
 size_t PeriodSummaryCache::size() const {

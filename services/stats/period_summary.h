@@ -13,6 +13,7 @@
 #ifndef LOOKOUT_SERVICES_STATS_PERIOD_SUMMARY_H_
 #define LOOKOUT_SERVICES_STATS_PERIOD_SUMMARY_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -68,6 +69,9 @@ class PeriodSummaryCache {
   static uint64_t Key(uint32_t country, int32_t period) {
     return static_cast<uint64_t>(country) << 32 | static_cast<uint32_t>(period);
   }
+  // How many summaries are held: a change (every applied event during a rebuild) skips the
+  // lock and the lookup while there are none.
+  std::atomic<size_t> count_{0};
   mutable absl::Mutex mu_;
   absl::flat_hash_map<uint64_t, std::shared_ptr<const PeriodSummary>> summaries_
       ABSL_GUARDED_BY(mu_);
