@@ -116,8 +116,9 @@ bool SummarizedDimension(Dimension dimension) {
 // When the filter asks for countries and a date range only: visits each matching country's
 // periods that lie wholly inside the range as on_summary(summary, country, period's first day)
 // (every event of such a period matches), and the matching events of the periods at the
-// range's edges and of the long events as on_block(slots, n); returns true. False, having
-// visited nothing, for any other filter.
+// range's edges (of a period before the range, its multi-day events only) and of the long
+// events as on_block(slots, n); returns true. False, having visited nothing, for any other
+// filter.
 template <typename OnSummary, typename OnBlock>
 bool ForEachSummaryOrBlock(const EventColumns& columns, const CompiledFilter& filter,
                            OnSummary&& on_summary, OnBlock&& on_block) {
@@ -136,6 +137,10 @@ bool ForEachSummaryOrBlock(const EventColumns& columns, const CompiledFilter& fi
           if (first >= walk_first && last <= walk_last) {
             on_summary(*columns.PeriodSummaryOf(code, period), code,
                        static_cast<int32_t>(first));
+          } else if (last < walk_first) {
+            // Wholly before the range: only an event spanning several days can run into it.
+            filter.ForEachBlockIn(columns.PeriodSummaryOf(code, period)->multi_day_slots,
+                                  on_block);
           } else {
             filter.ForEachBlockIn(list, on_block);
           }

@@ -79,6 +79,7 @@ std::shared_ptr<const PeriodSummary> EventColumns::PeriodSummaryOf(uint32_t code
             summary->kidnapped, casualties(slot, event::v1::CASUALTY_KIND_KIDNAPPED));
         summary->min_start_day = std::min(summary->min_start_day, start);
         summary->max_start_day = std::max(summary->max_start_day, start);
+        if (span_days_[slot] != 0) summary->multi_day_slots.push_back(slot);
         add(days[start - first_day], killed);
         add(types[event_type_[slot]], killed);
         ForEachActor(slot, [&](uint32_t actor) { add(actors[actor], killed); });
@@ -100,6 +101,7 @@ std::shared_ptr<const PeriodSummary> EventColumns::PeriodSummaryOf(uint32_t code
   }
   std::sort(summary->by_actor.begin(), summary->by_actor.end(),
             [](const Cell& a, const Cell& b) { return a.code < b.code; });
+  summary->multi_day_slots.shrink_to_fit();
   return period_summaries_.Add(code, period, std::move(summary));
 }
 

@@ -44,10 +44,14 @@ struct PeriodSummary {
   std::vector<Cell> by_event_type;
   // An event counts once for each actor ForEachActor gives (as GroupEvents' ACTOR axis does).
   std::vector<Cell> by_actor;
+  // The slots of the period's events that end on a later day than they start: of a period that
+  // lies wholly before a range, only these can run into it, so a question walks them alone.
+  std::vector<uint32_t> multi_day_slots;
 
   size_t Bytes() const {
     return sizeof(*this) +
-           (by_day.capacity() + by_event_type.capacity() + by_actor.capacity()) * sizeof(Cell);
+           (by_day.capacity() + by_event_type.capacity() + by_actor.capacity()) * sizeof(Cell) +
+           multi_day_slots.capacity() * sizeof(uint32_t);
   }
 };
 
