@@ -80,6 +80,30 @@ class CompiledFilter {
     }
   }
 
+  // Calls fn(slots, n) for blocks of the matching slots of `list`, a postings list of live
+  // slots (a country's period or long events).
+  template <typename Fn>
+  void ForEachBlockIn(const std::vector<uint32_t>& list, Fn&& fn) const {
+    if (empty_) return;
+    uint32_t block[kBlock];
+    for (size_t first = 0; first < list.size(); first += kBlock) {
+      const size_t n = std::min(kBlock, list.size() - first);
+      std::memcpy(block, list.data() + first, n * sizeof(uint32_t));
+      const size_t kept = Keep(block, n, /*assume_live=*/true);
+      if (kept > 0) fn(static_cast<const uint32_t*>(block), kept);
+    }
+  }
+
+  // When the filter asks for countries and at most a date range, nothing else: whether each
+  // country code matches (indexed by code). nullptr otherwise, and when nothing can match.
+  const std::vector<uint8_t>* countries_only() const {
+    const bool only = !empty_ && !country_ok_.empty() && admin1_ok_.empty() && type_ok_.empty() &&
+                      sub_type_ok_.empty() && actor_ok_.empty() && tag_ok_.empty() &&
+                      basin_ok_.empty() && body_ok_.empty() && min_fatalities_ <= 0 &&
+                      !has_box_ && text_slots_ == nullptr;
+    return only ? &country_ok_ : nullptr;
+  }
+
   // Calls fn(slot) for every matching event.
   template <typename Fn>
   void ForEachMatch(Fn&& fn) const {

@@ -214,6 +214,18 @@ bool EventColumns::Remove(absl::string_view id) {
   return true;
 }
 
+void EventColumns::DropPeriodSummary(uint32_t slot) {
+  const int32_t start = start_day_[slot];
+  // Long events are in no summary (every question walks them).
+  if (end_day(slot) - start >= kPeriodDays) return;
+  period_summaries_.Invalidate(country_[slot], PeriodOf(start));
+}
+
+const std::vector<uint32_t>& EventColumns::country_long_events(uint32_t code) const {
+  static const std::vector<uint32_t>* const kNone = new std::vector<uint32_t>();
+  return code < country_postings_.size() ? country_postings_[code].long_events : *kNone;
+}
+
 std::vector<uint32_t>& EventColumns::CountryList(uint32_t slot) {
   const uint32_t code = country_[slot];
   if (country_postings_.size() <= code) country_postings_.resize(code + 1);
@@ -275,6 +287,7 @@ size_t EventColumns::ApproximateBytes() const {
                  Bytes(span_days_) + Bytes(country_) + Bytes(admin1_) + Bytes(event_type_) +
                  Bytes(sub_event_type_) + Bytes(fatalities_) + Bytes(latitude_) +
                  Bytes(longitude_) + Bytes(actors_inline_);
+  bytes += period_summaries_.Bytes();
   bytes += numeric_ids_.size() * sizeof(uint32_t) + EntryBytes(other_ids_) +
            EntryBytes(wide_end_day_) + EntryBytes(wide_fatalities_) + EntryBytes(injured_) +
            EntryBytes(kidnapped_) + EntryBytes(first_tag_) + EntryBytes(sea_) + EntryBytes(source_);
@@ -295,6 +308,7 @@ size_t EventColumns::ApproximateBytes() const {
 
 void EventColumns::Unlink(uint32_t slot) {
   if (flags_[slot] & kLive) {
+    DropPeriodSummary(slot);
     RemoveFromPostings(CountryList(slot), slot);
     --country_postings_[country_[slot]].size;
   }
@@ -334,6 +348,7 @@ void EventColumns::Fill(uint32_t slot, const Event& event, int32_t start, int32_
   country_[slot] = static_cast<uint16_t>(country);
   CountryList(slot).push_back(slot);  // after the days and the country are set
   ++country_postings_[country].size;
+  DropPeriodSummary(slot);
   if (!location.maritime().basin().empty()) {
     sea_[slot] = SeaArea{basins_.Intern(location.maritime().basin()),
                          bodies_of_water_.Intern(location.maritime().body_of_water())};

@@ -18,8 +18,10 @@
 #ifndef LOOKOUT_SERVICES_STATS_EVENT_COLUMNS_H_
 #define LOOKOUT_SERVICES_STATS_EVENT_COLUMNS_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,6 +32,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "lookout/event/v1/event.pb.h"
+#include "services/stats/period_summary.h"
 #include "services/stats/slot_index.h"
 #include "services/stats/snapshot_codec.h"
 #include "services/stats/string_dictionary.h"
@@ -204,6 +207,34 @@ class EventColumns {
     }
   }
 
+  // Calls fn(period, const std::vector<uint32_t>&) for each non-empty list of the country's
+  // short events (those spanning fewer than kPeriodDays days) by the period they start in, for
+  // every period whose events can overlap [first_day, last_day]; the long events are in
+  // country_long_events(). Together they are ForEachCountryList's lists.
+  template <typename Fn>
+  void ForEachCountryPeriod(uint32_t code, int32_t first_day, int32_t last_day, Fn&& fn) const {
+    if (code >= country_postings_.size()) return;
+    const CountryPostings& country = country_postings_[code];
+    if (country.periods.empty() || first_day > last_day) return;
+    const int64_t first = std::max<int64_t>(
+        0, static_cast<int64_t>(PeriodOf(first_day - (kPeriodDays - 1))) - country.first_period);
+    const int64_t last =
+        std::min<int64_t>(static_cast<int64_t>(country.periods.size()) - 1,
+                          static_cast<int64_t>(PeriodOf(last_day)) - country.first_period);
+    for (int64_t i = first; i <= last; ++i) {
+      if (!country.periods[i].empty()) {
+        fn(static_cast<int32_t>(country.first_period + i), country.periods[i]);
+      }
+    }
+  }
+  // The country's live events spanning kPeriodDays days or more.
+  const std::vector<uint32_t>& country_long_events(uint32_t code) const;
+  // The pre-aggregate of the country's short events starting in `period` (see
+  // period_summary.h), built from them on first use. Safe to call from concurrent readers.
+  std::shared_ptr<const PeriodSummary> PeriodSummaryOf(uint32_t code, int32_t period) const;
+  // How many period summaries are held now.
+  size_t period_summary_count() const { return period_summaries_.size(); }
+
   // The slots of the live events of an actor / a tag. In slot order until events are deleted
   // or moved; never with repeats.
   const std::vector<uint32_t>& actor_postings(uint32_t code) const {
@@ -328,6 +359,9 @@ class EventColumns {
   std::vector<uint32_t>& CountryList(uint32_t slot);
 
   std::vector<CountryPostings> country_postings_;
+  // Dropped for a slot's (country, period) whenever the slot is linked or unlinked.
+  void DropPeriodSummary(uint32_t slot);
+  mutable PeriodSummaryCache period_summaries_;
   std::vector<std::vector<uint32_t>> actor_postings_;
   std::vector<std::vector<uint32_t>> tag_postings_;
 

@@ -97,6 +97,59 @@ void AddAxis(const EventColumns& columns, const Axis& axis, const uint32_t* slot
   }
 }
 
+// Whether a one-dimension grouping (or none) can take its counts from period summaries.
+bool SummarizedDimension(Dimension dimension) {
+  switch (dimension) {
+    case v1::DIMENSION_DAY:
+    case v1::DIMENSION_WEEK:
+    case v1::DIMENSION_MONTH:
+    case v1::DIMENSION_YEAR:
+    case v1::DIMENSION_COUNTRY:
+    case v1::DIMENSION_EVENT_TYPE:
+    case v1::DIMENSION_ACTOR:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// When the filter asks for countries and a date range only: visits each matching country's
+// periods that lie wholly inside the range as on_summary(summary, country, period's first day)
+// (every event of such a period matches), and the matching events of the periods at the
+// range's edges (of a period before the range, its multi-day events only) and of the long
+// events as on_block(slots, n); returns true. False, having visited nothing, for any other
+// filter.
+template <typename OnSummary, typename OnBlock>
+bool ForEachSummaryOrBlock(const EventColumns& columns, const CompiledFilter& filter,
+                           OnSummary&& on_summary, OnBlock&& on_block) {
+  const std::vector<uint8_t>* countries = filter.countries_only();
+  if (countries == nullptr) return false;
+  const int32_t walk_first = filter.has_first_day() ? filter.first_day() : INT32_MIN / 2;
+  const int32_t walk_last = filter.has_last_day() ? filter.last_day() : INT32_MAX / 2;
+  for (uint32_t code = 0; code < countries->size(); ++code) {
+    if (!(*countries)[code]) continue;
+    columns.ForEachCountryPeriod(
+        code, walk_first, walk_last, [&](int32_t period, const std::vector<uint32_t>& list) {
+          // A short event starts in its period and ends fewer than kPeriodDays days later, so
+          // when the whole period lies inside the range every one of its events overlaps it.
+          const int64_t first = static_cast<int64_t>(period) * EventColumns::kPeriodDays;
+          const int64_t last = first + EventColumns::kPeriodDays - 1;
+          if (first >= walk_first && last <= walk_last) {
+            on_summary(*columns.PeriodSummaryOf(code, period), code,
+                       static_cast<int32_t>(first));
+          } else if (last < walk_first) {
+            // Wholly before the range: only an event spanning several days can run into it.
+            filter.ForEachBlockIn(columns.PeriodSummaryOf(code, period)->multi_day_slots,
+                                  on_block);
+          } else {
+            filter.ForEachBlockIn(list, on_block);
+          }
+        });
+    filter.ForEachBlockIn(columns.country_long_events(code), on_block);
+  }
+  return true;
+}
+
 }  // namespace
 
 int32_t AttributeCode(const EventColumns& columns, uint32_t slot, Dimension dimension) {
@@ -204,7 +257,12 @@ Grouping GroupEvents(const EventColumns& columns, const CompiledFilter& filter,
   // Visits the matching events a block at a time: fatalities, bucket days and each axis's
   // share of the group index are tight loops over the block, with running totals in locals so
   // the compiler keeps them in registers. `add_block(index, fatalities, n)` counts a block.
-  auto scan = [&](auto&& add_block) {
+  // A question about countries and a date range, by at most one dimension that summaries keep,
+  // takes the periods wholly inside the range from their summaries (period_summary.h).
+  const bool summarize =
+      dimensions.size() <= 1 && (dimensions.empty() || SummarizedDimension(dimensions[0]));
+  // `add_cell(index, events, fatalities)` adds a summary's cell to a group.
+  auto scan = [&](auto&& add_block, auto&& add_cell) {
     int64_t fatalities[CompiledFilter::kBlock];
     int32_t days[CompiledFilter::kBlock];
     uint64_t index[CompiledFilter::kBlock];
@@ -213,7 +271,7 @@ Grouping GroupEvents(const EventColumns& columns, const CompiledFilter& filter,
     std::vector<int64_t> actor_fatalities;
     int64_t total_events = 0, total_fatalities = 0;
     int32_t min_day = INT32_MAX, max_day = INT32_MIN;
-    filter.ForEachBlock([&](const uint32_t* slots, size_t n) {
+    auto on_block = [&](const uint32_t* slots, size_t n) {
       total_events += static_cast<int64_t>(n);
       int64_t block_fatalities = 0;
       for (size_t i = 0; i < n; ++i) {
@@ -263,7 +321,58 @@ Grouping GroupEvents(const EventColumns& columns, const CompiledFilter& filter,
         }
       }
       add_block(actor_index.data(), actor_fatalities.data(), m);
-    });
+    };
+    auto on_summary = [&](const PeriodSummary& summary, uint32_t country, int32_t period_day) {
+      total_events += summary.events;
+      total_fatalities = SaturatingAdd(total_fatalities, summary.fatalities);
+      if (any_time) {
+        min_day = std::min(min_day, summary.min_start_day);
+        max_day = std::max(max_day, summary.max_start_day);
+      }
+      if (axes.empty()) {
+        add_cell(0, summary.events, summary.fatalities);
+        return;
+      }
+      const Axis& axis = axes[0];
+      auto add_cells = [&](const std::vector<PeriodSummary::Cell>& cells, auto bucket_of) {
+        for (const PeriodSummary::Cell& cell : cells) {
+          add_cell(static_cast<uint64_t>(bucket_of(cell.code) - axis.low) * axis.stride,
+                   cell.events, cell.fatalities);
+        }
+      };
+      switch (axis.dimension) {
+        case v1::DIMENSION_DAY:
+          add_cells(summary.by_day, [&](uint32_t offset) { return period_day + offset; });
+          break;
+        case v1::DIMENSION_WEEK:
+          add_cells(summary.by_day,
+                    [&](uint32_t offset) { return WeekIndex(period_day + offset); });
+          break;
+        case v1::DIMENSION_MONTH:
+        case v1::DIMENSION_YEAR: {
+          const int32_t* table = TimeBucketTable(axis.dimension);
+          add_cells(summary.by_day,
+                    [&](uint32_t offset) { return table[period_day + offset - kMinDay]; });
+          break;
+        }
+        case v1::DIMENSION_COUNTRY:
+          add_cell(static_cast<uint64_t>(static_cast<int32_t>(country) - axis.low) * axis.stride,
+                   summary.events, summary.fatalities);
+          break;
+        case v1::DIMENSION_EVENT_TYPE:
+          add_cells(summary.by_event_type,
+                    [](uint32_t code) { return static_cast<int32_t>(code); });
+          break;
+        case v1::DIMENSION_ACTOR:
+          add_cells(summary.by_actor, [](uint32_t code) { return static_cast<int32_t>(code); });
+          break;
+        default:
+          break;
+      }
+    };
+    if (!summarize || !ForEachSummaryOrBlock(columns, filter, on_summary, on_block)) {
+      filter.ForEachBlock(on_block);
+    }
     out.total_events = total_events;
     out.total_fatalities = total_fatalities;
     out.min_bucket_day = min_day;
@@ -284,25 +393,37 @@ Grouping GroupEvents(const EventColumns& columns, const CompiledFilter& filter,
   if (key_space <= kMaxDenseCells) {
     std::vector<Cell> dense(static_cast<size_t>(key_space));
     Cell* cells = dense.data();
-    scan([cells](const uint64_t* index, const int64_t* fatalities, size_t n) {
-      for (size_t i = 0; i < n; ++i) {
-        Cell& cell = cells[index[i]];
-        ++cell.events;
-        cell.fatalities = SaturatingAdd(cell.fatalities, fatalities[i]);
-      }
-    });
+    scan(
+        [cells](const uint64_t* index, const int64_t* fatalities, size_t n) {
+          for (size_t i = 0; i < n; ++i) {
+            Cell& cell = cells[index[i]];
+            ++cell.events;
+            cell.fatalities = SaturatingAdd(cell.fatalities, fatalities[i]);
+          }
+        },
+        [cells](uint64_t index, int64_t events, int64_t fatalities) {
+          Cell& cell = cells[index];
+          cell.events += events;
+          cell.fatalities = SaturatingAdd(cell.fatalities, fatalities);
+        });
     for (size_t index = 0; index < dense.size(); ++index) {
       if (dense[index].events > 0) emit(index, dense[index]);
     }
   } else {
     absl::flat_hash_map<uint64_t, Cell> sparse;
-    scan([&sparse](const uint64_t* index, const int64_t* fatalities, size_t n) {
-      for (size_t i = 0; i < n; ++i) {
-        Cell& cell = sparse[index[i]];
-        ++cell.events;
-        cell.fatalities = SaturatingAdd(cell.fatalities, fatalities[i]);
-      }
-    });
+    scan(
+        [&sparse](const uint64_t* index, const int64_t* fatalities, size_t n) {
+          for (size_t i = 0; i < n; ++i) {
+            Cell& cell = sparse[index[i]];
+            ++cell.events;
+            cell.fatalities = SaturatingAdd(cell.fatalities, fatalities[i]);
+          }
+        },
+        [&sparse](uint64_t index, int64_t events, int64_t fatalities) {
+          Cell& cell = sparse[index];
+          cell.events += events;
+          cell.fatalities = SaturatingAdd(cell.fatalities, fatalities);
+        });
     out.groups.reserve(sparse.size());
     for (const auto& [index, cell] : sparse) emit(index, cell);
   }
@@ -312,8 +433,20 @@ Grouping GroupEvents(const EventColumns& columns, const CompiledFilter& filter,
 int64_t SumCasualties(const EventColumns& columns, const CompiledFilter& filter,
                       lookout::event::v1::CasualtyKind kind) {
   int64_t sum = 0;
-  filter.ForEachMatch(
-      [&](uint32_t slot) { sum = SaturatingAdd(sum, columns.casualties(slot, kind)); });
+  auto on_block = [&](const uint32_t* slots, size_t n) {
+    for (size_t i = 0; i < n; ++i) sum = SaturatingAdd(sum, columns.casualties(slots[i], kind));
+  };
+  auto on_summary = [&](const PeriodSummary& summary, uint32_t, int32_t) {
+    sum = SaturatingAdd(sum, kind == lookout::event::v1::CASUALTY_KIND_KILLED    ? summary.fatalities
+                             : kind == lookout::event::v1::CASUALTY_KIND_INJURED ? summary.injured
+                                                                                 : summary.kidnapped);
+  };
+  const bool summarized = kind == lookout::event::v1::CASUALTY_KIND_KILLED ||
+                          kind == lookout::event::v1::CASUALTY_KIND_INJURED ||
+                          kind == lookout::event::v1::CASUALTY_KIND_KIDNAPPED;
+  if (!summarized || !ForEachSummaryOrBlock(columns, filter, on_summary, on_block)) {
+    filter.ForEachBlock(on_block);
+  }
   return sum;
 }
 

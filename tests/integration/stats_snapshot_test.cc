@@ -247,7 +247,14 @@ TEST_P(StatsSnapshotRestartTest, ASnapshotAheadOfTheEventStoresHeadIsIgnored) {
 // covers: only the change log's id tells them apart.
 TEST_P(StatsSnapshotRestartTest, ASnapshotOfAReplacedEventStoreIsIgnored) {
   for (int i = 1; i <= 3; ++i) Create(i);
+  // The feed applies the creates after they return: the model knows the log's id only once the
+  // first one arrived (reading it at once gave "" now and then).
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (cluster_.model().applied_sequence() < cluster_.Head() && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
   const std::string old_log = cluster_.model().change_log_id();
+  ASSERT_FALSE(old_log.empty());
   StopStatsAtHead();
   cluster_.StopEvent();
   ASSERT_NO_FATAL_FAILURE(lookout::testing::RecreateStore(event_store_));
