@@ -56,7 +56,6 @@ void SourceKeyColumn::Merge() {
   std::vector<Keys> merged;
   merged.reserve(records_.size() - tombstones_ + overflow_.size());
   std::vector<uint32_t> directory;
-  directory.reserve((flags.size() >> kBlockShift) + 1);
   size_t cursor = 0;
   uint32_t end = 0;
   for (uint32_t slot = 0; slot < flags.size(); ++slot) {
@@ -76,7 +75,9 @@ void SourceKeyColumn::Merge() {
     f |= kRecord;
     end = slot + 1;
   }
+  // Only up to the last record: slots past it (events without attributes) cost nothing.
   directory.resize((static_cast<size_t>(end) + (1u << kBlockShift) - 1) >> kBlockShift);
+  directory.shrink_to_fit();
   records_ = std::move(merged);
   directory_ = std::move(directory);
   end_slot_ = end;
