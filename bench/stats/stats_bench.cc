@@ -122,8 +122,8 @@ class Baseline {
         "CREATE TABLE event_actors (event_pk INTEGER, actor_id TEXT,"
         " PRIMARY KEY (event_pk, actor_id)) WITHOUT ROWID;"
         "BEGIN;");
-    sqlite3_prepare_v2(db_, "INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", -1, &insert_event_,
-                       nullptr);
+    sqlite3_prepare_v2(db_, "INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", -1,
+                       &insert_event_, nullptr);
     sqlite3_prepare_v2(db_, "INSERT OR IGNORE INTO event_actors VALUES (?,?)", -1, &insert_actor_,
                        nullptr);
   }

@@ -148,7 +148,9 @@ void SyntheticEvents::AddSourceAttributes(Event& e) {
     default: {
       auto* gdelt = e.mutable_gdelt();
       gdelt->set_quad_class(1 + static_cast<int>(source_random_() % 4));
-      gdelt->set_goldstein_scale(static_cast<double>(static_cast<int>(source_random_() % 201) - 100) / 10);
+      // One decimal, -10 to 10, as GDELT publishes it.
+      const int tenths = static_cast<int>(source_random_() % 201) - 100;
+      gdelt->set_goldstein_scale(static_cast<double>(tenths) / 10);
       gdelt->set_avg_tone(std::round((-20 + 40 * unit(source_random_)) * 1e6) / 1e6);
       gdelt->set_num_mentions(1 + static_cast<int>(source_random_() % 50));
       gdelt->set_is_root_event(source_random_() % 2 == 0);

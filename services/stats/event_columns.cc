@@ -279,7 +279,8 @@ size_t EventColumns::ApproximateBytes() const {
                  Bytes(longitude_) + Bytes(actors_inline_);
   bytes += numeric_ids_.size() * sizeof(uint32_t) + EntryBytes(other_ids_) +
            EntryBytes(wide_end_day_) + EntryBytes(wide_fatalities_) + EntryBytes(injured_) +
-           EntryBytes(kidnapped_) + EntryBytes(first_tag_) + EntryBytes(sea_) + source_keys_.ApproximateBytes();
+           EntryBytes(kidnapped_) + EntryBytes(first_tag_) + EntryBytes(sea_) +
+           source_keys_.ApproximateBytes();
   for (const auto* lists : {&more_actors_, &more_tags_}) {
     for (const auto& [slot, list] : *lists) bytes += sizeof(slot) + Bytes(list);
   }

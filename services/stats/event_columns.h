@@ -10,10 +10,10 @@
 // with more than 7 decimals, a fourth actor, tags, injured and kidnapped counts, the maritime
 // area of an event at sea) live in side maps keyed by slot, so the common event pays nothing for
 // them. The grouped source attributes live in a column of their own (source_key_column.h): 8
-// bytes per event that carries them, none for the others. An event at sea has the country code of "" (it counts
-// under no country). Coordinates are kept in units of 1e-7 degree only when that gives the same
-// double back (see FixedCoordinate), so box filters compare exactly the values the event service
-// stores.
+// bytes per event that carries them, none for the others. An event at sea has the country code
+// of "" (it counts under no country). Coordinates are kept in units of 1e-7 degree only when
+// that gives the same double back (see FixedCoordinate), so box filters compare exactly the
+// values the event service stores.
 //
 // Not thread-safe: ReadModel serialises writers against readers.
 #ifndef LOOKOUT_SERVICES_STATS_EVENT_COLUMNS_H_

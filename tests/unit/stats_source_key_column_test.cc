@@ -1,7 +1,5 @@
 // SourceKeyColumn: records by rank of the slot, records waiting for a merge, tombstones, the
 // flags bits it owns, and its snapshot, against a plain map of what each slot should hold.
-#include "services/stats/source_key_column.h"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,6 +8,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "services/stats/source_key_column.h"
 
 namespace lookout::stats {
 namespace {
@@ -25,7 +25,8 @@ struct Expected {
 // Every slot answers what `expected` says (system 0 for the others), the flags bits below the
 // column's are `low_bits`, and ForEach visits exactly the slots with a system, in order.
 void ExpectHolds(const SourceKeyColumn& column, const std::vector<uint8_t>& flags,
-                 const std::vector<uint8_t>& low_bits, const std::map<uint32_t, Expected>& expected) {
+                 const std::vector<uint8_t>& low_bits,
+                 const std::map<uint32_t, Expected>& expected) {
   for (uint32_t slot = 0; slot < flags.size(); ++slot) {
     SCOPED_TRACE(slot);
     ASSERT_EQ(flags[slot] & kOtherBits, low_bits[slot]);
