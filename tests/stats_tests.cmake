@@ -10,6 +10,7 @@ lookout_test(stats_unit_test LABEL unit
     unit/stats_event_columns_test.cc
     unit/stats_period_summary_test.cc
     unit/stats_source_dimensions_test.cc
+    unit/stats_source_key_column_test.cc
     unit/stats_metric_summary_test.cc
     unit/stats_observation_validation_test.cc
   LIBS stats_service_lib)

@@ -63,6 +63,9 @@ ABSL_FLAG(bool, only_rebuild, false, "skip (a)-(c): only the end-to-end rebuild"
 ABSL_FLAG(bool, rebuild_through_event_service, true,
           "also load the events into an event service store and time a rebuild through "
           "WatchEvents (the slow part of the run: the load itself)");
+ABSL_FLAG(double, source_share, 0,
+          "share of the events (0 to 1) that carry source attributes (a third each ACLED, UCDP, "
+          "GDELT); above 0 two questions on the source dimensions are added");
 
 namespace lookout::stats::bench {
 namespace {
@@ -101,6 +104,7 @@ struct Question {
   std::string sql;
   std::vector<std::string> text_params;  // bound as ?1, ?2, ...
   std::vector<int64_t> int_params;       // bound after the text ones
+  int count_column = 2;                  // the SQL's count(*) column, counted from 0
 };
 
 // The baseline database: the same rows, an integer key, day numbers, month and year columns,
@@ -114,12 +118,12 @@ class Baseline {
     Exec(
         "CREATE TABLE events (pk INTEGER PRIMARY KEY, event_day INTEGER, end_day INTEGER,"
         " month INTEGER, year INTEGER, country TEXT, admin1 TEXT, event_type INTEGER,"
-        " sub_event_type TEXT, fatalities INTEGER);"
+        " sub_event_type TEXT, fatalities INTEGER, disorder TEXT, conflict TEXT);"
         "CREATE TABLE event_actors (event_pk INTEGER, actor_id TEXT,"
         " PRIMARY KEY (event_pk, actor_id)) WITHOUT ROWID;"
         "BEGIN;");
-    sqlite3_prepare_v2(db_, "INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?)", -1, &insert_event_,
-                       nullptr);
+    sqlite3_prepare_v2(db_, "INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", -1,
+                       &insert_event_, nullptr);
     sqlite3_prepare_v2(db_, "INSERT OR IGNORE INTO event_actors VALUES (?,?)", -1, &insert_actor_,
                        nullptr);
   }
@@ -138,6 +142,13 @@ class Baseline {
     sqlite3_bind_int64(insert_event_, 8, e.event_type());
     sqlite3_bind_text(insert_event_, 9, e.sub_event_type().c_str(), -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(insert_event_, 10, e.fatalities());
+    // The keys the source dimensions give: "" for another source or an unset value.
+    sqlite3_bind_text(insert_event_, 11, e.has_acled() ? e.acled().disorder_type().c_str() : "",
+                      -1, SQLITE_TRANSIENT);
+    const std::string conflict = e.has_ucdp() && e.ucdp().conflict_id() != 0
+                                     ? absl::StrCat(e.ucdp().conflict_id())
+                                     : "";
+    sqlite3_bind_text(insert_event_, 12, conflict.c_str(), -1, SQLITE_TRANSIENT);
     sqlite3_step(insert_event_);
     sqlite3_reset(insert_event_);
     for (const auto& p : e.participants()) {
@@ -159,12 +170,14 @@ class Baseline {
         // Question 2: a covering index already in GROUP BY order (no sort step).
         "CREATE INDEX events_q2 ON events(country, year, fatalities);"
         // Question 3: actors by event (the primary key) and events by country (events_q2).
+        // Questions 4 and 5 (source dimensions): covering indexes in GROUP BY order.
+        "CREATE INDEX events_q4 ON events(disorder, year, fatalities);"
+        "CREATE INDEX events_q5 ON events(conflict, fatalities);"
         "ANALYZE;");
   }
 
-  // Runs `sql` once; returns the sum of the count column (column 2 counted from 0 when the
-  // query has two keys, 1 otherwise) so answers can be compared.
-  int64_t Run(const Question& q, int count_column) {
+  // Runs `sql` once; returns the sum of its count column so answers can be compared.
+  int64_t Run(const Question& q) {
     sqlite3_stmt* stmt = nullptr;
     sqlite3_prepare_v2(db_, q.sql.c_str(), -1, &stmt, nullptr);
     int index = 1;
@@ -173,7 +186,7 @@ class Baseline {
     }
     for (int64_t v : q.int_params) sqlite3_bind_int64(stmt, index++, v);
     int64_t total = 0;
-    while (sqlite3_step(stmt) == SQLITE_ROW) total += sqlite3_column_int64(stmt, count_column);
+    while (sqlite3_step(stmt) == SQLITE_ROW) total += sqlite3_column_int64(stmt, q.count_column);
     sqlite3_finalize(stmt);
     return total;
   }
@@ -253,6 +266,7 @@ bool RebuildEndToEnd(int n, uint64_t seed, const std::string& work_dir) {
   if (*store->HeadSequence() != n) {
     std::cout << "loading the event service's store...\n" << std::flush;
     SyntheticEvents generator(seed, SyntheticEvents::SyntheticActorIds(absl::GetFlag(FLAGS_actors)));
+    generator.set_source_share(absl::GetFlag(FLAGS_source_share));
     const absl::Time load_start = absl::Now();
     for (int done = 0; done < n;) {
       const int end = std::min(n, done + 5000);
@@ -334,8 +348,9 @@ int Main() {
   const std::string top = SyntheticEvents(seed).top_country();
   std::cout << absl::StrFormat(
       "stats benchmark: %d synthetic events (30 countries, Zipf; %d actors; %s to %s; "
-      "one country = %s)\n",
-      n, absl::GetFlag(FLAGS_actors), kFirstDay, kLastDay, top);
+      "one country = %s; %.0f%% with source attributes)\n",
+      n, absl::GetFlag(FLAGS_actors), kFirstDay, kLastDay, top,
+      100 * absl::GetFlag(FLAGS_source_share));
 
   if (absl::GetFlag(FLAGS_only_rebuild)) {
     const bool rebuilt = RebuildEndToEnd(n, seed, work_dir);
@@ -351,6 +366,7 @@ int Main() {
   int64_t rss_growth;
   {
     SyntheticEvents generator(seed, SyntheticEvents::SyntheticActorIds(absl::GetFlag(FLAGS_actors)));
+    generator.set_source_share(absl::GetFlag(FLAGS_source_share));
     std::vector<WatchEventsResponse> batch;
     batch.reserve(10000);
     const int64_t rss_before = RssBytes();
@@ -444,6 +460,20 @@ int Main() {
       " JOIN event_actors a ON a.event_pk = e.pk WHERE e.country = ?1"
       " GROUP BY a.actor_id ORDER BY n DESC, a.actor_id LIMIT 20";
   questions[2].text_params = {top};
+  questions[2].count_column = 1;
+  if (absl::GetFlag(FLAGS_source_share) > 0) {
+    Question& disorder = questions.emplace_back();
+    disorder.name = "acled disorder x year, everything";
+    disorder.request.add_group_by(v1::DIMENSION_ACLED_DISORDER_TYPE);
+    disorder.request.add_group_by(v1::DIMENSION_YEAR);
+    disorder.sql =
+        "SELECT disorder, year, count(*), sum(fatalities) FROM events GROUP BY disorder, year";
+    Question& conflict = questions.emplace_back();
+    conflict.name = "ucdp conflict, everything";
+    conflict.request.add_group_by(v1::DIMENSION_UCDP_CONFLICT);
+    conflict.sql = "SELECT conflict, count(*), sum(fatalities) FROM events GROUP BY conflict";
+    conflict.count_column = 1;
+  }
 
   std::vector<Latency> ours(questions.size());
   std::vector<int64_t> our_counts(questions.size());
@@ -472,17 +502,17 @@ int Main() {
   Baseline baseline(work_dir + "/baseline.db");
   {
     SyntheticEvents generator(seed, SyntheticEvents::SyntheticActorIds(absl::GetFlag(FLAGS_actors)));
+    generator.set_source_share(absl::GetFlag(FLAGS_source_share));
     for (int i = 0; i < n; ++i) baseline.Add(i + 1, generator.Next());
     baseline.Finish();
   }
   std::vector<Latency> theirs(questions.size());
   bool agree = true;
   for (size_t q = 0; q < questions.size(); ++q) {
-    const int count_column = q == 2 ? 1 : 2;
     std::vector<double> ms;
     for (int i = -1; i < absl::GetFlag(FLAGS_baseline_iterations); ++i) {
       const absl::Time t0 = absl::Now();
-      const int64_t total = baseline.Run(questions[q], count_column);
+      const int64_t total = baseline.Run(questions[q]);
       if (i >= 0) ms.push_back(absl::ToDoubleMilliseconds(absl::Now() - t0));
       if (total != our_counts[q]) agree = false;
     }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <utility>
 
 #include "absl/strings/str_format.h"
@@ -44,7 +45,7 @@ std::vector<std::string> SyntheticEvents::SyntheticActorIds(int count) {
 }
 
 SyntheticEvents::SyntheticEvents(uint64_t seed, std::vector<std::string> actor_ids)
-    : random_(seed), actors_(std::move(actor_ids)) {
+    : random_(seed), source_random_(seed ^ 0x5eed5eed5eed5eedULL), actors_(std::move(actor_ids)) {
   countries_ = {"HTI", "NGA", "MEX", "IND", "PAK", "COD", "SDN", "UKR", "MMR", "BRA",
                 "COL", "SOM", "ETH", "AFG", "YEM", "SYR", "IRQ", "MLI", "BFA", "KEN",
                 "PHL", "CMR", "NER", "LBY", "SSD", "CAF", "MOZ", "BGD", "VEN", "HND"};
@@ -113,7 +114,49 @@ Event SyntheticEvents::Next() {
   e.set_fatalities(killed);
   if (unit(random_) < 0.05) e.add_tags(absl::StrFormat("tag%d", random_() % 10));
   e.set_notes(absl::StrFormat("synthetic %s event", event::v1::EventType_Name(type)));
+  AddSourceAttributes(e);
   return e;
+}
+
+void SyntheticEvents::AddSourceAttributes(Event& e) {
+  if (source_share_ <= 0) return;
+  std::uniform_real_distribution<double> unit(0, 1);
+  if (unit(source_random_) >= source_share_) return;
+  static const char* const kDisorderTypes[] = {"Political violence", "Demonstrations",
+                                               "Strategic developments",
+                                               "Political violence; Demonstrations"};
+  // Interaction codes: two ACLED actor type codes (0-8) as digits.
+  static const int kInteractions[] = {10, 11, 12, 13, 17, 18, 20, 22, 23, 27, 28, 30, 33,
+                                      37, 38, 40, 44, 47, 48, 50, 55, 57, 60, 66, 67, 70, 78, 80};
+  switch (source_random_() % 3) {
+    case 0: {
+      auto* acled = e.mutable_acled();
+      acled->set_disorder_type(kDisorderTypes[source_random_() % 4]);
+      acled->set_interaction(kInteractions[source_random_() % std::size(kInteractions)]);
+      acled->set_inter1(acled->interaction() / 10);
+      acled->set_inter2(acled->interaction() % 10);
+      break;
+    }
+    case 1: {
+      // About a thousand conflicts, each with a few dyads.
+      auto* ucdp = e.mutable_ucdp();
+      ucdp->set_conflict_id(200 + static_cast<int64_t>(source_random_() % 1000));
+      ucdp->set_dyad_id(ucdp->conflict_id() * 10 + static_cast<int64_t>(source_random_() % 4));
+      ucdp->set_type_of_violence(1 + static_cast<int>(source_random_() % 3));
+      break;
+    }
+    default: {
+      auto* gdelt = e.mutable_gdelt();
+      gdelt->set_quad_class(1 + static_cast<int>(source_random_() % 4));
+      // One decimal, -10 to 10, as GDELT publishes it.
+      const int tenths = static_cast<int>(source_random_() % 201) - 100;
+      gdelt->set_goldstein_scale(static_cast<double>(tenths) / 10);
+      gdelt->set_avg_tone(std::round((-20 + 40 * unit(source_random_)) * 1e6) / 1e6);
+      gdelt->set_num_mentions(1 + static_cast<int>(source_random_() % 50));
+      gdelt->set_is_root_event(source_random_() % 2 == 0);
+      break;
+    }
+  }
 }
 
 }  // namespace lookout::stats::bench

@@ -35,6 +35,12 @@ class SyntheticEvents {
   // service stores them.
   lookout::event::v1::Event Next();
 
+  // Gives `share` (0 to 1) of the events typed source attributes: a third each ACLED
+  // (disorder type, interaction), UCDP (conflict and dyad ids) and GDELT (quad class, Goldstein,
+  // tone, mentions, root flag). They are drawn from a generator of their own, so the events'
+  // other fields are the same whatever the share. Default 0: no attributes.
+  void set_source_share(double share) { source_share_ = share; }
+
   // The most frequent country (the benchmark's "one country").
   const std::string& top_country() const { return countries_[0]; }
 
@@ -42,7 +48,11 @@ class SyntheticEvents {
   // Index drawn with probability proportional to 1 / (i + 1)^s.
   size_t Zipf(const std::vector<double>& cumulative);
 
+  void AddSourceAttributes(lookout::event::v1::Event& event);
+
   std::mt19937_64 random_;
+  std::mt19937_64 source_random_;
+  double source_share_ = 0;
   std::vector<std::string> countries_;
   std::vector<double> country_weights_;
   std::vector<double> admin1_weights_;

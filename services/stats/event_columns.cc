@@ -98,38 +98,39 @@ EventColumns::EventColumns() {
   // Code 0 is "" (country events), so a country event's basin and body need no entry.
   basins_.Intern("");
   bodies_of_water_.Intern("");
-  // Code 0 is "" too: an event without the attribute needs no source_ entry.
+  // Code 0 is "" too: an event without the attribute needs no source_keys_ record.
   for (StringDictionary* source :
        {&gdelt_quad_classes_, &acled_disorder_types_, &acled_interactions_, &ucdp_conflicts_}) {
     source->Intern("");
   }
 }
 
-std::optional<EventColumns::SourceKeys> EventColumns::SourceKeysOf(const Event& event) {
+std::pair<uint32_t, EventColumns::SourceKeys> EventColumns::SourceKeysOf(const Event& event) {
   // Unset values (0, "") are the key "", which code 0 already is.
   auto number = [](StringDictionary& dictionary, int64_t value) -> uint32_t {
     return value == 0 ? 0 : dictionary.Intern(absl::StrCat(value));
   };
-  SourceKeys keys{0, 0, 0};
+  uint32_t system = 0;
+  SourceKeys keys{0, 0};
   switch (event.source_attributes_case()) {
     case Event::kAcled:
-      keys.system = kAcled;
+      system = kAcled;
       keys.first = acled_disorder_types_.Intern(event.acled().disorder_type());
       keys.second = number(acled_interactions_, event.acled().interaction());
       break;
     case Event::kUcdp:
-      keys.system = kUcdp;
+      system = kUcdp;
       keys.first = number(ucdp_conflicts_, event.ucdp().conflict_id());
       break;
     case Event::kGdelt:
-      keys.system = kGdelt;
+      system = kGdelt;
       keys.first = number(gdelt_quad_classes_, event.gdelt().quad_class());
       break;
     default:
-      return std::nullopt;
+      return {0, keys};
   }
-  if (keys.first == 0 && keys.second == 0) return std::nullopt;
-  return keys;
+  if (keys.first == 0 && keys.second == 0) return {0, SourceKeys{0, 0}};
+  return {system, keys};
 }
 
 std::optional<uint32_t> EventColumns::SlotOf(absl::string_view id) const {
@@ -208,7 +209,7 @@ bool EventColumns::Remove(absl::string_view id) {
   } else {
     other_ids_.erase(std::string(id));
   }
-  flags_[*slot] = 0;
+  flags_[*slot] &= kSourceBits;  // Unlink left no system: a record here is a tombstone
   free_slots_.push_back(*slot);
   --live_count_;
   return true;
@@ -266,6 +267,7 @@ void EventColumns::Compact() {
   Shrink(latitude_);
   Shrink(longitude_);
   Shrink(actors_inline_);
+  source_keys_.Compact();
 }
 
 namespace {
@@ -290,7 +292,8 @@ size_t EventColumns::ApproximateBytes() const {
   bytes += period_summaries_.Bytes();
   bytes += numeric_ids_.size() * sizeof(uint32_t) + EntryBytes(other_ids_) +
            EntryBytes(wide_end_day_) + EntryBytes(wide_fatalities_) + EntryBytes(injured_) +
-           EntryBytes(kidnapped_) + EntryBytes(first_tag_) + EntryBytes(sea_) + EntryBytes(source_);
+           EntryBytes(kidnapped_) + EntryBytes(first_tag_) + EntryBytes(sea_) +
+           source_keys_.ApproximateBytes();
   for (const auto* lists : {&more_actors_, &more_tags_}) {
     for (const auto& [slot, list] : *lists) bytes += sizeof(slot) + Bytes(list);
   }
@@ -320,7 +323,7 @@ void EventColumns::Unlink(uint32_t slot) {
   if (flags_[slot] & kHasTags) first_tag_.erase(slot);
   if (flags_[slot] & kMoreTags) more_tags_.erase(slot);
   if (flags_[slot] & kAtSea) sea_.erase(slot);
-  if (flags_[slot] & kHasSource) source_.erase(slot);
+  source_keys_.Set(slot, 0, SourceKeys{0, 0});
   if (span_days_[slot] == kWideSpan) wide_end_day_.erase(slot);
   if (fatalities_[slot] == kWideCount) wide_fatalities_.erase(slot);
   if (admin1_[slot] == kWideCode) wide_admin1_.erase(slot);
@@ -328,7 +331,7 @@ void EventColumns::Unlink(uint32_t slot) {
   if (latitude_[slot] == kWideCoordinate) wide_coordinates_.erase(slot);
   injured_.erase(slot);
   kidnapped_.erase(slot);
-  flags_[slot] &= kLive;
+  flags_[slot] &= kLive | kSourceBits;
 }
 
 void EventColumns::Fill(uint32_t slot, const Event& event, int32_t start, int32_t end) {
@@ -353,10 +356,6 @@ void EventColumns::Fill(uint32_t slot, const Event& event, int32_t start, int32_
     sea_[slot] = SeaArea{basins_.Intern(location.maritime().basin()),
                          bodies_of_water_.Intern(location.maritime().body_of_water())};
     flags |= kAtSea;
-  }
-  if (std::optional<SourceKeys> keys = SourceKeysOf(event)) {
-    source_[slot] = *keys;
-    flags |= kHasSource;
   }
   const uint32_t admin1 = admin1s_.Intern(location.admin1());
   if (admin1 < kWideCode) {
@@ -445,7 +444,9 @@ void EventColumns::Fill(uint32_t slot, const Event& event, int32_t start, int32_
     AddToPostings(tag_postings_, code, slot);
   }
   if ((flags & kHasTags) && !(flags & kMoreTags)) more_tags_.erase(slot);
-  flags_[slot] = flags;
+  flags_[slot] = flags | (flags_[slot] & kSourceBits);
+  const auto [system, keys] = SourceKeysOf(event);
+  source_keys_.Set(slot, system, keys);
 }
 
 int64_t EventColumns::casualties(uint32_t slot, CasualtyKind kind) const {

@@ -8,11 +8,12 @@
 // spanning more than 254 days, fatalities above 65534, admin1 codes past 65534, sub-event type
 // codes past 254, coordinates
 // with more than 7 decimals, a fourth actor, tags, injured and kidnapped counts, the maritime
-// area of an event at sea, the grouped source attributes) live in side maps keyed by slot, so
-// the common event pays nothing for them. An event at sea has the country code of "" (it counts
-// under no country). Coordinates are kept in units of 1e-7 degree only when that gives the same
-// double back (see FixedCoordinate), so box filters compare exactly the values the event service
-// stores.
+// area of an event at sea) live in side maps keyed by slot, so the common event pays nothing for
+// them. The grouped source attributes live in a column of their own (source_key_column.h): 8
+// bytes per event that carries them, none for the others. An event at sea has the country code
+// of "" (it counts under no country). Coordinates are kept in units of 1e-7 degree only when
+// that gives the same double back (see FixedCoordinate), so box filters compare exactly the
+// values the event service stores.
 //
 // Not thread-safe: ReadModel serialises writers against readers.
 #ifndef LOOKOUT_SERVICES_STATS_EVENT_COLUMNS_H_
@@ -24,6 +25,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -35,6 +37,7 @@
 #include "services/stats/period_summary.h"
 #include "services/stats/slot_index.h"
 #include "services/stats/snapshot_codec.h"
+#include "services/stats/source_key_column.h"
 #include "services/stats/string_dictionary.h"
 
 namespace lookout::stats {
@@ -269,29 +272,27 @@ class EventColumns {
   static constexpr uint8_t kHasTags = 4;
   static constexpr uint8_t kMoreTags = 8;
   static constexpr uint8_t kAtSea = 16;  // the slot has a sea_ entry
-  static constexpr uint8_t kHasSource = 32;  // the slot has a source_ entry
+  // Bits 32, 64 and 128 belong to source_keys_ (the system of a slot's source attributes and
+  // where its record is); they outlive the event in a freed slot, so a later event there can
+  // reuse the record.
+  static constexpr uint8_t kSourceBits = SourceKeyColumn::kOwnedBits;
 
-  // The source system of a source_ entry.
+  // The source system of source_keys_ (its system field).
   static constexpr uint32_t kAcled = 1;
   static constexpr uint32_t kUcdp = 2;
   static constexpr uint32_t kGdelt = 3;
   // The grouped attributes of an event from a source system, as codes of its dictionaries:
-  // ACLED disorder type and interaction, UCDP conflict, GDELT quad class. 12 bytes, no
-  // padding (a snapshot writes it raw), so 16 with its slot: the budget per event.
-  struct SourceKeys {
-    uint32_t system;
-    uint32_t first;   // ACLED disorder type, UCDP conflict or GDELT quad class
-    uint32_t second;  // ACLED interaction; 0 otherwise
-  };
-  static_assert(sizeof(SourceKeys) == 12);
+  // first the ACLED disorder type, UCDP conflict or GDELT quad class, second the ACLED
+  // interaction (0 otherwise).
+  using SourceKeys = SourceKeyColumn::Keys;
   uint32_t SourceCode(uint32_t slot, uint32_t system, bool second) const {
-    if (!(flags_[slot] & kHasSource)) return 0;
-    const SourceKeys& keys = source_.at(slot);
-    if (keys.system != system) return 0;
+    // Events of another source, and those without attributes, from the flags byte alone.
+    if (SourceKeyColumn::SystemOf(flags_[slot]) != system) return 0;
+    const SourceKeys keys = source_keys_.Get(slot);
     return second ? keys.second : keys.first;
   }
-  // The entry for `event`, when it carries any grouped attribute.
-  std::optional<SourceKeys> SourceKeysOf(const lookout::event::v1::Event& event);
+  // The system and keys of `event`; system 0 when it carries no grouped attribute.
+  std::pair<uint32_t, SourceKeys> SourceKeysOf(const lookout::event::v1::Event& event);
 
   // Where at sea an event is: codes of basins_ and bodies_of_water_.
   struct SeaArea {
@@ -347,7 +348,7 @@ class EventColumns {
   absl::flat_hash_map<uint32_t, uint32_t> first_tag_;
   absl::flat_hash_map<uint32_t, std::vector<uint32_t>> more_tags_;
   absl::flat_hash_map<uint32_t, SeaArea> sea_;
-  absl::flat_hash_map<uint32_t, SourceKeys> source_;
+  SourceKeyColumn source_keys_{&flags_};
 
   struct CountryPostings {
     int32_t first_period = 0;  // the period of periods[0]

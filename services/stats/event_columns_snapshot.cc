@@ -122,7 +122,7 @@ void EventColumns::SaveTo(SnapshotWriter& out) const {
   PutSideMap(out, first_tag_);
   PutSideMap(out, more_tags_);
   PutSideMap(out, sea_);
-  PutSideMap(out, source_);
+  source_keys_.SaveTo(out);
 
   // Each country's lists as one array (the layout of the other postings): the periods are
   // formed again from the columns at load.
@@ -191,8 +191,11 @@ absl::Status EventColumns::LoadFrom(SnapshotReader& in) {
       !GetSideMap(in, &wide_coordinates_, slots) || !GetSideMap(in, &injured_, slots) ||
       !GetSideMap(in, &kidnapped_, slots) || !GetSideMap(in, &more_actors_, slots) ||
       !GetSideMap(in, &first_tag_, slots) || !GetSideMap(in, &more_tags_, slots) ||
-      !GetSideMap(in, &sea_, slots) || !GetSideMap(in, &source_, slots)) {
+      !GetSideMap(in, &sea_, slots)) {
     return lost("side maps cut short or naming slots out of range");
+  }
+  if (!source_keys_.LoadFrom(in)) {
+    return lost("source attributes cut short or disagreeing with the slots flagged for them");
   }
   std::vector<std::vector<uint32_t>> countries;
   if (!GetPostings(in, &countries, slots) || !GetPostings(in, &actor_postings_, slots) ||
@@ -253,23 +256,22 @@ absl::Status EventColumns::LoadFrom(SnapshotReader& in) {
   for (uint32_t slot = 0; slot < slots; ++slot) {
     if ((flags_[slot] & kAtSea) && !sea_.contains(slot)) return lost("a sea slot without area");
   }
-  for (const auto& [slot, keys] : source_) {
-    const StringDictionary* first = keys.system == kAcled   ? &acled_disorder_types_
-                                    : keys.system == kUcdp  ? &ucdp_conflicts_
-                                    : keys.system == kGdelt ? &gdelt_quad_classes_
-                                                            : nullptr;
-    const uint32_t second_bound = keys.system == kAcled ? acled_interactions_.size() : 1;
+  bool sources_known = true;
+  source_keys_.ForEach([&](uint32_t slot, uint32_t system, const SourceKeys& keys) {
+    const StringDictionary* first = system == kAcled   ? &acled_disorder_types_
+                                    : system == kUcdp  ? &ucdp_conflicts_
+                                    : system == kGdelt ? &gdelt_quad_classes_
+                                                       : nullptr;
+    const uint32_t second_bound = system == kAcled ? acled_interactions_.size() : 1;
     if (first == nullptr || keys.first >= first->size() || keys.second >= second_bound ||
-        !(flags_[slot] & kHasSource)) {
-      return lost(
-          "source attributes of an unknown system, unknown to their dictionaries or on "
-          "a slot not flagged for them");
+        !(flags_[slot] & kLive)) {
+      sources_known = false;
     }
-  }
-  for (uint32_t slot = 0; slot < slots; ++slot) {
-    if ((flags_[slot] & kHasSource) && !source_.contains(slot)) {
-      return lost("a slot flagged for source attributes without them");
-    }
+  });
+  if (!sources_known) {
+    return lost(
+        "source attributes of an unknown system, unknown to their dictionaries or on "
+        "a slot not live");
   }
   for (const auto& [slot, code] : wide_sub_event_type_) {
     if (code >= sub_event_types_.size()) return lost("a wide sub-event type code unknown");

@@ -19,7 +19,8 @@ namespace lookout::stats {
 
 // Bumped whenever the body's layout changes: a snapshot of another version is rebuilt from the
 // log, never reinterpreted.
-inline constexpr uint32_t kSnapshotFormatVersion = 4;  // 3: maritime areas, 4: source attributes
+// 3: maritime areas, 4: source attributes, 5: source attributes in a rank-indexed column.
+inline constexpr uint32_t kSnapshotFormatVersion = 5;
 inline constexpr char kSnapshotFileName[] = "read_model.snapshot";
 inline constexpr size_t kSnapshotHeaderBytes = 24;
 

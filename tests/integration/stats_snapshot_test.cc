@@ -192,6 +192,14 @@ TEST_P(StatsSnapshotRestartTest, ABadSnapshotIsIgnoredAndTheModelRebuiltFromTheL
          std::memcpy(bytes.data() + 8, &other, 4);
          WriteFile(snapshot_, bytes);
        }},
+      // What an upgraded server finds: the previous build's format.
+      {"the previous format version", absl::StatusCode::kFailedPrecondition,
+       [&] {
+         std::string bytes = good;
+         const uint32_t previous = kSnapshotFormatVersion - 1;
+         std::memcpy(bytes.data() + 8, &previous, 4);
+         WriteFile(snapshot_, bytes);
+       }},
       {"one byte changed", absl::StatusCode::kDataLoss,
        [&] {
          std::string bytes = good;

@@ -230,13 +230,17 @@ TEST_F(StatsSnapshotTest, ATruncatedSnapshotIsRefused) {
 }
 
 TEST_F(StatsSnapshotTest, ASnapshotOfAnotherFormatVersionIsRefused) {
-  std::string bytes = ReadFile(path_);
-  const uint32_t other = kSnapshotFormatVersion + 1;
-  std::memcpy(bytes.data() + 8, &other, 4);
-  WriteFile(path_, bytes);
-  ExpectRefused(absl::StatusCode::kFailedPrecondition,
-                absl::StrCat("format version ", other, ", this build reads version ",
-                             kSnapshotFormatVersion));
+  const std::string good = ReadFile(path_);
+  // The previous format (4: source attributes in a hash map) and a later one.
+  for (const uint32_t other : {kSnapshotFormatVersion - 1, kSnapshotFormatVersion + 1}) {
+    SCOPED_TRACE(other);
+    std::string bytes = good;
+    std::memcpy(bytes.data() + 8, &other, 4);
+    WriteFile(path_, bytes);
+    ExpectRefused(absl::StatusCode::kFailedPrecondition,
+                  absl::StrCat("format version ", other, ", this build reads version ",
+                               kSnapshotFormatVersion));
+  }
 }
 
 TEST_F(StatsSnapshotTest, ASnapshotWithOneByteChangedIsRefused) {
