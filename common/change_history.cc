@@ -27,9 +27,9 @@ absl::Status ValidateChangeReason(absl::string_view field, absl::string_view rea
   LOOKOUT_RETURN_IF_ERROR(validation::CheckText(field, reason, kMaxChangeReasonLength, false));
   for (unsigned char c : reason) {
     if (c < 0x20 || c == 0x7f) {
-      return errors::InvalidField(
-          field, absl::StrCat("must not contain control characters (found U+00",
-                              absl::Hex(c, absl::kZeroPad2), ")"));
+      return errors::InvalidField(field,
+                                  absl::StrCat("must not contain control characters (found U+00",
+                                               absl::Hex(c, absl::kZeroPad2), ")"));
     }
   }
   return absl::OkStatus();

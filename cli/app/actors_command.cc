@@ -250,8 +250,8 @@ int History(const CommandContext& context) {
     const auto& p = revision.provenance();
     std::string when;
     if (p.has_time()) {
-      when = absl::FormatTime("%Y-%m-%d %H:%M:%S UTC",
-                              absl::FromUnixSeconds(p.time().seconds()), absl::UTCTimeZone());
+      when = absl::FormatTime("%Y-%m-%d %H:%M:%S UTC", absl::FromUnixSeconds(p.time().seconds()),
+                              absl::UTCTimeZone());
     }
     return std::vector<std::string>{absl::StrCat(revision.sequence()),
                                     when,

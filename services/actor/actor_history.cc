@@ -39,8 +39,7 @@ absl::Status FillState(const ActorChange& change, std::initializer_list<int> boo
   Message before;
   const bool has_before = !change.before.empty();
   if (has_before) LOOKOUT_RETURN_IF_ERROR(ParseState(change.before, change.sequence, &before));
-  for (std::string& path : ChangedFieldPaths(has_before ? &before : nullptr, *state,
-                                             bookkeeping)) {
+  for (std::string& path : ChangedFieldPaths(has_before ? &before : nullptr, *state, bookkeeping)) {
     revision->add_changed_paths(std::move(path));
   }
   return absl::OkStatus();
@@ -118,12 +117,11 @@ absl::StatusOr<v1::ListActorRevisionsResponse> ActorHistory::ListRevisions(
     revision->set_type(change.type);
     *revision->mutable_provenance() = ProvenanceOf(change.author);
     if (change.kind == Kind::kRelationship) {
-      LOOKOUT_RETURN_IF_ERROR(
-          FillState(change, {}, revision->mutable_relationship(), revision));
+      LOOKOUT_RETURN_IF_ERROR(FillState(change, {}, revision->mutable_relationship(), revision));
     } else {
-      LOOKOUT_RETURN_IF_ERROR(FillState(
-          change, {v1::Actor::kUpdateTimeFieldNumber, v1::Actor::kEtagFieldNumber},
-          revision->mutable_actor(), revision));
+      LOOKOUT_RETURN_IF_ERROR(
+          FillState(change, {v1::Actor::kUpdateTimeFieldNumber, v1::Actor::kEtagFieldNumber},
+                    revision->mutable_actor(), revision));
     }
   }
   if (changes.size() > shown) {

@@ -324,8 +324,8 @@ absl::StatusOr<v1::UpdateActorResponse> ActorManager::UpdateActor(
     }
     StoredActor stored = Stamp(std::move(updated), now);
     LOOKOUT_RETURN_IF_ERROR(tx.UpdateActor(stored));
-    LOOKOUT_RETURN_IF_ERROR(tx.RecordChanges({ActorChangeOf(
-        v1::CHANGE_TYPE_UPDATED, &*existing, &stored.actor, Timed(author, now))}));
+    LOOKOUT_RETURN_IF_ERROR(tx.RecordChanges(
+        {ActorChangeOf(v1::CHANGE_TYPE_UPDATED, &*existing, &stored.actor, Timed(author, now))}));
     *response.mutable_actor() = std::move(stored.actor);
     return absl::OkStatus();
   }));

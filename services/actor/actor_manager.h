@@ -31,9 +31,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/change_history.h"
 #include "common/page_token.h"
 #include "lookout/actor/v1/actor_service.pb.h"
-#include "common/change_history.h"
 #include "services/actor/actor_history.h"
 #include "services/actor/actor_store.h"
 
@@ -52,20 +52,19 @@ class ActorManager {
   explicit ActorManager(ActorStore* store, Options options = Options());
 
   absl::StatusOr<v1::CreateActorResponse> CreateActor(const v1::CreateActorRequest& request,
-      const ChangeAuthor& author = {});
+                                                      const ChangeAuthor& author = {});
   absl::StatusOr<v1::GetActorResponse> GetActor(const v1::GetActorRequest& request);
   absl::StatusOr<v1::BatchGetActorsResponse> BatchGetActors(
       const v1::BatchGetActorsRequest& request);
   absl::StatusOr<v1::ListActorsResponse> ListActors(const v1::ListActorsRequest& request);
   absl::StatusOr<v1::UpdateActorResponse> UpdateActor(const v1::UpdateActorRequest& request,
-      const ChangeAuthor& author = {});
+                                                      const ChangeAuthor& author = {});
   absl::StatusOr<v1::DeleteActorResponse> DeleteActor(const v1::DeleteActorRequest& request,
-      const ChangeAuthor& author = {});
+                                                      const ChangeAuthor& author = {});
   absl::StatusOr<v1::ResolveActorsResponse> ResolveActors(const v1::ResolveActorsRequest& request,
-      const ChangeAuthor& author = {});
+                                                          const ChangeAuthor& author = {});
   absl::StatusOr<v1::CreateRelationshipResponse> CreateRelationship(
-      const v1::CreateRelationshipRequest& request,
-      const ChangeAuthor& author = {});
+      const v1::CreateRelationshipRequest& request, const ChangeAuthor& author = {});
   absl::StatusOr<v1::ListRelationshipsResponse> ListRelationships(
       const v1::ListRelationshipsRequest& request);
   // The actor's revisions and those of its relationships, newest first (see ActorHistory).
@@ -74,8 +73,7 @@ class ActorManager {
     return history_.ListRevisions(request);
   }
   absl::StatusOr<v1::DeleteRelationshipResponse> DeleteRelationship(
-      const v1::DeleteRelationshipRequest& request,
-      const ChangeAuthor& author = {});
+      const v1::DeleteRelationshipRequest& request, const ChangeAuthor& author = {});
 
  private:
   // The author with the change's time set (the manager's clock).

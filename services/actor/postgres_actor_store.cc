@@ -284,20 +284,20 @@ class PostgresTransaction final : public ActorStore::Writer {
                                                         int limit) override {
     LOOKOUT_ASSIGN_OR_RETURN(
         Result rows,
-        session_.Exec(kActorChanges,
-                      Params()
-                          .Add(actor_id)
-                          .Add(before_sequence > 0 ? before_sequence
-                                                   : std::numeric_limits<int64_t>::max())
-                          .Add(static_cast<int64_t>(limit))));
+        session_.Exec(
+            kActorChanges,
+            Params()
+                .Add(actor_id)
+                .Add(before_sequence > 0 ? before_sequence : std::numeric_limits<int64_t>::max())
+                .Add(static_cast<int64_t>(limit))));
     std::vector<ActorChange> changes;
     changes.reserve(rows.rows());
     for (int row = 0; row < rows.rows(); ++row) {
       ActorChange change;
       change.sequence = rows.Int64(row, 0);
       change.type = static_cast<v1::ChangeType>(rows.Int64(row, 1));
-      change.kind = rows.Int64(row, 2) == 1 ? ActorChange::Kind::kRelationship
-                                            : ActorChange::Kind::kActor;
+      change.kind =
+          rows.Int64(row, 2) == 1 ? ActorChange::Kind::kRelationship : ActorChange::Kind::kActor;
       change.id = rows.Bytes(row, 3);
       change.actor_id = rows.Bytes(row, 4);
       change.other_actor_id = rows.Bytes(row, 5);

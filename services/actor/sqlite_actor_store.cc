@@ -314,8 +314,8 @@ class SqliteTransaction final : public ActorStore::Writer {
       ActorChange change;
       change.sequence = query.Int64(0);
       change.type = static_cast<v1::ChangeType>(query.Int64(1));
-      change.kind = query.Int64(2) == 1 ? ActorChange::Kind::kRelationship
-                                        : ActorChange::Kind::kActor;
+      change.kind =
+          query.Int64(2) == 1 ? ActorChange::Kind::kRelationship : ActorChange::Kind::kActor;
       change.id = query.Text(3);
       change.actor_id = query.Text(4);
       change.other_actor_id = query.Text(5);

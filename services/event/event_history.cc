@@ -71,9 +71,9 @@ v1::ChangeProvenance ProvenanceOf(const ChangeAuthor& author) {
 }
 
 std::vector<std::string> ChangedPaths(const Event* before, const Event& after) {
-  return ChangedFieldPaths(before, after,
-                           {Event::kSequenceFieldNumber, Event::kEtagFieldNumber,
-                            Event::kUpdateTimeFieldNumber});
+  return ChangedFieldPaths(
+      before, after,
+      {Event::kSequenceFieldNumber, Event::kEtagFieldNumber, Event::kUpdateTimeFieldNumber});
 }
 
 absl::StatusOr<v1::ListEventRevisionsResponse> EventHistory::ListRevisions(

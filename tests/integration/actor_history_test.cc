@@ -22,10 +22,10 @@
 namespace lookout::actor {
 namespace {
 
+using lookout::testing::StoreBackend;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-using lookout::testing::StoreBackend;
 
 // Who a call claims to be, as the gateway would say it.
 struct Caller {
@@ -143,8 +143,8 @@ TEST_P(ActorHistoryTest, CreateUpdatesAndDeleteNewestFirstWithWhoWhenWhyAndChang
   remove.set_id(created.id());
   remove.set_reason("duplicate of another actor");
   v1::DeleteActorResponse removed;
-  ASSERT_TRUE(Call(&v1::ActorService::Stub::DeleteActor, remove, &removed, {"dave", "req-del"})
-                  .ok());
+  ASSERT_TRUE(
+      Call(&v1::ActorService::Stub::DeleteActor, remove, &removed, {"dave", "req-del"}).ok());
 
   const std::vector<v1::ActorRevision> revisions = Revisions(created.id());
   ASSERT_EQ(revisions.size(), 4u);
@@ -267,8 +267,8 @@ TEST_P(ActorHistoryTest, ResolveRecordsEachCreationAndARetryByRequestIdRecordsNo
   resolve.set_create_missing(true);
   resolve.set_reason("weekly import");
   v1::ResolveActorsResponse resolved;
-  ASSERT_TRUE(Call(&v1::ActorService::Stub::ResolveActors, resolve, &resolved, {"loader", "r1"})
-                  .ok());
+  ASSERT_TRUE(
+      Call(&v1::ActorService::Stub::ResolveActors, resolve, &resolved, {"loader", "r1"}).ok());
   ASSERT_EQ(resolved.resolutions_size(), 3);
   for (int i : {0, 2}) {
     const auto revisions = Revisions(resolved.resolutions(i).actor_id());
@@ -335,8 +335,8 @@ TEST_P(ActorHistoryTest, BadInputIsRefusedNamingTheFieldAndNothingIsWritten) {
 
   // (Invalid UTF-8 never reaches the service: a proto3 string that is not UTF-8 fails to parse,
   // and the call is refused before any field is read.)
-  for (const std::string& bad : {std::string("two\nlines"), std::string("bell\x07"),
-                                 std::string(501, 'x')}) {
+  for (const std::string& bad :
+       {std::string("two\nlines"), std::string("bell\x07"), std::string(501, 'x')}) {
     SCOPED_TRACE(bad.substr(0, 20));
     std::vector<grpc::Status> refused;
     {

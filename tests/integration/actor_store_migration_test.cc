@@ -22,8 +22,8 @@
 namespace lookout::actor {
 namespace {
 
-using ::testing::ElementsAre;
 using lookout::testing::StoreBackend;
+using ::testing::ElementsAre;
 
 constexpr char kGang[] = "act_00000000000000a1";
 constexpr char kCoalition[] = "act_00000000000000a2";
@@ -90,7 +90,8 @@ void WriteVersion1Store(const StoreLocation& location) {
         if (sql.find("?4") != std::string::npos) statement->BindBlob(4, coalition);
         if (sql.find("?5") != std::string::npos) statement->Bind(5, kRelationship);
         if (sql.find("?6") != std::string::npos) statement->BindBlob(6, relationship);
-        if (sql.find("?7") != std::string::npos) statement->Bind(7, gang_key).Bind(8, coalition_key);
+        if (sql.find("?7") != std::string::npos)
+          statement->Bind(7, gang_key).Bind(8, coalition_key);
         if (absl::Status s = statement->Run(); !s.ok()) return s;
       }
       return absl::OkStatus();
@@ -102,23 +103,23 @@ void WriteVersion1Store(const StoreLocation& location) {
   ASSERT_TRUE(pool.ok()) << pool.status();
   ASSERT_TRUE((*pool)->Migrate(UpToVersion1(PostgresActorMigrations())).ok());
   absl::Status written = (*pool)->Transaction([&](pg::Session& session) -> absl::Status {
-    if (absl::Status s = session.Run(
-            "INSERT INTO actors (id, name_key, type, country_code, parent_id, proto) "
-            "VALUES ($1, $5, 3, 'HTI', '', $2), ($3, $6, 3, 'HTI', '', $4)",
-            pg::Params()
-                .Add(kGang)
-                .AddBytes(gang)
-                .Add(kCoalition)
-                .AddBytes(coalition)
-                .Add(gang_key)
-                .Add(coalition_key));
+    if (absl::Status s =
+            session.Run("INSERT INTO actors (id, name_key, type, country_code, parent_id, proto) "
+                        "VALUES ($1, $5, 3, 'HTI', '', $2), ($3, $6, 3, 'HTI', '', $4)",
+                        pg::Params()
+                            .Add(kGang)
+                            .AddBytes(gang)
+                            .Add(kCoalition)
+                            .AddBytes(coalition)
+                            .Add(gang_key)
+                            .Add(coalition_key));
         !s.ok()) {
       return s;
     }
-    if (absl::Status s = session.Run(
-            "INSERT INTO actor_names (name_key, actor_id, is_alias) VALUES "
-            "($3, $1, false), ($4, $2, false)",
-            pg::Params().Add(kGang).Add(kCoalition).Add(gang_key).Add(coalition_key));
+    if (absl::Status s =
+            session.Run("INSERT INTO actor_names (name_key, actor_id, is_alias) VALUES "
+                        "($3, $1, false), ($4, $2, false)",
+                        pg::Params().Add(kGang).Add(kCoalition).Add(gang_key).Add(coalition_key));
         !s.ok()) {
       return s;
     }

@@ -615,8 +615,8 @@ TEST_F(CliAgainstServicesTest, ActorsHistoryShowsTheReasonOfEachCreation) {
   EXPECT_EQ(Lookout({"actors", "history"}).code, kExitUsage);
   EXPECT_NE(Lookout({"actors", "history", "act_0000000000000000"}).code, kExitOk);
   // A bad reason is the server's INVALID_ARGUMENT (a usage error) naming it; nothing created.
-  CliRun refused = Lookout({"actors", "resolve", "Bad Reason", "--create-missing", "--reason",
-                            "a\tb"});
+  CliRun refused =
+      Lookout({"actors", "resolve", "Bad Reason", "--create-missing", "--reason", "a\tb"});
   EXPECT_EQ(refused.code, kExitUsage);
   EXPECT_THAT(refused.err, HasSubstr("reason"));
   EXPECT_EQ(Lookout({"actors", "resolve", "Bad Reason"}).code, kExitPartial);
@@ -624,8 +624,8 @@ TEST_F(CliAgainstServicesTest, ActorsHistoryShowsTheReasonOfEachCreation) {
   // An import's reason goes with the actors it creates.
   const std::string row =
       R"({"event":{"eventDate":"2024-01-01","eventType":"EVENT_TYPE_RIOTS","subEventType":"Violent demonstration","location":{"countryCode":"HTI"},"participants":[{"role":"PARTICIPANT_ROLE_PRIMARY"}]},"actors":[{"name":"Kraze Baryè","type":"ACTOR_TYPE_CRIMINAL_GROUP"}]})";
-  CliRun imported = Lookout({"import", "jsonl", WriteFile("actors.jsonl", row + "\n"), "--reason",
-                             "weekly batch"});
+  CliRun imported = Lookout(
+      {"import", "jsonl", WriteFile("actors.jsonl", row + "\n"), "--reason", "weekly batch"});
   ASSERT_EQ(imported.code, kExitOk) << imported.err << imported.out;
   CliRun found = Lookout({"actors", "resolve", "Kraze Baryè", "-o", "csv"});
   ASSERT_EQ(found.code, kExitOk) << found.err;
