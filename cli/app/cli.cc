@@ -162,12 +162,14 @@ The situation report: totals, events by type, a chart of events and fatalities b
 top actors, recent events, reported figures and warnings. -o json prints the raw answer.
 )"},
       {"whoami", "Usage: lookout whoami\n\nThe API key's name and role.\n"},
-      {"load", R"(Usage: lookout load DATASET.json
+      {"load", R"(Usage: lookout load DATASET.json [--reason TEXT]
 
 Loads a dataset file: actors (with aliases and parents), relationships between them, events
 naming their participants by the actors' keys, and reported figures. Loading the same file
 again changes nothing: actors are found by name, relationships and figures are compared with
 what is stored, events are updated by their external ids. data/haiti-demo.json is the demo.
+--reason is kept with every actor, relationship and event change the load makes
+('lookout actors history', 'lookout events history').
 )"},
   };
   return *help;

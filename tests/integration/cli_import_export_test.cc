@@ -490,7 +490,7 @@ TEST_F(CliAgainstServicesTest, LoadingADatasetReportsItsRefusedEventsByIndex) {
           {"key": "b", "actor": {"name": "Load Test Civilians", "type": "ACTOR_TYPE_CIVILIANS"}}],
         "events": [)",
                              entry(1, true), ",", entry(2, false), ",", entry(3, true), "]}"));
-  CliRun first = Lookout({"load", file});
+  CliRun first = Lookout({"load", file, "--reason", "load test dataset"});
   EXPECT_EQ(first.code, kExitPartial);
   EXPECT_EQ(first.out,
             "load-test: actors 2 created, 0 already there; relationships 0 created, 0 already "
@@ -504,6 +504,15 @@ TEST_F(CliAgainstServicesTest, LoadingADatasetReportsItsRefusedEventsByIndex) {
             "there; events 0 created, 0 updated, 2 unchanged, 1 rejected; figures 0 created, 0 "
             "already there\n");
   EXPECT_EQ(again.err, first.err);
+  // The load's reason is kept with the actors it created.
+  CliRun found = Lookout({"actors", "resolve", "Load Test Gang", "-o", "csv"});
+  ASSERT_EQ(found.code, kExitOk) << found.err;
+  const std::vector<std::string> lines = absl::StrSplit(found.out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 2u) << found.out;
+  CliRun history = Lookout(
+      {"actors", "history", std::vector<std::string>(absl::StrSplit(lines[1], ','))[1]});
+  ASSERT_EQ(history.code, kExitOk) << history.err;
+  EXPECT_THAT(history.out, HasSubstr("load test dataset"));
 }
 
 // JSONL lines without what a server assigns (ids, times, sequences, actor ids), for comparing
