@@ -53,12 +53,7 @@ absl::Status ValidateReason(absl::string_view field, absl::string_view reason) {
 }
 
 ChangeAuthor AuthorOf(const grpc::ServerContextBase* context, std::string reason) {
-  lookout::ChangeAuthor call = AuthorOfCall(context, std::move(reason));
-  ChangeAuthor author;
-  author.principal = std::move(call.principal);
-  author.request_id = std::move(call.request_id);
-  author.reason = std::move(call.reason);
-  return author;
+  return AuthorOfCall(context, std::move(reason));
 }
 
 v1::ChangeProvenance ProvenanceOf(const ChangeAuthor& author) {
