@@ -24,3 +24,11 @@ add_dependencies(actor_binary_postgres_test lookout-actor)
 lookout_test(actor_resolve_test LABEL integration
   SOURCES integration/actor_resolve_test.cc integration/actor_replica.cc
   LIBS actor_service_lib)
+# History and provenance (issue 26) on both backends: who, when, why and which fields for every
+# change of an actor or a relationship; pages; bad input; and the upgrade from store version 1.
+lookout_test(actor_history_test LABEL integration
+  SOURCES integration/actor_history_test.cc integration/actor_replica.cc
+  LIBS actor_service_lib)
+lookout_test(actor_store_migration_test LABEL integration
+  SOURCES integration/actor_store_migration_test.cc integration/actor_replica.cc
+  LIBS actor_service_lib)

@@ -149,6 +149,7 @@ absl::Status ActorResolver::ResolveIsolating(std::vector<Queued> batch) {
 grpc::Status ActorResolver::Call(const std::vector<Queued>& batch) {
   actor::v1::ResolveActorsRequest request;
   request.set_create_missing(create_missing_);
+  request.set_reason(reason_);
   for (const Queued& queued : batch) {
     actor::v1::ActorToResolve* actor = request.add_actors();
     actor->set_name(queued.name);

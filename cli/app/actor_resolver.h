@@ -37,6 +37,10 @@ class ActorResolver {
   explicit ActorResolver(ApiClient* client, bool create_missing = true,
                          int names_per_call = kMaxNamesPerCall);
 
+  // Kept with each actor the resolver creates (ResolveActorsRequest.reason); set before the
+  // first Request.
+  void set_reason(std::string reason) { reason_ = std::move(reason); }
+
   // Queues the names among `refs` not asked for before and returns the ticket to wait for:
   // once resolved_through() has reached it, every name of `refs` has its answer (Lookup). 0
   // when they all have one already.
@@ -86,6 +90,7 @@ class ActorResolver {
 
   ApiClient* client_;
   const bool create_missing_;
+  std::string reason_;
   const int names_per_call_;
 
   mutable absl::Mutex mu_;

@@ -1,11 +1,14 @@
 // lookout actors list [--type T] [--country C] [--query Q] [--limit N] | actors get ID |
-//                actors resolve NAME... [--create-missing --type T --country C]
+//                actors resolve NAME... [--create-missing --type T --country C --reason TEXT] |
+//                actors history ID [--limit N]
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/time.h"
 #include "cli/app/commands.h"
 #include "cli/app/enum_names.h"
 #include "cli/app/exit_codes.h"
@@ -133,7 +136,8 @@ int Get(const CommandContext& context) {
 
 int Resolve(const CommandContext& context) {
   int exit_code = kExitOk;
-  if (!context.FlagsAllowed({"create-missing", "type", "country"}, "actors resolve", &exit_code)) {
+  if (!context.FlagsAllowed({"create-missing", "type", "country", "reason"}, "actors resolve",
+                            &exit_code)) {
     return exit_code;
   }
   const auto& words = context.args.positional();
@@ -147,6 +151,7 @@ int Resolve(const CommandContext& context) {
                                ? actor::v1::ACTOR_TYPE_OTHER
                                : *type);
   request.set_default_country_code(absl::AsciiStrToUpper(context.args.GetOr("country", "")));
+  request.set_reason(context.args.GetOr("reason", ""));
   actor::v1::ResolveActorsResponse response;
   grpc::Status status = context.client->Unary([&](grpc::ClientContext* call) {
     return context.client->actors()->ResolveActors(call, request, &response);
@@ -177,16 +182,119 @@ int Resolve(const CommandContext& context) {
   return all_found ? kExitOk : kExitPartial;
 }
 
+std::string ChangeTypeWord(actor::v1::ChangeType type) {
+  switch (type) {
+    case actor::v1::CHANGE_TYPE_CREATED:
+      return "created";
+    case actor::v1::CHANGE_TYPE_UPDATED:
+      return "updated";
+    case actor::v1::CHANGE_TYPE_DELETED:
+      return "deleted";
+    default:
+      return "?";
+  }
+}
+
+// What a revision changed: the actor itself, or one of its relationships (named by its type and
+// the actor on the other side).
+std::string RevisionSubject(const actor::v1::ActorRevision& revision, const std::string& id) {
+  if (!revision.has_relationship()) return "actor";
+  const actor::v1::Relationship& r = revision.relationship();
+  const std::string type = ShortEnumName(actor::v1::RelationshipType_descriptor(), r.type());
+  if (r.subject_id() == id) return absl::StrCat("relationship ", type, " -> ", r.object_id());
+  return absl::StrCat("relationship ", r.subject_id(), " ", type, " ->");
+}
+
+// lookout actors history ID: who changed the actor and its relationships, when, why, and which
+// fields.
+int History(const CommandContext& context) {
+  int exit_code = kExitOk;
+  if (!context.FlagsAllowed({"limit"}, "actors history", &exit_code)) return exit_code;
+  const auto& words = context.args.positional();
+  if (words.size() != 3) {
+    return context.Usage("expected 'lookout actors history ACTOR_ID'", "actors");
+  }
+  int64_t limit = 0;
+  if (context.args.Has("limit") &&
+      (!absl::SimpleAtoi(context.args.GetOr("limit", ""), &limit) || limit < 0)) {
+    return context.Usage("--limit must be a whole number (0 for all)", "actors");
+  }
+  actor::v1::ListActorRevisionsRequest request;
+  request.set_id(words[2]);
+  std::vector<actor::v1::ActorRevision> revisions;
+  for (;;) {
+    const int64_t wanted = limit == 0 ? 1000 : std::min<int64_t>(1000, limit - revisions.size());
+    request.set_page_size(static_cast<int32_t>(wanted));
+    actor::v1::ListActorRevisionsResponse response;
+    grpc::Status status = context.client->Unary([&](grpc::ClientContext* call) {
+      return context.client->actors()->ListActorRevisions(call, request, &response);
+    });
+    if (!status.ok()) return context.FailRpc(status);
+    for (const auto& revision : response.revisions()) revisions.push_back(revision);
+    if (response.next_page_token().empty() ||
+        (limit > 0 && static_cast<int64_t>(revisions.size()) >= limit)) {
+      break;
+    }
+    request.set_page_token(response.next_page_token());
+  }
+  if (context.output == OutputFormat::kJson) {
+    actor::v1::ListActorRevisionsResponse all;
+    for (const auto& revision : revisions) *all.add_revisions() = revision;
+    context.out << ToJson(all) << "\n";
+    return kExitOk;
+  }
+  const std::vector<std::string> header = {"SEQUENCE", "WHEN",   "WHO", "CHANGE",
+                                           "OF",       "FIELDS", "WHY"};
+  const std::string& id = words[2];
+  auto row = [&id](const actor::v1::ActorRevision& revision) {
+    const auto& p = revision.provenance();
+    std::string when;
+    if (p.has_time()) {
+      when = absl::FormatTime("%Y-%m-%d %H:%M:%S UTC", absl::FromUnixSeconds(p.time().seconds()),
+                              absl::UTCTimeZone());
+    }
+    return std::vector<std::string>{absl::StrCat(revision.sequence()),
+                                    when,
+                                    p.principal(),
+                                    ChangeTypeWord(revision.type()),
+                                    RevisionSubject(revision, id),
+                                    absl::StrJoin(revision.changed_paths(), ","),
+                                    p.reason()};
+  };
+  if (context.output == OutputFormat::kCsv) {
+    context.out << CsvLine(header) << "\n";
+    for (const auto& revision : revisions) context.out << CsvLine(row(revision)) << "\n";
+    return kExitOk;
+  }
+  if (revisions.empty()) {
+    context.out << "No recorded changes (the actor predates the change log).\n";
+    return kExitOk;
+  }
+  Table table(header);
+  table.AlignRight({0});
+  for (const auto& revision : revisions) {
+    std::vector<std::string> cells = row(revision);
+    cells[4] = Ellipsize(cells[4], 50);
+    cells[5] = Ellipsize(cells[5], 40);
+    cells[6] = Ellipsize(cells[6], 60);
+    table.AddRow(cells);
+  }
+  table.Print(context.out);
+  return kExitOk;
+}
+
 }  // namespace
 
 int RunActors(const CommandContext& context) {
   const auto& words = context.args.positional();
   if (words.size() < 2) {
-    return context.Usage("expected 'actors list', 'actors get' or 'actors resolve'", "actors");
+    return context.Usage(
+        "expected 'actors list', 'actors get', 'actors resolve' or 'actors history'", "actors");
   }
   if (words[1] == "list") return List(context);
   if (words[1] == "get") return Get(context);
   if (words[1] == "resolve") return Resolve(context);
+  if (words[1] == "history") return History(context);
   return context.Usage(absl::StrCat("unknown subcommand 'actors ", words[1], "'"), "actors");
 }
 

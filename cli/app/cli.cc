@@ -31,7 +31,7 @@ Commands:
   export events --format csv|jsonl|acled|ucdp|gdelt
                                           write every matching event
   events list|get|history|compact-history query events, their past and who changed them
-  actors list|get|resolve                 query and resolve actors
+  actors list|get|resolve|history         query and resolve actors, and who changed them
   stats aggregate|trends                  counts by month, type, actor...; period-on-period change
   figures add|list|get|delete|summarize   reported figures (observations)
   report COUNTRY|SEA --from D --to D      the situation report, for the terminal
@@ -71,7 +71,8 @@ gdelt (GDELT 2.0 events export, tab-separated), jsonl (what 'lookout export' wri
 
 Flags:
   --dry-run           validate on the server, write nothing (actors are not created)
-  --reason TEXT       kept with every change the import makes ('lookout events history')
+  --reason TEXT       kept with every change the import makes, the actors it creates too
+                      ('lookout events history', 'lookout actors history')
   --repair-ranges     UCDP: widen low/high to include best instead of rejecting the row
   --parallel N        ImportEvents streams at once, 1 to 16 (default 4)
   --batch-size N      accepted for old scripts; no effect (names are resolved as rows arrive)
@@ -117,10 +118,15 @@ every event's current state stays, and so does every past state from the horizon
 )"},
       {"actors", R"(Usage: lookout actors list [--type T] [--country C] [--query TEXT] [--limit N]
        lookout actors get ACTOR_ID
-       lookout actors resolve NAME... [--create-missing --type T --country C]
+       lookout actors resolve NAME... [--create-missing --type T --country C --reason TEXT]
+       lookout actors history ACTOR_ID [--limit N]
 
 Names match ignoring case, accents and surrounding spaces, on names and aliases.
-'resolve' exits 1 when a name matches nothing.
+'resolve' exits 1 when a name matches nothing; --reason is kept with each actor it creates.
+history: every change of the actor and of the relationships it is a side of, newest first: who
+(the API key's name), when, what kind of change, of what, which fields it changed, and the
+reason given (--limit 0, the default, lists all). Actors created before the change log existed
+show their changes from then on.
 )"},
       {"stats", R"(Usage: lookout stats aggregate [filters] --by month,event_type [--order-by ORDER]
                                 [--limit N] [--fill-gaps]
@@ -156,12 +162,14 @@ The situation report: totals, events by type, a chart of events and fatalities b
 top actors, recent events, reported figures and warnings. -o json prints the raw answer.
 )"},
       {"whoami", "Usage: lookout whoami\n\nThe API key's name and role.\n"},
-      {"load", R"(Usage: lookout load DATASET.json
+      {"load", R"(Usage: lookout load DATASET.json [--reason TEXT]
 
 Loads a dataset file: actors (with aliases and parents), relationships between them, events
 naming their participants by the actors' keys, and reported figures. Loading the same file
 again changes nothing: actors are found by name, relationships and figures are compared with
 what is stored, events are updated by their external ids. data/haiti-demo.json is the demo.
+--reason is kept with every actor, relationship and event change the load makes
+('lookout actors history', 'lookout events history').
 )"},
   };
   return *help;

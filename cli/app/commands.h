@@ -11,7 +11,7 @@ namespace lookout::cli {
 int RunImport(const CommandContext& context);   // import acled|ucdp|gdelt|jsonl FILE...
 int RunExport(const CommandContext& context);   // export events --format csv|jsonl [filters]
 int RunEvents(const CommandContext& context);   // events list|get
-int RunActors(const CommandContext& context);   // actors list|get|resolve
+int RunActors(const CommandContext& context);   // actors list|get|resolve|history
 int RunStats(const CommandContext& context);    // stats aggregate|trends
 int RunFigures(const CommandContext& context);  // figures add|list|summarize
 int RunReport(const CommandContext& context);   // report COUNTRY --from --to

@@ -57,7 +57,7 @@ absl::Status FindActors(ApiClient* client, const std::vector<const DatasetActor*
   return absl::OkStatus();
 }
 
-absl::Status LoadActors(ApiClient* client, const Dataset& dataset,
+absl::Status LoadActors(ApiClient* client, const Dataset& dataset, const std::string& reason,
                         std::map<std::string, std::string>* ids, LoadTally* tally) {
   std::vector<const DatasetActor*> entries;
   for (const DatasetActor& entry : dataset.actors) entries.push_back(&entry);
@@ -81,6 +81,7 @@ absl::Status LoadActors(ApiClient* client, const Dataset& dataset,
     *create.mutable_actor() = entry.actor;
     if (!entry.parent_key.empty()) create.mutable_actor()->set_parent_id(ids->at(entry.parent_key));
     create.set_request_id(RequestId(dataset, absl::StrCat("actor:", entry.key), create.actor()));
+    create.set_reason(reason);
     actor::v1::CreateActorResponse created;
     LOOKOUT_RETURN_IF_ERROR(Check(client->Unary([&](grpc::ClientContext* context) {
       return client->actors()->CreateActor(context, create, &created);
@@ -92,7 +93,7 @@ absl::Status LoadActors(ApiClient* client, const Dataset& dataset,
   return absl::OkStatus();
 }
 
-absl::Status LoadRelationships(ApiClient* client, const Dataset& dataset,
+absl::Status LoadRelationships(ApiClient* client, const Dataset& dataset, const std::string& reason,
                                const std::map<std::string, std::string>& ids, LoadTally* tally) {
   for (size_t i = 0; i < dataset.relationships.size(); ++i) {
     const DatasetRelationship& entry = dataset.relationships[i];
@@ -124,6 +125,7 @@ absl::Status LoadRelationships(ApiClient* client, const Dataset& dataset,
     create.set_request_id(
         RequestId(dataset, absl::StrCat("relationship:", entry.subject_key, ":", entry.object_key),
                   relationship));
+    create.set_reason(reason);
     actor::v1::CreateRelationshipResponse created;
     LOOKOUT_RETURN_IF_ERROR(Check(client->Unary([&](grpc::ClientContext* context) {
       return client->actors()->CreateRelationship(context, create, &created);
@@ -161,13 +163,15 @@ class DatasetEventReader : public RowReader {
 };
 
 // Through the import pipeline, as an import file's rows go.
-absl::Status LoadEvents(ApiClient* client, const Dataset& dataset,
+absl::Status LoadEvents(ApiClient* client, const Dataset& dataset, const std::string& reason,
                         const std::map<std::string, std::string>& ids, LoadTally* tally,
                         std::vector<std::string>* rejections) {
   if (dataset.events.empty()) return absl::OkStatus();
   DatasetEventReader reader(dataset, ids);
   ActorResolver resolver(client);  // every participant is an id already
-  ImportPipeline pipeline(client, &resolver, ImportSettings());
+  ImportSettings settings;
+  settings.reason = reason;
+  ImportPipeline pipeline(client, &resolver, settings);
   ImportTally imported;
   absl::Status status = pipeline.Run(
       &reader,
@@ -228,11 +232,11 @@ absl::Status LoadFigures(ApiClient* client, const Dataset& dataset,
 }  // namespace
 
 absl::Status LoadDataset(ApiClient* client, const Dataset& dataset, LoadTally* tally,
-                         std::vector<std::string>* rejections) {
+                         std::vector<std::string>* rejections, const std::string& reason) {
   std::map<std::string, std::string> ids;
-  LOOKOUT_RETURN_IF_ERROR(LoadActors(client, dataset, &ids, tally));
-  LOOKOUT_RETURN_IF_ERROR(LoadRelationships(client, dataset, ids, tally));
-  LOOKOUT_RETURN_IF_ERROR(LoadEvents(client, dataset, ids, tally, rejections));
+  LOOKOUT_RETURN_IF_ERROR(LoadActors(client, dataset, reason, &ids, tally));
+  LOOKOUT_RETURN_IF_ERROR(LoadRelationships(client, dataset, reason, ids, tally));
+  LOOKOUT_RETURN_IF_ERROR(LoadEvents(client, dataset, reason, ids, tally, rejections));
   return LoadFigures(client, dataset, ids, tally);
 }
 

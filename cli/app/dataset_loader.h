@@ -30,9 +30,10 @@ struct LoadTally {
 };
 
 // A non-OK status stops the load (what was written before stays). Rejected events are listed
-// in `rejections` ("events[3]: reason").
+// in `rejections` ("events[3]: reason"). `reason` is kept with every actor, relationship and
+// event change the load makes (the services' change logs; figures have none).
 absl::Status LoadDataset(ApiClient* client, const Dataset& dataset, LoadTally* tally,
-                         std::vector<std::string>* rejections);
+                         std::vector<std::string>* rejections, const std::string& reason = "");
 
 }  // namespace lookout::cli
 

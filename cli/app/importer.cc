@@ -38,7 +38,10 @@ Importer::Importer(ApiClient* client, ImportSettings settings, std::ostream* err
     : client_(client),
       settings_(std::move(settings)),
       err_(err),
-      resolver_(client, /*create_missing=*/!settings_.dry_run) {}
+      resolver_(client, /*create_missing=*/!settings_.dry_run) {
+  // The import's reason goes with the actors it creates too.
+  resolver_.set_reason(settings_.reason);
+}
 
 absl::Status Importer::Import(std::istream* in, ImportFormat format, const std::string& label,
                               Progress* progress, ImportTally* tally) {

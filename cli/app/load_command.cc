@@ -13,7 +13,7 @@ namespace lookout::cli {
 
 int RunLoad(const CommandContext& context) {
   int exit_code = kExitOk;
-  if (!context.FlagsAllowed({}, "load", &exit_code)) return exit_code;
+  if (!context.FlagsAllowed({"reason"}, "load", &exit_code)) return exit_code;
   const auto& words = context.args.positional();
   if (words.size() != 2) return context.Usage("expected 'lookout load DATASET.json'", "load");
   std::ifstream file(words[1], std::ios::binary);
@@ -29,7 +29,8 @@ int RunLoad(const CommandContext& context) {
   }
   LoadTally tally;
   std::vector<std::string> rejections;
-  absl::Status status = LoadDataset(context.client, *dataset, &tally, &rejections);
+  absl::Status status = LoadDataset(context.client, *dataset, &tally, &rejections,
+                                    context.args.GetOr("reason", ""));
   for (const std::string& rejection : rejections) {
     context.err << words[1] << ": " << rejection << "\n";
   }

@@ -154,7 +154,15 @@ absl::StatusOr<ActorPosition> DecodeActorPosition(const std::string& cursor) {
 }  // namespace
 
 ActorManager::ActorManager(ActorStore* store, Options options)
-    : store_(store), options_(std::move(options)), page_tokens_(store->page_token_secret()) {}
+    : store_(store),
+      options_(std::move(options)),
+      page_tokens_(store->page_token_secret()),
+      history_(store, &page_tokens_) {}
+
+ChangeAuthor ActorManager::Timed(ChangeAuthor author, absl::Time now) const {
+  author.time_micros = absl::ToUnixMicros(now);
+  return author;
+}
 
 StoredActor ActorManager::Stamp(v1::Actor actor, absl::Time now) const {
   TidyNames(actor);
@@ -173,7 +181,7 @@ StoredActor ActorManager::Stamp(v1::Actor actor, absl::Time now) const {
 }
 
 absl::StatusOr<v1::CreateActorResponse> ActorManager::CreateActor(
-    const v1::CreateActorRequest& request) {
+    const v1::CreateActorRequest& request, const ChangeAuthor& author) {
   LOOKOUT_RETURN_IF_ERROR(ValidateCreateActorRequest(request));
   v1::Actor actor = request.actor();
   // Output only: whatever the client sent there is replaced, and does not count as payload.
@@ -203,6 +211,8 @@ absl::StatusOr<v1::CreateActorResponse> ActorManager::CreateActor(
     *created.mutable_create_time() = ToTimestamp(now);
     StoredActor stored = Stamp(std::move(created), now);
     LOOKOUT_RETURN_IF_ERROR(tx.InsertActor(stored));
+    LOOKOUT_RETURN_IF_ERROR(tx.RecordChanges(
+        {ActorChangeOf(v1::CHANGE_TYPE_CREATED, nullptr, &stored.actor, Timed(author, now))}));
     if (!request.request_id().empty()) {
       LOOKOUT_RETURN_IF_ERROR(tx.RecordRequest(kCreateActorMethod, request.request_id(),
                                                {payload_hash, stored.actor.id()}));
@@ -280,7 +290,7 @@ absl::StatusOr<v1::ListActorsResponse> ActorManager::ListActors(
 }
 
 absl::StatusOr<v1::UpdateActorResponse> ActorManager::UpdateActor(
-    const v1::UpdateActorRequest& request) {
+    const v1::UpdateActorRequest& request, const ChangeAuthor& author) {
   LOOKOUT_RETURN_IF_ERROR(ValidateUpdateActorRequest(request));
   const v1::Actor& patch = request.actor();
   const absl::Time now = options_.clock();
@@ -314,6 +324,8 @@ absl::StatusOr<v1::UpdateActorResponse> ActorManager::UpdateActor(
     }
     StoredActor stored = Stamp(std::move(updated), now);
     LOOKOUT_RETURN_IF_ERROR(tx.UpdateActor(stored));
+    LOOKOUT_RETURN_IF_ERROR(tx.RecordChanges(
+        {ActorChangeOf(v1::CHANGE_TYPE_UPDATED, &*existing, &stored.actor, Timed(author, now))}));
     *response.mutable_actor() = std::move(stored.actor);
     return absl::OkStatus();
   }));
@@ -321,8 +333,9 @@ absl::StatusOr<v1::UpdateActorResponse> ActorManager::UpdateActor(
 }
 
 absl::StatusOr<v1::DeleteActorResponse> ActorManager::DeleteActor(
-    const v1::DeleteActorRequest& request) {
+    const v1::DeleteActorRequest& request, const ChangeAuthor& author) {
   LOOKOUT_RETURN_IF_ERROR(ValidateDeleteActorRequest(request));
+  const ChangeAuthor timed = Timed(author, options_.clock());
   LOOKOUT_RETURN_IF_ERROR(store_->Write([&](ActorStore::Writer& tx) -> absl::Status {
     LOOKOUT_ASSIGN_OR_RETURN(std::optional<v1::Actor> existing, tx.GetActor(request.id()));
     if (!existing.has_value()) return errors::NotFound("actor", request.id());
@@ -335,14 +348,31 @@ absl::StatusOr<v1::DeleteActorResponse> ActorManager::DeleteActor(
           absl::StrCat("id: actor \"", request.id(),
                        "\" is the parent_id of other actors; re-parent or delete them first"));
     }
+    // The relationships the deletion takes with it are changes too, each in the history of both
+    // its actors: their last states are read before they go.
+    std::vector<ActorChange> changes;
+    RelationshipFilter of_actor;
+    of_actor.actor_id = request.id();
+    std::string after_id;
+    while (true) {
+      LOOKOUT_ASSIGN_OR_RETURN(std::vector<v1::Relationship> page,
+                               tx.ListRelationships(of_actor, after_id, validation::kMaxPageSize));
+      for (const v1::Relationship& relationship : page) {
+        changes.push_back(RelationshipChangeOf(v1::CHANGE_TYPE_DELETED, relationship, timed));
+      }
+      if (static_cast<int>(page.size()) < validation::kMaxPageSize) break;
+      after_id = page.back().id();
+    }
+    changes.push_back(ActorChangeOf(v1::CHANGE_TYPE_DELETED, &*existing, nullptr, timed));
     LOOKOUT_RETURN_IF_ERROR(tx.DeleteRelationshipsOf(request.id()));
-    return tx.DeleteActor(request.id());
+    LOOKOUT_RETURN_IF_ERROR(tx.DeleteActor(request.id()));
+    return tx.RecordChanges(changes);
   }));
   return v1::DeleteActorResponse();
 }
 
 absl::StatusOr<v1::ResolveActorsResponse> ActorManager::ResolveActors(
-    const v1::ResolveActorsRequest& request) {
+    const v1::ResolveActorsRequest& request, const ChangeAuthor& author) {
   LOOKOUT_RETURN_IF_ERROR(ValidateResolveActorsRequest(request));
   const std::vector<NameToResolve> names = NamesToResolve(request);
   // Each key once, so repeated names in one request share one answer (and one create).
@@ -394,7 +424,14 @@ absl::StatusOr<v1::ResolveActorsResponse> ActorManager::ResolveActors(
         written[wanted.key] = {stored.actor.id(), v1::RESOLUTION_MATCH_CREATED};
         created.push_back(std::move(stored));
       }
-      return tx.InsertActors(created);
+      LOOKOUT_RETURN_IF_ERROR(tx.InsertActors(created));
+      std::vector<ActorChange> changes;
+      changes.reserve(created.size());
+      const ChangeAuthor timed = Timed(author, now);
+      for (const StoredActor& stored : created) {
+        changes.push_back(ActorChangeOf(v1::CHANGE_TYPE_CREATED, nullptr, &stored.actor, timed));
+      }
+      return tx.RecordChanges(changes);
     }));
     matches = std::move(written);
   }
@@ -416,7 +453,7 @@ absl::StatusOr<v1::ResolveActorsResponse> ActorManager::ResolveActors(
 }
 
 absl::StatusOr<v1::CreateRelationshipResponse> ActorManager::CreateRelationship(
-    const v1::CreateRelationshipRequest& request) {
+    const v1::CreateRelationshipRequest& request, const ChangeAuthor& author) {
   LOOKOUT_RETURN_IF_ERROR(ValidateCreateRelationshipRequest(request));
   v1::Relationship relationship = request.relationship();
   relationship.clear_id();
@@ -444,6 +481,8 @@ absl::StatusOr<v1::CreateRelationshipResponse> ActorManager::CreateRelationship(
     created.set_id(NewId("rel_"));
     *created.mutable_create_time() = ToTimestamp(now);
     LOOKOUT_RETURN_IF_ERROR(tx.InsertRelationship(created));
+    LOOKOUT_RETURN_IF_ERROR(tx.RecordChanges(
+        {RelationshipChangeOf(v1::CHANGE_TYPE_CREATED, created, Timed(author, now))}));
     if (!request.request_id().empty()) {
       LOOKOUT_RETURN_IF_ERROR(tx.RecordRequest(kCreateRelationshipMethod, request.request_id(),
                                                {payload_hash, created.id()}));
@@ -484,12 +523,18 @@ absl::StatusOr<v1::ListRelationshipsResponse> ActorManager::ListRelationships(
 }
 
 absl::StatusOr<v1::DeleteRelationshipResponse> ActorManager::DeleteRelationship(
-    const v1::DeleteRelationshipRequest& request) {
+    const v1::DeleteRelationshipRequest& request, const ChangeAuthor& author) {
   LOOKOUT_RETURN_IF_ERROR(ValidateDeleteRelationshipRequest(request));
+  const ChangeAuthor timed = Timed(author, options_.clock());
   LOOKOUT_RETURN_IF_ERROR(store_->Write([&](ActorStore::Writer& tx) -> absl::Status {
+    // Its last state, for the change log.
+    LOOKOUT_ASSIGN_OR_RETURN(std::optional<v1::Relationship> existing,
+                             tx.GetRelationship(request.id()));
+    if (!existing.has_value()) return errors::NotFound("relationship", request.id());
     LOOKOUT_ASSIGN_OR_RETURN(bool deleted, tx.DeleteRelationship(request.id()));
+    // Another transaction deleted it between the read and the delete (PostgreSQL).
     if (!deleted) return errors::NotFound("relationship", request.id());
-    return absl::OkStatus();
+    return tx.RecordChanges({RelationshipChangeOf(v1::CHANGE_TYPE_DELETED, *existing, timed)});
   }));
   return v1::DeleteRelationshipResponse();
 }

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/status/statusor.h"
+#include "common/change_history.h"
 
 namespace lookout::actor {
 namespace {
@@ -20,8 +21,10 @@ absl::Status Respond(absl::StatusOr<Response> result, Response* response) {
 grpc::Status ActorServiceImpl::CreateActor(grpc::ServerContext* context,
                                            const v1::CreateActorRequest* request,
                                            v1::CreateActorResponse* response) {
-  return ServeCall(context, auth_, "CreateActor",
-                   [&] { return Respond(manager_->CreateActor(*request), response); });
+  return ServeCall(context, auth_, "CreateActor", [&] {
+    return Respond(manager_->CreateActor(*request, AuthorOfCall(context, request->reason())),
+                   response);
+  });
 }
 
 grpc::Status ActorServiceImpl::GetActor(grpc::ServerContext* context,
@@ -48,29 +51,37 @@ grpc::Status ActorServiceImpl::ListActors(grpc::ServerContext* context,
 grpc::Status ActorServiceImpl::UpdateActor(grpc::ServerContext* context,
                                            const v1::UpdateActorRequest* request,
                                            v1::UpdateActorResponse* response) {
-  return ServeCall(context, auth_, "UpdateActor",
-                   [&] { return Respond(manager_->UpdateActor(*request), response); });
+  return ServeCall(context, auth_, "UpdateActor", [&] {
+    return Respond(manager_->UpdateActor(*request, AuthorOfCall(context, request->reason())),
+                   response);
+  });
 }
 
 grpc::Status ActorServiceImpl::DeleteActor(grpc::ServerContext* context,
                                            const v1::DeleteActorRequest* request,
                                            v1::DeleteActorResponse* response) {
-  return ServeCall(context, auth_, "DeleteActor",
-                   [&] { return Respond(manager_->DeleteActor(*request), response); });
+  return ServeCall(context, auth_, "DeleteActor", [&] {
+    return Respond(manager_->DeleteActor(*request, AuthorOfCall(context, request->reason())),
+                   response);
+  });
 }
 
 grpc::Status ActorServiceImpl::ResolveActors(grpc::ServerContext* context,
                                              const v1::ResolveActorsRequest* request,
                                              v1::ResolveActorsResponse* response) {
-  return ServeCall(context, auth_, "ResolveActors",
-                   [&] { return Respond(manager_->ResolveActors(*request), response); });
+  return ServeCall(context, auth_, "ResolveActors", [&] {
+    return Respond(manager_->ResolveActors(*request, AuthorOfCall(context, request->reason())),
+                   response);
+  });
 }
 
 grpc::Status ActorServiceImpl::CreateRelationship(grpc::ServerContext* context,
                                                   const v1::CreateRelationshipRequest* request,
                                                   v1::CreateRelationshipResponse* response) {
-  return ServeCall(context, auth_, "CreateRelationship",
-                   [&] { return Respond(manager_->CreateRelationship(*request), response); });
+  return ServeCall(context, auth_, "CreateRelationship", [&] {
+    return Respond(manager_->CreateRelationship(*request, AuthorOfCall(context, request->reason())),
+                   response);
+  });
 }
 
 grpc::Status ActorServiceImpl::ListRelationships(grpc::ServerContext* context,
@@ -83,8 +94,17 @@ grpc::Status ActorServiceImpl::ListRelationships(grpc::ServerContext* context,
 grpc::Status ActorServiceImpl::DeleteRelationship(grpc::ServerContext* context,
                                                   const v1::DeleteRelationshipRequest* request,
                                                   v1::DeleteRelationshipResponse* response) {
-  return ServeCall(context, auth_, "DeleteRelationship",
-                   [&] { return Respond(manager_->DeleteRelationship(*request), response); });
+  return ServeCall(context, auth_, "DeleteRelationship", [&] {
+    return Respond(manager_->DeleteRelationship(*request, AuthorOfCall(context, request->reason())),
+                   response);
+  });
+}
+
+grpc::Status ActorServiceImpl::ListActorRevisions(grpc::ServerContext* context,
+                                                  const v1::ListActorRevisionsRequest* request,
+                                                  v1::ListActorRevisionsResponse* response) {
+  return ServeCall(context, auth_, "ListActorRevisions",
+                   [&] { return Respond(manager_->ListActorRevisions(*request), response); });
 }
 
 }  // namespace lookout::actor

@@ -1,5 +1,6 @@
 // The gRPC face of ActorManager: each method checks the internal token (ServeCall), calls the
-// domain and converts the status at the edge. No rules live here.
+// domain (a write with its author: the principal and request id the gateway set, the request's
+// reason) and converts the status at the edge. No rules live here.
 #ifndef LOOKOUT_SERVICES_ACTOR_ACTOR_SERVICE_H_
 #define LOOKOUT_SERVICES_ACTOR_ACTOR_SERVICE_H_
 
@@ -41,6 +42,9 @@ class ActorServiceImpl final : public v1::ActorService::Service {
   grpc::Status DeleteRelationship(grpc::ServerContext* context,
                                   const v1::DeleteRelationshipRequest* request,
                                   v1::DeleteRelationshipResponse* response) override;
+  grpc::Status ListActorRevisions(grpc::ServerContext* context,
+                                  const v1::ListActorRevisionsRequest* request,
+                                  v1::ListActorRevisionsResponse* response) override;
 
  private:
   ActorManager* manager_;

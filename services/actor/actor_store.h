@@ -14,7 +14,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/change_history.h"
 #include "lookout/actor/v1/actor.pb.h"
+#include "lookout/actor/v1/actor_service.pb.h"
 
 namespace lookout::actor {
 
@@ -61,6 +63,26 @@ struct RequestRecord {
   std::string result_id;
 };
 
+// One change of the change log (store version 2): what changed, its states before and after,
+// and who made it. It shows in the history of `actor_id` and, for a relationship, of
+// `other_actor_id` too.
+struct ActorChange {
+  enum class Kind { kActor = 0, kRelationship = 1 };
+
+  int64_t sequence = 0;  // assigned by the store when recorded
+  v1::ChangeType type = v1::CHANGE_TYPE_UNSPECIFIED;
+  Kind kind = Kind::kActor;
+  // The actor's or the relationship's id.
+  std::string id;
+  // The actor, or the relationship's subject; and the relationship's object ("" for an actor).
+  std::string actor_id;
+  std::string other_actor_id;
+  // Serialized v1::Actor or v1::Relationship; "" for none (before a creation, after a deletion).
+  std::string before;
+  std::string after;
+  ChangeAuthor author;
+};
+
 class ActorStore {
  public:
   // Reads inside one transaction: everything a Reader returns comes from one snapshot.
@@ -98,6 +120,12 @@ class ActorStore {
     // `method` scopes request ids, so one id may serve CreateActor and CreateRelationship.
     virtual absl::StatusOr<std::optional<RequestRecord>> GetRequest(
         absl::string_view method, absl::string_view request_id) = 0;
+
+    // Up to `limit` changes in the history of `actor_id` (its own and those of relationships it
+    // is a side of) with a sequence below `before_sequence` (0: no bound), newest first.
+    virtual absl::StatusOr<std::vector<ActorChange>> ActorChanges(absl::string_view actor_id,
+                                                                  int64_t before_sequence,
+                                                                  int limit) = 0;
   };
 
   // Reads and writes inside one transaction that commits when the function returns OK and is
@@ -122,6 +150,10 @@ class ActorStore {
 
     virtual absl::Status RecordRequest(absl::string_view method, absl::string_view request_id,
                                        const RequestRecord& record) = 0;
+
+    // Appends the changes to the change log in the order given, each with the next sequence
+    // (their `sequence` is ignored), in a few statements whatever their number.
+    virtual absl::Status RecordChanges(const std::vector<ActorChange>& changes) = 0;
   };
 
   virtual ~ActorStore() = default;

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/change_history.h"
 #include "common/errors.h"
 #include "common/status_macros.h"
 #include "common/validation.h"
@@ -115,7 +116,7 @@ absl::Status ValidateCreateActorRequest(const v1::CreateActorRequest& request) {
   for (const char* field : kMutableFields) {
     LOOKOUT_RETURN_IF_ERROR(CheckActorField(actor, field));
   }
-  return absl::OkStatus();
+  return ValidateChangeReason("reason", request.reason());
 }
 
 absl::Status ValidateGetActorRequest(const v1::GetActorRequest& request) {
@@ -152,11 +153,12 @@ absl::Status ValidateUpdateActorRequest(const v1::UpdateActorRequest& request) {
   for (const std::string& path : request.update_mask().paths()) {
     LOOKOUT_RETURN_IF_ERROR(CheckActorField(request.actor(), path));
   }
-  return absl::OkStatus();
+  return ValidateChangeReason("reason", request.reason());
 }
 
 absl::Status ValidateDeleteActorRequest(const v1::DeleteActorRequest& request) {
-  return CheckId("id", request.id());
+  LOOKOUT_RETURN_IF_ERROR(CheckId("id", request.id()));
+  return ValidateChangeReason("reason", request.reason());
 }
 
 absl::Status ValidateResolveActorsRequest(const v1::ResolveActorsRequest& request) {
@@ -187,7 +189,9 @@ absl::Status ValidateResolveActorsRequest(const v1::ResolveActorsRequest& reques
   }
   LOOKOUT_RETURN_IF_ERROR(CheckEnum("default_type", v1::ActorType_IsValid(request.default_type()),
                                     request.default_type(), /*allow_unspecified=*/true));
-  return CheckCountryCode("default_country_code", request.default_country_code(), false);
+  LOOKOUT_RETURN_IF_ERROR(
+      CheckCountryCode("default_country_code", request.default_country_code(), false));
+  return ValidateChangeReason("reason", request.reason());
 }
 
 absl::Status ValidateCreateRelationshipRequest(const v1::CreateRelationshipRequest& request) {
@@ -213,7 +217,7 @@ absl::Status ValidateCreateRelationshipRequest(const v1::CreateRelationshipReque
   if (relationship.has_source()) {
     LOOKOUT_RETURN_IF_ERROR(validation::CheckSource("relationship.source", relationship.source()));
   }
-  return absl::OkStatus();
+  return ValidateChangeReason("reason", request.reason());
 }
 
 absl::Status ValidateListRelationshipsRequest(const v1::ListRelationshipsRequest& request) {
@@ -226,6 +230,11 @@ absl::Status ValidateListRelationshipsRequest(const v1::ListRelationshipsRequest
 }
 
 absl::Status ValidateDeleteRelationshipRequest(const v1::DeleteRelationshipRequest& request) {
+  LOOKOUT_RETURN_IF_ERROR(CheckId("id", request.id()));
+  return ValidateChangeReason("reason", request.reason());
+}
+
+absl::Status ValidateListActorRevisionsRequest(const v1::ListActorRevisionsRequest& request) {
   return CheckId("id", request.id());
 }
 

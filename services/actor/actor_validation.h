@@ -30,6 +30,8 @@ absl::Status ValidateResolveActorsRequest(const v1::ResolveActorsRequest& reques
 absl::Status ValidateCreateRelationshipRequest(const v1::CreateRelationshipRequest& request);
 absl::Status ValidateListRelationshipsRequest(const v1::ListRelationshipsRequest& request);
 absl::Status ValidateDeleteRelationshipRequest(const v1::DeleteRelationshipRequest& request);
+// page_size is checked separately, by validation::PageSize.
+absl::Status ValidateListActorRevisionsRequest(const v1::ListActorRevisionsRequest& request);
 
 }  // namespace lookout::actor
 

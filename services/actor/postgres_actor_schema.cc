@@ -58,10 +58,34 @@ CREATE TABLE meta (
 );
 )sql";
 
+// Version 2: the change log of SqliteActorStore's version 2, with the same meaning (issue 26).
+// A sequence is taken when a row is inserted, not when its transaction commits, so a change may
+// become visible after one with a higher number. Histories are read newest first and a page
+// resumes below the last sequence shown, so such a change still shows on a later page or a
+// later read; nothing follows this log live (unlike the event store's, see PITFALLS.md).
+constexpr char kSchemaV2[] = R"sql(
+CREATE TABLE actor_changes (
+  sequence bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  type bigint NOT NULL,                         -- lookout.actor.v1.ChangeType
+  kind bigint NOT NULL,                         -- 0 an actor, 1 a relationship
+  entity_id text COLLATE "C" NOT NULL,          -- the actor's or the relationship's id
+  actor_id text COLLATE "C" NOT NULL,           -- the actor, or the relationship's subject
+  other_actor_id text COLLATE "C" NOT NULL,     -- the relationship's object; '' for an actor
+  before bytea NOT NULL,                        -- serialized state before; '' for a creation
+  after bytea NOT NULL,                         -- after; '' for a deletion
+  principal text NOT NULL,
+  request_id text NOT NULL,
+  reason text NOT NULL,
+  time_micros bigint NOT NULL
+);
+CREATE INDEX actor_changes_by_actor ON actor_changes (actor_id, sequence);
+CREATE INDEX actor_changes_by_other_actor ON actor_changes (other_actor_id, sequence);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& PostgresActorMigrations() {
-  static const auto* migrations = new std::vector<Migration>{{1, kSchemaV1}};
+  static const auto* migrations = new std::vector<Migration>{{1, kSchemaV1}, {2, kSchemaV2}};
   return *migrations;
 }
 

@@ -1,5 +1,6 @@
 #include "services/actor/postgres_actor_store.h"
 
+#include <limits>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -138,6 +139,23 @@ constexpr char kDeleteRelationshipsOf[] =
 constexpr char kRecordRequest[] =
     "INSERT INTO request_ids (method, request_id, payload_hash, result_id) "
     "VALUES ($1, $2, $3, $4)";
+// An actor's history, newest first below a sequence ($2): the walks of its two indexes merged,
+// the second skipping what the first finds (a relationship of an actor with itself).
+constexpr char kActorChanges[] =
+    "SELECT sequence, type, kind, entity_id, actor_id, other_actor_id, before, after, principal, "
+    "request_id, reason, time_micros FROM actor_changes WHERE actor_id = $1 AND sequence < $2 "
+    "UNION ALL "
+    "SELECT sequence, type, kind, entity_id, actor_id, other_actor_id, before, after, principal, "
+    "request_id, reason, time_micros FROM actor_changes "
+    "WHERE other_actor_id = $1 AND actor_id <> $1 AND sequence < $2 "
+    "ORDER BY sequence DESC LIMIT $3";
+// Every change of one transaction in one statement, numbered in array order.
+constexpr char kRecordChanges[] =
+    "INSERT INTO actor_changes (type, kind, entity_id, actor_id, other_actor_id, before, after, "
+    "principal, request_id, reason, time_micros) "
+    "SELECT t, k, e, a, o, b, f, p, r, w, m FROM unnest($1::int8[], $2::int8[], $3::text[], "
+    "$4::text[], $5::text[], $6::bytea[], $7::bytea[], $8::text[], $9::text[], $10::text[], "
+    "$11::int8[]) WITH ORDINALITY AS c(t, k, e, a, o, b, f, p, r, w, m, n) ORDER BY n";
 // Replicas starting together each propose a secret; the first insert wins and all read it.
 constexpr char kProposeMeta[] =
     "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING";
@@ -259,6 +277,64 @@ class PostgresTransaction final : public ActorStore::Writer {
                              session_.Exec(kGetRequest, Params().Add(method).Add(request_id)));
     if (rows.rows() == 0) return std::nullopt;
     return RequestRecord{rows.Bytes(0, 0), rows.Bytes(0, 1)};
+  }
+
+  absl::StatusOr<std::vector<ActorChange>> ActorChanges(absl::string_view actor_id,
+                                                        int64_t before_sequence,
+                                                        int limit) override {
+    LOOKOUT_ASSIGN_OR_RETURN(
+        Result rows,
+        session_.Exec(
+            kActorChanges,
+            Params()
+                .Add(actor_id)
+                .Add(before_sequence > 0 ? before_sequence : std::numeric_limits<int64_t>::max())
+                .Add(static_cast<int64_t>(limit))));
+    std::vector<ActorChange> changes;
+    changes.reserve(rows.rows());
+    for (int row = 0; row < rows.rows(); ++row) {
+      ActorChange change;
+      change.sequence = rows.Int64(row, 0);
+      change.type = static_cast<v1::ChangeType>(rows.Int64(row, 1));
+      change.kind =
+          rows.Int64(row, 2) == 1 ? ActorChange::Kind::kRelationship : ActorChange::Kind::kActor;
+      change.id = rows.Bytes(row, 3);
+      change.actor_id = rows.Bytes(row, 4);
+      change.other_actor_id = rows.Bytes(row, 5);
+      change.before = rows.Bytes(row, 6);
+      change.after = rows.Bytes(row, 7);
+      change.author.principal = rows.Bytes(row, 8);
+      change.author.request_id = rows.Bytes(row, 9);
+      change.author.reason = rows.Bytes(row, 10);
+      change.author.time_micros = rows.Int64(row, 11);
+      changes.push_back(std::move(change));
+    }
+    return changes;
+  }
+
+  absl::Status RecordChanges(const std::vector<ActorChange>& changes) override {
+    if (changes.empty()) return absl::OkStatus();
+    pg::ArrayLiteral types, kinds, ids, actors, others, befores, afters, principals, request_ids,
+        reasons, times;
+    for (const ActorChange& change : changes) {
+      types.Int(static_cast<int64_t>(change.type));
+      kinds.Int(static_cast<int64_t>(change.kind));
+      ids.Text(change.id);
+      actors.Text(change.actor_id);
+      others.Text(change.other_actor_id);
+      befores.Bytes(change.before);
+      afters.Bytes(change.after);
+      principals.Text(change.author.principal);
+      request_ids.Text(change.author.request_id);
+      reasons.Text(change.author.reason);
+      times.Int(change.author.time_micros);
+    }
+    Params rows;
+    for (pg::ArrayLiteral* column : {&types, &kinds, &ids, &actors, &others, &befores, &afters,
+                                     &principals, &request_ids, &reasons, &times}) {
+      rows.AddLiteral(std::move(*column).Finish());
+    }
+    return session_.Run(kRecordChanges, rows);
   }
 
   absl::Status InsertActor(const StoredActor& stored) override {

@@ -1,5 +1,6 @@
 #include "services/actor/sqlite_actor_store.h"
 
+#include <limits>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -61,6 +62,30 @@ CREATE TABLE meta (
   key TEXT PRIMARY KEY,
   value TEXT NOT NULL
 ) WITHOUT ROWID;
+)sql";
+
+// Version 2: the change log (issue 26). One row per change of an actor or a relationship, with
+// its states before and after (serialized protos, '' for none) so a history can say which fields
+// each change altered, and who made it. A relationship's row is found from both its actors:
+// actor_id is its subject, other_actor_id its object ('' for an actor's own change).
+// AUTOINCREMENT: a sequence is never given twice, even after the newest row is gone.
+constexpr char kSchemaV2[] = R"sql(
+CREATE TABLE actor_changes (
+  sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+  type INTEGER NOT NULL,              -- lookout.actor.v1.ChangeType
+  kind INTEGER NOT NULL,              -- 0 an actor, 1 a relationship
+  entity_id TEXT NOT NULL,            -- the actor's or the relationship's id
+  actor_id TEXT NOT NULL,
+  other_actor_id TEXT NOT NULL,
+  before BLOB NOT NULL,
+  after BLOB NOT NULL,
+  principal TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  time_micros INTEGER NOT NULL
+);
+CREATE INDEX actor_changes_by_actor ON actor_changes(actor_id, sequence);
+CREATE INDEX actor_changes_by_other_actor ON actor_changes(other_actor_id, sequence);
 )sql";
 
 template <typename Message>
@@ -142,6 +167,20 @@ constexpr char kDeleteRelationship[] = "DELETE FROM relationships WHERE id = ?1"
 constexpr char kDeleteRelationshipsOf[] =
     "DELETE FROM relationships WHERE subject_id = ?1 OR object_id = ?1";
 constexpr char kDeleteKeys[] = "DELETE FROM actor_names WHERE actor_id = ?1";
+// An actor's history, newest first below a sequence (?2): the walks of its two indexes merged,
+// the second skipping what the first finds (a relationship of an actor with itself).
+constexpr char kActorChanges[] =
+    "SELECT sequence, type, kind, entity_id, actor_id, other_actor_id, before, after, principal, "
+    "request_id, reason, time_micros FROM actor_changes WHERE actor_id = ?1 AND sequence < ?2 "
+    "UNION ALL "
+    "SELECT sequence, type, kind, entity_id, actor_id, other_actor_id, before, after, principal, "
+    "request_id, reason, time_micros FROM actor_changes "
+    "WHERE other_actor_id = ?1 AND actor_id <> ?1 AND sequence < ?2 "
+    "ORDER BY sequence DESC LIMIT ?3";
+constexpr char kRecordChange[] =
+    "INSERT INTO actor_changes (type, kind, entity_id, actor_id, other_actor_id, before, after, "
+    "principal, request_id, reason, time_micros) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
 
 void BindActorFilter(Statement& statement, const ActorFilter& filter) {
   statement.Bind(1, static_cast<int64_t>(filter.type))
@@ -259,6 +298,55 @@ class SqliteTransaction final : public ActorStore::Writer {
     LOOKOUT_ASSIGN_OR_RETURN(bool found, query.Step());
     if (!found) return std::nullopt;
     return RequestRecord{query.Text(0), query.Text(1)};
+  }
+
+  absl::StatusOr<std::vector<ActorChange>> ActorChanges(absl::string_view actor_id,
+                                                        int64_t before_sequence,
+                                                        int limit) override {
+    LOOKOUT_ASSIGN_OR_RETURN(Statement query, db_.Prepare(kActorChanges));
+    query.Bind(1, actor_id)
+        .Bind(2, before_sequence > 0 ? before_sequence : std::numeric_limits<int64_t>::max())
+        .Bind(3, limit);
+    std::vector<ActorChange> changes;
+    while (true) {
+      LOOKOUT_ASSIGN_OR_RETURN(bool row, query.Step());
+      if (!row) break;
+      ActorChange change;
+      change.sequence = query.Int64(0);
+      change.type = static_cast<v1::ChangeType>(query.Int64(1));
+      change.kind =
+          query.Int64(2) == 1 ? ActorChange::Kind::kRelationship : ActorChange::Kind::kActor;
+      change.id = query.Text(3);
+      change.actor_id = query.Text(4);
+      change.other_actor_id = query.Text(5);
+      change.before = query.Blob(6);
+      change.after = query.Blob(7);
+      change.author.principal = query.Text(8);
+      change.author.request_id = query.Text(9);
+      change.author.reason = query.Text(10);
+      change.author.time_micros = query.Int64(11);
+      changes.push_back(std::move(change));
+    }
+    return changes;
+  }
+
+  absl::Status RecordChanges(const std::vector<ActorChange>& changes) override {
+    for (const ActorChange& change : changes) {
+      LOOKOUT_ASSIGN_OR_RETURN(Statement insert, db_.Prepare(kRecordChange));
+      insert.Bind(1, static_cast<int64_t>(change.type))
+          .Bind(2, static_cast<int64_t>(change.kind))
+          .Bind(3, change.id)
+          .Bind(4, change.actor_id)
+          .Bind(5, change.other_actor_id)
+          .BindBlob(6, change.before)
+          .BindBlob(7, change.after)
+          .Bind(8, change.author.principal)
+          .Bind(9, change.author.request_id)
+          .Bind(10, change.author.reason)
+          .Bind(11, change.author.time_micros);
+      LOOKOUT_RETURN_IF_ERROR(insert.Run());
+    }
+    return absl::OkStatus();
   }
 
   absl::Status InsertActor(const StoredActor& stored) override {
@@ -411,11 +499,12 @@ std::vector<std::pair<std::string, std::string>> SqliteActorStore::Queries() {
       {"DeleteRelationship", kDeleteRelationship},
       {"DeleteRelationshipsOf", kDeleteRelationshipsOf},
       {"DeleteKeys", kDeleteKeys},
+      {"ActorChanges", kActorChanges},
   };
 }
 
 const std::vector<Migration>& SqliteActorStore::Migrations() {
-  static const auto* migrations = new std::vector<Migration>{{1, kSchemaV1}};
+  static const auto* migrations = new std::vector<Migration>{{1, kSchemaV1}, {2, kSchemaV2}};
   return *migrations;
 }
 

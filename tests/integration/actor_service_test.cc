@@ -271,7 +271,17 @@ TEST_P(ActorServiceTest, EveryMethodNeedsTheInternalToken) {
   calls.emplace_back("DeleteRelationship", [&](grpc::ClientContext* c) {
     return stub_->DeleteRelationship(c, unrelate, &unrelate_response);
   });
-  ASSERT_EQ(calls.size(), 10u);  // every method of the service
+  v1::ListActorRevisionsRequest revisions;
+  revisions.set_id(existing.id());
+  v1::ListActorRevisionsResponse revisions_response;
+  calls.emplace_back("ListActorRevisions", [&](grpc::ClientContext* c) {
+    return stub_->ListActorRevisions(c, revisions, &revisions_response);
+  });
+  ASSERT_EQ(calls.size(), 11u);  // every method of the service
+  ASSERT_EQ(static_cast<size_t>(google::protobuf::DescriptorPool::generated_pool()
+                                    ->FindServiceByName(kActorServiceName)
+                                    ->method_count()),
+            calls.size());
 
   for (auto& [method, rpc] : calls) {
     EXPECT_EQ(Call(rpc, /*with_token=*/false).error_code(), grpc::StatusCode::UNAUTHENTICATED)

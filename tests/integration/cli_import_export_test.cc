@@ -490,7 +490,7 @@ TEST_F(CliAgainstServicesTest, LoadingADatasetReportsItsRefusedEventsByIndex) {
           {"key": "b", "actor": {"name": "Load Test Civilians", "type": "ACTOR_TYPE_CIVILIANS"}}],
         "events": [)",
                              entry(1, true), ",", entry(2, false), ",", entry(3, true), "]}"));
-  CliRun first = Lookout({"load", file});
+  CliRun first = Lookout({"load", file, "--reason", "load test dataset"});
   EXPECT_EQ(first.code, kExitPartial);
   EXPECT_EQ(first.out,
             "load-test: actors 2 created, 0 already there; relationships 0 created, 0 already "
@@ -504,6 +504,15 @@ TEST_F(CliAgainstServicesTest, LoadingADatasetReportsItsRefusedEventsByIndex) {
             "there; events 0 created, 0 updated, 2 unchanged, 1 rejected; figures 0 created, 0 "
             "already there\n");
   EXPECT_EQ(again.err, first.err);
+  // The load's reason is kept with the actors it created.
+  CliRun found = Lookout({"actors", "resolve", "Load Test Gang", "-o", "csv"});
+  ASSERT_EQ(found.code, kExitOk) << found.err;
+  const std::vector<std::string> lines = absl::StrSplit(found.out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 2u) << found.out;
+  CliRun history = Lookout(
+      {"actors", "history", std::vector<std::string>(absl::StrSplit(lines[1], ','))[1]});
+  ASSERT_EQ(history.code, kExitOk) << history.err;
+  EXPECT_THAT(history.out, HasSubstr("load test dataset"));
 }
 
 // JSONL lines without what a server assigns (ids, times, sequences, actor ids), for comparing
@@ -587,6 +596,54 @@ TEST_F(CliAgainstServicesTest, CsvExportHasOneStableHeaderAndARowPerEvent) {
   EXPECT_THAT(lines[1], HasSubstr(",Attack,,,,Windward Passage (centroid),"));
   EXPECT_THAT(lines[1], ::testing::EndsWith(
                             ",Atlantic Ocean,North Atlantic Ocean,Caribbean Sea,Windward Passage"));
+}
+
+// Issue 26 for actors: 'actors resolve --create-missing --reason' and an import's --reason are
+// kept with the actors they create, and 'actors history' prints who, when, what and why.
+TEST_F(CliAgainstServicesTest, ActorsHistoryShowsTheReasonOfEachCreation) {
+  CliRun resolved = Lookout({"actors", "resolve", "Gran Grif", "--create-missing", "--reason",
+                             "named in a field report", "-o", "csv"});
+  ASSERT_EQ(resolved.code, kExitOk) << resolved.err;
+  const std::vector<std::string> lines = absl::StrSplit(resolved.out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 2u) << resolved.out;
+  const std::string id = std::vector<std::string>(absl::StrSplit(lines[1], ','))[1];
+  ASSERT_EQ(id.substr(0, 4), "act_") << resolved.out;
+
+  CliRun history = Lookout({"actors", "history", id});
+  ASSERT_EQ(history.code, kExitOk) << history.err;
+  const std::vector<std::string> rows = absl::StrSplit(history.out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(rows.size(), 2u) << history.out;  // header, created
+  EXPECT_THAT(rows[0], HasSubstr("WHO"));
+  EXPECT_THAT(rows[0], HasSubstr("WHY"));
+  EXPECT_THAT(rows[1], HasSubstr("created"));
+  EXPECT_THAT(rows[1], HasSubstr("name"));
+  EXPECT_THAT(rows[1], HasSubstr("named in a field report"));
+  CliRun json = Lookout({"actors", "history", id, "-o", "json"});
+  ASSERT_EQ(json.code, kExitOk) << json.err;
+  EXPECT_THAT(json.out, HasSubstr("\"changedPaths\""));
+  EXPECT_EQ(Lookout({"actors", "history"}).code, kExitUsage);
+  EXPECT_NE(Lookout({"actors", "history", "act_0000000000000000"}).code, kExitOk);
+  // A bad reason is the server's INVALID_ARGUMENT (a usage error) naming it; nothing created.
+  CliRun refused =
+      Lookout({"actors", "resolve", "Bad Reason", "--create-missing", "--reason", "a\tb"});
+  EXPECT_EQ(refused.code, kExitUsage);
+  EXPECT_THAT(refused.err, HasSubstr("reason"));
+  EXPECT_EQ(Lookout({"actors", "resolve", "Bad Reason"}).code, kExitPartial);
+
+  // An import's reason goes with the actors it creates.
+  const std::string row =
+      R"({"event":{"eventDate":"2024-01-01","eventType":"EVENT_TYPE_RIOTS","subEventType":"Violent demonstration","location":{"countryCode":"HTI"},"participants":[{"role":"PARTICIPANT_ROLE_PRIMARY"}]},"actors":[{"name":"Kraze Baryè","type":"ACTOR_TYPE_CRIMINAL_GROUP"}]})";
+  CliRun imported = Lookout(
+      {"import", "jsonl", WriteFile("actors.jsonl", row + "\n"), "--reason", "weekly batch"});
+  ASSERT_EQ(imported.code, kExitOk) << imported.err << imported.out;
+  CliRun found = Lookout({"actors", "resolve", "Kraze Baryè", "-o", "csv"});
+  ASSERT_EQ(found.code, kExitOk) << found.err;
+  const std::vector<std::string> found_lines = absl::StrSplit(found.out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(found_lines.size(), 2u) << found.out;
+  const std::string gang = std::vector<std::string>(absl::StrSplit(found_lines[1], ','))[1];
+  CliRun gang_history = Lookout({"actors", "history", gang});
+  ASSERT_EQ(gang_history.code, kExitOk) << gang_history.err;
+  EXPECT_THAT(gang_history.out, HasSubstr("weekly batch"));
 }
 
 // Issue 26: an upsert that changes an event shows in its history (what changed), and --as-of

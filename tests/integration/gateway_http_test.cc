@@ -299,6 +299,15 @@ TEST_F(GatewayHttpTest, EveryRouteAnswers) {
          R"({"description":"renamed"})");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.Json()["actor"]["description"], "renamed");
+  // The actor's history: its creation and the update, newest first, by the key's name.
+  r = Do("GET", "/v1/actors/" + a1 + "/revisions?page_size=10", reader);
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_EQ(r.Json()["revisions"].size(), 2u);
+  EXPECT_EQ(r.Json()["revisions"][0]["type"], "CHANGE_TYPE_UPDATED");
+  EXPECT_EQ(r.Json()["revisions"][0]["provenance"]["principal"], "editor");
+  EXPECT_EQ(r.Json()["revisions"][0]["changedPaths"][0], "description");
+  EXPECT_EQ(r.Json()["revisions"][1]["type"], "CHANGE_TYPE_CREATED");
+  EXPECT_EQ(Do("GET", "/v1/actors/act_0000000000000000/revisions", reader).status, 404);
   r = Do("POST", "/v1/actors:resolve", reader, R"({"names":["Test Gang"]})");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.Json()["resolutions"][0]["actorId"], a1);

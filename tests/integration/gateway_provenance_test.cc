@@ -1,7 +1,8 @@
 // Provenance through the gateway (issue 26), against the real event and actor binaries: the
-// principal recorded with each change is the name of the key the gateway authenticated, for
-// every role that may write, whatever identity headers the client sends; a reader may read
-// history but not write; reasons and request ids reach the change log; the revisions route works.
+// principal recorded with each change (of an event, an actor or a relationship) is the name of
+// the key the gateway authenticated, for every role that may write, whatever identity headers
+// the client sends; a reader may read history but not write; reasons and request ids reach the
+// change logs.
 #include <grpcpp/grpcpp.h>
 
 #include <string>
@@ -10,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/call_context.h"
 #include "gtest/gtest.h"
+#include "lookout/actor/v1/actor_service.grpc.pb.h"
 #include "lookout/event/v1/event_service.grpc.pb.h"
 #include "tests/integration/gateway_cluster.h"
 #include "tests/testing/temp_dir.h"
@@ -47,7 +49,21 @@ class GatewayProvenanceTest : public ::testing::Test {
   }
   static void TearDownTestSuite() { delete cluster_; }
 
-  void SetUp() override { stub_ = EventService::NewStub(testing::Connect(cluster_->address())); }
+  void SetUp() override {
+    auto channel = testing::Connect(cluster_->address());
+    stub_ = EventService::NewStub(channel);
+    actors_ = actor::v1::ActorService::NewStub(channel);
+  }
+
+  std::vector<actor::v1::ActorRevision> ActorRevisions(const std::string& id) {
+    actor::v1::ListActorRevisionsRequest request;
+    request.set_id(id);
+    actor::v1::ListActorRevisionsResponse response;
+    auto context = KeyContext(cluster_->keys().reader);
+    grpc::Status status = actors_->ListActorRevisions(context.get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return {response.revisions().begin(), response.revisions().end()};
+  }
 
   std::vector<event::v1::EventRevision> Revisions(const std::string& id) {
     event::v1::ListEventRevisionsRequest request;
@@ -61,6 +77,7 @@ class GatewayProvenanceTest : public ::testing::Test {
 
   static testing::GatewayOverBackends* cluster_;
   std::unique_ptr<EventService::Stub> stub_;
+  std::unique_ptr<actor::v1::ActorService::Stub> actors_;
 };
 
 testing::GatewayOverBackends* GatewayProvenanceTest::cluster_ = nullptr;
@@ -203,6 +220,138 @@ TEST_F(GatewayProvenanceTest, AnImportRecordsTheKeyAndItsReasonAndRefusesABadRea
   }
   EXPECT_TRUE(reader->Finish().ok());
   EXPECT_EQ(imported, 1);
+}
+
+TEST_F(GatewayProvenanceTest, ActorChangesRecordTheKeyNameOfEachWritingRoleNeverClientMetadata) {
+  for (const auto& [key, name] : {std::pair{cluster_->keys().editor, std::string("editor")},
+                                  std::pair{cluster_->keys().admin, std::string("admin")}}) {
+    SCOPED_TRACE(name);
+    actor::v1::CreateActorRequest create;
+    create.mutable_actor()->set_name("Provenance gang of " + name);
+    create.mutable_actor()->set_type(actor::v1::ACTOR_TYPE_CRIMINAL_GROUP);
+    create.set_reason("named in a field report");
+    actor::v1::CreateActorResponse created;
+    auto context = SpoofingContext(key);
+    context->AddMetadata(kRequestIdHeader, "actor-req-" + name);
+    grpc::Status status = actors_->CreateActor(context.get(), create, &created);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    create.mutable_actor()->set_name("Provenance coalition of " + name);
+    create.set_reason("");
+    actor::v1::CreateActorResponse other;
+    context = SpoofingContext(key);
+    status = actors_->CreateActor(context.get(), create, &other);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+
+    actor::v1::UpdateActorRequest update;
+    update.mutable_actor()->set_id(created.actor().id());
+    update.mutable_actor()->set_country_code("HTI");
+    update.mutable_update_mask()->add_paths("country_code");
+    update.set_reason("based in Port-au-Prince");
+    actor::v1::UpdateActorResponse updated;
+    context = SpoofingContext(key);
+    status = actors_->UpdateActor(context.get(), update, &updated);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+
+    actor::v1::CreateRelationshipRequest relate;
+    relate.mutable_relationship()->set_subject_id(created.actor().id());
+    relate.mutable_relationship()->set_object_id(other.actor().id());
+    relate.mutable_relationship()->set_type(actor::v1::RELATIONSHIP_TYPE_MEMBER_OF);
+    relate.set_reason("joined the coalition");
+    actor::v1::CreateRelationshipResponse related;
+    context = SpoofingContext(key);
+    status = actors_->CreateRelationship(context.get(), relate, &related);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+
+    actor::v1::DeleteActorRequest remove;
+    remove.set_id(created.actor().id());
+    remove.set_reason("merged");
+    actor::v1::DeleteActorResponse removed;
+    context = SpoofingContext(key);
+    status = actors_->DeleteActor(context.get(), remove, &removed);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+
+    const auto revisions = ActorRevisions(created.actor().id());
+    // The actor's deletion, its relationship's (taken with it), the relationship's creation,
+    // the update, the creation.
+    ASSERT_EQ(revisions.size(), 5u);
+    for (const auto& revision : revisions) {
+      EXPECT_EQ(revision.provenance().principal(), name);
+      EXPECT_GT(revision.provenance().time().seconds(), 0);
+      EXPECT_FALSE(revision.provenance().request_id().empty());
+    }
+    EXPECT_EQ(revisions[0].provenance().reason(), "merged");
+    EXPECT_TRUE(revisions[0].has_actor());
+    EXPECT_EQ(revisions[1].provenance().reason(), "merged");
+    EXPECT_TRUE(revisions[1].has_relationship());
+    EXPECT_EQ(revisions[2].provenance().reason(), "joined the coalition");
+    EXPECT_EQ(revisions[3].provenance().reason(), "based in Port-au-Prince");
+    ASSERT_EQ(revisions[3].changed_paths_size(), 1);
+    EXPECT_EQ(revisions[3].changed_paths(0), "country_code");
+    EXPECT_EQ(revisions[4].provenance().reason(), "named in a field report");
+    EXPECT_EQ(revisions[4].provenance().request_id(), "actor-req-" + name);
+    // The other side's history has the relationship's changes, by the same key.
+    const auto of_other = ActorRevisions(other.actor().id());
+    ASSERT_EQ(of_other.size(), 3u);
+    for (const auto& revision : of_other) EXPECT_EQ(revision.provenance().principal(), name);
+  }
+}
+
+TEST_F(GatewayProvenanceTest, AReaderCannotWriteActorsButReadsTheirHistory) {
+  actor::v1::CreateActorRequest create;
+  create.mutable_actor()->set_name("Reader's actor");
+  create.mutable_actor()->set_type(actor::v1::ACTOR_TYPE_OTHER);
+  actor::v1::CreateActorResponse created;
+  auto context = SpoofingContext(cluster_->keys().reader);
+  EXPECT_EQ(actors_->CreateActor(context.get(), create, &created).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  actor::v1::ResolveActorsRequest resolve;
+  resolve.add_names("Reader's actor");
+  resolve.set_create_missing(true);
+  actor::v1::ResolveActorsResponse resolved;
+  context = SpoofingContext(cluster_->keys().reader);
+  EXPECT_EQ(actors_->ResolveActors(context.get(), resolve, &resolved).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // Nothing was created.
+  resolve.set_create_missing(false);
+  context = KeyContext(cluster_->keys().reader);
+  ASSERT_TRUE(actors_->ResolveActors(context.get(), resolve, &resolved).ok());
+  EXPECT_EQ(resolved.resolutions(0).match(), actor::v1::RESOLUTION_MATCH_NONE);
+
+  // An editor creates it through ResolveActors; the reader reads who did.
+  resolve.set_create_missing(true);
+  resolve.set_reason("seen in a report");
+  context = SpoofingContext(cluster_->keys().editor);
+  ASSERT_TRUE(actors_->ResolveActors(context.get(), resolve, &resolved).ok());
+  const auto revisions = ActorRevisions(resolved.resolutions(0).actor_id());
+  ASSERT_EQ(revisions.size(), 1u);
+  EXPECT_EQ(revisions[0].provenance().principal(), "editor");
+  EXPECT_EQ(revisions[0].provenance().reason(), "seen in a report");
+
+  // No key: UNAUTHENTICATED, whatever the metadata says.
+  actor::v1::ListActorRevisionsRequest request;
+  request.set_id(resolved.resolutions(0).actor_id());
+  actor::v1::ListActorRevisionsResponse response;
+  context = SpoofingContext("");
+  EXPECT_EQ(actors_->ListActorRevisions(context.get(), request, &response).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST_F(GatewayProvenanceTest, ABadActorReasonIsInvalidArgumentNamingItAndWritesNothing) {
+  actor::v1::CreateActorRequest create;
+  create.mutable_actor()->set_name("Bad reason gang");
+  create.mutable_actor()->set_type(actor::v1::ACTOR_TYPE_OTHER);
+  create.set_reason(std::string(501, 'x'));
+  actor::v1::CreateActorResponse created;
+  auto context = KeyContext(cluster_->keys().editor);
+  grpc::Status status = actors_->CreateActor(context.get(), create, &created);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("reason"), std::string::npos) << status.error_message();
+  actor::v1::ResolveActorsRequest resolve;
+  resolve.add_names("Bad reason gang");
+  actor::v1::ResolveActorsResponse resolved;
+  context = KeyContext(cluster_->keys().reader);
+  ASSERT_TRUE(actors_->ResolveActors(context.get(), resolve, &resolved).ok());
+  EXPECT_EQ(resolved.resolutions(0).match(), actor::v1::RESOLUTION_MATCH_NONE);
 }
 
 }  // namespace

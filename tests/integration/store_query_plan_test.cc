@@ -135,6 +135,13 @@ TEST(StoreQueryPlanTest, ActorStoreStatementsUseTheirIndexes) {
              "INDEX relationships_by_object (object_id=?)"}}},
           {"DeleteKeys",
            {{"SEARCH actor_names USING COVERING INDEX actor_names_by_actor (actor_id=?)"}}},
+          // Issue 26: an actor's history merges its two index walks, newest first, and stops
+          // after the page.
+          {"ActorChanges",
+           {{"MERGE (UNION ALL)",
+             "SEARCH actor_changes USING INDEX actor_changes_by_actor (actor_id=? AND sequence<?)",
+             "SEARCH actor_changes USING INDEX actor_changes_by_other_actor (other_actor_id=? AND "
+             "sequence<?)"}}},
       });
 }
 

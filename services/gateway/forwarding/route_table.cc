@@ -2,6 +2,8 @@
 
 #include <google/protobuf/descriptor.h>
 
+#include <algorithm>
+
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
@@ -80,6 +82,9 @@ const std::vector<Route>* BuildRoutes() {
 
       {"/lookout.gateway.v1.GatewayService/GetSituationReport", B::kGateway, kReader, true, kUnary},
       {"/lookout.gateway.v1.GatewayService/WhoAmI", B::kGateway, kReader, true, kUnary},
+
+      // Whoever may read actors may read who changed them (issue 26).
+      {"/lookout.actor.v1.ActorService/ListActorRevisions", B::kActor, kReader, true, kUnary},
   };
 }
 
@@ -120,8 +125,10 @@ std::vector<std::string> ForwardedServices() {
   std::vector<std::string> names;
   for (const Route& route : Routes()) {
     if (route.backend == Backend::kGateway) continue;
+    // Each once, in the order first met: a route appended at the end of the table may belong
+    // to a service met before.
     std::string service(ServiceOfPath(route.path));
-    if (names.empty() || names.back() != service) names.push_back(service);
+    if (std::find(names.begin(), names.end(), service) == names.end()) names.push_back(service);
   }
   return names;
 }
