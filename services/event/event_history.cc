@@ -8,12 +8,11 @@
 #include "absl/strings/cord.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "common/call_context.h"
 #include "common/errors.h"
+#include "common/field_diff.h"
 #include "common/status_macros.h"
 #include "common/validation.h"
 #include "event_filter/matcher.h"
-#include "google/protobuf/util/message_differencer.h"
 #include "services/event/event_list_query.h"
 #include "services/event/event_model.h"
 
@@ -22,20 +21,6 @@ namespace {
 
 using ::lookout::event::v1::ChangeType;
 using ::lookout::event::v1::Event;
-
-std::string MetadataValue(const grpc::ServerContextBase& context, absl::string_view key) {
-  const auto& metadata = context.client_metadata();
-  auto it = metadata.find(grpc::string_ref(key.data(), key.size()));
-  if (it == metadata.end()) return "";
-  return std::string(it->second.data(), it->second.size());
-}
-
-// Fields that change on every write whatever the caller changed.
-bool IsBookkeeping(const google::protobuf::FieldDescriptor* field) {
-  return field->number() == Event::kSequenceFieldNumber ||
-         field->number() == Event::kEtagFieldNumber ||
-         field->number() == Event::kUpdateTimeFieldNumber;
-}
 
 absl::StatusOr<Event> ParseChange(const Change& change) {
   Event event;
@@ -62,60 +47,10 @@ bool Before(const EventCursor& a, const EventCursor& b, EventOrder order) {
 
 }  // namespace
 
-absl::Status ValidateReason(absl::string_view field, absl::string_view reason) {
-  LOOKOUT_RETURN_IF_ERROR(validation::CheckText(field, reason, kMaxReasonLength, false));
-  for (unsigned char c : reason) {
-    if (c < 0x20 || c == 0x7f) {
-      return errors::InvalidField(
-          field, absl::StrCat("must not contain control characters (found U+00",
-                              absl::Hex(c, absl::kZeroPad2), ")"));
-    }
-  }
-  return absl::OkStatus();
-}
-
-ChangeAuthor AuthorOf(const grpc::ServerContextBase* context, std::string reason) {
-  ChangeAuthor author;
-  author.reason = std::move(reason);
-  if (context == nullptr) return author;
-  author.principal = MetadataValue(*context, kPrincipalHeader);
-  // Kept as the logs show it: short and printable.
-  author.request_id = MetadataValue(*context, kRequestIdHeader);
-  if (author.request_id.size() > 64) author.request_id.resize(64);
-  for (char& c : author.request_id) {
-    if (c < 0x21 || c > 0x7e) c = '_';
-  }
-  return author;
-}
-
-v1::ChangeProvenance ProvenanceOf(const ChangeAuthor& author) {
-  v1::ChangeProvenance provenance;
-  provenance.set_principal(author.principal);
-  provenance.set_request_id(author.request_id);
-  provenance.set_reason(author.reason);
-  if (author.time_micros != 0) {
-    provenance.mutable_time()->set_seconds(author.time_micros / 1000000);
-    provenance.mutable_time()->set_nanos(static_cast<int32_t>(author.time_micros % 1000000) * 1000);
-  }
-  return provenance;
-}
-
 std::vector<std::string> ChangedPaths(const Event* before, const Event& after) {
-  std::vector<std::string> paths;
-  const google::protobuf::Descriptor* descriptor = Event::descriptor();
-  const Event empty;
-  const Event& old_event = before != nullptr ? *before : empty;
-  for (int i = 0; i < descriptor->field_count(); ++i) {
-    const google::protobuf::FieldDescriptor* field = descriptor->field(i);
-    if (IsBookkeeping(field)) continue;
-    google::protobuf::util::MessageDifferencer differencer;
-    // Compares this one field: every other field is ignored.
-    for (int j = 0; j < descriptor->field_count(); ++j) {
-      if (j != i) differencer.IgnoreField(descriptor->field(j));
-    }
-    if (!differencer.Compare(old_event, after)) paths.push_back(field->name());
-  }
-  return paths;
+  return ChangedFieldPaths(before, after,
+                           {Event::kSequenceFieldNumber, Event::kEtagFieldNumber,
+                            Event::kUpdateTimeFieldNumber});
 }
 
 absl::StatusOr<v1::ListEventRevisionsResponse> EventHistory::ListRevisions(

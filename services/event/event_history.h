@@ -13,25 +13,18 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "common/change_author.h"
 #include "common/page_token.h"
 #include "lookout/event/v1/event_service.pb.h"
 #include "services/event/event_store.h"
 
 namespace lookout::event {
 
-// Longest reason a change may carry, in bytes.
-inline constexpr size_t kMaxReasonLength = 500;
-
-// At most kMaxReasonLength bytes of valid UTF-8 without control characters (a reason is one line
-// of text shown in histories); INVALID_ARGUMENT naming `field` otherwise.
-absl::Status ValidateReason(absl::string_view field, absl::string_view reason);
-
-// The author of the changes a call makes: the principal and request id the gateway set in the
-// call's metadata (trusted: the call passed the internal token check, and the gateway overwrites
-// whatever a client sent), and the caller's reason. The time is set when the change is made.
-ChangeAuthor AuthorOf(const grpc::ServerContextBase* context, std::string reason);
-
-v1::ChangeProvenance ProvenanceOf(const ChangeAuthor& author);
+// ValidateReason, AuthorOf and ProvenanceOf are common/change_author.h's, shared with the other
+// services' change logs.
+using ::lookout::AuthorOf;
+using ::lookout::ProvenanceOf;
+using ::lookout::ValidateReason;
 
 // The Event fields whose value differs between `before` (null: none, a creation) and `after`,
 // leaving out bookkeeping that changes on every write (sequence, etag, update_time).

@@ -19,6 +19,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/change_author.h"
 #include "lookout/event/v1/event.pb.h"
 
 namespace lookout::event {
@@ -50,12 +51,8 @@ struct EventPage {
 
 // Who made a change, when and why: kept with the change in the log (see ChangeProvenance in
 // event_service.proto).
-struct ChangeAuthor {
-  std::string principal;
-  std::string request_id;
-  std::string reason;
-  int64_t time_micros = 0;  // since the Unix epoch; 0 for changes older than provenance
-};
+// Who made a change and why (common/change_author.h, shared with the other stores' change logs).
+using ::lookout::ChangeAuthor;
 
 struct Change {
   int64_t sequence = 0;
