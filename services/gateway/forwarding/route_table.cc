@@ -80,6 +80,10 @@ const std::vector<Route>* BuildRoutes() {
 
       {"/lookout.gateway.v1.GatewayService/GetSituationReport", B::kGateway, kReader, true, kUnary},
       {"/lookout.gateway.v1.GatewayService/WhoAmI", B::kGateway, kReader, true, kUnary},
+
+      // Whoever may read observations may read who changed them (as ListEventRevisions).
+      {"/lookout.stats.v1.StatsService/ListObservationRevisions", B::kStats, kReader, true,
+       kUnary},
   };
 }
 
