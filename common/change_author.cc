@@ -24,9 +24,9 @@ absl::Status ValidateReason(absl::string_view field, absl::string_view reason) {
   LOOKOUT_RETURN_IF_ERROR(validation::CheckText(field, reason, kMaxReasonLength, false));
   for (unsigned char c : reason) {
     if (c < 0x20 || c == 0x7f) {
-      return errors::InvalidField(
-          field, absl::StrCat("must not contain control characters (found U+00",
-                              absl::Hex(c, absl::kZeroPad2), ")"));
+      return errors::InvalidField(field,
+                                  absl::StrCat("must not contain control characters (found U+00",
+                                               absl::Hex(c, absl::kZeroPad2), ")"));
     }
   }
   return absl::OkStatus();

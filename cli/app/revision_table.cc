@@ -28,12 +28,16 @@ std::vector<std::string> RevisionRow(
     const google::protobuf::RepeatedPtrField<std::string>& changed_paths) {
   std::string when;
   if (provenance.has_time()) {
-    when = absl::FormatTime("%Y-%m-%d %H:%M:%S UTC",
-                            absl::FromUnixSeconds(provenance.time().seconds()),
-                            absl::UTCTimeZone());
+    when =
+        absl::FormatTime("%Y-%m-%d %H:%M:%S UTC",
+                         absl::FromUnixSeconds(provenance.time().seconds()), absl::UTCTimeZone());
   }
-  return {absl::StrCat(sequence),     when, provenance.principal(), ChangeTypeWord(type),
-          absl::StrJoin(changed_paths, ","), provenance.reason()};
+  return {absl::StrCat(sequence),
+          when,
+          provenance.principal(),
+          ChangeTypeWord(type),
+          absl::StrJoin(changed_paths, ","),
+          provenance.reason()};
 }
 
 void PrintRevisionRows(const CommandContext& context,

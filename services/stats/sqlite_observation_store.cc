@@ -115,9 +115,9 @@ absl::StatusOr<Observation> ParseRow(const std::string& blob) {
 
 // Adds one change to the log, in the caller's write transaction. `before`/`after` are
 // serialized observations; null for none.
-absl::Status LogChange(SqliteConnection& c, const std::string& id, lookout::event::v1::ChangeType type,
-                       const ChangeAuthor& author, const std::string* before,
-                       const std::string* after) {
+absl::Status LogChange(SqliteConnection& c, const std::string& id,
+                       lookout::event::v1::ChangeType type, const ChangeAuthor& author,
+                       const std::string* before, const std::string* after) {
   LOOKOUT_ASSIGN_OR_RETURN(Statement insert, c.Prepare(kInsertChangeSql));
   insert.Bind(1, id)
       .Bind(2, static_cast<int64_t>(type))

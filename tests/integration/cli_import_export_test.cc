@@ -649,7 +649,8 @@ TEST_F(CliAgainstServicesTest, HistoryShowsEachChangeAndAsOfReadsThePast) {
   EXPECT_THAT(ahead.out, HasSubstr("corrected account"));
   EXPECT_EQ(Lookout({"events", "list", "--as-of", "yesterday"}).code, kExitUsage);
   // export takes a time too: before the first change nothing, far ahead the present.
-  CliRun export_before = Lookout({"export", "events", "--format", "jsonl", "--as-of", "2000-01-01"});
+  CliRun export_before =
+      Lookout({"export", "events", "--format", "jsonl", "--as-of", "2000-01-01"});
   ASSERT_EQ(export_before.code, kExitOk) << export_before.err;
   EXPECT_EQ(export_before.out, "");
   CliRun export_ahead =

@@ -304,8 +304,7 @@ void WriteVersion1(const StoreLocation& location, const std::vector<Observation>
   if (location.postgres.has_value()) {
     auto pool = pg::Pool::Create(*location.postgres);
     ASSERT_TRUE(pool.ok()) << pool.status();
-    ASSERT_TRUE(
-        (*pool)->Migrate({PostgresObservationStore::Migrations().front()}).ok());
+    ASSERT_TRUE((*pool)->Migrate({PostgresObservationStore::Migrations().front()}).ok());
     absl::Status written = (*pool)->Transaction([&](pg::Session& s) -> absl::Status {
       int64_t pos = 0;
       for (const Observation& o : observations) {
@@ -340,7 +339,8 @@ void WriteVersion1(const StoreLocation& location, const std::vector<Observation>
       if (absl::Status s = insert->Run(); !s.ok()) return s;
     }
     auto remember = c.Prepare(
-        "INSERT INTO request_ids (request_id, payload_hash, proto) VALUES ('req-old', 'h-old', ?1)");
+        "INSERT INTO request_ids (request_id, payload_hash, proto) "
+        "VALUES ('req-old', 'h-old', ?1)");
     if (!remember.ok()) return remember.status();
     remember->BindBlob(1, observations.front().SerializeAsString());
     return remember->Run();
@@ -414,7 +414,9 @@ TEST(PostgresObservationStoreTest, AStoppedServerIsUnavailableWithinTheDeadlineT
     ScopedCallDeadline deadline(absl::Now() + absl::Milliseconds(500));
     const absl::Time start = absl::Now();
     absl::Status status;
-    if (call == 0) status = (*store)->Record(Stored("obs_during"), "req-during", "h", kAuthor).status();
+    if (call == 0) {
+      status = (*store)->Record(Stored("obs_during"), "req-during", "h", kAuthor).status();
+    }
     if (call == 1) status = (*store)->Get("obs_before").status();
     if (call == 2) status = (*store)->List({}, 0, 10).status();
     EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << call << ": " << status;
