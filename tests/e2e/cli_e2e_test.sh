@@ -76,7 +76,8 @@ expect_eq "$OUT" "deleted $id" "figures delete says what it deleted"
 run_lookout --api-key "$READER_KEY" figures history "$id" -o csv
 expect_eq "$CODE" 0 "figures history exits 0"
 expect_eq "$(wc -l <<<"$OUT")" 3 "figures history: a header, the delete, the record"
-expect_eq "$(sed -n 1p <<<"$OUT")" "sequence,when,who,change,fields,why" "figures history header"
+expect_eq "$(sed -n 1p <<<"$OUT")" "SEQUENCE,WHEN,WHO,CHANGE,FIELDS,WHY" \
+  "figures history header (as events history)"
 expect_contains "$(sed -n 2p <<<"$OUT")" ",e2e-editor,deleted,,entered twice" "history: the delete"
 expect_contains "$(sed -n 3p <<<"$OUT")" ",e2e-editor,created,\"id,metric,value," \
   "history: the record and its fields"
