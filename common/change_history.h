@@ -42,12 +42,24 @@ ChangeAuthor AuthorOfCall(const grpc::ServerContextBase* context, std::string re
 // 0 gives an unset (default) Timestamp's fields: seconds 0.
 google::protobuf::Timestamp TimestampOfMicros(int64_t micros);
 
+// The author as a history shows it, in a service's own ChangeProvenance message (each has the
+// fields principal, request_id, reason and time); no time when it is unknown (0).
+template <typename Provenance>
+Provenance ProvenanceOf(const ChangeAuthor& author) {
+  Provenance provenance;
+  provenance.set_principal(author.principal);
+  provenance.set_request_id(author.request_id);
+  provenance.set_reason(author.reason);
+  if (author.time_micros != 0) *provenance.mutable_time() = TimestampOfMicros(author.time_micros);
+  return provenance;
+}
+
 // The names of the top-level fields of `after`'s message type whose value differs between
 // `before` (null: none, a creation, so every field set is listed) and `after`, in field order,
 // leaving out the fields numbered in `ignored` (bookkeeping that changes on every write).
 std::vector<std::string> ChangedFieldPaths(const google::protobuf::Message* before,
                                            const google::protobuf::Message& after,
-                                           std::initializer_list<int> ignored);
+                                           std::initializer_list<int> ignored = {});
 
 }  // namespace lookout
 

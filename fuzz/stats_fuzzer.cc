@@ -145,7 +145,7 @@ class Session {
       case kRecord: {
         sv1::RecordObservationRequest request;
         if (!Parse(&request, bytes, RecordTemplate())) return;
-        auto result = obs.Record(request);
+        auto result = obs.Record(request, ChangeAuthor{});
         CheckStatus(result.status(), "RecordObservation");
         if (!result.ok()) break;
         refs_.Add(result->observation().id());
@@ -189,7 +189,7 @@ class Session {
       case kDelete: {
         sv1::DeleteObservationRequest request;
         if (!Parse(&request, bytes)) return;
-        absl::Status status = obs.Delete(request).status();
+        absl::Status status = obs.Delete(request, ChangeAuthor{}).status();
         CheckStatus(status, "DeleteObservation");
         if (status.ok()) {
           sv1::GetObservationRequest get;

@@ -79,7 +79,8 @@ lookout_test(gateway_http_test LABEL integration
   SOURCES integration/gateway_http_test.cc integration/stats_cluster.cc
   LIBS gateway_testing stats_service_lib event_service_lib actor_service_lib)
 
-# Provenance (issue 26): the key name each change records, never the client's metadata.
+# Provenance (issue 26): the key name each change records, never the client's metadata; for
+# observations against the stats service in-process, on SQLite and PostgreSQL.
 lookout_test(gateway_provenance_test LABEL integration
-  SOURCES integration/gateway_provenance_test.cc
-  LIBS gateway_testing)
+  SOURCES integration/gateway_provenance_test.cc integration/stats_cluster.cc
+  LIBS gateway_testing stats_service_lib event_service_lib actor_service_lib)

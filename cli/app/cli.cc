@@ -143,10 +143,16 @@ Orders: "keys asc" (default), "event_count desc", "fatalities desc".
                            [--low N] [--high N] [--unit persons] [--point-in-time]
                            [--origin C] [--destination TEXT] [--source-url URL]
                            [--source-date D] [--notes TEXT] [--request-id ID]
+                           [--reason TEXT]
        lookout figures list [--metric M] [--country C] [--from D] [--to D] [--source NAME]
        lookout figures get ID
-       lookout figures delete ID                 (an EDITOR or ADMIN key)
+       lookout figures delete ID [--reason TEXT]  (an EDITOR or ADMIN key)
+       lookout figures history ID [--limit N]
        lookout figures summarize --metric M --country C [--from D] [--to D]
+
+--reason is kept with the change (at most 500 bytes, one line). history: every change of the
+figure, newest first: who (the API key's name), when, what kind of change, which fields, and
+the reason given (--limit 0, the default, lists all); a deleted figure's history stays.
 
 Metrics: killed, injured, kidnapped, missing, casualties_combined, idps, newly_displaced,
 returnees, refugees, migrant_encounters, deportations, people_in_need, personnel_deployed,

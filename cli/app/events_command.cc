@@ -14,6 +14,7 @@
 #include "cli/app/exit_codes.h"
 #include "cli/app/filter_flags.h"
 #include "cli/app/report_renderer.h"
+#include "cli/app/revision_table.h"
 
 namespace lookout::cli {
 namespace {
@@ -153,19 +154,6 @@ int Get(const CommandContext& context) {
   return kExitOk;
 }
 
-std::string ChangeTypeWord(event::v1::ChangeType type) {
-  switch (type) {
-    case event::v1::CHANGE_TYPE_CREATED:
-      return "created";
-    case event::v1::CHANGE_TYPE_UPDATED:
-      return "updated";
-    case event::v1::CHANGE_TYPE_DELETED:
-      return "deleted";
-    default:
-      return "?";
-  }
-}
-
 // lookout events history ID: who changed the event, when, why, and which fields.
 int History(const CommandContext& context) {
   int exit_code = kExitOk;
@@ -202,32 +190,12 @@ int History(const CommandContext& context) {
     context.out << ToJson(all) << "\n";
     return kExitOk;
   }
-  const std::vector<std::string> header = {"SEQUENCE", "WHEN", "WHO", "CHANGE", "FIELDS", "WHY"};
-  auto row = [](const event::v1::EventRevision& revision) {
-    const auto& p = revision.provenance();
-    std::string when;
-    if (p.has_time()) {
-      when = absl::FormatTime("%Y-%m-%d %H:%M:%S UTC",
-                              absl::FromUnixSeconds(p.time().seconds()), absl::UTCTimeZone());
-    }
-    return std::vector<std::string>{absl::StrCat(revision.sequence()), when, p.principal(),
-                                    ChangeTypeWord(revision.type()),
-                                    absl::StrJoin(revision.changed_paths(), ","), p.reason()};
-  };
-  if (context.output == OutputFormat::kCsv) {
-    context.out << CsvLine(header) << "\n";
-    for (const auto& revision : revisions) context.out << CsvLine(row(revision)) << "\n";
-    return kExitOk;
-  }
-  Table table(header);
-  table.AlignRight({0});
+  std::vector<std::vector<std::string>> rows;
   for (const auto& revision : revisions) {
-    std::vector<std::string> cells = row(revision);
-    cells[4] = Ellipsize(cells[4], 40);
-    cells[5] = Ellipsize(cells[5], 60);
-    table.AddRow(cells);
+    rows.push_back(RevisionRow(revision.sequence(), revision.type(), revision.provenance(),
+                               revision.changed_paths()));
   }
-  table.Print(context.out);
+  PrintRevisionRows(context, rows);
   return kExitOk;
 }
 

@@ -2,13 +2,15 @@
 //   lookout figures add --metric M --value N [--low N] [--high N] [--qualifier at-least]
 //       [--unit persons] --from D [--to D] [--point-in-time] --country C [--admin1 A]
 //       [--origin C] [--destination TEXT] --source NAME [--source-url U] [--source-date D]
-//       [--notes TEXT] [--request-id ID]
+//       [--notes TEXT] [--request-id ID] [--reason TEXT]
 //   lookout figures list [--metric M] [--country C] [--from D] [--to D] [--source NAME] [--limit N]
 //   lookout figures get ID
-//   lookout figures delete ID
+//   lookout figures delete ID [--reason TEXT]
+//   lookout figures history ID [--limit N]
 //   lookout figures summarize --metric M --country C [--from D] [--to D]
 #include <google/protobuf/util/time_util.h>
 
+#include <algorithm>
 #include <iterator>
 #include <vector>
 
@@ -16,11 +18,13 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/types/span.h"
 #include "cli/app/commands.h"
 #include "cli/app/enum_names.h"
 #include "cli/app/exit_codes.h"
 #include "common/status_macros.h"
 #include "cli/app/report_renderer.h"
+#include "cli/app/revision_table.h"
 #include "common/validation.h"
 
 namespace lookout::cli {
@@ -75,7 +79,8 @@ int Add(const CommandContext& context) {
   int exit_code = kExitOk;
   if (!context.FlagsAllowed({"metric", "value", "low", "high", "qualifier", "unit", "from", "to",
                              "point-in-time", "country", "admin1", "origin", "destination",
-                             "source", "source-url", "source-date", "notes", "request-id"},
+                             "source", "source-url", "source-date", "notes", "request-id",
+                             "reason"},
                             "figures add", &exit_code)) {
     return exit_code;
   }
@@ -136,6 +141,7 @@ int Add(const CommandContext& context) {
   stats::v1::RecordObservationRequest request;
   *request.mutable_observation() = observation;
   request.set_request_id(context.args.GetOr("request-id", ""));
+  request.set_reason(context.args.GetOr("reason", ""));
   stats::v1::RecordObservationResponse response;
   grpc::Status status = context.client->Unary([&](grpc::ClientContext* call) {
     return context.client->stats()->RecordObservation(call, request, &response);
@@ -211,11 +217,12 @@ int List(const CommandContext& context) {
   return kExitOk;
 }
 
-// The one word after 'figures get|delete'.
-bool ObservationId(const CommandContext& context, absl::string_view verb, std::string* id,
+// The one word after 'figures get|delete|history', which take the flags `allowed`.
+bool ObservationId(const CommandContext& context, absl::string_view verb,
+                   absl::Span<const absl::string_view> allowed, std::string* id,
                    int* exit_code) {
   const std::string command = absl::StrCat("figures ", verb);
-  if (!context.FlagsAllowed({}, command, exit_code)) return false;
+  if (!context.FlagsAllowed(allowed, command, exit_code)) return false;
   const auto& words = context.args.positional();
   if (words.size() != 3 || words[2].empty()) {
     *exit_code = context.Usage(absl::StrCat("expected 'lookout ", command, " ID'"), "figures");
@@ -228,7 +235,7 @@ bool ObservationId(const CommandContext& context, absl::string_view verb, std::s
 int Get(const CommandContext& context) {
   int exit_code = kExitOk;
   stats::v1::GetObservationRequest request;
-  if (!ObservationId(context, "get", request.mutable_id(), &exit_code)) return exit_code;
+  if (!ObservationId(context, "get", {}, request.mutable_id(), &exit_code)) return exit_code;
   stats::v1::GetObservationResponse response;
   grpc::Status status = context.client->Unary([&](grpc::ClientContext* call) {
     return context.client->stats()->GetObservation(call, request, &response);
@@ -276,7 +283,10 @@ int Get(const CommandContext& context) {
 int Delete(const CommandContext& context) {
   int exit_code = kExitOk;
   stats::v1::DeleteObservationRequest request;
-  if (!ObservationId(context, "delete", request.mutable_id(), &exit_code)) return exit_code;
+  if (!ObservationId(context, "delete", {"reason"}, request.mutable_id(), &exit_code)) {
+    return exit_code;
+  }
+  request.set_reason(context.args.GetOr("reason", ""));
   stats::v1::DeleteObservationResponse response;
   grpc::Status status = context.client->Unary([&](grpc::ClientContext* call) {
     return context.client->stats()->DeleteObservation(call, request, &response);
@@ -288,6 +298,49 @@ int Delete(const CommandContext& context) {
   } else {
     context.out << "deleted " << request.id() << "\n";
   }
+  return kExitOk;
+}
+
+// lookout figures history ID: who recorded and deleted the figure, when, why, and which fields.
+int History(const CommandContext& context) {
+  int exit_code = kExitOk;
+  stats::v1::ListObservationRevisionsRequest request;
+  if (!ObservationId(context, "history", {"limit"}, request.mutable_id(), &exit_code)) {
+    return exit_code;
+  }
+  int64_t limit = 0;
+  if (context.args.Has("limit") &&
+      (!absl::SimpleAtoi(context.args.GetOr("limit", ""), &limit) || limit < 0)) {
+    return context.Usage("--limit must be a whole number (0 for all)", "figures");
+  }
+  std::vector<stats::v1::ObservationRevision> revisions;
+  for (;;) {
+    request.set_page_size(static_cast<int32_t>(
+        limit == 0 ? 1000 : std::min<int64_t>(1000, limit - revisions.size())));
+    stats::v1::ListObservationRevisionsResponse response;
+    grpc::Status status = context.client->Unary([&](grpc::ClientContext* call) {
+      return context.client->stats()->ListObservationRevisions(call, request, &response);
+    });
+    if (!status.ok()) return context.FailRpc(status);
+    for (const auto& revision : response.revisions()) revisions.push_back(revision);
+    if (response.next_page_token().empty() ||
+        (limit > 0 && static_cast<int64_t>(revisions.size()) >= limit)) {
+      break;
+    }
+    request.set_page_token(response.next_page_token());
+  }
+  if (context.output == OutputFormat::kJson) {
+    stats::v1::ListObservationRevisionsResponse all;
+    for (const auto& revision : revisions) *all.add_revisions() = revision;
+    context.out << ToJson(all) << "\n";
+    return kExitOk;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& revision : revisions) {
+    rows.push_back(RevisionRow(revision.sequence(), revision.type(), revision.provenance(),
+                               revision.changed_paths()));
+  }
+  PrintRevisionRows(context, rows);
   return kExitOk;
 }
 
@@ -327,14 +380,15 @@ int RunFigures(const CommandContext& context) {
   const auto& words = context.args.positional();
   if (words.size() < 2) {
     return context.Usage(
-        "expected 'figures add', 'figures list', 'figures get', 'figures delete' or "
-        "'figures summarize'",
+        "expected 'figures add', 'figures list', 'figures get', 'figures delete', "
+        "'figures history' or 'figures summarize'",
         "figures");
   }
   if (words[1] == "add") return Add(context);
   if (words[1] == "list") return List(context);
   if (words[1] == "get") return Get(context);
   if (words[1] == "delete") return Delete(context);
+  if (words[1] == "history") return History(context);
   if (words[1] == "summarize") return Summarize(context);
   return context.Usage(absl::StrCat("unknown subcommand 'figures ", words[1], "'"), "figures");
 }

@@ -75,12 +75,7 @@ ActorChange RelationshipChangeOf(v1::ChangeType type, const v1::Relationship& re
 }
 
 v1::ChangeProvenance ProvenanceOf(const ChangeAuthor& author) {
-  v1::ChangeProvenance provenance;
-  provenance.set_principal(author.principal);
-  provenance.set_request_id(author.request_id);
-  provenance.set_reason(author.reason);
-  if (author.time_micros != 0) *provenance.mutable_time() = TimestampOfMicros(author.time_micros);
-  return provenance;
+  return ::lookout::ProvenanceOf<v1::ChangeProvenance>(author);
 }
 
 absl::StatusOr<v1::ListActorRevisionsResponse> ActorHistory::ListRevisions(

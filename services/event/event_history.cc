@@ -57,12 +57,7 @@ ChangeAuthor AuthorOf(const grpc::ServerContextBase* context, std::string reason
 }
 
 v1::ChangeProvenance ProvenanceOf(const ChangeAuthor& author) {
-  v1::ChangeProvenance provenance;
-  provenance.set_principal(author.principal);
-  provenance.set_request_id(author.request_id);
-  provenance.set_reason(author.reason);
-  if (author.time_micros != 0) *provenance.mutable_time() = TimestampOfMicros(author.time_micros);
-  return provenance;
+  return ::lookout::ProvenanceOf<v1::ChangeProvenance>(author);
 }
 
 std::vector<std::string> ChangedPaths(const Event* before, const Event& after) {

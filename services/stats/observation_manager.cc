@@ -4,6 +4,7 @@
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/util/time_util.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/crypto.h"
 #include "common/errors.h"
+#include "common/change_history.h"
 #include "common/status_macros.h"
 #include "common/validation.h"
 #include "services/stats/metric_summary.h"
@@ -43,21 +45,26 @@ std::string CanonicalQuery(const v1::ListObservationsRequest& request) {
 }  // namespace
 
 absl::StatusOr<v1::RecordObservationResponse> ObservationManager::Record(
-    const v1::RecordObservationRequest& request) {
+    const v1::RecordObservationRequest& request, ChangeAuthor author) {
   LOOKOUT_RETURN_IF_ERROR(validation::CheckRequestId(request.request_id()));
+  LOOKOUT_RETURN_IF_ERROR(ValidateChangeReason("reason", request.reason()));
   Observation payload = request.observation();
   // Output-only fields a client sent are ignored rather than trusted.
   payload.clear_id();
   payload.clear_create_time();
   LOOKOUT_RETURN_IF_ERROR(ValidateObservation(payload));
 
+  const absl::Time now = clock_();
   Observation observation = payload;
   observation.set_id(absl::StrCat("obs_", RandomIdHex(8)));
   *observation.mutable_create_time() =
-      google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(clock_()));
+      google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(now));
+  author.reason = request.reason();
+  author.time_micros = absl::ToUnixMicros(now);
   v1::RecordObservationResponse response;
-  LOOKOUT_ASSIGN_OR_RETURN(*response.mutable_observation(),
-                           store_->Record(observation, request.request_id(), PayloadHash(payload)));
+  LOOKOUT_ASSIGN_OR_RETURN(
+      *response.mutable_observation(),
+      store_->Record(observation, request.request_id(), PayloadHash(payload), author));
   return response;
 }
 
@@ -105,11 +112,56 @@ absl::StatusOr<v1::ListObservationsResponse> ObservationManager::List(
 }
 
 absl::StatusOr<v1::DeleteObservationResponse> ObservationManager::Delete(
-    const v1::DeleteObservationRequest& request) {
+    const v1::DeleteObservationRequest& request, ChangeAuthor author) {
   LOOKOUT_RETURN_IF_ERROR(ValidateObservationId(request.id()));
-  LOOKOUT_ASSIGN_OR_RETURN(bool deleted, store_->Delete(request.id()));
+  LOOKOUT_RETURN_IF_ERROR(ValidateChangeReason("reason", request.reason()));
+  author.reason = request.reason();
+  author.time_micros = absl::ToUnixMicros(clock_());
+  LOOKOUT_ASSIGN_OR_RETURN(bool deleted, store_->Delete(request.id(), author));
   if (!deleted) return errors::NotFound("observation", request.id());
   return v1::DeleteObservationResponse();
+}
+
+absl::StatusOr<v1::ListObservationRevisionsResponse> ObservationManager::ListRevisions(
+    const v1::ListObservationRevisionsRequest& request) {
+  LOOKOUT_RETURN_IF_ERROR(ValidateObservationId(request.id()));
+  LOOKOUT_ASSIGN_OR_RETURN(int page_size, validation::PageSize(request.page_size()));
+  // Bound to the observation, so a token from another one's history is refused.
+  const std::string query = absl::StrCat("revisions:", request.id());
+  int64_t before = 0;
+  if (!request.page_token().empty()) {
+    LOOKOUT_ASSIGN_OR_RETURN(std::string cursor, tokens_.Decode(request.page_token(), query));
+    if (!absl::SimpleAtoi(cursor, &before) || before <= 0) {
+      return errors::InvalidField("page_token", "is not a token this service issued");
+    }
+  }
+  // One row more than asked tells whether another page follows.
+  LOOKOUT_ASSIGN_OR_RETURN(std::vector<ObservationChange> changes,
+                           store_->Changes(request.id(), before, page_size + 1));
+  if (changes.empty() && before == 0) return errors::NotFound("observation", request.id());
+  v1::ListObservationRevisionsResponse response;
+  const size_t shown = std::min<size_t>(changes.size(), page_size);
+  for (size_t i = 0; i < shown; ++i) {
+    ObservationChange& change = changes[i];
+    v1::ObservationRevision* revision = response.add_revisions();
+    revision->set_sequence(change.sequence);
+    revision->set_type(change.type);
+    *revision->mutable_provenance() = ProvenanceOf<event::v1::ChangeProvenance>(change.author);
+    if (change.after.has_value()) {
+      const Observation* previous = change.before.has_value() ? &*change.before : nullptr;
+      for (std::string& path : ChangedFieldPaths(previous, *change.after)) {
+        revision->add_changed_paths(std::move(path));
+      }
+      *revision->mutable_observation() = std::move(*change.after);
+    } else if (change.before.has_value()) {
+      *revision->mutable_observation() = std::move(*change.before);
+    }
+  }
+  if (changes.size() > shown) {
+    response.set_next_page_token(
+        tokens_.Encode(absl::StrCat(changes[shown - 1].sequence), query));
+  }
+  return response;
 }
 
 absl::StatusOr<v1::SummarizeMetricResponse> SummarizeMetric(

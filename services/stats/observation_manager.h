@@ -1,6 +1,6 @@
 // The observation methods of the stats service: record (idempotent by request_id), get, list
-// (keyset pages), delete, and SummarizeMetric's reconciliation. Returns absl::Status; the RPC
-// adapter converts.
+// (keyset pages), delete, each change's history (who, when, why, which fields), and
+// SummarizeMetric's reconciliation. Returns absl::Status; the RPC adapter converts.
 #ifndef LOOKOUT_SERVICES_STATS_OBSERVATION_MANAGER_H_
 #define LOOKOUT_SERVICES_STATS_OBSERVATION_MANAGER_H_
 
@@ -10,6 +10,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/time/clock.h"
+#include "common/change_history.h"
 #include "common/page_token.h"
 #include "lookout/stats/v1/stats_service.pb.h"
 #include "services/stats/event_stats.h"
@@ -39,14 +40,18 @@ class ObservationManager {
         clock_(std::move(clock)),
         tokens_(store->page_token_secret()) {}
 
+  // `author` is who makes the change (AuthorOf the call); its reason is the request's, its time
+  // the manager's clock.
   absl::StatusOr<lookout::stats::v1::RecordObservationResponse> Record(
-      const lookout::stats::v1::RecordObservationRequest& request);
+      const lookout::stats::v1::RecordObservationRequest& request, ChangeAuthor author);
   absl::StatusOr<lookout::stats::v1::GetObservationResponse> Get(
       const lookout::stats::v1::GetObservationRequest& request);
   absl::StatusOr<lookout::stats::v1::ListObservationsResponse> List(
       const lookout::stats::v1::ListObservationsRequest& request);
   absl::StatusOr<lookout::stats::v1::DeleteObservationResponse> Delete(
-      const lookout::stats::v1::DeleteObservationRequest& request);
+      const lookout::stats::v1::DeleteObservationRequest& request, ChangeAuthor author);
+  absl::StatusOr<lookout::stats::v1::ListObservationRevisionsResponse> ListRevisions(
+      const lookout::stats::v1::ListObservationRevisionsRequest& request);
   absl::StatusOr<lookout::stats::v1::SummarizeMetricResponse> Summarize(
       const lookout::stats::v1::SummarizeMetricRequest& request);
 

@@ -80,6 +80,14 @@ grpc::Status ObservationOwnerClient::Delete(const grpc::ServerContext* serving,
   });
 }
 
+grpc::Status ObservationOwnerClient::Revisions(const grpc::ServerContext* serving,
+                                               const v1::ListObservationRevisionsRequest& request,
+                                               v1::ListObservationRevisionsResponse* response) {
+  return Forward(serving, [&](grpc::ClientContext* client) {
+    return stub_->ListObservationRevisions(client, request, response);
+  });
+}
+
 absl::StatusOr<std::vector<v1::Observation>> ObservationOwnerClient::ListWithin(
     const grpc::ServerContext* serving, int metric, const std::string& country_code,
     int32_t first_day, int32_t last_day, int limit) {

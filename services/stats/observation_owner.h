@@ -1,6 +1,8 @@
-// The observations of a replica that keeps none itself (--observations_addr): the four
-// observation RPCs are forwarded unchanged to the lookout-stats process that owns the SQLite
-// file, and SummarizeMetric reads the owner's observations through ListObservations.
+// The observations of a replica that keeps none itself (--observations_addr): the observation
+// RPCs (record, get, list, delete, revisions) are forwarded unchanged to the lookout-stats
+// process that owns the SQLite file, with the caller's principal and request id (so the owner's
+// change log records the right author), and SummarizeMetric reads the owner's observations
+// through ListObservations.
 #ifndef LOOKOUT_SERVICES_STATS_OBSERVATION_OWNER_H_
 #define LOOKOUT_SERVICES_STATS_OBSERVATION_OWNER_H_
 
@@ -37,6 +39,9 @@ class ObservationOwnerClient {
   grpc::Status Delete(const grpc::ServerContext* serving,
                       const v1::DeleteObservationRequest& request,
                       v1::DeleteObservationResponse* response);
+  grpc::Status Revisions(const grpc::ServerContext* serving,
+                         const v1::ListObservationRevisionsRequest& request,
+                         v1::ListObservationRevisionsResponse* response);
 
   // What ObservationStore::ListWithin answers, read from the owner: national observations of
   // the metric and country whose period lies within [first_day, last_day], in creation order,

@@ -1,5 +1,6 @@
 #include "services/stats/postgres_observation_store.h"
 
+#include <cstdint>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -62,6 +63,29 @@ CREATE TABLE meta (
 );
 )sql";
 
+// Version 2 (issue 26): the observation change log, as the SQLite store's version 2 (rows for
+// the observations already stored included). Sequences come from an identity column: a value is
+// taken at INSERT, so two changes may commit out of sequence order, but the log is read per
+// observation only, and an observation's changes (its creation, then at most its deletion, which
+// has to see the committed creation) commit in order.
+constexpr char kSchemaV2[] = R"sql(
+CREATE TABLE observation_changes (
+  sequence bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  observation_id text COLLATE "C" NOT NULL,
+  type integer NOT NULL,        -- lookout.event.v1.ChangeType: 1 created, 3 deleted
+  principal text NOT NULL,
+  request_id text NOT NULL,
+  reason text NOT NULL,
+  time_micros bigint NOT NULL,  -- since the Unix epoch; 0: unknown (before the log was kept)
+  before_proto bytea,           -- NULL for a creation
+  after_proto bytea             -- NULL for a deletion
+);
+CREATE INDEX observation_changes_by_id ON observation_changes (observation_id, sequence);
+INSERT INTO observation_changes
+  (observation_id, type, principal, request_id, reason, time_micros, before_proto, after_proto)
+  SELECT id, 1, '', '', '', 0, NULL, proto FROM observations ORDER BY pos;
+)sql";
+
 constexpr char kGetSql[] = "SELECT proto FROM observations WHERE id = $1";
 constexpr char kGetRequestSql[] =
     "SELECT payload_hash, proto FROM request_ids WHERE request_id = $1";
@@ -72,7 +96,14 @@ constexpr char kNextPositionSql[] =
 constexpr char kInsertSql[] =
     "INSERT INTO observations (pos, id, metric, country_code, admin1, source_name, start_day, "
     "end_day, proto) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
-constexpr char kDeleteSql[] = "DELETE FROM observations WHERE id = $1";
+constexpr char kDeleteSql[] = "DELETE FROM observations WHERE id = $1 RETURNING proto";
+constexpr char kInsertChangeSql[] =
+    "INSERT INTO observation_changes (observation_id, type, principal, request_id, reason, "
+    "time_micros, before_proto, after_proto) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+constexpr char kChangesSql[] =
+    "SELECT sequence, type, principal, request_id, reason, time_micros, before_proto, after_proto"
+    " FROM observation_changes WHERE observation_id = $1 AND sequence < $2"
+    " ORDER BY sequence DESC LIMIT $3";
 constexpr char kListWithinSql[] =
     "SELECT proto FROM observations WHERE metric = $1 AND country_code = $2"
     " AND admin1 = '' AND start_day >= $3 AND end_day <= $4 ORDER BY pos LIMIT $5";
@@ -107,11 +138,28 @@ absl::StatusOr<Observation> ParseRow(absl::string_view bytes) {
   return observation;
 }
 
+// Adds one change to the log, in the caller's transaction. `before`/`after` are serialized
+// observations; null for none.
+absl::Status LogChange(Session& s, const std::string& id, lookout::event::v1::ChangeType type,
+                       const ChangeAuthor& author, const std::string* before,
+                       const std::string* after) {
+  Params params;
+  params.Add(id)
+      .Add(static_cast<int64_t>(type))
+      .Add(author.principal)
+      .Add(author.request_id)
+      .Add(author.reason)
+      .Add(author.time_micros);
+  before != nullptr ? params.AddBytes(*before) : params.AddNull();
+  after != nullptr ? params.AddBytes(*after) : params.AddNull();
+  return s.Run(kInsertChangeSql, params);
+}
+
 }  // namespace
 
 const std::vector<Migration>& PostgresObservationStore::Migrations() {
   static const std::vector<Migration>* const migrations =
-      new std::vector<Migration>{{1, kSchemaV1}};
+      new std::vector<Migration>{{1, kSchemaV1}, {2, kSchemaV2}};
   return *migrations;
 }
 
@@ -134,7 +182,8 @@ absl::StatusOr<std::unique_ptr<PostgresObservationStore>> PostgresObservationSto
 
 absl::StatusOr<Observation> PostgresObservationStore::Record(const Observation& observation,
                                                              const std::string& request_id,
-                                                             const std::string& payload_hash) {
+                                                             const std::string& payload_hash,
+                                                             const ChangeAuthor& author) {
   // Validated, so the dates parse.
   const int32_t start_day = *validation::ParseDate(observation.period().start_date());
   const int32_t end_day = observation.period().end_date().empty()
@@ -156,6 +205,8 @@ absl::StatusOr<Observation> PostgresObservationStore::Record(const Observation& 
       LOOKOUT_RETURN_IF_ERROR(
           s.Run(kRememberRequestSql, Params().Add(request_id).Add(payload_hash).AddBytes(blob)));
     }
+    LOOKOUT_RETURN_IF_ERROR(LogChange(s, observation.id(), lookout::event::v1::CHANGE_TYPE_CREATED,
+                                      author, nullptr, &blob));
     // Last, so the counter row stays locked only for the insert and the commit.
     LOOKOUT_ASSIGN_OR_RETURN(Result position, s.Exec(kNextPositionSql));
     if (position.rows() != 1) return errors::StorageFailure("the position counter is missing");
@@ -234,14 +285,49 @@ absl::StatusOr<std::vector<Observation>> PostgresObservationStore::ListWithin(
   return observations;
 }
 
-absl::StatusOr<bool> PostgresObservationStore::Delete(const std::string& id) {
+absl::StatusOr<bool> PostgresObservationStore::Delete(const std::string& id,
+                                                      const ChangeAuthor& author) {
   bool deleted = false;
-  LOOKOUT_RETURN_IF_ERROR(pool_->Run([&](Session& s) -> absl::Status {
+  LOOKOUT_RETURN_IF_ERROR(pool_->Transaction([&](Session& s) -> absl::Status {
+    deleted = false;
     LOOKOUT_ASSIGN_OR_RETURN(Result done, s.Exec(kDeleteSql, Params().Add(id)));
-    deleted = done.Affected() > 0;
-    return absl::OkStatus();
+    if (done.rows() == 0) return absl::OkStatus();
+    deleted = true;
+    const std::string last = done.Bytes(0, 0);
+    return LogChange(s, id, lookout::event::v1::CHANGE_TYPE_DELETED, author, &last, nullptr);
   }));
   return deleted;
+}
+
+absl::StatusOr<std::vector<ObservationChange>> PostgresObservationStore::Changes(
+    const std::string& id, int64_t before, int limit) {
+  std::vector<ObservationChange> changes;
+  LOOKOUT_RETURN_IF_ERROR(pool_->Run([&](Session& s) -> absl::Status {
+    changes.clear();
+    LOOKOUT_ASSIGN_OR_RETURN(
+        Result rows, s.Exec(kChangesSql, Params()
+                                             .Add(id)
+                                             .Add(before > 0 ? before : INT64_MAX)
+                                             .Add(static_cast<int64_t>(limit))));
+    for (int row = 0; row < rows.rows(); ++row) {
+      ObservationChange change;
+      change.sequence = rows.Int64(row, 0);
+      change.type = static_cast<lookout::event::v1::ChangeType>(rows.Int64(row, 1));
+      change.author.principal = rows.Bytes(row, 2);
+      change.author.request_id = rows.Bytes(row, 3);
+      change.author.reason = rows.Bytes(row, 4);
+      change.author.time_micros = rows.Int64(row, 5);
+      if (!rows.IsNull(row, 6)) {
+        LOOKOUT_ASSIGN_OR_RETURN(change.before, ParseRow(rows.View(row, 6)));
+      }
+      if (!rows.IsNull(row, 7)) {
+        LOOKOUT_ASSIGN_OR_RETURN(change.after, ParseRow(rows.View(row, 7)));
+      }
+      changes.push_back(std::move(change));
+    }
+    return absl::OkStatus();
+  }));
+  return changes;
 }
 
 }  // namespace lookout::stats

@@ -26,7 +26,7 @@ class PostgresObservationStore final : public ObservationStore {
 
   absl::StatusOr<lookout::stats::v1::Observation> Record(
       const lookout::stats::v1::Observation& observation, const std::string& request_id,
-      const std::string& payload_hash) override;
+      const std::string& payload_hash, const ChangeAuthor& author) override;
   absl::StatusOr<std::optional<lookout::stats::v1::Observation>> Get(
       const std::string& id) override;
   absl::StatusOr<ObservationPage> List(const ObservationFilter& filter, int64_t after,
@@ -34,7 +34,9 @@ class PostgresObservationStore final : public ObservationStore {
   absl::StatusOr<std::vector<lookout::stats::v1::Observation>> ListWithin(
       int metric, const std::string& country_code, int32_t first_day, int32_t last_day,
       int limit) override;
-  absl::StatusOr<bool> Delete(const std::string& id) override;
+  absl::StatusOr<bool> Delete(const std::string& id, const ChangeAuthor& author) override;
+  absl::StatusOr<std::vector<ObservationChange>> Changes(const std::string& id, int64_t before,
+                                                         int limit) override;
   const std::string& page_token_secret() const override { return page_token_secret_; }
 
  private:

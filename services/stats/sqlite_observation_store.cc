@@ -1,5 +1,6 @@
 #include "services/stats/sqlite_observation_store.h"
 
+#include <cstdint>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -45,10 +46,41 @@ CREATE TABLE meta (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 2 (issue 26): the observation change log. Each record and delete adds a row with who
+// made it (the gateway's principal), when, the call's request id, the caller's reason, and the
+// states before and after, from which a history computes the fields a change altered.
+// Observations already stored get a CREATED row each, with no author or time (unknown), so every
+// live observation has a history. AUTOINCREMENT: a sequence is never reused, so a history page
+// cursor never lands on a later change.
+constexpr char kSchemaV2[] = R"sql(
+CREATE TABLE observation_changes (
+  sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+  observation_id TEXT NOT NULL,
+  type INTEGER NOT NULL,        -- lookout.event.v1.ChangeType: 1 created, 3 deleted
+  principal TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  time_micros INTEGER NOT NULL, -- since the Unix epoch; 0: unknown (before the log was kept)
+  before_proto BLOB,            -- NULL for a creation
+  after_proto BLOB              -- NULL for a deletion
+);
+CREATE INDEX observation_changes_by_id ON observation_changes(observation_id, sequence);
+INSERT INTO observation_changes
+  (observation_id, type, principal, request_id, reason, time_micros, before_proto, after_proto)
+  SELECT id, 1, '', '', '', 0, NULL, proto FROM observations ORDER BY pos;
+)sql";
+
 constexpr char kGetSql[] = "SELECT proto FROM observations WHERE id = ?1";
 constexpr char kGetRequestSql[] =
     "SELECT payload_hash, proto FROM request_ids WHERE request_id = ?1";
-constexpr char kDeleteSql[] = "DELETE FROM observations WHERE id = ?1";
+constexpr char kDeleteSql[] = "DELETE FROM observations WHERE id = ?1 RETURNING proto";
+constexpr char kInsertChangeSql[] =
+    "INSERT INTO observation_changes (observation_id, type, principal, request_id, reason, "
+    "time_micros, before_proto, after_proto) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+constexpr char kChangesSql[] =
+    "SELECT sequence, type, principal, request_id, reason, time_micros, before_proto, after_proto"
+    " FROM observation_changes WHERE observation_id = ?1 AND sequence < ?2"
+    " ORDER BY sequence DESC LIMIT ?3";
 constexpr char kListWithinSql[] =
     "SELECT proto FROM observations WHERE metric = ?1 AND country_code = ?2"
     " AND admin1 = '' AND start_day >= ?3 AND end_day <= ?4 ORDER BY pos LIMIT ?5";
@@ -81,6 +113,23 @@ absl::StatusOr<Observation> ParseRow(const std::string& blob) {
   return observation;
 }
 
+// Adds one change to the log, in the caller's write transaction. `before`/`after` are
+// serialized observations; null for none.
+absl::Status LogChange(SqliteConnection& c, const std::string& id,
+                       lookout::event::v1::ChangeType type, const ChangeAuthor& author,
+                       const std::string* before, const std::string* after) {
+  LOOKOUT_ASSIGN_OR_RETURN(Statement insert, c.Prepare(kInsertChangeSql));
+  insert.Bind(1, id)
+      .Bind(2, static_cast<int64_t>(type))
+      .Bind(3, author.principal)
+      .Bind(4, author.request_id)
+      .Bind(5, author.reason)
+      .Bind(6, author.time_micros);
+  before != nullptr ? insert.BindBlob(7, *before) : insert.BindNull(7);
+  after != nullptr ? insert.BindBlob(8, *after) : insert.BindNull(8);
+  return insert.Run();
+}
+
 }  // namespace
 
 std::vector<std::pair<std::string, std::string>> SqliteObservationStore::Queries() {
@@ -89,6 +138,7 @@ std::vector<std::pair<std::string, std::string>> SqliteObservationStore::Queries
       {"GetRequest", kGetRequestSql},
       {"Delete", kDeleteSql},
       {"ListWithin", kListWithinSql},
+      {"Changes", kChangesSql},
       {"List", ListSql(false, false)},
       {"ListByCountry", ListSql(false, true)},
       {"ListByMetric", ListSql(true, false)},
@@ -98,7 +148,7 @@ std::vector<std::pair<std::string, std::string>> SqliteObservationStore::Queries
 
 const std::vector<Migration>& SqliteObservationStore::Migrations() {
   static const std::vector<Migration>* const migrations =
-      new std::vector<Migration>{{1, kSchemaV1}};
+      new std::vector<Migration>{{1, kSchemaV1}, {2, kSchemaV2}};
   return *migrations;
 }
 
@@ -118,7 +168,8 @@ absl::StatusOr<std::unique_ptr<SqliteObservationStore>> SqliteObservationStore::
 
 absl::StatusOr<Observation> SqliteObservationStore::Record(const Observation& observation,
                                                            const std::string& request_id,
-                                                           const std::string& payload_hash) {
+                                                           const std::string& payload_hash,
+                                                           const ChangeAuthor& author) {
   // Validated, so the dates parse.
   const int32_t start_day = *validation::ParseDate(observation.period().start_date());
   const int32_t end_day = observation.period().end_date().empty()
@@ -150,6 +201,8 @@ absl::StatusOr<Observation> SqliteObservationStore::Record(const Observation& ob
         .Bind(7, static_cast<int64_t>(end_day))
         .BindBlob(8, blob);
     LOOKOUT_RETURN_IF_ERROR(insert.Run());
+    LOOKOUT_RETURN_IF_ERROR(LogChange(c, observation.id(), lookout::event::v1::CHANGE_TYPE_CREATED,
+                                      author, nullptr, &blob));
     if (request_id.empty()) return absl::OkStatus();
     LOOKOUT_ASSIGN_OR_RETURN(
         Statement remember,
@@ -226,16 +279,54 @@ absl::StatusOr<std::vector<Observation>> SqliteObservationStore::ListWithin(
   return observations;
 }
 
-absl::StatusOr<bool> SqliteObservationStore::Delete(const std::string& id) {
+absl::StatusOr<bool> SqliteObservationStore::Delete(const std::string& id,
+                                                    const ChangeAuthor& author) {
   bool deleted = false;
   LOOKOUT_RETURN_IF_ERROR(db_->Write([&](SqliteConnection& c) -> absl::Status {
+    deleted = false;
     LOOKOUT_ASSIGN_OR_RETURN(Statement statement, c.Prepare(kDeleteSql));
     statement.Bind(1, id);
-    LOOKOUT_RETURN_IF_ERROR(statement.Run());
-    deleted = c.Changes() > 0;
-    return absl::OkStatus();
+    LOOKOUT_ASSIGN_OR_RETURN(bool row, statement.Step());
+    if (!row) return absl::OkStatus();
+    const std::string last = statement.Blob(0);
+    // Runs the statement to its end (ids are unique: no second row).
+    LOOKOUT_ASSIGN_OR_RETURN(bool more, statement.Step());
+    (void)more;
+    deleted = true;
+    return LogChange(c, id, lookout::event::v1::CHANGE_TYPE_DELETED, author, &last, nullptr);
   }));
   return deleted;
+}
+
+absl::StatusOr<std::vector<ObservationChange>> SqliteObservationStore::Changes(
+    const std::string& id, int64_t before, int limit) {
+  std::vector<ObservationChange> changes;
+  LOOKOUT_RETURN_IF_ERROR(db_->Read([&](SqliteConnection& c) -> absl::Status {
+    LOOKOUT_ASSIGN_OR_RETURN(Statement query, c.Prepare(kChangesSql));
+    query.Bind(1, id)
+        .Bind(2, before > 0 ? before : INT64_MAX)
+        .Bind(3, static_cast<int64_t>(limit));
+    while (true) {
+      LOOKOUT_ASSIGN_OR_RETURN(bool row, query.Step());
+      if (!row) break;
+      ObservationChange change;
+      change.sequence = query.Int64(0);
+      change.type = static_cast<lookout::event::v1::ChangeType>(query.Int64(1));
+      change.author.principal = query.Text(2);
+      change.author.request_id = query.Text(3);
+      change.author.reason = query.Text(4);
+      change.author.time_micros = query.Int64(5);
+      if (!query.IsNull(6)) {
+        LOOKOUT_ASSIGN_OR_RETURN(change.before, ParseRow(query.Blob(6)));
+      }
+      if (!query.IsNull(7)) {
+        LOOKOUT_ASSIGN_OR_RETURN(change.after, ParseRow(query.Blob(7)));
+      }
+      changes.push_back(std::move(change));
+    }
+    return absl::OkStatus();
+  }));
+  return changes;
 }
 
 }  // namespace lookout::stats

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/status/statusor.h"
+#include "common/change_history.h"
 #include "common/grpc_status.h"
 
 namespace lookout::stats {
@@ -55,7 +56,11 @@ grpc::Status StatsServiceImpl::RecordObservation(grpc::ServerContext* context,
                           [&] { return owner_->Record(context, *request, response); });
   }
   return ServeCall(context, auth_, "RecordObservation",
-                   [&] { return Respond(observations_->Record(*request), response); });
+                   [&] {
+    // Who records it: the principal the gateway set, never a field the client chose.
+    return Respond(observations_->Record(*request, AuthorOfCall(context, request->reason())),
+                   response);
+  });
 }
 
 grpc::Status StatsServiceImpl::GetObservation(grpc::ServerContext* context,
@@ -88,7 +93,10 @@ grpc::Status StatsServiceImpl::DeleteObservation(grpc::ServerContext* context,
                           [&] { return owner_->Delete(context, *request, response); });
   }
   return ServeCall(context, auth_, "DeleteObservation",
-                   [&] { return Respond(observations_->Delete(*request), response); });
+                   [&] {
+    return Respond(observations_->Delete(*request, AuthorOfCall(context, request->reason())),
+                   response);
+  });
 }
 
 grpc::Status StatsServiceImpl::SummarizeMetric(grpc::ServerContext* context,
@@ -108,6 +116,17 @@ grpc::Status StatsServiceImpl::SummarizeMetric(grpc::ServerContext* context,
   }
   return ServeCall(context, auth_, "SummarizeMetric",
                    [&] { return Respond(observations_->Summarize(*request), response); });
+}
+
+grpc::Status StatsServiceImpl::ListObservationRevisions(
+    grpc::ServerContext* context, const v1::ListObservationRevisionsRequest* request,
+    v1::ListObservationRevisionsResponse* response) {
+  if (owner_ != nullptr) {
+    return ServeForwarded(context, auth_, "ListObservationRevisions",
+                          [&] { return owner_->Revisions(context, *request, response); });
+  }
+  return ServeCall(context, auth_, "ListObservationRevisions",
+                   [&] { return Respond(observations_->ListRevisions(*request), response); });
 }
 
 }  // namespace lookout::stats

@@ -43,6 +43,9 @@ class StatsServiceImpl final : public v1::StatsService::Service {
   grpc::Status SummarizeMetric(grpc::ServerContext* context,
                                const v1::SummarizeMetricRequest* request,
                                v1::SummarizeMetricResponse* response) override;
+  grpc::Status ListObservationRevisions(grpc::ServerContext* context,
+                                        const v1::ListObservationRevisionsRequest* request,
+                                        v1::ListObservationRevisionsResponse* response) override;
 
  private:
   EventStats* const events_;

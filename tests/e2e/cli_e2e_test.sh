@@ -2,7 +2,9 @@
 # The lookout command end to end: the real binaries (Redis, actor, event, stats, gateway) on
 # free ports, the real `lookout` binary through the gateway with API keys. Checks the exit
 # status and the exact message for a wrong address, TLS against the plaintext gateway, a bad key,
-# a missing file, a malformed row and a key without the right role; figures get and delete; that the demo dataset loads twice without change and gives
+# a missing file, a malformed row and a key without the right role; figures get and delete, and
+# the figure's history (who recorded and deleted it, and why); that the demo dataset loads twice
+# without change and gives
 # the expected situation report; the real samples' counts; --parallel's checks; two imports at
 # once naming the same new actors (one actor each); rejections in file order from four streams;
 # and an export -> import round trip.
@@ -36,7 +38,8 @@ expect_eq "$(tail -n +2 <<<"$OUT" | wc -l)" 3 "three reported figures for Haiti"
 
 # --- figures get and delete: what add created, then gone; a READER may read but not delete ---
 run_lookout figures add --metric killed --value 12 --low 10 --high 15 --qualifier approximately \
-  --from 2024-03-01 --to 2024-03-31 --country KEN --source "E2E figures" --notes "get/delete" -o json
+  --from 2024-03-01 --to 2024-03-31 --country KEN --source "E2E figures" --notes "get/delete" \
+  --reason "weekly KEN figures" -o json
 expect_eq "$CODE" 0 "figures add exits 0"
 added=$OUT
 id=$(grep -o '"id": *"obs_[^"]*"' <<<"$added" | head -n1 | cut -d'"' -f4)
@@ -66,9 +69,23 @@ expect_eq "$(wc -l <<<"$ERR")" 1 "reader delete: one line"
 run_lookout --api-key "$READER_KEY" figures get "$id" -o json
 expect_eq "$OUT" "$added" "the refused delete left the figure"
 
-run_lookout figures delete "$id"
+run_lookout figures delete "$id" --reason "entered twice"
 expect_eq "$CODE" 0 "an editor key deletes a figure"
 expect_eq "$OUT" "deleted $id" "figures delete says what it deleted"
+# Its history stays: who (the key's name, never a header the client sends), what, why.
+run_lookout --api-key "$READER_KEY" figures history "$id" -o csv
+expect_eq "$CODE" 0 "figures history exits 0"
+expect_eq "$(wc -l <<<"$OUT")" 3 "figures history: a header, the delete, the record"
+expect_eq "$(sed -n 1p <<<"$OUT")" "SEQUENCE,WHEN,WHO,CHANGE,FIELDS,WHY" \
+  "figures history header (as events history)"
+expect_contains "$(sed -n 2p <<<"$OUT")" ",e2e-editor,deleted,,entered twice" "history: the delete"
+expect_contains "$(sed -n 3p <<<"$OUT")" ",e2e-editor,created,\"id,metric,value," \
+  "history: the record and its fields"
+expect_contains "$(sed -n 3p <<<"$OUT")" ",weekly KEN figures" "history: the record's reason"
+run_lookout figures add --metric killed --value 1 --from 2024-03-01 --country KEN \
+  --source "E2E figures" --reason "$(printf 'two\nlines')"
+expect_eq "$CODE" 2 "a reason with a line break is refused (INVALID_ARGUMENT)"
+expect_contains "$ERR" "reason" "the refusal names the reason"
 run_lookout figures get "$id"
 expect_eq "$CODE" 3 "figures get after delete exits 3"
 expect_eq "$ERR" "lookout: observation \"$id\" not found" "figures get after delete: not found"

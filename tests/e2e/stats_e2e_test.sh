@@ -88,7 +88,7 @@ wait_serving "$SP" "$S" && pass "stats SERVING once caught up" || fail "stats SE
 
 methods=$("$BUF" curl --protocol grpc --http2-prior-knowledge --list-methods "http://127.0.0.1:$SP")
 for m in AggregateEvents GetTrends RecordObservation GetObservation ListObservations \
-  DeleteObservation SummarizeMetric; do
+  DeleteObservation SummarizeMetric ListObservationRevisions; do
   grep -qx "$S/$m" <<<"$methods" && pass "stats lists $m" || fail "stats lists $m"
 done
 grep -qx "grpc.health.v1.Health/Check" <<<"$methods" && pass "stats lists health" ||

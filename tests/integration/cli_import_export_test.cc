@@ -705,6 +705,16 @@ TEST_F(CliAgainstServicesTest, HistoryShowsEachChangeAndAsOfReadsThePast) {
   ASSERT_EQ(ahead.code, kExitOk) << ahead.err;
   EXPECT_THAT(ahead.out, HasSubstr("corrected account"));
   EXPECT_EQ(Lookout({"events", "list", "--as-of", "yesterday"}).code, kExitUsage);
+  // export takes a time too: before the first change nothing, far ahead the present.
+  CliRun export_before =
+      Lookout({"export", "events", "--format", "jsonl", "--as-of", "2000-01-01"});
+  ASSERT_EQ(export_before.code, kExitOk) << export_before.err;
+  EXPECT_EQ(export_before.out, "");
+  CliRun export_ahead =
+      Lookout({"export", "events", "--format", "jsonl", "--as-of", "2099-01-01T00:00:00Z"});
+  ASSERT_EQ(export_ahead.code, kExitOk) << export_ahead.err;
+  EXPECT_THAT(export_ahead.out, HasSubstr("corrected account"));
+  EXPECT_THAT(export_ahead.out, ::testing::Not(HasSubstr("first account")));
 
   // Compaction before the far future leaves the newest revision only, and the present as it is.
   CliRun compacted = Lookout({"events", "compact-history", "--before", "2099-01-01"});

@@ -19,6 +19,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "common/crypto.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -276,8 +278,19 @@ TEST_F(GatewayHttpTest, EveryRouteAnswers) {
          reader);
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.Json()["summary"]["sourceCount"], 1);
-  EXPECT_EQ(Do("DELETE", "/v1/observations/" + obs, editor).status, 200);
+  EXPECT_EQ(Do("DELETE", "/v1/observations/" + obs + "?reason=superseded%20figure", editor).status,
+            200);
   EXPECT_EQ(Do("GET", "/v1/observations/" + obs, reader).status, 404);
+  // Its history (issue 26): the record and the delete, newest first, by the key's name.
+  r = Do("GET", "/v1/observations/" + obs + "/revisions?page_size=10", reader);
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_EQ(r.Json()["revisions"].size(), 2u) << r.body;
+  EXPECT_EQ(r.Json()["revisions"][0]["type"], "CHANGE_TYPE_DELETED");
+  EXPECT_EQ(r.Json()["revisions"][0]["provenance"]["principal"], "editor");
+  EXPECT_EQ(r.Json()["revisions"][0]["provenance"]["reason"], "superseded figure");
+  EXPECT_EQ(r.Json()["revisions"][1]["type"], "CHANGE_TYPE_CREATED");
+  EXPECT_EQ(r.Json()["revisions"][1]["provenance"]["principal"], "editor");
+  EXPECT_EQ(r.Json()["revisions"][1]["observation"]["id"], obs);
   // Actors and relationships.
   r = Do("POST", "/v1/actors", editor,
          R"({"actor":{"name":"Test Gang","type":"ACTOR_TYPE_POLITICAL_MILITIA","countryCode":"HTI"}})");
@@ -386,6 +399,78 @@ TEST_F(GatewayHttpTest, BadInputIsRejectedNamingItAndWritesNothing) {
     EXPECT_TRUE(j["details"].is_array()) << r.body;
   }
   EXPECT_EQ(TotalEvents(), before) << "a rejected request wrote something";
+}
+
+// Issue 26: as_of_time as a query parameter of GetEvent and ListEvents (RFC 3339, the
+// Timestamp's JSON form, under its proto or its JSON name) reads the past through the HTTP
+// listener; a value that is no time is 400 naming it, and with as_of_sequence too 400 naming
+// as_of_time; neither writes anything.
+TEST_F(GatewayHttpTest, AsOfTimeQueryParameterReadsThePast) {
+  const std::string& reader = keys_->reader;
+  auto rfc3339 = [](absl::Time t) {
+    return absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", t, absl::UTCTimeZone());
+  };
+  const std::string id = NewEvent("as of time: first account");
+  // The log keeps times to the microsecond: a margin either side of `between` is plenty.
+  absl::SleepFor(absl::Milliseconds(50));
+  const std::string between = rfc3339(absl::Now());
+  absl::SleepFor(absl::Milliseconds(50));
+  Reply r = Do("PATCH", "/v1/events/" + id + "?update_mask=notes", keys_->editor,
+               R"({"notes":"as of time: corrected account"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+
+  for (const char* name : {"as_of_time", "asOfTime"}) {
+    SCOPED_TRACE(name);
+    r = Do("GET", absl::StrCat("/v1/events/", id, "?", name, "=", between), reader);
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.Json()["event"]["notes"], "as of time: first account");
+  }
+  r = Do("GET", "/v1/events/" + id, reader);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json()["event"]["notes"], "as of time: corrected account");
+  // ListEvents then: the event with its first notes.
+  r = Do("GET", "/v1/events?filter.country_codes=HTI&page_size=1000&as_of_time=" + between,
+         reader);
+  ASSERT_EQ(r.status, 200) << r.body;
+  int found = 0;
+  const json then = r.Json();
+  for (const json& event : then["events"]) {
+    if (event["id"] != id) continue;
+    ++found;
+    EXPECT_EQ(event["notes"], "as of time: first account");
+  }
+  EXPECT_EQ(found, 1) << r.body;
+  // A time far ahead is the present; one before any change knows no event.
+  r = Do("GET", "/v1/events/" + id + "?as_of_time=2099-01-01T00:00:00Z", reader);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json()["event"]["notes"], "as of time: corrected account");
+  EXPECT_EQ(Do("GET", "/v1/events/" + id + "?as_of_time=2000-01-01T00:00:00Z", reader).status,
+            404);
+  r = Do("GET", "/v1/events?as_of_time=2000-01-01T00:00:00Z", reader);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_FALSE(r.Json().contains("events")) << r.body;
+
+  const int64_t before = TotalEvents();
+  struct Case {
+    std::string target, expected;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"/v1/events/" + id + "?as_of_time=yesterday", "as_of_time"},
+           {"/v1/events?as_of_time=yesterday", "as_of_time"},
+           {"/v1/events?asOfTime=2024-13-01T00:00:00Z", "asOfTime"},
+           {"/v1/events/" + id + "?as_of_time=" + between + "&as_of_time=" + between,
+            "more than once"},
+           {"/v1/events/" + id + "?as_of_sequence=1&as_of_time=" + between, "as_of_time"},
+           {"/v1/events?as_of_sequence=1&as_of_time=" + between, "as_of_time"},
+       }) {
+    r = Do("GET", c.target, reader);
+    EXPECT_EQ(r.status, 400) << c.target << ": " << r.body;
+    json j = r.Json();
+    EXPECT_EQ(j["code"], 3) << c.target << ": " << r.body;
+    EXPECT_TRUE(absl::StrContains(j["message"].get<std::string>(), c.expected))
+        << c.target << ": " << r.body << " should name " << c.expected;
+  }
+  EXPECT_EQ(TotalEvents(), before);
 }
 
 TEST_F(GatewayHttpTest, KeysRolesAndRateLimitsAreTheGrpcOnes) {

@@ -1,8 +1,9 @@
 // Provenance through the gateway (issue 26), against the real event and actor binaries: the
-// principal recorded with each change (of an event, an actor or a relationship) is the name of
-// the key the gateway authenticated, for every role that may write, whatever identity headers
-// the client sends; a reader may read history but not write; reasons and request ids reach the
-// change logs.
+// principal recorded with each change (of an event, an actor, a relationship or an observation)
+// is the name of the key the gateway authenticated, for every role that may write, whatever
+// identity headers the client sends; a reader may read history but not write; reasons and
+// request ids reach the change logs; the revisions routes work. Observations go to the stats
+// service in-process, its observations on SQLite and on PostgreSQL.
 #include <grpcpp/grpcpp.h>
 
 #include <string>
@@ -13,7 +14,10 @@
 #include "gtest/gtest.h"
 #include "lookout/actor/v1/actor_service.grpc.pb.h"
 #include "lookout/event/v1/event_service.grpc.pb.h"
+#include "lookout/stats/v1/stats_service.grpc.pb.h"
 #include "tests/integration/gateway_cluster.h"
+#include "tests/integration/stats_cluster.h"
+#include "tests/testing/store_backend.h"
 #include "tests/testing/temp_dir.h"
 
 namespace lookout::gateway {
@@ -353,6 +357,158 @@ TEST_F(GatewayProvenanceTest, ABadActorReasonIsInvalidArgumentNamingItAndWritesN
   ASSERT_TRUE(actors_->ResolveActors(context.get(), resolve, &resolved).ok());
   EXPECT_EQ(resolved.resolutions(0).match(), actor::v1::RESOLUTION_MATCH_NONE);
 }
+
+// Observations through a gateway in front of the stats service that keeps them (in-process, with
+// the actor and event services it follows), once on each store.
+class GatewayObservationProvenanceTest
+    : public ::testing::TestWithParam<lookout::testing::StoreBackend> {
+ protected:
+  void SetUp() override {
+    stats::testing::StatsOptions options;
+    options.observation_store =
+        lookout::testing::TestStoreLocation(GetParam(), dir_.File("stats.db"), "stats");
+    // The stats service is SERVING once it has caught up with the event service.
+    cluster_.StartActor();
+    cluster_.StartEvent();
+    cluster_.StartStats(options);
+    ASSERT_TRUE(cluster_.WaitStatsServing());
+    keys_ = testing::MakeTestKeys();
+    const std::string keys_file = dir_.File("keys");
+    testing::WriteFile(keys_file, keys_.FileText());
+    BackendAddresses backends{absl::StrCat("127.0.0.1:", cluster_.event_port()),
+                              absl::StrCat("127.0.0.1:", cluster_.actor_port()),
+                              absl::StrCat("127.0.0.1:", cluster_.stats_port())};
+    GatewayConfig config = testing::TestGatewayConfig(backends, keys_file, 0);
+    config.internal_token = stats::testing::kToken;
+    auto gateway = GatewayServer::Start(config);
+    ASSERT_TRUE(gateway.ok()) << gateway.status();
+    gateway_ = std::move(*gateway);
+    stub_ = stats::v1::StatsService::NewStub(
+        testing::Connect(absl::StrCat("127.0.0.1:", gateway_->port())));
+  }
+  void TearDown() override {
+    stub_.reset();
+    gateway_.reset();
+  }
+
+  std::vector<stats::v1::ObservationRevision> Revisions(const std::string& id) {
+    stats::v1::ListObservationRevisionsRequest request;
+    request.set_id(id);
+    stats::v1::ListObservationRevisionsResponse response;
+    auto context = KeyContext(keys_.reader);
+    grpc::Status status = stub_->ListObservationRevisions(context.get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return {response.revisions().begin(), response.revisions().end()};
+  }
+  // Every observation, as a reader lists them.
+  int CountObservations() {
+    stats::v1::ListObservationsResponse response;
+    auto context = KeyContext(keys_.reader);
+    grpc::Status status =
+        stub_->ListObservations(context.get(), stats::v1::ListObservationsRequest(), &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.observations_size();
+  }
+
+  static stats::v1::Observation Figure(const std::string& notes) {
+    stats::v1::Observation observation = stats::testing::Killed("BINUH", 1100);
+    observation.set_notes(notes);
+    return observation;
+  }
+
+  lookout::testing::TempDir dir_;
+  stats::testing::StatsCluster cluster_{dir_.path()};
+  testing::TestKeys keys_;
+  std::unique_ptr<GatewayServer> gateway_;
+  std::unique_ptr<stats::v1::StatsService::Stub> stub_;
+};
+
+TEST_P(GatewayObservationProvenanceTest, EachWritingRoleIsRecordedByKeyNameNeverByClientMetadata) {
+  struct Writer {
+    std::string key;
+    std::string name;  // as the keys file names it
+  };
+  for (const Writer& writer : {Writer{keys_.editor, "editor"}, Writer{keys_.admin, "admin"}}) {
+    SCOPED_TRACE(writer.name);
+    stats::v1::RecordObservationRequest record;
+    *record.mutable_observation() = Figure("recorded by " + writer.name);
+    record.set_reason("quarterly report");
+    stats::v1::RecordObservationResponse recorded;
+    auto context = SpoofingContext(writer.key);
+    context->AddMetadata(kRequestIdHeader, "req-" + writer.name);
+    grpc::Status status = stub_->RecordObservation(context.get(), record, &recorded);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+
+    stats::v1::DeleteObservationRequest remove;
+    remove.set_id(recorded.observation().id());
+    remove.set_reason("duplicate");
+    stats::v1::DeleteObservationResponse removed;
+    context = SpoofingContext(writer.key);
+    status = stub_->DeleteObservation(context.get(), remove, &removed);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+
+    const auto revisions = Revisions(recorded.observation().id());
+    ASSERT_EQ(revisions.size(), 2u);
+    for (const auto& revision : revisions) {
+      EXPECT_EQ(revision.provenance().principal(), writer.name);
+      EXPECT_GT(revision.provenance().time().seconds(), 0);
+      EXPECT_FALSE(revision.provenance().request_id().empty());
+    }
+    EXPECT_EQ(revisions[0].type(), event::v1::CHANGE_TYPE_DELETED);
+    EXPECT_EQ(revisions[0].provenance().reason(), "duplicate");
+    EXPECT_EQ(revisions[1].type(), event::v1::CHANGE_TYPE_CREATED);
+    EXPECT_EQ(revisions[1].provenance().reason(), "quarterly report");
+    EXPECT_EQ(revisions[1].provenance().request_id(), "req-" + writer.name);
+    EXPECT_EQ(revisions[1].observation().notes(), "recorded by " + writer.name);
+  }
+}
+
+TEST_P(GatewayObservationProvenanceTest, AReaderCannotWriteButReadsHistory) {
+  stats::v1::RecordObservationRequest record;
+  *record.mutable_observation() = Figure("reader tries");
+  stats::v1::RecordObservationResponse recorded;
+  auto context = SpoofingContext(keys_.reader);
+  EXPECT_EQ(stub_->RecordObservation(context.get(), record, &recorded).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(CountObservations(), 0);
+
+  *record.mutable_observation() = Figure("editor records");
+  context = SpoofingContext(keys_.editor);
+  grpc::Status status = stub_->RecordObservation(context.get(), record, &recorded);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  stats::v1::DeleteObservationRequest remove;
+  remove.set_id(recorded.observation().id());
+  stats::v1::DeleteObservationResponse removed;
+  context = SpoofingContext(keys_.reader);
+  EXPECT_EQ(stub_->DeleteObservation(context.get(), remove, &removed).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  const auto revisions = Revisions(recorded.observation().id());
+  ASSERT_EQ(revisions.size(), 1u);
+  EXPECT_EQ(revisions[0].provenance().principal(), "editor");
+
+  // No key: UNAUTHENTICATED, whatever the metadata says.
+  stats::v1::ListObservationRevisionsRequest request;
+  request.set_id(recorded.observation().id());
+  stats::v1::ListObservationRevisionsResponse response;
+  context = SpoofingContext("");
+  EXPECT_EQ(stub_->ListObservationRevisions(context.get(), request, &response).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST_P(GatewayObservationProvenanceTest, ABadReasonIsInvalidArgumentNamingItAndWritesNothing) {
+  stats::v1::RecordObservationRequest record;
+  *record.mutable_observation() = Figure("bad reason");
+  record.set_reason("two\nlines");
+  stats::v1::RecordObservationResponse recorded;
+  auto context = KeyContext(keys_.editor);
+  grpc::Status status = stub_->RecordObservation(context.get(), record, &recorded);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("reason"), std::string::npos) << status.error_message();
+  EXPECT_EQ(CountObservations(), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, GatewayObservationProvenanceTest,
+                         lookout::testing::AllStoreBackends(), lookout::testing::StoreBackendName);
 
 }  // namespace
 }  // namespace lookout::gateway

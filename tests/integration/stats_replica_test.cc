@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/call_context.h"
 #include "gmock/gmock.h"
 #include "tests/integration/stats_cluster.h"
 #include "tests/testing/store_backend.h"
@@ -159,6 +160,51 @@ TEST_P(StatsReplicaTest, DeleteThroughTheReplicaDeletesAtTheOwner) {
   grpc::Status again = Delete(replica(), stored.id());
   EXPECT_EQ(again.error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(again.error_message(), Delete(owner(), stored.id()).error_message());
+}
+
+// Issue 26: the replica passes the caller's principal and request id on, so the owner's change
+// log names the author of a change made through the replica; the history reads the same there.
+TEST_P(StatsReplicaTest, ChangesThroughTheReplicaAreLoggedWithTheCallersPrincipal) {
+  auto as = [](const std::string& principal, const std::string& request_id) {
+    auto context = StatsCluster::Context();
+    context->AddMetadata(kPrincipalHeader, principal);
+    context->AddMetadata(kRequestIdHeader, request_id);
+    return context;
+  };
+  v1::RecordObservationRequest record;
+  *record.mutable_observation() = Killed("BINUH", 1100);
+  record.set_reason("through the replica");
+  v1::RecordObservationResponse recorded;
+  ASSERT_TRUE(
+      replica().RecordObservation(as("alice", "req-r1").get(), record, &recorded).ok());
+  v1::DeleteObservationRequest remove;
+  remove.set_id(recorded.observation().id());
+  remove.set_reason("gone");
+  v1::DeleteObservationResponse removed;
+  ASSERT_TRUE(replica().DeleteObservation(as("bob", "req-r2").get(), remove, &removed).ok());
+
+  v1::ListObservationRevisionsRequest request;
+  request.set_id(recorded.observation().id());
+  v1::ListObservationRevisionsResponse at_owner, at_replica;
+  ASSERT_TRUE(
+      owner().ListObservationRevisions(StatsCluster::Context().get(), request, &at_owner).ok());
+  ASSERT_TRUE(replica()
+                  .ListObservationRevisions(StatsCluster::Context().get(), request, &at_replica)
+                  .ok());
+  EXPECT_EQ(at_replica.SerializeAsString(), at_owner.SerializeAsString());
+  ASSERT_EQ(at_owner.revisions_size(), 2);
+  EXPECT_EQ(at_owner.revisions(0).provenance().principal(), "bob");
+  EXPECT_EQ(at_owner.revisions(0).provenance().request_id(), "req-r2");
+  EXPECT_EQ(at_owner.revisions(0).provenance().reason(), "gone");
+  EXPECT_EQ(at_owner.revisions(1).provenance().principal(), "alice");
+  EXPECT_EQ(at_owner.revisions(1).provenance().request_id(), "req-r1");
+  EXPECT_EQ(at_owner.revisions(1).provenance().reason(), "through the replica");
+  // The owner's errors come back as they are.
+  request.set_id("obs_0000000000000000");
+  EXPECT_EQ(replica()
+                .ListObservationRevisions(StatsCluster::Context().get(), request, &at_replica)
+                .error_code(),
+            grpc::StatusCode::NOT_FOUND);
 }
 
 TEST_P(StatsReplicaTest, OwnerErrorsComeBackUnchangedAndNothingIsWritten) {

@@ -162,6 +162,10 @@ TEST(StoreQueryPlanTest, ObservationStoreStatementsUseTheirIndexes) {
             {},
             /*sorts=*/true}},
           {"List", {{"SEARCH observations USING INTEGER PRIMARY KEY (rowid>?)"}}},
+          // Issue 26: one observation's history, newest first, straight from its index.
+          {"Changes",
+           {{"SEARCH observation_changes USING INDEX observation_changes_by_id (observation_id=? "
+             "AND sequence<?)"}}},
           // Issue 24.5: a metric or country filter uses the index written for it.
           {"ListByCountry",
            {{"SEARCH observations USING INDEX observations_by_country (country_code=? AND "

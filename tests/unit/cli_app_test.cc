@@ -400,6 +400,23 @@ TEST(CliTest, FiguresGetAndDeleteTakeOneId) {
   EXPECT_THAT(flag.err, HasSubstr("unknown flag --metric for 'figures delete'"));
 }
 
+TEST(CliTest, FiguresHistoryTakesOneIdAndALimit) {
+  CliRun none = RunLookout({"figures", "history"});
+  EXPECT_EQ(none.code, kExitUsage);
+  EXPECT_EQ(none.err,
+            "lookout: expected 'lookout figures history ID'\nRun 'lookout help figures' for "
+            "usage.\n");
+  CliRun flag = RunLookout({"figures", "history", "obs_1", "--reason", "x"});
+  EXPECT_EQ(flag.code, kExitUsage);
+  EXPECT_THAT(flag.err, HasSubstr("unknown flag --reason for 'figures history'"));
+  CliRun limit = RunLookout({"figures", "history", "obs_1", "--limit", "ten"});
+  EXPECT_EQ(limit.code, kExitUsage);
+  EXPECT_THAT(limit.err, HasSubstr("--limit must be a whole number"));
+  CliRun get = RunLookout({"figures", "get", "obs_1", "--reason", "x"});
+  EXPECT_EQ(get.code, kExitUsage);
+  EXPECT_THAT(get.err, HasSubstr("unknown flag --reason for 'figures get'"));
+}
+
 TEST(CliTest, HelpGoesToStdoutAndSucceeds) {
   CliRun help = RunLookout({"help", "import"});
   EXPECT_EQ(help.code, kExitOk);

@@ -91,6 +91,13 @@ TEST_F(RouteTableTest, KindsAndBackends) {
   EXPECT_EQ(FindRoute("/lookout.actor.v1.ActorService/GetActor")->backend, Backend::kActor);
   EXPECT_EQ(FindRoute("/lookout.stats.v1.StatsService/GetTrends")->backend, Backend::kStats);
   EXPECT_EQ(FindRoute("/lookout.gateway.v1.GatewayService/WhoAmI")->backend, Backend::kGateway);
+  // Issue 26: an observation's history is read as the observations are.
+  const Route* revisions = FindRoute("/lookout.stats.v1.StatsService/ListObservationRevisions");
+  ASSERT_NE(revisions, nullptr);
+  EXPECT_EQ(revisions->backend, Backend::kStats);
+  EXPECT_EQ(revisions->min_role, v1::ROLE_READER);
+  EXPECT_EQ(revisions->min_role,
+            FindRoute("/lookout.stats.v1.StatsService/GetObservation")->min_role);
 }
 
 TEST_F(RouteTableTest, ResolveActorsNeedsEditorOnlyToCreate) {

@@ -85,6 +85,9 @@ const std::vector<Route>* BuildRoutes() {
 
       // Whoever may read actors may read who changed them (issue 26).
       {"/lookout.actor.v1.ActorService/ListActorRevisions", B::kActor, kReader, true, kUnary},
+      // Whoever may read observations may read who changed them (as ListEventRevisions).
+      {"/lookout.stats.v1.StatsService/ListObservationRevisions", B::kStats, kReader, true,
+       kUnary},
   };
 }
 
