@@ -177,12 +177,15 @@ bool IsUnregisteredMethod(grpc::ServerContextBase* context) {
 }
 
 MetricsInterceptorFactory::MetricsInterceptorFactory(MetricsRegistry* registry)
-    : families_(std::make_unique<RpcFamilies>(registry, "server")) {}
+    : families_(std::make_unique<RpcFamilies>(registry, "server")) {
+  made_.Release();
+}
 
 MetricsInterceptorFactory::~MetricsInterceptorFactory() = default;
 
 grpc::experimental::Interceptor* MetricsInterceptorFactory::CreateServerInterceptor(
     grpc::experimental::ServerRpcInfo* info) {
+  made_.Acquire();
   // The path of an unregistered method is whatever the client sent (any length, any number of
   // distinct values): one fixed label keeps the registry bounded.
   const bool unknown = info->method() == nullptr || IsUnregisteredMethod(info->server_context());
@@ -191,12 +194,15 @@ grpc::experimental::Interceptor* MetricsInterceptorFactory::CreateServerIntercep
 }
 
 ClientMetricsInterceptorFactory::ClientMetricsInterceptorFactory(MetricsRegistry* registry)
-    : families_(std::make_unique<RpcFamilies>(registry, "client")) {}
+    : families_(std::make_unique<RpcFamilies>(registry, "client")) {
+  made_.Release();
+}
 
 ClientMetricsInterceptorFactory::~ClientMetricsInterceptorFactory() = default;
 
 grpc::experimental::Interceptor* ClientMetricsInterceptorFactory::CreateClientInterceptor(
     grpc::experimental::ClientRpcInfo* info) {
+  made_.Acquire();
   // This process picks the methods it calls, so the path is bounded; a generic call names it.
   return new MetricsInterceptor(families_.get(),
                                 info->method() == nullptr ? kUnknownMethodPath : info->method(),

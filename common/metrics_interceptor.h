@@ -29,6 +29,7 @@
 #include <utility>
 
 #include "absl/strings/string_view.h"
+#include "common/callback_sequence.h"
 #include "common/metrics.h"
 
 namespace lookout {
@@ -64,6 +65,9 @@ class MetricsInterceptorFactory : public grpc::experimental::ServerInterceptorFa
 
  private:
   std::unique_ptr<RpcFamilies> families_;
+  // Made on the thread that builds the server, used on the gRPC threads that receive its calls;
+  // gRPC orders the two inside libgrpc, this states it (common/callback_sequence.h).
+  CallbackSequence made_;
 };
 
 // For channels: grpc::experimental::CreateCustomChannelWithInterceptors(..., creators) with
@@ -80,6 +84,8 @@ class ClientMetricsInterceptorFactory
 
  private:
   std::unique_ptr<RpcFamilies> families_;
+  // As above, for the threads that start this channel's calls.
+  CallbackSequence made_;
 };
 
 }  // namespace lookout

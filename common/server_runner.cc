@@ -23,6 +23,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "grpc/health/v1/health.pb.h"
+#include "common/callback_sequence.h"
 #include "common/logging.h"
 #include "common/metrics.h"
 #include "common/metrics_exposer.h"
@@ -92,9 +93,10 @@ void AddConnectionLimits(const ServerOptions& options, grpc::ServerBuilder* buil
 // Counts the calls a server has in flight: an interceptor lives exactly as long as its call.
 class CallCounterFactory final : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
-  explicit CallCounterFactory(std::atomic<int>* count) : count_(count) {}
+  explicit CallCounterFactory(std::atomic<int>* count) : count_(count) { made_.Release(); }
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo*) override {
+    made_.Acquire();
     return new Counter(count_);
   }
 
@@ -117,6 +119,9 @@ class CallCounterFactory final : public grpc::experimental::ServerInterceptorFac
     std::atomic<int>* const count_;
   };
   std::atomic<int>* const count_;
+  // Made on the thread that builds the server, used on the gRPC threads that receive its calls
+  // (common/callback_sequence.h).
+  CallbackSequence made_;
 };
 
 sigset_t StopSignals() {

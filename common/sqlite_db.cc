@@ -18,6 +18,7 @@
 #include "common/sqlite_metrics.h"
 #include "common/sqlite_wal_buffer.h"
 #include "common/status_macros.h"
+#include "common/unshared_status.h"
 
 namespace lookout {
 
@@ -472,10 +473,11 @@ int64_t FreeBytes(const std::string& path) {
 SqliteDatabase::GroupResult SqliteDatabase::RunGroup(const std::vector<PendingWrite*>& group,
                                                      bool isolate_each) {
   SqliteConnection& db = *writer_;
-  // Writes that failed keep their own reason.
+  // Writes that failed keep their own reason; the others each get their own copy of the group's
+  // (common/unshared_status.h).
   auto fail_all = [&group](const absl::Status& status) {
     for (PendingWrite* write : group) {
-      if (write->status.ok()) write->status = status;
+      if (write->status.ok()) write->status = UnsharedCopy(status);
     }
     return GroupResult::kFailed;
   };
@@ -524,7 +526,7 @@ SqliteDatabase::GroupResult SqliteDatabase::RunGroup(const std::vector<PendingWr
   if (!commit.ok()) {
     if (InTransaction(db)) db.Exec("ROLLBACK").IgnoreError();
     for (PendingWrite* write : group) {
-      if (write->status.ok()) write->status = commit;
+      if (write->status.ok()) write->status = UnsharedCopy(commit);
     }
     return GroupResult::kFailed;
   }

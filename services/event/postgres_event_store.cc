@@ -14,6 +14,7 @@
 #include "common/crypto.h"
 #include "common/errors.h"
 #include "common/status_macros.h"
+#include "common/unshared_status.h"
 #include "common/validation.h"
 #include "services/event/postgres_event_query.h"
 #include "services/event/postgres_event_schema.h"
@@ -346,8 +347,9 @@ std::vector<bool> PostgresEventStore::RunGroup(const std::vector<GroupedWrite*>&
     GroupedWrite* write = group[i];
     ++write->attempts;
     if (!committed.ok() && !nothing_kept) {
-      // Nothing was kept; a write that had failed on its own keeps its own answer.
-      if (write->status.ok()) write->status = committed;
+      // Nothing was kept; a write that had failed on its own keeps its own answer, the others
+      // each get their own copy of the group's (common/unshared_status.h).
+      if (write->status.ok()) write->status = UnsharedCopy(committed);
     } else if (pg::IsRetryableRace(write->status) && write->attempts < kMaxWriteAttempts) {
       settled[i] = false;  // undone alone; runs again in the next group and finds the winner
     }
