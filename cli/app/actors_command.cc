@@ -12,6 +12,7 @@
 #include "cli/app/commands.h"
 #include "cli/app/enum_names.h"
 #include "cli/app/exit_codes.h"
+#include "cli/app/revision_table.h"
 
 namespace lookout::cli {
 namespace {
@@ -221,28 +222,19 @@ int History(const CommandContext& context) {
   }
   actor::v1::ListActorRevisionsRequest request;
   request.set_id(words[2]);
-  std::vector<actor::v1::ActorRevision> revisions;
-  for (;;) {
-    const int64_t wanted = limit == 0 ? 1000 : std::min<int64_t>(1000, limit - revisions.size());
-    request.set_page_size(static_cast<int32_t>(wanted));
-    actor::v1::ListActorRevisionsResponse response;
-    grpc::Status status = context.client->Unary([&](grpc::ClientContext* call) {
-      return context.client->actors()->ListActorRevisions(call, request, &response);
-    });
-    if (!status.ok()) return context.FailRpc(status);
-    for (const auto& revision : response.revisions()) revisions.push_back(revision);
-    if (response.next_page_token().empty() ||
-        (limit > 0 && static_cast<int64_t>(revisions.size()) >= limit)) {
-      break;
-    }
-    request.set_page_token(response.next_page_token());
-  }
+  actor::v1::ListActorRevisionsResponse all;
+  grpc::Status status = FetchRevisions(
+      context, request, limit,
+      [&](grpc::ClientContext* call, const auto& page_request, auto* response) {
+        return context.client->actors()->ListActorRevisions(call, page_request, response);
+      },
+      &all);
+  if (!status.ok()) return context.FailRpc(status);
   if (context.output == OutputFormat::kJson) {
-    actor::v1::ListActorRevisionsResponse all;
-    for (const auto& revision : revisions) *all.add_revisions() = revision;
     context.out << ToJson(all) << "\n";
     return kExitOk;
   }
+  const auto& revisions = all.revisions();
   const std::vector<std::string> header = {"SEQUENCE", "WHEN",   "WHO", "CHANGE",
                                            "OF",       "FIELDS", "WHY"};
   const std::string& id = words[2];

@@ -168,30 +168,20 @@ int History(const CommandContext& context) {
   }
   event::v1::ListEventRevisionsRequest request;
   request.set_id(words[2]);
-  std::vector<event::v1::EventRevision> revisions;
-  for (;;) {
-    const int64_t wanted = limit == 0 ? 1000 : std::min<int64_t>(1000, limit - revisions.size());
-    request.set_page_size(static_cast<int32_t>(wanted));
-    event::v1::ListEventRevisionsResponse response;
-    grpc::Status status = context.client->Unary([&](grpc::ClientContext* call) {
-      return context.client->events()->ListEventRevisions(call, request, &response);
-    });
-    if (!status.ok()) return context.FailRpc(status);
-    for (const auto& revision : response.revisions()) revisions.push_back(revision);
-    if (response.next_page_token().empty() ||
-        (limit > 0 && static_cast<int64_t>(revisions.size()) >= limit)) {
-      break;
-    }
-    request.set_page_token(response.next_page_token());
-  }
+  event::v1::ListEventRevisionsResponse all;
+  grpc::Status status = FetchRevisions(
+      context, request, limit,
+      [&](grpc::ClientContext* call, const auto& page_request, auto* response) {
+        return context.client->events()->ListEventRevisions(call, page_request, response);
+      },
+      &all);
+  if (!status.ok()) return context.FailRpc(status);
   if (context.output == OutputFormat::kJson) {
-    event::v1::ListEventRevisionsResponse all;
-    for (const auto& revision : revisions) *all.add_revisions() = revision;
     context.out << ToJson(all) << "\n";
     return kExitOk;
   }
   std::vector<std::vector<std::string>> rows;
-  for (const auto& revision : revisions) {
+  for (const auto& revision : all.revisions()) {
     rows.push_back(RevisionRow(revision.sequence(), revision.type(), revision.provenance(),
                                revision.changed_paths()));
   }

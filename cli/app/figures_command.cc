@@ -22,9 +22,9 @@
 #include "cli/app/commands.h"
 #include "cli/app/enum_names.h"
 #include "cli/app/exit_codes.h"
-#include "common/status_macros.h"
 #include "cli/app/report_renderer.h"
 #include "cli/app/revision_table.h"
+#include "common/status_macros.h"
 #include "common/validation.h"
 
 namespace lookout::cli {
@@ -77,11 +77,11 @@ void PrintObservationsCsv(const CommandContext& context, const std::vector<Obser
 
 int Add(const CommandContext& context) {
   int exit_code = kExitOk;
-  if (!context.FlagsAllowed({"metric", "value", "low", "high", "qualifier", "unit", "from", "to",
-                             "point-in-time", "country", "admin1", "origin", "destination",
-                             "source", "source-url", "source-date", "notes", "request-id",
-                             "reason"},
-                            "figures add", &exit_code)) {
+  if (!context.FlagsAllowed(
+          {"metric", "value", "low", "high", "qualifier", "unit", "from", "to", "point-in-time",
+           "country", "admin1", "origin", "destination", "source", "source-url", "source-date",
+           "notes", "request-id", "reason"},
+          "figures add", &exit_code)) {
     return exit_code;
   }
   Observation observation;
@@ -219,8 +219,7 @@ int List(const CommandContext& context) {
 
 // The one word after 'figures get|delete|history', which take the flags `allowed`.
 bool ObservationId(const CommandContext& context, absl::string_view verb,
-                   absl::Span<const absl::string_view> allowed, std::string* id,
-                   int* exit_code) {
+                   absl::Span<const absl::string_view> allowed, std::string* id, int* exit_code) {
   const std::string command = absl::StrCat("figures ", verb);
   if (!context.FlagsAllowed(allowed, command, exit_code)) return false;
   const auto& words = context.args.positional();
@@ -313,30 +312,20 @@ int History(const CommandContext& context) {
       (!absl::SimpleAtoi(context.args.GetOr("limit", ""), &limit) || limit < 0)) {
     return context.Usage("--limit must be a whole number (0 for all)", "figures");
   }
-  std::vector<stats::v1::ObservationRevision> revisions;
-  for (;;) {
-    request.set_page_size(static_cast<int32_t>(
-        limit == 0 ? 1000 : std::min<int64_t>(1000, limit - revisions.size())));
-    stats::v1::ListObservationRevisionsResponse response;
-    grpc::Status status = context.client->Unary([&](grpc::ClientContext* call) {
-      return context.client->stats()->ListObservationRevisions(call, request, &response);
-    });
-    if (!status.ok()) return context.FailRpc(status);
-    for (const auto& revision : response.revisions()) revisions.push_back(revision);
-    if (response.next_page_token().empty() ||
-        (limit > 0 && static_cast<int64_t>(revisions.size()) >= limit)) {
-      break;
-    }
-    request.set_page_token(response.next_page_token());
-  }
+  stats::v1::ListObservationRevisionsResponse all;
+  grpc::Status status = FetchRevisions(
+      context, request, limit,
+      [&](grpc::ClientContext* call, const auto& page_request, auto* response) {
+        return context.client->stats()->ListObservationRevisions(call, page_request, response);
+      },
+      &all);
+  if (!status.ok()) return context.FailRpc(status);
   if (context.output == OutputFormat::kJson) {
-    stats::v1::ListObservationRevisionsResponse all;
-    for (const auto& revision : revisions) *all.add_revisions() = revision;
     context.out << ToJson(all) << "\n";
     return kExitOk;
   }
   std::vector<std::vector<std::string>> rows;
-  for (const auto& revision : revisions) {
+  for (const auto& revision : all.revisions()) {
     rows.push_back(RevisionRow(revision.sequence(), revision.type(), revision.provenance(),
                                revision.changed_paths()));
   }

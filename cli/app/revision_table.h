@@ -1,10 +1,12 @@
-// How the history commands ('events history', 'figures history') print revisions: one row per
-// change, newest first (SEQUENCE, WHEN, WHO, CHANGE, FIELDS, WHY), as a table or CSV.
+// How the history commands ('events history', 'actors history', 'figures history') fetch
+// revisions, page after page, and print them: one row per change, newest first (SEQUENCE, WHEN,
+// WHO, CHANGE, FIELDS, WHY), as a table or CSV.
 #ifndef LOOKOUT_CLI_APP_REVISION_TABLE_H_
 #define LOOKOUT_CLI_APP_REVISION_TABLE_H_
 
 #include <google/protobuf/repeated_field.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -13,6 +15,31 @@
 #include "lookout/event/v1/event_service.pb.h"
 
 namespace lookout::cli {
+
+// Pages through a history (any List*Revisions method) into `all` until `limit` revisions (0:
+// every one) or its end; `call(client_context, request, response)` makes one call. Returns the
+// first failed call's status.
+template <typename Request, typename Response, typename Call>
+grpc::Status FetchRevisions(const CommandContext& context, Request request, int64_t limit,
+                            Call call, Response* all) {
+  constexpr int64_t kPage = 1000;  // the services' largest page
+  for (;;) {
+    const int64_t wanted = limit == 0 ? kPage : std::min(kPage, limit - all->revisions_size());
+    request.set_page_size(static_cast<int32_t>(wanted));
+    Response response;
+    grpc::Status status = context.client->Unary([&](grpc::ClientContext* client_context) {
+      return call(client_context, request, &response);
+    });
+    if (!status.ok()) return status;
+    for (auto& revision : *response.mutable_revisions()) {
+      *all->add_revisions() = std::move(revision);
+    }
+    if (response.next_page_token().empty() || (limit > 0 && all->revisions_size() >= limit)) {
+      return grpc::Status::OK;
+    }
+    request.set_page_token(response.next_page_token());
+  }
+}
 
 // The cells of one revision's row.
 std::vector<std::string> RevisionRow(
