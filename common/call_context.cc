@@ -10,7 +10,6 @@
 #include "common/logging.h"
 
 namespace lookout {
-namespace {
 
 std::string MetadataValue(const grpc::ServerContextBase& context, absl::string_view key) {
   const auto& metadata = context.client_metadata();
@@ -19,7 +18,6 @@ std::string MetadataValue(const grpc::ServerContextBase& context, absl::string_v
   return std::string(it->second.data(), it->second.size());
 }
 
-// Request ids arrive from clients: keep them short and printable.
 std::string SanitizedRequestId(std::string id) {
   if (id.size() > 64) id.resize(64);
   for (char& c : id) {
@@ -27,8 +25,6 @@ std::string SanitizedRequestId(std::string id) {
   }
   return id;
 }
-
-}  // namespace
 
 absl::Status InternalAuth::Check(const grpc::ServerContextBase& context) const {
   std::string presented = MetadataValue(context, kInternalTokenHeader);

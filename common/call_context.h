@@ -34,6 +34,12 @@ class InternalAuth {
   std::string token_;
 };
 
+// The value of metadata `key` as the client sent it, or "" when absent.
+std::string MetadataValue(const grpc::ServerContextBase& context, absl::string_view key);
+
+// A request id from a client as logs and change logs keep it: at most 64 printable characters.
+std::string SanitizedRequestId(std::string id);
+
 // Runs `body` for a call: token check, request id and trace (set on every log line the body
 // writes on this thread), one log line per call ("call served" or "call failed"), status
 // conversion.

@@ -12,17 +12,6 @@
 #include "google/protobuf/util/message_differencer.h"
 
 namespace lookout {
-namespace {
-
-std::string MetadataValue(const grpc::ServerContextBase& context, absl::string_view key) {
-  const auto& metadata = context.client_metadata();
-  auto it = metadata.find(grpc::string_ref(key.data(), key.size()));
-  if (it == metadata.end()) return "";
-  return std::string(it->second.data(), it->second.size());
-}
-
-}  // namespace
-
 absl::Status ValidateChangeReason(absl::string_view field, absl::string_view reason) {
   LOOKOUT_RETURN_IF_ERROR(validation::CheckText(field, reason, kMaxChangeReasonLength, false));
   for (unsigned char c : reason) {
@@ -40,12 +29,8 @@ ChangeAuthor AuthorOfCall(const grpc::ServerContextBase* context, std::string re
   author.reason = std::move(reason);
   if (context == nullptr) return author;
   author.principal = MetadataValue(*context, kPrincipalHeader);
-  // Kept as the logs show it: short and printable.
-  author.request_id = MetadataValue(*context, kRequestIdHeader);
-  if (author.request_id.size() > 64) author.request_id.resize(64);
-  for (char& c : author.request_id) {
-    if (c < 0x21 || c > 0x7e) c = '_';
-  }
+  // Kept as the logs show it.
+  author.request_id = SanitizedRequestId(MetadataValue(*context, kRequestIdHeader));
   return author;
 }
 
