@@ -176,16 +176,7 @@ int History(const CommandContext& context) {
       },
       &all);
   if (!status.ok()) return context.FailRpc(status);
-  if (context.output == OutputFormat::kJson) {
-    context.out << ToJson(all) << "\n";
-    return kExitOk;
-  }
-  std::vector<std::vector<std::string>> rows;
-  for (const auto& revision : all.revisions()) {
-    rows.push_back(RevisionRow(revision.sequence(), revision.type(), revision.provenance(),
-                               revision.changed_paths()));
-  }
-  PrintRevisionRows(context, rows);
+  PrintRevisions(context, all);
   return kExitOk;
 }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cli/app/command_context.h"
+#include "cli/app/output.h"
 #include "lookout/event/v1/event_service.pb.h"
 
 namespace lookout::cli {
@@ -50,6 +51,22 @@ std::vector<std::string> RevisionRow(
 // caller's: it prints the API's own answer).
 void PrintRevisionRows(const CommandContext& context,
                        const std::vector<std::vector<std::string>>& rows);
+
+// Prints a history FetchRevisions gathered: the API's own answer as JSON, otherwise one
+// RevisionRow per revision.
+template <typename Response>
+void PrintRevisions(const CommandContext& context, const Response& all) {
+  if (context.output == OutputFormat::kJson) {
+    context.out << ToJson(all) << "\n";
+    return;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& revision : all.revisions()) {
+    rows.push_back(RevisionRow(revision.sequence(), revision.type(), revision.provenance(),
+                               revision.changed_paths()));
+  }
+  PrintRevisionRows(context, rows);
+}
 
 }  // namespace lookout::cli
 
